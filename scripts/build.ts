@@ -1,0 +1,14 @@
+/**
+ * `bun run build`: one self-contained executable, dist/annopage. Files imported with
+ * `with { type: "file" }` (PGlite's WebAssembly and data bundle, tesseract's worker and data)
+ * are embedded by `bun build --compile`.
+ */
+import { $ } from "bun";
+import { mkdirSync, statSync } from "node:fs";
+
+mkdirSync("dist", { recursive: true });
+const extra: string[] = [];
+const t0 = performance.now();
+await $`bun build --compile --minify-syntax --sourcemap=none src/cli.ts ${extra} --outfile dist/annopage`.quiet();
+const mb = statSync("dist/annopage").size / 1024 / 1024;
+console.log(`built dist/annopage (${mb.toFixed(1)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

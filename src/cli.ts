@@ -1,0 +1,71 @@
+#!/usr/bin/env bun
+/**
+ * `annopage`: one executable, several subcommands. Each subcommand module is loaded only when
+ * it runs. Failures are printed here, once: a CliError or ConfigError as one line with its exit
+ * code (ConfigError: 2), anything else as one line with exit code 1.
+ */
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { ConfigError } from "./config.ts";
+import { CliError } from "./shared/cli-error.ts";
+import { DataDirInUseError } from "./db/embedded.ts";
+import pkg from "../package.json" with { type: "json" };
+
+export const main = defineCommand({
+  meta: { name: "annopage", version: pkg.version, description: "AnnoPage API: server, worker, client and page processor" },
+  subCommands: {
+    serve: () => import("./server/command.ts").then((m) => m.default),
+  },
+});
+
+async function resolveTarget(cmd: CommandDef<any>, rawArgs: string[]): Promise<[CommandDef<any>, CommandDef<any> | undefined]> {
+  const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
+  const name = rawArgs.find((a) => !a.startsWith("-"));
+  if (subs && name && subs[name]) {
+    const sub = subs[name]!;
+    const resolved = (typeof sub === "function" ? await (sub as () => Promise<CommandDef<any>>)() : await sub) as CommandDef<any>;
+    return resolveTarget(resolved, rawArgs.slice(rawArgs.indexOf(name) + 1)).then(([c, p]) => [c, p ?? cmd]);
+  }
+  return [cmd, undefined];
+}
+
+export async function run(rawArgs: string[]): Promise<number> {
+  try {
+    if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
+      const [cmd, parent] = await resolveTarget(main, rawArgs);
+      await showUsage(cmd, parent);
+      return 0;
+    }
+    if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
+      console.log(pkg.version);
+      return 0;
+    }
+    await runCommand(main, { rawArgs });
+    return 0;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (e instanceof CliError) {
+      process.stderr.write(`annopage: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`annopage: invalid configuration: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof DataDirInUseError) {
+      process.stderr.write(`annopage: ${e.message}\n`);
+      return 1;
+    }
+    if (err?.name === "CLIError" || err?.code?.startsWith?.("E_")) {
+      process.stderr.write(`annopage: ${err.message} (see annopage --help)\n`);
+      return 2;
+    }
+    process.stderr.write(`annopage: ${err?.message ?? String(e)}\n`);
+    if (process.env.ANNOPAGE_DEBUG) console.error(e);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await run(process.argv.slice(2));
+  process.exit(code);
+}

@@ -1,0 +1,237 @@
+/**
+ * Server configuration: the environment variables of protocol §8 (plus our extensions), parsed and
+ * validated in one place with zod. CLI flags of `annopage serve` are applied on top of the
+ * environment (flags win). A wrong value is a ConfigError naming the variable; the CLI prints it on
+ * one line and exits with code 2.
+ */
+import { resolve, join } from "node:path";
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Protocol §8: set → true iff the trimmed, lower-cased value is `true` or `1` (so `yes` is false). */
+const envBool = (dflt: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? dflt : ["true", "1"].includes(v.trim().toLowerCase())));
+
+const envInt = (dflt: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return dflt;
+      const n = Number(v.trim());
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be an integer between ${min} and ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const envStr = (dflt?: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? dflt : v));
+
+const KEY_RE = /^[^.]+\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
+
+const EnvSchema = z.object({
+  APP_HOST: envStr("0.0.0.0"),
+  APP_PORT: envInt(9999, 0, 65535),
+  PRODUCTION: envBool(false),
+  APP_URL_ROOT: envStr(""),
+  APP_BASE_URL: envStr(),
+  KEY_PREFIX: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? "doc-api" : v))
+    .refine((v) => !v.includes("."), "must not contain a dot"),
+  ADMIN_KEY: envStr().refine((v) => v === undefined || KEY_RE.test(v), "must look like prefix.kid.secret"),
+  HMAC_SECRET: envStr("changemehmacsecret12345"),
+  SERVER_NAME: envStr("DocAPI"),
+  APP_VERSION: envStr("custom"),
+  CONTACT_TO_GET_NEW_KEY: envStr("admin@pc-doc-api-01.cz"),
+  BASE_DIR: envStr("./annopage_data"),
+  JOBS_DIR: envStr(),
+  RESULTS_DIR: envStr(),
+  ARTIFACTS_DIR: envStr(),
+  ENGINES_DIR: envStr(),
+  LOGGING_DIR: envStr(),
+  DATABASE_URL: envStr().refine(
+    (v) => v === undefined || /^postgres(ql)?(\+asyncpg)?:\/\//.test(v),
+    "must be a postgres:// or postgresql:// URL",
+  ),
+  DATABASE_POOL_SIZE: envInt(10, 1, 1000),
+  JOB_TIMEOUT_SECONDS: envInt(300, 1),
+  JOB_TIMEOUT_GRACE_SECONDS: envInt(10, 0),
+  JOB_MAX_ATTEMPTS: envInt(3, 1),
+  SWEEP_INTERVAL_SECONDS: envInt(5, 1, 3600),
+  MAX_UPLOAD_BYTES: envInt(4 * 1024 * 1024 * 1024, 1),
+  RESULT_ZIP_VALIDATION: envBool(true),
+  ARTIFACTS_ZIP_VALIDATION: envBool(true),
+  ENGINE_FILES_ZIP_VALIDATION: envBool(true),
+  ALTO_VALIDATE_ROOT: envBool(true),
+  ALTO_VALIDATE_NAMESPACE: envBool(false),
+  ALTO_VALIDATE_HAS_LAYOUT: envBool(false),
+  ALTO_VALIDATE_HAS_PAGE: envBool(false),
+  ALTO_VALIDATE_HAS_TEXT: envBool(false),
+  PAGE_VALIDATE_ROOT: envBool(true),
+  PAGE_VALIDATE_NAMESPACE: envBool(false),
+  PAGE_VALIDATE_HAS_PAGE: envBool(false),
+  PAGE_VALIDATE_HAS_TEXT: envBool(false),
+  METRICS_KEY: envStr(),
+  LOGGING_CONSOLE_LEVEL: envStr("INFO"),
+  /**
+   * Our decision: the four well-known test keys of protocol §1.5 are seeded only when asked for
+   * (SEED_TEST_KEYS=true), never merely because PRODUCTION is unset — a fresh install must not
+   * accept published keys. Running DocAPI's remote suite: set SEED_TEST_KEYS=true.
+   */
+  SEED_TEST_KEYS: envBool(false),
+  TEST_ADMIN_KEY: envStr(),
+  TEST_READONLY_KEY: envStr(),
+  TEST_USER_KEY: envStr(),
+  TEST_WORKER_KEY: envStr(),
+  TEST_ADMIN_KEY_LABEL: envStr("test-admin"),
+  TEST_READONLY_KEY_LABEL: envStr("test-readonly"),
+  TEST_USER_KEY_LABEL: envStr("test-user"),
+  TEST_WORKER_KEY_LABEL: envStr("test-worker"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  production: boolean;
+  urlRoot: string;
+  baseUrl: string;
+  keyPrefix: string;
+  /** Explicit bootstrap admin key; undefined → generate one on first start (printed once). */
+  adminKey?: string;
+  hmacSecret: string;
+  serverName: string;
+  appVersion: string;
+  contact: string;
+  baseDir: string;
+  jobsDir: string;
+  resultsDir: string;
+  artifactsDir: string;
+  enginesDir: string;
+  logsDir: string;
+  /** undefined → embedded PGlite under `{baseDir}/pgdata`. */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  jobTimeoutSeconds: number;
+  jobTimeoutGraceSeconds: number;
+  jobMaxAttempts: number;
+  sweepIntervalSeconds: number;
+  maxUploadBytes: number;
+  zipValidation: { result: boolean; artifacts: boolean; engineFiles: boolean };
+  altoChecks: { root: boolean; namespace: boolean; hasLayout: boolean; hasPage: boolean; hasText: boolean };
+  pageChecks: { root: boolean; namespace: boolean; hasPage: boolean; hasText: boolean };
+  metricsKey?: string;
+  logLevel: string;
+  testKeys: { role: "admin" | "readonly" | "user" | "worker"; key: string; label: string }[];
+}
+
+/** Flags of `annopage serve` that override the environment. */
+export interface ServerFlags {
+  host?: string;
+  port?: string | number;
+  baseDir?: string;
+  databaseUrl?: string;
+}
+
+export function loadServerConfig(
+  env: Record<string, string | undefined> = process.env,
+  flags: ServerFlags = {},
+): ServerConfig {
+  const merged: Record<string, string | undefined> = { ...env };
+  if (flags.host !== undefined) merged.APP_HOST = String(flags.host);
+  if (flags.port !== undefined) merged.APP_PORT = String(flags.port);
+  if (flags.baseDir !== undefined) merged.BASE_DIR = String(flags.baseDir);
+  if (flags.databaseUrl !== undefined) merged.DATABASE_URL = String(flags.databaseUrl);
+
+  const picked: Record<string, string | undefined> = {};
+  for (const k of Object.keys(EnvSchema.shape)) picked[k] = merged[k];
+  const parsed = EnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
+  }
+  const e = parsed.data;
+  const baseDir = resolve(e.BASE_DIR!);
+  const dir = (v: string | undefined, sub: string) => resolve(v ?? join(baseDir, sub));
+  const prefix = e.KEY_PREFIX;
+  const testKey = (v: string | undefined, kid: string) => v ?? `${prefix}.${kid}.${kid.replace(/kid$/, "key")}`;
+  const testKeys: ServerConfig["testKeys"] = e.SEED_TEST_KEYS
+    ? [
+        { role: "admin", key: testKey(e.TEST_ADMIN_KEY, "testadminkid"), label: e.TEST_ADMIN_KEY_LABEL! },
+        { role: "readonly", key: testKey(e.TEST_READONLY_KEY, "testreadonlykid"), label: e.TEST_READONLY_KEY_LABEL! },
+        { role: "user", key: testKey(e.TEST_USER_KEY, "testuserkid"), label: e.TEST_USER_KEY_LABEL! },
+        { role: "worker", key: testKey(e.TEST_WORKER_KEY, "testworkerkid"), label: e.TEST_WORKER_KEY_LABEL! },
+      ]
+    : [];
+  for (const t of testKeys) {
+    if (!KEY_RE.test(t.key)) throw new ConfigError(`TEST_${t.role.toUpperCase()}_KEY`, "must look like prefix.kid.secret");
+  }
+  const host = e.APP_HOST!;
+  return {
+    host,
+    port: e.APP_PORT,
+    production: e.PRODUCTION,
+    urlRoot: e.APP_URL_ROOT!,
+    baseUrl: e.APP_BASE_URL ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${e.APP_PORT}${e.APP_URL_ROOT}/`,
+    keyPrefix: prefix,
+    adminKey: e.ADMIN_KEY,
+    hmacSecret: e.HMAC_SECRET!,
+    serverName: e.SERVER_NAME!,
+    appVersion: e.APP_VERSION!,
+    contact: e.CONTACT_TO_GET_NEW_KEY!,
+    baseDir,
+    jobsDir: dir(e.JOBS_DIR, "jobs"),
+    resultsDir: dir(e.RESULTS_DIR, "results"),
+    artifactsDir: dir(e.ARTIFACTS_DIR, "artifacts"),
+    enginesDir: dir(e.ENGINES_DIR, "engines"),
+    logsDir: dir(e.LOGGING_DIR, "logs"),
+    databaseUrl: e.DATABASE_URL?.replace("+asyncpg", ""),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
+    jobTimeoutGraceSeconds: e.JOB_TIMEOUT_GRACE_SECONDS,
+    jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
+    sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    zipValidation: {
+      result: e.RESULT_ZIP_VALIDATION,
+      artifacts: e.ARTIFACTS_ZIP_VALIDATION,
+      engineFiles: e.ENGINE_FILES_ZIP_VALIDATION,
+    },
+    altoChecks: {
+      root: e.ALTO_VALIDATE_ROOT,
+      namespace: e.ALTO_VALIDATE_NAMESPACE,
+      hasLayout: e.ALTO_VALIDATE_HAS_LAYOUT,
+      hasPage: e.ALTO_VALIDATE_HAS_PAGE,
+      hasText: e.ALTO_VALIDATE_HAS_TEXT,
+    },
+    pageChecks: {
+      root: e.PAGE_VALIDATE_ROOT,
+      namespace: e.PAGE_VALIDATE_NAMESPACE,
+      hasPage: e.PAGE_VALIDATE_HAS_PAGE,
+      hasText: e.PAGE_VALIDATE_HAS_TEXT,
+    },
+    metricsKey: e.METRICS_KEY,
+    logLevel: e.LOGGING_CONSOLE_LEVEL!,
+    testKeys,
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * Numbered migrations from `sql/`, embedded as text so the compiled binary carries them. Add a
+ * file to sql/ and a line here; tests/migrations.test.ts fails when the two disagree.
+ */
+import m001 from "../../sql/001_schema.sql" with { type: "text" };
+import m002 from "../../sql/002_extensions.sql" with { type: "text" };
+
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  { id: 1, name: "001_schema.sql", sql: m001 },
+  { id: 2, name: "002_extensions.sql", sql: m002 },
+];

@@ -1,0 +1,55 @@
+/**
+ * Start-up keys (protocol §1.5). The bootstrap admin key has label `admin`:
+ * - ADMIN_KEY set: the row is created or its kid/hash brought in line with the configured key
+ *   (role and active flag are never touched).
+ * - ADMIN_KEY unset (our decision, issue 2): on first start a random admin key is generated,
+ *   returned so the caller can print it once, and only its hash is stored; later starts keep it.
+ * Test keys are seeded only when configured (see config.ts, SEED_TEST_KEYS).
+ */
+import { consola } from "consola";
+import type { ServerConfig } from "../config.ts";
+import type { Sql } from "../db/client.ts";
+import { findKeyByKid, findKeyByLabel, insertKey, updateKeyCredentials } from "../db/keys.ts";
+import { formatApiKey, generateKeyParts, hashSecret, newSalt, parseApiKey } from "../shared/api-key.ts";
+
+export interface BootstrapResult {
+  /** The admin key generated on this start (print once), if any. */
+  generatedAdminKey?: string;
+}
+
+export async function bootstrapKeys(sql: Sql, config: ServerConfig): Promise<BootstrapResult> {
+  const result: BootstrapResult = {};
+  await sql.begin(async (tx) => {
+    const t = tx as unknown as Sql;
+    const existing = await findKeyByLabel(t, "admin");
+    if (config.adminKey) {
+      const { kid, secret } = parseApiKey(config.adminKey)!;
+      if (!existing) {
+        const salt = newSalt();
+        await insertKey(t, { kid, salt, keyHash: hashSecret(secret, salt, config.hmacSecret), label: "admin", role: "admin" });
+      } else {
+        const sameHash = hashSecret(secret, existing.salt, config.hmacSecret) === existing.key_hash;
+        if (existing.kid !== kid || !sameHash) {
+          const salt = sameHash ? existing.salt : newSalt();
+          await updateKeyCredentials(t, existing.id, kid, salt, hashSecret(secret, salt, config.hmacSecret));
+        }
+      }
+    } else if (!existing) {
+      const { kid, secret } = generateKeyParts();
+      const salt = newSalt();
+      await insertKey(t, { kid, salt, keyHash: hashSecret(secret, salt, config.hmacSecret), label: "admin", role: "admin" });
+      result.generatedAdminKey = formatApiKey(config.keyPrefix, kid, secret);
+    }
+    for (const tk of config.testKeys) {
+      const { kid, secret } = parseApiKey(tk.key)!;
+      if (await findKeyByKid(t, kid)) continue;
+      if (await findKeyByLabel(t, tk.label)) {
+        consola.warn(`test key label "${tk.label}" is taken by another key; not seeding it`);
+        continue;
+      }
+      const salt = newSalt();
+      await insertKey(t, { kid, salt, keyHash: hashSecret(secret, salt, config.hmacSecret), label: tk.label, role: tk.role });
+    }
+  });
+  return result;
+}

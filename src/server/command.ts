@@ -1,0 +1,41 @@
+/** `annopage serve`: the API server. */
+import { defineCommand } from "citty";
+import { consola } from "consola";
+import { loadServerConfig } from "../config.ts";
+import { announce, startServer } from "./serve.ts";
+
+export default defineCommand({
+  meta: { name: "serve", description: "Run the API server (embedded PostgreSQL unless DATABASE_URL is set)" },
+  args: {
+    host: { type: "string", description: "Bind address (APP_HOST, default 0.0.0.0)" },
+    port: { type: "string", description: "Port (APP_PORT, default 9999; 0 = any free port)" },
+    "base-dir": { type: "string", description: "Data directory (BASE_DIR, default ./annopage_data)" },
+    "database-url": { type: "string", description: "PostgreSQL URL (DATABASE_URL); omit for the embedded database" },
+  },
+  async run({ args }) {
+    const config = loadServerConfig(process.env, {
+      host: args.host,
+      port: args.port,
+      baseDir: args["base-dir"],
+      databaseUrl: args["database-url"],
+    });
+    const server = await startServer(config);
+    announce(server);
+    await new Promise<void>((resolve) => {
+      let signalled = false;
+      const onSignal = (sig: string) => {
+        if (signalled) {
+          process.exit(130);
+        }
+        signalled = true;
+        consola.info(`${sig}: shutting down`);
+        server.stop().then(resolve, (e) => {
+          consola.error(e);
+          resolve();
+        });
+      };
+      process.on("SIGTERM", () => onSignal("SIGTERM"));
+      process.on("SIGINT", () => onSignal("SIGINT"));
+    });
+  },
+});

@@ -1,0 +1,58 @@
+/**
+ * Errors are values with codes: routes and middleware `throw new AppError(code, …)` once, and
+ * `renderError` (installed as the app's onError) turns any error into the protocol envelope.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { consola } from "consola";
+import { APP_CODES, type AppCode } from "../shared/codes.ts";
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: AppCode,
+    opts: { status?: number; detail?: string; details?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(opts.detail ?? APP_CODES[code][1]);
+    this.status = opts.status ?? APP_CODES[code][0];
+    this.details = opts.details;
+    this.headers = opts.headers;
+  }
+  readonly details: unknown;
+  readonly headers: Record<string, string> | undefined;
+}
+
+/** JSON with `content-type: application/json` exactly (no charset), as the reference sends. */
+export function jsonResponse(body: unknown, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+}
+
+export function envelopeOk(code: AppCode, data: unknown = null, opts: { status?: number; detail?: string } = {}): Response {
+  const status = opts.status ?? APP_CODES[code][0];
+  return jsonResponse({ status, code, detail: opts.detail ?? APP_CODES[code][1], data }, status);
+}
+
+export function renderError(err: Error, c: Context): Response {
+  if (err instanceof AppError) {
+    const body: Record<string, unknown> = { status: err.status, code: err.code, detail: err.message };
+    if (err.details !== undefined && err.details !== null) body.details = err.details;
+    return jsonResponse(body, err.status, err.headers);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    return jsonResponse({ status, code: "HTTP_ERROR", detail: err.message || statusText(status) }, status);
+  }
+  consola.error(`${c.req.method} ${new URL(c.req.url).pathname} failed:`, err);
+  return jsonResponse({ status: 500, code: "INTERNAL_ERROR", detail: APP_CODES.INTERNAL_ERROR[1] }, 500);
+}
+
+export function statusText(status: number): string {
+  const texts: Record<number, string> = {
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+  };
+  return texts[status] ?? "Error";
+}

@@ -1,0 +1,55 @@
+/**
+ * Authentication and role check (protocol §1.2–§1.4): the key comes from the X-API-Key header,
+ * else the `api_key` query parameter, else the `api_key` cookie (an empty value counts as absent);
+ * it is verified by kid lookup + HMAC compared in constant time; then active, then role. Admin
+ * passes every role check.
+ */
+import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { AppError } from "../errors.ts";
+import type { AppEnv, ServerDeps } from "../context.ts";
+import { findKeyByKid, touchKey, type KeyRow } from "../../db/keys.ts";
+import { hashSecret, hashesEqual, parseApiKey } from "../../shared/api-key.ts";
+import { APP_CODES } from "../../shared/codes.ts";
+import type { Role } from "../../shared/roles.ts";
+
+export function providedKey(c: Parameters<MiddlewareHandler>[0]): string | undefined {
+  const header = c.req.header("x-api-key");
+  if (header) return header;
+  const query = c.req.query("api_key");
+  if (query) return query;
+  const cookie = getCookie(c, "api_key");
+  return cookie || undefined;
+}
+
+export async function verifyKey(deps: ServerDeps, provided: string): Promise<KeyRow | undefined> {
+  const parsed = parseApiKey(provided);
+  if (!parsed) return undefined;
+  const row = await findKeyByKid(deps.sql, parsed.kid);
+  if (!row) return undefined;
+  return hashesEqual(hashSecret(parsed.secret, row.salt, deps.config.hmacSecret), row.key_hash) ? row : undefined;
+}
+
+function authFailure(deps: ServerDeps, code: "API_KEY_MISSING" | "API_KEY_INVALID"): AppError {
+  const detail = APP_CODES[code][1]
+    .replace("{SERVER_NAME}", deps.config.serverName)
+    .replace("{CONTACT_TO_GET_NEW_KEY}", deps.config.contact);
+  return new AppError(code, { detail, headers: { "www-authenticate": `ApiKey realm="${deps.config.serverName}"` } });
+}
+
+/** Middleware factory: `requireRole(deps, "user", "readonly")` (admin is always allowed). */
+export function requireRole(deps: ServerDeps, ...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const provided = providedKey(c);
+    if (!provided) throw authFailure(deps, "API_KEY_MISSING");
+    const key = await verifyKey(deps, provided);
+    if (!key) throw authFailure(deps, "API_KEY_INVALID");
+    // Best effort, at most once a minute per key; happens before the active/role checks (§1.3).
+    const touched = await touchKey(deps.sql, key.id).catch(() => null);
+    if (touched) key.last_used = touched;
+    if (!key.active) throw new AppError("API_KEY_INACTIVE");
+    if (key.role !== "admin" && !roles.includes(key.role)) throw new AppError("API_KEY_ROLE_FORBIDDEN");
+    c.set("key", key);
+    await next();
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * `annopage serve`: open the database (embedded or real), migrate, seed keys, listen.
+ * Returns a handle so that tests, the demo and the CLI share one start-up path.
+ */
+import { mkdirSync } from "node:fs";
+import { consola } from "consola";
+import type { ServerConfig } from "../config.ts";
+import { openDatabase, type Database } from "../db/database.ts";
+import { createApp } from "./app.ts";
+import { bootstrapKeys } from "./bootstrap.ts";
+import type { ServerDeps } from "./context.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: ServerDeps;
+  db: Database;
+  generatedAdminKey?: string;
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const t0 = performance.now();
+  for (const d of [config.baseDir, config.jobsDir, config.resultsDir, config.artifactsDir, config.enginesDir, config.logsDir]) {
+    mkdirSync(d, { recursive: true });
+  }
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, baseDir: config.baseDir, poolSize: config.databasePoolSize });
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  try {
+    const { generatedAdminKey } = await bootstrapKeys(db.sql, config);
+    const deps: ServerDeps = { config, sql: db.sql, embedded: !!db.embedded };
+    const app = createApp(deps);
+    server = Bun.serve({
+      hostname: config.host,
+      port: config.port,
+      fetch: app.fetch,
+      // Uploads are streamed; the limit is enforced per route with a clear code (413).
+      maxRequestBodySize: config.maxUploadBytes + 1024 * 1024,
+      idleTimeout: 120,
+    });
+    const s = server;
+    const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${s.port}`;
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      port: s.port!,
+      deps,
+      db,
+      generatedAdminKey,
+      startupMs: performance.now() - t0,
+      stop() {
+        stopping ??= (async () => {
+          await s.stop(false); // finish in-flight requests
+          await db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    server?.stop(true);
+    await db.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** Prints the start-up banner; the generated admin key is printed once, to stderr, never logged again. */
+export function announce(s: RunningServer): void {
+  consola.info(
+    `annopage serve listening on ${s.url} (${s.db.embedded ? `embedded PostgreSQL in ${s.db.embedded.dataDir}` : "PostgreSQL"}, ` +
+      `schema ${s.db.migration.current}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
+      `started in ${s.startupMs.toFixed(0)} ms)`,
+  );
+  if (s.generatedAdminKey) {
+    process.stderr.write(
+      `\nGenerated the admin API key (shown only this once; only its hash is stored):\n\n  ${s.generatedAdminKey}\n\n`,
+    );
+  }
+}

@@ -1,0 +1,9 @@
+/** Key roles and job states: lower-case on the wire, upper-case enum labels in the database (§10). */
+export const ROLES = ["readonly", "user", "worker", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const JOB_STATES = ["new", "queued", "processing", "error", "done", "cancelled", "failed"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export const toDbEnum = (v: string): string => v.toUpperCase();
+export const fromDbEnum = <T extends string>(v: string): T => v.toLowerCase() as T;
