@@ -1,0 +1,92 @@
+import { Image, createCanvas } from "@napi-rs/canvas";
+import { ImageError } from "./errors.ts";
+import { sniffImageFormat, type ImageFormat } from "./format.ts";
+import { toGrey, type GreyImage, type RgbaImage } from "./image.ts";
+import { decodeTiff, tiffSize } from "./tiff.ts";
+import { truncationProblem } from "./complete.ts";
+
+/** Largest accepted image, in pixels (about 16k × 12k); bigger inputs are refused before decoding. */
+export const MAX_IMAGE_PIXELS = 200_000_000;
+
+export interface ImageProbe {
+  format: ImageFormat;
+  width: number;
+  height: number;
+}
+
+async function readInput(input: Uint8Array | string): Promise<Uint8Array> {
+  if (typeof input !== "string") return input;
+  try {
+    return new Uint8Array(await Bun.file(input).arrayBuffer());
+  } catch (e) {
+    throw new ImageError("IMAGE_UNREADABLE_FILE", `cannot read file: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function formatOf(bytes: Uint8Array): ImageFormat {
+  const info = sniffImageFormat(bytes);
+  if (!info) throw new ImageError("IMAGE_UNKNOWN_FORMAT", "not a JPEG, PNG, TIFF or WebP image");
+  const problem = truncationProblem(bytes, info.format);
+  if (problem) throw new ImageError("IMAGE_CORRUPT", problem);
+  return info.format;
+}
+
+function checkSize(width: number, height: number): void {
+  if (!(width > 0 && height > 0)) throw new ImageError("IMAGE_CORRUPT", "image has no pixels");
+  if (width * height > MAX_IMAGE_PIXELS)
+    throw new ImageError("IMAGE_TOO_LARGE", `image is ${width}×${height}, more than ${MAX_IMAGE_PIXELS} pixels`);
+}
+
+/** Load JPEG/PNG/WebP bytes into a canvas Image and force a full decode. */
+async function canvasImage(bytes: Uint8Array, format: ImageFormat): Promise<Image> {
+  const img = new Image();
+  img.onerror = () => {}; // reported through decode()
+  img.src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!(img.width > 0 && img.height > 0)) throw new ImageError("IMAGE_CORRUPT", `corrupt ${format.toUpperCase()} image`);
+  checkSize(img.width, img.height);
+  try {
+    await img.decode();
+  } catch {
+    throw new ImageError("IMAGE_CORRUPT", `corrupt ${format.toUpperCase()} image`);
+  }
+  return img;
+}
+
+/**
+ * Check that the bytes (or the file at a path) are a complete, decodable image: the whole pixel data is decoded,
+ * not only the header. Returns the format and size, or throws an ImageError.
+ */
+export async function probeImage(input: Uint8Array | string): Promise<ImageProbe> {
+  const bytes = await readInput(input);
+  const format = formatOf(bytes);
+  if (format === "tiff") {
+    const { width, height } = tiffSize(bytes);
+    checkSize(width, height);
+    const img = decodeTiff(bytes);
+    return { format, width: img.width, height: img.height };
+  }
+  const img = await canvasImage(bytes, format);
+  return { format, width: img.width, height: img.height };
+}
+
+/** Decode a JPEG, PNG, TIFF or WebP image to 8-bit RGBA. Grey inputs come out with R = G = B. */
+export async function decodeImage(input: Uint8Array | string): Promise<RgbaImage & { format: ImageFormat }> {
+  const bytes = await readInput(input);
+  const format = formatOf(bytes);
+  if (format === "tiff") {
+    const { width, height } = tiffSize(bytes);
+    checkSize(width, height);
+    return { ...decodeTiff(bytes), format };
+  }
+  const img = await canvasImage(bytes, format);
+  const canvas = createCanvas(img.width, img.height);
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, img.width, img.height).data;
+  return { width: img.width, height: img.height, data, format };
+}
+
+/** Decode and convert to 8-bit grey (BT.601 luma). */
+export async function decodeGrey(input: Uint8Array | string): Promise<GreyImage> {
+  return toGrey(await decodeImage(input));
+}
