@@ -1,0 +1,83 @@
+/** Shared types of the weight-free non-textual element detector. */
+
+/** Axis-aligned box in page pixels: [x1, y1) – [x2, y2). */
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** A text line known from the input ALTO/PAGE or from OCR (page pixels). */
+export interface TextLineHint {
+  bbox: Box;
+  text: string;
+}
+
+/** Input of the detector: the page in grey (8-bit, row-major) plus optional known text lines. */
+export interface DetectInput {
+  grey: Uint8Array;
+  width: number;
+  height: number;
+  textLines?: readonly TextLineHint[];
+}
+
+export interface DetectOptions {
+  /** Drop elements whose confidence is below this (AnnoPage's DETECTION_THRESHOLD). Default 0. */
+  threshold?: number;
+  /** Only keep these categories (lower-cased English labels, like AnnoPage's CATEGORIES filter). */
+  categories?: readonly string[];
+}
+
+/** English labels of annopage-tool.md §3.4 (id = index + 1). */
+export const CATEGORY_LABELS = [
+  "Barcode and QR code",
+  "Exlibris",
+  "Photograph",
+  "Graph",
+  "Caricature and comics",
+  "Vignette",
+  "Frieze",
+  "Initial",
+  "Signet",
+  "Other book decor",
+  "Map",
+  "Musical notation",
+  "Decorative inscription",
+  "Stamp",
+  "Advertisement",
+  "Handwritten note",
+  "Symbol, logo, coat of arms",
+  "Table",
+  "Floor plan",
+  "Diagram",
+  "Geometric drawing",
+  "Other technical drawing",
+  "Mathematical expression and equation",
+  "Chemical formula and equation",
+  "Image",
+] as const;
+
+export type CategoryLabel = (typeof CATEGORY_LABELS)[number];
+
+export function categoryId(label: CategoryLabel): number {
+  return CATEGORY_LABELS.indexOf(label) + 1;
+}
+
+/** A caption text line associated with an element (§3.5). */
+export interface DetectedCaption {
+  text: string;
+  bbox: Box;
+}
+
+/** One detected non-textual element. */
+export interface DetectedElement {
+  bbox: Box;
+  /** English label of §3.4. */
+  category: CategoryLabel;
+  /** §3.4 numeric id (1–25). */
+  categoryId: number;
+  /** 0–1. */
+  confidence: number;
+  caption?: DetectedCaption;
+}
