@@ -1,0 +1,712 @@
+/**
+ * Typed HTTP connector for the DocAPI-compatible API (protocol §0), shared by the worker
+ * (`annopage work`) and the client commands. One method per endpoint; user, worker and admin
+ * methods live side by side (the server decides what a key may do).
+ *
+ * Transport rules (protocol §9.1, with the additions the spec recommends for a TS port):
+ *  - every request carries `X-API-Key` and a `User-Agent`;
+ *  - `api_url` may carry a path prefix (`https://host/docapi`, with or without a trailing `/`,
+ *    protocol §11.25): every route is resolved *below* that prefix;
+ *  - path values are percent-encoded (image names with `#`, `?`, `/` or spaces stay one segment);
+ *  - requests that are safe to repeat are retried with exponential backoff + jitter on network
+ *    errors, 5xx, 408 and 429 (attempts, base and cap configurable); a request that is not safe to
+ *    repeat (`POST /v1/jobs/lease`, progress/log PATCHes that append to the log) is sent once.
+ *    `POST /v1/jobs` is made safe by an `Idempotency-Key` header (protocol Decisions 5);
+ *  - uploads stream from disk (multipart body built as a stream, never buffered whole; re-created
+ *    for each attempt); downloads stream to a temporary file next to the target, renamed into
+ *    place only when complete;
+ *  - any non-2xx answer becomes an `ApiError` carrying status, code, detail and details.
+ *
+ * Response types: minimal zod schemas are defined here (loose objects: unknown members are kept,
+ * so newer servers do not break us). They follow protocol §3; when src/shared/schemas/ gains the
+ * server's own schemas these can be swapped for them.
+ */
+import { randomUUID } from "node:crypto";
+import { open, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { z } from "zod";
+import type { AppCode } from "../shared/codes.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Response schemas (protocol §2, §3)
+
+const timestamp = z.string();
+const uuid = z.string();
+
+export const JobStateSchema = z.enum(["new", "queued", "processing", "error", "done", "cancelled", "failed"]);
+export type JobState = z.infer<typeof JobStateSchema>;
+export const RoleSchema = z.enum(["readonly", "user", "worker", "admin"]);
+export type Role = z.infer<typeof RoleSchema>;
+
+export const KeySchema = z.looseObject({
+  id: uuid,
+  label: z.string(),
+  role: RoleSchema,
+  active: z.boolean(),
+  created_date: timestamp,
+  last_used: timestamp.nullish(),
+});
+export type Key = z.infer<typeof KeySchema>;
+
+export const KeySecretSchema = z.looseObject({ secret: z.string() });
+export type KeySecret = z.infer<typeof KeySecretSchema>;
+
+export const EngineSchema = z.looseObject({
+  id: uuid.nullish(),
+  name: z.string(),
+  version: z.string(),
+  description: z.string().nullish(),
+  definition: z.record(z.string(), z.unknown()).nullish(),
+  default: z.boolean().nullish(),
+  active: z.boolean().nullish(),
+  created_date: timestamp.nullish(),
+  last_used: timestamp.nullish(),
+  files_updated: timestamp.nullish(),
+});
+export type Engine = z.infer<typeof EngineSchema>;
+
+export const ImageSchema = z.looseObject({
+  id: uuid.nullish(),
+  name: z.string(),
+  order: z.number(),
+  image_uploaded: z.boolean(),
+  alto_uploaded: z.boolean(),
+  page_uploaded: z.boolean(),
+});
+export type Image = z.infer<typeof ImageSchema>;
+
+const jobCommon = {
+  id: uuid,
+  state: JobStateSchema,
+  progress: z.number(),
+  previous_attempts: z.number().nullish(),
+  meta_json_uploaded: z.boolean(),
+  meta_json_required: z.boolean(),
+  alto_required: z.boolean(),
+  page_required: z.boolean(),
+  created_date: timestamp,
+  started_date: timestamp.nullish(),
+  last_change: timestamp,
+  finished_date: timestamp.nullish(),
+  log_user: z.string().nullish(),
+  log: z.string().nullish(),
+  engine_name: z.string().nullish(),
+  engine_version: z.string().nullish(),
+};
+
+export const JobSchema = z.looseObject({
+  ...jobCommon,
+  engine_id: uuid.nullish(),
+  engine_files_updated: timestamp.nullish(),
+  engine_definition: z.record(z.string(), z.unknown()).nullish(),
+  engine_settings: z.record(z.string(), z.unknown()).nullish(),
+  images: z.array(ImageSchema),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export const JobWithEngineSchema = z.looseObject(jobCommon);
+export type JobWithEngine = z.infer<typeof JobWithEngineSchema>;
+
+export const JobLeaseSchema = z.looseObject({
+  id: uuid,
+  lease_expire_at: timestamp,
+  server_time: timestamp,
+  /** Extension (protocol Decisions 5): fencing token; absent on a reference server. */
+  lease_token: z.string().nullish(),
+});
+export type JobLease = z.infer<typeof JobLeaseSchema>;
+
+export const EnvelopeSchema = z.looseObject({
+  status: z.number().int(),
+  code: z.string(),
+  detail: z.string(),
+  data: z.unknown().optional(),
+  details: z.unknown().optional(),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies (protocol §3.7)
+
+export interface JobDefinition {
+  images: { name: string; order: number }[];
+  meta_json_required?: boolean;
+  alto_required?: boolean;
+  page_required?: boolean;
+  engine_name?: string | null;
+  engine_version?: string | null;
+  engine_settings?: Record<string, unknown> | null;
+}
+export interface JobProgressUpdate {
+  progress?: number;
+  log?: string;
+  log_user?: string;
+}
+export interface KeyUpdate {
+  label?: string;
+  role?: Role;
+  active?: boolean;
+}
+export interface EngineNew {
+  name: string;
+  version: string;
+  description: string;
+  definition?: Record<string, unknown> | null;
+  default?: boolean;
+  active?: boolean;
+}
+export type EngineUpdate = Partial<EngineNew>;
+export type JobUpdate = Partial<Record<string, unknown>>;
+
+export interface EngineQuery {
+  name?: string;
+  version?: string;
+  default?: boolean;
+  active?: boolean;
+  show_definition?: boolean;
+}
+export interface JobQuery {
+  state?: JobState;
+  engine_name?: string;
+  engine_version?: string;
+  from_created_date?: string;
+  from_started_date?: string;
+  from_last_change?: string;
+  from_finished_date?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** A non-2xx answer (status > 0) or a transport failure (status 0, code `NETWORK_ERROR`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: AppCode | (string & {}),
+    readonly detail: string,
+    readonly details: unknown,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`${method} ${path}: ${status ? `${status} ` : ""}${code}: ${detail}`);
+    this.name = "ApiError";
+  }
+  /** Transport failure (no HTTP answer) or a server-side failure worth retrying. */
+  get transient(): boolean {
+    return isTransientStatus(this.status);
+  }
+}
+
+function isTransientStatus(status: number): boolean {
+  return status === 0 || status === 408 || status === 429 || status >= 500;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+export interface RetryPolicy {
+  /** Total attempts for a retryable request (1 = no retry). */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface ApiClientOptions {
+  apiUrl: string;
+  apiKey: string;
+  userAgent?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Per-request timeout for JSON requests (ms). Streams have no overall timeout. */
+  timeoutMs?: number;
+  /** Called before each retry (for logging). */
+  onRetry?: (info: { method: string; path: string; attempt: number; delayMs: number; error: ApiError }) => void;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
+
+interface RequestSpec {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Route path relative to the API root, no leading slash; segments already encoded. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined | null>;
+  json?: unknown;
+  /** Multipart upload of one file from disk as part `file`. */
+  file?: { path: string; filename: string; contentType?: string };
+  headers?: Record<string, string>;
+  /** Safe to send again after a network error or 5xx. */
+  retry: boolean;
+  timeoutMs?: number;
+}
+
+export interface LeaseOptions {
+  /** Long-poll seconds (extension; ignored by a reference server). */
+  wait?: number;
+}
+
+export interface WriteOptions {
+  /** `X-Lease-Token` (extension) — sent only when the lease carried one. */
+  leaseToken?: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const seg = (v: string) => encodeURIComponent(v);
+
+export class ApiClient {
+  readonly baseUrl: URL;
+  private readonly apiKey: string;
+  private readonly userAgent: string;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly onRetry: ApiClientOptions["onRetry"];
+
+  constructor(opts: ApiClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(opts.apiUrl);
+    } catch {
+      throw new TypeError(`invalid API URL "${opts.apiUrl}"`);
+    }
+    if (base.protocol !== "http:" && base.protocol !== "https:") throw new TypeError(`API URL must be http(s): "${opts.apiUrl}"`);
+    // §11.25: a path prefix must end with "/" or URL resolution would replace its last segment.
+    if (!base.pathname.endsWith("/")) base.pathname += "/";
+    base.search = "";
+    base.hash = "";
+    this.baseUrl = base;
+    this.apiKey = opts.apiKey;
+    this.userAgent = opts.userAgent ?? "AnnoPageClient/1.0";
+    this.retryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.onRetry = opts.onRetry;
+  }
+
+  /** Absolute URL of a route below the API root (path without leading slash). */
+  url(path: string, query?: RequestSpec["query"]): URL {
+    const u = new URL(path.replace(/^\/+/, ""), this.baseUrl);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  // ------------------------------------------------------------------ user / readonly / any role
+
+  async me(): Promise<Key> {
+    return KeySchema.parse((await this.json({ method: "GET", path: "v1/me", retry: true })).data);
+  }
+
+  async listEngines(query: EngineQuery = {}): Promise<Engine[]> {
+    const env = await this.json({ method: "GET", path: "v1/engines", query: { ...query }, retry: true });
+    return z.array(EngineSchema).parse(env.data);
+  }
+
+  async listJobs(query: JobQuery = {}): Promise<JobWithEngine[]> {
+    const env = await this.json({ method: "GET", path: "v1/jobs", query: { ...query }, retry: true });
+    return z.array(JobWithEngineSchema).parse(env.data);
+  }
+
+  /**
+   * `POST /v1/jobs`. With an idempotency key (default: a fresh UUID per call) the request is
+   * retried safely: a repeat answers with the job created the first time. A reference server
+   * ignores the header; a retry there may create a duplicate job only if the first answer was lost.
+   */
+  async createJob(definition: JobDefinition, opts: { idempotencyKey?: string } = {}): Promise<Job> {
+    const env = await this.json({
+      method: "POST",
+      path: "v1/jobs",
+      json: definition,
+      headers: { "Idempotency-Key": opts.idempotencyKey ?? randomUUID() },
+      retry: true,
+    });
+    return JobSchema.parse(env.data);
+  }
+
+  async getJob(jobId: string): Promise<Job> {
+    return JobSchema.parse((await this.json({ method: "GET", path: `v1/jobs/${seg(jobId)}`, retry: true })).data);
+  }
+
+  /** User/admin cancel. Answers the envelope (code `JOB_CANCELLED`). */
+  async cancelJob(jobId: string): Promise<Envelope> {
+    return this.json({ method: "PATCH", path: `v1/jobs/${seg(jobId)}`, json: { state: "cancelled" }, retry: true });
+  }
+
+  /** Image upload from disk (routes 9–11). Answers the envelope (`IMAGE_UPLOADED` / `…_REUPLOADED`). */
+  async uploadImage(jobId: string, imageName: string, filePath: string): Promise<Envelope> {
+    return this.uploadImageFile(jobId, imageName, "image", filePath);
+  }
+  async uploadAlto(jobId: string, imageName: string, filePath: string): Promise<Envelope> {
+    return this.uploadImageFile(jobId, imageName, "alto", filePath);
+  }
+  async uploadPage(jobId: string, imageName: string, filePath: string): Promise<Envelope> {
+    return this.uploadImageFile(jobId, imageName, "page", filePath);
+  }
+  private uploadImageFile(jobId: string, imageName: string, kind: "image" | "alto" | "page", filePath: string): Promise<Envelope> {
+    return this.json({
+      method: "PUT",
+      path: `v1/jobs/${seg(jobId)}/images/${seg(imageName)}/files/${kind}`,
+      file: { path: filePath, filename: "file" },
+      retry: true,
+    });
+  }
+
+  /** `PUT /v1/jobs/{id}/files/metadata` with any non-null JSON value. */
+  async uploadMetadata(jobId: string, value: unknown): Promise<Envelope> {
+    return this.json({ method: "PUT", path: `v1/jobs/${seg(jobId)}/files/metadata`, json: value, retry: true });
+  }
+
+  /** `GET /v1/jobs/{id}/result` → the ZIP at `dest` (atomically). Returns its size in bytes. */
+  async downloadResult(jobId: string, dest: string): Promise<number> {
+    return this.download({ method: "GET", path: `v1/jobs/${seg(jobId)}/result`, retry: true }, dest);
+  }
+
+  // ------------------------------------------------------------------ worker
+
+  /**
+   * `POST /v1/jobs/lease` (sent once: a lost answer may hold a lease, which then times out).
+   * `wait` > 0 asks for the long-poll extension; a reference server ignores the parameter.
+   * Returns null when the queue is empty.
+   */
+  async leaseJob(opts: LeaseOptions = {}): Promise<JobLease | null> {
+    const wait = opts.wait && opts.wait > 0 ? Math.min(60, Math.round(opts.wait)) : 0;
+    const env = await this.json({
+      method: "POST",
+      path: "v1/jobs/lease",
+      query: wait ? { wait } : undefined,
+      retry: false,
+      timeoutMs: this.timeoutMs + wait * 1000,
+    });
+    if (env.code !== "JOB_LEASED") return null;
+    return JobLeaseSchema.parse(env.data);
+  }
+
+  /** Heartbeat: `PATCH /v1/jobs/{id}/lease`. */
+  async extendLease(jobId: string, opts: WriteOptions = {}): Promise<JobLease> {
+    const env = await this.json({ method: "PATCH", path: `v1/jobs/${seg(jobId)}/lease`, headers: leaseHeader(opts), retry: true });
+    return JobLeaseSchema.parse(env.data);
+  }
+
+  /** Give the job back: `DELETE /v1/jobs/{id}/lease` (204). */
+  async releaseLease(jobId: string, opts: WriteOptions = {}): Promise<void> {
+    await this.json({ method: "DELETE", path: `v1/jobs/${seg(jobId)}/lease`, headers: leaseHeader(opts), retry: true });
+  }
+
+  /**
+   * Progress / log update (renews the lease). Not retried when it carries log text (the server
+   * appends it, so a repeat would duplicate lines); a pure progress update is retried.
+   */
+  async updateProgress(jobId: string, update: JobProgressUpdate, opts: WriteOptions = {}): Promise<JobLease | null> {
+    const body = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined));
+    if (Object.keys(body).length === 0) throw new TypeError("updateProgress needs progress, log or log_user");
+    const env = await this.json({
+      method: "PATCH",
+      path: `v1/jobs/${seg(jobId)}`,
+      json: body,
+      headers: leaseHeader(opts),
+      retry: body.log === undefined && body.log_user === undefined,
+    });
+    return env.code === "JOB_UPDATED" && env.data ? JobLeaseSchema.parse(env.data) : null;
+  }
+
+  /** Mark done (`JOB_COMPLETED` or `JOB_ALREADY_COMPLETED`); safe to repeat. */
+  async finishJob(jobId: string, opts: WriteOptions & { log?: string; log_user?: string } = {}): Promise<Envelope> {
+    return this.json({
+      method: "PATCH",
+      path: `v1/jobs/${seg(jobId)}`,
+      json: dropUndefined({ state: "done", log: opts.log, log_user: opts.log_user }),
+      headers: leaseHeader(opts),
+      retry: true,
+    });
+  }
+
+  /** Mark error with a technical `log` and a short `log_user`; safe to repeat (`JOB_ALREADY_MARKED_ERROR`). */
+  async failJob(jobId: string, log: string | undefined, logUser: string | undefined, opts: WriteOptions = {}): Promise<Envelope> {
+    return this.json({
+      method: "PATCH",
+      path: `v1/jobs/${seg(jobId)}`,
+      json: dropUndefined({ state: "error", log, log_user: logUser }),
+      headers: leaseHeader(opts),
+      retry: true,
+    });
+  }
+
+  async downloadEngineFiles(engineId: string, dest: string): Promise<number> {
+    return this.download({ method: "GET", path: `v1/engines/${seg(engineId)}/files`, retry: true }, dest);
+  }
+  async downloadImage(jobId: string, imageId: string, dest: string): Promise<number> {
+    return this.download({ method: "GET", path: `v1/jobs/${seg(jobId)}/images/${seg(imageId)}/files/image`, retry: true }, dest);
+  }
+  async downloadAlto(jobId: string, imageId: string, dest: string): Promise<number> {
+    return this.download({ method: "GET", path: `v1/jobs/${seg(jobId)}/images/${seg(imageId)}/files/alto`, retry: true }, dest);
+  }
+  async downloadPage(jobId: string, imageId: string, dest: string): Promise<number> {
+    return this.download({ method: "GET", path: `v1/jobs/${seg(jobId)}/images/${seg(imageId)}/files/page`, retry: true }, dest);
+  }
+  async downloadMetadata(jobId: string, dest: string): Promise<number> {
+    return this.download({ method: "GET", path: `v1/jobs/${seg(jobId)}/files/metadata`, retry: true }, dest);
+  }
+
+  /** `POST /v1/jobs/{id}/result` streaming the ZIP from disk (re-upload is harmless → retried). */
+  async uploadResult(jobId: string, zipPath: string, opts: WriteOptions = {}): Promise<Envelope> {
+    return this.json({
+      method: "POST",
+      path: `v1/jobs/${seg(jobId)}/result`,
+      file: { path: zipPath, filename: "result.zip", contentType: "application/zip" },
+      headers: leaseHeader(opts),
+      retry: true,
+    });
+  }
+  async uploadArtifacts(jobId: string, zipPath: string, opts: WriteOptions = {}): Promise<Envelope> {
+    return this.json({
+      method: "POST",
+      path: `v1/jobs/${seg(jobId)}/artifacts`,
+      file: { path: zipPath, filename: "result.zip", contentType: "application/zip" },
+      headers: leaseHeader(opts),
+      retry: true,
+    });
+  }
+
+  // ------------------------------------------------------------------ admin
+
+  /** `POST /v1/admin/keys` → the full key string (shown once). Not retried (a repeat would 409). */
+  async createKey(label: string, role: Role): Promise<KeySecret> {
+    const env = await this.json({ method: "POST", path: "v1/admin/keys", json: { label, role }, retry: false });
+    return KeySecretSchema.parse(env.data);
+  }
+  async listKeys(): Promise<Key[]> {
+    return z.array(KeySchema).parse((await this.json({ method: "GET", path: "v1/admin/keys", retry: true })).data);
+  }
+  async updateKey(label: string, update: KeyUpdate): Promise<Envelope> {
+    return this.json({ method: "PATCH", path: `v1/admin/keys/${seg(label)}`, json: update, retry: true });
+  }
+  /** New secret for a key (the old one stops working). Not retried: a repeat would rotate again. */
+  async newKeySecret(label: string): Promise<KeySecret> {
+    const env = await this.json({ method: "POST", path: `v1/admin/keys/${seg(label)}/secret`, retry: false });
+    return KeySecretSchema.parse(env.data);
+  }
+  /** `POST /v1/admin/engines`; `data` is the engine on our server, null on the reference. */
+  async createEngine(engine: EngineNew): Promise<Envelope> {
+    return this.json({ method: "POST", path: "v1/admin/engines", json: engine, retry: false });
+  }
+  async updateEngine(name: string, version: string, update: EngineUpdate): Promise<Envelope> {
+    return this.json({ method: "PATCH", path: `v1/admin/engines/${seg(name)}/${seg(version)}`, json: update, retry: true });
+  }
+  async uploadEngineFiles(name: string, version: string, zipPath: string): Promise<Envelope> {
+    return this.json({
+      method: "PUT",
+      path: `v1/admin/engines/${seg(name)}/${seg(version)}/files`,
+      file: { path: zipPath, filename: basename(zipPath), contentType: "application/zip" },
+      retry: true,
+    });
+  }
+  async downloadArtifacts(jobId: string, dest: string): Promise<number> {
+    return this.download({ method: "GET", path: `v1/admin/jobs/${seg(jobId)}/artifacts`, retry: true }, dest);
+  }
+  /** Force update (admin). `appendLogs` false replaces logs instead of appending. */
+  async adminUpdateJob(jobId: string, update: JobUpdate, opts: { appendLogs?: boolean } = {}): Promise<Envelope> {
+    const appendLogs = opts.appendLogs ?? true;
+    const appends = appendLogs && (update.log !== undefined || update.log_user !== undefined);
+    return this.json({
+      method: "PATCH",
+      path: `v1/admin/jobs/${seg(jobId)}`,
+      query: opts.appendLogs === undefined ? undefined : { append_logs: appendLogs },
+      json: update,
+      retry: !appends,
+    });
+  }
+  async debugStartJob(jobId: string): Promise<Envelope> {
+    return this.json({ method: "PUT", path: `debug/jobs/${seg(jobId)}/start`, retry: false });
+  }
+
+  // ------------------------------------------------------------------ transport
+
+  /** Sends a request whose success answer is a JSON envelope (or 204) and returns the envelope. */
+  async json(spec: RequestSpec): Promise<Envelope> {
+    const res = await this.send(spec);
+    if (res.status === 204) {
+      await res.body?.cancel();
+      return { status: 204, code: "JOB_LEASE_RELEASED", detail: "", data: null };
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ApiError(res.status, "BAD_RESPONSE", `expected a JSON envelope, got: ${text.slice(0, 200)}`, undefined, spec.method, "/" + spec.path);
+    }
+    const env = EnvelopeSchema.safeParse(parsed);
+    if (!env.success) {
+      throw new ApiError(res.status, "BAD_RESPONSE", `not a DocAPI envelope: ${text.slice(0, 200)}`, undefined, spec.method, "/" + spec.path);
+    }
+    return env.data;
+  }
+
+  /** Streams a binary answer to `dest` via a temporary file + rename. Returns bytes written. */
+  async download(spec: RequestSpec, dest: string): Promise<number> {
+    const { retry } = spec;
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.send({ ...spec, retry });
+      const tmp = join(dirname(dest), `.${basename(dest)}.${randomUUID().slice(0, 8)}.part`);
+      try {
+        const bytes = await Bun.write(tmp, res);
+        await rename(tmp, dest);
+        return bytes;
+      } catch (e) {
+        await rm(tmp, { force: true });
+        // The body broke mid-stream: retry the whole download like a network error.
+        const err = new ApiError(0, "NETWORK_ERROR", `download interrupted: ${(e as Error).message}`, undefined, spec.method, "/" + spec.path);
+        if (!retry || attempt >= this.retryPolicy.attempts) throw err;
+        await this.backoff(spec, attempt, err);
+      }
+    }
+  }
+
+  /** One logical request with retries; resolves with a 2xx Response, throws ApiError otherwise. */
+  private async send(spec: RequestSpec): Promise<Response> {
+    const attempts = spec.retry ? Math.max(1, this.retryPolicy.attempts) : 1;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.fetchOnce(spec);
+      } catch (e) {
+        const err =
+          e instanceof ApiError
+            ? e
+            : new ApiError(0, "NETWORK_ERROR", describeFetchError(e), undefined, spec.method, "/" + spec.path);
+        if (attempt >= attempts || !err.transient) throw err;
+        await this.backoff(spec, attempt, err);
+        continue;
+      }
+      if (res.ok) return res;
+      const err = await toApiError(res, spec);
+      if (attempt >= attempts || !err.transient) throw err;
+      await this.backoff(spec, attempt, err);
+    }
+  }
+
+  private async backoff(spec: RequestSpec, attempt: number, error: ApiError): Promise<void> {
+    const { baseDelayMs, maxDelayMs } = this.retryPolicy;
+    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+    const delayMs = Math.round(cap / 2 + Math.random() * (cap / 2));
+    this.onRetry?.({ method: spec.method, path: "/" + spec.path, attempt, delayMs, error });
+    await Bun.sleep(delayMs);
+  }
+
+  private async fetchOnce(spec: RequestSpec): Promise<Response> {
+    const headers: Record<string, string> = {
+      "X-API-Key": this.apiKey,
+      "User-Agent": this.userAgent,
+      ...spec.headers,
+    };
+    let body: BodyInit | undefined;
+    if (spec.file) {
+      const mp = await multipartFromFile(spec.file);
+      headers["Content-Type"] = mp.contentType;
+      headers["Content-Length"] = String(mp.length);
+      body = mp.stream;
+    } else if (spec.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(spec.json);
+    }
+    const timeout = spec.file ? undefined : (spec.timeoutMs ?? this.timeoutMs);
+    return fetch(this.url(spec.path, spec.query), {
+      method: spec.method,
+      headers,
+      body,
+      redirect: "follow",
+      signal: timeout ? AbortSignal.timeout(timeout) : undefined,
+    });
+  }
+}
+
+function leaseHeader(opts: WriteOptions): Record<string, string> | undefined {
+  return opts.leaseToken ? { "X-Lease-Token": opts.leaseToken } : undefined;
+}
+
+function dropUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function describeFetchError(e: unknown): string {
+  const err = e as Error & { code?: string };
+  if (err?.name === "TimeoutError") return "request timed out";
+  return [err?.code, err?.message ?? String(e)].filter(Boolean).join(": ");
+}
+
+async function toApiError(res: Response, spec: RequestSpec): Promise<ApiError> {
+  const text = await res.text().catch(() => "");
+  let code = "HTTP_ERROR";
+  let detail = res.statusText || `HTTP ${res.status}`;
+  let details: unknown;
+  try {
+    const env = EnvelopeSchema.safeParse(JSON.parse(text));
+    if (env.success) {
+      code = env.data.code;
+      detail = env.data.detail;
+      details = env.data.details;
+    } else if (text) detail = text.slice(0, 500);
+  } catch {
+    if (text) detail = text.slice(0, 500);
+  }
+  return new ApiError(res.status, code, detail, details, spec.method, "/" + spec.path);
+}
+
+/**
+ * A multipart/form-data body with one part `file`, streamed from disk in 256 KiB chunks. The
+ * length is computed up front so the request carries Content-Length (no chunked encoding).
+ */
+async function multipartFromFile(file: { path: string; filename: string; contentType?: string }): Promise<{
+  stream: ReadableStream<Uint8Array>;
+  contentType: string;
+  length: number;
+}> {
+  const size = (await stat(file.path)).size;
+  const boundary = `----annopage-${randomUUID()}`;
+  const safeName = file.filename.replace(/["\r\n\\]/g, "_");
+  const head = new TextEncoder().encode(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${safeName}"\r\n` +
+      (file.contentType ? `Content-Type: ${file.contentType}\r\n` : "") +
+      "\r\n",
+  );
+  const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
+  const chunkSize = 256 * 1024;
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  let phase: "head" | "body" | "tail" | "end" = "head";
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (phase === "head") {
+          controller.enqueue(head);
+          fh = await open(file.path, "r");
+          phase = "body";
+          return;
+        }
+        if (phase === "body") {
+          const buf = new Uint8Array(Math.min(chunkSize, Math.max(1, size - sent)));
+          const { bytesRead } = await fh!.read(buf, 0, buf.length, sent);
+          if (bytesRead > 0 && sent < size) {
+            sent += bytesRead;
+            controller.enqueue(buf.subarray(0, bytesRead));
+            return;
+          }
+          if (sent !== size) throw new Error(`${file.path} changed size while uploading`);
+          await fh!.close();
+          fh = undefined;
+          phase = "tail";
+        }
+        if (phase === "tail") {
+          controller.enqueue(tail);
+          phase = "end";
+          controller.close();
+        }
+      } catch (e) {
+        await fh?.close().catch(() => {});
+        fh = undefined;
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      await fh?.close().catch(() => {});
+      fh = undefined;
+    },
+  });
+  return { stream, contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + size + tail.length };
+}
