@@ -1,0 +1,116 @@
+/**
+ * The job's `engine_settings` (protocol §9.6, annopage-tool.md §7.2): `{"outputs": {...},
+ * "image_captioning": {...}}`. Built from a JSON file (`--config`) and/or the reference client's
+ * flags (`--output-alto`, …, `--image-captioning-settings`); flags add to the file's outputs and
+ * `--image-captioning-settings` replaces its `image_captioning`. Problems are collected, not thrown.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { z } from "zod";
+
+export const OUTPUT_NAMES = ["alto", "embeddings", "embeddings_jsonlines", "renders", "crops", "image_captioning_prompts"] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+const OutputsSchema = z.strictObject(Object.fromEntries(OUTPUT_NAMES.map((n) => [n, z.boolean().optional()])) as Record<OutputName, z.ZodOptional<z.ZodBoolean>>);
+
+const CaptioningSchema = z.record(z.string(), z.unknown());
+
+export const EngineSettingsSchema = z.strictObject({
+  outputs: OutputsSchema.optional(),
+  image_captioning: CaptioningSchema.optional(),
+});
+
+export interface EngineSettings {
+  outputs: Partial<Record<OutputName, boolean>>;
+  image_captioning?: Record<string, unknown>;
+}
+
+export interface SettingsFlags {
+  /** Path of a JSON file holding the whole engine_settings object. */
+  config?: string;
+  outputs?: Partial<Record<OutputName, boolean | undefined>>;
+  /** A path to a JSON file, or else a JSON string (as the reference client reads it). */
+  imageCaptioningSettings?: string;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const at = i.path.length ? i.path.join(".") : "(top level)";
+      if (i.code === "unrecognized_keys") {
+        const where = i.path.length ? `in ${i.path.join(".")}` : "at the top level";
+        const allowed = i.path.length ? OUTPUT_NAMES.join(", ") : "outputs, image_captioning";
+        return `unknown member${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")} ${where} (allowed: ${allowed})`;
+      }
+      return `${at}: ${i.message}`;
+    })
+    .join("; ");
+}
+
+function readJsonFile(path: string, what: string, problems: string[]): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    problems.push(`cannot read ${what} ${path}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    problems.push(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Returns the engine_settings to send, or undefined when neither `--config` nor any of the
+ * reference flags was given (then the job carries none, as a plain DocAPI server expects).
+ */
+export function buildEngineSettings(flags: SettingsFlags, problems: string[]): EngineSettings | undefined {
+  const settings: EngineSettings = { outputs: {} };
+  let given = false;
+
+  if (flags.config !== undefined) {
+    given = true;
+    const raw = readJsonFile(flags.config, "config", problems);
+    if (raw !== undefined) {
+      const parsed = EngineSettingsSchema.safeParse(raw);
+      if (!parsed.success) {
+        problems.push(`config ${flags.config} is not a valid engine_settings object: ${describeIssues(parsed.error)}`);
+      } else {
+        settings.outputs = { ...parsed.data.outputs };
+        if (parsed.data.image_captioning) settings.image_captioning = parsed.data.image_captioning;
+      }
+    }
+  }
+
+  for (const name of OUTPUT_NAMES) {
+    if (flags.outputs?.[name]) {
+      given = true;
+      settings.outputs[name] = true;
+    }
+  }
+
+  if (flags.imageCaptioningSettings !== undefined) {
+    given = true;
+    const arg = flags.imageCaptioningSettings;
+    let raw: unknown;
+    if (existsSync(arg) && statSync(arg).isFile()) {
+      raw = readJsonFile(arg, "image-captioning settings", problems);
+    } else {
+      try {
+        raw = JSON.parse(arg) as unknown;
+      } catch {
+        problems.push(`--image-captioning-settings ${JSON.stringify(arg.length > 60 ? `${arg.slice(0, 57)}...` : arg)} is neither a file nor a JSON string`);
+      }
+    }
+    if (raw !== undefined) {
+      const parsed = CaptioningSchema.safeParse(raw);
+      if (!parsed.success) problems.push("--image-captioning-settings must be a JSON object");
+      else settings.image_captioning = parsed.data;
+    }
+  }
+
+  return given ? settings : undefined;
+}
