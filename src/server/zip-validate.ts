@@ -80,7 +80,7 @@ async function walkCentralDirectory(fh: FileHandle, start: number, cdSize: numbe
   // past cd_size (or past the end of the file) is "truncated".
   const WINDOW = 1 << 20;
   let winStart = 0;
-  let win = Buffer.alloc(0);
+  let win: Buffer = Buffer.alloc(0);
   let total = 0;
   while (total < cdSize) {
     const want = Math.min(CENTRAL_SIZE, cdSize - total);

@@ -1,0 +1,62 @@
+/**
+ * `GET /metrics` (decision 5): Prometheus text exposition. `annopage_jobs{state}` is a gauge with
+ * one series per job state (zeros included), read from the database at scrape time;
+ * `annopage_http_requests_total{method,route,status}` counts answered requests since start.
+ * No authentication unless METRICS_KEY is set; then the scraper sends it as
+ * `Authorization: Bearer <key>` or `X-API-Key: <key>` (compared in constant time).
+ */
+import { Hono } from "hono";
+import { timingSafeEqual } from "node:crypto";
+import type { AppEnv, ServerDeps } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { httpRequestCounter } from "../middleware/metrics.ts";
+import { countJobsByState } from "../../db/job-stats.ts";
+import { JOB_STATES } from "../../shared/roles.ts";
+
+const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a, "utf8");
+  const y = Buffer.from(b, "utf8");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function checkMetricsKey(deps: ServerDeps, authorization: string | undefined, apiKey: string | undefined): void {
+  const expected = deps.config.metricsKey;
+  if (!expected) return;
+  const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  const given = bearer || apiKey;
+  const realm = { "www-authenticate": `Bearer realm="${deps.config.serverName} metrics"` };
+  if (!given) throw new AppError("API_KEY_MISSING", { detail: "Authentication failed: no metrics key was provided.", headers: realm });
+  if (!sameSecret(given, expected)) {
+    throw new AppError("API_KEY_INVALID", { detail: "Authentication failed: the metrics key is invalid.", headers: realm });
+  }
+}
+
+export async function renderMetrics(deps: ServerDeps): Promise<string> {
+  const byState = await countJobsByState(deps.sql);
+  const lines = [
+    "# HELP annopage_jobs Jobs by state.",
+    "# TYPE annopage_jobs gauge",
+    ...JOB_STATES.map((s) => `annopage_jobs{state="${s}"} ${byState.get(s) ?? 0}`),
+    "# HELP annopage_http_requests_total HTTP requests answered, by method, route pattern and status.",
+    "# TYPE annopage_http_requests_total counter",
+    ...httpRequestCounter(deps)
+      .entries()
+      .sort((a, b) => a.route.localeCompare(b.route) || a.method.localeCompare(b.method) || a.status - b.status)
+      .map((e) => `annopage_http_requests_total{method="${e.method}",route="${escapeLabel(e.route)}",status="${e.status}"} ${e.n}`),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+export function metricsRoutes(deps: ServerDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get("/metrics", async (c) => {
+    checkMetricsKey(deps, c.req.header("authorization"), c.req.header("x-api-key"));
+    return new Response(await renderMetrics(deps), {
+      status: 200,
+      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+    });
+  });
+  return app;
+}

@@ -1,0 +1,53 @@
+/** Response objects for keys and engines (protocol §3.1, §3.2), built from database rows. */
+import type { EngineRow } from "../db/engines.ts";
+import type { KeyRow } from "../db/keys.ts";
+
+export { keyView } from "./views.ts";
+
+/** `KeySecret` (routes 24 and 27): the full key string, shown once. */
+export function keySecretView(fullKey: string) {
+  return { secret: fullKey };
+}
+
+/** Admin view of an engine: every member, nulls kept; `definition` only when asked for (else null). */
+export function engineAdminView(e: EngineRow, showDefinition: boolean) {
+  return {
+    id: e.id,
+    name: e.name,
+    version: e.version,
+    description: e.description,
+    definition: showDefinition ? e.definition : null,
+    default: e.default,
+    active: e.active,
+    created_date: e.created_date,
+    last_used: e.last_used,
+    files_updated: e.files_updated,
+  };
+}
+
+/** Non-admin view for user/readonly (§3.2 with the §11.1 fix): name, version, description, default. */
+export function enginePublicView(e: EngineRow) {
+  return { name: e.name, version: e.version, description: e.description, default: e.default };
+}
+
+/**
+ * Non-admin view for a worker: as the reference would serialise it without null-stripping, the
+ * hidden members are present as explicit nulls (§3.2).
+ */
+export function engineWorkerView(e: EngineRow) {
+  return {
+    id: null,
+    name: e.name,
+    version: e.version,
+    description: e.description,
+    definition: null,
+    default: e.default,
+    active: null,
+    created_date: null,
+    last_used: null,
+    files_updated: null,
+  };
+}
+
+export type KeyView = ReturnType<typeof import("./views.ts").keyView>;
+export type { KeyRow };
