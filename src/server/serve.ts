@@ -3,7 +3,6 @@
  * Returns a handle so that tests, the demo and the CLI share one start-up path.
  */
 import { mkdirSync } from "node:fs";
-import { consola } from "consola";
 import type { ServerConfig } from "../config.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
@@ -67,10 +66,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
 /** Prints the start-up banner; the generated admin key is printed once, to stderr, never logged again. */
 export function announce(s: RunningServer): void {
-  consola.info(
+  // Written directly (not through consola, which goes quiet under NODE_ENV=test): scripts and tests
+  // read this line to learn the URL.
+  process.stderr.write(
     `annopage serve listening on ${s.url} (${s.db.embedded ? `embedded PostgreSQL in ${s.db.embedded.dataDir}` : "PostgreSQL"}, ` +
       `schema ${s.db.migration.current}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
-      `started in ${s.startupMs.toFixed(0)} ms)`,
+      `started in ${s.startupMs.toFixed(0)} ms)\n`,
   );
   if (s.generatedAdminKey) {
     process.stderr.write(
