@@ -1,0 +1,40 @@
+/**
+ * Key schemas (protocol §3.1, §3.7): request bodies of the key admin routes and the response
+ * objects. The single source of these types for the server routes, the OpenAPI document and clients.
+ */
+import { z } from "zod";
+import { ROLES } from "../roles.ts";
+
+export const RoleSchema = z.enum(ROLES);
+
+/** Path `{label}` of the key admin routes. */
+export const KeyLabelParams = z.object({ label: z.string() });
+
+/** `KeyNew` (POST /v1/admin/keys) — unknown members forbidden. */
+export const KeyNewSchema = z.strictObject({
+  label: z.string().max(255),
+  role: RoleSchema,
+});
+export type KeyNew = z.infer<typeof KeyNewSchema>;
+
+/** `KeyUpdate` (PATCH /v1/admin/keys/{label}) — all optional, null = unchanged. */
+export const KeyUpdateSchema = z.strictObject({
+  label: z.string().max(255).nullish(),
+  role: RoleSchema.nullish(),
+  active: z.boolean().nullish(),
+});
+export type KeyUpdate = z.infer<typeof KeyUpdateSchema>;
+
+/** `Key` response object: never kid, salt or hash. */
+export const KeySchema = z.object({
+  id: z.uuid(),
+  label: z.string(),
+  role: RoleSchema,
+  active: z.boolean(),
+  created_date: z.string(),
+  last_used: z.string().nullable(),
+});
+export type Key = z.infer<typeof KeySchema>;
+
+/** `KeySecret`: the full key string, returned once by routes 24 and 27. */
+export const KeySecretSchema = z.object({ secret: z.string() });
