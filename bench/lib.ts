@@ -1,0 +1,114 @@
+/**
+ * Shared pieces of the benchmarks: a latency recorder with percentiles, RSS sampling of a child
+ * process, a free-port finder and a streamed multipart body (never buffered whole).
+ */
+import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
+
+export class Latencies {
+  private readonly samples = new Map<string, number[]>();
+  readonly errors: string[] = [];
+
+  add(endpoint: string, ms: number): void {
+    let a = this.samples.get(endpoint);
+    if (!a) this.samples.set(endpoint, (a = []));
+    a.push(ms);
+  }
+
+  error(msg: string): void {
+    if (this.errors.length < 1000) this.errors.push(msg);
+  }
+
+  table(): string {
+    const rows = [...this.samples.entries()].sort(([a], [b]) => a.localeCompare(b));
+    const pad = Math.max(8, ...rows.map(([k]) => k.length));
+    const out = [`${"endpoint".padEnd(pad)}  ${"count".padStart(6)}  ${"p50 ms".padStart(8)}  ${"p95 ms".padStart(8)}  ${"p99 ms".padStart(8)}`];
+    for (const [k, v] of rows) {
+      const s = [...v].sort((x, y) => x - y);
+      const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(1);
+      out.push(`${k.padEnd(pad)}  ${String(s.length).padStart(6)}  ${q(0.5).padStart(8)}  ${q(0.95).padStart(8)}  ${q(0.99).padStart(8)}`);
+    }
+    return out.join("\n");
+  }
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or NaN if unavailable. */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Samples RSS every `everyMs` until stopped; returns the peak. */
+export function sampleRss(pid: number, everyMs = 20): { stop(): number } {
+  let peak = rssBytes(pid);
+  const t = setInterval(() => {
+    const r = rssBytes(pid);
+    if (r > peak) peak = r;
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(t);
+      return Math.max(peak, rssBytes(pid));
+    },
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A multipart/form-data body with one part `file` whose content streams from `path`; returns
+ * the stream, the content type and the exact length (so the request carries content-length).
+ */
+export function multipartFileStream(path: string, filename: string, size: number) {
+  const boundary = `----annopagebench${crypto.randomUUID().replaceAll("-", "")}`;
+  const head = new TextEncoder().encode(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/zip\r\n\r\n`,
+  );
+  const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
+  const reader = Bun.file(path).stream().getReader();
+  let stage: "head" | "file" | "done" = "head";
+  // Pull-based, so the stream holds at most a chunk or two: backpressure reaches the disk read.
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (stage === "head") {
+        stage = "file";
+        controller.enqueue(head);
+        return;
+      }
+      if (stage === "file") {
+        const { done, value } = await reader.read();
+        if (!done) {
+          controller.enqueue(value);
+          return;
+        }
+        stage = "done";
+        controller.enqueue(tail);
+        return;
+      }
+      controller.close();
+    },
+  });
+  return { body, contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + size + tail.length };
+}
+
+/** A small in-memory multipart body with one part `file`. */
+export function multipartBytes(bytes: Uint8Array, filename: string, type: string): FormData {
+  const fd = new FormData();
+  fd.append("file", new Blob([bytes as Uint8Array<ArrayBuffer>], { type }), filename);
+  return fd;
+}
+
+export const fmtMB = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);

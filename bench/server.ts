@@ -1,0 +1,306 @@
+/**
+ * Server benchmark: the whole job life cycle over real HTTP against a real PostgreSQL, with the
+ * server running as a child process (`annopage serve`) so that its RSS can be measured.
+ *
+ * Phase 1 — life cycle: N jobs × K images, C clients (each creates a job, uploads its images and
+ * polls it every P ms until done, then downloads the result), W workers (lease with long-poll, get
+ * job, download images, upload a small result zip, mark done). Prints jobs/s, image upload MB/s,
+ * and p50/p95/p99 per endpoint; any unexpected answer is an error.
+ * Phase 2 — one big upload: a B MiB engine-files zip (streamed multipart, content-length set) vs
+ * `dd` of the same bytes to the same disk, with the server's peak RSS increase; then the same zip
+ * downloaded again (streamed).
+ *
+ * Everything is bounded in count and time (BENCH_TIME_LIMIT_S). Settings (env):
+ *   BENCH_JOBS=400 BENCH_IMAGES=1 BENCH_CLIENTS=64 BENCH_WORKERS=8 BENCH_POLL_MS=100
+ *   BENCH_IMAGE=<path> (default: the fixture page nearest to 340 KB) BENCH_UPLOAD_MB=1024 (0 skips)
+ *   BENCH_TIME_LIMIT_S=180 TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+ * Exit code 1 when a request failed or a phase ran out of time; targets are reported, not enforced.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, openSync, writeSync, closeSync, rmSync, statSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { zipSync } from "fflate";
+import { createTestDatabase } from "../tests/helpers/db.ts";
+import { Latencies, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss } from "./lib.ts";
+
+const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
+const N = env("BENCH_JOBS", 400);
+const K = env("BENCH_IMAGES", 1);
+const C = env("BENCH_CLIENTS", 64);
+const W = env("BENCH_WORKERS", 8);
+const POLL_MS = env("BENCH_POLL_MS", 100);
+const UPLOAD_MB = env("BENCH_UPLOAD_MB", 1024);
+const TIME_LIMIT_MS = env("BENCH_TIME_LIMIT_S", 180) * 1000;
+const ROOT = resolve(import.meta.dir, "..");
+const ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
+
+function pickImage(): string {
+  if (process.env.BENCH_IMAGE) return process.env.BENCH_IMAGE;
+  const dir = "/work/shared/fixtures/pages/images";
+  const files = readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f));
+  files.sort((a, b) => Math.abs(statSync(join(dir, a)).size - 340_000) - Math.abs(statSync(join(dir, b)).size - 340_000));
+  return join(dir, files[0]!);
+}
+
+const lat = new Latencies();
+let base = "";
+
+/** One timed request; `endpoint` names the route for the latency table. */
+async function call(endpoint: string, key: string, path: string, init: RequestInit = {}, expect: number[] = [200]) {
+  const t0 = performance.now();
+  const res = await fetch(base + path, { ...init, headers: { "x-api-key": key, ...(init.headers ?? {}) } });
+  const body = res.headers.get("content-type")?.startsWith("application/json") ? await res.json() : new Uint8Array(await res.arrayBuffer());
+  lat.add(endpoint, performance.now() - t0);
+  if (!expect.includes(res.status)) {
+    const code = (body as { code?: string }).code ?? "";
+    lat.error(`${endpoint}: HTTP ${res.status} ${code}`);
+    throw new Error(`${endpoint}: HTTP ${res.status} ${code}`);
+  }
+  return { status: res.status, body: body as any };
+}
+
+const json = (v: unknown): RequestInit => ({ body: JSON.stringify(v), headers: { "content-type": "application/json" } });
+
+async function startServer(dbUrl: string, baseDir: string, port: number) {
+  const child = spawn(process.execPath, [join(ROOT, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", dbUrl], {
+    env: { ...process.env, ADMIN_KEY, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? "16" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${stderr}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
+    await Bun.sleep(100);
+  }
+  return { child, url };
+}
+
+async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: Timer | undefined;
+  const timeout = new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+async function lifeCycle(userKey: string, workerKey: string, image: Uint8Array): Promise<{ seconds: number; uploadBytes: number; uploadMs: number }> {
+  const resultZip = zipSync({ "result.xml": new TextEncoder().encode("<alto/>".repeat(200)) });
+  let created = 0;
+  let finished = 0;
+  let stop = false;
+  let uploadBytes = 0;
+  let uploadMs = 0;
+
+  const client = async () => {
+    while (!stop && created < N) {
+      created++;
+      const images = Array.from({ length: K }, (_, i) => ({ name: `page_${i}.jpg`, order: i }));
+      const job = (await call("POST /v1/jobs", userKey, "/v1/jobs", { method: "POST", ...json({ images }) }, [201])).body.data;
+      for (const im of images) {
+        const t0 = performance.now();
+        await call("PUT .../files/image", userKey, `/v1/jobs/${job.id}/images/${im.name}/files/image`, {
+          method: "PUT",
+          body: multipartBytes(image, im.name, "image/jpeg"),
+        }, [201]);
+        uploadMs += performance.now() - t0;
+        uploadBytes += image.length;
+      }
+      for (;;) {
+        if (stop) return;
+        await Bun.sleep(POLL_MS);
+        const state = (await call("GET /v1/jobs/{id}", userKey, `/v1/jobs/${job.id}`)).body.data.state;
+        if (state === "done") break;
+        if (state === "failed" || state === "cancelled" || state === "new") throw new Error(`job ${job.id} ended ${state}`);
+      }
+      const res = await call("GET .../result", userKey, `/v1/jobs/${job.id}/result`);
+      if ((res.body as Uint8Array).length !== resultZip.length) throw new Error("result zip differs");
+      finished++;
+    }
+  };
+
+  const worker = async () => {
+    while (!stop && finished < N) {
+      const lease = await call("POST /v1/jobs/lease", workerKey, "/v1/jobs/lease?wait=1", { method: "POST" });
+      if (lease.body.code !== "JOB_LEASED") continue;
+      const id = lease.body.data.id as string;
+      const job = (await call("GET /v1/jobs/{id} (worker)", workerKey, `/v1/jobs/${id}`)).body.data;
+      for (const im of job.images) {
+        const got = await call("GET .../files/image (worker)", workerKey, `/v1/jobs/${id}/images/${im.id}/files/image`);
+        if ((got.body as Uint8Array).length !== image.length) throw new Error("downloaded image differs");
+      }
+      await call("POST .../result", workerKey, `/v1/jobs/${id}/result`, { method: "POST", body: multipartBytes(resultZip, "result.zip", "application/zip") }, [201, 200]);
+      await call("PATCH /v1/jobs/{id} done", workerKey, `/v1/jobs/${id}`, { method: "PATCH", ...json({ state: "done" }) });
+    }
+  };
+
+  const t0 = performance.now();
+  const all = Promise.all([...Array.from({ length: C }, client), ...Array.from({ length: W }, worker)]);
+  try {
+    await withDeadline(all, TIME_LIMIT_MS, "life-cycle phase");
+  } finally {
+    stop = true;
+  }
+  return { seconds: (performance.now() - t0) / 1000, uploadBytes, uploadMs };
+}
+
+/** Writes a stored (uncompressed) zip with one entry of `mb` MiB of incompressible bytes. */
+function writeBigZip(path: string, mb: number): number {
+  const chunk = new Uint8Array(16 << 20);
+  for (let i = 0; i < chunk.length; i += 65536) crypto.getRandomValues(chunk.subarray(i, i + 65536));
+  const size = mb << 20;
+  let crc = 0;
+  for (let done = 0; done < size; done += chunk.length) crc = Bun.hash.crc32(chunk.subarray(0, Math.min(chunk.length, size - done)), crc);
+  const name = new TextEncoder().encode("engine.bin");
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt32LE(crc >>> 0, 14);
+  local.writeUInt32LE(size, 18);
+  local.writeUInt32LE(size, 22);
+  local.writeUInt16LE(name.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt32LE(crc >>> 0, 16);
+  central.writeUInt32LE(size, 20);
+  central.writeUInt32LE(size, 24);
+  central.writeUInt16LE(name.length, 28);
+  const cdOffset = 30 + name.length + size;
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(1, 8);
+  eocd.writeUInt16LE(1, 10);
+  eocd.writeUInt32LE(46 + name.length, 12);
+  eocd.writeUInt32LE(cdOffset, 16);
+  const fd = openSync(path, "w");
+  try {
+    writeSync(fd, local);
+    writeSync(fd, name);
+    for (let done = 0; done < size; done += chunk.length) writeSync(fd, chunk.subarray(0, Math.min(chunk.length, size - done)));
+    writeSync(fd, central);
+    writeSync(fd, name);
+    writeSync(fd, eocd);
+  } finally {
+    closeSync(fd);
+  }
+  return statSync(path).size;
+}
+
+/** Seconds `dd` takes to copy `src` to `dst` (same disk as the server's data), without fsync — as the server writes. */
+function ddSeconds(src: string, dst: string): number {
+  const t0 = performance.now();
+  const r = Bun.spawnSync(["dd", `if=${src}`, `of=${dst}`, "bs=4M"], { stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`dd failed: ${r.stderr.toString()}`);
+  const s = (performance.now() - t0) / 1000;
+  rmSync(dst, { force: true });
+  return s;
+}
+
+async function bigUpload(adminKey: string, serverPid: number, work: string) {
+  const zipPath = join(work, "big-engine.zip");
+  const size = writeBigZip(zipPath, UPLOAD_MB);
+  const dd = ddSeconds(zipPath, join(work, "data", "dd-test.bin"));
+  Bun.gc(true);
+  await Bun.sleep(500);
+  const rss0 = rssBytes(serverPid);
+  const sampler = sampleRss(serverPid);
+  const { body, contentType, length } = multipartFileStream(zipPath, "engine.zip", size);
+  const t0 = performance.now();
+  const res = await withDeadline(
+    fetch(`${base}/v1/admin/engines/bench/1/files`, {
+      method: "PUT",
+      body,
+      headers: { "x-api-key": adminKey, "content-type": contentType, "content-length": String(length) },
+      // @ts-expect-error Bun: stream the request body
+      duplex: "half",
+    }),
+    TIME_LIMIT_MS,
+    "big upload",
+  );
+  await res.arrayBuffer();
+  const upSeconds = (performance.now() - t0) / 1000;
+  const rssPeak = sampler.stop();
+  if (res.status !== 200 && res.status !== 201) lat.error(`big upload: HTTP ${res.status}`);
+
+  // Download it back, streamed, counting bytes.
+  const engines = (await call("GET /v1/engines", adminKey, "/v1/engines?name=bench&version=1")).body.data;
+  const sampler2 = sampleRss(serverPid);
+  const t1 = performance.now();
+  const dl = await fetch(`${base}/v1/engines/${engines[0].id}/files`, { headers: { "x-api-key": adminKey } });
+  let got = 0;
+  for await (const c of dl.body as unknown as AsyncIterable<Uint8Array>) got += c.length;
+  const downSeconds = (performance.now() - t1) / 1000;
+  const rssPeak2 = sampler2.stop();
+  if (dl.status !== 200 || got !== size) lat.error(`big download: HTTP ${dl.status}, ${got} of ${size} bytes`);
+  rmSync(zipPath, { force: true });
+  return { size, dd, upSeconds, rss0, rssPeak, downSeconds, rssPeak2 };
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), "annopage-bench-"));
+  const db = await createTestDatabase("bench");
+  const port = await freePort();
+  const server = await startServer(db.url, join(work, "data"), port);
+  base = server.url;
+  let failed = false;
+  try {
+    const imagePath = pickImage();
+    const image = new Uint8Array(await Bun.file(imagePath).arrayBuffer());
+    const mk = async (label: string, role: string) =>
+      (await call("POST /v1/admin/keys", ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...json({ label, role }) }, [201])).body.data.secret as string;
+    const userKey = await mk("bench-user", "user");
+    const workerKey = await mk("bench-worker", "worker");
+    await call("POST /v1/admin/engines", ADMIN_KEY, "/v1/admin/engines", {
+      method: "POST",
+      ...json({ name: "bench", version: "1", description: "benchmark engine", definition: { bench: true }, default: true }),
+    }, [201]);
+
+    console.log(`annopage server benchmark — ${N} jobs × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers`);
+    const rssStart = rssBytes(server.child.pid!);
+    const lc = await lifeCycle(userKey, workerKey, image);
+    console.log(`\nlife cycle: ${N} jobs in ${lc.seconds.toFixed(2)} s = ${(N / lc.seconds).toFixed(1)} jobs/s (target ≥ 150)`);
+    console.log(
+      `image uploads: ${fmtMB(lc.uploadBytes)} MiB, aggregate ${(lc.uploadBytes / 1048576 / lc.seconds).toFixed(1)} MiB/s over the phase, ` +
+        `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000 / Math.max(1, Math.min(C, N)))).toFixed(1)} MiB/s per-request mean × concurrency`,
+    );
+    console.log(`server RSS: ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(server.child.pid!))} MiB after\n`);
+    console.log(lat.table());
+
+    if (UPLOAD_MB > 0) {
+      const b = await bigUpload(ADMIN_KEY, server.child.pid!, work);
+      const ddRate = b.size / 1048576 / b.dd;
+      const upRate = b.size / 1048576 / b.upSeconds;
+      console.log(`\nbig upload (engine files, ${fmtMB(b.size)} MiB): ${upRate.toFixed(0)} MiB/s; dd to the same disk ${ddRate.toFixed(0)} MiB/s ` +
+        `→ ${((upRate / ddRate) * 100).toFixed(0)} % (target ≥ 50 %)`);
+      console.log(`  server RSS ${fmtMB(b.rss0)} MiB → peak ${fmtMB(b.rssPeak)} MiB: +${fmtMB(b.rssPeak - b.rss0)} MiB (target ≤ 64)`);
+      console.log(`big download (streamed): ${(b.size / 1048576 / b.downSeconds).toFixed(0)} MiB/s, server RSS peak +${fmtMB(b.rssPeak2 - b.rss0)} MiB`);
+    }
+  } catch (e) {
+    failed = true;
+    console.error(`\nbenchmark failed: ${(e as Error).message}`);
+  } finally {
+    if (lat.errors.length) {
+      failed = true;
+      console.error(`\n${lat.errors.length} request error(s), first: ${lat.errors.slice(0, 5).join("; ")}`);
+    } else {
+      console.log("\nerrors: 0");
+    }
+    server.child.kill("SIGTERM");
+    await new Promise((r) => server.child.once("exit", r));
+    await db.drop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
