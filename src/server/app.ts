@@ -1,17 +1,89 @@
 /**
- * The Hono application: route modules mounted in one place, errors rendered in one place.
+ * The Hono application: every route module's definitions are collected in one table, mounted in
+ * one place, and documented from the same table (/openapi.json, /docs). Errors are rendered in one
+ * place (errors.ts). Routing-level answers (§2.5): unknown path → 404, known path with another
+ * method → 405 with `Allow`, a path that matches only without its trailing slash → 307;
+ * HEAD/OPTIONS are not implemented (405 on known paths).
  */
 import { Hono } from "hono";
-import type { AppEnv, ServerDeps } from "./context.ts";
-import { jsonResponse, renderError } from "./errors.ts";
+import type { AppDeps, AppEnv, ServerDeps } from "./context.ts";
+import { AppError, jsonResponse, renderError } from "./errors.ts";
+import { LocalStorage } from "../storage/local.ts";
+import { QueueSignal } from "./queue-signal.ts";
+import { allowedMethods, mountRoutes, type AnyRoute } from "./route.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { docsRoutes } from "./routes/docs.ts";
 
-export function createApp(deps: ServerDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export interface AppHandle extends Hono<AppEnv> {
+  /** The application's dependencies (storage, queue signal) — for tests and shutdown. */
+  deps: AppDeps;
+  routeTable: AnyRoute[];
+}
+
+export function createAppDeps(deps: ServerDeps): AppDeps {
+  const c = deps.config;
+  return {
+    ...deps,
+    storage: new LocalStorage({ jobs: c.jobsDir, results: c.resultsDir, artifacts: c.artifactsDir, engines: c.enginesDir }),
+    queue: new QueueSignal(deps.sql, !deps.embedded),
+  };
+}
+
+export function createApp(serverDeps: ServerDeps): AppHandle {
+  const deps = createAppDeps(serverDeps);
+  const app = new Hono<AppEnv>() as unknown as AppHandle;
+  const routes: AnyRoute[] = [];
+  // One line per route module:
+  routes.push(...meRoutes(deps));
+  routes.push(...healthRoutes(deps));
+  routes.push(...docsRoutes(deps, () => routes));
+
   app.onError(renderError);
-  app.notFound(() => jsonResponse({ status: 404, code: "HTTP_ERROR", detail: "Not Found" }, 404));
-  app.route("/", healthRoutes(deps));
-  app.route("/", meRoutes(deps));
+  mountRoutes(app, deps, routes);
+  app.notFound((c) => {
+    const url = new URL(c.req.url);
+    const path = safeDecode(url.pathname);
+    const allowed = allowedMethods(routes, path);
+    if (allowed.length > 0) {
+      return jsonResponse({ status: 405, code: "HTTP_ERROR", detail: "Method Not Allowed" }, 405, { allow: allowed.join(", ") });
+    }
+    if (path.length > 1 && path.endsWith("/") && allowedMethods(routes, path.slice(0, -1)).length > 0) {
+      const target = new URL(url);
+      target.pathname = url.pathname.slice(0, -1);
+      return new Response(null, { status: 307, headers: { location: target.toString() } });
+    }
+    return jsonResponse({ status: 404, code: "HTTP_ERROR", detail: "Not Found" }, 404);
+  });
+  app.deps = deps;
+  app.routeTable = routes;
+
+  // Hono answers HEAD with the GET handler; the reference does not implement HEAD (§0).
+  const honoFetch = app.fetch;
+  app.fetch = (req: Request, ...rest: unknown[]) => {
+    if (req.method === "HEAD" || req.method === "OPTIONS") {
+      const path = safeDecode(new URL(req.url).pathname);
+      const allowed = allowedMethods(routes, path);
+      const err =
+        allowed.length > 0
+          ? jsonResponse({ status: 405, code: "HTTP_ERROR", detail: "Method Not Allowed" }, 405, { allow: allowed.join(", ") })
+          : jsonResponse({ status: 404, code: "HTTP_ERROR", detail: "Not Found" }, 404);
+      return err;
+    }
+    return (honoFetch as (r: Request, ...a: unknown[]) => Response | Promise<Response>)(req, ...rest);
+  };
   return app;
 }
+
+function safeDecode(p: string): string {
+  try {
+    return p
+      .split("/")
+      .map((s) => decodeURIComponent(s).replaceAll("/", "\u0000"))
+      .join("/");
+  } catch {
+    return p;
+  }
+}
+
+export { AppError };

@@ -1,7 +1,12 @@
-/** What every route can reach: configuration and the database. Passed to createApp once. */
+/**
+ * What every route can reach. `ServerDeps` is what serve.ts hands to createApp; `AppDeps` adds the
+ * parts createApp builds once per app: file storage, the job-queue signal and the clock.
+ */
 import type { ServerConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import type { KeyRow } from "../db/keys.ts";
+import type { Storage } from "../storage/storage.ts";
+import type { QueueSignal } from "./queue-signal.ts";
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -10,7 +15,13 @@ export interface ServerDeps {
   embedded: boolean;
 }
 
-/** Hono environment: the authenticated key is set by the auth middleware. */
+export interface AppDeps extends ServerDeps {
+  storage: Storage;
+  /** Wakes long-polling lease calls when a job becomes queued (in-process + LISTEN/NOTIFY). */
+  queue: QueueSignal;
+}
+
+/** Hono environment: the authenticated key is set by the auth step. */
 export interface AppEnv {
   Variables: { key: KeyRow };
 }

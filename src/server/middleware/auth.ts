@@ -4,7 +4,7 @@
  * it is verified by kid lookup + HMAC compared in constant time; then active, then role. Admin
  * passes every role check.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { AppError } from "../errors.ts";
 import type { AppEnv, ServerDeps } from "../context.ts";
@@ -13,7 +13,7 @@ import { hashSecret, hashesEqual, parseApiKey } from "../../shared/api-key.ts";
 import { APP_CODES } from "../../shared/codes.ts";
 import type { Role } from "../../shared/roles.ts";
 
-export function providedKey(c: Parameters<MiddlewareHandler>[0]): string | undefined {
+export function providedKey(c: Context): string | undefined {
   const header = c.req.header("x-api-key");
   if (header) return header;
   const query = c.req.query("api_key");
@@ -37,19 +37,26 @@ function authFailure(deps: ServerDeps, code: "API_KEY_MISSING" | "API_KEY_INVALI
   return new AppError(code, { detail, headers: { "www-authenticate": `ApiKey realm="${deps.config.serverName}"` } });
 }
 
-/** Middleware factory: `requireRole(deps, "user", "readonly")` (admin is always allowed). */
+/**
+ * Authenticates the request and checks the role (§1.4); returns the key. Admin passes every role
+ * check. `last_used` is bumped (at most once a minute) before the active/role checks (§1.3).
+ */
+export async function authenticate(deps: ServerDeps, c: Context, roles: readonly Role[]): Promise<KeyRow> {
+  const provided = providedKey(c);
+  if (!provided) throw authFailure(deps, "API_KEY_MISSING");
+  const key = await verifyKey(deps, provided);
+  if (!key) throw authFailure(deps, "API_KEY_INVALID");
+  const touched = await touchKey(deps.sql, key.id).catch(() => null);
+  if (touched) key.last_used = touched;
+  if (!key.active) throw new AppError("API_KEY_INACTIVE");
+  if (key.role !== "admin" && !roles.includes(key.role)) throw new AppError("API_KEY_ROLE_FORBIDDEN");
+  return key;
+}
+
+/** Middleware form of {@link authenticate}: `requireRole(deps, "user", "readonly")`. */
 export function requireRole(deps: ServerDeps, ...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const provided = providedKey(c);
-    if (!provided) throw authFailure(deps, "API_KEY_MISSING");
-    const key = await verifyKey(deps, provided);
-    if (!key) throw authFailure(deps, "API_KEY_INVALID");
-    // Best effort, at most once a minute per key; happens before the active/role checks (§1.3).
-    const touched = await touchKey(deps.sql, key.id).catch(() => null);
-    if (touched) key.last_used = touched;
-    if (!key.active) throw new AppError("API_KEY_INACTIVE");
-    if (key.role !== "admin" && !roles.includes(key.role)) throw new AppError("API_KEY_ROLE_FORBIDDEN");
-    c.set("key", key);
+    c.set("key", await authenticate(deps, c, roles));
     await next();
   };
 }

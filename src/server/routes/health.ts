@@ -1,16 +1,28 @@
 /** `GET /healthz` (decision 5): 200 with the database status, 503 when the database does not answer. */
-import { Hono } from "hono";
-import type { AppEnv, ServerDeps } from "../context.ts";
+import { z } from "zod";
+import type { AppDeps } from "../context.ts";
 import { jsonResponse } from "../errors.ts";
+import { defineRoute } from "../route.ts";
 
-export function healthRoutes(deps: ServerDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  app.get("/healthz", async () => {
-    const ok = await Promise.race([
-      deps.sql`SELECT 1`.then(() => true, () => false),
-      Bun.sleep(3000).then(() => false),
-    ]);
-    return jsonResponse({ status: ok ? "ok" : "error", database: ok ? "ok" : "error" }, ok ? 200 : 503);
-  });
-  return app;
-}
+export const healthRoutes = (deps: AppDeps) => [
+  defineRoute({
+    method: "GET",
+    path: "/healthz",
+    roles: "public",
+    doc: {
+      tag: "Health",
+      summary: "Liveness and database health (no authentication)",
+      responses: {
+        200: { description: "Healthy", data: z.object({ status: z.literal("ok"), database: z.literal("ok") }) },
+        503: { description: "The database does not answer" },
+      },
+    },
+    handler: async () => {
+      const ok = await Promise.race([
+        deps.sql`SELECT 1`.then(() => true, () => false),
+        Bun.sleep(3000).then(() => false),
+      ]);
+      return jsonResponse({ status: ok ? "ok" : "error", database: ok ? "ok" : "error" }, ok ? 200 : 503);
+    },
+  }),
+];

@@ -1,12 +1,16 @@
 /** `GET /v1/me` (§4.2): the caller's key. */
-import { Hono } from "hono";
-import type { AppEnv, ServerDeps } from "../context.ts";
+import type { AppDeps } from "../context.ts";
 import { envelopeOk } from "../errors.ts";
-import { requireRole } from "../middleware/auth.ts";
+import { defineRoute } from "../route.ts";
 import { keyView } from "../views.ts";
+import { KeySchema } from "../../shared/schemas/common.ts";
 
-export function meRoutes(deps: ServerDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  app.get("/v1/me", requireRole(deps, "readonly", "user", "worker"), (c) => envelopeOk("API_KEY_VALID", keyView(c.get("key"))));
-  return app;
-}
+export const meRoutes = (_deps: AppDeps) => [
+  defineRoute({
+    method: "GET",
+    path: "/v1/me",
+    roles: ["readonly", "user", "worker"],
+    doc: { tag: "User", summary: "The calling API key", responses: { 200: { code: ["API_KEY_VALID"], data: KeySchema } } },
+    handler: ({ key }) => envelopeOk("API_KEY_VALID", keyView(key)),
+  }),
+];

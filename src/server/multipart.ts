@@ -1,0 +1,151 @@
+/**
+ * Streaming multipart/form-data upload (routes with a `file` part, protocol §4.7, §4.15, §4.22):
+ * the request body is fed chunk by chunk into @fastify/busboy and the `file` part is streamed into
+ * a staged storage file — never held whole in memory. Errors:
+ *  - not multipart at all / no `file` part → 422 `missing` at ["body","file"];
+ *  - a non-file field named `file` → 422 (value_error);
+ *  - multipart without boundary or otherwise unparseable → 400 HTTP_ERROR with the parser message;
+ *  - file larger than MAX_UPLOAD_BYTES → 413 FILE_TOO_LARGE;
+ *  - body cut off (client went away) → the staged file is deleted; the error propagates.
+ * Other parts are drained and ignored; only the first `file` part counts.
+ */
+import { Busboy } from "@fastify/busboy";
+import type { Readable } from "node:stream";
+import { AppError } from "./errors.ts";
+import { validationError } from "./validation.ts";
+import type { StagedFile, StagingWriter, Storage, StorageArea } from "../storage/storage.ts";
+
+export const FILE_FIELD = "file";
+
+function missingFile(): AppError {
+  return validationError([{ type: "missing", loc: ["body", FILE_FIELD], msg: "Field required", input: null }]);
+}
+
+export async function receiveFilePart(
+  req: Request,
+  storage: Storage,
+  area: StorageArea,
+  maxBytes: number,
+): Promise<StagedFile> {
+  const contentType = req.headers.get("content-type") ?? "";
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "multipart/form-data") {
+    await req.body?.cancel().catch(() => {});
+    throw missingFile();
+  }
+  if (!/;\s*boundary=/i.test(contentType)) {
+    await req.body?.cancel().catch(() => {});
+    throw new AppError("HTTP_ERROR", { status: 400, detail: "Missing boundary in multipart." });
+  }
+  let bb: InstanceType<typeof Busboy>;
+  try {
+    bb = new Busboy({ headers: { "content-type": contentType }, limits: { fileSize: maxBytes, files: 16, fields: 64 } });
+  } catch (e) {
+    await req.body?.cancel().catch(() => {});
+    throw new AppError("HTTP_ERROR", { status: 400, detail: (e as Error).message || "There was an error parsing the body" });
+  }
+
+  let writer: StagingWriter | undefined;
+  let staged: StagedFile | undefined;
+  let failure: AppError | Error | undefined;
+  let fileDone: Promise<void> | undefined;
+  let fieldNamedFile = false;
+
+  bb.on("file", (field: string, stream: Readable) => {
+    if (field !== FILE_FIELD || fileDone) {
+      stream.resume();
+      return;
+    }
+    fileDone = (async () => {
+      let tooLarge = false;
+      stream.on("limit", () => {
+        tooLarge = true;
+      });
+      try {
+        writer = await storage.stage(area);
+        for await (const chunk of stream) {
+          if (tooLarge || failure) continue; // keep draining so the parser can finish
+          await writer.write(chunk as Uint8Array);
+        }
+        if (tooLarge) {
+          failure ??= new AppError("FILE_TOO_LARGE", {
+            detail: `The uploaded file exceeds the size limit of this server (${maxBytes} bytes).`,
+          });
+          await writer.abort();
+          return;
+        }
+        if (failure) {
+          await writer.abort();
+          return;
+        }
+        staged = await writer.finish();
+      } catch (e) {
+        failure ??= e as Error;
+        stream.resume();
+        await writer?.abort().catch(() => {});
+      }
+    })();
+  });
+  bb.on("field", (field: string) => {
+    if (field === FILE_FIELD) fieldNamedFile = true;
+  });
+
+  const finished = new Promise<void>((resolve, reject) => {
+    bb.on("finish", () => resolve());
+    bb.on("error", (e: Error) => reject(e));
+  });
+  finished.catch(() => {}); // observed below
+
+  try {
+    const reader = req.body?.getReader();
+    if (reader) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!bb.write(value)) {
+          await new Promise<void>((resolve, reject) => {
+            const onDrain = () => {
+              bb.off("error", onError);
+              resolve();
+            };
+            const onError = (e: Error) => {
+              bb.off("drain", onDrain);
+              reject(e);
+            };
+            bb.once("drain", onDrain);
+            bb.once("error", onError);
+          });
+        }
+      }
+    }
+    bb.end();
+    await finished;
+    await fileDone;
+  } catch (e) {
+    failure ??= new AppError("HTTP_ERROR", { status: 400, detail: parserMessage(e as Error) });
+    bb.destroy();
+    await fileDone?.catch(() => {});
+    await writer?.abort().catch(() => {});
+    if (staged) await storage.discard(staged);
+    throw failure;
+  }
+  if (failure) {
+    if (staged) await storage.discard(staged);
+    throw failure;
+  }
+  if (!staged) {
+    if (fieldNamedFile) {
+      throw validationError([
+        { type: "value_error", loc: ["body", FILE_FIELD], msg: "Value error, Expected UploadFile, received: <class 'str'>", input: null },
+      ]);
+    }
+    throw missingFile();
+  }
+  return staged;
+}
+
+function parserMessage(e: Error): string {
+  const m = e?.message ?? "";
+  if (/boundary/i.test(m)) return "Missing boundary in multipart.";
+  return "There was an error parsing the body";
+}

@@ -1,0 +1,104 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table: each route's zod schemas for path,
+ * query and body (z.toJSONSchema, input side) and its documented responses (envelope + `data`).
+ * Only tags listed in SHOW_SECTIONS are kept; hidden routes (debug) are left out (§4.1).
+ */
+import { z } from "zod";
+import type { ServerConfig } from "../config.ts";
+import { ErrorEnvelope, ValidationIssueSchema, okEnvelope } from "../shared/schemas/common.ts";
+import type { AnyRoute } from "./route.ts";
+
+type Json = Record<string, unknown>;
+
+function schemaOf(s: z.ZodType, io: "input" | "output"): Json {
+  const j = z.toJSONSchema(s, { io, unrepresentable: "any", target: "draft-2020-12" }) as Json;
+  delete j.$schema;
+  return j;
+}
+
+const TAG_ORDER = ["User", "Worker", "Admin", "Health", "Docs"];
+
+export function buildOpenApi(config: ServerConfig, routes: AnyRoute[], showSections?: string[]): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  const sections = showSections ?? ["User", "Worker", "Admin", "Health"];
+  let n = 0;
+  for (const r of routes) {
+    n++;
+    if (r.doc.hidden || !sections.includes(r.doc.tag)) continue;
+    const parameters: Json[] = [];
+    for (const [where, obj] of [["path", r.params], ["query", r.query]] as const) {
+      if (!obj) continue;
+      for (const [name, s] of Object.entries(obj.shape)) {
+        const schema = schemaOf(s as z.ZodType, "input");
+        parameters.push({ name, in: where, required: where === "path" || !(s as z.ZodType).safeParse(undefined).success, schema });
+      }
+    }
+    const op: Json = {
+      tags: [r.doc.tag],
+      summary: r.doc.summary,
+      operationId: `${String(TAG_ORDER.indexOf(r.doc.tag) * 100 + n).padStart(4, "0")}-${r.method.toLowerCase()}${r.path.replace(/[^a-zA-Z0-9]+/g, "_")}`,
+      parameters,
+      responses: {} as Json,
+    };
+    if (r.doc.description) op.description = r.doc.description;
+    if (r.roles !== "public") {
+      op.security = [{ APIKeyHeader: [] }, { APIKeyQuery: [] }, { APIKeyCookie: [] }];
+      op["x-roles"] = [...r.roles, "admin"];
+    }
+    if (r.body && "json" in r.body) {
+      op.requestBody = { required: !r.body.optional, content: { "application/json": { schema: schemaOf(r.body.json, "input") } } };
+    } else if (r.body && "file" in r.body) {
+      op.requestBody = {
+        required: true,
+        content: {
+          "multipart/form-data": {
+            schema: { type: "object", properties: { file: { type: "string", format: "binary" } }, required: ["file"] },
+          },
+        },
+      };
+    }
+    const responses = op.responses as Json;
+    for (const [status, d] of Object.entries(r.doc.responses)) {
+      const codes = d.code?.join(", ");
+      const description = d.description ?? codes ?? "";
+      if (d.content) {
+        responses[status] = { description, content: { [d.content]: { schema: { type: "string", format: "binary" } } } };
+      } else if (Number(status) === 204) {
+        responses[status] = { description };
+      } else if (Number(status) < 300) {
+        responses[status] = { description, content: { "application/json": { schema: schemaOf(okEnvelope(d.data ?? z.null()), "output") } } };
+      } else {
+        responses[status] = { description, content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
+      }
+    }
+    if (r.params || r.query || (r.body && "json" in r.body)) {
+      responses["422"] ??= {
+        description: "REQUEST_VALIDATION_ERROR",
+        content: {
+          "application/json": {
+            schema: schemaOf(ErrorEnvelope.extend({ details: z.array(ValidationIssueSchema) }), "output"),
+          },
+        },
+      };
+    }
+    if (r.roles !== "public") {
+      responses["401"] ??= { description: "API_KEY_MISSING, API_KEY_INVALID", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
+      responses["403"] ??= { description: "API_KEY_INACTIVE, API_KEY_ROLE_FORBIDDEN", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
+    }
+    (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: config.serverName, version: config.appVersion },
+    servers: config.urlRoot ? [{ url: config.urlRoot }] : undefined,
+    tags: sections.map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        APIKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" },
+        APIKeyQuery: { type: "apiKey", in: "query", name: "api_key" },
+        APIKeyCookie: { type: "apiKey", in: "cookie", name: "api_key" },
+      },
+    },
+  };
+}

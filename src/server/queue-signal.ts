@@ -1,0 +1,76 @@
+/**
+ * Wakes long-polling `POST /v1/jobs/lease?wait=S` calls when a job becomes queued (decision 5).
+ * In-process waiters are woken directly by whoever queued the job in this process; other replicas
+ * are reached through PostgreSQL NOTIFY on channel `annopage_job_queued` (LISTEN on a dedicated
+ * connection, opened on first use). The embedded database does not deliver NOTIFY to postgres.js
+ * listeners, but then this process owns the database and every queueing happens here, so the
+ * in-process wake-up is complete.
+ */
+import { consola } from "consola";
+import type { Sql } from "../db/client.ts";
+
+export const QUEUE_CHANNEL = "annopage_job_queued";
+
+export class QueueSignal {
+  private waiters = new Set<() => void>();
+  private listening: Promise<void> | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly useNotify: boolean,
+  ) {}
+
+  /** Opens the LISTEN connection (idempotent); failures are logged and retried on next use. */
+  ensureListening(): Promise<void> {
+    if (!this.useNotify || this.stopped) return Promise.resolve();
+    this.listening ??= this.sql
+      .listen(QUEUE_CHANNEL, () => this.wakeLocal())
+      .then((meta) => {
+        this.unlisten = () => meta.unlisten();
+      })
+      .catch((e) => {
+        this.listening = undefined;
+        consola.warn(`LISTEN ${QUEUE_CHANNEL} failed: ${(e as Error).message}`);
+      });
+    return this.listening;
+  }
+
+  /** Wakes every waiter of this process. */
+  wakeLocal(): void {
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+
+  /** Call after committing a transaction that made jobs `queued`. */
+  async jobsQueued(): Promise<void> {
+    this.wakeLocal();
+    if (this.useNotify && !this.stopped) {
+      await this.sql`SELECT pg_notify(${QUEUE_CHANNEL}, '')`.catch(() => {});
+    }
+  }
+
+  /** Resolves when woken or after `ms`; `signal` aborts the wait early. */
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        this.waiters.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      this.waiters.add(done);
+      timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeLocal();
+    await this.unlisten?.().catch(() => {});
+  }
+}

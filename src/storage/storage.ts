@@ -1,0 +1,48 @@
+/**
+ * File storage behind a small interface (decision 6). A file is addressed by an area and a key
+ * (`jobs` + `{job_id}/{image_id}.jpg`, `results` + `{job_id}.zip`, …, protocol §6.1). Writes are
+ * always staged: the bytes go to a temporary local file first (so they can be validated: image
+ * decoder, XML parser, ZIP check) and are committed to their final name only when whole — a
+ * rename on the local disk; an object store would upload the staged file and complete the
+ * object. Nothing half-written is ever visible under a final name.
+ */
+export type StorageArea = "jobs" | "results" | "artifacts" | "engines";
+
+/** A staged (temporary, complete) file. `path` is a local file that validators may read. */
+export interface StagedFile {
+  readonly area: StorageArea;
+  readonly path: string;
+  readonly size: number;
+  /** Lowercase hex MD5 of the bytes. */
+  readonly md5: string;
+}
+
+/** Streaming writer for one staged file. Call `finish()` once all bytes are written, or `abort()`. */
+export interface StagingWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  finish(): Promise<StagedFile>;
+  abort(): Promise<void>;
+  /** Bytes written so far. */
+  readonly size: number;
+}
+
+/** A stored file ready to be sent (a Blob streams without loading the whole file). */
+export interface StoredFile {
+  body: Blob;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface Storage {
+  /** Starts a staged write in `area`. */
+  stage(area: StorageArea): Promise<StagingWriter>;
+  /** Moves a staged file to its final key. `existed` tells whether a file was there before. */
+  commit(staged: StagedFile, key: string): Promise<{ existed: boolean }>;
+  /** Deletes a staged file (idempotent). */
+  discard(staged: StagedFile): Promise<void>;
+  /** Writes small bytes through staging + commit. */
+  put(area: StorageArea, key: string, bytes: Uint8Array): Promise<{ existed: boolean }>;
+  exists(area: StorageArea, key: string): Promise<boolean>;
+  /** The stored file, or null when it does not exist (e.g. deleted by an operator → 410). */
+  open(area: StorageArea, key: string): Promise<StoredFile | null>;
+}
