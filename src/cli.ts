@@ -14,6 +14,10 @@ export const main = defineCommand({
   meta: { name: "annopage", version: pkg.version, description: "AnnoPage API: server, worker, client and page processor" },
   subCommands: {
     serve: () => import("./server/command.ts").then((m) => m.default),
+    submit: () => import("./client/commands/submit.ts").then((m) => m.default),
+    engines: () => import("./client/commands/engines.ts").then((m) => m.default),
+    keys: () => import("./client/commands/keys.ts").then((m) => m.default),
+    jobs: () => import("./client/commands/jobs.ts").then((m) => m.default),
   },
 });
 
@@ -66,6 +70,8 @@ export async function run(rawArgs: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  const code = await run(process.argv.slice(2));
+  // Started as annopage_client / annopage_worker / annopage_api (e.g. a symlink to the binary)?
+  const { aliasedArgs } = await import("./client/aliases.ts");
+  const code = await run(aliasedArgs([process.argv0, process.argv[1]], process.argv.slice(2)));
   process.exit(code);
 }

@@ -73,7 +73,7 @@ describe("collectInputs", () => {
     expect(text).toContain('images a.jpg and a.png have the same stem "a"');
     expect(text).toContain(`metadata ${meta} is not valid JSON`);
     const msg = formatProblems(problems);
-    expect(msg.split("\n")[0]).toBe(`${problems.length} problems with the inputs, nothing was submitted:`);
+    expect(msg.split("\n")[0]).toBe(`${problems.length} problems, nothing was submitted:`);
     expect(msg.split("\n")).toHaveLength(problems.length + 1);
   });
 

@@ -219,7 +219,7 @@ export function collectInputs(opts: InputOptions): { inputs?: SubmitInputs; prob
 
 /** The problems as one message: a headline and one indented line each. */
 export function formatProblems(problems: readonly string[]): string {
-  const head = problems.length === 1 ? "1 problem with the inputs, nothing was submitted:" : `${problems.length} problems with the inputs, nothing was submitted:`;
+  const head = problems.length === 1 ? "1 problem, nothing was submitted:" : `${problems.length} problems, nothing was submitted:`;
   return [head, ...problems.map((p) => `  - ${p}`)].join("\n");
 }
 

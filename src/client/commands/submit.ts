@@ -1,0 +1,189 @@
+/**
+ * `annopage submit`: send a folder of pages to the API and bring back the result.
+ * Also reachable as `annopage_client` (the reference client's name and flags).
+ */
+import { defineCommand, type ArgsDef } from "citty";
+import { CliError } from "../../shared/cli-error.ts";
+import { ApiError } from "../api.ts";
+import { connect, connectionArgs, resolveConnection } from "../connection.ts";
+import { apiFailure, EXIT } from "../exit-codes.ts";
+import { collectInputs, formatProblems } from "../inputs.ts";
+import { printJson } from "../output.ts";
+import { chooseMode, createReporter } from "../progress.ts";
+import { resolveOutput } from "../result.ts";
+import { buildEngineSettings, OUTPUT_NAMES } from "../settings.ts";
+import { Interrupted, submit, type SubmitOutcome } from "../submit.ts";
+import { usageError } from "./common.ts";
+import { listEnginesOutput } from "./engines.ts";
+
+const args = {
+  ...connectionArgs,
+  images: { type: "string", description: "Directory of page images (.jpg .jpeg .png .tif .tiff .bmp .webp), sent in natural order" },
+  alto: { type: "string", alias: ["alto-xmls"], description: "Directory of ALTO files, <image stem>.xml" },
+  "page-xmls": { type: "string", alias: ["page"], description: "Directory of PAGE XML files, <image stem>.xml" },
+  metadata: { type: "string", description: "Metadata JSON file for the job" },
+  config: { type: "string", description: "JSON file with the job's engine_settings ({outputs, image_captioning})" },
+  "engine-name": { type: "string", description: "Engine to use (default: the server's default engine)" },
+  output: { type: "string", description: "Where the result goes: FILE.zip, or a directory to unpack it into" },
+  "output-alto": { type: "boolean", description: "Ask for ALTO output (engine_settings.outputs.alto)" },
+  "output-embeddings": { type: "boolean", description: "Ask for embeddings" },
+  "output-embeddings-jsonlines": { type: "boolean", description: "Embeddings as JSON lines" },
+  "output-renders": { type: "boolean", description: "Ask for rendered pages" },
+  "output-crops": { type: "boolean", description: "Ask for crops of the detected elements" },
+  "output-image-captioning-prompts": { type: "boolean", description: "Ask for the image-captioning prompts" },
+  "image-captioning-settings": { type: "string", description: "Image-captioning settings: a JSON file or a JSON string" },
+  "polling-interval": { type: "string", description: "Seconds between job status checks (default 1.0)" },
+  parallel: { type: "string", description: "Uploads at the same time (default 4)" },
+  job: { type: "string", description: "Resume this job: upload only what is missing, then wait" },
+  detach: { type: "boolean", description: "On Ctrl-C leave the job running instead of cancelling it" },
+  "list-engines": { type: "boolean", description: "List the available engines and exit" },
+  json: { type: "boolean", description: "No progress bars; one JSON document on stdout at the end" },
+  "logging-level": { type: "string", description: "Accepted for compatibility with annopage_client (ignored)" },
+  "reference-client": { type: "boolean", description: "Reference defaults (set by the annopage_client alias): --output defaults to ./" },
+} satisfies ArgsDef;
+
+/** Flags citty would silently accept although they mean nothing here (typos). */
+export function unknownOptions(rawArgs: string[], defs: ArgsDef): string[] {
+  const known = new Set<string>();
+  for (const [name, def] of Object.entries(defs)) {
+    known.add(name);
+    for (const a of ([] as string[]).concat(("alias" in def ? def.alias : undefined) ?? [])) known.add(a);
+  }
+  const bad: string[] = [];
+  for (const a of rawArgs) {
+    if (a === "--") break;
+    if (!a.startsWith("--")) continue;
+    const name = a.slice(2).split("=")[0]!;
+    const plain = name.startsWith("no-") && known.has(name.slice(3)) ? name.slice(3) : name;
+    if (!known.has(plain)) bad.push(`unknown option --${name}`);
+  }
+  return bad;
+}
+
+function positiveNumber(value: string | undefined, flag: string, dflt: number, problems: string[], integer = false): number {
+  if (value === undefined || value === "") return dflt;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    problems.push(`--${flag} must be a positive ${integer ? "integer" : "number"}, got "${value}"`);
+    return dflt;
+  }
+  return n;
+}
+
+function summary(o: SubmitOutcome): string {
+  const t = o.timings;
+  const times = `upload ${t.upload_s.toFixed(1)} s, processing ${t.processing_s.toFixed(1)} s, download ${t.download_s.toFixed(1)} s`;
+  if (o.state === "done") return `Job ${o.job_id} done in ${t.total_s.toFixed(1)} s (${times}); result: ${o.output}`;
+  return `Job ${o.job_id} ended ${o.state}: ${o.reason}`;
+}
+
+export default defineCommand({
+  meta: { name: "submit", description: "Submit a folder of page images (with ALTO/PAGE and metadata) and download the result" },
+  args,
+  async run({ args: a, rawArgs }) {
+    const problems: string[] = unknownOptions(rawArgs, args);
+    const jsonMode = !!a.json || !process.stdout.isTTY;
+    const conn = resolveConnection(a, problems);
+
+    if (a["list-engines"]) {
+      if (!conn) throw usageError(problems);
+      await listEnginesOutput(connect(conn), conn, !!a.json);
+      return;
+    }
+
+    const pollSeconds = positiveNumber(a["polling-interval"], "polling-interval", 1.0, problems);
+    const parallel = positiveNumber(a.parallel, "parallel", 4, problems, true);
+    const output = resolveOutput(a.output ?? (a["reference-client"] ? "./" : undefined), problems);
+    const engineSettings = buildEngineSettings(
+      {
+        config: a.config,
+        outputs: Object.fromEntries(OUTPUT_NAMES.map((n) => [n, !!a[`output-${n.replaceAll("_", "-")}` as keyof typeof a]])),
+        imageCaptioningSettings: a["image-captioning-settings"],
+      },
+      problems,
+    );
+    const { inputs, problems: inputProblems } = collectInputs({
+      imagesDir: a.images,
+      altoDir: a.alto,
+      pageDir: a["page-xmls"],
+      metadataFile: a.metadata,
+    });
+    problems.push(...inputProblems);
+    if (problems.length || !inputs || !conn || !output) {
+      const err = new CliError(formatProblems(problems), EXIT.USAGE);
+      if (jsonMode) printJson({ state: null, error: err.message, problems, exit_code: err.exitCode });
+      throw err;
+    }
+
+    const reporter = createReporter(chooseMode({ json: !!a.json, stderrIsTty: !!process.stderr.isTTY }));
+    const api = connect(conn, {
+      onRetry: ({ method, path, attempt, delayMs, error }) =>
+        reporter.info(`retrying ${method} ${path} in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${error.status ? `${error.status} ${error.code}` : error.detail}`),
+    });
+
+    const ac = new AbortController();
+    let jobId: string | undefined = a.job;
+    let interrupts = 0;
+    const onSignal = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      reporter.info(a.detach ? "Interrupted: detaching (the job keeps running)" : "Interrupted: cancelling the job (Ctrl-C again to quit at once)");
+      ac.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await submit({
+        api,
+        apiUrl: conn.apiUrl,
+        inputs,
+        output,
+        engineName: a["engine-name"],
+        engineSettings,
+        jobId: a.job,
+        parallel,
+        pollIntervalMs: pollSeconds * 1000,
+        reporter,
+        signal: ac.signal,
+        onJob: (id) => (jobId = id),
+      });
+    } catch (e) {
+      reporter.end();
+      let err: CliError;
+      let state: string | null = null;
+      if (e instanceof Interrupted) {
+        if (a.detach || !e.jobId) {
+          err = new CliError(e.jobId ? `detached from job ${e.jobId}; resume with --job ${e.jobId}` : "interrupted before a job was created", 130);
+        } else {
+          try {
+            await api.cancelJob(e.jobId);
+            state = "cancelled";
+            err = new CliError(`interrupted: job ${e.jobId} cancelled`, EXIT.JOB_FAILED);
+          } catch (ce) {
+            if (ce instanceof ApiError && ce.code === "JOB_UNCANCELLABLE") {
+              state = ((ce.details as { state?: string } | undefined)?.state ?? null) as string | null;
+              err = new CliError(`interrupted: job ${e.jobId} had already ended (${state ?? "unknown state"}); fetch it with annopage jobs result ${e.jobId}`, EXIT.JOB_FAILED);
+            } else {
+              err = apiFailure(ce, `cancelling job ${e.jobId}`, conn.apiUrl);
+            }
+          }
+        }
+      } else {
+        err = e instanceof CliError ? e : apiFailure(e, "submitting", conn.apiUrl);
+      }
+      if (jsonMode) printJson({ job_id: jobId ?? null, state, error: err.message, exit_code: err.exitCode });
+      throw err;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+
+    if (jsonMode) printJson(outcome);
+    else process.stdout.write(`${summary(outcome)}\n`);
+    if (outcome.state !== "done") {
+      throw new CliError(`job ${outcome.job_id} ended ${outcome.state}: ${outcome.reason}`, EXIT.JOB_FAILED);
+    }
+  },
+});
