@@ -4,6 +4,7 @@
  */
 import m001 from "../../sql/001_schema.sql" with { type: "text" };
 import m002 from "../../sql/002_extensions.sql" with { type: "text" };
+import m003 from "../../sql/003_image_files.sql" with { type: "text" };
 
 export interface Migration {
   id: number;
@@ -14,4 +15,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { id: 1, name: "001_schema.sql", sql: m001 },
   { id: 2, name: "002_extensions.sql", sql: m002 },
+  { id: 3, name: "003_image_files.sql", sql: m003 },
 ];

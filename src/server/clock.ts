@@ -1,0 +1,31 @@
+/**
+ * The server's "now" (protocol §2.7): UTC with microseconds, strictly increasing within this
+ * process (each call is at least 1 µs after the previous one). It is passed to SQL as a parameter;
+ * queries that update one job additionally take GREATEST(now, previous value + 1 µs), so values
+ * of one job keep increasing even when several replicas with slightly different clocks write it.
+ */
+import { isoFromMicros } from "../db/timestamps.ts";
+
+let last = 0n;
+
+export function nowMicros(): bigint {
+  const wall = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+  last = wall > last ? wall : last + 1n;
+  return last;
+}
+
+/** Strictly increasing ISO timestamp with six fractional digits, e.g. 2026-11-28T15:35:38.060400Z. */
+export function nowIso(): string {
+  return isoFromMicros(nowMicros());
+}
+
+/** ISO timestamp `seconds` after `iso` (microsecond exact). */
+export function addSeconds(iso: string, seconds: number): string {
+  return isoFromMicros(isoToMicros(iso) + BigInt(Math.round(seconds * 1_000_000)));
+}
+
+export function isoToMicros(iso: string): bigint {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(iso);
+  if (!m) throw new Error(`not a canonical timestamp: ${iso}`);
+  return BigInt(Date.parse(`${m[1]}Z`)) * 1000n + BigInt((m[2] ?? "").padEnd(6, "0"));
+}
