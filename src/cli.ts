@@ -14,6 +14,7 @@ export const main = defineCommand({
   meta: { name: "annopage", version: pkg.version, description: "AnnoPage API: server, worker, client and page processor" },
   subCommands: {
     serve: () => import("./server/command.ts").then((m) => m.default),
+    work: () => import("./worker/command.ts").then((m) => m.default),
     submit: () => import("./client/commands/submit.ts").then((m) => m.default),
     engines: () => import("./client/commands/engines.ts").then((m) => m.default),
     keys: () => import("./client/commands/keys.ts").then((m) => m.default),

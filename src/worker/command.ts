@@ -1,0 +1,99 @@
+/** `annopage work`: the worker (protocol §9.3, annopage-tool §7). */
+import { defineCommand } from "citty";
+import { createConsola, type ConsolaInstance } from "consola";
+import { CliError } from "../shared/cli-error.ts";
+import { startWorker } from "./loop.ts";
+import type { Logger } from "./job-runner.ts";
+import { DEFAULTS, defaultProcessor, dirsFrom, splitCommand, type WorkerOptions } from "./options.ts";
+
+const LEVELS: Record<string, number> = { DEBUG: 4, INFO: 3, WARNING: 1, WARN: 1, ERROR: 0, CRITICAL: 0 };
+
+function number(name: string, v: string | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined || v === "") return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} must be a number between ${min} and ${max}, got "${v}"`, 2);
+  return n;
+}
+
+export default defineCommand({
+  meta: { name: "work", description: "Run a worker: lease jobs from the API, run the page processor on them, upload the results" },
+  args: {
+    "api-url": { type: "string", description: "API base URL, may include a path prefix (ANNOPAGE_API_URL)" },
+    "api-key": { type: "string", description: "Worker API key (ANNOPAGE_API_KEY)" },
+    wait: { type: "string", description: `Seconds between polls when the queue is empty; long-poll length on servers that offer it (default ${DEFAULTS.waitSeconds})` },
+    "base-dir": { type: "string", description: "Working directory with jobs/ and engines/ (default ./annopage_worker_data)" },
+    "jobs-dir": { type: "string", description: "Job workspaces (default <base-dir>/jobs)" },
+    "engines-dir": { type: "string", description: "Engine files cache (default <base-dir>/engines)" },
+    "cleanup-job-dir": { type: "boolean", description: "Delete a job's workspace after its result is uploaded" },
+    "cleanup-old-engines": { type: "boolean", description: "Delete older cached versions of an engine when a new one is downloaded" },
+    once: { type: "boolean", description: "Process one job, then exit" },
+    processor: { type: "string", description: "Processor command (default: this program's `annopage process`); the flags of the AnnoPage command line are appended" },
+    device: { type: "string", description: "Processor device: gpu or cpu (default gpu)" },
+    "logging-level": { type: "string", description: "DEBUG, INFO, WARNING or ERROR (worker and processor; default INFO)" },
+    grace: { type: "string", description: `Seconds a running job may still take after SIGTERM/SIGINT before it is released (default ${DEFAULTS.graceSeconds})` },
+    heartbeat: { type: "string", description: `Longest pause between lease renewals in seconds; also how fast a cancel is noticed (default ${DEFAULTS.heartbeatMs / 1000})` },
+  },
+  async run({ args }) {
+    const apiUrl = args["api-url"] ?? process.env.ANNOPAGE_API_URL;
+    const apiKey = args["api-key"] ?? process.env.ANNOPAGE_API_KEY;
+    if (!apiUrl) throw new CliError("missing --api-url (or ANNOPAGE_API_URL)", 2);
+    if (!apiKey) throw new CliError("missing --api-key (or ANNOPAGE_API_KEY)", 2);
+    try {
+      const u = new URL(apiUrl);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+    } catch {
+      throw new CliError(`--api-url must be an http(s) URL, got "${apiUrl}"`, 2);
+    }
+    const device = (args.device ?? DEFAULTS.device).toLowerCase();
+    if (device !== "gpu" && device !== "cpu") throw new CliError(`--device must be gpu or cpu, got "${args.device}"`, 2);
+    const level = (args["logging-level"] ?? DEFAULTS.loggingLevel).toUpperCase();
+    if (!(level in LEVELS)) throw new CliError(`--logging-level must be DEBUG, INFO, WARNING or ERROR, got "${args["logging-level"]}"`, 2);
+    let processor: string[];
+    try {
+      processor = args.processor ? splitCommand(args.processor) : defaultProcessor();
+    } catch (e) {
+      throw new CliError(`--processor: ${(e as Error).message}`, 2);
+    }
+    if (processor.length === 0) throw new CliError("--processor is empty", 2);
+
+    const options: WorkerOptions = {
+      apiUrl,
+      apiKey,
+      waitSeconds: number("wait", args.wait, DEFAULTS.waitSeconds, 0, 3600),
+      ...dirsFrom(args["base-dir"] ?? "annopage_worker_data", args["jobs-dir"], args["engines-dir"]),
+      cleanupJobDir: Boolean(args["cleanup-job-dir"]),
+      cleanupOldEngines: Boolean(args["cleanup-old-engines"]),
+      once: Boolean(args.once),
+      processor,
+      device,
+      loggingLevel: level === "WARN" ? "WARNING" : level,
+      graceSeconds: number("grace", args.grace, DEFAULTS.graceSeconds, 0, 86400),
+      heartbeatMs: number("heartbeat", args.heartbeat, DEFAULTS.heartbeatMs / 1000, 0.05, 3600) * 1000,
+      logFlushMs: DEFAULTS.logFlushMs,
+      maxLogBytes: DEFAULTS.maxLogBytes,
+    };
+    const consola = createConsola({ level: LEVELS[level] }).withTag("work");
+    const log = loggerFrom(consola);
+    log.info(`worker started: ${new URL(apiUrl).origin}, jobs in ${options.jobsDir}, engines in ${options.enginesDir}`);
+    const worker = startWorker(options, log);
+    const onSignal = (sig: string) => {
+      log.warn(`${sig} received`);
+      worker.stop();
+    };
+    const onTerm = () => onSignal("SIGTERM");
+    const onInt = () => onSignal("SIGINT");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+    try {
+      const reports = await worker.done;
+      log.info(`worker stopped after ${reports.length} job(s)`);
+    } finally {
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+    }
+  },
+});
+
+function loggerFrom(c: ConsolaInstance): Logger {
+  return { debug: (m) => c.debug(m), info: (m) => c.info(m), warn: (m) => c.warn(m), error: (m) => c.error(m) };
+}

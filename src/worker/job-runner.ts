@@ -1,0 +1,258 @@
+/**
+ * One leased job from start to finish (protocol §9.3, annopage-tool §7):
+ * job details → engine files (cached) → inputs → config → processor (heartbeats, streamed log
+ * and progress) → result ZIP → upload → done. A failure becomes `error` with a message a person
+ * can act on; a job that is no longer ours (cancelled, reclaimed) is dropped silently (the
+ * processor is killed); when the worker is shutting down the job is given back (DELETE …/lease).
+ */
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { ApiClient, Job, JobLease } from "../client/api.ts";
+import { ensureEngine } from "./engine-cache.ts";
+import { isJobLost, JobLostError, lostReason, StepError } from "./errors.ts";
+import { downloadInputs } from "./inputs.ts";
+import { JobLog } from "./job-log.ts";
+import { LeaseKeeper } from "./lease-keeper.ts";
+import type { WorkerOptions } from "./options.ts";
+import { isUuid, timestampForName } from "./paths.ts";
+import { parseProgress, startProcessor, type ProcessorResult } from "./processor.ts";
+import { prepareConfig, processorArgs, type EngineSettings } from "./processor-config.ts";
+import { zipDirectory } from "./zip.ts";
+
+export interface Logger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export type JobOutcome = "done" | "error" | "lost" | "released";
+
+export interface JobReport {
+  jobId: string;
+  outcome: JobOutcome;
+  /** Why the job ended in error / was lost / released. */
+  reason?: string;
+  /** Wall time from the lease answer to the final answer, and the part spent in the processor. */
+  totalMs: number;
+  processorMs: number;
+}
+
+export interface JobContext {
+  api: ApiClient;
+  options: WorkerOptions;
+  log: Logger;
+  /** Aborted when the worker must give running jobs back (shutdown grace period is over). */
+  release: AbortSignal;
+}
+
+class ReleaseRequested extends Error {
+  constructor() {
+    super("worker is shutting down");
+    this.name = "ReleaseRequested";
+  }
+}
+
+export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobReport> {
+  const started = performance.now();
+  let processorMs = 0;
+  const { api, options, log } = ctx;
+  const jobId = lease.id;
+  const keeper = new LeaseKeeper(api, lease, { maxIntervalMs: options.heartbeatMs, onWarn: (m) => log.warn(m) });
+  const jobLog = new JobLog(api, keeper, { flushMs: options.logFlushMs, maxLogBytes: options.maxLogBytes, onWarn: (m) => log.warn(m) });
+  let workerLog: WriteStream | undefined;
+  let jobDir: string | undefined;
+  const report = (outcome: JobOutcome, reason?: string): JobReport => ({ jobId, outcome, reason, totalMs: performance.now() - started, processorMs });
+
+  /** Throws if the job was lost or must be released; call between steps. */
+  const guard = () => {
+    if (keeper.lost) throw keeper.lost;
+    if (ctx.release.aborted) throw new ReleaseRequested();
+  };
+  /** Runs one step; failures other than lost/release become StepError(userMessage). */
+  const step = async <T>(userMessage: string, fn: () => Promise<T>): Promise<T> => {
+    guard();
+    try {
+      const out = await fn();
+      guard();
+      return out;
+    } catch (e) {
+      if (e instanceof JobLostError || e instanceof ReleaseRequested) throw e;
+      const cause = e instanceof StepError ? e.cause : e;
+      keeper.check(cause);
+      if (keeper.lost) throw keeper.lost;
+      throw e instanceof StepError ? e : new StepError(userMessage, e);
+    }
+  };
+  const note = (line: string) => workerLog?.write(`${new Date().toISOString()} ${line}\n`);
+
+  keeper.start();
+  try {
+    if (!isUuid(jobId)) throw new StepError("Failed to get job details", new Error(`job id ${JSON.stringify(jobId)} is not a UUID`));
+    const job: Job = await step("Failed to get job details", () => api.getJob(jobId));
+    jobDir = join(options.jobsDir, `${timestampForName(job.started_date ?? lease.server_time)}.${jobId.toLowerCase()}`);
+    const dir = jobDir;
+    await step("Unable to create job workspace directory", () => mkdir(dir, { recursive: true }));
+    workerLog = createWriteStream(join(dir, "worker.log"), { flags: "a" });
+    note(`leased job ${jobId} (attempt ${(job.previous_attempts ?? 0) + 1})`);
+
+    const engine = await step("Failed to download or prepare engine files", () =>
+      ensureEngine(api, job, options.enginesDir, { cleanupOld: options.cleanupOldEngines }),
+    );
+    if (!engine) {
+      throw new StepError(
+        "The job's engine has no files to run",
+        new Error(job.engine_id ? `engine ${job.engine_name ?? job.engine_id} ${job.engine_version ?? ""} has no uploaded files` : "the job has no engine"),
+      );
+    }
+    note(`engine ${job.engine_name} ${job.engine_version}: ${engine.dir}${engine.downloaded ? " (downloaded)" : " (cached)"}`);
+
+    const inputs = await step("Failed to download job data from server", () => downloadInputs(api, job, dir));
+    const resultDir = join(dir, "result");
+    await rm(resultDir, { recursive: true, force: true });
+    await mkdir(resultDir, { recursive: true });
+    const settings = (job.engine_settings ?? {}) as EngineSettings;
+    const configPath = await step("Failed to prepare the engine configuration", () => prepareConfig(engine.dir, dir, settings));
+    const argv = [
+      ...options.processor,
+      ...processorArgs({ configPath, inputs, resultDir, settings, loggingLevel: options.loggingLevel, device: options.device }),
+    ];
+
+    // ---- processor
+    guard();
+    jobLog.start();
+    jobLog.userLine(`Processing ${job.images.length} page(s) with ${job.engine_name ?? "engine"} ${job.engine_version ?? ""}`.trim());
+    jobLog.setProgress(0);
+    note(`running: ${argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`);
+    const t0 = performance.now();
+    const result = await runProcessor(argv, dir, options, keeper, ctx.release, (stream, line) => {
+      workerLog?.write(`[${stream}] ${line}\n`);
+      jobLog.line(line);
+      const p = parseProgress(line);
+      if (p) {
+        jobLog.setProgress(p.done / p.total);
+        jobLog.userLine(`Page ${p.done}/${p.total} done${p.pageId ? ` (${p.pageId})` : ""}`);
+      }
+    });
+    processorMs = performance.now() - t0;
+    note(`processor exited: code ${result.exitCode}${result.signal ? `, signal ${result.signal}` : ""} after ${(processorMs / 1000).toFixed(2)} s`);
+    guard();
+    if (result.exitCode !== 0) {
+      const why = result.exitCode === null ? `was killed by signal ${result.signal}` : `failed with return code ${result.exitCode}`;
+      throw new StepError(`AnnoPage processing ${why}`, new Error(lastLine(result.stderrTail) ?? "no output on stderr"), formatTail(result));
+    }
+
+    // ---- package and deliver
+    const zipPath = join(dir, "result.zip");
+    const files = await step("Failed to package processing results", () => zipDirectory(resultDir, zipPath));
+    note(`result.zip: ${files} file(s)`);
+    await step("Failed to upload results", () => api.uploadResult(jobId, zipPath, { leaseToken: keeper.token }));
+    jobLog.stop();
+    await jobLog.flush();
+    const pending = jobLog.take();
+    await step("Failed to mark job as finished", () =>
+      api.finishJob(jobId, { leaseToken: keeper.token, log: pending.log, log_user: joinLines(pending.log_user, `Done: ${files} result file(s)`) }),
+    );
+    note("job done");
+    log.info(`job ${jobId} done (${files} result files, processor ${(processorMs / 1000).toFixed(2)} s)`);
+    if (options.cleanupJobDir) {
+      await closeStream(workerLog);
+      workerLog = undefined;
+      await rm(dir, { recursive: true, force: true });
+    }
+    return report("done");
+  } catch (e) {
+    if (e instanceof JobLostError || isJobLost(e)) {
+      const reason = e instanceof JobLostError ? e.message : lostReason(e);
+      log.warn(`job ${jobId} dropped: ${reason}`);
+      note(`dropped: ${reason}`);
+      return report("lost", reason);
+    }
+    if (e instanceof ReleaseRequested) {
+      note("worker shutting down: giving the job back");
+      try {
+        await api.releaseLease(jobId, { leaseToken: keeper.token });
+        log.warn(`job ${jobId} released (worker shutting down)`);
+        return report("released", "worker shutting down");
+      } catch (err) {
+        log.error(`job ${jobId}: releasing the lease failed: ${(err as Error).message}`);
+        return report("lost", `release failed: ${(err as Error).message}`);
+      }
+    }
+    const se = e instanceof StepError ? e : new StepError("An unexpected error occurred during processing", e);
+    return await reportFailure(ctx, keeper, jobLog, se, note, report);
+  } finally {
+    keeper.stop();
+    jobLog.stop();
+    await closeStream(workerLog);
+  }
+}
+
+async function reportFailure(
+  ctx: JobContext,
+  keeper: LeaseKeeper,
+  jobLog: JobLog,
+  se: StepError,
+  note: (l: string) => void,
+  report: (o: JobOutcome, r?: string) => JobReport,
+): Promise<JobReport> {
+  const jobId = keeper.jobId;
+  const cause = se.cause instanceof Error ? `${se.cause.name}: ${se.cause.message}` : String(se.cause);
+  const technical = [`${se.userMessage} for job ${jobId}. ${cause}`, se.technical].filter(Boolean).join("\n");
+  const causeLine = se.cause instanceof Error ? se.cause.message : String(se.cause);
+  const userText = `${se.userMessage}: ${causeLine.length > 300 ? causeLine.slice(0, 300) + "…" : causeLine}`;
+  note(`failed: ${technical}`);
+  ctx.log.error(`job ${jobId} failed: ${se.message}`);
+  jobLog.stop();
+  await jobLog.flush();
+  const pending = jobLog.take();
+  try {
+    await ctx.api.failJob(jobId, joinLines(pending.log, technical), joinLines(pending.log_user, userText), { leaseToken: keeper.token });
+  } catch (e) {
+    if (isJobLost(e)) return report("lost", lostReason(e));
+    ctx.log.error(`job ${jobId}: could not mark it as error: ${(e as Error).message} (the lease will expire and the job will be retried)`);
+  }
+  return report("error", se.message);
+}
+
+/** Runs the processor; kills it at once when the job is lost, gracefully when released. */
+async function runProcessor(
+  argv: string[],
+  cwd: string,
+  options: WorkerOptions,
+  keeper: LeaseKeeper,
+  release: AbortSignal,
+  onLine: (stream: "stdout" | "stderr", line: string) => void,
+): Promise<ProcessorResult> {
+  const run = startProcessor({ argv, cwd, env: { ...process.env, ...options.processorEnv }, onLine });
+  const onLost = () => run.kill();
+  const onRelease = () => run.stop(2000);
+  keeper.signal.addEventListener("abort", onLost);
+  release.addEventListener("abort", onRelease);
+  if (keeper.signal.aborted) onLost();
+  if (release.aborted) onRelease();
+  try {
+    return await run.done;
+  } finally {
+    keeper.signal.removeEventListener("abort", onLost);
+    release.removeEventListener("abort", onRelease);
+  }
+}
+
+function lastLine(lines: string[]): string | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.trim()) return lines[i]!.trim();
+  return undefined;
+}
+
+function formatTail(r: ProcessorResult): string {
+  return r.stderrTail.length ? `Last lines of the processor's stderr:\n${r.stderrTail.join("\n")}` : "The processor wrote nothing to stderr.";
+}
+
+function joinLines(a: string | undefined, b: string | undefined): string | undefined {
+  return [a, b].filter((x) => x).join("\n") || undefined;
+}
+
+function closeStream(s: WriteStream | undefined): Promise<void> {
+  return new Promise((resolve) => (s && !s.closed ? s.end(() => resolve()) : resolve()));
+}

@@ -1,0 +1,88 @@
+/**
+ * Worker settings, resolved once from flags and environment by the `work` command.
+ */
+import { join, resolve } from "node:path";
+
+export interface WorkerOptions {
+  apiUrl: string;
+  apiKey: string;
+  /** Seconds between lease polls when the queue is empty (also the long-poll length, ≤ 60). */
+  waitSeconds: number;
+  jobsDir: string;
+  enginesDir: string;
+  cleanupJobDir: boolean;
+  cleanupOldEngines: boolean;
+  once: boolean;
+  /** Processor command (argv prefix); the flags of annopage-tool §7.2 are appended. */
+  processor: string[];
+  device: "gpu" | "cpu";
+  /** Processor log level name (DEBUG, INFO, WARNING, ERROR). */
+  loggingLevel: string;
+  /** Seconds a running job may still take after SIGTERM/SIGINT before it is killed and released. */
+  graceSeconds: number;
+  /** Longest gap between lease renewals (also how fast a cancel is noticed). */
+  heartbeatMs: number;
+  /** How often log/progress lines are sent. */
+  logFlushMs: number;
+  /** Cap of the technical log sent to the server per job. */
+  maxLogBytes: number;
+  /** Extra environment for the processor (on top of the worker's own). */
+  processorEnv?: Record<string, string>;
+}
+
+export const DEFAULTS = {
+  waitSeconds: 5,
+  graceSeconds: 30,
+  heartbeatMs: 500,
+  logFlushMs: 1000,
+  maxLogBytes: 1024 * 1024,
+  device: "gpu" as const,
+  loggingLevel: "INFO",
+};
+
+export function dirsFrom(baseDir: string, jobsDir?: string, enginesDir?: string): { jobsDir: string; enginesDir: string } {
+  return { jobsDir: resolve(jobsDir ?? join(baseDir, "jobs")), enginesDir: resolve(enginesDir ?? join(baseDir, "engines")) };
+}
+
+/** True inside a `bun build --compile` executable. */
+export function isCompiled(): boolean {
+  return import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN");
+}
+
+/** This program's own `annopage process`: the compiled binary, or `bun <repo>/src/cli.ts`. */
+export function defaultProcessor(): string[] {
+  if (isCompiled()) return [process.execPath, "process"];
+  return [process.execPath, resolve(import.meta.dir, "..", "cli.ts"), "process"];
+}
+
+/** Splits a command line like a POSIX shell would for words and quotes (no expansions). */
+export function splitCommand(cmd: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < cmd.length; i++) {
+    const ch = cmd[i]!;
+    if (quote) {
+      if (ch === quote) quote = null;
+      else if (ch === "\\" && quote === '"' && i + 1 < cmd.length && '"\\$`'.includes(cmd[i + 1]!)) cur += cmd[++i];
+      else cur += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+    } else if (ch === "\\" && i + 1 < cmd.length) {
+      cur += cmd[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) out.push(cur);
+      cur = "";
+      inWord = false;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unterminated ${quote} quote in processor command`);
+  if (inWord) out.push(cur);
+  return out;
+}

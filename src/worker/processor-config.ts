@@ -1,0 +1,99 @@
+/**
+ * From a job to the processor's command line and config (annopage-tool §7.2, §7.3).
+ *  - The flags are exactly those of §7.2 (inputs by job requirements, outputs by
+ *    `engine_settings.outputs`, worker's `--logging-level` and `--device`).
+ *  - With a non-empty `engine_settings.image_captioning`, the engine dir is copied to
+ *    `<job>/engine/` and its config (and prompt-settings JSON) edited there (§7.3); the shared
+ *    engine cache is never modified.
+ */
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { escapeIniValue, IniDocument, unescapeIniValue } from "./ini.ts";
+import { isInside } from "./paths.ts";
+import type { JobInputs } from "./inputs.ts";
+
+export interface EngineSettings {
+  outputs?: Record<string, unknown>;
+  image_captioning?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** Result sub-directories per output switch (annopage-tool §7.2, §7.4). */
+const OUTPUT_FLAGS: [switchName: string, flag: string, subdir: string][] = [
+  ["alto", "--output-alto-path", "alto"],
+  ["embeddings", "--output-embeddings-path", "embeddings"],
+  ["renders", "--output-render-path", "renders"],
+  ["crops", "--output-crops-path", "crops"],
+  ["image_captioning_prompts", "--output-image-captioning-prompts-path", "image_captioning_prompts"],
+];
+
+export function processorArgs(opts: {
+  configPath: string;
+  inputs: JobInputs;
+  resultDir: string;
+  settings: EngineSettings;
+  loggingLevel: string;
+  device: string;
+}): string[] {
+  const { inputs, resultDir } = opts;
+  const outputs = isObject(opts.settings.outputs) ? opts.settings.outputs : {};
+  const args = ["--config", opts.configPath, "--input-image-path", inputs.imagesDir, "--logging-level", opts.loggingLevel, "--device", opts.device];
+  if (inputs.altoDir) args.push("--input-alto-path", inputs.altoDir);
+  if (inputs.pageDir) args.push("--input-xml-path", inputs.pageDir);
+  if (inputs.metaFile) args.push("--input-metadata-path", inputs.metaFile);
+  for (const [name, flag, subdir] of OUTPUT_FLAGS) {
+    if (outputs[name] === true) args.push(flag, join(resultDir, subdir));
+    if (name === "embeddings" && outputs.embeddings_jsonlines === true) args.push("--embeddings-jsonlines");
+  }
+  return args;
+}
+
+const CAPTIONING_METHOD = "OPENAI_COMPLETIONS_IMAGE_CAPTIONING";
+
+/**
+ * The config the processor gets: `<engine>/config.ini`, or an edited copy under `<job>/engine/`
+ * when the job carries image-captioning overrides.
+ */
+export async function prepareConfig(engineDir: string, jobDir: string, settings: EngineSettings): Promise<string> {
+  const config = join(engineDir, "config.ini");
+  if (!existsSync(config)) throw new Error(`the engine files have no config.ini at their root (${engineDir})`);
+  const ic = settings.image_captioning;
+  if (!isObject(ic) || Object.keys(ic).length === 0) return config;
+
+  const copy = join(jobDir, "engine");
+  await cp(engineDir, copy, { recursive: true });
+  const copyConfig = join(copy, "config.ini");
+  const ini = new IniDocument(await readFile(copyConfig, "utf8"));
+  for (const sec of ini.sections()) {
+    if (ini.get(sec.name, "method") !== CAPTIONING_METHOD) continue;
+    if (typeof ic.api === "string") ini.set(sec.name, "API", escapeIniValue(ic.api));
+    if (typeof ic.api_key === "string") ini.set(sec.name, "API_KEY", escapeIniValue(ic.api_key));
+    if (ic.categories !== undefined) ini.set(sec.name, "CATEGORIES", escapeIniValue(JSON.stringify(ic.categories)));
+    const ps = ini.get(sec.name, "prompt_settings");
+    if (ps) await patchPromptSettings(copy, unescapeIniValue(ps), ic);
+  }
+  await writeFile(copyConfig, ini.toString());
+  return copyConfig;
+}
+
+/** Replaces the top-level members of the prompt-settings JSON that `ic` also has (§7.3 step 2). */
+async function patchPromptSettings(engineCopy: string, rel: string, ic: Record<string, unknown>): Promise<void> {
+  const path = isAbsolute(rel) ? rel : join(engineCopy, rel);
+  // An absolute path (or one escaping the copy) points at a shared file: never edit it.
+  if (!isInside(engineCopy, path)) throw new Error(`PROMPT_SETTINGS ${JSON.stringify(rel)} is outside the engine directory; cannot apply image_captioning overrides`);
+  const doc = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+  if (!isObject(doc)) throw new Error(`prompt settings ${rel} is not a JSON object`);
+  let changed = false;
+  for (const [k, v] of Object.entries(ic)) {
+    if (Object.hasOwn(doc, k)) {
+      doc[k] = v;
+      changed = true;
+    }
+  }
+  if (changed) await writeFile(path, JSON.stringify(doc, null, 4));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

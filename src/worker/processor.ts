@@ -1,0 +1,132 @@
+/**
+ * Runs the page processor as a child process in its own process group (so a kill reaches the
+ * processes it starts, e.g. a Python process pool), streams stdout and stderr line by line to a
+ * callback, keeps the last stderr lines for error reports, and can be stopped gracefully
+ * (SIGTERM, then SIGKILL after a delay) or at once (SIGKILL).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface ProcessorResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Last lines of stderr (at most `tailLines`). */
+  stderrTail: string[];
+}
+
+export interface ProcessorRun {
+  readonly pid: number | undefined;
+  readonly done: Promise<ProcessorResult>;
+  /** SIGTERM the process group, SIGKILL after `graceMs` if it is still running. */
+  stop(graceMs: number): void;
+  /** SIGKILL the process group now. */
+  kill(): void;
+}
+
+export function startProcessor(opts: {
+  argv: string[];
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  onLine: (stream: "stdout" | "stderr", line: string) => void;
+  tailLines?: number;
+}): ProcessorRun {
+  const [cmd, ...args] = opts.argv;
+  if (!cmd) throw new Error("empty processor command");
+  const tailMax = opts.tailLines ?? 20;
+  const tail: string[] = [];
+  const child: ChildProcess = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let exited = false;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const signalGroup = (sig: NodeJS.Signals) => {
+    if (exited || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      try {
+        child.kill(sig);
+      } catch {}
+    }
+  };
+
+  const streamsClosed = Promise.all(
+    (["stdout", "stderr"] as const).map(
+      (name) =>
+        new Promise<void>((resolve) => {
+          const stream = child[name];
+          if (!stream) return resolve();
+          const rl = createInterface({ input: stream, crlfDelay: Infinity });
+          rl.on("line", (line) => {
+            if (name === "stderr") {
+              tail.push(line);
+              if (tail.length > tailMax) tail.shift();
+            }
+            opts.onLine(name, line);
+          });
+          rl.on("close", () => resolve());
+        }),
+    ),
+  );
+
+  const done = new Promise<ProcessorResult>((resolve) => {
+    child.on("error", (err) => {
+      exited = true;
+      tail.push(`cannot start processor ${JSON.stringify(cmd)}: ${err.message}`);
+      resolve({ exitCode: 127, signal: null, stderrTail: tail.slice(-tailMax) });
+    });
+    child.on("exit", (code, signal) => {
+      exited = true;
+      if (killTimer) clearTimeout(killTimer);
+      // Children of the processor may still hold the pipes open; do not wait for them forever.
+      const settle = () => resolve({ exitCode: code, signal, stderrTail: tail.slice(-tailMax) });
+      Promise.race([streamsClosed, Bun.sleep(2000)]).then(settle);
+      // Leftover members of the group (grandchildren) go down with the processor.
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }
+    });
+  });
+
+  return {
+    get pid() {
+      return child.pid;
+    },
+    done,
+    stop(graceMs: number) {
+      signalGroup("SIGTERM");
+      if (!killTimer) killTimer = setTimeout(() => signalGroup("SIGKILL"), graceMs);
+    },
+    kill() {
+      signalGroup("SIGKILL");
+    },
+  };
+}
+
+/**
+ * Per-page progress line of the processor (annopage-tool §1.5):
+ * `… DONE <i>/<n> (<pct> %) [id: <id>] Time:<seconds>` — anywhere in the line, so the
+ * `[LEVEL|time|source]: ` prefix of either implementation does not matter.
+ */
+const DONE_LINE = /\bDONE (\d+)\/(\d+)(?: \(([\d.]+) ?%\))?(?: \[id: ([^\]]*)\])?/;
+
+export interface PageProgress {
+  done: number;
+  total: number;
+  pageId?: string;
+}
+
+export function parseProgress(line: string): PageProgress | null {
+  const m = DONE_LINE.exec(line);
+  if (!m) return null;
+  const done = Number(m[1]);
+  const total = Number(m[2]);
+  if (!Number.isFinite(done) || !Number.isFinite(total) || total <= 0 || done > total) return null;
+  return { done, total, pageId: m[4] };
+}
