@@ -1,5 +1,49 @@
-import type { DetectInput, DetectOptions, DetectedElement } from "./types.ts";
+import { analysePage, type PageAnalysis } from "./analysis.ts";
+import { associateCaptions } from "./captions.ts";
+import { classify } from "./classify.ts";
+import { measure, type RegionFeatures } from "./features.ts";
+import { findCandidates } from "./regions.ts";
+import { categoryId, type Box, type DetectInput, type DetectOptions, type DetectedElement } from "./types.ts";
 
-export function detectElements(_page: DetectInput, _options: DetectOptions = {}): DetectedElement[] {
-  return []; // replaced by the real pipeline in the next commit
+/** A detection with the evidence that led to it (for evaluation and debugging). */
+export interface TracedElement extends DetectedElement {
+  features: RegionFeatures;
+}
+
+function toPage(a: PageAnalysis, b: Box, width: number, height: number): Box {
+  const f = a.factor;
+  return {
+    x1: Math.max(0, b.x1 * f),
+    y1: Math.max(0, b.y1 * f),
+    x2: Math.min(width, b.x2 * f),
+    y2: Math.min(height, b.y2 * f),
+  };
+}
+
+export function detectTraced(page: DetectInput, options: DetectOptions = {}): TracedElement[] {
+  if (page.grey.length !== page.width * page.height) throw new Error("detectElements: grey buffer does not match width × height");
+  const a = analysePage(page);
+  const out: TracedElement[] = [];
+  for (const cand of findCandidates(a)) {
+    const features = measure(a, cand.box);
+    const v = classify(features);
+    if (!v.keep) continue;
+    out.push({
+      bbox: toPage(a, cand.box, page.width, page.height),
+      category: v.category,
+      categoryId: categoryId(v.category),
+      confidence: Math.round(v.confidence * 1000) / 1000,
+      features,
+    });
+  }
+  const threshold = options.threshold ?? 0;
+  const wanted = options.categories?.map((c) => c.toLowerCase());
+  const kept = out.filter((e) => e.confidence >= threshold && (!wanted || wanted.includes(e.category.toLowerCase())));
+  kept.sort((p, q) => q.confidence - p.confidence);
+  if (page.textLines?.length) associateCaptions(kept, page.textLines);
+  return kept;
+}
+
+export function detectElements(page: DetectInput, options: DetectOptions = {}): DetectedElement[] {
+  return detectTraced(page, options).map(({ features: _f, ...e }) => e);
 }

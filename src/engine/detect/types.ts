@@ -20,6 +20,8 @@ export interface DetectInput {
   width: number;
   height: number;
   textLines?: readonly TextLineHint[];
+  /** Optional RGBA of the same page (width × height × 4): enables colour evidence (stamps, coloured initials). */
+  rgba?: Uint8Array | Uint8ClampedArray;
 }
 
 export interface DetectOptions {

@@ -1,0 +1,123 @@
+import { INK_LEVEL, Kind, TONE_LEVEL, type PageAnalysis } from "./analysis.ts";
+import { contains } from "./boxes.ts";
+import type { Box } from "./types.ts";
+
+/** Measurements of one candidate region (analysis scale) that the classifier decides on. */
+export interface RegionFeatures {
+  width: number;
+  height: number;
+  /** width and height in glyph heights */
+  wG: number;
+  hG: number;
+  inkFrac: number;
+  toneFrac: number;
+  /** pixels in the mid-tone band (neither ink-black nor paper) */
+  midFrac: number;
+  /** coloured-ink pixels / ink+tone pixels (0 without colour input) */
+  colourFrac: number;
+  /** long horizontal / vertical ink lines (≥ 70 % of the region's width / height) */
+  hLines: number[];
+  vLines: number[];
+  /** components inside by kind */
+  textComps: number;
+  smallComps: number;
+  bigComps: number;
+  /** area of the largest component / all ink in the region */
+  largestShare: number;
+  /** 0–1 left/right mirror agreement of the ink */
+  symmetry: number;
+}
+
+function longLines(a: PageAnalysis, b: Box, horizontal: boolean): number[] {
+  const len = horizontal ? b.x2 - b.x1 : b.y2 - b.y1;
+  const span = horizontal ? b.y2 - b.y1 : b.x2 - b.x1;
+  const need = 0.7 * len;
+  const hits: number[] = [];
+  for (let t = 0; t < span; t++) {
+    let best = 0;
+    let run = 0;
+    let gapRun = 0;
+    for (let s = 0; s < len; s++) {
+      const x = horizontal ? b.x1 + s : b.x1 + t;
+      const y = horizontal ? b.y1 + t : b.y1 + s;
+      if (a.ink[y * a.width + x]) {
+        run += 1 + gapRun;
+        gapRun = 0;
+        if (run > best) best = run;
+      } else if (run > 0 && gapRun < 2) gapRun++;
+      else {
+        run = 0;
+        gapRun = 0;
+      }
+    }
+    if (best >= need) hits.push(t);
+  }
+  // adjacent positions are one line
+  const lines: number[] = [];
+  for (const t of hits) if (!lines.length || t - lines[lines.length - 1]! > 2) lines.push(t);
+    else lines[lines.length - 1] = t;
+  return lines.map((t) => t / Math.max(1, span));
+}
+
+export function measure(a: PageAnalysis, b: Box): RegionFeatures {
+  const width = b.x2 - b.x1;
+  const height = b.y2 - b.y1;
+  let ink = 0;
+  let tone = 0;
+  let mid = 0;
+  let colour = 0;
+  let sym = 0;
+  let symN = 0;
+  for (let y = b.y1; y < b.y2; y++) {
+    const row = y * a.width;
+    for (let x = b.x1; x < b.x2; x++) {
+      const v = a.norm[row + x]!;
+      if (v <= INK_LEVEL) ink++;
+      if (v <= TONE_LEVEL) {
+        tone++;
+        if (a.colour?.[row + x]) colour++;
+      }
+      if (v > 60 && v < 200) mid++;
+    }
+    for (let x = b.x1, m = b.x2 - 1; x < m; x++, m--) {
+      const p = a.ink[row + x]!;
+      const q = a.ink[row + m]!;
+      if (p || q) {
+        symN++;
+        if (p && q) sym++;
+      }
+    }
+  }
+  let textComps = 0;
+  let smallComps = 0;
+  let bigComps = 0;
+  let largest = 0;
+  let inkInComps = 0;
+  for (const c of a.comps) {
+    if (!contains(b, { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 })) continue;
+    const k = a.kinds[c.id]!;
+    if (k === Kind.Text) textComps++;
+    else if (k === Kind.Big) bigComps++;
+    else if (k === Kind.Small) smallComps++;
+    inkInComps += c.area;
+    if (c.area > largest) largest = c.area;
+  }
+  const n = Math.max(1, width * height);
+  return {
+    width,
+    height,
+    wG: width / a.glyph,
+    hG: height / a.glyph,
+    inkFrac: ink / n,
+    toneFrac: tone / n,
+    midFrac: mid / n,
+    colourFrac: tone ? colour / tone : 0,
+    hLines: longLines(a, b, true),
+    vLines: longLines(a, b, false),
+    textComps,
+    smallComps,
+    bigComps,
+    largestShare: inkInComps ? largest / inkInComps : 0,
+    symmetry: symN ? sym / symN : 0,
+  };
+}

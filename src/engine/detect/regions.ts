@@ -1,0 +1,162 @@
+import { Kind, TONE_LEVEL, type PageAnalysis } from "./analysis.ts";
+import { area, contains, near, union } from "./boxes.ts";
+import type { Box } from "./types.ts";
+
+/** A candidate non-text region at analysis scale, with where its evidence came from. */
+export interface Candidate {
+  box: Box;
+  /** found from dense tone cells (photo-like) */
+  dense: boolean;
+  /** made of stacked horizontal rules (table without a full grid) */
+  ruled: boolean;
+}
+
+/**
+ * Dense-tone cells: square cells of about one glyph height in which most pixels are visibly not paper.
+ * Text never fills a cell; photographs and solid artwork do. 4-connected groups of at least 3×3 cells.
+ */
+function denseBoxes(a: PageAnalysis): Box[] {
+  const cell = Math.max(4, Math.round(a.glyph));
+  const cw = Math.ceil(a.width / cell);
+  const ch = Math.ceil(a.height / cell);
+  const dense = new Uint8Array(cw * ch);
+  for (let cy = 0; cy < ch; cy++)
+    for (let cx = 0; cx < cw; cx++) {
+      let t = 0;
+      let n = 0;
+      const y1 = Math.min(a.height, (cy + 1) * cell);
+      const x1 = Math.min(a.width, (cx + 1) * cell);
+      for (let y = cy * cell; y < y1; y++)
+        for (let x = cx * cell; x < x1; x++) {
+          n++;
+          if (a.norm[y * a.width + x]! <= TONE_LEVEL) t++;
+        }
+      if (t >= 0.7 * n) dense[cy * cw + cx] = 1;
+    }
+  const seen = new Uint8Array(cw * ch);
+  const out: Box[] = [];
+  const stack: number[] = [];
+  for (let i = 0; i < cw * ch; i++) {
+    if (!dense[i] || seen[i]) continue;
+    let minx = cw, miny = ch, maxx = 0, maxy = 0, count = 0;
+    stack.push(i);
+    seen[i] = 1;
+    while (stack.length) {
+      const j = stack.pop()!;
+      const x = j % cw;
+      const y = (j / cw) | 0;
+      count++;
+      if (x < minx) minx = x;
+      if (y < miny) miny = y;
+      if (x > maxx) maxx = x;
+      if (y > maxy) maxy = y;
+      for (const k of [x > 0 ? j - 1 : -1, x < cw - 1 ? j + 1 : -1, y > 0 ? j - cw : -1, y < ch - 1 ? j + cw : -1])
+        if (k >= 0 && dense[k] && !seen[k]) {
+          seen[k] = 1;
+          stack.push(k);
+        }
+    }
+    if (count >= 9 && maxx - minx >= 2 && maxy - miny >= 2)
+      out.push({ x1: minx * cell, y1: miny * cell, x2: Math.min(a.width, (maxx + 1) * cell), y2: Math.min(a.height, (maxy + 1) * cell) });
+  }
+  return out;
+}
+
+/** Groups of ≥ 3 horizontal rules of similar extent stacked closely: the skeleton of a ruled table. */
+function ruledTables(a: PageAnalysis): Box[] {
+  const rules = a.comps.filter((c) => a.kinds[c.id] === Kind.HRule);
+  rules.sort((p, q) => p.y1 - q.y1);
+  const used = new Uint8Array(rules.length);
+  const out: Box[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    if (used[i]) continue;
+    const r = rules[i]!;
+    const group = [i];
+    let last = r;
+    for (let j = i + 1; j < rules.length; j++) {
+      const s = rules[j]!;
+      if (s.y1 - last.y2 > 12 * a.glyph) break;
+      const ov = Math.min(r.x2, s.x2) - Math.max(r.x1, s.x1);
+      if (ov >= 0.8 * Math.max(r.x2 - r.x1, s.x2 - s.x1)) {
+        group.push(j);
+        last = s;
+      }
+    }
+    if (group.length >= 3) {
+      let box: Box = { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 };
+      for (const j of group) {
+        used[j] = 1;
+        const s = rules[j]!;
+        box = union(box, { x1: s.x1, y1: s.y1, x2: s.x2, y2: s.y2 });
+      }
+      out.push(box);
+    }
+  }
+  return out;
+}
+
+function mergeOverlapping(cands: Candidate[], gap: number): Candidate[] {
+  let changed = true;
+  let list = cands.slice();
+  while (changed) {
+    changed = false;
+    const next: Candidate[] = [];
+    for (const c of list) {
+      const hit = next.find((d) => near(d.box, c.box, gap));
+      if (hit) {
+        hit.box = union(hit.box, c.box);
+        hit.dense ||= c.dense;
+        hit.ruled ||= c.ruled;
+        changed = true;
+      } else next.push({ ...c });
+    }
+    list = next;
+  }
+  return list;
+}
+
+/** Seeds (big components, dense tone, ruled tables) grown by nearby non-text pieces and merged. */
+export function findCandidates(a: PageAnalysis): Candidate[] {
+  const g = a.glyph;
+  let cands: Candidate[] = [];
+  for (const c of a.comps)
+    if (a.kinds[c.id] === Kind.Big) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, dense: false, ruled: false });
+  for (const b of denseBoxes(a)) cands.push({ box: b, dense: true, ruled: false });
+  for (const b of ruledTables(a)) cands.push({ box: b, dense: false, ruled: true });
+  cands = mergeOverlapping(cands, 0.8 * g);
+  // grow by loose non-text pieces (specks, short strokes, rules) close to a region, then by everything inside it
+  for (let pass = 0; pass < 3; pass++) {
+    let grew = false;
+    for (const c of a.comps) {
+      const k = a.kinds[c.id]!;
+      if (k === Kind.Text || k === Kind.Big) continue;
+      const b: Box = { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 };
+      for (const cand of cands) {
+        if (contains(cand.box, b)) break;
+        const gap = k === Kind.Noise ? 0.3 * g : 0.7 * g;
+        if (near(cand.box, b, gap) && area(b) < area(cand.box)) {
+          cand.box = union(cand.box, b);
+          grew = true;
+          break;
+        }
+      }
+    }
+    // text lines touching or overlapping a region and narrower than it (labels, tick marks) join it
+    for (const l of a.lines) {
+      const b: Box = { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 };
+      for (const cand of cands) {
+        if (contains(cand.box, b)) break;
+        const w = cand.box.x2 - cand.box.x1;
+        const overlapping = near(cand.box, b, 0);
+        if ((overlapping && l.x2 - l.x1 < 0.9 * w) || (near(cand.box, b, 0.35 * g) && l.x2 - l.x1 < 0.6 * w)) {
+          cand.box = union(cand.box, b);
+          grew = true;
+          break;
+        }
+      }
+    }
+    cands = mergeOverlapping(cands, 0.5 * g);
+    if (!grew) break;
+  }
+  return cands;
+}
