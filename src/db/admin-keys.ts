@@ -33,13 +33,13 @@ const isLabelConstraint = (c: string) => c === "ix_keys_label";
  * a collision on kid/salt/hash retries with new credentials. Results: the key with the credentials
  * used, or LABEL_TAKEN, or COLLISION when every attempt collided.
  */
-export async function createKey(
+export async function createKey<C extends Credentials>(
   sql: Sql,
   label: string,
   role: Role,
-  nextCredentials: () => Credentials,
+  nextCredentials: () => C,
   attempts = 3,
-): Promise<{ ok: true; key: KeyRow; credentials: Credentials } | { ok: false; reason: "LABEL_TAKEN" | "COLLISION" }> {
+): Promise<{ ok: true; key: KeyRow; credentials: C } | { ok: false; reason: "LABEL_TAKEN" | "COLLISION" }> {
   for (let i = 0; i < attempts; i++) {
     const c = nextCredentials();
     try {
@@ -86,12 +86,12 @@ export async function updateKeyByLabel(
  * POST /v1/admin/keys/{label}/secret: replaces kid, salt and hash; label, role, active and
  * created_date are kept, so the old key string stops working at once.
  */
-export async function replaceKeyCredentials(
+export async function replaceKeyCredentials<C extends Credentials>(
   sql: Sql,
   label: string,
-  nextCredentials: () => Credentials,
+  nextCredentials: () => C,
   attempts = 3,
-): Promise<{ ok: true; key: KeyRow; credentials: Credentials } | { ok: false; reason: "NOT_FOUND" | "COLLISION" }> {
+): Promise<{ ok: true; key: KeyRow; credentials: C } | { ok: false; reason: "NOT_FOUND" | "COLLISION" }> {
   for (let i = 0; i < attempts; i++) {
     const c = nextCredentials();
     try {

@@ -62,8 +62,8 @@ export async function selectEngineForJob(
 }
 
 /** Sets `last_used = now` on an engine (called when a job using it is queued, §5.2). */
-export async function touchEngine(sql: Sql, id: string): Promise<void> {
-  await sql`UPDATE engines SET last_used = clock_timestamp() WHERE id = ${id}`;
+export async function touchEngine(sql: Sql, id: string, now: string): Promise<void> {
+  await sql`UPDATE engines SET last_used = ${now} WHERE id = ${id}`;
 }
 
 export async function findEngineById(sql: Sql, id: string): Promise<EngineRow | undefined> {
@@ -106,17 +106,24 @@ export interface NewEngine {
 
 /**
  * Inserts an engine keeping §7.2: `default` clears every other default, `active` deactivates the
- * other versions of the name. Returns undefined when (name, version) is taken. Run in a transaction.
+ * other versions of the name. `sideEffects` overrides which of the two clearings run (the
+ * reference stores an explicit null as the column default but runs no side effect for it).
+ * Returns undefined when (name, version) is taken. Run in a transaction.
  */
-export async function insertEngine(sql: Sql, e: NewEngine): Promise<EngineRow | undefined> {
+export async function insertEngine(
+  sql: Sql,
+  e: NewEngine,
+  now: string,
+  sideEffects: { default: boolean; active: boolean } = { default: e.default, active: e.active },
+): Promise<EngineRow | undefined> {
   await sql`SELECT pg_advisory_xact_lock(hashtext('annopage.engines'))`;
   if (await findEngine(sql, e.name, e.version)) return undefined;
-  if (e.default) await sql`UPDATE engines SET "default" = false WHERE "default"`;
-  if (e.active) await sql`UPDATE engines SET active = false WHERE name = ${e.name} AND active`;
+  if (sideEffects.default) await sql`UPDATE engines SET "default" = false WHERE "default"`;
+  if (sideEffects.active) await sql`UPDATE engines SET active = false WHERE name = ${e.name} AND active`;
   const rows = await sql<EngineRow[]>`
     INSERT INTO engines (id, name, version, description, definition, "default", active, created_date)
     VALUES (${crypto.randomUUID()}, ${e.name}, ${e.version}, ${e.description},
-            ${e.definition === null ? null : sql.json(e.definition as never)}, ${e.default}, ${e.active}, clock_timestamp())
+            ${e.definition === null ? null : sql.json(e.definition as never)}, ${e.default}, ${e.active}, ${now})
     RETURNING *`;
   return rows[0]!;
 }
@@ -164,12 +171,12 @@ export async function updateEngine(sql: Sql, name: string, version: string, u: E
 
 /**
  * Records an engine-files upload: `files_updated = now`, strictly later than the previous value
- * even within one microsecond (the suite compares the strings, §2.7). Returns the new value.
+ * even if another replica's clock lags (the suite compares the strings, §2.7). Returns the new value.
  */
-export async function markEngineFilesUpdated(sql: Sql, id: string): Promise<string | undefined> {
+export async function markEngineFilesUpdated(sql: Sql, id: string, now: string): Promise<string | undefined> {
   const rows = await sql<{ files_updated: string }[]>`
     UPDATE engines
-       SET files_updated = GREATEST(clock_timestamp(), files_updated + interval '1 microsecond')
+       SET files_updated = GREATEST(${now}::timestamptz, files_updated + interval '1 microsecond')
      WHERE id = ${id}
     RETURNING files_updated`;
   return rows[0]?.files_updated;

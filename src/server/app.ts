@@ -14,6 +14,12 @@ import { allowedMethods, mountRoutes, type AnyRoute } from "./route.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { rootRoutes } from "./routes/root.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { engineRoutes } from "./routes/engines.ts";
+import { adminKeyRoutes } from "./routes/admin-keys.ts";
+import { adminEngineRoutes } from "./routes/admin-engines.ts";
+import { httpMetrics } from "./middleware/metrics.ts";
 
 export interface AppHandle extends Hono<AppEnv> {
   /** The application's dependencies (storage, queue signal) — for tests and shutdown. */
@@ -38,8 +44,14 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   routes.push(...meRoutes(deps));
   routes.push(...healthRoutes(deps));
   routes.push(...docsRoutes(deps, () => routes));
+  routes.push(...rootRoutes(deps));
+  routes.push(...metricsRoutes(deps));
+  routes.push(...engineRoutes(deps));
+  routes.push(...adminKeyRoutes(deps));
+  routes.push(...adminEngineRoutes(deps));
 
   app.onError(renderError);
+  app.use("*", httpMetrics(deps)); // counts every answer for GET /metrics (must precede the routes)
   mountRoutes(app, deps, routes);
   app.notFound((c) => {
     const url = new URL(c.req.url);

@@ -5,10 +5,10 @@
  * No authentication unless METRICS_KEY is set; then the scraper sends it as
  * `Authorization: Bearer <key>` or `X-API-Key: <key>` (compared in constant time).
  */
-import { Hono } from "hono";
 import { timingSafeEqual } from "node:crypto";
-import type { AppEnv, ServerDeps } from "../context.ts";
+import type { AppDeps, ServerDeps } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { defineRoute } from "../route.ts";
 import { httpRequestCounter } from "../middleware/metrics.ts";
 import { countJobsByState } from "../../db/job-stats.ts";
 import { JOB_STATES } from "../../shared/roles.ts";
@@ -49,14 +49,22 @@ export async function renderMetrics(deps: ServerDeps): Promise<string> {
   return lines.join("\n") + "\n";
 }
 
-export function metricsRoutes(deps: ServerDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  app.get("/metrics", async (c) => {
-    checkMetricsKey(deps, c.req.header("authorization"), c.req.header("x-api-key"));
-    return new Response(await renderMetrics(deps), {
-      status: 200,
-      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-    });
-  });
-  return app;
-}
+export const metricsRoutes = (deps: AppDeps) => [
+  defineRoute({
+    method: "GET",
+    path: "/metrics",
+    roles: "public",
+    doc: {
+      tag: "Health",
+      summary: "Prometheus metrics (no authentication unless METRICS_KEY is set)",
+      responses: { 200: { content: "text/plain; version=0.0.4", description: "Prometheus text exposition" }, 401: { code: ["API_KEY_MISSING", "API_KEY_INVALID"] } },
+    },
+    handler: async ({ c }) => {
+      checkMetricsKey(deps, c.req.header("authorization"), c.req.header("x-api-key"));
+      return new Response(await renderMetrics(deps), {
+        status: 200,
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    },
+  }),
+];

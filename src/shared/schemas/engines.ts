@@ -3,6 +3,7 @@
  * the response object.
  */
 import { z } from "zod";
+import { Timestamp, Uuid } from "./common.ts";
 
 const definition = z.record(z.string(), z.unknown());
 
@@ -16,7 +17,7 @@ export const EngineListQuery = z.object({
 });
 
 /** Path `{engine_id}` of GET /v1/engines/{engine_id}/files. */
-export const EngineIdParams = z.object({ engine_id: z.uuid() });
+export const EngineIdParams = z.object({ engine_id: Uuid });
 
 /** Path `{name}/{version}` of the engine admin routes. */
 export const EngineNameVersionParams = z.object({ name: z.string(), version: z.string() });
@@ -47,17 +48,20 @@ export const EngineUpdateSchema = z.strictObject({
 });
 export type EngineUpdate = z.infer<typeof EngineUpdateSchema>;
 
+/** Non-admin (user/readonly) item of GET /v1/engines (§3.2 with the §11.1 fix). */
+export const EnginePublicSchema = z.object({ name: z.string(), version: z.string(), description: z.string(), default: z.boolean() });
+
 /** `Engine` response object, admin view (non-admin callers get name, version, description, default). */
 export const EngineSchema = z.object({
-  id: z.uuid().nullable(),
+  id: Uuid.nullable(),
   name: z.string(),
   version: z.string(),
   description: z.string(),
   definition: definition.nullable(),
   default: z.boolean(),
   active: z.boolean().nullable(),
-  created_date: z.string().nullable(),
-  last_used: z.string().nullable(),
-  files_updated: z.string().nullable(),
+  created_date: Timestamp.nullable(),
+  last_used: Timestamp.nullable(),
+  files_updated: Timestamp.nullable(),
 });
 export type Engine = z.infer<typeof EngineSchema>;

@@ -3,9 +3,9 @@
  * objects. The single source of these types for the server routes, the OpenAPI document and clients.
  */
 import { z } from "zod";
-import { ROLES } from "../roles.ts";
+import { KeySchema, RoleSchema } from "./common.ts";
 
-export const RoleSchema = z.enum(ROLES);
+export { KeySchema, RoleSchema };
 
 /** Path `{label}` of the key admin routes. */
 export const KeyLabelParams = z.object({ label: z.string() });
@@ -24,17 +24,6 @@ export const KeyUpdateSchema = z.strictObject({
   active: z.boolean().nullish(),
 });
 export type KeyUpdate = z.infer<typeof KeyUpdateSchema>;
-
-/** `Key` response object: never kid, salt or hash. */
-export const KeySchema = z.object({
-  id: z.uuid(),
-  label: z.string(),
-  role: RoleSchema,
-  active: z.boolean(),
-  created_date: z.string(),
-  last_used: z.string().nullable(),
-});
-export type Key = z.infer<typeof KeySchema>;
 
 /** `KeySecret`: the full key string, returned once by routes 24 and 27. */
 export const KeySecretSchema = z.object({ secret: z.string() });
