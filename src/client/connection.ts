@@ -1,7 +1,8 @@
 /**
  * Where the client commands find the server: `--api-url` / `--api-key`, else ANNOPAGE_API_URL /
  * ANNOPAGE_API_KEY. The retry budget of the CLI is larger than the connector's default so that a
- * server restart (a few seconds) does not fail a long upload: about half a minute of backoff.
+ * server restart (a few seconds) does not fail a long upload: about half a minute of backoff
+ * (ANNOPAGE_RETRIES sets the number of attempts).
  */
 import { ApiClient, type RetryPolicy } from "./api.ts";
 
@@ -41,12 +42,18 @@ export function resolveConnection(
   return problems.length === before ? { apiUrl, apiKey } : undefined;
 }
 
+/** ANNOPAGE_RETRIES overrides the number of attempts per request (1 = no retries). */
+export function retryFromEnv(env: Record<string, string | undefined> = process.env): Partial<RetryPolicy> {
+  const n = Number(env.ANNOPAGE_RETRIES);
+  return env.ANNOPAGE_RETRIES && Number.isInteger(n) && n >= 1 ? { attempts: n } : {};
+}
+
 export function connect(c: Connection, opts: { retry?: Partial<RetryPolicy>; onRetry?: ConstructorParameters<typeof ApiClient>[0]["onRetry"] } = {}): ApiClient {
   return new ApiClient({
     apiUrl: c.apiUrl,
     apiKey: c.apiKey,
     userAgent: CLIENT_USER_AGENT,
-    retry: { ...CLI_RETRY, ...opts.retry },
+    retry: { ...CLI_RETRY, ...retryFromEnv(), ...opts.retry },
     onRetry: opts.onRetry,
   });
 }
