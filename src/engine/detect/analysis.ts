@@ -15,6 +15,8 @@ export const enum Kind {
 
 /** Normalised grey at or below this is ink (≈ 2/3 of the paper brightness). */
 export const INK_LEVEL = 170;
+/** Chroma distance (in (r−g, g−b) units) from the paper–ink line above which a pixel counts as coloured ink. */
+export const COLOUR_DISTANCE = 11;
 /** Normalised grey at or below this is visibly not paper (tone, pale ink, photo highlights). */
 export const TONE_LEVEL = 222;
 
@@ -36,6 +38,8 @@ export interface PageAnalysis {
   glyph: number;
   /** text lines found from the page itself */
   lines: LineGroup[];
+  /** large structures visible only at the tone level (faint line drawings, pale artwork), not made of text */
+  toneStructures: Component[];
 }
 
 export function analysePage(page: DetectInput): PageAnalysis {
@@ -56,9 +60,11 @@ export function analysePage(page: DetectInput): PageAnalysis {
     const w = c.x2 - c.x1;
     const h = c.y2 - c.y1;
     let k: Kind;
+    // mean stroke thickness along the long axis: a (possibly skewed) rule is long and thin everywhere
+    const thickness = c.area / Math.max(w, h);
     if (c.area < 3 || (w <= 2 && h <= 2)) k = Kind.Noise;
-    else if (h <= thin && w >= 3 * glyph) k = Kind.HRule;
-    else if (w <= thin && h >= 3 * glyph) k = Kind.VRule;
+    else if (thickness <= thin && w >= 3 * glyph && w >= 4 * h) k = Kind.HRule;
+    else if (thickness <= thin && h >= 3 * glyph && h >= 4 * w) k = Kind.VRule;
     else if (h > 2.5 * glyph || (w > 8 * glyph && h > 0.6 * glyph)) k = Kind.Big;
     else {
       k = Kind.Small;
@@ -75,8 +81,9 @@ export function analysePage(page: DetectInput): PageAnalysis {
       for (const m of g.members) kinds[m] = Kind.Text;
     }
   }
+  const toneStructures = findToneStructures(norm, small.width, small.height, glyph, labels, kinds);
   const colour = page.rgba ? colourMask(page.rgba, page.width, page.height, factor, small.width, small.height, norm) : undefined;
-  return { factor, width: small.width, height: small.height, norm, ink, colour, comps, labels, kinds, glyph, lines };
+  return { factor, width: small.width, height: small.height, norm, ink, colour, comps, labels, kinds, glyph, lines, toneStructures };
 }
 
 /**
@@ -104,15 +111,37 @@ function colourMask(
       gb[y * w + x] = rgba[p + 1]! - rgba[p + 2]!;
     }
   }
+  // reference chromas: paper (bright pixels) and the page's main ink (dark pixels)
+  const paper = medianChroma(rg, gb, (i) => norm[i]! > 240);
+  const inkC = medianChroma(rg, gb, (i) => norm[i]! <= 120);
+  const out = new Uint8Array(w * h);
+  const sx = inkC[0] - paper[0];
+  const sy = inkC[1] - paper[1];
+  const sl = sx * sx + sy * sy;
+  for (let i = 0; i < w * h; i++) {
+    if (norm[i]! > TONE_LEVEL) continue;
+    // distance of the pixel's chroma from the paper–ink segment (anti-aliased ink lies on it)
+    const px = rg[i]! - paper[0];
+    const py = gb[i]! - paper[1];
+    const t = sl > 0 ? Math.max(0, Math.min(1, (px * sx + py * sy) / sl)) : 0;
+    const dx = px - t * sx;
+    const dy = py - t * sy;
+    if (dx * dx + dy * dy > COLOUR_DISTANCE * COLOUR_DISTANCE) out[i] = 1;
+  }
+  return out;
+}
+
+function medianChroma(rg: Int16Array, gb: Int16Array, take: (i: number) => boolean): [number, number] {
   const hr = new Uint32Array(512);
   const hg = new Uint32Array(512);
   let m = 0;
-  for (let i = 0; i < w * h; i++)
-    if (norm[i]! > 240) {
+  for (let i = 0; i < rg.length; i++)
+    if (take(i)) {
       hr[rg[i]! + 256]!++;
       hg[gb[i]! + 256]!++;
       m++;
     }
+  if (!m) return [0, 0];
   const median = (hist: Uint32Array) => {
     let acc = 0;
     for (let v = 0; v < 512; v++) {
@@ -121,14 +150,27 @@ function colourMask(
     }
     return 0;
   };
-  const pr = m ? median(hr) : 0;
-  const pg = m ? median(hg) : 0;
-  const out = new Uint8Array(w * h);
+  return [median(hr), median(hg)];
+}
+
+/**
+ * Components of the tone mask (everything visibly darker than paper) that are large in both directions and not
+ * made of text ink: faint drawings whose thin strokes do not reach the ink level.
+ */
+function findToneStructures(norm: Uint8Array, w: number, h: number, glyph: number, labels: Int32Array, kinds: Uint8Array): Component[] {
+  const tone = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) tone[i] = norm[i]! <= TONE_LEVEL ? 1 : 0;
+  const { components, labels: toneLabels } = labelComponents(tone, w, h);
+  const big = components.filter((c) => c.y2 - c.y1 > 2.5 * glyph && c.x2 - c.x1 > 2.5 * glyph);
+  if (!big.length) return [];
+  const textInk = new Uint32Array(components.length);
+  const isBig = new Uint8Array(components.length);
+  for (const c of big) isBig[c.id] = 1;
   for (let i = 0; i < w * h; i++) {
-    if (norm[i]! > TONE_LEVEL) continue;
-    const dr = rg[i]! - pr;
-    const dg = gb[i]! - pg;
-    if (dr * dr + dg * dg > 28 * 28) out[i] = 1;
+    const t = toneLabels[i]! - 1;
+    if (t < 0 || !isBig[t]) continue;
+    const l = labels[i]!;
+    if (l && kinds[l - 1] === Kind.Text) textInk[t]!++;
   }
-  return out;
+  return big.filter((c) => textInk[c.id]! < 0.2 * c.area);
 }

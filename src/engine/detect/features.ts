@@ -38,9 +38,14 @@ function longLines(a: PageAnalysis, b: Box, horizontal: boolean): number[] {
     let run = 0;
     let gapRun = 0;
     for (let s = 0; s < len; s++) {
+      // a band of three rows/columns tolerates slight skew
       const x = horizontal ? b.x1 + s : b.x1 + t;
       const y = horizontal ? b.y1 + t : b.y1 + s;
-      if (a.ink[y * a.width + x]) {
+      const p = y * a.width + x;
+      const step = horizontal ? a.width : 1;
+      const lo = horizontal ? y > 0 : x > 0;
+      const hi = horizontal ? y < a.height - 1 : x < a.width - 1;
+      if (a.ink[p] || (lo && a.ink[p - step]) || (hi && a.ink[p + step])) {
         run += 1 + gapRun;
         gapRun = 0;
         if (run > best) best = run;

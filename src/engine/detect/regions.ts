@@ -9,6 +9,8 @@ export interface Candidate {
   dense: boolean;
   /** made of stacked horizontal rules (table without a full grid) */
   ruled: boolean;
+  /** found from coloured ink only (stamps, coloured marks over text): never grows by text lines */
+  colour: boolean;
 }
 
 /**
@@ -107,6 +109,7 @@ function mergeOverlapping(cands: Candidate[], gap: number): Candidate[] {
         hit.box = union(hit.box, c.box);
         hit.dense ||= c.dense;
         hit.ruled ||= c.ruled;
+        hit.colour &&= c.colour;
         changed = true;
       } else next.push({ ...c });
     }
@@ -119,10 +122,13 @@ function mergeOverlapping(cands: Candidate[], gap: number): Candidate[] {
 export function findCandidates(a: PageAnalysis): Candidate[] {
   const g = a.glyph;
   let cands: Candidate[] = [];
-  for (const c of a.comps)
-    if (a.kinds[c.id] === Kind.Big) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, dense: false, ruled: false });
-  for (const b of denseBoxes(a)) cands.push({ box: b, dense: true, ruled: false });
-  for (const b of ruledTables(a)) cands.push({ box: b, dense: false, ruled: true });
+  const plain = { dense: false, ruled: false, colour: false };
+  for (const c of a.comps) if (a.kinds[c.id] === Kind.Big) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
+  for (const c of a.toneStructures) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
+  for (const b of denseBoxes(a)) cands.push({ box: b, ...plain, dense: true });
+  for (const b of ruledTables(a)) cands.push({ box: b, ...plain, ruled: true });
+  for (const b of colourBoxes(a)) cands.push({ box: b, ...plain, colour: true });
+  cands = mergeSiblings(cands, g);
   cands = mergeOverlapping(cands, 0.8 * g);
   // grow by loose non-text pieces (specks, short strokes, rules) close to a region, then by everything inside it
   for (let pass = 0; pass < 3; pass++) {
@@ -131,9 +137,11 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
       const k = a.kinds[c.id]!;
       if (k === Kind.Text || k === Kind.Big) continue;
       const b: Box = { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 };
+      // bigger pieces may sit further away (ornament parts, scattered marks), specks only very close
+      const size = Math.min(c.x2 - c.x1, c.y2 - c.y1);
+      const gap = k === Kind.Noise ? 0.3 * g : Math.max(0.7 * g, Math.min(2 * g, 0.8 * size));
       for (const cand of cands) {
         if (contains(cand.box, b)) break;
-        const gap = k === Kind.Noise ? 0.3 * g : 0.7 * g;
         if (near(cand.box, b, gap) && area(b) < area(cand.box)) {
           cand.box = union(cand.box, b);
           grew = true;
@@ -146,6 +154,7 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
       const b: Box = { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 };
       for (const cand of cands) {
         if (contains(cand.box, b)) break;
+        if (cand.colour) continue;
         const w = cand.box.x2 - cand.box.x1;
         const overlapping = near(cand.box, b, 0);
         if ((overlapping && l.x2 - l.x1 < 0.9 * w) || (near(cand.box, b, 0.35 * g) && l.x2 - l.x1 < 0.6 * w)) {
@@ -159,4 +168,80 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
     if (!grew) break;
   }
   return cands;
+}
+
+/**
+ * Candidates of similar height side by side on one band with gaps below their height: parts of one ornament row
+ * (a frieze, a vignette) or of one figure. Text never reaches this stage as a candidate.
+ */
+function mergeSiblings(cands: Candidate[], glyph: number): Candidate[] {
+  const list = cands.map((c) => ({ ...c }));
+  let changed = true;
+  while (changed) {
+    changed = false;
+    outer: for (let i = 0; i < list.length; i++)
+      for (let j = i + 1; j < list.length; j++) {
+        const p = list[i]!.box;
+        const q = list[j]!.box;
+        const hp = p.y2 - p.y1;
+        const hq = q.y2 - q.y1;
+        if (Math.max(hp, hq) > 1.5 * Math.min(hp, hq) || Math.max(hp, hq) > 12 * glyph) continue;
+        const ov = Math.min(p.y2, q.y2) - Math.max(p.y1, q.y1);
+        if (ov < 0.6 * Math.min(hp, hq)) continue;
+        const gapX = Math.max(p.x1, q.x1) - Math.min(p.x2, q.x2);
+        if (gapX > 1.6 * Math.min(hp, hq)) continue;
+        list[i] = { box: union(p, q), dense: list[i]!.dense || list[j]!.dense, ruled: list[i]!.ruled || list[j]!.ruled, colour: list[i]!.colour && list[j]!.colour };
+        list.splice(j, 1);
+        changed = true;
+        break outer;
+      }
+  }
+  return list;
+}
+
+/** Clusters of coloured ink (dilated by about a glyph) large enough to be a mark, stamp or coloured figure. */
+function colourBoxes(a: PageAnalysis): Box[] {
+  if (!a.colour) return [];
+  const cell = Math.max(3, Math.round(a.glyph / 2));
+  const cw = Math.ceil(a.width / cell);
+  const ch = Math.ceil(a.height / cell);
+  const count = new Uint16Array(cw * ch);
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) if (a.colour[y * a.width + x]) count[((y / cell) | 0) * cw + ((x / cell) | 0)]!++;
+  const on = new Uint8Array(cw * ch);
+  const minPix = Math.max(2, 0.04 * cell * cell);
+  for (let i = 0; i < cw * ch; i++) if (count[i]! >= minPix) on[i] = 1;
+  // 8-connected groups of cells, bridging one empty cell
+  const seen = new Uint8Array(cw * ch);
+  const out: Box[] = [];
+  for (let i = 0; i < cw * ch; i++) {
+    if (!on[i] || seen[i]) continue;
+    const stack = [i];
+    seen[i] = 1;
+    let minx = cw, miny = ch, maxx = 0, maxy = 0, pix = 0;
+    while (stack.length) {
+      const j = stack.pop()!;
+      const x = j % cw;
+      const y = (j / cw) | 0;
+      pix += count[j]!;
+      if (x < minx) minx = x;
+      if (y < miny) miny = y;
+      if (x > maxx) maxx = x;
+      if (y > maxy) maxy = y;
+      for (let dy = -2; dy <= 2; dy++)
+        for (let dx = -2; dx <= 2; dx++) {
+          const nx = x + dx;
+          const ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= cw || ny >= ch) continue;
+          const k = ny * cw + nx;
+          if (on[k] && !seen[k]) {
+            seen[k] = 1;
+            stack.push(k);
+          }
+        }
+    }
+    const box: Box = { x1: minx * cell, y1: miny * cell, x2: Math.min(a.width, (maxx + 1) * cell), y2: Math.min(a.height, (maxy + 1) * cell) };
+    if (box.x2 - box.x1 >= 3 * a.glyph && box.y2 - box.y1 >= 3 * a.glyph && pix >= 2 * a.glyph * a.glyph) out.push(box);
+  }
+  return out;
 }
