@@ -20,23 +20,30 @@ export function classify(f: RegionFeatures): Verdict {
   const hl = f.hLines.length;
   const vl = f.vLines.length;
   // photograph: continuous tone over almost the whole box
-  if (f.toneFrac >= 0.8 && f.midFrac >= 0.3 && f.wG >= 4 && f.hG >= 4)
-    return { category: "Photograph", confidence: 0.55 + 0.3 * Math.min(1, (f.toneFrac - 0.8) / 0.15), keep: true };
+  if (f.wG >= 4 && f.hG >= 4 && ((f.toneFrac >= 0.8 && f.midFrac >= 0.3) || (f.toneFrac >= 0.7 && f.midFrac >= 0.45)))
+    return { category: "Photograph", confidence: 0.5 + 0.35 * Math.min(1, Math.max(0, f.toneFrac - 0.7) / 0.25), keep: true };
   // table: several full-width rules with text between them, no heavy tone
   const edgeH = f.hLines.filter((t) => t < 0.08 || t > 0.92).length;
   const innerH = hl - edgeH;
   if (hl >= 3 && f.toneFrac < 0.45 && f.textComps + f.smallComps >= 8 && (vl >= 2 || innerH >= 1))
     return { category: "Table", confidence: Math.min(0.8, 0.45 + 0.05 * hl + 0.05 * Math.min(vl, 3)), keep: true };
-  // graph: an L of axes (left vertical + bottom horizontal line) and little else ruled
+  // ornament row: several near-identical pieces repeated along a short, wide band
+  const aspect = f.wG / f.hG;
+  if (aspect >= 5 && f.hG <= 8 && f.tallComps >= 4 && f.tallAreaCv <= 0.25 && f.textComps <= 2)
+    return { category: "Frieze", confidence: 0.5, keep: true };
+  // vignette: a small, mirror-symmetric ornament of a few heavy pieces, free of text
+  if (aspect >= 1.8 && aspect < 8 && f.hG <= 10 && f.symmetry >= 0.45 && f.tallComps >= 2 && f.tallComps <= 5 && f.textComps <= 2 && f.inkFrac >= 0.15)
+    return { category: "Vignette", confidence: 0.4, keep: true };
+  // decorated initial: one dominant compact glyph a few lines tall, with text lines running on to its right
+  if (f.largestShare >= 0.8 && f.hG >= 2 && f.hG <= 10 && near(f.wG / f.hG, 1, 0.6) && f.inkFrac >= 0.12 && f.linesRight >= 2)
+    return { category: "Initial", confidence: 0.45, keep: true };
+  // graph: an L of axes (left vertical + bottom horizontal line), labelled, and little else ruled
   const leftAxis = f.vLines.some((t) => t < 0.3);
   const bottomAxis = f.hLines.some((t) => t > 0.6);
-  if (leftAxis && bottomAxis && hl <= 3 && f.toneFrac < 0.5 && f.wG >= 6 && f.hG >= 5)
+  if (leftAxis && bottomAxis && hl <= 2 && vl <= 2 && f.toneFrac < 0.5 && f.wG >= 6 && f.hG >= 5 && f.textComps + f.smallComps >= 5)
     return { category: "Graph", confidence: 0.4, keep: true };
-  // decorated initial: one dominant compact glyph, a few text lines tall
-  if (f.largestShare >= 0.8 && f.hG >= 2 && f.hG <= 7 && f.wG >= 1.5 && f.wG <= 7 && near(f.wG / f.hG, 1, 0.6) && f.inkFrac >= 0.12)
-    return { category: "Initial", confidence: 0.35, keep: true };
   // coloured ink over text: a stamp
-  if (f.colourFrac >= 0.4 && f.textComps >= 10) return { category: "Stamp", confidence: 0.35, keep: true };
+  if (f.colourFrac >= 0.18 && f.textComps >= 10 && f.toneFrac < 0.4) return { category: "Stamp", confidence: 0.35, keep: true };
   const confidence = Math.min(0.6, 0.25 + 0.02 * Math.min(f.wG, f.hG) + 0.2 * Math.min(1, f.toneFrac / 0.3));
   return { category: "Image", confidence, keep: true };
 }

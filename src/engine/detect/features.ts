@@ -26,6 +26,14 @@ export interface RegionFeatures {
   largestShare: number;
   /** 0–1 left/right mirror agreement of the ink */
   symmetry: number;
+  /** components at least half as tall as the region (glyphs of an ornament row, a drop cap) and the
+   *  coefficient of variation of their ink areas (low = repeated identical pieces) */
+  tallComps: number;
+  tallAreaCv: number;
+  /** text lines that start just right of the region and overlap it vertically (a drop cap's lines) */
+  linesRight: number;
+  /** text lines overlapping the region's band to the left or right (the region sits inside a text column) */
+  linesBeside: number;
 }
 
 function longLines(a: PageAnalysis, b: Box, horizontal: boolean): number[] {
@@ -98,6 +106,7 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
   let bigComps = 0;
   let largest = 0;
   let inkInComps = 0;
+  const tallAreas: number[] = [];
   for (const c of a.comps) {
     if (!contains(b, { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 })) continue;
     const k = a.kinds[c.id]!;
@@ -105,9 +114,20 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     else if (k === Kind.Big) bigComps++;
     else if (k === Kind.Small) smallComps++;
     inkInComps += c.area;
+    if (c.y2 - c.y1 >= 0.5 * height && k !== Kind.HRule && k !== Kind.VRule) tallAreas.push(c.area);
     if (c.area > largest) largest = c.area;
   }
   const n = Math.max(1, width * height);
+  const mean = tallAreas.reduce((p, q) => p + q, 0) / Math.max(1, tallAreas.length);
+  const sd = Math.sqrt(tallAreas.reduce((p, q) => p + (q - mean) ** 2, 0) / Math.max(1, tallAreas.length));
+  let linesRight = 0;
+  let linesBeside = 0;
+  for (const l of a.lines) {
+    const ov = Math.min(b.y2, l.y2) - Math.max(b.y1, l.y1);
+    if (ov < 0.5 * (l.y2 - l.y1)) continue;
+    if (l.x1 >= b.x2 - 1 && l.x1 - b.x2 <= 2 * a.glyph) linesRight++;
+    if ((l.x1 >= b.x2 - 1 && l.x1 - b.x2 <= 3 * a.glyph) || (l.x2 <= b.x1 + 1 && b.x1 - l.x2 <= 3 * a.glyph)) linesBeside++;
+  }
   return {
     width,
     height,
@@ -124,5 +144,9 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     bigComps,
     largestShare: inkInComps ? largest / inkInComps : 0,
     symmetry: symN ? sym / symN : 0,
+    tallComps: tallAreas.length,
+    tallAreaCv: mean ? sd / mean : 0,
+    linesRight,
+    linesBeside,
   };
 }

@@ -1,5 +1,5 @@
 import { Kind, TONE_LEVEL, type PageAnalysis } from "./analysis.ts";
-import { area, contains, near, union } from "./boxes.ts";
+import { area, contains, intersection, near, union } from "./boxes.ts";
 import type { Box } from "./types.ts";
 
 /** A candidate non-text region at analysis scale, with where its evidence came from. */
@@ -97,6 +97,10 @@ function ruledTables(a: PageAnalysis): Box[] {
   return out;
 }
 
+function mostlyInside(inner: Box, outer: Box): boolean {
+  return intersection(inner, outer) >= 0.7 * area(inner);
+}
+
 function mergeOverlapping(cands: Candidate[], gap: number): Candidate[] {
   let changed = true;
   let list = cands.slice();
@@ -106,10 +110,11 @@ function mergeOverlapping(cands: Candidate[], gap: number): Candidate[] {
     for (const c of list) {
       const hit = next.find((d) => near(d.box, c.box, gap));
       if (hit) {
+        // a colour mark keeps its flag when it swallows pieces lying mostly inside it (letters it overprints)
+        hit.colour = (hit.colour && (c.colour || mostlyInside(c.box, hit.box))) || (c.colour && mostlyInside(hit.box, c.box));
         hit.box = union(hit.box, c.box);
         hit.dense ||= c.dense;
         hit.ruled ||= c.ruled;
-        hit.colour &&= c.colour;
         changed = true;
       } else next.push({ ...c });
     }
@@ -123,7 +128,8 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
   const g = a.glyph;
   let cands: Candidate[] = [];
   const plain = { dense: false, ruled: false, colour: false };
-  for (const c of a.comps) if (a.kinds[c.id] === Kind.Big) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
+  for (const c of a.comps)
+    if (a.kinds[c.id] === Kind.Big || (a.kinds[c.id] === Kind.Small && c.y2 - c.y1 >= 2 * g && c.x2 - c.x1 >= 1.5 * g)) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
   for (const c of a.toneStructures) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
   for (const b of denseBoxes(a)) cands.push({ box: b, ...plain, dense: true });
   for (const b of ruledTables(a)) cands.push({ box: b, ...plain, ruled: true });
@@ -185,11 +191,11 @@ function mergeSiblings(cands: Candidate[], glyph: number): Candidate[] {
         const q = list[j]!.box;
         const hp = p.y2 - p.y1;
         const hq = q.y2 - q.y1;
-        if (Math.max(hp, hq) > 1.5 * Math.min(hp, hq) || Math.max(hp, hq) > 12 * glyph) continue;
+        if (Math.max(hp, hq) > 2 * Math.min(hp, hq) || Math.max(hp, hq) > 12 * glyph) continue;
         const ov = Math.min(p.y2, q.y2) - Math.max(p.y1, q.y1);
         if (ov < 0.6 * Math.min(hp, hq)) continue;
         const gapX = Math.max(p.x1, q.x1) - Math.min(p.x2, q.x2);
-        if (gapX > 1.6 * Math.min(hp, hq)) continue;
+        if (gapX > 2 * Math.min(hp, hq)) continue;
         list[i] = { box: union(p, q), dense: list[i]!.dense || list[j]!.dense, ruled: list[i]!.ruled || list[j]!.ruled, colour: list[i]!.colour && list[j]!.colour };
         list.splice(j, 1);
         changed = true;
