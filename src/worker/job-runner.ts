@@ -151,9 +151,16 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     jobLog.stop();
     await jobLog.flush();
     const pending = jobLog.take();
-    await step("Failed to mark job as finished", () =>
-      api.finishJob(jobId, { leaseToken: keeper.token, log: pending.log, log_user: joinLines(pending.log_user, `Done: ${files} result file(s)`) }),
-    );
+    // Last write: stop the heartbeats first, so a renewal racing the finish cannot report the
+    // (now done) job as lost; only the finish answer itself decides.
+    guard();
+    keeper.stop();
+    try {
+      await api.finishJob(jobId, { leaseToken: keeper.token, log: pending.log, log_user: joinLines(pending.log_user, `Done: ${files} result file(s)`) });
+    } catch (e) {
+      if (isJobLost(e)) throw e;
+      throw new StepError("Failed to mark job as finished", e);
+    }
     note("job done");
     log.info(`job ${jobId} done (${files} result files, processor ${(processorMs / 1000).toFixed(2)} s)`);
     if (options.cleanupJobDir) {

@@ -51,7 +51,9 @@ export class LeaseKeeper {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopped = true;
   }
+  private stopped = false;
 
   /** Something else (a progress PATCH) renewed the lease. */
   renewed(lease?: JobLease | null): void {
@@ -75,6 +77,7 @@ export class LeaseKeeper {
       const lease = await this.api.extendLease(this.jobId, { leaseToken: this.token });
       this.renewed(lease);
     } catch (e) {
+      if (this.stopped) return;
       this.check(e);
       if (!this.signal.aborted) this.onWarn?.(`heartbeat for job ${this.jobId} failed: ${(e as Error).message}`);
     } finally {
