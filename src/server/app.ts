@@ -14,6 +14,12 @@ import { allowedMethods, mountRoutes, type AnyRoute } from "./route.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { uploadRoutes } from "./routes/uploads.ts";
+import { workerRoutes } from "./routes/worker.ts";
+import { resultRoutes } from "./routes/results.ts";
+import { adminJobRoutes } from "./routes/admin-jobs.ts";
+import { startSweeper, type Sweeper } from "./sweeper.ts";
 import { rootRoutes } from "./routes/root.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { engineRoutes } from "./routes/engines.ts";
@@ -25,6 +31,9 @@ export interface AppHandle extends Hono<AppEnv> {
   /** The application's dependencies (storage, queue signal) — for tests and shutdown. */
   deps: AppDeps;
   routeTable: AnyRoute[];
+  sweeper: Sweeper;
+  /** Stops the background sweep and the LISTEN connection (call before closing the pool). */
+  dispose(): Promise<void>;
 }
 
 export function createAppDeps(deps: ServerDeps): AppDeps {
@@ -42,6 +51,11 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   const routes: AnyRoute[] = [];
   // One line per route module:
   routes.push(...meRoutes(deps));
+  routes.push(...workerRoutes(deps)); // before jobRoutes: POST /v1/jobs/lease
+  routes.push(...jobRoutes(deps));
+  routes.push(...uploadRoutes(deps));
+  routes.push(...resultRoutes(deps));
+  routes.push(...adminJobRoutes(deps));
   routes.push(...healthRoutes(deps));
   routes.push(...docsRoutes(deps, () => routes));
   routes.push(...rootRoutes(deps));
@@ -69,6 +83,11 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   });
   app.deps = deps;
   app.routeTable = routes;
+  app.sweeper = startSweeper(deps);
+  app.dispose = async () => {
+    app.sweeper.stop();
+    await deps.queue.stop();
+  };
 
   // Hono answers HEAD with the GET handler; the reference does not implement HEAD (§0).
   const honoFetch = app.fetch;

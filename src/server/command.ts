@@ -2,6 +2,7 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import { loadServerConfig } from "../config.ts";
+import { CliError } from "../shared/cli-error.ts";
 import { announce, startServer } from "./serve.ts";
 
 export default defineCommand({
@@ -11,6 +12,7 @@ export default defineCommand({
     port: { type: "string", description: "Port (APP_PORT, default 9999; 0 = any free port)" },
     "base-dir": { type: "string", description: "Data directory (BASE_DIR, default ./annopage_data)" },
     "database-url": { type: "string", description: "PostgreSQL URL (DATABASE_URL); omit for the embedded database" },
+    workers: { type: "string", description: "Local workers in this process (default: 1 on the embedded database, else 0)" },
   },
   async run({ args }) {
     const config = loadServerConfig(process.env, {
@@ -19,7 +21,9 @@ export default defineCommand({
       baseDir: args["base-dir"],
       databaseUrl: args["database-url"],
     });
-    const server = await startServer(config);
+    const workers = args.workers === undefined ? (config.databaseUrl ? 0 : 1) : Number(args.workers);
+    if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new CliError(`--workers must be a whole number from 0 to 64, got "${args.workers}"`, 2);
+    const server = await startServer(config, { workers });
     announce(server);
     await new Promise<void>((resolve) => {
       let signalled = false;

@@ -8,6 +8,8 @@ import { openDatabase, type Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
 import { bootstrapKeys } from "./bootstrap.ts";
 import type { ServerDeps } from "./context.ts";
+import { ensureBuiltinEngine } from "./builtin-engine.ts";
+import { startLocalWorkers, type LocalWorkers } from "./local-workers.ts";
 
 export interface RunningServer {
   url: string;
@@ -16,10 +18,21 @@ export interface RunningServer {
   db: Database;
   generatedAdminKey?: string;
   startupMs: number;
+  /** Workers running inside this process (`--workers N`). */
+  workers: LocalWorkers;
   stop(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export interface StartOptions {
+  /** Local workers to run in this process (default 0). */
+  workers?: number;
+  /** Their processor command (default: this program's own `annopage process`). */
+  processor?: string[];
+  /** Register the built-in engine (default true). */
+  builtinEngine?: boolean;
+}
+
+export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const t0 = performance.now();
   for (const d of [config.baseDir, config.jobsDir, config.resultsDir, config.artifactsDir, config.enginesDir, config.logsDir]) {
     mkdirSync(d, { recursive: true });
@@ -30,6 +43,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const { generatedAdminKey } = await bootstrapKeys(db.sql, config);
     const deps: ServerDeps = { config, sql: db.sql, embedded: !!db.embedded };
     const app = createApp(deps);
+    if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
     server = Bun.serve({
       hostname: config.host,
       port: config.port,
@@ -41,6 +55,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const s = server;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${s.port}`;
+    const workers = await startLocalWorkers(db.sql, config, url, opts.workers ?? 0, { processor: opts.processor });
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -49,8 +64,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       db,
       generatedAdminKey,
       startupMs: performance.now() - t0,
+      workers,
       stop() {
         stopping ??= (async () => {
+          await workers.stop(); // running jobs get their grace period, then go back to the queue
           await s.stop(false); // finish in-flight requests
           await db.close();
         })();
@@ -70,7 +87,7 @@ export function announce(s: RunningServer): void {
   // read this line to learn the URL.
   process.stderr.write(
     `annopage serve listening on ${s.url} (${s.db.embedded ? `embedded PostgreSQL in ${s.db.embedded.dataDir}` : "PostgreSQL"}, ` +
-      `schema ${s.db.migration.current}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
+      `${s.workers.count} local worker${s.workers.count === 1 ? "" : "s"}, schema ${s.db.migration.current}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
       `started in ${s.startupMs.toFixed(0)} ms)\n`,
   );
   if (s.generatedAdminKey) {

@@ -22,7 +22,8 @@ export interface ValidationIssue {
   type: string;
   loc: Loc;
   msg: string;
-  input: unknown;
+  /** Absent only in the duplicate-image-names error of §4.5. */
+  input?: unknown;
   ctx?: Record<string, unknown>;
 }
 

@@ -131,6 +131,10 @@ export class LocalStorage implements Storage {
     }
   }
 
+  async remove(area: StorageArea, key: string): Promise<void> {
+    await rm(this.pathOf(area, key), { force: true });
+  }
+
   async open(area: StorageArea, key: string): Promise<StoredFile | null> {
     const path = this.pathOf(area, key);
     try {

@@ -43,6 +43,8 @@ export interface Storage {
   /** Writes small bytes through staging + commit. */
   put(area: StorageArea, key: string, bytes: Uint8Array): Promise<{ existed: boolean }>;
   exists(area: StorageArea, key: string): Promise<boolean>;
+  /** Deletes a stored file (idempotent). */
+  remove(area: StorageArea, key: string): Promise<void>;
   /** The stored file, or null when it does not exist (e.g. deleted by an operator → 410). */
   open(area: StorageArea, key: string): Promise<StoredFile | null>;
 }

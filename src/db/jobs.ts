@@ -1,0 +1,302 @@
+/**
+ * Queries on `jobs` (protocol §4, §5). Every timestamp written is the server clock's "now"
+ * (src/server/clock.ts) passed in as a parameter; updates of one job take
+ * GREATEST(now, last_change + 1 µs) so a job's timestamps strictly increase even across replicas.
+ * State changes that depend on the current state run in a transaction that locks the job row
+ * (`lockJob`); the lease claim and the sweep use FOR UPDATE SKIP LOCKED, so concurrent callers
+ * never wait on each other and never hand out a job twice.
+ *
+ * Every function takes `Sql`; inside `sql.begin` pass the transaction handle cast to `Sql`.
+ */
+import type { Sql } from "./client.ts";
+import { fromDbEnum, toDbEnum, type JobState } from "../shared/roles.ts";
+
+export interface JobRow {
+  id: string;
+  owner_key_id: string;
+  worker_key_id: string | null;
+  engine_id: string | null;
+  definition: Record<string, unknown>;
+  alto_required: boolean;
+  page_required: boolean;
+  meta_json_required: boolean;
+  meta_json_uploaded: boolean;
+  state: JobState;
+  progress: number;
+  previous_attempts: number | null;
+  created_date: string;
+  started_date: string | null;
+  last_change: string;
+  finished_date: string | null;
+  log: string | null;
+  log_user: string | null;
+  engine_settings: Record<string, unknown> | null;
+  lease_token: string | null;
+  engine_name: string | null;
+  engine_version: string | null;
+  engine_definition: Record<string, unknown> | null;
+  engine_files_updated: string | null;
+}
+
+type RawJob = Omit<JobRow, "state"> & { state: string };
+const toJob = (r: RawJob): JobRow => ({ ...r, state: fromDbEnum<JobState>(r.state) });
+
+/** `GREATEST(now, j.last_change + 1 µs)`: the next timestamp of one job. */
+const next = (sql: Sql, now: string) => sql`GREATEST(${now}::timestamptz, j.last_change + interval '1 microsecond')`;
+
+const SELECT_JOB = (sql: Sql) => sql`
+  SELECT j.*, e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition,
+         e.files_updated AS engine_files_updated
+    FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id`;
+
+export async function findJob(sql: Sql, id: string): Promise<JobRow | undefined> {
+  const rows = await sql<RawJob[]>`${SELECT_JOB(sql)} WHERE j.id = ${id}`;
+  return rows[0] ? toJob(rows[0]) : undefined;
+}
+
+/** Locks the job row for the rest of the transaction and returns it (call inside sql.begin). */
+export async function lockJob(tx: Sql, id: string): Promise<JobRow | undefined> {
+  const rows = await tx<RawJob[]>`${SELECT_JOB(tx)} WHERE j.id = ${id} FOR UPDATE OF j`;
+  return rows[0] ? toJob(rows[0]) : undefined;
+}
+
+export interface NewJob {
+  ownerKeyId: string;
+  engineId: string | null;
+  definition: Record<string, unknown>;
+  altoRequired: boolean;
+  pageRequired: boolean;
+  metaJsonRequired: boolean;
+  engineSettings: Record<string, unknown> | null;
+  images: { name: string; order: number }[];
+  now: string;
+}
+
+export async function insertJob(tx: Sql, j: NewJob): Promise<string> {
+  const id = crypto.randomUUID();
+  await tx`
+    INSERT INTO jobs (id, owner_key_id, engine_id, definition, alto_required, page_required, meta_json_required,
+                      meta_json_uploaded, state, progress, previous_attempts, created_date, last_change, engine_settings)
+    VALUES (${id}, ${j.ownerKeyId}, ${j.engineId}, ${tx.json(j.definition as never)}, ${j.altoRequired}, ${j.pageRequired},
+            ${j.metaJsonRequired}, false, 'NEW', 0.0, NULL, ${j.now}::timestamptz, ${j.now}::timestamptz,
+            ${j.engineSettings === null ? null : tx.json(j.engineSettings as never)})`;
+  if (j.images.length > 0) {
+    const rows = j.images.map((im) => ({
+      id: crypto.randomUUID(),
+      name: im.name,
+      order: im.order,
+      image_uploaded: false,
+      alto_uploaded: false,
+      page_uploaded: false,
+      job_id: id,
+    }));
+    for (let i = 0; i < rows.length; i += 1000) {
+      await tx`INSERT INTO images ${tx(rows.slice(i, i + 1000), "id", "name", "order", "image_uploaded", "alto_uploaded", "page_uploaded", "job_id")}`;
+    }
+  }
+  return id;
+}
+
+export interface JobFilter {
+  ownerKeyId?: string;
+  state?: JobState;
+  engineName?: string;
+  engineVersion?: string;
+  fromCreatedDate?: string;
+  fromStartedDate?: string;
+  fromLastChange?: string;
+  fromFinishedDate?: string;
+}
+
+/** GET /v1/jobs: newest first; LEFT JOIN so jobs without an engine are listed too (§11.5 fixed). */
+export async function listJobs(sql: Sql, f: JobFilter): Promise<JobRow[]> {
+  const conds = [sql`TRUE`];
+  if (f.ownerKeyId) conds.push(sql`j.owner_key_id = ${f.ownerKeyId}`);
+  if (f.state) conds.push(sql`j.state = ${toDbEnum(f.state)}::processingstate`);
+  if (f.engineName !== undefined) conds.push(sql`e.name = ${f.engineName}`);
+  if (f.engineVersion !== undefined) conds.push(sql`e.version = ${f.engineVersion}`);
+  if (f.fromCreatedDate) conds.push(sql`j.created_date >= ${f.fromCreatedDate}::timestamptz`);
+  if (f.fromStartedDate) conds.push(sql`j.started_date >= ${f.fromStartedDate}::timestamptz`);
+  if (f.fromLastChange) conds.push(sql`j.last_change >= ${f.fromLastChange}::timestamptz`);
+  if (f.fromFinishedDate) conds.push(sql`j.finished_date >= ${f.fromFinishedDate}::timestamptz`);
+  const where = conds.reduce((a, b) => sql`${a} AND ${b}`);
+  const rows = await sql<RawJob[]>`${SELECT_JOB(sql)} WHERE ${where} ORDER BY j.created_date DESC, j.id`;
+  return rows.map(toJob);
+}
+
+/**
+ * The queueing check of §5.2 as one conditional UPDATE: NEW → QUEUED when every required file is
+ * there. Returns the engine id (or null) when the job was queued, undefined when it was not.
+ */
+export async function queueIfComplete(tx: Sql, jobId: string, now: string): Promise<{ engineId: string | null } | undefined> {
+  const rows = await tx<{ engine_id: string | null }[]>`
+    UPDATE jobs j SET state = 'QUEUED', last_change = ${next(tx, now)}
+     WHERE j.id = ${jobId} AND j.state = 'NEW'
+       AND (NOT j.meta_json_required OR j.meta_json_uploaded)
+       AND NOT EXISTS (SELECT 1 FROM images i
+                        WHERE i.job_id = j.id
+                          AND (NOT i.image_uploaded OR (j.alto_required AND NOT i.alto_uploaded)
+                               OR (j.page_required AND NOT i.page_uploaded)))
+    RETURNING j.engine_id`;
+  if (!rows[0]) return undefined;
+  if (rows[0].engine_id) await tx`UPDATE engines SET last_used = ${now}::timestamptz WHERE id = ${rows[0].engine_id}`;
+  return { engineId: rows[0].engine_id };
+}
+
+export interface SweepConfig {
+  timeoutSeconds: number;
+  graceSeconds: number;
+  maxAttempts: number;
+}
+
+/**
+ * The lease sweep (§4.10 step 1): timed-out `processing` jobs and all `error` jobs are requeued
+ * (attempts left: worker cleared, progress 0) or failed (no attempts left: progress 1, finished
+ * now, worker kept). Rows locked by someone else are skipped — never waited for.
+ */
+export async function sweep(tx: Sql, now: string, cfg: SweepConfig): Promise<{ requeued: number; failed: number }> {
+  const threshold = `${cfg.timeoutSeconds + cfg.graceSeconds} seconds`;
+  const last = cfg.maxAttempts - 1;
+  const rows = await tx<{ state: string }[]>`
+    WITH r AS (
+      SELECT id FROM jobs
+       WHERE state = 'ERROR'
+          OR (state = 'PROCESSING' AND last_change < ${now}::timestamptz - ${threshold}::interval)
+       FOR UPDATE SKIP LOCKED)
+    UPDATE jobs j SET
+      state = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN 'QUEUED' ELSE 'FAILED' END::processingstate,
+      worker_key_id = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN NULL ELSE j.worker_key_id END,
+      lease_token = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN NULL ELSE j.lease_token END,
+      progress = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN 0.0 ELSE 1.0 END,
+      finished_date = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN j.finished_date ELSE ${next(tx, now)} END,
+      last_change = ${next(tx, now)}
+      FROM r WHERE j.id = r.id
+    RETURNING j.state`;
+  const requeued = rows.filter((r) => r.state === "QUEUED").length;
+  return { requeued, failed: rows.length - requeued };
+}
+
+/** Claims the oldest queued job for a worker (§4.10 steps 2–3). */
+export async function claimNext(
+  tx: Sql,
+  workerKeyId: string,
+  now: string,
+  leaseToken: string,
+): Promise<{ id: string; last_change: string } | undefined> {
+  const rows = await tx<{ id: string; last_change: string }[]>`
+    WITH c AS (
+      SELECT id FROM jobs WHERE state = 'QUEUED' ORDER BY created_date, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+    UPDATE jobs j SET state = 'PROCESSING', started_date = ${next(tx, now)}, last_change = ${next(tx, now)},
+           worker_key_id = ${workerKeyId}, previous_attempts = coalesce(j.previous_attempts, -1) + 1,
+           lease_token = ${leaseToken}
+      FROM c WHERE j.id = c.id
+    RETURNING j.id, j.last_change`;
+  return rows[0];
+}
+
+/** Heartbeat (§4.11): last_change = now. Returns the new last_change. */
+export async function touchJob(tx: Sql, id: string, now: string): Promise<string> {
+  const rows = await tx<{ last_change: string }[]>`
+    UPDATE jobs j SET last_change = ${next(tx, now)} WHERE j.id = ${id} RETURNING j.last_change`;
+  return rows[0]!.last_change;
+}
+
+/** Release (§4.12): back to queued, worker cleared, the released attempt not counted. */
+export async function releaseJob(tx: Sql, id: string, now: string): Promise<void> {
+  await tx`
+    UPDATE jobs j SET state = 'QUEUED', worker_key_id = NULL, lease_token = NULL, last_change = ${next(tx, now)},
+           previous_attempts = CASE WHEN j.previous_attempts IS NULL OR j.previous_attempts <= 0 THEN NULL
+                                    ELSE j.previous_attempts - 1 END
+     WHERE j.id = ${id}`;
+}
+
+/** Cancel (§4.8 user): state and finished_date only; last_change, worker and logs untouched. */
+export async function cancelJob(tx: Sql, id: string, now: string): Promise<void> {
+  await tx`UPDATE jobs j SET state = 'CANCELLED', finished_date = ${next(tx, now)} WHERE j.id = ${id}`;
+}
+
+export interface WorkerUpdate {
+  state?: "done" | "error";
+  progress?: number;
+  log?: string;
+  logUser?: string;
+}
+
+/**
+ * Worker progress / done / error (§4.8 table). Logs are appended with a single "\n" separator;
+ * done forces progress 1.0; error keeps progress. Returns the new last_change.
+ */
+export async function applyWorkerUpdate(tx: Sql, id: string, u: WorkerUpdate, now: string): Promise<string> {
+  const append = (col: "log" | "log_user", v: string | undefined) =>
+    v
+      ? tx`CASE WHEN j.${tx(col)} IS NULL OR j.${tx(col)} = '' THEN ${v}::varchar
+                WHEN right(j.${tx(col)}, 1) = E'\\n' THEN j.${tx(col)} || ${v}::varchar
+                ELSE j.${tx(col)} || E'\\n' || ${v}::varchar END`
+      : tx`j.${tx(col)}`;
+  const progress =
+    u.state === "done" ? tx`1.0` : u.state === undefined && u.progress !== undefined ? tx`${Math.min(1, Math.max(0, u.progress))}::float8` : tx`j.progress`;
+  const state = u.state ? tx`${toDbEnum(u.state)}::processingstate` : tx`j.state`;
+  const finished = u.state ? next(tx, now) : tx`j.finished_date`;
+  const rows = await tx<{ last_change: string }[]>`
+    UPDATE jobs j SET state = ${state}, progress = ${progress}, log = ${append("log", u.log)},
+           log_user = ${append("log_user", u.logUser)}, finished_date = ${finished}, last_change = ${next(tx, now)}
+     WHERE j.id = ${id} RETURNING j.last_change`;
+  return rows[0]!.last_change;
+}
+
+/** Columns an admin may overwrite with PATCH /v1/admin/jobs/{id} (§4.24). */
+export interface AdminJobUpdate {
+  state?: JobState;
+  progress?: number;
+  previous_attempts?: number;
+  meta_json_uploaded?: boolean;
+  meta_json_required?: boolean;
+  alto_required?: boolean;
+  page_required?: boolean;
+  created_date?: string;
+  started_date?: string;
+  last_change?: string;
+  finished_date?: string;
+  log?: string;
+  log_user?: string;
+}
+
+export async function adminUpdateJob(tx: Sql, id: string, u: AdminJobUpdate, appendLogs: boolean): Promise<void> {
+  const sets = [];
+  for (const col of ["progress", "previous_attempts", "meta_json_uploaded", "meta_json_required", "alto_required", "page_required"] as const) {
+    if (u[col] !== undefined) sets.push(tx`${tx(col)} = ${u[col]!}`);
+  }
+  for (const col of ["created_date", "started_date", "last_change", "finished_date"] as const) {
+    if (u[col] !== undefined) sets.push(tx`${tx(col)} = ${u[col]!}::timestamptz`);
+  }
+  if (u.state !== undefined) {
+    sets.push(tx`state = ${toDbEnum(u.state)}::processingstate`);
+    // Leaving processing through an admin edit invalidates the lease token; a new lease makes a new one.
+    if (u.state !== "processing") sets.push(tx`lease_token = NULL`);
+  }
+  for (const col of ["log", "log_user"] as const) {
+    const v = u[col];
+    if (v === undefined) continue;
+    sets.push(
+      appendLogs
+        ? tx`${tx(col)} = CASE WHEN ${tx(col)} IS NULL THEN ${v}::varchar ELSE ${tx(col)} || E'\\n' || ${v}::varchar END`
+        : tx`${tx(col)} = ${v}`,
+    );
+  }
+  if (sets.length === 0) return;
+  const assignments = sets.reduce((a, b) => tx`${a}, ${b}`);
+  await tx`UPDATE jobs SET ${assignments} WHERE id = ${id}`;
+}
+
+/** Job counts per state (for /metrics). */
+export async function countJobsByState(sql: Sql): Promise<Record<JobState, number>> {
+  const rows = await sql<{ state: string; n: string }[]>`SELECT state::text AS state, count(*)::text AS n FROM jobs GROUP BY state`;
+  const out = { new: 0, queued: 0, processing: 0, error: 0, done: 0, cancelled: 0, failed: 0 } as Record<JobState, number>;
+  for (const r of rows) out[fromDbEnum<JobState>(r.state)] = Number(r.n);
+  return out;
+}
+
+/** Runs `fn` in a transaction. Keep it short: never wait on anything but the database inside. */
+export async function transaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  return (await sql.begin((tx) => fn(tx as unknown as Sql))) as T;
+}

@@ -1,0 +1,71 @@
+/**
+ * `annopage serve --workers N`: N workers in the server's own process, talking to it over
+ * loopback HTTP exactly like remote workers, with a worker key the server provisions for itself
+ * (label `local-worker`, see internal-keys.ts).
+ */
+import { join } from "node:path";
+import { consola } from "consola";
+import type { ServerConfig } from "../config.ts";
+import type { Sql } from "../db/client.ts";
+import { provisionInternalKey } from "./internal-keys.ts";
+import { startWorker, type WorkerHandle } from "../worker/loop.ts";
+import { DEFAULTS, defaultProcessor } from "../worker/options.ts";
+
+export const LOCAL_WORKER_LABEL = "local-worker";
+
+export interface LocalWorkers {
+  count: number;
+  /** Graceful stop of every local worker (running jobs get the grace period, then are released). */
+  stop(immediate?: boolean): Promise<void>;
+}
+
+export async function startLocalWorkers(
+  sql: Sql,
+  config: ServerConfig,
+  apiUrl: string,
+  count: number,
+  opts: { processor?: string[]; graceSeconds?: number; waitSeconds?: number } = {},
+): Promise<LocalWorkers> {
+  if (count <= 0) return { count: 0, stop: async () => {} };
+  const apiKey = await provisionInternalKey(sql, config, LOCAL_WORKER_LABEL, "worker");
+  const handles: WorkerHandle[] = [];
+  for (let i = 0; i < count; i++) {
+    const tag = `[worker ${i + 1}]`;
+    const log = {
+      debug: (m: string) => consola.debug(`${tag} ${m}`),
+      info: (m: string) => consola.info(`${tag} ${m}`),
+      warn: (m: string) => consola.warn(`${tag} ${m}`),
+      error: (m: string) => consola.error(`${tag} ${m}`),
+    };
+    const base = join(config.baseDir, "worker");
+    handles.push(
+      startWorker(
+        {
+          apiUrl,
+          apiKey,
+          waitSeconds: opts.waitSeconds ?? DEFAULTS.waitSeconds,
+          jobsDir: join(base, "jobs"),
+          enginesDir: join(base, "engines"),
+          cleanupJobDir: true,
+          cleanupOldEngines: true,
+          once: false,
+          processor: opts.processor ?? defaultProcessor(),
+          device: "cpu",
+          loggingLevel: "INFO",
+          graceSeconds: opts.graceSeconds ?? DEFAULTS.graceSeconds,
+          heartbeatMs: DEFAULTS.heartbeatMs,
+          logFlushMs: DEFAULTS.logFlushMs,
+          maxLogBytes: DEFAULTS.maxLogBytes,
+        },
+        log,
+      ),
+    );
+  }
+  return {
+    count,
+    async stop(immediate = false) {
+      for (const h of handles) h.stop(immediate);
+      await Promise.allSettled(handles.map((h) => h.done));
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * PATCH /v1/jobs/{job_id} (§4.8). Users cancel; the assigned worker reports progress/logs (renews
+ * the lease) or finishes the job (`done` needs the result ZIP) or marks it `error`. Admin keys act
+ * as a user for `{"state":"cancelled"}` and as a worker (without the assignment requirement)
+ * otherwise (§11.7 fixed). Wrong-terminal-state finishes answer 409 JOB_UNFINISHABLE (§11.2) and
+ * progress on a non-processing job 409 JOB_NOT_IN_PROCESSING (§11.3). Checks are repeated on the
+ * locked row inside the transaction, so a concurrent cancel or sweep cannot be overwritten.
+ */
+import type { z } from "zod";
+import { applyWorkerUpdate, cancelJob, findJob, lockJob, transaction } from "../../db/jobs.ts";
+import type { KeyRow } from "../../db/keys.ts";
+import type { JobProgressUpdateSchema } from "../../shared/schemas/jobs.ts";
+import { addSeconds, nowIso } from "../clock.ts";
+import type { AppDeps } from "../context.ts";
+import { AppError, envelopeOk } from "../errors.ts";
+import { guardJob } from "../middleware/guards.ts";
+
+type Body = z.output<typeof JobProgressUpdateSchema>;
+
+export function leaseData(deps: AppDeps, id: string, serverTime: string, leaseToken?: string) {
+  const data: Record<string, string> = { id, lease_expire_at: addSeconds(serverTime, deps.config.jobTimeoutSeconds), server_time: serverTime };
+  if (leaseToken) data.lease_token = leaseToken;
+  return data;
+}
+
+export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: Body, leaseToken: string | undefined): Promise<Response> {
+  const guard = { owner: true, assigned: true, leaseToken };
+  guardJob(await findJob(deps.sql, jobId), key, guard);
+  const asUser = key.role === "user" || (key.role === "admin" && body.state === "cancelled");
+
+  if (asUser) {
+    if (body.state !== "cancelled") throw new AppError("API_KEY_USER_FORBIDDEN");
+    await transaction(deps.sql, async (tx) => {
+      const job = guardJob(await lockJob(tx, jobId), key, guard);
+      if (job.state === "cancelled" || job.state === "done" || job.state === "failed") {
+        throw new AppError("JOB_UNCANCELLABLE", { details: { state: job.state } });
+      }
+      await cancelJob(tx, jobId, nowIso());
+    });
+    return envelopeOk("JOB_CANCELLED", null);
+  }
+
+  const state = body.state ?? undefined;
+  if (state !== undefined && state !== "done" && state !== "error") throw new AppError("API_KEY_WORKER_FORBIDDEN");
+  const resultExists = state === "done" ? await deps.storage.exists("results", `${jobId}.zip`) : false;
+  const noFields = state === undefined && body.progress == null && body.log == null && body.log_user == null;
+  const update = { progress: body.progress ?? undefined, log: body.log ?? undefined, logUser: body.log_user ?? undefined };
+
+  const outcome = await transaction(deps.sql, async (tx) => {
+    const job = guardJob(await lockJob(tx, jobId), key, guard);
+    const unfinishable = () => new AppError("JOB_UNFINISHABLE", { details: { state: job.state } });
+    if (state !== undefined && !["processing", "done", "error"].includes(job.state)) throw unfinishable();
+    if (state === "done" && !resultExists) throw new AppError("JOB_RESULT_MISSING");
+    if (noFields) throw new AppError("JOB_UPDATE_NO_FIELDS");
+    const now = nowIso();
+    if (state === undefined) {
+      if (job.state !== "processing") throw new AppError("JOB_NOT_IN_PROCESSING", { details: { state: job.state } });
+      const lastChange = await applyWorkerUpdate(tx, jobId, update, now);
+      return { code: "JOB_UPDATED" as const, data: leaseData(deps, jobId, lastChange) };
+    }
+    if (state === "done") {
+      if (job.state === "done") return { code: "JOB_ALREADY_COMPLETED" as const, data: null };
+      if (job.state !== "processing") throw unfinishable();
+      await applyWorkerUpdate(tx, jobId, { ...update, state: "done" }, now);
+      return { code: "JOB_COMPLETED" as const, data: null };
+    }
+    if (job.state === "error") return { code: "JOB_ALREADY_MARKED_ERROR" as const, data: null };
+    if (job.state !== "processing") throw unfinishable();
+    await applyWorkerUpdate(tx, jobId, { ...update, state: "error" }, now);
+    return { code: "JOB_MARKED_ERROR" as const, data: null };
+  });
+  // An error job is retried by the next lease call: wake long-polling workers so they sweep it.
+  if (outcome.code === "JOB_MARKED_ERROR") await deps.queue.jobsQueued();
+  return envelopeOk(outcome.code, outcome.data);
+}

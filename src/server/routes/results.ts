@@ -1,0 +1,38 @@
+/** GET /v1/jobs/{job_id}/result (§4.9): the result ZIP of a done job. */
+import { findJob } from "../../db/jobs.ts";
+import { JobIdParams } from "../../shared/schemas/jobs.ts";
+import type { AppDeps } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { fileResponse } from "../file-response.ts";
+import { guardJob } from "../middleware/guards.ts";
+import { defineRoute } from "../route.ts";
+
+export const resultRoutes = (deps: AppDeps) => [
+  defineRoute({
+    method: "GET",
+    path: "/v1/jobs/{job_id}/result",
+    roles: ["readonly", "user"],
+    params: JobIdParams,
+    doc: {
+      tag: "User",
+      summary: "Download the result ZIP",
+      responses: {
+        200: { content: "application/zip", description: "The result archive" },
+        403: { code: ["API_KEY_FORBIDDEN_FOR_JOB"] },
+        404: { code: ["JOB_NOT_FOUND"] },
+        409: { code: ["JOB_CANCELLED", "JOB_FAILED"] },
+        410: { code: ["JOB_RESULT_GONE"] },
+        425: { code: ["JOB_RESULT_NOT_READY"] },
+      },
+    },
+    handler: async ({ key, params }) => {
+      const job = guardJob(await findJob(deps.sql, params.job_id), key, { owner: true });
+      if (job.state === "cancelled") throw new AppError("JOB_CANCELLED", { status: 409, detail: "Job cancelled and result is not available." });
+      if (job.state === "failed") throw new AppError("JOB_FAILED");
+      if (job.state !== "done") throw new AppError("JOB_RESULT_NOT_READY", { details: { state: job.state } });
+      const stored = await deps.storage.open("results", `${job.id}.zip`);
+      if (!stored) throw new AppError("JOB_RESULT_GONE");
+      return fileResponse(stored, "application/zip", `${job.id}.zip`);
+    },
+  }),
+];

@@ -1,0 +1,152 @@
+/**
+ * User uploads (§4.7): image, ALTO, PAGE (multipart part `file`, streamed to a staged file) and
+ * metadata (JSON body). Order: guards (exists → owner → job `new` for users) → route checks →
+ * content check (image decoder, XML parser + ALTO/PAGE checks) → rename into place → one short
+ * transaction that locks the job, re-checks its state, sets the uploaded flag and, on a
+ * first-time upload, runs the queueing check (§5.2). Uploads of one job are serialised by the
+ * job lock, so two last files arriving together still queue the job exactly once.
+ */
+import { readFile } from "node:fs/promises";
+import { probeImage, formatInfo, isImageError } from "../../media/index.ts";
+import { findImageByName, markImageUploaded, markMetaUploaded, markXmlUploaded, type ImageRow } from "../../db/images.ts";
+import { findJob, lockJob, queueIfComplete, transaction, type JobRow } from "../../db/jobs.ts";
+import type { KeyRow } from "../../db/keys.ts";
+import type { Sql } from "../../db/client.ts";
+import { ImageNameParams, JobIdParams, MetaJsonSchema } from "../../shared/schemas/jobs.ts";
+import type { StagedFile } from "../../storage/storage.ts";
+import { nowIso } from "../clock.ts";
+import type { AppDeps } from "../context.ts";
+import { AppError, envelopeOk } from "../errors.ts";
+import { guardJob } from "../middleware/guards.ts";
+import { defineRoute } from "../route.ts";
+import { checkAlto, checkPage } from "../xml-check.ts";
+
+const userUploadGuard = { owner: true, state: "new" as const };
+
+/** Marks a file uploaded under the job lock; queues the job on a first-time upload. Returns whether it was a first upload. */
+async function recordUpload(deps: AppDeps, key: KeyRow, jobId: string, mark: (tx: Sql) => Promise<boolean>): Promise<boolean> {
+  let queued = false;
+  const first = await transaction(deps.sql, async (tx) => {
+    guardJob(await lockJob(tx, jobId), key, userUploadGuard);
+    const was = await mark(tx);
+    if (!was) queued = (await queueIfComplete(tx, jobId, nowIso())) !== undefined;
+    return !was;
+  });
+  if (queued) await deps.queue.jobsQueued();
+  return first;
+}
+
+async function imageOf(deps: AppDeps, job: JobRow, name: string): Promise<ImageRow> {
+  const image = await findImageByName(deps.sql, job.id, name);
+  if (!image) throw new AppError("IMAGE_NOT_FOUND_FOR_JOB");
+  return image;
+}
+
+async function xmlUpload(deps: AppDeps, key: KeyRow, jobId: string, imageName: string, file: StagedFile, kind: "alto" | "page"): Promise<Response> {
+  const job = guardJob(await findJob(deps.sql, jobId), key, userUploadGuard);
+  if (kind === "alto" ? !job.alto_required : !job.page_required) throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
+  const image = await imageOf(deps, job, imageName);
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(await readFile(file.path));
+  const check = kind === "alto" ? checkAlto(text, deps.config.altoChecks) : checkPage(text, deps.config.pageChecks);
+  if (!check.ok) {
+    if (check.code === "XML_PARSE_ERROR") throw new AppError("XML_PARSE_ERROR", { details: { reason: check.reason } });
+    throw new AppError(kind === "alto" ? "ALTO_SCHEMA_INVALID" : "PAGE_SCHEMA_INVALID", { details: { reason: check.reason } });
+  }
+  await deps.storage.commit(file, `${jobId}/${image.id}.${kind}.xml`);
+  const first = await recordUpload(deps, key, jobId, (tx) => markXmlUploaded(tx, image.id, kind));
+  if (kind === "alto") return envelopeOk(first ? "ALTO_UPLOADED" : "ALTO_REUPLOADED", null);
+  return envelopeOk(first ? "PAGE_UPLOADED" : "PAGE_REUPLOADED", null);
+}
+
+const uploadResponses = (prefix: "IMAGE" | "ALTO" | "PAGE" | "META_JSON") => ({
+  201: { code: [`${prefix}_UPLOADED` as const] },
+  200: { code: [`${prefix}_REUPLOADED` as const] },
+  403: { code: ["API_KEY_FORBIDDEN_FOR_JOB" as const] },
+  404: { code: ["JOB_NOT_FOUND" as const, "IMAGE_NOT_FOUND_FOR_JOB" as const] },
+  409: { code: ["JOB_NOT_IN_NEW" as const] },
+  413: { code: ["FILE_TOO_LARGE" as const] },
+});
+
+export const uploadRoutes = (deps: AppDeps) => [
+  defineRoute({
+    method: "PUT",
+    path: "/v1/jobs/{job_id}/images/{image_name}/files/image",
+    roles: ["user"],
+    params: ImageNameParams,
+    body: { file: "jobs" },
+    doc: {
+      tag: "User",
+      summary: "Upload an image",
+      description: "Multipart part `file`. JPEG, PNG, TIFF or WebP; stored byte for byte after a full decode check.",
+      responses: { ...uploadResponses("IMAGE"), 415: { code: ["IMAGE_INVALID"] } },
+    },
+    handler: async ({ key, params, file }) => {
+      const job = guardJob(await findJob(deps.sql, params.job_id), key, userUploadGuard);
+      const image = await imageOf(deps, job, params.image_name);
+      let probe;
+      try {
+        probe = await probeImage(file.path);
+      } catch (e) {
+        if (isImageError(e)) throw new AppError("IMAGE_INVALID", { details: { reason: e.message } });
+        throw e;
+      }
+      const ext = formatInfo(probe.format).extension;
+      await deps.storage.commit(file, `${job.id}/${image.id}.${ext}`);
+      if (image.image_format && image.image_format !== probe.format) {
+        await deps.storage.remove("jobs", `${job.id}/${image.id}.${formatInfo(image.image_format as typeof probe.format).extension}`);
+      }
+      const first = await recordUpload(deps, key, job.id, (tx) =>
+        markImageUploaded(tx, image.id, { md5: file.md5, format: probe.format, width: probe.width, height: probe.height }),
+      );
+      return envelopeOk(first ? "IMAGE_UPLOADED" : "IMAGE_REUPLOADED", null);
+    },
+  }),
+  defineRoute({
+    method: "PUT",
+    path: "/v1/jobs/{job_id}/images/{image_name}/files/alto",
+    roles: ["user"],
+    params: ImageNameParams,
+    body: { file: "jobs" },
+    doc: {
+      tag: "User",
+      summary: "Upload the ALTO XML of an image",
+      description: "Multipart part `file`; only for jobs created with `alto_required`.",
+      responses: { ...uploadResponses("ALTO"), 400: { code: ["XML_PARSE_ERROR"] }, 409: { code: ["JOB_NOT_IN_NEW", "ALTO_NOT_REQUIRED"] }, 422: { code: ["ALTO_SCHEMA_INVALID", "REQUEST_VALIDATION_ERROR"] } },
+    },
+    handler: ({ key, params, file }) => xmlUpload(deps, key, params.job_id, params.image_name, file, "alto"),
+  }),
+  defineRoute({
+    method: "PUT",
+    path: "/v1/jobs/{job_id}/images/{image_name}/files/page",
+    roles: ["user"],
+    params: ImageNameParams,
+    body: { file: "jobs" },
+    doc: {
+      tag: "User",
+      summary: "Upload the PAGE XML of an image",
+      description: "Multipart part `file`; only for jobs created with `page_required`.",
+      responses: { ...uploadResponses("PAGE"), 400: { code: ["XML_PARSE_ERROR"] }, 409: { code: ["JOB_NOT_IN_NEW", "PAGE_NOT_REQUIRED"] }, 422: { code: ["PAGE_SCHEMA_INVALID", "REQUEST_VALIDATION_ERROR"] } },
+    },
+    handler: ({ key, params, file }) => xmlUpload(deps, key, params.job_id, params.image_name, file, "page"),
+  }),
+  defineRoute({
+    method: "PUT",
+    path: "/v1/jobs/{job_id}/files/metadata",
+    roles: ["user"],
+    params: JobIdParams,
+    body: { json: MetaJsonSchema },
+    doc: {
+      tag: "User",
+      summary: "Upload the job's metadata JSON",
+      description: "Any JSON value except null; only for jobs created with `meta_json_required`.",
+      responses: { ...uploadResponses("META_JSON"), 409: { code: ["JOB_NOT_IN_NEW", "META_JSON_NOT_REQUIRED"] } },
+    },
+    handler: async ({ key, params, body }) => {
+      const job = guardJob(await findJob(deps.sql, params.job_id), key, userUploadGuard);
+      if (!job.meta_json_required) throw new AppError("META_JSON_NOT_REQUIRED");
+      await deps.storage.put("jobs", `${job.id}/meta.json`, new TextEncoder().encode(JSON.stringify(body, null, 4)));
+      const first = await recordUpload(deps, key, job.id, (tx) => markMetaUploaded(tx, job.id));
+      return envelopeOk(first ? "META_JSON_UPLOADED" : "META_JSON_REUPLOADED", null);
+    },
+  }),
+];

@@ -1,0 +1,54 @@
+/**
+ * Background lease sweep (decision 3): every SWEEP_INTERVAL_SECONDS, timed-out `processing` jobs
+ * and `error` jobs are requeued or failed exactly as a lease call would do it. Safe with several
+ * replicas: the sweep skips rows locked by others. Also purges expired idempotency keys. The
+ * timer does not keep the process alive and stops when the database pool has been closed.
+ */
+import { consola } from "consola";
+import { purgeIdempotencyKeys } from "../db/idempotency.ts";
+import { sweep, transaction } from "../db/jobs.ts";
+import { nowIso } from "./clock.ts";
+import type { AppDeps } from "./context.ts";
+
+export interface Sweeper {
+  runOnce(): Promise<{ requeued: number; failed: number }>;
+  stop(): void;
+}
+
+export function startSweeper(deps: AppDeps): Sweeper {
+  const c = deps.config;
+  let running = false;
+  let ticks = 0;
+  const runOnce = async () => {
+    const r = await transaction(deps.sql, (tx) =>
+      sweep(tx, nowIso(), { timeoutSeconds: c.jobTimeoutSeconds, graceSeconds: c.jobTimeoutGraceSeconds, maxAttempts: c.jobMaxAttempts }),
+    );
+    if (r.requeued > 0) await deps.queue.jobsQueued();
+    return r;
+  };
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      await runOnce();
+      if (++ticks % 720 === 0) await purgeIdempotencyKeys(deps.sql);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "CONNECTION_ENDED" || code === "CONNECTION_DESTROYED") {
+        clearInterval(timer);
+        void deps.queue.stop();
+      } else {
+        consola.warn(`lease sweep failed: ${(e as Error).message}`);
+      }
+    } finally {
+      running = false;
+    }
+  }, c.sweepIntervalSeconds * 1000);
+  timer.unref?.();
+  return {
+    runOnce,
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
