@@ -12,7 +12,8 @@
  *
  * Everything is bounded in count and time (BENCH_TIME_LIMIT_S). Settings (env):
  *   BENCH_JOBS=400 BENCH_IMAGES=1 BENCH_CLIENTS=64 BENCH_WORKERS=8 BENCH_POLL_MS=100
- *   BENCH_IMAGE=<path> (default: the fixture page nearest to 340 KB) BENCH_UPLOAD_MB=1024 (0 skips)
+ *   BENCH_IMAGE=<path> (default: the fixture page nearest to 340 KB) BENCH_UPLOAD_MB=1024 (0 skips phase 2;
+ *   BENCH_JOBS=0 skips phase 1)
  *   BENCH_TIME_LIMIT_S=180 TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
  * Exit code 1 when a request failed or a phase ran out of time; targets are reported, not enforced.
  */
@@ -265,16 +266,18 @@ async function main() {
       ...json({ name: "bench", version: "1", description: "benchmark engine", definition: { bench: true }, default: true }),
     }, [201]);
 
-    console.log(`annopage server benchmark — ${N} jobs × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers`);
-    const rssStart = rssBytes(server.child.pid!);
-    const lc = await lifeCycle(userKey, workerKey, image);
-    console.log(`\nlife cycle: ${N} jobs in ${lc.seconds.toFixed(2)} s = ${(N / lc.seconds).toFixed(1)} jobs/s (target ≥ 150)`);
-    console.log(
-      `image uploads: ${fmtMB(lc.uploadBytes)} MiB, aggregate ${(lc.uploadBytes / 1048576 / lc.seconds).toFixed(1)} MiB/s over the phase, ` +
-        `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000 / Math.max(1, Math.min(C, N)))).toFixed(1)} MiB/s per-request mean × concurrency`,
-    );
-    console.log(`server RSS: ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(server.child.pid!))} MiB after\n`);
-    console.log(lat.table());
+    if (N > 0) {
+      console.log(`annopage server benchmark — ${N} jobs × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers`);
+      const rssStart = rssBytes(server.child.pid!);
+      const lc = await lifeCycle(userKey, workerKey, image);
+      console.log(`\nlife cycle: ${N} jobs in ${lc.seconds.toFixed(2)} s = ${(N / lc.seconds).toFixed(1)} jobs/s (target ≥ 150)`);
+      console.log(
+        `image uploads: ${fmtMB(lc.uploadBytes)} MiB, aggregate ${(lc.uploadBytes / 1048576 / lc.seconds).toFixed(1)} MiB/s over the phase, ` +
+          `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000 / Math.max(1, Math.min(C, N)))).toFixed(1)} MiB/s per-request mean × concurrency`,
+      );
+      console.log(`server RSS: ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(server.child.pid!))} MiB after\n`);
+      console.log(lat.table());
+    }
 
     if (UPLOAD_MB > 0) {
       const b = await bigUpload(ADMIN_KEY, server.child.pid!, work);
