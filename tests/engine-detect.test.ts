@@ -1,0 +1,276 @@
+import { describe, expect, test } from "bun:test";
+import { createCanvas, ImageData, type SKRSContext2D } from "@napi-rs/canvas";
+import { detectElements, CATEGORY_LABELS, categoryId, type Box, type DetectedElement, type TextLineHint } from "../src/engine/detect/index.ts";
+import { toGrey } from "../src/media/index.ts";
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = "and the of to in that he shall unto for his they be is with not all thou which him them were said lord house king people land upon".split(" ");
+
+interface Drawn {
+  page: { grey: Uint8Array; rgba: Uint8ClampedArray; width: number; height: number };
+  lines: TextLineHint[];
+}
+
+interface PageSpec {
+  seed: number;
+  /** boxes kept free of text (figures are drawn there) */
+  figures?: { box: Box; draw: (ctx: SKRSContext2D, b: Box, r: () => number) => void; captionBelow?: string; captionAbove?: string }[];
+  text?: boolean;
+  width?: number;
+  height?: number;
+}
+
+/** A scanned-looking page: tinted, unevenly lit paper with noise; two justified text columns; figures in their boxes. */
+function drawPage(spec: PageSpec): Drawn {
+  const width = spec.width ?? 1200;
+  const height = spec.height ?? 1700;
+  const r = rng(spec.seed);
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  const grad = ctx.createRadialGradient(width / 2, height / 2, 100, width / 2, height / 2, height * 0.8);
+  grad.addColorStop(0, "rgb(238,232,214)");
+  grad.addColorStop(1, "rgb(214,206,186)");
+  ctx.fillStyle = grad;
+  ctx.fillRect(0, 0, width, height);
+  const lines: TextLineHint[] = [];
+  const figures = spec.figures ?? [];
+  const blocked = (y1: number, y2: number, x1: number, x2: number) =>
+    figures.some((f) => {
+      const pad = 70;
+      return y2 > f.box.y1 - pad && y1 < f.box.y2 + pad && x2 > f.box.x1 && x1 < f.box.x2;
+    });
+  ctx.fillStyle = "rgb(25,22,20)";
+  ctx.font = "22px DejaVu Serif";
+  if (spec.text !== false) {
+    const cols = [
+      [90, 570],
+      [630, 1110],
+    ] as const;
+    for (const [cx1, cx2] of cols) {
+      for (let y = 110; y < height - 110; y += 34) {
+        if (blocked(y - 24, y + 8, cx1, cx2)) continue;
+        let x = cx1;
+        const words: string[] = [];
+        while (true) {
+          const w = WORDS[Math.floor(r() * WORDS.length)]!;
+          const wWidth = ctx.measureText(w + " ").width;
+          if (x + wWidth > cx2) break;
+          words.push(w);
+          x += wWidth;
+        }
+        const text = words.join(" ");
+        ctx.fillText(text, cx1, y);
+        lines.push({ bbox: { x1: cx1, y1: y - 18, x2: Math.round(cx1 + ctx.measureText(text).width), y2: y + 6 }, text });
+      }
+    }
+  }
+  for (const f of figures) {
+    f.draw(ctx, f.box, r);
+    ctx.fillStyle = "rgb(25,22,20)";
+    ctx.font = "italic 20px DejaVu Serif";
+    for (const [cap, y] of [
+      [f.captionBelow, f.box.y2 + 32],
+      [f.captionAbove, f.box.y1 - 14],
+    ] as const) {
+      if (!cap) continue;
+      const w = ctx.measureText(cap).width;
+      const x = Math.round((f.box.x1 + f.box.x2 - w) / 2);
+      ctx.fillText(cap, x, y);
+      lines.push({ bbox: { x1: x, y1: y - 17, x2: Math.round(x + w), y2: y + 5 }, text: cap });
+    }
+    ctx.font = "22px DejaVu Serif";
+  }
+  // sensor noise
+  const img = ctx.getImageData(0, 0, width, height);
+  const d = img.data;
+  for (let i = 0; i < d.length; i += 4) {
+    const n = (r() - 0.5) * 14;
+    d[i] = d[i]! + n;
+    d[i + 1] = d[i + 1]! + n;
+    d[i + 2] = d[i + 2]! + n;
+  }
+  const grey = toGrey({ width, height, data: d });
+  return { page: { grey: grey.data, rgba: d, width, height }, lines };
+}
+
+/** Continuous-tone "photograph": smooth blobs of light and shade with fine texture. */
+function drawPhoto(ctx: SKRSContext2D, b: Box, r: () => number) {
+  const w = b.x2 - b.x1;
+  const h = b.y2 - b.y1;
+  const g = ctx.createLinearGradient(b.x1, b.y1, b.x2, b.y2);
+  g.addColorStop(0, "rgb(70,80,95)");
+  g.addColorStop(1, "rgb(150,140,120)");
+  ctx.fillStyle = g;
+  ctx.fillRect(b.x1, b.y1, w, h);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(b.x1, b.y1, w, h);
+  ctx.clip();
+  for (let i = 0; i < 120; i++) {
+    const v = Math.floor(40 + r() * 170);
+    ctx.fillStyle = `rgba(${v},${v},${v},0.35)`;
+    ctx.beginPath();
+    ctx.ellipse(b.x1 + r() * w, b.y1 + r() * h, 10 + r() * 60, 8 + r() * 40, r() * 3, 0, Math.PI * 2);
+    ctx.fill();
+  }
+  ctx.restore();
+}
+
+/** A ruled table: full grid, numbers in the cells. */
+function drawTable(ctx: SKRSContext2D, b: Box, r: () => number) {
+  const rows = 8;
+  const cols = 3;
+  const w = b.x2 - b.x1;
+  const h = b.y2 - b.y1;
+  ctx.strokeStyle = "rgb(30,30,30)";
+  ctx.lineWidth = 2;
+  for (let i = 0; i <= rows; i++) {
+    ctx.beginPath();
+    ctx.moveTo(b.x1, b.y1 + (i * h) / rows);
+    ctx.lineTo(b.x2, b.y1 + (i * h) / rows);
+    ctx.stroke();
+  }
+  for (let j = 0; j <= cols; j++) {
+    ctx.beginPath();
+    ctx.moveTo(b.x1 + (j * w) / cols, b.y1);
+    ctx.lineTo(b.x1 + (j * w) / cols, b.y2);
+    ctx.stroke();
+  }
+  ctx.fillStyle = "rgb(25,22,20)";
+  ctx.font = "18px DejaVu Serif";
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++)
+      ctx.fillText(String(Math.floor(r() * 9000 + 100)), b.x1 + (j * w) / cols + 14, b.y1 + ((i + 0.7) * h) / rows);
+}
+
+function iou(a: Box, b: Box): number {
+  const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
+  const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
+  if (w <= 0 || h <= 0) return 0;
+  const i = w * h;
+  return i / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - i);
+}
+
+function best(els: DetectedElement[], b: Box): DetectedElement | undefined {
+  return [...els].sort((p, q) => iou(q.bbox, b) - iou(p.bbox, b))[0];
+}
+
+const PHOTO: Box = { x1: 300, y1: 300, x2: 900, y2: 700 };
+const TABLE: Box = { x1: 150, y1: 1050, x2: 550, y2: 1400 };
+
+describe("detectElements on synthetic pages", () => {
+  test("a blank page and a text-only page give no detections", () => {
+    const blank = drawPage({ seed: 1, text: false });
+    expect(detectElements(blank.page)).toEqual([]);
+    const text = drawPage({ seed: 2 });
+    expect(text.lines.length).toBeGreaterThan(60); // the font rendered: the page really has text
+    let dark = 0;
+    for (const v of text.page.grey) if (v < 100) dark++;
+    expect(dark).toBeGreaterThan(20000);
+    expect(detectElements(text.page)).toEqual([]);
+    expect(detectElements({ grey: text.page.grey, width: text.page.width, height: text.page.height, textLines: text.lines })).toEqual([]);
+  });
+
+  test("a photograph and a ruled table among text are found, boxed and labelled", async () => {
+    const { page } = drawPage({
+      seed: 3,
+      figures: [
+        { box: PHOTO, draw: drawPhoto },
+        { box: TABLE, draw: drawTable },
+      ],
+    });
+    const els = detectElements(page);
+    if (process.env.DEBUG_DETECT) {
+      console.log(JSON.stringify(els));
+      const { encodePng } = await import("../src/media/index.ts");
+      await Bun.write("/tmp/synth.png", encodePng({ width: page.width, height: page.height, data: page.rgba }));
+    }
+    expect(els.length).toBe(2);
+    const photo = best(els, PHOTO)!;
+    expect(iou(photo.bbox, PHOTO)).toBeGreaterThan(0.85);
+    expect(photo.category).toBe("Photograph");
+    expect(photo.categoryId).toBe(3);
+    const table = best(els, TABLE)!;
+    expect(iou(table.bbox, TABLE)).toBeGreaterThan(0.85);
+    expect(table.category).toBe("Table");
+    expect(table.categoryId).toBe(18);
+    for (const e of els) {
+      expect(e.confidence).toBeGreaterThan(0);
+      expect(e.confidence).toBeLessThanOrEqual(1);
+      expect(CATEGORY_LABELS).toContain(e.category);
+      expect(e.caption).toBeUndefined(); // no text lines given → no caption
+    }
+    // descending confidence, like YOLO output
+    expect(els[0]!.confidence).toBeGreaterThanOrEqual(els[1]!.confidence);
+  });
+
+  test("grey-only input (no colour) still finds both", () => {
+    const { page } = drawPage({ seed: 4, figures: [{ box: PHOTO, draw: drawPhoto }, { box: TABLE, draw: drawTable }] });
+    const els = detectElements({ grey: page.grey, width: page.width, height: page.height });
+    expect(els.map((e) => e.category).sort()).toEqual(["Photograph", "Table"]);
+  });
+
+  test("caption lines next to a figure are associated when text lines are given", () => {
+    const { page, lines } = drawPage({
+      seed: 5,
+      figures: [
+        { box: PHOTO, draw: drawPhoto, captionBelow: "Fig. 7: The harbour at dawn" },
+        { box: TABLE, draw: drawTable, captionAbove: "Table 2. Yearly counts" },
+      ],
+    });
+    const els = detectElements({ ...page, textLines: lines });
+    const photo = best(els, PHOTO)!;
+    expect(photo.caption?.text).toBe("Fig. 7: The harbour at dawn");
+    expect(photo.caption!.bbox.y1).toBeGreaterThanOrEqual(PHOTO.y2);
+    const table = best(els, TABLE)!;
+    expect(table.caption?.text).toBe("Table 2. Yearly counts");
+    expect(table.caption!.bbox.y2).toBeLessThanOrEqual(TABLE.y1);
+  });
+
+  test("threshold and category filters", () => {
+    const { page } = drawPage({ seed: 6, figures: [{ box: PHOTO, draw: drawPhoto }, { box: TABLE, draw: drawTable }] });
+    const all = detectElements(page);
+    expect(all.length).toBe(2);
+    expect(detectElements(page, { categories: ["table"] }).map((e) => e.category)).toEqual(["Table"]);
+    const top = Math.max(...all.map((e) => e.confidence));
+    expect(detectElements(page, { threshold: top + 0.001 })).toEqual([]);
+  });
+
+  test("works at another resolution (the same page drawn at 0.6 scale)", () => {
+    const s = 0.6;
+    const scale = (b: Box): Box => ({ x1: b.x1 * s, y1: b.y1 * s, x2: b.x2 * s, y2: b.y2 * s });
+    const drawn = drawPage({ seed: 7, figures: [{ box: PHOTO, draw: drawPhoto }, { box: TABLE, draw: drawTable }] });
+    const canvas = createCanvas(Math.round(1200 * s), Math.round(1700 * s));
+    const src = createCanvas(1200, 1700);
+    src.getContext("2d").putImageData(new ImageData(drawn.page.rgba, 1200, 1700), 0, 0);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(src, 0, 0, canvas.width, canvas.height);
+    const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    const grey = toGrey({ width: canvas.width, height: canvas.height, data: rgba });
+    const els = detectElements({ grey: grey.data, width: canvas.width, height: canvas.height });
+    expect(els.length).toBe(2);
+    expect(iou(best(els, scale(PHOTO))!.bbox, scale(PHOTO))).toBeGreaterThan(0.8);
+    expect(iou(best(els, scale(TABLE))!.bbox, scale(TABLE))).toBeGreaterThan(0.8);
+  });
+
+  test("bad input is refused", () => {
+    expect(() => detectElements({ grey: new Uint8Array(10), width: 5, height: 5 })).toThrow();
+  });
+
+  test("category ids follow §3.4", () => {
+    expect(categoryId("Barcode and QR code")).toBe(1);
+    expect(categoryId("Table")).toBe(18);
+    expect(categoryId("Image")).toBe(25);
+  });
+});
