@@ -273,7 +273,7 @@ async function main() {
       console.log(`\nlife cycle: ${N} jobs in ${lc.seconds.toFixed(2)} s = ${(N / lc.seconds).toFixed(1)} jobs/s (target ≥ 150)`);
       console.log(
         `image uploads: ${fmtMB(lc.uploadBytes)} MiB, aggregate ${(lc.uploadBytes / 1048576 / lc.seconds).toFixed(1)} MiB/s over the phase, ` +
-          `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000 / Math.max(1, Math.min(C, N)))).toFixed(1)} MiB/s per-request mean × concurrency`,
+          `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000)).toFixed(1)} MiB/s per single upload request (mean)`,
       );
       console.log(`server RSS: ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(server.child.pid!))} MiB after\n`);
       console.log(lat.table());
