@@ -19,6 +19,8 @@ export const main = defineCommand({
     engines: () => import("./client/commands/engines.ts").then((m) => m.default),
     keys: () => import("./client/commands/keys.ts").then((m) => m.default),
     jobs: () => import("./client/commands/jobs.ts").then((m) => m.default),
+    demo: () => import("./demo/command.ts").then((m) => m.default),
+    process: () => import("./engine/command.ts").then((m) => m.default),
   },
 });
 
