@@ -1,0 +1,113 @@
+/**
+ * Reading text from an input ALTO or PAGE XML (annopage-tool.md §3.2, pero-ocr semantics): page
+ * size, layout id, and the text regions/lines the engines and the detector use.
+ */
+import { DOMParser, type Element } from "@xmldom/xmldom";
+import type { Point, TextLine, TextRegion } from "../layout.ts";
+
+export interface LoadedText {
+  layoutId: string;
+  width: number | null;
+  height: number | null;
+  regions: TextRegion[];
+}
+
+function parse(xml: string, what: string): Element {
+  let failed: string | null = null;
+  const doc = new DOMParser({
+    onError: (level, msg) => {
+      if (level !== "warning" && !failed) failed = msg;
+    },
+  }).parseFromString(xml, "text/xml");
+  const root = doc.documentElement as unknown as Element | null;
+  if (failed || !root) throw new Error(`${what} is not well-formed XML${failed ? `: ${String(failed).split("\n")[0]}` : ""}`);
+  return root;
+}
+
+function byLocal(parent: Element, local: string): Element[] {
+  return Array.from(parent.getElementsByTagNameNS("*", local) as unknown as Element[]);
+}
+
+function kids(parent: Element, local: string): Element[] {
+  const out: Element[] = [];
+  for (let c = parent.firstChild; c; c = c.nextSibling) if (c.nodeType === 1 && (c as Element).localName === local) out.push(c as Element);
+  return out;
+}
+
+function num(e: Element, a: string): number | null {
+  const v = e.getAttribute(a);
+  if (v === null || v.trim() === "") return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+function rect(x: number, y: number, w: number, h: number): Point[] {
+  return [[x, y], [x + w, y], [x + w, y + h], [x, y + h]];
+}
+
+/** Text of an ALTO document (its TextBlocks below the first PrintSpace, at any depth). */
+export function readAltoText(xml: string): LoadedText {
+  const root = parse(xml, "input ALTO");
+  const page = byLocal(root, "Layout").flatMap((l) => kids(l, "Page"))[0];
+  if (!page) throw new Error("input ALTO has no Layout/Page element");
+  const pageId = page.getAttribute("ID");
+  if (!pageId) throw new Error("input ALTO Page has no ID attribute");
+  const layoutId = pageId.slice(3);
+  const w = num(page, "WIDTH"), h = num(page, "HEIGHT");
+  const both = w !== null && h !== null;
+  const ps = byLocal(page, "PrintSpace")[0];
+  const regions: TextRegion[] = [];
+  if (ps) {
+    byLocal(ps, "TextBlock").forEach((tb, bi) => {
+      const blockId = tb.getAttribute("ID") || `${layoutId}_Block${bi}`;
+      const lines: TextLine[] = [];
+      kids(tb, "TextLine").forEach((tl, li) => {
+        const x = num(tl, "HPOS") ?? 0, y = num(tl, "VPOS") ?? 0, lw = num(tl, "WIDTH") ?? 0, lh = num(tl, "HEIGHT") ?? 0;
+        const text = kids(tl, "String").map((s) => s.getAttribute("CONTENT") ?? "").join(" ");
+        lines.push({ id: tl.getAttribute("ID") || `${blockId}_Line${li}`, transcription: text, polygon: rect(x, y, lw, lh), baseline: parseBaseline(tl.getAttribute("BASELINE"), x, y, lw, lh) });
+      });
+      const x = num(tb, "HPOS") ?? 0, y = num(tb, "VPOS") ?? 0;
+      regions.push({ kind: "text", id: blockId, polygon: rect(x, y, num(tb, "WIDTH") ?? 0, num(tb, "HEIGHT") ?? 0), lines });
+    });
+  }
+  return { layoutId, width: both ? Math.round(w!) : null, height: both ? Math.round(h!) : null, regions };
+}
+
+function parseBaseline(v: string | null, x: number, y: number, w: number, h: number): Point[] {
+  if (v) {
+    const pts = v.trim().split(/\s+/).map((p) => p.split(",").map(Number));
+    if (pts.length >= 2 && pts.every((p) => p.length === 2 && p.every(Number.isFinite))) return pts as Point[];
+    const single = Number(v);
+    if (Number.isFinite(single)) return [[x, single], [x + w, single]]; // ALTO 2.x: a y value
+  }
+  return [[x, y + h], [x + w, y + h]];
+}
+
+function points(v: string | null): Point[] {
+  if (!v) return [];
+  return v.trim().split(/\s+/).map((p) => p.split(",").map(Number) as Point).filter((p) => p.length === 2 && p.every(Number.isFinite));
+}
+
+/** Text of a PAGE XML document (text regions and their lines; the layout id is the imageFilename). */
+export function readPageXmlText(xml: string): LoadedText {
+  const root = parse(xml, "input PAGE XML");
+  const page = byLocal(root, "Page")[0];
+  if (!page) throw new Error("input PAGE XML has no Page element");
+  const regions: TextRegion[] = [];
+  byLocal(page, "TextRegion").forEach((tr, ri) => {
+    const id = tr.getAttribute("id") || `r${ri}`;
+    const lines: TextLine[] = kids(tr, "TextLine").map((tl, li) => {
+      const poly = points(kids(tl, "Coords")[0]?.getAttribute("points") ?? null);
+      const base = points(kids(tl, "Baseline")[0]?.getAttribute("points") ?? null);
+      const eq = kids(tl, "TextEquiv")[0];
+      const text = eq ? (kids(eq, "Unicode")[0]?.textContent ?? "") : "";
+      const ys = poly.map((p) => p[1]);
+      const xs = poly.map((p) => p[0]);
+      const fallback: Point[] = poly.length ? [[Math.min(...xs), Math.max(...ys)], [Math.max(...xs), Math.max(...ys)]] : [];
+      return { id: tl.getAttribute("id") || `${id}_l${li}`, transcription: text, polygon: poly, baseline: base.length ? base : fallback };
+    });
+    regions.push({ kind: "text", id, polygon: points(kids(tr, "Coords")[0]?.getAttribute("points") ?? null), lines });
+  });
+  const w = num(page, "imageWidth"), h = num(page, "imageHeight");
+  return { layoutId: page.getAttribute("imageFilename") ?? "", width: w, height: h, regions };
+}

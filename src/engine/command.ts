@@ -1,0 +1,255 @@
+/**
+ * `annopage process`: the AnnoPage-compatible page processor (shared/spec/annopage-tool.md).
+ *
+ * Flags are those of annopage-tool.md §1.1 (so the reference worker can call it too); `--config`
+ * is optional: without it a built-in configuration runs (OCR for pages without ALTO/PAGE input,
+ * element detection, and every output that needs no model or LLM).
+ *
+ * stdout carries ONLY progress, one line per finished page (ok or failed), in finishing order:
+ *
+ *     PAGE <done>/<total> <ok|failed> <seconds>s <page id>
+ *
+ * e.g. `PAGE 3/8 ok 0.21s dev_003`. The page id is last and may contain spaces. Everything else
+ * (the log of §1.5, warnings, page errors) goes to stderr.
+ *
+ * Exit codes: 0 every page succeeded (or there was nothing to do); 3 the run finished but some pages
+ * failed (their outputs are missing; they are listed on stderr and under `failed_pages` in the
+ * processing info); 2 usage error, bad config or bad input (one line naming the problem); 1 any
+ * other fatal error; 130 interrupted. Deviation: the reference exits 0 when pages fail and 255 for
+ * a missing config file.
+ */
+import { defineCommand } from "citty";
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { CliError } from "../shared/cli-error.ts";
+import { ConfigFileError } from "./config/engine-config.ts";
+import { LEVELS, type LogLevel } from "./log.ts";
+import {
+  InputError,
+  PROGRESS_RE,
+  SHARD_PAGES_ENV,
+  SHARD_RESULT_ENV,
+  cleanupShardFiles,
+  createLogger,
+  makeShardFiles,
+  prepareRun,
+  processPages,
+  progressLine,
+  realIdServices,
+  writeProcessingInfo,
+  type Prepared,
+  type RunOptions,
+  type ShardOutcome,
+} from "./run.ts";
+import type { PageTask } from "./page.ts";
+
+export const EXIT_PAGES_FAILED = 3;
+export const EXIT_USAGE = 2;
+
+const PATH_FLAGS = [
+  "config",
+  "input-image-path",
+  "input-xml-path",
+  "input-alto-path",
+  "input-metadata-path",
+  "output-xml-path",
+  "output-alto-path",
+  "output-render-path",
+  "output-crops-path",
+  "output-image-captioning-prompts-path",
+  "output-processing-info-path",
+  "output-embeddings-path",
+  "llm-api-aliases-path",
+] as const;
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Strict parse of the §1.1 flags; every problem is a usage error (exit 2). */
+export function parseProcessArgs(rawArgs: string[]): RunOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+    for (const f of PATH_FLAGS) options[f] = { type: "string" };
+    Object.assign(options, {
+      "embeddings-jsonlines": { type: "boolean" },
+      "skip-processed": { type: "boolean", short: "s" },
+      device: { type: "string" },
+      "gpu-id": { type: "string" },
+      "process-count": { type: "string" },
+      "logging-level": { type: "string" },
+    });
+    ({ values } = parseArgs({ args: rawArgs, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+  } catch (e) {
+    throw new CliError(`process: ${(e as Error).message.split("\n")[0]}`, EXIT_USAGE);
+  }
+  if (values["input-xml-path"] && values["input-alto-path"]) throw new CliError("process: --input-xml-path and --input-alto-path cannot be used together", EXIT_USAGE);
+  const device = (values.device as string | undefined) ?? "gpu";
+  if (device !== "gpu" && device !== "cpu") throw new CliError(`process: --device must be gpu or cpu, not '${device}'`, EXIT_USAGE);
+  const intFlag = (name: string, min: number): number | undefined => {
+    const v = values[name] as string | undefined;
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new CliError(`process: --${name} must be an integer >= ${min}, not '${v}'`, EXIT_USAGE);
+    return Number(v);
+  };
+  const level = ((values["logging-level"] as string | undefined) ?? "WARNING").toUpperCase();
+  if (!(LEVELS as readonly string[]).includes(level)) throw new CliError(`process: --logging-level must be one of ${LEVELS.join(", ")}, not '${values["logging-level"]}'`, EXIT_USAGE);
+  const opts: RunOptions = {
+    embeddingsJsonlines: values["embeddings-jsonlines"] === true,
+    skipProcessed: values["skip-processed"] === true,
+    device,
+    gpuId: intFlag("gpu-id", 0),
+    processCount: intFlag("process-count", 1) ?? 1,
+    loggingLevel: level as LogLevel,
+  };
+  for (const f of PATH_FLAGS) {
+    const v = values[f];
+    if (typeof v === "string") {
+      if (v === "") throw new CliError(`process: --${f} needs a value`, EXIT_USAGE);
+      (opts as any)[camel(f)] = v;
+    }
+  }
+  return opts;
+}
+
+/** Flags reproducing `opts` for a child process (paths already merged with [PARSE_FOLDER]). */
+function childArgs(opts: RunOptions): string[] {
+  const args = ["process"];
+  for (const f of PATH_FLAGS) {
+    const v = (opts as any)[camel(f)];
+    if (typeof v === "string") args.push(`--${f}`, v);
+  }
+  if (opts.embeddingsJsonlines) args.push("--embeddings-jsonlines");
+  args.push("--device", opts.device, "--logging-level", opts.loggingLevel);
+  if (opts.gpuId !== undefined) args.push("--gpu-id", String(opts.gpuId));
+  return args;
+}
+
+/** How to start this executable again: the compiled binary itself, or bun + src/cli.ts. */
+function selfCommand(): string[] {
+  const compiled = import.meta.url.includes("$bunfs") || import.meta.path.startsWith("/$bunfs") || import.meta.path.startsWith("B:/~BUN");
+  return compiled ? [process.execPath] : [process.execPath, join(import.meta.dir, "..", "cli.ts")];
+}
+
+async function runSharded(prep: Prepared, progress: (page: string, ok: boolean, secs: number) => void): Promise<ShardOutcome> {
+  const n = Math.min(prep.opts.processCount, prep.pages.length);
+  const shards: PageTask[][] = Array.from({ length: n }, () => []);
+  prep.pages.forEach((p, i) => shards[i % n]!.push(p));
+  const files = makeShardFiles(shards);
+  const outcome: ShardOutcome = { data: {}, failed: {} };
+  try {
+    const base = childArgs(prep.opts);
+    await Promise.all(
+      shards.map(async (shard, i) => {
+        const child = Bun.spawn([...selfCommand(), ...base], {
+          env: { ...process.env, [SHARD_PAGES_ENV]: files.pageFiles[i]!, [SHARD_RESULT_ENV]: files.resultFiles[i]! },
+          stdin: "ignore",
+          stdout: "pipe",
+          stderr: "inherit",
+        });
+        const reported = new Set<string>();
+        let buf = "";
+        const dec = new TextDecoder();
+        for await (const chunk of child.stdout) {
+          buf += dec.decode(chunk, { stream: true });
+          let nl: number;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const m = PROGRESS_RE.exec(buf.slice(0, nl));
+            buf = buf.slice(nl + 1);
+            if (m) {
+              reported.add(m[5]!);
+              progress(m[5]!, m[3] === "ok", Number(m[4]));
+            }
+          }
+        }
+        const code = await child.exited;
+        let result: ShardOutcome | null = null;
+        try {
+          result = JSON.parse(readFileSync(files.resultFiles[i]!, "utf8")) as ShardOutcome;
+        } catch {
+          result = null;
+        }
+        if (result) {
+          Object.assign(outcome.data, result.data);
+          Object.assign(outcome.failed, result.failed);
+        }
+        for (const p of shard) {
+          if (!reported.has(p.pageId)) {
+            outcome.failed[p.pageId] = `page worker process exited with code ${code} before finishing this page`;
+            progress(p.pageId, false, 0);
+          }
+        }
+      }),
+    );
+  } finally {
+    cleanupShardFiles(files.dir);
+  }
+  return outcome;
+}
+
+export async function runProcessCommand(rawArgs: string[], write: (line: string) => void = (l) => process.stdout.write(l)): Promise<void> {
+  const opts = parseProcessArgs(rawArgs);
+  const log = createLogger(opts.loggingLevel, "annopage:process");
+  let prep: Prepared;
+  try {
+    prep = prepareRun(opts, log);
+  } catch (e) {
+    if (e instanceof ConfigFileError) throw new CliError(`process: bad config (${opts.config ?? "built-in"}): ${e.message}`, EXIT_USAGE);
+    if (e instanceof InputError) throw new CliError(`process: ${e.message}`, EXIT_USAGE);
+    throw e;
+  }
+
+  // Child of a --process-count run: process exactly the assigned pages, hand the outcome back.
+  const shardPages = process.env[SHARD_PAGES_ENV];
+  if (shardPages) {
+    const names = new Set(JSON.parse(readFileSync(shardPages, "utf8")) as string[]);
+    const pages = prep.pages.filter((p) => names.has(p.imageName));
+    let done = 0;
+    const outcome = await processPages(prep, pages, log, realIdServices, (p, ok, secs) => write(progressLine(++done, pages.length, ok, secs, p.pageId) + "\n"));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(process.env[SHARD_RESULT_ENV]!, JSON.stringify(outcome));
+    return;
+  }
+
+  const total = prep.pages.length;
+  let done = 0;
+  const report = (pageId: string, ok: boolean, secs: number) => write(progressLine(++done, total, ok, secs, pageId) + "\n");
+  const outcome =
+    prep.opts.processCount > 1 && total > 1
+      ? await runSharded(prep, report)
+      : await processPages(prep, prep.pages, log, realIdServices, (p, ok, secs) => report(p.pageId, ok, secs));
+  writeProcessingInfo(prep.opts.outputProcessingInfoPath, outcome, prep.notices);
+  const failed = Object.keys(outcome.failed);
+  if (failed.length > 0) {
+    const shown = failed.slice(0, 5).join(", ") + (failed.length > 5 ? ", …" : "");
+    throw new CliError(`process: ${failed.length} of ${total} pages failed (${shown}); their outputs are missing`, EXIT_PAGES_FAILED);
+  }
+}
+
+export default defineCommand({
+  meta: { name: "process", description: "Process page images into ALTO, renders, crops (AnnoPage-compatible processor)" },
+  args: {
+    config: { type: "string", description: "INI processing configuration (default: built-in OCR + detection)" },
+    "input-image-path": { type: "string", description: "Directory of page images" },
+    "input-xml-path": { type: "string", description: "Directory of PAGE XML files (<page id>.xml)" },
+    "input-alto-path": { type: "string", description: "Directory of ALTO files (<page id>.xml)" },
+    "input-metadata-path": { type: "string", description: "JSON with per-image metadata (keyed by image file name)" },
+    "output-xml-path": { type: "string", description: "Write PAGE XML here" },
+    "output-alto-path": { type: "string", description: "Write ALTO v4 here" },
+    "output-render-path": { type: "string", description: "Write renders (<page id>.jpg) here" },
+    "output-crops-path": { type: "string", description: "Write element crops (<page id>_<tag id>.jpg) here" },
+    "output-image-captioning-prompts-path": { type: "string", description: "Write captioning prompts here" },
+    "output-processing-info-path": { type: "string", description: "Write the processing info JSON (LLM usage, failures) to this file" },
+    "output-embeddings-path": { type: "string", description: "Write embeddings here (needs an embedding model)" },
+    "embeddings-jsonlines": { type: "boolean", description: "Embeddings as JSON Lines" },
+    "skip-processed": { type: "boolean", alias: "s", description: "Skip pages already in the PAGE/ALTO/render outputs" },
+    "llm-api-aliases-path": { type: "string", description: "JSON table of LLM API aliases" },
+    device: { type: "string", description: "gpu | cpu (accepted; this processor runs on CPU)" },
+    "gpu-id": { type: "string", description: "GPU index (accepted; runs on CPU)" },
+    "process-count": { type: "string", description: "Pages processed in parallel by this many processes (default 1)" },
+    "logging-level": { type: "string", description: "DEBUG | INFO | WARNING | ERROR | CRITICAL (default WARNING)" },
+  },
+  async run({ rawArgs }) {
+    await runProcessCommand(rawArgs);
+  },
+});

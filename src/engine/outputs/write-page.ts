@@ -1,0 +1,62 @@
+/**
+ * Per-page outputs in the reference order (annopage-tool.md §3.10): PAGE XML, ALTO, embeddings,
+ * render, crops, prompts. A failure while writing one leaves the earlier ones written.
+ */
+import { join } from "node:path";
+import { cropRgba, encodeJpeg, type RgbaImage } from "../../media/index.ts";
+import { writeAlto } from "../alto/write.ts";
+import { writePageXml } from "./page-xml.ts";
+import { elements, polygonBBox, type IdServices, type Layout } from "../layout.ts";
+import type { Logger } from "../log.ts";
+import { renderPage } from "./render.ts";
+import { ensureDir, pyJson, writeFileAtomic } from "./files.ts";
+
+export interface OutputPaths {
+  xml?: string;
+  alto?: string;
+  embeddings?: string;
+  embeddingsJsonLines: boolean;
+  render?: string;
+  crops?: string;
+  prompts?: string;
+}
+
+export function createOutputDirs(out: OutputPaths): void {
+  for (const d of [out.xml, out.alto, out.embeddings, out.render, out.crops, out.prompts]) if (d) ensureDir(d);
+}
+
+export function writePageOutputs(
+  pageId: string,
+  layout: Layout,
+  image: RgbaImage,
+  inputAlto: string | undefined,
+  out: OutputPaths,
+  ids: IdServices,
+  log: Logger,
+): void {
+  if (out.xml) writeFileAtomic(join(out.xml, `${pageId}.xml`), writePageXml(layout, ids));
+  if (out.alto) writeFileAtomic(join(out.alto, `${pageId}.xml`), writeAlto(layout, { ids, inputAlto }));
+  if (out.embeddings) {
+    // No embedding model is available to this processor: the file is written empty (§4.3: written
+    // for every processed page) and the run reports the missing model on stderr and in processing info.
+    writeFileAtomic(join(out.embeddings, `${pageId}.${out.embeddingsJsonLines ? "jsonl" : "json"}`), out.embeddingsJsonLines ? "" : "[]");
+  }
+  if (out.render) writeFileAtomic(join(out.render, `${pageId}.jpg`), renderPage(image, layout));
+  if (out.crops) {
+    for (const el of elements(layout)) {
+      const bb = polygonBBox(el.polygon);
+      const crop = cropRgba(image, bb.x1, bb.y1, bb.x2, bb.y2);
+      if (crop.width === 0 || crop.height === 0) {
+        log.warning(`element ${el.id} of page ${pageId} has an empty box; no crop written`);
+        continue;
+      }
+      writeFileAtomic(join(out.crops, `${pageId}_${el.meta?.tagId ?? el.id}.jpg`), encodeJpeg(crop, 95));
+    }
+  }
+  if (out.prompts) {
+    for (const el of elements(layout)) {
+      if (!el.meta || el.meta.prompts.length === 0) continue;
+      writeFileAtomic(join(out.prompts, `${pageId}_${el.meta.tagId}.txt`), pyJson(el.meta.prompts));
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * One page through the pipeline (annopage-tool.md §3.2–§3.10): decode → text from the input ALTO,
+ * PAGE XML or OCR → resize to the XML page size → engines in config order → outputs.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeImage, resizeRgba, toGrey, type GreyImage, type RgbaImage } from "../media/index.ts";
+import { detectElements } from "./detect/index.ts";
+import { readAltoText, readPageXmlText, type LoadedText } from "./alto/read.ts";
+import { runCaptioning, ENGINE_NAME as CAPTIONING_ENGINE } from "./caption/captioning.ts";
+import type { ProcessorConfig } from "./config/engine-config.ts";
+import { addDetectedElement, assignCaption, polygonBBox, textLines, type IdServices, type Layout, type TextLine } from "./layout.ts";
+import type { Logger } from "./log.ts";
+import type { OcrEngine } from "./ocr/tesseract.ts";
+import { writePageOutputs, type OutputPaths } from "./outputs/write-page.ts";
+import type { Usage } from "./usage.ts";
+
+/** Value recorded for the `element-detection` role: our detector is the weight-free fallback of §8.1, not YOLO. */
+export const DETECTOR_MODEL_NAME = "annopage-heuristic";
+
+export interface PageTask {
+  pageId: string;
+  imageName: string;
+  imagePath: string;
+}
+
+export interface PageEnv {
+  config: ProcessorConfig;
+  inputAltoDir?: string;
+  inputXmlDir?: string;
+  metadata: Record<string, unknown>;
+  out: OutputPaths;
+  ids: IdServices;
+  log: Logger;
+  getOcr(): Promise<OcrEngine>;
+}
+
+export interface PageResult {
+  usage: Record<string, Record<string, Usage>>;
+  elements: number;
+  textLines: number;
+}
+
+function lineArea(l: TextLine): { x1: number; y1: number; x2: number; y2: number } {
+  return polygonBBox(l.polygon);
+}
+
+/** Lines with at least half of their box inside `box` (§3.5 caption lines), in reading order. */
+function linesInside(lines: TextLine[], box: { x1: number; y1: number; x2: number; y2: number }): TextLine[] {
+  return lines.filter((l) => {
+    const b = lineArea(l);
+    const area = (b.x2 - b.x1) * (b.y2 - b.y1);
+    if (area <= 0) return false;
+    const ix = Math.max(0, Math.min(b.x2, box.x2) - Math.max(b.x1, box.x1));
+    const iy = Math.max(0, Math.min(b.y2, box.y2) - Math.max(b.y1, box.y1));
+    return (ix * iy) / area >= 0.5;
+  });
+}
+
+export async function processPage(task: PageTask, env: PageEnv): Promise<PageResult> {
+  const { log } = env;
+  let image: RgbaImage;
+  try {
+    image = await decodeImage(task.imagePath);
+  } catch (e) {
+    throw new Error(`Unable to read image "${task.imagePath}": ${(e as Error).message}`);
+  }
+  const layout: Layout = { id: task.pageId, width: image.width, height: image.height, regions: [] };
+  let loaded: LoadedText | null = null;
+  let inputAlto: string | undefined;
+  if (env.inputAltoDir) {
+    const file = join(env.inputAltoDir, `${task.pageId}.xml`);
+    if (existsSync(file)) {
+      inputAlto = readFileSync(file, "utf8");
+      loaded = readAltoText(inputAlto);
+    } else log.warning(`ALTO file '${file}' does not exist; a fresh ALTO is generated for ${task.pageId}`);
+  } else if (env.inputXmlDir) {
+    const file = join(env.inputXmlDir, `${task.pageId}.xml`);
+    if (existsSync(file)) loaded = readPageXmlText(readFileSync(file, "utf8"));
+    else log.warning(`PAGE XML file '${file}' does not exist; continuing without it`);
+  }
+  let grey: GreyImage | null = null;
+  const getGrey = () => (grey ??= toGrey(image));
+  if (loaded) {
+    layout.id = loaded.layoutId || task.pageId;
+    layout.regions.push(...loaded.regions);
+    if (loaded.width && loaded.height && (loaded.width !== image.width || loaded.height !== image.height)) {
+      log.info(`${task.pageId}: image ${image.width}x${image.height} resized to the XML page size ${loaded.width}x${loaded.height}`);
+      image = resizeRgba(image, loaded.width, loaded.height);
+      grey = null;
+    }
+    layout.width = image.width;
+    layout.height = image.height;
+  } else if (env.config.ocrLanguages) {
+    const ocr = await env.getOcr();
+    layout.regions.push(...ocr.recognize(getGrey()));
+  }
+
+  const usage: PageResult["usage"] = {};
+  for (const engine of env.config.engines) {
+    if (engine.kind === "detection") {
+      const lines = textLines(layout);
+      const found = detectElements(
+        { ...getGreyInput(getGrey()), textLines: lines.map((l) => ({ bbox: lineArea(l), text: l.transcription })) },
+        { threshold: engine.threshold, categories: engine.categories?.map((c) => c.toLowerCase()) },
+      );
+      for (const d of found) {
+        const el = addDetectedElement(layout, { ...d.bbox, confidence: d.confidence, label: d.category }, env.ids, DETECTOR_MODEL_NAME);
+        if (d.caption) {
+          const capLines = linesInside(lines, d.caption.bbox);
+          const text = capLines.length ? capLines.map((l) => l.transcription).filter((t) => t.trim()).join(" ") : d.caption.text;
+          assignCaption(el, text, capLines.map((l) => l.id), env.ids, [
+            ["caption-detection", DETECTOR_MODEL_NAME],
+            ["caption-assignment", "nearest"],
+          ]);
+        }
+      }
+    } else if (engine.kind === "captioning") {
+      const used = await runCaptioning(engine, layout, image, (env.metadata[task.imageName] as Record<string, unknown>) ?? {}, log);
+      if (used.size) {
+        const mine = (usage[CAPTIONING_ENGINE] ??= {});
+        for (const [region, u] of used) mine[region] = u;
+      }
+    }
+    // embedding engines: no model runtime; reported once per run (see run.ts)
+  }
+  writePageOutputs(task.pageId, layout, image, inputAlto, env.out, env.ids, log);
+  return { usage, elements: layout.regions.filter((r) => r.kind === "element").length, textLines: textLines(layout).length };
+}
+
+function getGreyInput(g: GreyImage) {
+  return { grey: g.data, width: g.width, height: g.height };
+}
