@@ -15,7 +15,7 @@ export async function lockIdempotencyKey(
   keyId: string,
   idemKey: string,
 ): Promise<{ body_sha256: string; job_id: string } | undefined> {
-  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`${keyId}\u0000${idemKey}`}, 0))`;
+  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`${keyId} ${idemKey}`}, 0))`;
   await tx`DELETE FROM idempotency_keys WHERE key_id = ${keyId} AND idempotency_key = ${idemKey}
              AND created_date < now() - ${IDEMPOTENCY_WINDOW}::interval`;
   const rows = await tx<{ body_sha256: string; job_id: string }[]>`

@@ -38,7 +38,7 @@ export function client(s: { url: string }, defaultKey: string) {
     }
     if (o.file !== undefined) {
       const fd = new FormData();
-      fd.append("file", new Blob([o.file]), o.fileName ?? "file");
+      fd.append("file", new Blob([o.file as BlobPart]), o.fileName ?? "file");
       body = fd;
     }
     const r = await fetch(`${s.url}${path}`, { method, headers, body, redirect: "manual" });
