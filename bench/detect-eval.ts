@@ -5,7 +5,7 @@
  */
 import { readdirSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { decodeImage, toGrey } from "../src/media/index.ts";
+import { decodeImage, encodeJpeg, resizeRgba, toGrey } from "../src/media/index.ts";
 import { detectTraced, type TracedElement } from "../src/engine/detect/detect.ts";
 
 export interface PagePrediction {
@@ -38,17 +38,28 @@ ${blocks.join("\n")}
 `;
 }
 
+export interface PredictOptions {
+  /** resample every page by this factor first (another scan resolution); the ALTO page size tells the scorer */
+  scale?: number;
+  /** give the detector grey only (no colour evidence) */
+  greyOnly?: boolean;
+  /** re-encode as JPEG at this quality first (stronger compression artefacts) */
+  jpegQuality?: number;
+}
+
 /** Detect on every image of `setDir/images` and write `<id>.xml` into `outDir`. */
-export async function predictSet(setDir: string, outDir: string): Promise<PagePrediction[]> {
+export async function predictSet(setDir: string, outDir: string, opts: PredictOptions = {}): Promise<PagePrediction[]> {
   const imagesDir = join(setDir, "images");
   const files = readdirSync(imagesDir).filter((f) => /\.(jpe?g|png|tiff?|webp)$/i.test(f)).sort();
   const out: PagePrediction[] = [];
   for (const file of files) {
     const id = basename(file, extname(file));
-    const img = await decodeImage(join(imagesDir, file));
+    let img: { width: number; height: number; data: Uint8ClampedArray } = await decodeImage(join(imagesDir, file));
+    if (opts.scale && opts.scale !== 1) img = resizeRgba(img, Math.round(img.width * opts.scale), Math.round(img.height * opts.scale));
+    if (opts.jpegQuality) img = await decodeImage(encodeJpeg(img, opts.jpegQuality));
     const grey = toGrey(img);
     const t0 = performance.now();
-    const elements = detectTraced({ grey: grey.data, width: img.width, height: img.height, rgba: img.data });
+    const elements = detectTraced({ grey: grey.data, width: img.width, height: img.height, rgba: opts.greyOnly ? undefined : img.data });
     const ms = performance.now() - t0;
     writeFileSync(join(outDir, `${id}.xml`), evalAlto(id, img.width, img.height, elements));
     out.push({ id, width: img.width, height: img.height, ms, elements });

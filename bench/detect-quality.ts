@@ -2,7 +2,10 @@
 /**
  * Detection quality on a labelled page set (default: the dev set in /work/shared/fixtures/pages).
  *
- *   bun bench/detect-quality.ts [--set DIR] [--out DIR] [--per-page] [--trace]
+ *   bun bench/detect-quality.ts [--set DIR] [--out DIR] [--per-page] [--trace] [--scale F] [--grey] [--jpeg Q]
+ *
+ * --scale F resamples pages first (another scan resolution), --grey withholds colour, --jpeg Q recompresses: the
+ * robustness checks that the constants are not tied to the dev set's resolution and encoding.
  *
  * Runs the weight-free detector on every image of DIR/images with no text lines given (the evidence the processor
  * has without ALTO input and before OCR), writes minimal ALTO per page and runs the set's own scorer (DIR/score.ts).
@@ -21,7 +24,14 @@ const setDir = opt("--set") ?? "/work/shared/fixtures/pages";
 const outDir = opt("--out") ?? mkdtempSync(join(tmpdir(), "detect-quality-"));
 mkdirSync(outDir, { recursive: true });
 
-for (const p of await predictSet(setDir, outDir)) {
+const scale = opt("--scale");
+const jpeg = opt("--jpeg");
+const preds = await predictSet(setDir, outDir, {
+  scale: scale ? Number(scale) : undefined,
+  greyOnly: args.includes("--grey"),
+  jpegQuality: jpeg ? Number(jpeg) : undefined,
+});
+for (const p of preds) {
   console.log(`${p.id}: ${p.elements.length} elements, ${p.ms.toFixed(0)} ms`);
   if (!args.includes("--trace")) continue;
   for (const e of p.elements) {
@@ -31,7 +41,7 @@ for (const p of await predictSet(setDir, outDir)) {
       `  ${e.category.padEnd(12)} ${e.confidence.toFixed(2)} [${b.x1},${b.y1},${b.x2 - b.x1},${b.y2 - b.y1}] ` +
         `wG ${f.wG.toFixed(1)} hG ${f.hG.toFixed(1)} ink ${f.inkFrac.toFixed(2)} tone ${f.toneFrac.toFixed(2)} mid ${f.midFrac.toFixed(2)} ` +
         `col ${f.colourFrac.toFixed(2)} hL ${f.hLines.length} vL ${f.vLines.length} txt ${f.textComps} sm ${f.smallComps} big ${f.bigComps} ` +
-        `lg ${f.largestShare.toFixed(2)} sym ${f.symmetry.toFixed(2)} tall ${f.tallComps}/${f.tallAreaCv.toFixed(2)} right ${f.linesRight}`,
+        `lg ${f.largestShare.toFixed(2)} sym ${f.symmetry.toFixed(2)} tall ${f.tallComps}/${f.tallAreaCv.toFixed(2)} right ${f.linesRight} beside ${f.linesBeside} cover ${f.textCover.toFixed(2)}`,
     );
   }
 }

@@ -17,6 +17,8 @@ const near = (v: number, target: number, tol: number) => Math.abs(v - target) <=
 export function classify(f: RegionFeatures): Verdict {
   // too small to be a figure, or a thin strip: a rule, a stroke, a speck cluster
   if (f.wG < 1.2 || f.hG < 1.2 || f.wG * f.hG < 5) return { category: "Image", confidence: 0, keep: false };
+  // a patch inside running text (touching letters, a smudge, an uncoloured overprint): not an element
+  if (f.textCover >= 0.45 && !(f.colourFrac >= 0.18 && f.textComps >= 10)) return { category: "Image", confidence: 0, keep: false };
   const hl = f.hLines.length;
   const vl = f.vLines.length;
   // photograph: continuous tone over almost the whole box
@@ -37,11 +39,13 @@ export function classify(f: RegionFeatures): Verdict {
   // decorated initial: one dominant compact glyph a few lines tall, with text lines running on to its right
   if (f.largestShare >= 0.8 && f.hG >= 2 && f.hG <= 10 && near(f.wG / f.hG, 1, 0.6) && f.inkFrac >= 0.12 && f.linesRight >= 2)
     return { category: "Initial", confidence: 0.45, keep: true };
-  // graph: an L of axes (left vertical + bottom horizontal line), labelled, and little else ruled
-  const leftAxis = f.vLines.some((t) => t < 0.3);
-  const bottomAxis = f.hLines.some((t) => t > 0.6);
-  if (leftAxis && bottomAxis && hl <= 2 && vl <= 2 && f.toneFrac < 0.5 && f.wG >= 6 && f.hG >= 5 && f.textComps + f.smallComps >= 5)
-    return { category: "Graph", confidence: 0.4, keep: true };
+  // graph: value labels lined up along a bottom axis and beside a left axis
+  if (f.labelsBelowAxis >= 3 && f.labelsLeftOfAxis >= 3 && f.toneFrac < 0.5 && f.wG >= 6 && f.hG >= 5)
+    return { category: "Graph", confidence: 0.45, keep: true };
+  // small or thin pieces wedged into running text without specific evidence: fragments of touching letters,
+  // smudges, uncoloured overprints
+  if (f.linesBeside >= 1 && (Math.max(f.wG, f.hG) < 6 || Math.min(f.wG, f.hG) < 3) && !(f.colourFrac >= 0.18 && f.textComps >= 10))
+    return { category: "Image", confidence: 0, keep: false };
   // coloured ink over text: a stamp
   if (f.colourFrac >= 0.18 && f.textComps >= 10 && f.toneFrac < 0.4) return { category: "Stamp", confidence: 0.35, keep: true };
   const confidence = Math.min(0.6, 0.25 + 0.02 * Math.min(f.wG, f.hG) + 0.2 * Math.min(1, f.toneFrac / 0.3));

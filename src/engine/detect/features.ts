@@ -15,9 +15,13 @@ export interface RegionFeatures {
   midFrac: number;
   /** coloured-ink pixels / ink+tone pixels (0 without colour input) */
   colourFrac: number;
-  /** long horizontal / vertical ink lines (≥ 70 % of the region's width / height) */
+  /** long horizontal / vertical ink lines (≥ 70 % of the region's width / height), relative positions 0–1 */
   hLines: number[];
   vLines: number[];
+  /** labels along chart axes: distinct positions of small components just below the lowest and just left of the
+   *  leftmost line that spans ≥ 55 % of the region (0 when there is no such line) */
+  labelsBelowAxis: number;
+  labelsLeftOfAxis: number;
   /** components inside by kind */
   textComps: number;
   smallComps: number;
@@ -34,12 +38,14 @@ export interface RegionFeatures {
   linesRight: number;
   /** text lines overlapping the region's band to the left or right (the region sits inside a text column) */
   linesBeside: number;
+  /** share of the region covered by text-line boxes (running text passing through it) */
+  textCover: number;
 }
 
-function longLines(a: PageAnalysis, b: Box, horizontal: boolean): number[] {
+function longLines(a: PageAnalysis, b: Box, horizontal: boolean, frac: number): number[] {
   const len = horizontal ? b.x2 - b.x1 : b.y2 - b.y1;
   const span = horizontal ? b.y2 - b.y1 : b.x2 - b.x1;
-  const need = 0.7 * len;
+  const need = frac * len;
   const hits: number[] = [];
   for (let t = 0; t < span; t++) {
     let best = 0;
@@ -122,7 +128,11 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
   const sd = Math.sqrt(tallAreas.reduce((p, q) => p + (q - mean) ** 2, 0) / Math.max(1, tallAreas.length));
   let linesRight = 0;
   let linesBeside = 0;
+  let covered = 0;
   for (const l of a.lines) {
+    const iw = Math.min(b.x2, l.x2) - Math.max(b.x1, l.x1);
+    const ih = Math.min(b.y2, l.y2) - Math.max(b.y1, l.y1);
+    if (iw > 0 && ih > 0) covered += iw * ih;
     const ov = Math.min(b.y2, l.y2) - Math.max(b.y1, l.y1);
     if (ov < 0.5 * (l.y2 - l.y1)) continue;
     if (l.x1 >= b.x2 - 1 && l.x1 - b.x2 <= 2 * a.glyph) linesRight++;
@@ -137,8 +147,9 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     toneFrac: tone / n,
     midFrac: mid / n,
     colourFrac: tone ? colour / tone : 0,
-    hLines: longLines(a, b, true),
-    vLines: longLines(a, b, false),
+    hLines: longLines(a, b, true, 0.7),
+    vLines: longLines(a, b, false, 0.7),
+    ...axisLabels(a, b),
     textComps,
     smallComps,
     bigComps,
@@ -148,5 +159,38 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     tallAreaCv: mean ? sd / mean : 0,
     linesRight,
     linesBeside,
+    textCover: Math.min(1, covered / n),
   };
+}
+
+/** Count label-sized components lined up under the bottom axis and beside the left axis (chart evidence). */
+function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsLeftOfAxis: number } {
+  const h = longLines(a, b, true, 0.55);
+  const v = longLines(a, b, false, 0.55);
+  const g = a.glyph;
+  const width = b.x2 - b.x1;
+  const height = b.y2 - b.y1;
+  let below = 0;
+  let left = 0;
+  const bottom = h.length ? b.y1 + h[h.length - 1]! * height : -1;
+  const leftX = v.length ? b.x1 + v[0]! * width : -1;
+  if (bottom >= 0 && bottom > b.y1 + 0.5 * height) {
+    const bins = new Set<number>();
+    for (const c of a.comps) {
+      const k = a.kinds[c.id]!;
+      if (k !== Kind.Text && k !== Kind.Small) continue;
+      if (c.y1 > bottom + 1 && c.y1 <= bottom + 3 * g && c.x1 >= b.x1 && c.x2 <= b.x2) bins.add(Math.floor(((c.x1 + c.x2) / 2 - b.x1) / (width / 12)));
+    }
+    below = bins.size;
+  }
+  if (leftX >= 0 && leftX < b.x1 + 0.5 * width) {
+    const bins = new Set<number>();
+    for (const c of a.comps) {
+      const k = a.kinds[c.id]!;
+      if (k !== Kind.Text && k !== Kind.Small) continue;
+      if (c.x2 < leftX - 1 && c.x2 >= leftX - 5 * g && c.y1 >= b.y1 && c.y2 <= b.y2) bins.add(Math.floor(((c.y1 + c.y2) / 2 - b.y1) / (height / 12)));
+    }
+    left = bins.size;
+  }
+  return { labelsBelowAxis: below, labelsLeftOfAxis: left };
 }

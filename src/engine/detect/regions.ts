@@ -14,11 +14,12 @@ export interface Candidate {
 }
 
 /**
- * Dense-tone cells: square cells of about one glyph height in which most pixels are visibly not paper.
+ * Dense-tone cells: square cells of about two glyph heights in which most pixels are visibly not paper.
  * Text never fills a cell; photographs and solid artwork do. 4-connected groups of at least 3×3 cells.
  */
 function denseBoxes(a: PageAnalysis): Box[] {
-  const cell = Math.max(4, Math.round(a.glyph));
+  // cells of about two glyph heights: text never fills such a cell, even in bold type at coarse resolution
+  const cell = Math.max(6, Math.round(1.8 * a.glyph));
   const cw = Math.ceil(a.width / cell);
   const ch = Math.ceil(a.height / cell);
   const dense = new Uint8Array(cw * ch);
@@ -35,6 +36,16 @@ function denseBoxes(a: PageAnalysis): Box[] {
         }
       if (t >= 0.7 * n) dense[cy * cw + cx] = 1;
     }
+  // cells lying on found text lines are text set solid by coarse resolution or bold type, not tone
+  const onText = new Uint16Array(cw * ch);
+  for (const l of a.lines)
+    for (let y = l.y1; y < l.y2; y++)
+      for (let cx = Math.floor(l.x1 / cell); cx <= Math.floor((l.x2 - 1) / cell); cx++) {
+        const x1 = Math.max(l.x1, cx * cell);
+        const x2 = Math.min(l.x2, (cx + 1) * cell);
+        onText[((y / cell) | 0) * cw + cx]! += x2 - x1;
+      }
+  for (let i = 0; i < cw * ch; i++) if (onText[i]! >= 0.5 * cell * cell) dense[i] = 0;
   const seen = new Uint8Array(cw * ch);
   const out: Box[] = [];
   const stack: number[] = [];
@@ -58,7 +69,7 @@ function denseBoxes(a: PageAnalysis): Box[] {
           stack.push(k);
         }
     }
-    if (count >= 9 && maxx - minx >= 2 && maxy - miny >= 2)
+    if (count >= 6 && maxx - minx >= 1 && maxy - miny >= 1)
       out.push({ x1: minx * cell, y1: miny * cell, x2: Math.min(a.width, (maxx + 1) * cell), y2: Math.min(a.height, (maxy + 1) * cell) });
   }
   return out;
@@ -162,8 +173,15 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
         if (contains(cand.box, b)) break;
         if (cand.colour) continue;
         const w = cand.box.x2 - cand.box.x1;
+        const lw = l.x2 - l.x1;
+        const lh = l.y2 - l.y1;
+        // only lines that lie within the region's columns (labels, tick values) or within its rows (axis labels at
+        // the side); lines sticking out would chain the region through running text
+        const inCols = Math.min(l.x2, cand.box.x2) - Math.max(l.x1, cand.box.x1) >= 0.85 * lw;
+        const inRows = Math.min(l.y2, cand.box.y2) - Math.max(l.y1, cand.box.y1) >= 0.85 * lh && lw < 0.3 * w;
+        if (!inCols && !inRows) continue;
         const overlapping = near(cand.box, b, 0);
-        if ((overlapping && l.x2 - l.x1 < 0.9 * w) || (near(cand.box, b, 0.35 * g) && l.x2 - l.x1 < 0.6 * w)) {
+        if ((overlapping && lw < 0.9 * w) || (near(cand.box, b, 0.35 * g) && lw < 0.6 * w)) {
           cand.box = union(cand.box, b);
           grew = true;
           break;
