@@ -3,7 +3,7 @@
  * process, a free-port finder and a streamed multipart body (never buffered whole).
  */
 import { createServer } from "node:net";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 
 export class Latencies {
   private readonly samples = new Map<string, number[]>();
@@ -40,6 +40,33 @@ export function rssBytes(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+const CLK_TCK = 100;
+
+/** CPU seconds (user + system) used so far by a process (Linux /proc), or NaN. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds used so far by every process whose command name is `name` (e.g. the PostgreSQL backends). */
+export function cpuSecondsByName(name: string): number {
+  let total = 0;
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (comm === name) total += cpuSeconds(Number(d));
+    } catch {}
+  }
+  return total;
 }
 
 /** Samples RSS every `everyMs` until stopped; returns the peak. */

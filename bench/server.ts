@@ -15,6 +15,7 @@
  *   BENCH_IMAGE=<path> (default: the fixture page nearest to 340 KB) BENCH_UPLOAD_MB=1024 (0 skips phase 2;
  *   BENCH_JOBS=0 skips phase 1)
  *   BENCH_TIME_LIMIT_S=180 TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+ *   BENCH_PROFILE=<dir> (the server writes a markdown CPU profile there on exit)
  * Exit code 1 when a request failed or a phase ran out of time; targets are reported, not enforced.
  */
 import { spawn } from "node:child_process";
@@ -23,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { Latencies, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss } from "./lib.ts";
+import { Latencies, cpuSeconds, cpuSecondsByName, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss } from "./lib.ts";
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const N = env("BENCH_JOBS", 400);
@@ -64,7 +65,9 @@ async function call(endpoint: string, key: string, path: string, init: RequestIn
 const json = (v: unknown): RequestInit => ({ body: JSON.stringify(v), headers: { "content-type": "application/json" } });
 
 async function startServer(dbUrl: string, baseDir: string, port: number) {
-  const child = spawn(process.execPath, [join(ROOT, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", dbUrl], {
+  // BENCH_PROFILE=<dir>: the server writes a CPU profile (markdown) there when it exits.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", dbUrl], {
     env: { ...process.env, ADMIN_KEY, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? "16" },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -90,6 +93,17 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
     return await Promise.race([p, timeout]);
   } finally {
     clearTimeout(t);
+  }
+}
+
+/** Transactions committed so far in the benchmark database (each statement outside a transaction counts one). */
+async function pgTransactions(url: string): Promise<number> {
+  const sql = (await import("../src/db/client.ts")).connect(url, { max: 1 });
+  try {
+    const rows = await sql<{ n: string }[]>`SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = current_database()`;
+    return Number(rows[0]!.n);
+  } finally {
+    await sql.end({ timeout: 1 });
   }
 }
 
@@ -269,13 +283,30 @@ async function main() {
     if (N > 0) {
       console.log(`annopage server benchmark — ${N} jobs × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers`);
       const rssStart = rssBytes(server.child.pid!);
+      const tx0 = await pgTransactions(db.url);
+      const cpu0 = { server: cpuSeconds(server.child.pid!), bench: process.cpuUsage(), pg: cpuSecondsByName("postgres") };
       const lc = await lifeCycle(userKey, workerKey, image);
+      const benchCpu = process.cpuUsage(cpu0.bench);
+      const cpu = {
+        server: cpuSeconds(server.child.pid!) - cpu0.server,
+        bench: (benchCpu.user + benchCpu.system) / 1e6,
+        pg: cpuSecondsByName("postgres") - cpu0.pg,
+      };
+      // pg_stat_database is updated asynchronously by the backends: give it a moment.
+      await Bun.sleep(1000);
+      const txPerJob = ((await pgTransactions(db.url)) - tx0) / N;
       console.log(`\nlife cycle: ${N} jobs in ${lc.seconds.toFixed(2)} s = ${(N / lc.seconds).toFixed(1)} jobs/s (target ≥ 150)`);
       console.log(
         `image uploads: ${fmtMB(lc.uploadBytes)} MiB, aggregate ${(lc.uploadBytes / 1048576 / lc.seconds).toFixed(1)} MiB/s over the phase, ` +
           `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000)).toFixed(1)} MiB/s per single upload request (mean)`,
       );
-      console.log(`server RSS: ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(server.child.pid!))} MiB after\n`);
+      console.log(`server RSS: ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(server.child.pid!))} MiB after`);
+      const perJob = (x: number) => ((x / N) * 1000).toFixed(1);
+      console.log(
+        `CPU over the phase (${navigator.hardwareConcurrency} cores): server ${cpu.server.toFixed(1)} s (${perJob(cpu.server)} ms/job), ` +
+          `PostgreSQL ${cpu.pg.toFixed(1)} s (${perJob(cpu.pg)} ms/job, ${txPerJob.toFixed(0)} transactions/job), ` +
+          `load generator ${cpu.bench.toFixed(1)} s (${perJob(cpu.bench)} ms/job)\n`,
+      );
       console.log(lat.table());
     }
 
