@@ -50,12 +50,14 @@ export async function receiveFilePart(
   let failure: AppError | Error | undefined;
   let fileDone: Promise<void> | undefined;
   let fieldNamedFile = false;
+  let fileStream: Readable | undefined;
 
   bb.on("file", (field: string, stream: Readable) => {
     if (field !== FILE_FIELD || fileDone) {
       stream.resume();
       return;
     }
+    fileStream = stream;
     fileDone = (async () => {
       let tooLarge = false;
       stream.on("limit", () => {
@@ -96,11 +98,20 @@ export async function receiveFilePart(
   });
   finished.catch(() => {}); // observed below
 
+  // A client that goes away mid-upload aborts the request signal; the pending read then ends and
+  // the partial file is discarded below.
+  const reader = req.body?.getReader();
+  let disconnected = false;
+  const onAbort = () => {
+    disconnected = true;
+    reader?.cancel().catch(() => {});
+  };
+  req.signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const reader = req.body?.getReader();
     if (reader) {
       for (;;) {
         const { done, value } = await reader.read();
+        if (disconnected) throw new Error("client disconnected during the upload");
         if (done) break;
         if (!bb.write(value)) {
           await new Promise<void>((resolve, reject) => {
@@ -122,13 +133,16 @@ export async function receiveFilePart(
     await finished;
     await fileDone;
   } catch (e) {
+    req.signal.removeEventListener("abort", onAbort);
     failure ??= new AppError("HTTP_ERROR", { status: 400, detail: parserMessage(e as Error) });
     bb.destroy();
+    fileStream?.destroy(e as Error); // ends the part's read loop, which then aborts the staged write
     await fileDone?.catch(() => {});
     await writer?.abort().catch(() => {});
     if (staged) await storage.discard(staged);
     throw failure;
   }
+  req.signal.removeEventListener("abort", onAbort);
   if (failure) {
     if (staged) await storage.discard(staged);
     throw failure;
