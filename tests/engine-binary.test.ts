@@ -1,0 +1,85 @@
+/**
+ * The compiled executable, relocated: dist/annopage (built here when missing or older than the
+ * sources) is copied to a temp directory and run from there with the repository hidden (a private
+ * mount namespace with an empty tmpfs over the checkout, so neither node_modules nor src/ can be
+ * read). OCR (WebAssembly core + traineddata), decoding, detection and the child processes of
+ * --process-count must all work from what is embedded in the binary.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROGRESS_RE } from "../src/engine/run.ts";
+import { REPO, tempDir, textPage } from "./engine-support/run-cli.ts";
+import { xmllintCheck } from "./engine-support/xmllint.ts";
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const DIST = join(REPO, "dist", "annopage");
+
+/** Can we hide the checkout from a child (root + unshare)? */
+function canHideRepo(): boolean {
+  const r = Bun.spawnSync(["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs none '${REPO}' && test ! -e '${REPO}/package.json'`], { stderr: "pipe" });
+  return r.exitCode === 0;
+}
+
+async function runHidden(binary: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const quoted = [binary, "process", ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const cmd = hide ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs none '${REPO}' && exec ${quoted}`] : [binary, "process", ...args];
+  const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore", env: { PATH: "/usr/bin:/bin", HOME: cwd } });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+let hide = false;
+let work = "";
+let binary = "";
+
+beforeAll(() => {
+  const stale = !existsSync(DIST) || statSync(DIST).mtimeMs < Math.max(newestSource(join(REPO, "src")), statSync(join(REPO, "package.json")).mtimeMs);
+  if (stale) {
+    const b = Bun.spawnSync([process.execPath, "run", "build"], { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH}` } });
+    if (b.exitCode !== 0) throw new Error(`bun run build failed: ${b.stderr.toString()}`);
+  }
+  work = tempDir("binary");
+  binary = join(work, "bin", "annopage");
+  mkdirSync(join(work, "bin"));
+  copyFileSync(DIST, binary);
+  Bun.spawnSync(["chmod", "+x", binary]);
+  hide = canHideRepo();
+  if (!hide) console.warn("engine-binary: cannot hide the checkout (no unshare/mount permission); running the relocated binary with the checkout visible");
+}, 300_000);
+
+describe("relocated compiled binary", () => {
+  test("default configuration: OCR + detection + outputs, with --process-count 2", async () => {
+    const img = join(work, "pages");
+    mkdirSync(img);
+    writeFileSync(join(img, "a.jpg"), textPage(["Orbis sensualium pictus", "The world in pictures"], { picture: true }));
+    writeFileSync(join(img, "b.jpg"), textPage(["Svět v obrazech", "Komenský 1658"], { picture: false }));
+    const r = await runHidden(binary, ["--input-image-path", "pages", "--output-alto-path", "out/alto", "--output-crops-path", "out/crops", "--output-render-path", "out/renders", "--process-count", "2", "--device", "cpu"], work);
+    expect(r.stderr).not.toContain("node_modules");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l) => PROGRESS_RE.test(l) && l.includes(" ok "))).toBe(true);
+    const a = readFileSync(join(work, "out", "alto", "a.xml"), "utf8");
+    xmllintCheck(a);
+    const words = [...a.matchAll(/<String CONTENT="([^"]+)"/g)].map((m) => m[1]);
+    expect(words).toEqual(expect.arrayContaining(["Orbis", "pictures"]));
+    const b = readFileSync(join(work, "out", "alto", "b.xml"), "utf8");
+    expect(b).toContain('CONTENT="Svět"');
+    expect(readdirSync(join(work, "out", "renders")).sort()).toEqual(["a.jpg", "b.jpg"]);
+  }, 120_000);
+
+  test("usage errors from the binary: one line, exit 2", async () => {
+    const r = await runHidden(binary, ["--config", "missing.ini", "--input-image-path", "pages"], work);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("annopage: process: bad config (missing.ini): Config file does not exist: 'missing.ini'");
+  });
+});
