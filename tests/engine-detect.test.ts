@@ -154,6 +154,60 @@ function drawTable(ctx: SKRSContext2D, b: Box, r: () => number) {
       ctx.fillText(String(Math.floor(r() * 9000 + 100)), b.x1 + (j * w) / cols + 14, b.y1 + ((i + 0.7) * h) / rows);
 }
 
+/** A line chart: axes with tick marks and value labels, a polyline, thin lines. */
+function drawGraph(ctx: SKRSContext2D, b: Box, r: () => number) {
+  const ox = b.x1 + 60;
+  const oy = b.y2 - 40;
+  ctx.strokeStyle = "rgb(20,20,20)";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.moveTo(ox, b.y1);
+  ctx.lineTo(ox, oy);
+  ctx.lineTo(b.x2, oy);
+  ctx.stroke();
+  ctx.fillStyle = "rgb(20,20,20)";
+  ctx.font = "16px DejaVu Sans";
+  for (let i = 0; i <= 5; i++) {
+    const x = ox + ((b.x2 - ox - 10) * i) / 5;
+    ctx.fillRect(x - 1, oy, 2, 8);
+    ctx.fillText(String(1990 + 5 * i), x - 18, oy + 28);
+    const y = oy - ((oy - b.y1 - 10) * i) / 5;
+    ctx.fillRect(ox - 8, y - 1, 8, 2);
+    ctx.fillText(String(20 * i), b.x1 + 4, y + 6);
+  }
+  ctx.lineWidth = 2.5;
+  ctx.beginPath();
+  for (let i = 0; i <= 20; i++) {
+    const x = ox + ((b.x2 - ox - 10) * i) / 20;
+    const y = oy - 20 - (oy - b.y1 - 40) * (0.5 + 0.4 * Math.sin(i / 3) * (0.7 + 0.3 * r()));
+    if (i) ctx.lineTo(x, y);
+    else ctx.moveTo(x, y);
+  }
+  ctx.stroke();
+}
+
+/** A faint geometric line drawing: circles and chords in thin grey strokes. */
+function drawLineArt(ctx: SKRSContext2D, b: Box) {
+  ctx.strokeStyle = "rgb(120,120,120)";
+  ctx.lineWidth = 1.2;
+  const cx = (b.x1 + b.x2) / 2;
+  const cy = (b.y1 + b.y2) / 2;
+  const rad = Math.min(b.x2 - b.x1, b.y2 - b.y1) / 2 - 4;
+  for (const k of [1, 0.6]) {
+    ctx.beginPath();
+    ctx.arc(cx, cy, rad * k, 0, Math.PI * 2);
+    ctx.stroke();
+  }
+  for (let i = 0; i < 6; i++) {
+    const a1 = (i * Math.PI) / 3;
+    const a2 = a1 + (2 * Math.PI) / 3;
+    ctx.beginPath();
+    ctx.moveTo(cx + rad * Math.cos(a1), cy + rad * Math.sin(a1));
+    ctx.lineTo(cx + rad * Math.cos(a2), cy + rad * Math.sin(a2));
+    ctx.stroke();
+  }
+}
+
 function iou(a: Box, b: Box): number {
   const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
   const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
@@ -262,6 +316,26 @@ describe("detectElements on synthetic pages", () => {
     expect(els.length).toBe(2);
     expect(iou(best(els, scale(PHOTO))!.bbox, scale(PHOTO))).toBeGreaterThan(0.8);
     expect(iou(best(els, scale(TABLE))!.bbox, scale(TABLE))).toBeGreaterThan(0.8);
+  });
+
+  test("a chart and a faint line drawing are found; the chart is never called a table or photograph", () => {
+    const GRAPH: Box = { x1: 640, y1: 260, x2: 1080, y2: 620 };
+    const ART: Box = { x1: 160, y1: 900, x2: 520, y2: 1260 };
+    const { page } = drawPage({
+      seed: 8,
+      figures: [
+        { box: GRAPH, draw: drawGraph },
+        { box: ART, draw: (ctx, b) => drawLineArt(ctx, b) },
+      ],
+    });
+    const els = detectElements(page);
+    expect(els.length).toBe(2);
+    const graph = best(els, GRAPH)!;
+    expect(iou(graph.bbox, GRAPH)).toBeGreaterThan(0.85); // value labels along the axes are part of the chart
+    expect(["Graph", "Image"]).toContain(graph.category);
+    const art = best(els, ART)!;
+    expect(iou(art.bbox, ART)).toBeGreaterThan(0.7);
+    expect(["Photograph", "Table", "Graph"]).not.toContain(art.category);
   });
 
   test("bad input is refused", () => {

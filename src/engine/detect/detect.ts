@@ -28,8 +28,10 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
     const features = measure(a, cand.box);
     const v = classify(features);
     if (!v.keep) continue;
+    // a chart's box takes in the value labels along its axes
+    const box = v.category === "Graph" ? features.withAxisLabels : cand.box;
     out.push({
-      bbox: toPage(a, cand.box, page.width, page.height),
+      bbox: toPage(a, box, page.width, page.height),
       category: v.category,
       categoryId: categoryId(v.category),
       confidence: Math.round(v.confidence * 1000) / 1000,

@@ -22,6 +22,8 @@ export interface RegionFeatures {
    *  leftmost line that spans ≥ 55 % of the region (0 when there is no such line) */
   labelsBelowAxis: number;
   labelsLeftOfAxis: number;
+  /** union of the region and those axis labels (a chart's box includes its value labels) */
+  withAxisLabels: Box;
   /** components inside by kind */
   textComps: number;
   smallComps: number;
@@ -164,7 +166,7 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
 }
 
 /** Count label-sized components lined up under the bottom axis and beside the left axis (chart evidence). */
-function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsLeftOfAxis: number } {
+function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsLeftOfAxis: number; withAxisLabels: Box } {
   const h = longLines(a, b, true, 0.55);
   const v = longLines(a, b, false, 0.55);
   const g = a.glyph;
@@ -172,6 +174,13 @@ function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsL
   const height = b.y2 - b.y1;
   let below = 0;
   let left = 0;
+  const grown: Box = { ...b };
+  const take = (c: { x1: number; y1: number; x2: number; y2: number }) => {
+    grown.x1 = Math.min(grown.x1, c.x1);
+    grown.y1 = Math.min(grown.y1, c.y1);
+    grown.x2 = Math.max(grown.x2, c.x2);
+    grown.y2 = Math.max(grown.y2, c.y2);
+  };
   const bottom = h.length ? b.y1 + h[h.length - 1]! * height : -1;
   const leftX = v.length ? b.x1 + v[0]! * width : -1;
   if (bottom >= 0 && bottom > b.y1 + 0.5 * height) {
@@ -179,7 +188,10 @@ function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsL
     for (const c of a.comps) {
       const k = a.kinds[c.id]!;
       if (k !== Kind.Text && k !== Kind.Small) continue;
-      if (c.y1 > bottom + 1 && c.y1 <= bottom + 3 * g && c.x1 >= b.x1 && c.x2 <= b.x2) bins.add(Math.floor(((c.x1 + c.x2) / 2 - b.x1) / (width / 12)));
+      if (c.y1 > bottom + 1 && c.y1 <= bottom + 3 * g && c.x1 >= b.x1 && c.x2 <= b.x2 + 2 * g && c.y2 - c.y1 <= 3 * g) {
+        bins.add(Math.floor(((c.x1 + c.x2) / 2 - b.x1) / (width / 12)));
+        take(c);
+      }
     }
     below = bins.size;
   }
@@ -188,9 +200,12 @@ function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsL
     for (const c of a.comps) {
       const k = a.kinds[c.id]!;
       if (k !== Kind.Text && k !== Kind.Small) continue;
-      if (c.x2 < leftX - 1 && c.x2 >= leftX - 5 * g && c.y1 >= b.y1 && c.y2 <= b.y2) bins.add(Math.floor(((c.y1 + c.y2) / 2 - b.y1) / (height / 12)));
+      if (c.x2 < leftX - 1 && c.x2 >= leftX - 5 * g && c.y1 >= b.y1 - g && c.y2 <= b.y2 + g && c.y2 - c.y1 <= 3 * g) {
+        bins.add(Math.floor(((c.y1 + c.y2) / 2 - b.y1) / (height / 12)));
+        take(c);
+      }
     }
     left = bins.size;
   }
-  return { labelsBelowAxis: below, labelsLeftOfAxis: left };
+  return { labelsBelowAxis: below, labelsLeftOfAxis: left, withAxisLabels: grown };
 }
