@@ -37,7 +37,7 @@ export function chooseMode(opts: { json: boolean; stderrIsTty: boolean }): Repor
 }
 
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
+  if (n < 1024) return `${Math.round(n)} B`;
   const units = ["KB", "MB", "GB", "TB"];
   let v = n / 1024;
   let i = 0;
@@ -131,7 +131,12 @@ class BarReporter implements Reporter {
   }
 
   private width(): number {
-    return Math.max(40, this.out.columns ?? 80);
+    return Math.max(40, this.out.columns || 80);
+  }
+
+  /** Same width for both bars and for the whole run, so the bar never jumps. */
+  private barWidth(): number {
+    return Math.max(10, Math.min(40, this.width() - 62));
   }
 
   info(line: string): void {
@@ -153,7 +158,7 @@ class BarReporter implements Reporter {
     const secs = (Date.now() - u.t0) / 1000;
     const rate = secs > 0.2 ? ` ${formatBytes(doneBytes / secs)}/s` : "";
     const tail = ` ${doneFiles}/${u.files} files ${formatBytes(doneBytes)}/${formatBytes(u.bytes)}${rate}`;
-    const w = Math.max(10, Math.min(40, this.width() - tail.length - 16));
+    const w = this.barWidth();
     this.draw(`${this.paint("36", "Uploading ")} ${this.paint("32", bar(frac, w))}${tail}`, doneFiles === u.files);
   }
 
@@ -167,7 +172,7 @@ class BarReporter implements Reporter {
   job(v: JobView): void {
     const pct = `${String(Math.round(v.progress * 100)).padStart(3)}%`;
     const head = `${this.paint("36", "Processing")} `;
-    const w = Math.max(10, Math.min(40, this.width() - 40));
+    const w = this.barWidth();
     const state = this.paint(v.state === "error" ? "33" : "1", v.state.padEnd(10));
     let text = `${head}${this.paint("32", bar(v.progress, w))} ${pct} ${state}`;
     const room = this.width() - (11 + w + 1 + 5 + 11) - 2;
