@@ -64,7 +64,7 @@ describe("engines", () => {
     const list = await runCli(["engines", "--json"], user);
     expect(list.code).toBe(0);
     // The server registers its built-in engine too; ours come in natural order (2 before 10).
-    expect((JSON.parse(list.stdout) as { name: string }[]).filter((e) => e.name.startsWith("Engine "))).toEqual([
+    expect((JSON.parse(list.stdout) as Record<string, unknown>[]).filter((e) => String(e.name).startsWith("Engine "))).toEqual([
       { name: "Engine 2", version: "2.0", description: "two, updated", default: true },
       { name: "Engine 10", version: "1.0", description: "ten", default: false },
     ]);
