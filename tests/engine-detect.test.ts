@@ -292,6 +292,19 @@ describe("detectElements on synthetic pages", () => {
     expect(table.caption!.bbox.y2).toBeLessThanOrEqual(TABLE.y1);
   });
 
+  test("a centred line right under a figure is its caption even without a 'Fig.' opener (OCR errors)", () => {
+    const { page, lines } = drawPage({
+      seed: 9,
+      figures: [{ box: PHOTO, draw: drawPhoto, captionBelow: "Flq 7 The harbour at dawn" }],
+    });
+    const els = detectElements({ ...page, textLines: lines });
+    expect(els.length).toBe(1);
+    expect(els[0]!.caption?.text).toBe("Flq 7 The harbour at dawn");
+    // body text lines only: nothing is a caption
+    const bodyOnly = lines.filter((l) => !l.text.startsWith("Flq"));
+    expect(detectElements({ ...page, textLines: bodyOnly })[0]!.caption).toBeUndefined();
+  });
+
   test("threshold and category filters", () => {
     const { page } = drawPage({ seed: 6, figures: [{ box: PHOTO, draw: drawPhoto }, { box: TABLE, draw: drawTable }] });
     const all = detectElements(page);

@@ -11,7 +11,9 @@ export function looksLikeCaption(text: string): boolean {
 /**
  * Give each element the caption text line(s) right below it (or right above, as for tables): the nearest line that
  * starts like a caption ("Fig. 3", "Obr. 2", "Table 1" …), horizontally overlapping the element and within about
- * three line heights, plus the following lines of the same caption paragraph.
+ * three line heights, plus the following lines of the same caption paragraph. Without such an opener (or with OCR
+ * errors in it), a short line centred right under the element is taken: justified body text spans the column and
+ * a paragraph's last line is flush left, so neither is centred and narrower than the element.
  */
 export function associateCaptions(elements: DetectedElement[], lines: readonly TextLineHint[]): void {
   const sorted = [...lines].filter((l) => l.text.trim()).sort((p, q) => p.bbox.y1 - q.bbox.y1 || p.bbox.x1 - q.bbox.x1);
@@ -33,6 +35,8 @@ export function associateCaptions(elements: DetectedElement[], lines: readonly T
       best = i;
       bestDist = d;
     });
+    // tables carry their caption on top, figures below
+    if (best < 0) best = centredLine(b, sorted, taken, el.category === "Table" ? "above" : "below");
     if (best < 0) continue;
     const first = sorted[best]!;
     const parts = [first];
@@ -58,4 +62,31 @@ export function associateCaptions(elements: DetectedElement[], lines: readonly T
     );
     el.caption = { text: parts.map((l) => l.text.trim()).join(" "), bbox };
   }
+}
+
+function centredLine(
+  b: { x1: number; y1: number; x2: number; y2: number },
+  lines: readonly TextLineHint[],
+  taken: Set<number>,
+  side: "above" | "below",
+): number {
+  const w = b.x2 - b.x1;
+  const cx = (b.x1 + b.x2) / 2;
+  let best = -1;
+  let bestGap = Infinity;
+  lines.forEach((l, i) => {
+    if (taken.has(i)) return;
+    const lb = l.bbox;
+    const lh = Math.max(1, lb.y2 - lb.y1);
+    const gap = side === "below" ? lb.y1 - b.y2 : b.y1 - lb.y2;
+    if (gap < -0.3 * lh || gap > 1.5 * lh) return;
+    const lw = lb.x2 - lb.x1;
+    if (lw >= 0.9 * w || lw < 2 * lh) return;
+    if (Math.abs((lb.x1 + lb.x2) / 2 - cx) > 0.08 * w + lh) return;
+    if (gap < bestGap) {
+      best = i;
+      bestGap = gap;
+    }
+  });
+  return best;
 }
