@@ -156,8 +156,8 @@ describe("annopage submit", () => {
     expect(r2.code).toBe(130);
     expect(r2.stderr).toContain(`detached from job ${id2}; resume with --job ${id2}`);
     expect((await keys.admin.getJob(id2)).state).toBe("processing");
-    // Resume the detached job: nothing to upload, it finishes once the worker lets go.
-    const resumed = startCli(["submit", "--job", id2, "--images", f.images, "--output", join(tmp, "d.zip"), ...FAST], env);
+    // Resume the detached job without local inputs: nothing to upload, it finishes once the worker lets go.
+    const resumed = startCli(["submit", "--job", id2, "--output", join(tmp, "d.zip"), ...FAST], env);
     await resumed.waitForStderr(/Resuming job/);
     worker.release(id2);
     const r3 = await resumed.done;
@@ -173,7 +173,11 @@ describe("annopage submit", () => {
     await user.uploadImage(job.id, "r1.jpg", join(f.images, "r1.jpg"));
     await user.uploadAlto(job.id, "r1.jpg", join(f.alto, "r1.xml"));
     await user.uploadImage(job.id, "r2.jpg", join(f.images, "r2.jpg"));
-    // Without --alto the resumed job (which requires ALTO) cannot be completed: a usage error.
+    // Without local inputs, or without --alto, the resumed job cannot be completed: a usage error.
+    const none = await runCli(["submit", "--job", job.id, "--output", join(tmp, "resume.zip")], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("job image r3.jpg is not uploaded yet and not in the images directory (--images DIR)");
+    expect(none.stderr).not.toContain("r1.jpg");
     const bad = await runCli(["submit", "--job", job.id, "--images", f.images, "--metadata", f.metadata, "--output", join(tmp, "resume.zip")], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("the job requires ALTO for r2.jpg: give --alto DIR");

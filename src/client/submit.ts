@@ -95,7 +95,7 @@ export function missingUploads(api: ApiClient, job: Job, inputs: SubmitInputs): 
     const local = byName.get(img.name);
     const needs = !img.image_uploaded || (job.alto_required && !img.alto_uploaded) || (job.page_required && !img.page_uploaded);
     if (!local) {
-      if (needs) problems.push(`job image ${img.name} is not in the images directory`);
+      if (needs) problems.push(`job image ${img.name} is not uploaded yet and not in the images directory (--images DIR)`);
       continue;
     }
     if (!img.image_uploaded) tasks.push({ label: `image ${img.name}`, bytes: local.size, run: () => api.uploadImage(job.id, img.name, local.path) });

@@ -102,12 +102,11 @@ export default defineCommand({
       },
       problems,
     );
-    const { inputs, problems: inputProblems } = collectInputs({
-      imagesDir: a.images,
-      altoDir: a.alto,
-      pageDir: a["page-xmls"],
-      metadataFile: a.metadata,
-    });
+    // Resuming a job whose files are all on the server needs no local inputs at all.
+    const noLocalInputs = a.job && !a.images && !a.alto && !a["page-xmls"] && !a.metadata;
+    const { inputs, problems: inputProblems } = noLocalInputs
+      ? { inputs: { images: [], altoRequired: false, pageRequired: false, totalBytes: 0 }, problems: [] }
+      : collectInputs({ imagesDir: a.images, altoDir: a.alto, pageDir: a["page-xmls"], metadataFile: a.metadata });
     problems.push(...inputProblems);
     if (problems.length || !inputs || !conn || !output) {
       const err = new CliError(formatProblems(problems), EXIT.USAGE);
