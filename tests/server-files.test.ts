@@ -82,7 +82,7 @@ describe("images", () => {
     expect(r0.headers.get("content-type")).toBe("image/png");
     expect(r0.headers.get("content-disposition")).toBe("attachment; filename*=utf-8''x%20y%20%C3%BC.png");
     expect(r0.headers.get("content-length")).toBe(String(png.length));
-    expect(new Uint8Array(await r0.arrayBuffer())).toEqual(png);
+    expect(new Uint8Array(await r0.arrayBuffer())).toEqual(new Uint8Array(png));
     const r1 = await rawGet(`/v1/jobs/${id}/images/${i1.id}/files/image`);
     expect(r1.headers.get("content-type")).toBe("image/jpeg");
     expect(r1.headers.get("content-disposition")).toBe('attachment; filename="photo.jpg"');
@@ -109,7 +109,7 @@ describe("images", () => {
     const id = await newJob(["a.png"]);
     const path = `/v1/jobs/${id}/images/a.png/files/image`;
     const fd = new FormData();
-    fd.append("other", new Blob([pngBytes()]), "a.png");
+    fd.append("other", new Blob([pngBytes() as BlobPart]), "a.png");
     let r = await u("PUT", path, { raw: fd });
     expect(r.status).toBe(422);
     expect(r.body.details[0]).toMatchObject({ type: "missing", loc: ["body", "file"] });

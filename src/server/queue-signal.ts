@@ -15,7 +15,7 @@ export class QueueSignal {
   private waiters = new Set<() => void>();
   private listening: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
-  private stopped = false;
+  private stopped_ = false;
 
   constructor(
     private readonly sql: Sql,
@@ -24,7 +24,7 @@ export class QueueSignal {
 
   /** Opens the LISTEN connection (idempotent); failures are logged and retried on next use. */
   ensureListening(): Promise<void> {
-    if (!this.useNotify || this.stopped) return Promise.resolve();
+    if (!this.useNotify || this.stopped_) return Promise.resolve();
     this.listening ??= this.sql
       .listen(QUEUE_CHANNEL, () => this.wakeLocal())
       .then((meta) => {
@@ -37,6 +37,11 @@ export class QueueSignal {
     return this.listening;
   }
 
+  /** True after stop(): long-polls answer at once instead of waiting. */
+  get stopped(): boolean {
+    return this.stopped_;
+  }
+
   /** Wakes every waiter of this process. */
   wakeLocal(): void {
     const ws = [...this.waiters];
@@ -47,7 +52,7 @@ export class QueueSignal {
   /** Call after committing a transaction that made jobs `queued`. */
   async jobsQueued(): Promise<void> {
     this.wakeLocal();
-    if (this.useNotify && !this.stopped) {
+    if (this.useNotify && !this.stopped_) {
       await this.sql`SELECT pg_notify(${QUEUE_CHANNEL}, '')`.catch(() => {});
     }
   }
@@ -69,7 +74,7 @@ export class QueueSignal {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopped_ = true;
     this.wakeLocal();
     await this.unlisten?.().catch(() => {});
   }

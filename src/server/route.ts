@@ -116,6 +116,10 @@ export function defineRoute<
   return spec as unknown as AnyRoute;
 }
 
+/** JSON bodies are read whole (they are small: job definitions, metadata); larger ones are refused. */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const jsonTooLarge = () => new AppError("FILE_TOO_LARGE", { detail: `The JSON body exceeds ${MAX_JSON_BYTES} bytes.` });
+
 /** `/v1/jobs/{job_id}` → `/v1/jobs/:job_id` (Hono syntax). */
 export const honoPath = (p: string) => p.replace(/\{([^}]+)\}/g, ":$1");
 
@@ -147,7 +151,10 @@ function handlerFor(deps: AppDeps, r: AnyRoute) {
     // 2. JSON syntax before authentication.
     let jsonValue: unknown;
     if (r.body && "json" in r.body) {
+      const declared = Number(c.req.header("content-length") ?? "0");
+      if (declared > MAX_JSON_BYTES) throw jsonTooLarge();
       const text = await c.req.text();
+      if (text.length > MAX_JSON_BYTES) throw jsonTooLarge();
       const decoded = decodeJsonBody(text, c.req.header("content-type"));
       if ("error" in decoded) throw validationError([decoded.error]);
       jsonValue = decoded.value;

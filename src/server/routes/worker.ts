@@ -109,7 +109,7 @@ export const workerRoutes = (deps: AppDeps) => [
         const lease = await tryLease(deps, key);
         if (lease) return envelopeOk("JOB_LEASED", lease);
         const left = deadline - performance.now();
-        if (left <= 0 || aborted.aborted) return envelopeOk("JOB_QUEUE_EMPTY", null);
+        if (left <= 0 || aborted.aborted || deps.queue.stopped) return envelopeOk("JOB_QUEUE_EMPTY", null);
         // Woken by a queueing in this process or by NOTIFY from another replica; the periodic
         // re-check also catches timed-out leases that become leasable without any notification.
         await deps.queue.wait(Math.min(left, 1000), aborted);

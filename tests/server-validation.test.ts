@@ -1,0 +1,92 @@
+/**
+ * The validation layer in isolation (protocol §2.4): pydantic "lax" coercion and error types from
+ * plain zod schemas, lenient query datetimes, UUID normalisation, JSON decoding rules and the
+ * position of JSON syntax errors.
+ */
+import { describe, expect, test } from "bun:test";
+import { z } from "zod";
+import { decodeJsonBody, jsonErrorPosition, normaliseUuid, parseLaxDatetime, validatePart, type ValidationIssue } from "../src/server/validation.ts";
+
+function run<S extends z.ZodType>(schema: S, value: unknown, prefix: (string | number)[] = ["body"]) {
+  const errors: ValidationIssue[] = [];
+  const out = validatePart(schema, value, prefix, errors);
+  return { out, errors };
+}
+
+describe("lax scalars", () => {
+  const S = z.object({ i: z.int().optional(), b: z.boolean().optional(), f: z.number().optional(), s: z.string().optional() }).strict();
+  test("accepted forms", () => {
+    expect(run(S, { i: "7", b: "YES", f: "2.5", s: "x" }).out).toEqual({ i: 7, b: true, f: 2.5, s: "x" });
+    expect(run(S, { i: 3.0, b: 0 }).out).toEqual({ i: 3, b: false });
+    for (const t of ["1", "on", "t", "true", "y", "yes"]) expect(run(S, { b: t }).out).toEqual({ b: true });
+    for (const f of ["0", "off", "f", "false", "n", "no"]) expect(run(S, { b: f }).out).toEqual({ b: false });
+  });
+  test("error types, one per bad input, all reported", () => {
+    const { errors } = run(S, { i: 1.5, b: "maybe", f: "abc", s: 5, extra: true });
+    expect(errors.map((e) => [e.type, e.loc])).toEqual([
+      ["int_from_float", ["body", "i"]],
+      ["bool_parsing", ["body", "b"]],
+      ["float_parsing", ["body", "f"]],
+      ["string_type", ["body", "s"]],
+      ["extra_forbidden", ["body", "extra"]],
+    ]);
+    expect(run(S, { i: "one" }).errors[0]).toEqual({
+      type: "int_parsing",
+      loc: ["body", "i"],
+      msg: "Input should be a valid integer, unable to parse string as an integer",
+      input: "one",
+    });
+  });
+  test("missing carries the enclosing object; enums list the choices; nested locations", () => {
+    const N = z.object({ items: z.array(z.object({ name: z.string(), state: z.enum(["a", "b", "c"]) }).strict()) }).strict();
+    const { errors } = run(N, { items: [{ state: "a" }, { name: "n", state: "z" }] });
+    expect(errors[0]).toEqual({ type: "missing", loc: ["body", "items", 0, "name"], msg: "Field required", input: { state: "a" } });
+    expect(errors[1]).toMatchObject({ type: "enum", loc: ["body", "items", 1, "state"], msg: "Input should be 'a', 'b' or 'c'", ctx: { expected: "'a', 'b' or 'c'" } });
+    expect(run(N, { items: "x" }).errors[0]!.type).toBe("list_type");
+    expect(run(N, "x").errors[0]!.type).toBe("model_attributes_type");
+    expect(run(z.object({ d: z.record(z.string(), z.unknown()) }), { d: [1] }).errors[0]!.type).toBe("dict_type");
+  });
+});
+
+describe("UUIDs and datetimes", () => {
+  test("UUIDs are normalised or rejected with uuid_parsing", () => {
+    const P = z.object({ job_id: z.guid() });
+    expect(run(P, { job_id: "7E0576EA76844C23A9BDC44D66A8E65B" }, ["path"]).out).toEqual({ job_id: "7e0576ea-7684-4c23-a9bd-c44d66a8e65b" });
+    const e = run(P, { job_id: "not-a-uuid" }, ["path"]).errors[0]!;
+    expect(e).toMatchObject({ type: "uuid_parsing", loc: ["path", "job_id"], input: "not-a-uuid" });
+    expect(e.msg).toContain("found `n` at 1");
+    expect(normaliseUuid("{7e0576ea-7684-4c23-a9bd-c44d66a8e65b}")).toBe("7e0576ea-7684-4c23-a9bd-c44d66a8e65b");
+    expect(normaliseUuid("7e0576ea-7684-4c23-a9bd-c44d66a8e65")).toBeNull();
+  });
+  test("query datetimes: T or space, fraction, offsets converted, bare dates, Unix timestamps", () => {
+    expect(parseLaxDatetime("2025-11-28 15:33:43.812433+00:00")).toBe("2025-11-28T15:33:43.812433Z");
+    expect(parseLaxDatetime("2025-11-28T16:00+01:00")).toBe("2025-11-28T15:00:00.000000Z");
+    expect(parseLaxDatetime("2025-11-28")).toBe("2025-11-28T00:00:00.000000Z");
+    expect(parseLaxDatetime("2025-11-28T15:33:43Z")).toBe("2025-11-28T15:33:43.000000Z");
+    expect(parseLaxDatetime("0")).toBe("1970-01-01T00:00:00.000000Z");
+    expect(parseLaxDatetime("1764344023.5")).toBe("2025-11-28T15:33:43.500000Z");
+    expect(parseLaxDatetime("garbage")).toMatchObject({ type: "datetime_from_date_parsing" });
+    expect(parseLaxDatetime("2025-02-30")).toMatchObject({ type: "datetime_parsing" });
+    const Q = z.object({ from: z.iso.datetime().optional() });
+    expect(run(Q, { from: "2025-11-28 15:33:43+00:00" }, ["query"]).out).toEqual({ from: "2025-11-28T15:33:43.000000Z" });
+    expect(run(Q, { from: "x" }, ["query"]).errors[0]!.loc).toEqual(["query", "from"]);
+  });
+});
+
+describe("JSON bodies", () => {
+  test("content types: none or JSON → parsed; other → a string value; empty and null → absent", () => {
+    expect(decodeJsonBody('{"a":1}', undefined)).toEqual({ value: { a: 1 } });
+    expect(decodeJsonBody('{"a":1}', "application/vnd.x+json; charset=utf-8")).toEqual({ value: { a: 1 } });
+    expect(decodeJsonBody("abc", "text/plain")).toEqual({ value: "abc" });
+    expect(decodeJsonBody("", "application/json")).toEqual({ value: undefined });
+    expect(decodeJsonBody("null", undefined)).toEqual({ value: undefined });
+    const bad = decodeJsonBody("this is not json", undefined);
+    expect(bad).toEqual({ error: { type: "json_invalid", loc: ["body", 0], msg: "JSON decode error", input: {}, ctx: { error: "Expecting value" } } });
+  });
+  test("syntax error positions as Python reports them", () => {
+    expect(jsonErrorPosition("{bad", "x")).toEqual({ offset: 1, message: "Expecting property name enclosed in double quotes" });
+    expect(jsonErrorPosition('{"a" 1}', "x")).toEqual({ offset: 5, message: "Expecting ':' delimiter" });
+    expect(jsonErrorPosition("[1, 2", "x")).toEqual({ offset: 5, message: "Expecting ',' delimiter" });
+    expect(jsonErrorPosition("[1] x", "x")).toEqual({ offset: 4, message: "Extra data" });
+  });
+});
