@@ -166,6 +166,63 @@ describe("annopage submit", () => {
     expect(Object.keys(zipEntries(join(tmp, "d.zip")))).toContain("alto/x.xml");
   }, 60_000);
 
+  test("Ctrl-C during the upload stops it and cancels the job", async () => {
+    const names = Array.from({ length: 16 }, (_, i) => `big${i + 1}.jpg`);
+    const f = makePageFolder(join(tmp, "bigint"), names, { big: true });
+    const run = startCli(["submit", "--images", f.images, "--parallel", "1", "--output", join(tmp, "bigint.zip"), ...FAST], env);
+    await run.waitForStderr(/Created job ([0-9a-f-]{36})/);
+    const id = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
+    for (const t0 = Date.now(); Date.now() - t0 < 20_000; await Bun.sleep(10)) {
+      if ((await keys.admin.getJob(id)).images.some((i) => i.image_uploaded)) break;
+    }
+    run.proc.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`interrupted: job ${id} cancelled`);
+    const job = await keys.admin.getJob(id);
+    expect(job.state).toBe("cancelled");
+    expect(job.images.filter((i) => i.image_uploaded).length).toBeLessThan(names.length);
+  }, 60_000);
+
+  test("a create whose answer is lost is retried with the same Idempotency-Key: one job", async () => {
+    // A proxy that lets the first POST /v1/jobs reach the server, then answers 502 instead.
+    const seen: string[] = [];
+    let dropped = false;
+    const proxy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        const u = new URL(req.url);
+        const body = req.method === "GET" ? undefined : await req.arrayBuffer();
+        const res = await fetch(server.url + u.pathname + u.search, { method: req.method, headers: req.headers, body });
+        if (req.method === "POST" && u.pathname === "/v1/jobs") {
+          seen.push(req.headers.get("idempotency-key") ?? "");
+          if (!dropped) {
+            dropped = true;
+            await res.arrayBuffer();
+            return new Response("upstream went away", { status: 502 });
+          }
+        }
+        return res;
+      },
+    });
+    try {
+      const before = (await keys.admin.listJobs()).length;
+      const f = makePageFolder(join(tmp, "idem"), ["i1.jpg"]);
+      const r = await runCli(["submit", "--images", f.images, "--output", join(tmp, "idem.zip"), ...FAST], { ...env, ANNOPAGE_API_URL: `http://127.0.0.1:${proxy.port}` });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("retrying POST /v1/jobs");
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toBe(seen[1]!);
+      expect(seen[0]!.length).toBeGreaterThan(0);
+      const jobs = await keys.admin.listJobs();
+      expect(jobs.length).toBe(before + 1);
+      expect(jobs[0]!.id).toBe(JSON.parse(r.stdout).job_id);
+    } finally {
+      proxy.stop(true);
+    }
+  }, 60_000);
+
   test("--job resumes an interrupted submit: uploads only what is missing", async () => {
     const f = makePageFolder(join(tmp, "resume"), ["r1.jpg", "r2.jpg", "r3.jpg"]);
     const user = new ApiClient({ apiUrl: server.url, apiKey: keys.user });
