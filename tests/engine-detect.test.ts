@@ -351,6 +351,22 @@ describe("detectElements on synthetic pages", () => {
     expect(["Photograph", "Table", "Graph"]).not.toContain(art.category);
   });
 
+  test("pale pen marks in the margin are a handwritten note; printed marks in the same ink are not", () => {
+    const NOTE: Box = { x1: 1120, y1: 500, x2: 1190, y2: 560 };
+    const note = (colour: string) => (ctx: SKRSContext2D, b: Box) => {
+      ctx.fillStyle = colour;
+      ctx.font = "italic 20px DejaVu Sans";
+      ctx.fillText("p. 18", b.x1 + 2, b.y1 + 22);
+      ctx.fillText("cf. iv", b.x1 + 2, b.y1 + 52);
+    };
+    const pale = detectElements(drawPage({ seed: 10, figures: [{ box: NOTE, draw: note("rgb(120,118,125)") }] }).page);
+    expect(pale.length).toBe(1);
+    expect(pale[0]!.category).toBe("Handwritten note");
+    expect(iou(pale[0]!.bbox, NOTE)).toBeGreaterThan(0.5);
+    const printed = detectElements(drawPage({ seed: 10, figures: [{ box: NOTE, draw: note("rgb(25,22,20)") }] }).page);
+    expect(printed).toEqual([]);
+  });
+
   test("bad input is refused", () => {
     expect(() => detectElements({ grey: new Uint8Array(10), width: 5, height: 5 })).toThrow();
   });

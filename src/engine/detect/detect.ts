@@ -3,6 +3,8 @@ import { associateCaptions } from "./captions.ts";
 import { classify } from "./classify.ts";
 import { measure, type RegionFeatures } from "./features.ts";
 import { findCandidates } from "./regions.ts";
+import { findMarginNotes } from "./margins.ts";
+import { intersection } from "./boxes.ts";
 import { categoryId, type Box, type DetectInput, type DetectOptions, type DetectedElement } from "./types.ts";
 
 /** A detection with the evidence that led to it (for evaluation and debugging). */
@@ -36,6 +38,16 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
       categoryId: categoryId(v.category),
       confidence: Math.round(v.confidence * 1000) / 1000,
       features,
+    });
+  }
+  for (const note of findMarginNotes(a)) {
+    if (out.some((e) => intersection(e.bbox, toPage(a, note.box, page.width, page.height)) > 0)) continue;
+    out.push({
+      bbox: toPage(a, note.box, page.width, page.height),
+      category: "Handwritten note",
+      categoryId: categoryId("Handwritten note"),
+      confidence: Math.round(Math.min(0.5, 0.25 + note.paler / 400) * 1000) / 1000,
+      features: measure(a, note.box),
     });
   }
   const threshold = options.threshold ?? 0;
