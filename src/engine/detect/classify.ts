@@ -40,7 +40,8 @@ export function classify(f: RegionFeatures): Verdict {
   if (f.largestShare >= 0.8 && f.hG >= 2 && f.hG <= 10 && near(f.wG / f.hG, 1, 0.6) && f.inkFrac >= 0.12 && f.linesRight >= 2)
     return { category: "Initial", confidence: 0.45, keep: true };
   // graph: value labels lined up along a bottom axis and beside a left axis
-  if (f.labelsBelowAxis >= 3 && f.labelsLeftOfAxis >= 3 && f.toneFrac < 0.5 && f.wG >= 6 && f.hG >= 5)
+  const labels = Math.min(f.labelsBelowAxis, f.labelsLeftOfAxis) >= 2 && f.labelsBelowAxis + f.labelsLeftOfAxis >= 5;
+  if (labels && f.toneFrac < 0.5 && f.wG >= 6 && f.hG >= 5)
     return { category: "Graph", confidence: 0.45, keep: true };
   // small or thin pieces wedged into running text without specific evidence: fragments of touching letters,
   // smudges, uncoloured overprints
