@@ -92,7 +92,7 @@ describe("detection outputs", () => {
       "--output-crops-path", join(d, "crops"), "--output-xml-path", join(d, "page"), "--output-processing-info-path", join(d, "info.json"),
       "--device", "gpu", "--logging-level", "INFO",
     ]);
-  });
+  }, 60_000);
 
   test("exit 0, one progress line per page, the reference per-page log on stderr", () => {
     expect(r.code).toBe(0);
@@ -280,5 +280,41 @@ describe("parallel pages and embeddings notice", () => {
     expect(info.notices.join(" ")).toContain("no embedding model");
     expect(r.stderr).toContain("no embedding model");
     expect(readdirSync(join(d, "emb")).sort()).toEqual(["dev_002.jsonl", "dev_003.jsonl", "dev_004.jsonl", "dev_006.jsonl"]);
+  }, 60_000);
+});
+
+describe("PAGE XML input and interruption", () => {
+  test("PAGE XML text lines become TextBlocks of the generated ALTO; layout id = imageFilename", async () => {
+    const d = tempDir("pagexml");
+    const imgs = imagesDir(d, ["dev_002.jpg"]);
+    mkdirSync(join(d, "page-in"));
+    writeFileSync(join(d, "page-in", "dev_002.xml"), `<?xml version="1.0" encoding="UTF-8"?>
+<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"><Page imageFilename="scan-2" imageWidth="1000" imageHeight="1400">
+<TextRegion id="r1"><Coords points="100,100 900,100 900,200 100,200"/>
+<TextLine id="l1"><Coords points="100,100 900,100 900,140 100,140"/><Baseline points="100,132 900,132"/><TextEquiv><Unicode>Hello page world</Unicode></TextEquiv></TextLine>
+</TextRegion></Page></PcGts>`);
+    const r = await runProcess(["--config", detConfig(d), "--input-image-path", imgs, "--input-xml-path", join(d, "page-in"), "--output-alto-path", join(d, "alto")]);
+    expect(r.code).toBe(0);
+    const xml = readFileSync(join(d, "alto", "dev_002.xml"), "utf8");
+    xmllintCheck(xml);
+    expect(xml).toContain('<Page ID="id_scan-2" PHYSICAL_IMG_NR="1" HEIGHT="1400" WIDTH="1000">');
+    expect(xml).toContain('<TextBlock ID="block_r1" HEIGHT="100" WIDTH="800" VPOS="100" HPOS="100">');
+    expect(xml).toContain('<TextLine ID="line_l1" BASELINE="100,132 900,132" VPOS="100" HPOS="100" HEIGHT="40" WIDTH="800">');
+    expect(xml).toContain('<String CONTENT="world"');
+  });
+
+  test("SIGINT stops the run with exit 130 and no half-written files", async () => {
+    const d = tempDir("sigint");
+    mkdirSync(join(d, "img"));
+    for (let i = 0; i < 6; i++) writeFileSync(join(d, "img", `p${i}.jpg`), textPage(["Page number " + i, "with several words of text", "to keep the OCR busy for a while"]));
+    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "..", "src", "cli.ts"), "process", "--input-image-path", join(d, "img"), "--output-alto-path", join(d, "alto")], { stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toMatch(/^PAGE 1\/6 ok /);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    const written = readdirSync(join(d, "alto"));
+    expect(written.every((f) => /^p\d\.xml$/.test(f))).toBe(true);
+    expect(written.length).toBeLessThan(6);
   }, 60_000);
 });

@@ -131,6 +131,15 @@ function selfCommand(): string[] {
   return compiled ? [process.execPath] : [process.execPath, join(import.meta.dir, "..", "cli.ts")];
 }
 
+/** Child processes of a sharded run, stopped when this process is interrupted. */
+const children = new Set<{ kill(signal?: number | NodeJS.Signals): void }>();
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  for (const c of children) c.kill("SIGTERM");
+  process.stderr.write(`annopage: process: interrupted (${signal}); pages in progress are not written\n`);
+  process.exit(130);
+}
+
 async function runSharded(prep: Prepared, progress: (page: string, ok: boolean, secs: number) => void): Promise<ShardOutcome> {
   const n = Math.min(prep.opts.processCount, prep.pages.length);
   const shards: PageTask[][] = Array.from({ length: n }, () => []);
@@ -147,6 +156,7 @@ async function runSharded(prep: Prepared, progress: (page: string, ok: boolean, 
           stdout: "pipe",
           stderr: "inherit",
         });
+        children.add(child);
         const reported = new Set<string>();
         let buf = "";
         const dec = new TextDecoder();
@@ -163,6 +173,7 @@ async function runSharded(prep: Prepared, progress: (page: string, ok: boolean, 
           }
         }
         const code = await child.exited;
+        children.delete(child);
         let result: ShardOutcome | null = null;
         try {
           result = JSON.parse(readFileSync(files.resultFiles[i]!, "utf8")) as ShardOutcome;
@@ -189,6 +200,8 @@ async function runSharded(prep: Prepared, progress: (page: string, ok: boolean, 
 
 export async function runProcessCommand(rawArgs: string[], write: (line: string) => void = (l) => process.stdout.write(l)): Promise<void> {
   const opts = parseProcessArgs(rawArgs);
+  process.once("SIGINT", onInterrupt);
+  process.once("SIGTERM", onInterrupt);
   const log = createLogger(opts.loggingLevel, "annopage:process");
   let prep: Prepared;
   try {

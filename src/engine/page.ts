@@ -101,7 +101,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     if (engine.kind === "detection") {
       const lines = textLines(layout);
       const found = detectElements(
-        { ...getGreyInput(getGrey()), textLines: lines.map((l) => ({ bbox: lineArea(l), text: l.transcription })) },
+        { ...getGreyInput(getGrey()), rgba: image.data, textLines: lines.map((l) => ({ bbox: lineArea(l), text: l.transcription })) },
         { threshold: engine.threshold, categories: engine.categories?.map((c) => c.toLowerCase()) },
       );
       for (const d of found) {
