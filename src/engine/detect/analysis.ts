@@ -63,8 +63,8 @@ export function analysePage(page: DetectInput): PageAnalysis {
     // mean stroke thickness along the long axis: a (possibly skewed) rule is long and thin everywhere
     const thickness = c.area / Math.max(w, h);
     if (c.area < 3 || (w <= 2 && h <= 2)) k = Kind.Noise;
-    else if (thickness <= thin && w >= 3 * glyph && w >= 4 * h) k = Kind.HRule;
-    else if (thickness <= thin && h >= 3 * glyph && h >= 4 * w) k = Kind.VRule;
+    else if ((thickness <= thin || (thickness <= 0.7 * glyph && w >= 15 * thickness)) && w >= 3 * glyph && w >= 4 * h) k = Kind.HRule;
+    else if ((thickness <= thin || (thickness <= 0.7 * glyph && h >= 15 * thickness)) && h >= 3 * glyph && h >= 4 * w) k = Kind.VRule;
     else if (h > 2.5 * glyph || (w > 8 * glyph && h > 0.6 * glyph)) k = Kind.Big;
     else {
       k = Kind.Small;
