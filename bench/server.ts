@@ -46,6 +46,9 @@ function pickImage(): string {
 }
 
 const lat = new Latencies();
+/** Target verdicts, printed together at the end. */
+const verdicts: string[] = [];
+const verdict = (ok: boolean, what: string) => verdicts.push(`${ok ? "met   " : "MISSED"}  ${what}`);
 let base = "";
 
 /** One timed request; `endpoint` names the route for the latency table. */
@@ -296,6 +299,7 @@ async function main() {
       await Bun.sleep(1000);
       const txPerJob = ((await pgTransactions(db.url)) - tx0) / N;
       console.log(`\nlife cycle: ${N} jobs in ${lc.seconds.toFixed(2)} s = ${(N / lc.seconds).toFixed(1)} jobs/s (target ≥ 150)`);
+      verdict(N / lc.seconds >= 150, `life cycle ≥ 150 jobs/s: ${(N / lc.seconds).toFixed(1)}`);
       console.log(
         `image uploads: ${fmtMB(lc.uploadBytes)} MiB, aggregate ${(lc.uploadBytes / 1048576 / lc.seconds).toFixed(1)} MiB/s over the phase, ` +
           `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000)).toFixed(1)} MiB/s per single upload request (mean)`,
@@ -317,6 +321,8 @@ async function main() {
       console.log(`\nbig upload (engine files, ${fmtMB(b.size)} MiB): ${upRate.toFixed(0)} MiB/s; dd to the same disk ${ddRate.toFixed(0)} MiB/s ` +
         `→ ${((upRate / ddRate) * 100).toFixed(0)} % (target ≥ 50 %)`);
       console.log(`  server RSS ${fmtMB(b.rss0)} MiB → peak ${fmtMB(b.rssPeak)} MiB: +${fmtMB(b.rssPeak - b.rss0)} MiB (target ≤ 64)`);
+      verdict(upRate >= ddRate / 2, `big upload ≥ 50 % of dd: ${((upRate / ddRate) * 100).toFixed(0)} %`);
+      verdict(b.rssPeak - b.rss0 <= 64 * 1048576, `big upload RSS increase ≤ 64 MiB: +${fmtMB(b.rssPeak - b.rss0)} MiB`);
       console.log(`big download (streamed): ${(b.size / 1048576 / b.downSeconds).toFixed(0)} MiB/s, server RSS peak +${fmtMB(b.rssPeak2 - b.rss0)} MiB`);
     }
   } catch (e) {
@@ -329,6 +335,7 @@ async function main() {
     } else {
       console.log("\nerrors: 0");
     }
+    if (verdicts.length) console.log(`\ntargets (reported, not enforced):\n  ${verdicts.join("\n  ")}`);
     server.child.kill("SIGTERM");
     await new Promise((r) => server.child.once("exit", r));
     await db.drop();
