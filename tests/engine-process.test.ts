@@ -264,6 +264,33 @@ describe("image captioning through a local OpenAI-compatible server", () => {
   }, 60_000);
 });
 
+describe("captioning failures keep the detections", () => {
+  test("an endpoint that always fails: exit 0, elements and crops written, no descriptions or prompt files, no usage", async () => {
+    let calls = 0;
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (calls++, new Response("bad gateway", { status: 502 })) });
+    try {
+      const d = tempDir("capfail");
+      const imgs = imagesDir(d, ["dev_002.jpg"]);
+      writeFileSync(join(d, "prompt.json"), JSON.stringify({ model: "m", text: "Describe." }));
+      const cfg = detConfig(d, `[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:${server.port}/v1/chat/completions\nAPI_KEY = k\nPROMPT_SETTINGS = prompt.json\nMAX_ATTEMPTS = 3\nRETRY_BACKOFF_MS = 5\n`);
+      const r = await runProcess(["--config", cfg, "--input-image-path", imgs, "--output-alto-path", join(d, "alto"), "--output-crops-path", join(d, "crops"),
+        "--output-image-captioning-prompts-path", join(d, "prompts"), "--output-processing-info-path", join(d, "info.json")]);
+      expect(r.code).toBe(0);
+      const xml = readFileSync(join(d, "alto", "dev_002.xml"), "utf8");
+      const blocks = xml.match(/<ComposedBlock /g)?.length ?? 0;
+      expect(blocks).toBeGreaterThan(0);
+      expect(calls).toBe(3 * blocks);
+      expect(xml).not.toContain("mods:abstract");
+      expect(readdirSync(join(d, "crops")).length).toBe(blocks);
+      expect(readdirSync(join(d, "prompts"))).toEqual([]);
+      expect(r.stderr).toContain("HTTP 502");
+      expect(JSON.parse(readFileSync(join(d, "info.json"), "utf8")).summary.total).toEqual({});
+    } finally {
+      server.stop(true);
+    }
+  }, 60_000);
+});
+
 describe("parallel pages and embeddings notice", () => {
   test("--process-count 2: every page once on stdout, outputs complete, processing info merged", async () => {
     const d = tempDir("par");
