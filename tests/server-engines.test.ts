@@ -416,3 +416,51 @@ describe("engine files with ENGINE_FILES_ZIP_VALIDATION=false and a small MAX_UP
     }
   });
 });
+
+describe("what workers receive (§7.4) and engine renames on jobs (§7.3)", () => {
+  test("a leased job carries the engine's id, name, version, current definition and files_updated", async () => {
+    const other = await startTestServer();
+    try {
+      const req = async (method: string, path: string, key: string, body?: unknown) => {
+        const init: RequestInit = { method, headers: { "x-api-key": key } };
+        if (body instanceof FormData) init.body = body;
+        else if (body !== undefined) {
+          init.body = JSON.stringify(body);
+          (init.headers as Record<string, string>)["content-type"] = "application/json";
+        }
+        const res = await fetch(other.url + path, init);
+        return { status: res.status, json: res.headers.get("content-type") === "application/json" ? await res.json() : null };
+      };
+      const user = (await req("POST", "/v1/admin/keys", other.adminKey, { label: "u", role: "user" })).json.data.secret;
+      const worker = (await req("POST", "/v1/admin/keys", other.adminKey, { label: "w", role: "worker" })).json.data.secret;
+      await req("POST", "/v1/admin/engines", other.adminKey, { name: "Eng", version: "1", description: "d", definition: { v: 1 }, default: true });
+      expect((await req("PUT", "/v1/admin/engines/Eng/1/files", other.adminKey, form(VALID_ZIP))).status).toBe(201);
+      const job = (await req("POST", "/v1/jobs", user, { images: [{ name: "p.jpg", order: 0 }] })).json.data;
+      expect(job.engine_name).toBe("Eng");
+      const jpeg = new Uint8Array(await Bun.file("/work/shared/fixtures/pages/images/dev_006.jpg").arrayBuffer());
+      expect((await req("PUT", `/v1/jobs/${job.id}/images/p.jpg/files/image`, user, form(jpeg, "p.jpg"))).status).toBe(201);
+      // The definition changes after the job was created: workers get the engine's current one.
+      await req("PATCH", "/v1/admin/engines/Eng/1", other.adminKey, { definition: { v: 2 } });
+      const lease = await req("POST", "/v1/jobs/lease", worker);
+      expect(lease.json.code).toBe("JOB_LEASED");
+      const seen = (await req("GET", `/v1/jobs/${lease.json.data.id}`, worker)).json.data;
+      const engine = (await req("GET", "/v1/engines?name=Eng&show_definition=true", other.adminKey)).json.data[0];
+      expect(seen).toMatchObject({
+        engine_id: engine.id,
+        engine_name: "Eng",
+        engine_version: "1",
+        engine_definition: { v: 2 },
+        engine_files_updated: engine.files_updated,
+      });
+      expect(engine.last_used).not.toBeNull(); // set when the job was queued
+      // Renaming the engine renames it on its jobs.
+      await req("PATCH", "/v1/admin/engines/Eng/1", other.adminKey, { name: "Eng2", version: "1.1" });
+      const renamed = (await req("GET", `/v1/jobs/${job.id}`, user)).json.data;
+      expect(renamed).toMatchObject({ engine_name: "Eng2", engine_version: "1.1" });
+      const dl = await fetch(`${other.url}/v1/engines/${seen.engine_id}/files`, { headers: { "x-api-key": worker } });
+      expect(new Uint8Array(await dl.arrayBuffer())).toEqual(VALID_ZIP);
+    } finally {
+      await other.close();
+    }
+  });
+});
