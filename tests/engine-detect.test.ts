@@ -367,6 +367,20 @@ describe("detectElements on synthetic pages", () => {
     expect(printed).toEqual([]);
   });
 
+  test("a dark scanner shadow along the page edge is not an element", () => {
+    const EDGE: Box = { x1: 0, y1: 0, x2: 40, y2: 1700 };
+    const shadow = (ctx: SKRSContext2D, b: Box) => {
+      const g = ctx.createLinearGradient(b.x1, 0, b.x2, 0);
+      g.addColorStop(0, "rgb(30,28,26)");
+      g.addColorStop(1, "rgba(60,55,50,0)");
+      ctx.fillStyle = g;
+      ctx.fillRect(b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1);
+    };
+    const { page } = drawPage({ seed: 11, figures: [{ box: EDGE, draw: shadow }, { box: TABLE, draw: drawTable }] });
+    const els = detectElements(page);
+    expect(els.map((e) => e.category)).toEqual(["Table"]);
+  });
+
   test("bad input is refused", () => {
     expect(() => detectElements({ grey: new Uint8Array(10), width: 5, height: 5 })).toThrow();
   });

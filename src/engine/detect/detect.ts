@@ -27,6 +27,7 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
   const a = analysePage(page);
   const out: TracedElement[] = [];
   for (const cand of findCandidates(a)) {
+    if (isEdgeShadow(a, cand.box)) continue;
     const features = measure(a, cand.box);
     const v = classify(features);
     if (!v.keep) continue;
@@ -60,4 +61,18 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
 
 export function detectElements(page: DetectInput, options: DetectOptions = {}): DetectedElement[] {
   return detectTraced(page, options).map(({ features: _f, ...e }) => e);
+}
+
+/**
+ * Scanner artefacts: a dark strip along a page edge (book gutter, lid shadow, the platen beyond the page) touches
+ * that edge and is thin across it, or runs along most of it.
+ */
+function isEdgeShadow(a: PageAnalysis, b: Box): boolean {
+  const w = b.x2 - b.x1;
+  const h = b.y2 - b.y1;
+  const touchesSide = b.x1 <= 1 || b.x2 >= a.width - 1;
+  const touchesTopBottom = b.y1 <= 1 || b.y2 >= a.height - 1;
+  if (touchesSide && (w < 0.06 * a.width || (h > 0.8 * a.height && w < 0.12 * a.width))) return true;
+  if (touchesTopBottom && (h < 0.04 * a.height || (w > 0.8 * a.width && h < 0.08 * a.height))) return true;
+  return false;
 }
