@@ -216,6 +216,7 @@ function writeBigZip(path: string, mb: number): number {
 
 /** Seconds `dd` takes to copy `src` to `dst` (same disk as the server's data), without fsync — as the server writes. */
 function ddSeconds(src: string, dst: string): number {
+  Bun.spawnSync(["sync"]);
   const t0 = performance.now();
   const r = Bun.spawnSync(["dd", `if=${src}`, `of=${dst}`, "bs=4M"], { stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`dd failed: ${r.stderr.toString()}`);
@@ -228,7 +229,7 @@ async function bigUpload(adminKey: string, serverPid: number, work: string) {
   const zipPath = join(work, "big-engine.zip");
   const size = writeBigZip(zipPath, UPLOAD_MB);
   const dd = ddSeconds(zipPath, join(work, "data", "dd-test.bin"));
-  Bun.gc(true);
+  Bun.spawnSync(["sync"]); // neither run inherits the other's dirty pages
   await Bun.sleep(500);
   const rss0 = rssBytes(serverPid);
   const sampler = sampleRss(serverPid);
