@@ -25,7 +25,14 @@ interface Drawn {
 interface PageSpec {
   seed: number;
   /** boxes kept free of text (figures are drawn there) */
-  figures?: { box: Box; draw: (ctx: SKRSContext2D, b: Box, r: () => number) => void; captionBelow?: string; captionAbove?: string }[];
+  figures?: {
+    box: Box;
+    draw: (ctx: SKRSContext2D, b: Box, r: () => number) => void;
+    captionBelow?: string;
+    captionAbove?: string;
+    /** text runs on to the right of the figure (a drop cap) instead of leaving its rows free */
+    runIn?: boolean;
+  }[];
   text?: boolean;
   width?: number;
   height?: number;
@@ -47,9 +54,13 @@ function drawPage(spec: PageSpec): Drawn {
   const figures = spec.figures ?? [];
   const blocked = (y1: number, y2: number, x1: number, x2: number) =>
     figures.some((f) => {
-      const pad = 70;
-      return y2 > f.box.y1 - pad && y1 < f.box.y2 + pad && x2 > f.box.x1 && x1 < f.box.x2;
+      const pad = f.runIn ? 0 : 70;
+      return !f.runIn && y2 > f.box.y1 - pad && y1 < f.box.y2 + pad && x2 > f.box.x1 && x1 < f.box.x2;
     });
+  const indent = (y1: number, y2: number, x1: number) => {
+    const f = figures.find((f) => f.runIn && y2 > f.box.y1 && y1 < f.box.y2 && x1 < f.box.x2 && x1 >= f.box.x1 - 5);
+    return f ? f.box.x2 + 12 : x1;
+  };
   ctx.fillStyle = "rgb(25,22,20)";
   ctx.font = "22px DejaVu Serif";
   if (spec.text !== false) {
@@ -60,7 +71,8 @@ function drawPage(spec: PageSpec): Drawn {
     for (const [cx1, cx2] of cols) {
       for (let y = 110; y < height - 110; y += 34) {
         if (blocked(y - 24, y + 8, cx1, cx2)) continue;
-        let x = cx1;
+        const start = indent(y - 24, y + 8, cx1);
+        let x = start;
         const words: string[] = [];
         while (true) {
           const w = WORDS[Math.floor(r() * WORDS.length)]!;
@@ -70,8 +82,8 @@ function drawPage(spec: PageSpec): Drawn {
           x += wWidth;
         }
         const text = words.join(" ");
-        ctx.fillText(text, cx1, y);
-        lines.push({ bbox: { x1: cx1, y1: y - 18, x2: Math.round(cx1 + ctx.measureText(text).width), y2: y + 6 }, text });
+        ctx.fillText(text, start, y);
+        lines.push({ bbox: { x1: start, y1: y - 18, x2: Math.round(start + ctx.measureText(text).width), y2: y + 6 }, text });
       }
     }
   }
@@ -379,6 +391,26 @@ describe("detectElements on synthetic pages", () => {
     const { page } = drawPage({ seed: 11, figures: [{ box: EDGE, draw: shadow }, { box: TABLE, draw: drawTable }] });
     const els = detectElements(page);
     expect(els.map((e) => e.category)).toEqual(["Table"]);
+  });
+
+  test("a drop cap with text running on beside it is an Initial", async () => {
+    const CAP: Box = { x1: 90, y1: 488, x2: 160, y2: 560 };
+    const dropCap = (ctx: SKRSContext2D, b: Box) => {
+      ctx.fillStyle = "rgb(150,20,20)";
+      ctx.font = "bold 96px DejaVu Serif";
+      ctx.fillText("N", b.x1, b.y2);
+    };
+    const drawn = drawPage({ seed: 12, figures: [{ box: CAP, draw: dropCap, runIn: true }] });
+    const els = detectElements(drawn.page);
+    if (process.env.DEBUG_DETECT) {
+      const { detectTraced } = await import("../src/engine/detect/detect.ts");
+      console.log(JSON.stringify(detectTraced(drawn.page)));
+      const { encodePng, cropRgba } = await import("../src/media/index.ts");
+      await Bun.write("/tmp/synth2.png", encodePng(cropRgba({ width: 1200, height: 1700, data: drawn.page.rgba }, 0, 400, 600, 700)));
+    }
+    expect(els.length).toBe(1);
+    expect(els[0]!.category).toBe("Initial");
+    expect(iou(els[0]!.bbox, CAP)).toBeGreaterThan(0.6);
   });
 
   test("bad input is refused", () => {

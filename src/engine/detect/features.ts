@@ -137,7 +137,7 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     if (iw > 0 && ih > 0) covered += iw * ih;
     const ov = Math.min(b.y2, l.y2) - Math.max(b.y1, l.y1);
     if (ov < 0.5 * (l.y2 - l.y1)) continue;
-    if (l.x1 >= b.x2 - 1 && l.x1 - b.x2 <= 2 * a.glyph) linesRight++;
+    if (l.x1 >= b.x2 - 0.5 * a.glyph && l.x1 - b.x2 <= 2 * a.glyph) linesRight++;
     if ((l.x1 >= b.x2 - 1 && l.x1 - b.x2 <= 3 * a.glyph) || (l.x2 <= b.x1 + 1 && b.x1 - l.x2 <= 3 * a.glyph)) linesBeside++;
   }
   return {
