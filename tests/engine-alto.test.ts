@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { writeAlto } from "../src/engine/alto/write.ts";
 import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../src/engine/layout.ts";
 import { firstDifference, xmlDict } from "./engine-support/xmldict.ts";
-import { xmllintCheck } from "./engine-support/xmllint.ts";
+import { ALTO_SUBSET_XSD, danglingTagRefs, xmllint, xmllintCheck } from "./engine-support/xmllint.ts";
 
 const FIX = "/work/shared/fixtures/annopage-alto";
 const fixturePath = (name: string) => {
@@ -68,6 +68,7 @@ function expectMatches(xml: string, fixture: string) {
   const want = xmlDict(readFileSync(fixturePath(fixture), "utf8"));
   const got = xmlDict(xml);
   expect(firstDifference(got, want)).toBeNull();
+  xmllintCheck(xml);
 }
 
 describe("ALTO mode B against the reference fixtures", () => {
@@ -203,5 +204,27 @@ describe("ALTO mode A (merge into an input ALTO)", () => {
     };
     const xml = writeAlto(page([el]), { ids: frozen, inputAlto: input });
     expect(xml).toMatch(/<TextLine ID="line_line3"[^>]*TAGREFS="fc.image_001"/);
+  });
+});
+
+describe("schema validation of the written ALTO (xmllint + ALTO v4 subset XSD)", () => {
+  test("every fixture-equivalent output validates", () => {
+    const img = imageElement(true);
+    img.meta!.captionRecord = {
+      tagId: "fc.image_001", modsId: "MODS_PICT_0001_CAPTION_0001", modsUuid: frozen.uuid(), recordId: frozen.uuid(),
+      lineIds: ["line2"], description: "This is line no. 2.", title: { eng: "This is line no. 2.", cze: null }, usedAiModels: [],
+    };
+    xmllintCheck(writeAlto(page([img, textRegion()]), { ids: frozen }));
+    xmllintCheck(writeAlto(page([imageElement(false)]), { ids: frozen }));
+  });
+
+  test("the checks reject a Tags element after Layout, a duplicate ID and a TAGREFS to a missing tag", () => {
+    const good = writeAlto(page([imageElement(true)]), { ids: frozen });
+    const tags = /\n\s*<Tags>[\s\S]*<\/Tags>/.exec(good)![0];
+    const misplaced = good.replace(tags, "").replace("</Layout>", `</Layout>${tags}`);
+    expect(xmllint(misplaced, ALTO_SUBSET_XSD).code).not.toBe(0);
+    expect(xmllint(good.replace('ID="id_test_page_GE0001"', 'ID="id_test_page_CB0001"'), ALTO_SUBSET_XSD).stderr).toContain("not a valid value of the atomic type 'xs:ID'");
+    expect(danglingTagRefs(good.replace('TAGREFS="image_001"', 'TAGREFS="image_009"'))).toEqual(["image_009"]);
+    expect(danglingTagRefs(good)).toEqual([]);
   });
 });
