@@ -73,7 +73,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     if (existsSync(file)) {
       inputAlto = readFileSync(file, "utf8");
       loaded = readAltoText(inputAlto);
-    } else log.warning(`ALTO file '${file}' does not exist; a fresh ALTO is generated for ${task.pageId}`);
+    } else log.warning(`ALTO file '${file}' does not exist; a fresh ALTO is generated for ${task.pageId}${env.config.ocrLanguages ? " from OCR" : ""}`);
   } else if (env.inputXmlDir) {
     const file = join(env.inputXmlDir, `${task.pageId}.xml`);
     if (existsSync(file)) loaded = readPageXmlText(readFileSync(file, "utf8"));
@@ -92,6 +92,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     layout.width = image.width;
     layout.height = image.height;
   } else if (env.config.ocrLanguages) {
+    // no ALTO/PAGE text for this page (none given, or its file is missing): OCR it
     const ocr = await env.getOcr();
     layout.regions.push(...ocr.recognize(getGrey()));
   }
