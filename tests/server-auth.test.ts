@@ -167,6 +167,9 @@ describe("routing and documentation", () => {
     expect((await get("/v1/me", { method: "HEAD" })).status).toBe(405);
     expect((await get("/v1/me", { method: "OPTIONS" })).status).toBe(405);
     expect((await get("/nothing", { method: "HEAD" })).status).toBe(404);
+    // An encoded slash never matches a one-segment parameter, whatever the method.
+    expect((await get("/v1/admin/keys/a%2Fb", { method: "DELETE" })).status).toBe(404);
+    expect((await get("/v1/admin/keys/a%2Fb", { method: "PATCH", headers: { "x-api-key": keys.admin.key } })).status).toBe(404);
   });
 
   test("/openapi.json is generated from the route table; /docs, /redoc answer 200 without a key", async () => {

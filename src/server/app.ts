@@ -106,12 +106,10 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   return app;
 }
 
+/** Percent-decoded path; an encoded `/` becomes a real one, so it can never match a one-segment parameter (§0). */
 function safeDecode(p: string): string {
   try {
-    return p
-      .split("/")
-      .map((s) => decodeURIComponent(s).replaceAll("/", "\u0000"))
-      .join("/");
+    return decodeURIComponent(p);
   } catch {
     return p;
   }
