@@ -16,23 +16,29 @@ export function downscale(src: Uint8Array, width: number, height: number, f: num
   if (f === 1) return { width, height, data: src };
   const w = Math.ceil(width / f);
   const h = Math.ceil(height / f);
-  const sum = new Uint32Array(w);
-  const cnt = new Uint32Array(w);
   const out = new Uint8Array(w * h);
+  const sum = new Uint32Array(w);
+  const fullW = Math.floor(width / f);
   for (let by = 0; by < h; by++) {
     sum.fill(0);
-    cnt.fill(0);
     const y0 = by * f;
     const y1 = Math.min(height, y0 + f);
     for (let y = y0; y < y1; y++) {
       const row = y * width;
-      for (let x = 0; x < width; x++) {
-        const bx = (x / f) | 0;
-        sum[bx]! += src[row + x]!;
-        cnt[bx]!++;
+      // whole blocks without per-pixel division
+      for (let bx = 0, x = row; bx < fullW; bx++) {
+        let s = 0;
+        for (let k = 0; k < f; k++, x++) s += src[x]!;
+        sum[bx]! += s;
       }
+      for (let x = fullW * f; x < width; x++) sum[fullW]! += src[row + x]!;
     }
-    for (let bx = 0; bx < w; bx++) out[by * w + bx] = Math.round(sum[bx]! / cnt[bx]!);
+    const rows = y1 - y0;
+    const full = rows * f;
+    const last = rows * (width - fullW * f);
+    const o = by * w;
+    for (let bx = 0; bx < fullW; bx++) out[o + bx] = (sum[bx]! + (full >> 1)) / full;
+    if (fullW < w) out[o + fullW] = (sum[fullW]! + (last >> 1)) / last;
   }
   return { width: w, height: h, data: out };
 }
@@ -132,21 +138,33 @@ export function estimateBackground(p: Plane, block: number): Float32Array {
         }
       smooth[by * bw + bx] = s / n;
     }
-  // bilinear interpolation between block centres
+  // bilinear interpolation between block centres (per-column terms computed once)
   const bg = new Float32Array(p.width * p.height);
+  const cx0 = new Int32Array(p.width);
+  const cx1 = new Int32Array(p.width);
+  const ctx = new Float32Array(p.width);
+  for (let x = 0; x < p.width; x++) {
+    const gx = Math.min(bw - 1, Math.max(0, (x + 0.5) / block - 0.5));
+    cx0[x] = Math.floor(gx);
+    cx1[x] = Math.min(bw - 1, cx0[x]! + 1);
+    ctx[x] = gx - cx0[x]!;
+  }
   for (let y = 0; y < p.height; y++) {
     const gy = Math.min(bh - 1, Math.max(0, (y + 0.5) / block - 0.5));
     const y0 = Math.floor(gy);
     const y1 = Math.min(bh - 1, y0 + 1);
     const ty = gy - y0;
+    const r0 = y0 * bw;
+    const r1 = y1 * bw;
+    const row = y * p.width;
     for (let x = 0; x < p.width; x++) {
-      const gx = Math.min(bw - 1, Math.max(0, (x + 0.5) / block - 0.5));
-      const x0 = Math.floor(gx);
-      const x1 = Math.min(bw - 1, x0 + 1);
-      const tx = gx - x0;
-      const top = smooth[y0 * bw + x0]! * (1 - tx) + smooth[y0 * bw + x1]! * tx;
-      const bot = smooth[y1 * bw + x0]! * (1 - tx) + smooth[y1 * bw + x1]! * tx;
-      bg[y * p.width + x] = Math.max(1, top * (1 - ty) + bot * ty);
+      const tx = ctx[x]!;
+      const a0 = cx0[x]!;
+      const a1 = cx1[x]!;
+      const top = smooth[r0 + a0]! + (smooth[r0 + a1]! - smooth[r0 + a0]!) * tx;
+      const bot = smooth[r1 + a0]! + (smooth[r1 + a1]! - smooth[r1 + a0]!) * tx;
+      const v = top + (bot - top) * ty;
+      bg[row + x] = v > 1 ? v : 1;
     }
   }
   return bg;
