@@ -15,9 +15,9 @@ export interface ImageRow {
   image_height: number | null;
 }
 
-/** Images of a job, by `order` (ties in insertion order). */
+/** Images of a job, by `order` (ties by name, so the order never changes between calls). */
 export async function listImages(sql: Sql, jobId: string): Promise<ImageRow[]> {
-  return sql<ImageRow[]>`SELECT * FROM images WHERE job_id = ${jobId} ORDER BY "order", ctid`;
+  return sql<ImageRow[]>`SELECT * FROM images WHERE job_id = ${jobId} ORDER BY "order", name`;
 }
 
 export async function findImageByName(sql: Sql, jobId: string, name: string): Promise<ImageRow | undefined> {
