@@ -4,6 +4,7 @@ import * as UTIF from "utif2";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 import {
   decodeImage,
   decodeGrey,
@@ -114,6 +115,70 @@ function writeTiff(w: number, h: number, spec: TiffSpec, value: (x: number, y: n
   return out;
 }
 
+/** Minimal PNG writer (filter 0, zlib) for layouts the canvas cannot produce: 16-bit grey, grey + alpha. */
+function writePng(
+  w: number,
+  h: number,
+  colourType: 0 | 2 | 4,
+  bitDepth: 8 | 16,
+  value: (x: number, y: number, c: number) => number,
+  compress: (raw: Uint8Array) => Uint8Array = (raw) => new Uint8Array(deflateSync(raw)),
+): Uint8Array {
+  const channels = colourType === 0 ? 1 : colourType === 4 ? 2 : 3;
+  const bps = bitDepth / 8;
+  const raw = new Uint8Array(h * (1 + w * channels * bps));
+  let o = 0;
+  for (let y = 0; y < h; y++) {
+    raw[o++] = 0;
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < channels; c++) {
+        const v = value(x, y, c);
+        if (bps === 2) {
+          raw[o++] = v; // high byte = the 8-bit value
+          raw[o++] = 0x55;
+        } else raw[o++] = v;
+      }
+  }
+  const crcTable = new Uint32Array(256).map((_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes: Uint8Array) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = new Uint8Array(12 + data.length);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, data.length);
+    out.set(new TextEncoder().encode(type), 4);
+    out.set(data, 8);
+    dv.setUint32(8 + data.length, crc(out.subarray(4, 8 + data.length)));
+    return out;
+  };
+  const ihdr = new Uint8Array(13);
+  const dv = new DataView(ihdr.buffer);
+  dv.setUint32(0, w);
+  dv.setUint32(4, h);
+  ihdr[8] = bitDepth;
+  ihdr[9] = colourType;
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", compress(raw)),
+    chunk("IEND", new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 const ramp = (x: number, y: number, c: number) => (c === 0 ? (x * 4) & 255 : c === 1 ? (y * 6) & 255 : 200);
 
 let dir: string;
@@ -196,6 +261,18 @@ describe("decodeImage", () => {
     });
   }
 
+  test("PNG variants: 16-bit grey, 8-bit grey + alpha, 16-bit RGB", async () => {
+    for (const [type, depth] of [[0, 16], [4, 8], [2, 16]] as const) {
+      const png = writePng(30, 20, type, depth, (x, y, c) => (type === 4 && c === 1 ? 255 : ramp(x, y, c)));
+      expect(await probeImage(png)).toEqual({ format: "png", width: 30, height: 20 });
+      const img = await decodeImage(png);
+      const p = (7 * 30 + 11) * 4;
+      const want = type === 2 ? [ramp(11, 7, 0), ramp(11, 7, 1), ramp(11, 7, 2)] : [ramp(11, 7, 0), ramp(11, 7, 0), ramp(11, 7, 0)];
+      const got = Array.from(img.data.subarray(p, p + 3));
+      for (let i = 0; i < 3; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(1);
+    }
+  });
+
   test("TIFF from utif2's own encoder (RGBA)", async () => {
     const rgba = new Uint8Array(W * H * 4);
     for (let i = 0; i < W * H; i++) rgba.set([i & 255, 10, 20, 255], i * 4);
@@ -241,6 +318,15 @@ describe("probeImage and errors", () => {
     }
     const jpg = big.encodeSync("jpeg", 90);
     expect(await codeOf(probeImage(jpg.subarray(0, 200)))).toBe("IMAGE_CORRUPT");
+    // PNG whose chunks are intact but whose image data is not zlib (decoders paint it black and say "ok")
+    const badData = writePng(30, 20, 2, 8, ramp);
+    const idat = Buffer.from(badData).indexOf("IDAT");
+    const broken = Uint8Array.from(badData);
+    broken[idat + 4] = 0x00; // zlib header destroyed; CRC now wrong too
+    expect(await codeOf(probeImage(broken))).toBe("IMAGE_CORRUPT");
+    // consistent checksums, but raw deflate instead of a zlib stream, or data cut short before compression
+    expect(await codeOf(probeImage(writePng(30, 20, 2, 8, ramp, (raw) => Bun.deflateSync(raw))))).toBe("IMAGE_CORRUPT");
+    expect(await codeOf(probeImage(writePng(30, 20, 2, 8, ramp, (raw) => new Uint8Array(deflateSync(raw.subarray(0, raw.length >> 1))))))).toBe("IMAGE_CORRUPT");
     const tif = writeTiff(40, 40, { bps: 8, spp: 3, photometric: 2, rowsPerStrip: 4, bigEndian: false }, ramp);
     expect(await codeOf(probeImage(tif.subarray(0, 6)))).toBe("IMAGE_CORRUPT");
     expect(await codeOf(probeImage(join(dir, "missing.png")))).toBe("IMAGE_UNREADABLE_FILE");
