@@ -5,6 +5,7 @@
  * Admin keys skip assignment and state, except that a heartbeat/release of a job that is not
  * processing is a 409 (§11.8 fixed).
  */
+import type { Context } from "hono";
 import { claimNext, findJob, lockJob, releaseJob, sweep, touchJob, transaction } from "../../db/jobs.ts";
 import { findImageById } from "../../db/images.ts";
 import type { KeyRow } from "../../db/keys.ts";
@@ -33,11 +34,7 @@ export async function tryLease(deps: AppDeps, key: KeyRow) {
   return claimed ? leaseData(deps, claimed.id, claimed.last_change, token) : null;
 }
 
-const workerGuard = (c: { req: { header(n: string): string | undefined } }) => ({
-  assigned: true,
-  state: "processing" as const,
-  leaseToken: leaseTokenOf(c as never),
-});
+const workerGuard = (c: Context) => ({ assigned: true, state: "processing" as const, leaseToken: leaseTokenOf(c) });
 
 const inputResponses = (gone: "IMAGE_GONE" | "ALTO_GONE" | "PAGE_GONE" | "META_JSON_GONE", content: string) => ({
   200: { content, description: "The stored file" },
