@@ -325,7 +325,7 @@ describe("probeImage and errors", () => {
     broken[idat + 4] = 0x00; // zlib header destroyed; CRC now wrong too
     expect(await codeOf(probeImage(broken))).toBe("IMAGE_CORRUPT");
     // consistent checksums, but raw deflate instead of a zlib stream, or data cut short before compression
-    expect(await codeOf(probeImage(writePng(30, 20, 2, 8, ramp, (raw) => Bun.deflateSync(raw))))).toBe("IMAGE_CORRUPT");
+    expect(await codeOf(probeImage(writePng(30, 20, 2, 8, ramp, (raw) => Bun.deflateSync(Uint8Array.from(raw)))))).toBe("IMAGE_CORRUPT");
     expect(await codeOf(probeImage(writePng(30, 20, 2, 8, ramp, (raw) => new Uint8Array(deflateSync(raw.subarray(0, raw.length >> 1))))))).toBe("IMAGE_CORRUPT");
     const tif = writeTiff(40, 40, { bps: 8, spp: 3, photometric: 2, rowsPerStrip: 4, bigEndian: false }, ramp);
     expect(await codeOf(probeImage(tif.subarray(0, 6)))).toBe("IMAGE_CORRUPT");
