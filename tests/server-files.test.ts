@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadServerConfig } from "../src/config.ts";
 import { checkZipFile } from "../src/storage/zip-check.ts";
+import { LocalStorage } from "../src/storage/local.ts";
 import { checkAlto, checkPage } from "../src/server/xml-check.ts";
 import { contentDisposition, stem } from "../src/server/file-response.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
@@ -316,6 +317,28 @@ describe("units", () => {
     expect(checkPage(PAGE, cfg.pageChecks).ok).toBe(true);
     expect(checkPage("<PcGts><Page/></PcGts>", cfg.pageChecks).ok).toBe(false);
     expect(checkPage("<PcGts/>", loadServerConfig({}).pageChecks).ok).toBe(true);
+  });
+
+  test("LocalStorage: staged writes become visible only on commit; existed flag; no path escapes", async () => {
+    const root = mkdtempSync(join(tmpdir(), "storage-"));
+    const st = new LocalStorage({ jobs: join(root, "jobs"), results: join(root, "results"), artifacts: join(root, "a"), engines: join(root, "e") });
+    const wr = await st.stage("results");
+    await wr.write(new TextEncoder().encode("hello "));
+    await wr.write(new TextEncoder().encode("world"));
+    const staged = await wr.finish();
+    expect(staged.size).toBe(11);
+    expect(staged.md5).toBe(createHash("md5").update("hello world").digest("hex"));
+    expect(await st.exists("results", "x.zip")).toBe(false);
+    expect(await st.commit(staged, "x.zip")).toEqual({ existed: false });
+    expect(await st.put("results", "x.zip", new Uint8Array([1]))).toEqual({ existed: true });
+    expect((await st.open("results", "x.zip"))!.size).toBe(1);
+    expect(await st.open("results", "nope.zip")).toBeNull();
+    const aborted = await st.stage("jobs");
+    await aborted.write(new Uint8Array(10));
+    await aborted.abort();
+    expect(readdirSync(join(root, "jobs", ".staging"))).toEqual([]);
+    for (const bad of ["../x", "a/../../x", ".staging/x", "/etc/passwd", ""]) expect(() => st.pathOf("jobs", bad)).toThrow();
+    rmSync(root, { recursive: true, force: true });
   });
 
   test("Content-Disposition and stems", () => {
