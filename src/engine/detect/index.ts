@@ -1,11 +1,19 @@
 /**
  * Weight-free non-textual element detector (annopage-tool.md §3.3 replacement, §8.1 fallback).
  *
- *   detectElements({ grey, width, height, textLines? }, { threshold?, categories? }) → DetectedElement[]
+ *   detectElements({ grey, width, height, rgba?, textLines? }, { threshold?, categories? }) → DetectedElement[]
  *
- * Elements come in descending confidence (like YOLO output order). Boxes are integer page pixels.
- * `caption` is set when a caption-like text line (e.g. "Fig. 3: …") sits just below/above the element and text
- * lines were given (from ALTO or OCR).
+ * - `grey`: 8-bit page (e.g. `toGrey(decodeImage(...))` from src/media). `rgba` (same page, optional but
+ *   recommended): enables colour evidence — stamps, coloured initials, coloured marks.
+ * - `textLines` (from the input ALTO or OCR, page pixels): used to attach captions (§3.5); detection itself
+ *   relies on the page's own evidence.
+ * - Result: descending confidence (like YOLO output), integer page-pixel boxes, a §3.4 English label + id, and
+ *   `caption` (text + box) when a caption line sits next to the element.
+ *
+ * Pipeline: analysis scale (~850 px short side) → background-normalised binarisation → connected components →
+ * glyph height, text lines, rules → candidates (large non-text components, faint tone structures, dense tone,
+ * ruled tables, coloured ink) merged and grown → features → category rules (generic "Image" when unsure) →
+ * margin notes → captions.
  */
 export { detectElements } from "./detect.ts";
 export { CATEGORY_LABELS, categoryId } from "./types.ts";
