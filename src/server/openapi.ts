@@ -33,6 +33,9 @@ export function buildOpenApi(config: ServerConfig, routes: AnyRoute[], showSecti
         parameters.push({ name, in: where, required: where === "path" || !(s as z.ZodType).safeParse(undefined).success, schema });
       }
     }
+    for (const h of r.doc.headers ?? []) {
+      parameters.push({ name: h.name, in: "header", required: false, description: h.description, schema: { type: "string" } });
+    }
     const op: Json = {
       tags: [r.doc.tag],
       summary: r.doc.summary,

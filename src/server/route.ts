@@ -66,6 +66,8 @@ export interface RouteDoc {
   description?: string;
   /** Not listed in /openapi.json (debug routes, hidden uploads). */
   hidden?: boolean;
+  /** Optional request headers worth documenting (extensions such as Idempotency-Key). */
+  headers?: { name: string; description: string }[];
   responses: Record<number, ResponseDoc>;
 }
 

@@ -23,6 +23,12 @@ export interface JobGuard {
 
 export const LEASE_TOKEN_HEADER = "x-lease-token";
 
+/** OpenAPI description of the X-Lease-Token header (decision 5). */
+export const LEASE_TOKEN_DOC = {
+  name: "X-Lease-Token",
+  description: "The lease_token of the worker's lease; a stale token is refused with 409 JOB_LEASE_TOKEN_STALE",
+};
+
 export function leaseTokenOf(c: Context): string | undefined {
   const v = c.req.header(LEASE_TOKEN_HEADER);
   return v === undefined || v === "" ? undefined : v;

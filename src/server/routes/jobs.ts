@@ -15,7 +15,7 @@ import type { JobDefinition } from "../../shared/schemas/jobs.ts";
 import { nowIso } from "../clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
-import { guardJob, leaseTokenOf } from "../middleware/guards.ts";
+import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { validationError } from "../validation.ts";
 import { jobListItem, jobView } from "../views.ts";
@@ -48,6 +48,7 @@ export const jobRoutes = (deps: AppDeps) => [
     doc: {
       tag: "User",
       summary: "Create a job",
+      headers: [{ name: "Idempotency-Key", description: "1–255 printable ASCII characters; a retry with the same key and body within 24 hours returns the same job" }],
       description:
         "Creates a job in state `new` with its image list. Upload the files next; the job is queued when every " +
         "required file is there. Optional `Idempotency-Key` header (1–255 printable ASCII characters): a retry with " +
@@ -164,6 +165,7 @@ export const jobRoutes = (deps: AppDeps) => [
     doc: {
       tag: "User",
       summary: "Cancel a job (user) or report progress / finish it (worker)",
+      headers: [LEASE_TOKEN_DOC],
       description:
         'A user may only send `{"state":"cancelled"}`. The assigned worker sends `progress`, `log`, `log_user` ' +
         "(renews the lease), or `state` `done` (the result ZIP must be uploaded) or `error`. Optional `X-Lease-Token`.",

@@ -16,7 +16,7 @@ import { nowIso } from "../clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
 import { fileResponse, stem } from "../file-response.ts";
-import { guardJob, leaseTokenOf, requireState } from "../middleware/guards.ts";
+import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf, requireState } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { leaseData } from "./job-patch.ts";
 
@@ -59,7 +59,8 @@ function zipUploadRoute(deps: AppDeps, kind: "result" | "artifacts") {
     doc: {
       tag: "Worker",
       summary: kind === "result" ? "Upload the result ZIP" : "Upload the artifacts ZIP",
-      description: "Multipart part `file`. Does not change the job or its lease. Optional `X-Lease-Token`.",
+      description: "Multipart part `file`. Does not change the job or its lease.",
+      headers: [LEASE_TOKEN_DOC],
       responses: {
         201: { code: [codes.up] },
         200: { code: [codes.re] },
@@ -121,6 +122,7 @@ export const workerRoutes = (deps: AppDeps) => [
     doc: {
       tag: "Worker",
       summary: "Extend the lease (heartbeat)",
+      headers: [LEASE_TOKEN_DOC],
       responses: {
         200: { code: ["JOB_LEASE_EXTENDED"], data: JobLeaseSchema },
         403: { code: ["API_KEY_FORBIDDEN_FOR_JOB"] },
@@ -147,6 +149,7 @@ export const workerRoutes = (deps: AppDeps) => [
     doc: {
       tag: "Worker",
       summary: "Give the job back to the queue",
+      headers: [LEASE_TOKEN_DOC],
       responses: {
         204: { code: ["JOB_LEASE_RELEASED"], description: "Released (no body)" },
         403: { code: ["API_KEY_FORBIDDEN_FOR_JOB"] },
