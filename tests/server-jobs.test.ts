@@ -4,7 +4,7 @@
  * release, retries and failure after JOB_MAX_ATTEMPTS, lease expiry, lease tokens, idempotency.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { client, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
@@ -360,6 +360,62 @@ describe("life cycle", () => {
     const r = await u("POST", "/v1/jobs", { json: { images: [] } });
     const rows = await s.deps.sql`SELECT owner_key_id FROM jobs WHERE id = ${r.body.data.id}`;
     expect(rows[0]!.owner_key_id).toBe(userId);
+  });
+});
+
+describe("jobs and engines", () => {
+  test("engine selection, ENGINE_INACTIVE, engine fields per view, engine last_used on queueing, list filter", async () => {
+    const def = { model: "m1", threshold: 0.5 };
+    expect((await admin("POST", "/v1/admin/engines", { json: { name: "EngJ", version: "1.0", description: "d", definition: def, active: false } })).status).toBe(201);
+    const inactive = await u("POST", "/v1/jobs", { json: { images: [], engine_name: "EngJ" } });
+    expect([inactive.status, inactive.body.code]).toEqual([409, "ENGINE_INACTIVE"]);
+    // An admin may name an inactive version explicitly.
+    expect((await admin("POST", "/v1/jobs", { json: { images: [], engine_name: "EngJ", engine_version: "1.0" } })).status).toBe(201);
+    await admin("PATCH", "/v1/admin/engines/EngJ/1.0", { json: { active: true } });
+    await drain();
+    const created = await u("POST", "/v1/jobs", { json: { images: [{ name: "e.png", order: 0 }], engine_name: "EngJ", engine_settings: { outputs: { crops: true } } } });
+    expect(created.body.data).toMatchObject({ engine_name: "EngJ", engine_version: "1.0" });
+    expect(created.body.data).not.toHaveProperty("engine_definition");
+    const id = created.body.data.id;
+    await u("PUT", `/v1/jobs/${id}/images/e.png/files/image`, { file: pngBytes() });
+    const eng = await s.deps.sql`SELECT id, last_used FROM engines WHERE name = 'EngJ'`;
+    expect(eng[0]!.last_used).not.toBeNull();
+    expect((await w("POST", "/v1/jobs/lease")).body.data.id).toBe(id);
+    const full = (await w("GET", `/v1/jobs/${id}`)).body.data;
+    expect(full).toMatchObject({ engine_id: eng[0]!.id, engine_definition: def, engine_files_updated: null, engine_settings: { outputs: { crops: true } } });
+    const user = (await u("GET", `/v1/jobs/${id}`)).body.data;
+    for (const k of ["engine_id", "engine_definition", "engine_files_updated", "engine_settings"]) expect(user).not.toHaveProperty(k);
+    const listed = (await u("GET", "/v1/jobs?engine_name=EngJ&engine_version=1.0")).body.data;
+    expect(listed.map((j: { id: string }) => j.id)).toEqual([id]);
+  });
+
+  test("re-uploads while the job is new answer 200 and do not queue it", async () => {
+    const r = await u("POST", "/v1/jobs", { json: { images: [{ name: "a.png", order: 0 }, { name: "b.png", order: 1 }], page_required: true } });
+    const id = r.body.data.id;
+    expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/image`, { file: pngBytes() })).body.code).toBe("IMAGE_UPLOADED");
+    expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/image`, { file: pngBytes(8, 8) })).body).toMatchObject({ status: 200, code: "IMAGE_REUPLOADED", data: null });
+    const page = "<PcGts><Page/></PcGts>";
+    expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/page`, { file: page })).body.code).toBe("PAGE_UPLOADED");
+    expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/page`, { file: page })).body.code).toBe("PAGE_REUPLOADED");
+    expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/alto`, { file: "<alto/>" })).body.code).toBe("ALTO_NOT_REQUIRED");
+    expect((await u("GET", `/v1/jobs/${id}`)).body.data.state).toBe("new");
+    const rows = await s.deps.sql`SELECT image_width FROM images WHERE job_id = ${id} AND name = 'a.png'`;
+    expect(rows[0]!.image_width).toBe(8);
+  });
+
+  test("artifacts re-upload and PAGE_GONE", async () => {
+    await drain();
+    const r = await u("POST", "/v1/jobs", { json: { images: [{ name: "g.png", order: 0 }], page_required: true } });
+    const id = r.body.data.id;
+    await u("PUT", `/v1/jobs/${id}/images/g.png/files/image`, { file: pngBytes() });
+    await u("PUT", `/v1/jobs/${id}/images/g.png/files/page`, { file: "<PcGts/>" });
+    const job = (await w("POST", "/v1/jobs/lease")).body.data;
+    expect(job.id).toBe(id);
+    expect((await w("POST", `/v1/jobs/${id}/artifacts`, { file: zipBytes() })).body.code).toBe("JOB_ARTIFACTS_UPLOADED");
+    expect((await w("POST", `/v1/jobs/${id}/artifacts`, { file: zipBytes() })).body.code).toBe("JOB_ARTIFACTS_REUPLOADED");
+    const imageId = (await w("GET", `/v1/jobs/${id}`)).body.data.images[0].id;
+    rmSync(join(s.config.jobsDir, id, `${imageId}.page.xml`));
+    expect((await w("GET", `/v1/jobs/${id}/images/${imageId}/files/page`)).body.code).toBe("PAGE_GONE");
   });
 });
 
