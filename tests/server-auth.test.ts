@@ -202,6 +202,20 @@ describe("routing and documentation", () => {
     expect((await get("/docs/oauth2-redirect")).status).toBe(200);
   });
 
+  test("an unhandled failure is a 500 INTERNAL_ERROR envelope; the server keeps serving", async () => {
+    const h = { "x-api-key": keys.user.key, "content-type": "application/json" };
+    const job = await (await get("/v1/jobs", { method: "POST", headers: h, body: JSON.stringify({ images: [] }) })).json();
+    await s.deps.sql`ALTER TABLE images RENAME TO images_away`;
+    try {
+      const r = await get(`/v1/jobs/${job.data.id}`, { headers: h });
+      expect(r.status).toBe(500);
+      expect(await r.json()).toEqual({ status: 500, code: "INTERNAL_ERROR", detail: "An internal server error occurred." });
+    } finally {
+      await s.deps.sql`ALTER TABLE images_away RENAME TO images`;
+    }
+    expect((await get(`/v1/jobs/${job.data.id}`, { headers: h })).status).toBe(200);
+  });
+
   test("the AppCode catalogue: 105 reference codes plus our extensions", () => {
     expect(REFERENCE_CODES.length).toBe(105);
     expect(APP_CODES.JOB_RESULT_NOT_READY[0]).toBe(425);
