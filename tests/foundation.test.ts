@@ -137,3 +137,28 @@ describe("serve on a real PostgreSQL", () => {
     expect(JSON.stringify(rows)).not.toContain("testadminsecret");
   });
 });
+
+describe("bootstrap admin key", () => {
+  test("a renamed admin key is kept on the next start, not duplicated", async () => {
+    const first = await startTestServer();
+    const db = first.database!;
+    try {
+      await first.db.sql`UPDATE keys SET label = 'root' WHERE label = 'admin'`;
+      await first.stop();
+      const { loadServerConfig } = await import("../src/config.ts");
+      const { startServer } = await import("../src/server/serve.ts");
+      const again = await startServer(loadServerConfig({ APP_HOST: "127.0.0.1", APP_PORT: "0", BASE_DIR: first.baseDir, ADMIN_KEY: first.adminKey, DATABASE_URL: db.url }));
+      try {
+        const me = await fetch(`${again.url}/v1/me`, { headers: { "X-API-Key": first.adminKey } });
+        expect(me.status).toBe(200);
+        expect((await me.json()).data.label).toBe("root");
+        const admins = await again.db.sql`SELECT label FROM keys WHERE role = 'ADMIN'`;
+        expect(admins.map((r) => r.label)).toEqual(["root"]);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});

@@ -21,14 +21,22 @@ export async function bootstrapKeys(sql: Sql, config: ServerConfig): Promise<Boo
   const result: BootstrapResult = {};
   await sql.begin(async (tx) => {
     const t = tx as unknown as Sql;
-    const existing = await findKeyByLabel(t, "admin");
+    let existing = await findKeyByLabel(t, "admin");
     if (config.adminKey) {
       const { kid, secret } = parseApiKey(config.adminKey)!;
+      if (!existing) {
+        // The `admin` label was renamed by an administrator: the row with ADMIN_KEY's kid is still
+        // the bootstrap key (the reference would crash here on the duplicate kid, §11.20).
+        existing = await findKeyByKid(t, kid);
+        if (existing) consola.warn(`the bootstrap admin key is now labelled "${existing.label}"; keeping that row`);
+      }
       if (!existing) {
         const salt = newSalt();
         await insertKey(t, { kid, salt, keyHash: hashSecret(secret, salt, config.hmacSecret), label: "admin", role: "admin" });
       } else {
         const sameHash = hashSecret(secret, existing.salt, config.hmacSecret) === existing.key_hash;
+        const kidOwner = existing.kid !== kid ? await findKeyByKid(t, kid) : undefined;
+        if (kidOwner) throw new Error(`ADMIN_KEY's kid "${kid}" belongs to the key "${kidOwner.label}"; choose another ADMIN_KEY`);
         if (existing.kid !== kid || !sameHash) {
           const salt = sameHash ? existing.salt : newSalt();
           await updateKeyCredentials(t, existing.id, kid, salt, hashSecret(secret, salt, config.hmacSecret));
