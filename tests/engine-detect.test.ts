@@ -413,6 +413,39 @@ describe("detectElements on synthetic pages", () => {
     expect(iou(els[0]!.bbox, CAP)).toBeGreaterThan(0.6);
   });
 
+  test("large type (a chapter heading, a title) is text, not an element", () => {
+    const HEAD: Box = { x1: 200, y1: 300, x2: 1000, y2: 420 };
+    const heading = (size: number, text: string) => (ctx: SKRSContext2D, b: Box) => {
+      ctx.fillStyle = "rgb(25,22,20)";
+      ctx.font = `bold ${size}px DejaVu Serif`;
+      const w = ctx.measureText(text).width;
+      ctx.fillText(text, (b.x1 + b.x2 - w) / 2, b.y2 - 30);
+    };
+    for (const [size, text] of [[56, "CHAPTER SEVEN"], [80, "The Harvest"], [40, "Part Two: Of Kings"]] as const) {
+      const els = detectElements(drawPage({ seed: 13, figures: [{ box: HEAD, draw: heading(size, text) }] }).page);
+      expect({ text, els }).toEqual({ text, els: [] });
+    }
+  });
+
+  test("a booktabs table (three rules, no verticals) is a Table", () => {
+    const T: Box = { x1: 160, y1: 900, x2: 520, y2: 1180 };
+    const booktabs = (ctx: SKRSContext2D, b: Box, r: () => number) => {
+      ctx.fillStyle = "rgb(25,22,20)";
+      ctx.fillRect(b.x1, b.y1, b.x2 - b.x1, 3);
+      ctx.fillRect(b.x1, b.y1 + 42, b.x2 - b.x1, 2);
+      ctx.fillRect(b.x1, b.y2 - 3, b.x2 - b.x1, 3);
+      ctx.font = "bold 18px DejaVu Serif";
+      ["Name", "Count", "Share"].forEach((h, j) => ctx.fillText(h, b.x1 + 12 + j * 120, b.y1 + 30));
+      ctx.font = "18px DejaVu Serif";
+      for (let i = 0; i < 8; i++)
+        for (let j = 0; j < 3; j++) ctx.fillText(j ? String(Math.floor(r() * 900 + 10)) : WORDS[i]!, b.x1 + 12 + j * 120, b.y1 + 72 + i * 26);
+    };
+    const els = detectElements(drawPage({ seed: 14, figures: [{ box: T, draw: booktabs }] }).page);
+    expect(els.length).toBe(1);
+    expect(els[0]!.category).toBe("Table");
+    expect(iou(els[0]!.bbox, T)).toBeGreaterThan(0.8);
+  });
+
   test("bad input is refused", () => {
     expect(() => detectElements({ grey: new Uint8Array(10), width: 5, height: 5 })).toThrow();
   });

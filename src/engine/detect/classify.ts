@@ -29,10 +29,13 @@ export function classify(f: RegionFeatures): Verdict {
   const innerH = hl - edgeH;
   if (hl >= 3 && f.toneFrac < 0.45 && f.textComps + f.smallComps >= 8 && (vl >= 2 || innerH >= 1))
     return { category: "Table", confidence: Math.min(0.8, 0.45 + 0.05 * hl + 0.05 * Math.min(vl, 3)), keep: true };
-  // ornament row: several near-identical pieces repeated along a short, wide band
+  // ornament row: several identical pieces repeated along a short, wide band
   const aspect = f.wG / f.hG;
-  if (aspect >= 5 && f.hG <= 8 && f.tallComps >= 4 && f.tallAreaCv <= 0.25 && f.textComps <= 2)
+  if (aspect >= 5 && f.hG <= 8 && f.tallComps >= 4 && f.tallRepeat >= 0.7 && f.tallAreaCv <= 0.25 && f.textComps <= 2)
     return { category: "Frieze", confidence: 0.5, keep: true };
+  // large type (headings, titles): a row of differently shaped glyphs set close together
+  if (f.tallComps >= 3 && f.tallGapRatio < 0.45 && f.tallRepeat < 0.6 && f.hG <= 12 && aspect >= 2)
+    return { category: "Image", confidence: 0, keep: false };
   // vignette: a small, mirror-symmetric ornament of a few heavy pieces, free of text
   if (aspect >= 1.8 && aspect < 8 && f.hG <= 10 && f.symmetry >= 0.45 && f.tallComps >= 2 && f.tallComps <= 5 && f.textComps <= 2 && f.inkFrac >= 0.15)
     return { category: "Vignette", confidence: 0.4, keep: true };

@@ -1,5 +1,6 @@
 import { INK_LEVEL, Kind, TONE_LEVEL, type PageAnalysis } from "./analysis.ts";
 import { contains } from "./boxes.ts";
+import type { Component } from "./components.ts";
 import type { Box } from "./types.ts";
 
 /** Measurements of one candidate region (analysis scale) that the classifier decides on. */
@@ -36,6 +37,10 @@ export interface RegionFeatures {
    *  coefficient of variation of their ink areas (low = repeated identical pieces) */
   tallComps: number;
   tallAreaCv: number;
+  /** share of the tall components whose shape (8×8 occupancy) nearly equals another one's: repeated ornaments */
+  tallRepeat: number;
+  /** median horizontal gap between neighbouring tall components / their median height (type ≈ 0.1–0.4) */
+  tallGapRatio: number;
   /** text lines that start just right of the region and overlap it vertically (a drop cap's lines) */
   linesRight: number;
   /** text lines overlapping the region's band to the left or right (the region sits inside a text column) */
@@ -115,6 +120,7 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
   let largest = 0;
   let inkInComps = 0;
   const tallAreas: number[] = [];
+  const tall: Component[] = [];
   for (const c of a.comps) {
     if (!contains(b, { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 })) continue;
     const k = a.kinds[c.id]!;
@@ -122,7 +128,10 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     else if (k === Kind.Big) bigComps++;
     else if (k === Kind.Small) smallComps++;
     inkInComps += c.area;
-    if (c.y2 - c.y1 >= 0.5 * height && k !== Kind.HRule && k !== Kind.VRule) tallAreas.push(c.area);
+    if (c.y2 - c.y1 >= 0.5 * height && k !== Kind.HRule && k !== Kind.VRule) {
+      tallAreas.push(c.area);
+      tall.push(c);
+    }
     if (c.area > largest) largest = c.area;
   }
   const n = Math.max(1, width * height);
@@ -159,6 +168,7 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     symmetry: symN ? sym / symN : 0,
     tallComps: tallAreas.length,
     tallAreaCv: mean ? sd / mean : 0,
+    ...tallShapes(a, tall),
     linesRight,
     linesBeside,
     textCover: Math.min(1, covered / n),
@@ -208,4 +218,50 @@ function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsL
     left = bins.size;
   }
   return { labelsBelowAxis: below, labelsLeftOfAxis: left, withAxisLabels: grown };
+}
+
+/** 8×8 occupancy of a component's own pixels within its box. */
+function shape(a: PageAnalysis, c: Component): Float32Array {
+  const v = new Float32Array(64);
+  const w = c.x2 - c.x1;
+  const h = c.y2 - c.y1;
+  const n = new Float32Array(64);
+  for (let y = c.y1; y < c.y2; y++) {
+    const gy = Math.min(7, (((y - c.y1) * 8) / h) | 0);
+    for (let x = c.x1; x < c.x2; x++) {
+      const gx = Math.min(7, (((x - c.x1) * 8) / w) | 0);
+      n[gy * 8 + gx]!++;
+      if (a.labels[y * a.width + x] === c.id + 1) v[gy * 8 + gx]!++;
+    }
+  }
+  for (let i = 0; i < 64; i++) v[i] = n[i]! ? v[i]! / n[i]! : 0;
+  return v;
+}
+
+function tallShapes(a: PageAnalysis, tall: Component[]): { tallRepeat: number; tallGapRatio: number } {
+  if (tall.length < 2) return { tallRepeat: 0, tallGapRatio: 0 };
+  const list = tall.slice(0, 40).sort((p, q) => p.x1 - q.x1);
+  const shapes = list.map((c) => shape(a, c));
+  let repeated = 0;
+  for (let i = 0; i < list.length; i++) {
+    const ci = list[i]!;
+    const found = list.some((cj, j) => {
+      if (j === i) return false;
+      const wi = ci.x2 - ci.x1, wj = cj.x2 - cj.x1, hi = ci.y2 - ci.y1, hj = cj.y2 - cj.y1;
+      if (Math.abs(wi - wj) > 0.15 * Math.max(wi, wj) + 1 || Math.abs(hi - hj) > 0.15 * Math.max(hi, hj) + 1) return false;
+      let d = 0;
+      for (let k = 0; k < 64; k++) d += Math.abs(shapes[i]![k]! - shapes[j]![k]!);
+      return d / 64 < 0.12;
+    });
+    if (found) repeated++;
+  }
+  const gaps: number[] = [];
+  const heights: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    heights.push(list[i]!.y2 - list[i]!.y1);
+    if (i) gaps.push(Math.max(0, list[i]!.x1 - list[i - 1]!.x2));
+  }
+  gaps.sort((p, q) => p - q);
+  heights.sort((p, q) => p - q);
+  return { tallRepeat: repeated / list.length, tallGapRatio: gaps[gaps.length >> 1]! / Math.max(1, heights[heights.length >> 1]!) };
 }

@@ -75,12 +75,22 @@ function denseBoxes(a: PageAnalysis): Box[] {
   return out;
 }
 
-/** Groups of ≥ 3 horizontal rules of similar extent stacked closely: the skeleton of a ruled table. */
+/**
+ * Groups of ≥ 3 horizontal rules of similar extent stacked within a table's height, with no running text between
+ * them (lines between rules must be cell-sized, not as wide as the rules): the skeleton of a ruled table, also
+ * booktabs-style tables without vertical rules.
+ */
 function ruledTables(a: PageAnalysis): Box[] {
   const rules = a.comps.filter((c) => a.kinds[c.id] === Kind.HRule);
   rules.sort((p, q) => p.y1 - q.y1);
   const used = new Uint8Array(rules.length);
   const out: Box[] = [];
+  const runningTextBetween = (r: Box, y1: number, y2: number) =>
+    a.lines.some((l) => {
+      if (l.y1 < y1 || l.y2 > y2) return false;
+      const ov = Math.min(l.x2, r.x2) - Math.max(l.x1, r.x1);
+      return ov > 0 && l.x2 - l.x1 >= 0.6 * (r.x2 - r.x1);
+    });
   for (let i = 0; i < rules.length; i++) {
     if (used[i]) continue;
     const r = rules[i]!;
@@ -88,12 +98,12 @@ function ruledTables(a: PageAnalysis): Box[] {
     let last = r;
     for (let j = i + 1; j < rules.length; j++) {
       const s = rules[j]!;
-      if (s.y1 - last.y2 > 12 * a.glyph) break;
+      if (s.y1 - last.y2 > 40 * a.glyph) break;
       const ov = Math.min(r.x2, s.x2) - Math.max(r.x1, s.x1);
-      if (ov >= 0.8 * Math.max(r.x2 - r.x1, s.x2 - s.x1)) {
-        group.push(j);
-        last = s;
-      }
+      if (ov < 0.8 * Math.max(r.x2 - r.x1, s.x2 - s.x1)) continue;
+      if (runningTextBetween(r, last.y2, s.y1)) break;
+      group.push(j);
+      last = s;
     }
     if (group.length >= 3) {
       let box: Box = { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 };
