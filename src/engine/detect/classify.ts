@@ -52,6 +52,7 @@ export function classify(f: RegionFeatures): Verdict {
     return { category: "Image", confidence: 0, keep: false };
   // coloured ink over text: a stamp
   if (f.colourFrac >= 0.18 && f.textComps >= 10 && f.toneFrac < 0.4) return { category: "Stamp", confidence: 0.35, keep: true };
-  const confidence = Math.min(0.6, 0.25 + 0.02 * Math.min(f.wG, f.hG) + 0.2 * Math.min(1, f.toneFrac / 0.3));
+  // never below 0.3: AnnoPage configs commonly use DETECTION_THRESHOLD 0.283
+  const confidence = Math.min(0.6, 0.3 + 0.015 * Math.min(f.wG, f.hG) + 0.15 * Math.min(1, f.toneFrac / 0.3));
   return { category: "Image", confidence, keep: true };
 }
