@@ -10,7 +10,6 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadServerConfig } from "../src/config.ts";
-import { checkZipFile } from "../src/storage/zip-check.ts";
 import { LocalStorage } from "../src/storage/local.ts";
 import { checkAlto, checkPage } from "../src/server/xml-check.ts";
 import { contentDisposition, stem } from "../src/server/file-response.ts";
@@ -285,29 +284,6 @@ describe("result and artifacts ZIPs", () => {
 });
 
 describe("units", () => {
-  const dir = mkdtempSync(join(tmpdir(), "zipcheck-"));
-  const check = async (bytes: Uint8Array) => {
-    const p = join(dir, `${Math.random()}.zip`);
-    writeFileSync(p, bytes);
-    return checkZipFile(p);
-  };
-  test("checkZipFile", async () => {
-    expect(await check(zipBytes({ a: "1", b: "2" }))).toEqual({ ok: true, entries: 2 });
-    expect((await check(SUITE_VALID_ZIP)).ok).toBe(true);
-    expect(await check(new Uint8Array(10))).toEqual({ ok: false, reason: "File is not a zip file" });
-    const z = zipBytes({ a: "1" });
-    // Prepended data is fine (self-extracting archives).
-    expect((await check(new Uint8Array([...new Uint8Array(100), ...z]))).ok).toBe(true);
-    // Central directory cut off.
-    const cdStart = z.length - 22 - (z[z.length - 22 + 12]! | (z[z.length - 22 + 13]! << 8));
-    const broken = new Uint8Array([...z.slice(0, cdStart), 0x50, 0x4b, 0x09, 0x09, ...z.slice(cdStart + 4)]);
-    expect(await check(broken)).toEqual({ ok: false, reason: "Bad magic number for central directory" });
-    const eocd = z.slice(z.length - 22);
-    eocd[16] = 0xff; // cd offset beyond the file
-    eocd[17] = 0xff;
-    expect((await check(new Uint8Array([...z.slice(0, z.length - 22), ...eocd]))).ok).toBe(false);
-  });
-
   test("ALTO/PAGE checks follow their toggles", () => {
     const cfg = loadServerConfig({ ALTO_VALIDATE_NAMESPACE: "true", ALTO_VALIDATE_HAS_TEXT: "true", PAGE_VALIDATE_HAS_TEXT: "true" });
     expect(checkAlto(ALTO, cfg.altoChecks).ok).toBe(true);

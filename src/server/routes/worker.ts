@@ -10,7 +10,7 @@ import { claimNext, findJob, lockJob, releaseJob, sweep, touchJob, transaction }
 import { findImageById } from "../../db/images.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
-import { checkZipFile } from "../../storage/zip-check.ts";
+import { validateZipFile } from "../zip-validate.ts";
 import { formatInfo, type ImageFormat } from "../../media/index.ts";
 import { nowIso } from "../clock.ts";
 import type { AppDeps } from "../context.ts";
@@ -75,7 +75,7 @@ function zipUploadRoute(deps: AppDeps, kind: "result" | "artifacts") {
       guardJob(await findJob(deps.sql, params.job_id), key, workerGuard(c));
       const validate = kind === "result" ? deps.config.zipValidation.result : deps.config.zipValidation.artifacts;
       if (validate) {
-        const check = await checkZipFile(file.path);
+        const check = await validateZipFile(file.path);
         if (!check.ok) throw new AppError(codes.bad, { details: { reason: check.reason } });
       }
       const { existed } = await deps.storage.commit(file, `${params.job_id}.zip`);
