@@ -281,6 +281,30 @@ describe("decodeImage", () => {
     expect(Array.from(img.data.subarray(4 * 77, 4 * 77 + 4))).toEqual([77, 10, 20, 255]);
   });
 
+  test("JPEG EXIF orientation is applied, as OpenCV's imread does", async () => {
+    const c = createCanvas(80, 40);
+    const ctx = c.getContext("2d");
+    ctx.fillStyle = "#ff0000";
+    ctx.fillRect(0, 0, 40, 40);
+    ctx.fillStyle = "#0000ff";
+    ctx.fillRect(40, 0, 40, 40);
+    const jpg = c.encodeSync("jpeg", 95);
+    // APP1 "Exif": little-endian TIFF header, IFD0 with Orientation (0x0112) = 6 (rotate 90° clockwise)
+    const tiff = [0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0];
+    const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+    const app1 = [0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255, ...payload];
+    const rotated = new Uint8Array(jpg.length + app1.length);
+    rotated.set(jpg.subarray(0, 2));
+    rotated.set(app1, 2);
+    rotated.set(jpg.subarray(2), 2 + app1.length);
+    const img = await decodeImage(rotated);
+    expect([img.width, img.height]).toEqual([40, 80]);
+    expect(img.data[0]!).toBeGreaterThan(200); // red (the left half) is now on top
+    const bottom = (79 * 40 + 20) * 4;
+    expect(img.data[bottom + 2]!).toBeGreaterThan(200); // blue below
+    expect(await probeImage(rotated)).toEqual({ format: "jpeg", width: 40, height: 80 });
+  });
+
   test("grey conversion uses BT.601 luma", async () => {
     const g = await decodeGrey(encodePng(drawPicture()));
     expect(g.data[0]).toBe(76); // pure red
