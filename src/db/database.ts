@@ -17,8 +17,10 @@ export interface Database {
 export async function openDatabase(opts: { databaseUrl?: string; baseDir: string; poolSize: number }): Promise<Database> {
   const embedded = opts.databaseUrl ? undefined : await startEmbeddedPostgres(opts.baseDir);
   const url = opts.databaseUrl ?? embedded!.url;
-  // The embedded server multiplexes connections onto one backend: a small pool is enough.
-  const sql = connect(url, { max: embedded ? 4 : opts.poolSize });
+  // The embedded server multiplexes connections onto one backend and interleaves their extended-
+  // protocol messages (seen: `portal "" does not exist` under concurrent requests), so exactly one
+  // connection is used: queries queue in postgres.js instead.
+  const sql = connect(url, { max: embedded ? 1 : opts.poolSize });
   try {
     const migration = await migrate(sql);
     return {
