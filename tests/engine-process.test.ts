@@ -167,6 +167,25 @@ describe("default configuration (OCR) and ALTO input", () => {
     expect(xml).toMatch(/<String [^>]*WC="0\.\d\d"/);
   }, 60_000);
 
+  test("OCR lines inside detected elements (pictures read as text) are dropped; the rest of the text stays", async () => {
+    const d = tempDir("ocrmask");
+    const imgs = imagesDir(d, ["dev_002.jpg"]);
+    const r = await runProcess(["--input-image-path", imgs, "--output-alto-path", join(d, "alto")]);
+    expect(r.code).toBe(0);
+    const xml = readFileSync(join(d, "alto", "dev_002.xml"), "utf8");
+    xmllintCheck(xml);
+    const num = (s: string, a: string) => Number(new RegExp(`${a}="(\\d+)"`).exec(s)![1]);
+    const blocks = [...xml.matchAll(/<ComposedBlock [^>]*>/g)].map((m) => ({ x: num(m[0], "HPOS"), y: num(m[0], "VPOS"), w: num(m[0], "WIDTH"), h: num(m[0], "HEIGHT") }));
+    const lines = [...xml.matchAll(/<TextLine [^>]*>/g)].map((m) => m[0]);
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(lines.length).toBeGreaterThan(20);
+    for (const l of lines) {
+      if (/TAGREFS=/.test(l)) continue; // caption lines may touch their element
+      const cx = num(l, "HPOS") + num(l, "WIDTH") / 2, cy = num(l, "VPOS") + num(l, "HEIGHT") / 2;
+      expect(blocks.some((b) => cx > b.x && cx < b.x + b.w && cy > b.y && cy < b.y + b.h)).toBe(false);
+    }
+  }, 60_000);
+
   test("input ALTO: its text is merged (never lost), the image is resized to the ALTO page size", async () => {
     const d = tempDir("merge");
     const imgs = imagesDir(d, ["dev_002.jpg"]);

@@ -97,6 +97,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     layout.regions.push(...ocr.recognize(getGrey()));
   }
 
+  const fromOcr = !loaded && !!env.config.ocrLanguages;
   const usage: PageResult["usage"] = {};
   for (const engine of env.config.engines) {
     if (engine.kind === "detection") {
@@ -116,6 +117,9 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
           ]);
         }
       }
+      // OCR reads pictures as garbage words: drop OCR lines lying mostly inside a detected element
+      // (input ALTO/PAGE text is never touched).
+      if (fromOcr) dropLinesInsideElements(layout);
     } else if (engine.kind === "captioning") {
       const used = await runCaptioning(engine, layout, image, (env.metadata[task.imageName] as Record<string, unknown>) ?? {}, log);
       if (used.size) {
@@ -127,6 +131,26 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
   }
   writePageOutputs(task.pageId, layout, image, inputAlto, env.out, env.ids, log);
   return { usage, elements: layout.regions.filter((r) => r.kind === "element").length, textLines: textLines(layout).length };
+}
+
+function dropLinesInsideElements(layout: Layout): void {
+  const boxes = layout.regions.filter((r) => r.kind === "element").map((r) => polygonBBox(r.polygon));
+  if (boxes.length === 0) return;
+  const captionLines = new Set(layout.regions.flatMap((r) => (r.kind === "element" ? (r.meta?.captionRecord?.lineIds ?? []) : [])));
+  for (const r of layout.regions) {
+    if (r.kind !== "text") continue;
+    const kept = r.lines.filter((l) => captionLines.has(l.id) || !boxes.some((b) => linesInside([l], b).length > 0));
+    if (kept.length === r.lines.length || kept.length === 0) {
+      r.lines = kept;
+      continue;
+    }
+    r.lines = kept;
+    const bb = kept.map((l) => polygonBBox(l.polygon));
+    const x1 = Math.min(...bb.map((b) => b.x1)), y1 = Math.min(...bb.map((b) => b.y1));
+    const x2 = Math.max(...bb.map((b) => b.x2)), y2 = Math.max(...bb.map((b) => b.y2));
+    r.polygon = [[x1, y1], [x2, y1], [x2, y2], [x1, y2]];
+  }
+  layout.regions = layout.regions.filter((r) => r.kind !== "text" || r.lines.length > 0);
 }
 
 function getGreyInput(g: GreyImage) {
