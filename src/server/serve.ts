@@ -39,10 +39,11 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   }
   const db = await openDatabase({ databaseUrl: config.databaseUrl, baseDir: config.baseDir, poolSize: config.databasePoolSize });
   let server: ReturnType<typeof Bun.serve> | undefined;
+  let app: ReturnType<typeof createApp> | undefined;
   try {
     const { generatedAdminKey } = await bootstrapKeys(db.sql, config);
     const deps: ServerDeps = { config, sql: db.sql, embedded: !!db.embedded };
-    const app = createApp(deps);
+    app = createApp(deps);
     if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
     server = Bun.serve({
       hostname: config.host,
@@ -53,6 +54,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       idleTimeout: 120,
     });
     const s = server;
+    const a = app;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${s.port}`;
     const workers = await startLocalWorkers(db.sql, config, url, opts.workers ?? 0, { processor: opts.processor });
@@ -68,6 +70,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       stop() {
         stopping ??= (async () => {
           await workers.stop(); // running jobs get their grace period, then go back to the queue
+          await a.dispose(); // background sweeper, LISTEN connection, open long-poll lease calls
           await s.stop(false); // finish in-flight requests
           await db.close();
         })();
@@ -76,6 +79,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     };
   } catch (e) {
     server?.stop(true);
+    await app?.dispose().catch(() => {});
     await db.close().catch(() => {});
     throw e;
   }
