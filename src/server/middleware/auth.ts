@@ -13,6 +13,15 @@ import { hashSecret, hashesEqual, parseApiKey } from "../../shared/api-key.ts";
 import { APP_CODES } from "../../shared/codes.ts";
 import type { Role } from "../../shared/roles.ts";
 
+/**
+ * last_used is bumped at most once a minute per key (issue 3). The row was just read, so a value
+ * younger than a minute spares the database the UPDATE round trip; the UPDATE repeats the test in
+ * SQL, so concurrent requests and replicas still write at most once a minute.
+ */
+function shouldTouch(key: KeyRow): boolean {
+  return !key.last_used || Date.now() - Date.parse(key.last_used) >= 60_000;
+}
+
 export function providedKey(c: Context): string | undefined {
   const header = c.req.header("x-api-key");
   if (header) return header;
@@ -46,8 +55,10 @@ export async function authenticate(deps: ServerDeps, c: Context, roles: readonly
   if (!provided) throw authFailure(deps, "API_KEY_MISSING");
   const key = await verifyKey(deps, provided);
   if (!key) throw authFailure(deps, "API_KEY_INVALID");
-  const touched = await touchKey(deps.sql, key.id).catch(() => null);
-  if (touched) key.last_used = touched;
+  if (shouldTouch(key)) {
+    const touched = await touchKey(deps.sql, key.id).catch(() => null);
+    if (touched) key.last_used = touched;
+  }
   if (!key.active) throw new AppError("API_KEY_INACTIVE");
   if (key.role !== "admin" && !roles.includes(key.role)) throw new AppError("API_KEY_ROLE_FORBIDDEN");
   return key;
