@@ -73,6 +73,18 @@ describe("processing configuration", () => {
     expect(c.warnings.join("\n")).toContain("deprecated");
   });
 
+  test("INITIAL_RECOGNITION: API/API_KEY/PROMPT_SETTINGS, categories default to [\"initial\"]", () => {
+    writeFileSync(join(dir, "engine", "initial.json"), JSON.stringify({ model: "openai/gpt-5.4-mini", text: "Recognize the initial." }));
+    writeFileSync(cfgPath, "[INITIALS]\nmethod = INITIAL_RECOGNITION\napi = test\napi_key = test_key\nprompt_settings = initial.json\n".replace("api = test", "api = http://127.0.0.1:1/x"));
+    const e = loadProcessorConfig(cfgPath, aliases).engines[0]!;
+    expect(e.kind).toBe("initials");
+    if (e.kind !== "initials") return;
+    expect(e.apiKey).toBe("test_key");
+    expect(e.categories).toEqual(["initial"]);
+    expect(e.maxAttempts).toBe(3);
+    expect(e.prompt).toEqual({ model: "openai/gpt-5.4-mini", text: "Recognize the initial." });
+  });
+
   test("problems name the section and key", () => {
     writeFileSync(cfgPath, "[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = openai\nPROMPT_SETTINGS = prompt.json\n");
     expect(() => loadProcessorConfig(cfgPath, aliases)).toThrow("[CAP] API_KEY is required");

@@ -8,6 +8,7 @@ import { decodeImage, resizeRgba, toGrey, type GreyImage, type RgbaImage } from 
 import { detectElements } from "./detect/index.ts";
 import { readAltoText, readPageXmlText, type LoadedText } from "./alto/read.ts";
 import { runCaptioning, ENGINE_NAME as CAPTIONING_ENGINE } from "./caption/captioning.ts";
+import { runInitialRecognition, INITIAL_ENGINE_NAME } from "./caption/initials.ts";
 import type { ProcessorConfig } from "./config/engine-config.ts";
 import { addDetectedElement, assignCaption, polygonBBox, textLines, type IdServices, type Layout, type TextLine } from "./layout.ts";
 import type { Logger } from "./log.ts";
@@ -124,6 +125,12 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
       const used = await runCaptioning(engine, layout, image, (env.metadata[task.imageName] as Record<string, unknown>) ?? {}, log);
       if (used.size) {
         const mine = (usage[CAPTIONING_ENGINE] ??= {});
+        for (const [region, u] of used) mine[region] = u;
+      }
+    } else if (engine.kind === "initials") {
+      const used = await runInitialRecognition(engine, layout, image, log);
+      if (used.size) {
+        const mine = (usage[INITIAL_ENGINE_NAME] ??= {});
         for (const [region, u] of used) mine[region] = u;
       }
     }

@@ -15,6 +15,7 @@ import { elements, polygonBBox, setModel, type ElementRegion, type Layout } from
 import type { Logger } from "../log.ts";
 import { renderTemplate } from "./jinja.ts";
 import { addUsage, type Usage } from "../usage.ts";
+import { postChat, sleep } from "./llm-http.ts";
 
 export const ENGINE_NAME = "OpenAICompletionsImageCaptioningEngine";
 
@@ -85,8 +86,6 @@ interface Job {
   result: PromptResult | null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function attempt(spec: CaptioningSpec, job: Job, log: Logger): Promise<number | null> {
   const body: Record<string, unknown> = {
     model: spec.prompt.model,
@@ -102,41 +101,11 @@ async function attempt(spec: CaptioningSpec, job: Job, log: Logger): Promise<num
     text: { format: { type: "json_schema", name: "response_schema", strict: true, schema: PROMPT_RESULT_SCHEMA } },
   };
   if (spec.prompt.maxTokens !== undefined) body.max_completion_tokens = spec.prompt.maxTokens;
-  let res: Response;
-  try {
-    res = await fetch(spec.apiUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${spec.apiKey}` },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(spec.timeoutMs),
-    });
-  } catch (e) {
-    log.warning(`captioning request for ${job.el.id} failed: ${(e as Error).message}`);
-    return null;
-  }
-  const text = await res.text().catch(() => "");
-  const retryAfter = Number(res.headers.get("retry-after"));
-  if (res.status !== 200) {
-    log.warning(`captioning request for ${job.el.id} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
-    return Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : null;
-  }
-  let data: any;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    log.warning(`captioning answer for ${job.el.id} is not JSON`);
-    return null;
-  }
-  if (data && typeof data.usage === "object" && data.usage) {
-    addUsage(job.usage, {
-      prompt_tokens: Number(data.usage.prompt_tokens) || 0,
-      completion_tokens: Number(data.usage.completion_tokens) || 0,
-      total_tokens: Number(data.usage.total_tokens) || 0,
-      cost: Number(data.usage.cost) || 0,
-    });
-  }
-  const parsed = parsePromptResult(data?.choices?.[0]?.message?.content);
-  if (!parsed) log.warning(`captioning answer for ${job.el.id} is not the expected 8-key JSON object`);
+  const r = await postChat(spec.apiUrl, spec.apiKey, body, spec.timeoutMs, log, `captioning of ${job.el.id}`);
+  if (r.usage) addUsage(job.usage, r.usage);
+  if (!r.data) return r.retryAfterMs;
+  const parsed = parsePromptResult(r.data?.choices?.[0]?.message?.content);
+  if (!parsed) log.warning(`captioning of ${job.el.id}: the answer is not the expected 8-key JSON object`);
   job.result = parsed;
   return null;
 }

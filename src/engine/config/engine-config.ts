@@ -6,7 +6,7 @@
  * such configs stay portable): METHOD `TESSERACT_OCR` (keys `LANGUAGES`, e.g. `eng+ces+deu` or a
  * JSON list; OCR runs for pages without ALTO/PAGE input); `YOLO_DETECTION` without `MODEL_PATH`
  * runs the built-in weight-free detector; captioning keys `RETRY_BACKOFF_MS` (default 1000) and
- * `TIMEOUT_MS` (default 120000).
+ * `TIMEOUT_MS` (default 120000), also for INITIAL_RECOGNITION.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
@@ -53,6 +53,18 @@ export interface CaptioningSpec {
   timeoutMs: number;
 }
 
+export interface InitialSpec {
+  kind: "initials";
+  name: string;
+  apiUrl: string;
+  apiKey: string;
+  prompt: { model: string; text: string | Record<string, string> };
+  categories: string[];
+  maxAttempts: number;
+  retryBackoffMs: number;
+  timeoutMs: number;
+}
+
 export interface EmbeddingSpec {
   kind: "embedding";
   name: string;
@@ -60,7 +72,7 @@ export interface EmbeddingSpec {
   categories: string[] | null;
 }
 
-export type EngineSpec = DetectionSpec | CaptioningSpec | EmbeddingSpec;
+export type EngineSpec = DetectionSpec | CaptioningSpec | InitialSpec | EmbeddingSpec;
 
 export const PARSE_FOLDER_KEYS = [
   "INPUT_IMAGE_PATH",
@@ -162,6 +174,16 @@ class Reader {
   }
 }
 
+function apiOf(r: Reader, configPath: string | null, aliases: AliasTable): { apiUrl: string; apiKey: string } {
+  const api = r.required("API");
+  const keyValue = r.required("API_KEY");
+  const keyPath = configRelative(keyValue, configPath);
+  const apiKey = existsSync(keyPath) ? readFileSync(keyPath, "utf8").trim() : keyValue;
+  const apiUrl = resolveApi(api, aliases);
+  if (!/^https?:\/\//i.test(apiUrl)) r.fail(`API '${api}' is neither a known alias nor an http(s) URL`);
+  return { apiUrl, apiKey };
+}
+
 function loadPromptSettings(r: Reader): PromptSettings {
   const path = r.path("PROMPT_SETTINGS");
   if (!path) r.fail("PROMPT_SETTINGS is required");
@@ -244,12 +266,7 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
         break;
       }
       case "OPENAI_COMPLETIONS_IMAGE_CAPTIONING": {
-        const api = r.required("API");
-        const keyValue = r.required("API_KEY");
-        const keyPath = configRelative(keyValue, configPath);
-        const apiKey = existsSync(keyPath) ? readFileSync(keyPath, "utf8").trim() : keyValue;
-        const apiUrl = resolveApi(api, aliases);
-        if (!/^https?:\/\//i.test(apiUrl)) r.fail(`API '${api}' is neither a known alias nor an http(s) URL`);
+        const { apiUrl, apiKey } = apiOf(r, configPath, aliases);
         engines.push({
           kind: "captioning",
           name: s.name,
@@ -274,9 +291,22 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
       case "CAPTION_YOLO_ORGANIZER":
         warnings.push(`[${s.name}] METHOD ${method} needs a YOLO caption model, which this processor cannot run; section skipped (the built-in detector assigns captions itself)`);
         break;
-      case "INITIAL_RECOGNITION":
-        warnings.push(`[${s.name}] METHOD INITIAL_RECOGNITION is not supported by this processor; section skipped`);
+      case "INITIAL_RECOGNITION": {
+        const { apiUrl, apiKey } = apiOf(r, configPath, aliases);
+        const prompt = loadPromptSettings(r);
+        engines.push({
+          kind: "initials",
+          name: s.name,
+          apiUrl,
+          apiKey,
+          prompt: { model: prompt.model, text: prompt.text },
+          categories: r.list("CATEGORIES", ["initial"], warnings) ?? ["initial"],
+          maxAttempts: r.int("MAX_ATTEMPTS", 1) ?? 3,
+          retryBackoffMs: r.int("RETRY_BACKOFF_MS", 0) ?? 1000,
+          timeoutMs: r.int("TIMEOUT_MS", 1) ?? 120_000,
+        });
         break;
+      }
       default:
         warnings.push(`[${s.name}] unknown METHOD '${method}'; section skipped`);
     }
