@@ -203,9 +203,10 @@ export async function runProcessCommand(rawArgs: string[], write: (line: string)
   process.once("SIGINT", onInterrupt);
   process.once("SIGTERM", onInterrupt);
   const log = createLogger(opts.loggingLevel, "annopage:process");
+  const shardPages = process.env[SHARD_PAGES_ENV];
   let prep: Prepared;
   try {
-    prep = prepareRun(opts, log);
+    prep = prepareRun(opts, log, { quiet: !!shardPages });
   } catch (e) {
     if (e instanceof ConfigFileError) throw new CliError(`process: bad config (${opts.config ?? "built-in"}): ${e.message}`, EXIT_USAGE);
     if (e instanceof InputError) throw new CliError(`process: ${e.message}`, EXIT_USAGE);
@@ -213,7 +214,6 @@ export async function runProcessCommand(rawArgs: string[], write: (line: string)
   }
 
   // Child of a --process-count run: process exactly the assigned pages, hand the outcome back.
-  const shardPages = process.env[SHARD_PAGES_ENV];
   if (shardPages) {
     const names = new Set(JSON.parse(readFileSync(shardPages, "utf8")) as string[]);
     const pages = prep.pages.filter((p) => names.has(p.imageName));

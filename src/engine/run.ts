@@ -175,7 +175,9 @@ export interface Prepared {
 }
 
 /** Everything that can fail before the first page: config, inputs, page list. Throws InputError/ConfigFileError. */
-export function prepareRun(raw: RunOptions, log: Logger): Prepared {
+export function prepareRun(raw: RunOptions, log: Logger, opts2: { quiet?: boolean } = {}): Prepared {
+  // a page process of a --process-count run: the parent already reported the start-up warnings
+  const startup = opts2.quiet ? () => {} : (m: string) => log.warning(m);
   let config: ProcessorConfig;
   try {
     config = loadProcessorConfig(raw.config, loadAliases(raw.llmApiAliasesPath));
@@ -183,16 +185,18 @@ export function prepareRun(raw: RunOptions, log: Logger): Prepared {
     if (e instanceof ConfigFileError) throw e;
     throw new InputError((e as Error).message);
   }
-  for (const w of config.warnings) log.warning(w);
+  for (const w of config.warnings) startup(w);
   const opts = withConfigPaths(raw, config);
-  if (opts.gpuId !== undefined) log.info(`--gpu-id ${opts.gpuId}: this processor has no GPU models; running on CPU`);
+  if (opts2.quiet) {
+    // nothing: device notes were logged by the parent
+  } else if (opts.gpuId !== undefined) log.info(`--gpu-id ${opts.gpuId}: this processor has no GPU models; running on CPU`);
   else if (opts.device === "gpu") log.info("--device gpu: this processor has no GPU models; running on CPU");
   const notices: string[] = [];
   for (const e of config.engines) {
     if (e.kind === "embedding") notices.push(`[${e.name}] HUGGINGFACE_IMAGE_EMBEDDING needs the image model '${e.model}', which this processor cannot run; no embeddings are computed`);
   }
   if (opts.outputEmbeddingsPath) notices.push("embeddings were requested but no embedding model is available to this processor; the embedding files are written empty");
-  for (const n of notices) log.warning(n);
+  for (const n of notices) startup(n);
   if (opts.outputProcessingInfoPath && !existsSync(dirname(opts.outputProcessingInfoPath) || ".")) {
     throw new InputError(`the directory of --output-processing-info-path '${opts.outputProcessingInfoPath}' does not exist`);
   }
