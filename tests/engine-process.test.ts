@@ -364,3 +364,29 @@ describe("PAGE XML input and interruption", () => {
     expect(written.length).toBeLessThan(6);
   }, 60_000);
 });
+
+describe("bad per-page inputs", () => {
+  test("a malformed input ALTO fails only its page, with the reason", async () => {
+    const d = tempDir("badalto");
+    const imgs = imagesDir(d, ["dev_002.jpg", "dev_003.jpg"]);
+    mkdirSync(join(d, "alto-in"));
+    writeFileSync(join(d, "alto-in", "dev_002.xml"), "<alto><Layout><Page></alto>");
+    writeFileSync(join(d, "alto-in", "dev_003.xml"), '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page HEIGHT="10" WIDTH="10"/></Layout></alto>');
+    const r = await runProcess(["--config", detConfig(d), "--input-image-path", imgs, "--input-alto-path", join(d, "alto-in"), "--output-alto-path", join(d, "alto"), "--output-processing-info-path", join(d, "info.json")]);
+    expect(r.code).toBe(3);
+    const info = JSON.parse(readFileSync(join(d, "info.json"), "utf8"));
+    expect(info.failed_pages.dev_002).toContain("not well-formed");
+    expect(info.failed_pages.dev_003).toContain("Page has no ID");
+    expect(existsSync(join(d, "alto"))).toBe(true);
+    expect(readdirSync(join(d, "alto"))).toEqual([]);
+  });
+
+  test("an unreadable LLM alias file is a one-line usage error", async () => {
+    const d = tempDir("badalias");
+    writeFileSync(join(d, "aliases.json"), "{");
+    const r = await runProcess(["--config", detConfig(d), "--input-image-path", d, "--llm-api-aliases-path", join(d, "aliases.json")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("alias file");
+  });
+});

@@ -85,6 +85,10 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
   if (loaded) {
     layout.id = loaded.layoutId || task.pageId;
     layout.regions.push(...loaded.regions);
+    if (loaded.measurementUnit && loaded.measurementUnit !== "pixel") {
+      // like the reference, the unit is not converted: the page size is taken as pixels (§3.2 step 5)
+      log.warning(`${task.pageId}: input ALTO MeasurementUnit is '${loaded.measurementUnit}', not pixel; its coordinates are used as pixels`);
+    }
     if (loaded.width && loaded.height && (loaded.width !== image.width || loaded.height !== image.height)) {
       log.info(`${task.pageId}: image ${image.width}x${image.height} resized to the XML page size ${loaded.width}x${loaded.height}`);
       image = resizeRgba(image, loaded.width, loaded.height);

@@ -7,6 +7,8 @@ import type { Point, TextLine, TextRegion } from "../layout.ts";
 
 export interface LoadedText {
   layoutId: string;
+  /** ALTO MeasurementUnit when given (`pixel`, `mm10`, `inch1200`). */
+  measurementUnit?: string;
   width: number | null;
   height: number | null;
   regions: TextRegion[];
@@ -14,11 +16,16 @@ export interface LoadedText {
 
 function parse(xml: string, what: string): Element {
   let failed: string | null = null;
-  const doc = new DOMParser({
-    onError: (level, msg) => {
-      if (level !== "warning" && !failed) failed = msg;
-    },
-  }).parseFromString(xml, "text/xml");
+  let doc;
+  try {
+    doc = new DOMParser({
+      onError: (level, msg) => {
+        if (level !== "warning" && !failed) failed = msg;
+      },
+    }).parseFromString(xml, "text/xml");
+  } catch (e) {
+    throw new Error(`${what} is not well-formed XML: ${String((e as Error).message).split("\n")[0]}`);
+  }
   const root = doc.documentElement as unknown as Element | null;
   if (failed || !root) throw new Error(`${what} is not well-formed XML${failed ? `: ${String(failed).split("\n")[0]}` : ""}`);
   return root;
@@ -70,7 +77,8 @@ export function readAltoText(xml: string): LoadedText {
       regions.push({ kind: "text", id: blockId, polygon: rect(x, y, num(tb, "WIDTH") ?? 0, num(tb, "HEIGHT") ?? 0), lines });
     });
   }
-  return { layoutId, width: both ? Math.round(w!) : null, height: both ? Math.round(h!) : null, regions };
+  const unit = byLocal(root, "MeasurementUnit")[0]?.textContent?.trim() || undefined;
+  return { layoutId, measurementUnit: unit, width: both ? Math.round(w!) : null, height: both ? Math.round(h!) : null, regions };
 }
 
 function parseBaseline(v: string | null, x: number, y: number, w: number, h: number): Point[] {
