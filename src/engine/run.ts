@@ -256,7 +256,6 @@ export async function processPages(
   };
   const data: UsageData = {};
   const failed: Record<string, string> = {};
-  pages.forEach((p, i) => void i);
   let i = 0;
   for (const page of pages) {
     i++;

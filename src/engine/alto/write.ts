@@ -21,7 +21,6 @@ import {
   type LangTopics,
   type LangValue,
   type Layout,
-  type TextLine,
   type TextRegion,
 } from "../layout.ts";
 import { escapeAttr, escapeText, serializePretty } from "../xml/serialize.ts";
@@ -409,4 +408,3 @@ function postProcessLines(root: Element, altoNs: string | null, layout: Layout):
   }
 }
 
-export type { TextLine };
