@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do case "$1" in --output-alto-path) out="$2"; shift 2;; --in
 mkdir -p "$out"; n=0; for f in "$img"/*; do n=$((n+1)); b=$(basename "$f"); echo "<alto/>" > "$out/\${b%.*}.xml"; echo "DONE $n/${K} (0 %) [id: \${b%.*}] Time:0.00" >&2; done
 `;
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error: (m) => console.error(m) };
+const quiet: Logger = { debug() {}, info: (m) => process.env.BENCH_VERBOSE && console.error(m), warn: (m) => process.env.BENCH_VERBOSE && console.error(m), error: (m) => console.error(m) };
 const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 
 async function main(): Promise<number> {
@@ -116,6 +116,7 @@ async function main(): Promise<number> {
     while (doneCount < N && Date.now() < deadline) {
       await Bun.sleep(200);
       doneCount = (await admin.listJobs({ state: "done" })).length;
+      if (process.env.BENCH_VERBOSE) console.error("done count", doneCount, JSON.stringify((await admin.listJobs()).map((j) => j.state)));
     }
     const seconds = (performance.now() - t0) / 1000;
     for (const w of workers) w.stop(true);

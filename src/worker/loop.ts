@@ -39,7 +39,8 @@ export function startWorker(options: WorkerOptions, log: Logger): WorkerHandle {
 
   const stop = (immediate = false) => {
     if (stopping.signal.aborted || immediate) {
-      if (!release.signal.aborted) log.warn("stopping now: running job will be released");
+      if (!release.signal.aborted) log.warn("stopping now: a running job is released");
+      stopping.abort();
       release.abort();
       return;
     }
