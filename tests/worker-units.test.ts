@@ -13,6 +13,7 @@ import { prepareConfig, processorArgs } from "../src/worker/processor-config.ts"
 import { parseProgress } from "../src/worker/processor.ts";
 import { safeChild, stem, timestampForName, UnsafeNameError } from "../src/worker/paths.ts";
 import { splitCommand } from "../src/worker/options.ts";
+import { progressLine } from "../src/engine/run.ts";
 
 const root = mkdtempSync(join(tmpdir(), "worker-units-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -159,6 +160,10 @@ describe("small helpers", () => {
     expect(parseProgress("DONE 1/1")).toEqual({ done: 1, total: 1, pageId: undefined });
     expect(parseProgress("Processing page_0001")).toBeNull();
     expect(parseProgress("DONE 5/3")).toBeNull();
+  });
+  test("parseProgress reads the PAGE lines of our own processor (src/engine/run.ts)", () => {
+    expect(parseProgress(progressLine(3, 8, true, 0.21, "dev 003"))).toEqual({ done: 3, total: 8, pageId: "dev 003", failed: false });
+    expect(parseProgress(progressLine(4, 8, false, 1.5, "p4"))).toEqual({ done: 4, total: 8, pageId: "p4", failed: true });
   });
   test("stem follows os.path.splitext", () => {
     expect([stem("img1.png"), stem("a.b.tif"), stem(".hidden"), stem("noext"), stem("..x")]).toEqual(["img1", "a.b", ".hidden", "noext", "..x"]);

@@ -14,7 +14,7 @@ import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient, type Job, type JobDefinition } from "../src/client/api.ts";
 import { startWorker } from "../src/worker/loop.ts";
 import type { JobReport, Logger } from "../src/worker/job-runner.ts";
-import { DEFAULTS, type WorkerOptions } from "../src/worker/options.ts";
+import { DEFAULTS, defaultProcessor, type WorkerOptions } from "../src/worker/options.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 
 const REPO = resolve(import.meta.dir, "..");
@@ -198,6 +198,26 @@ describe("annopage work against the real server", () => {
     }
     expect(Object.keys(entries).sort()).toEqual(expected.sort());
   }, 30_000);
+
+  test("default processor: this program's own `annopage process` runs on a real page", async () => {
+    const page = readFileSync("/work/shared/fixtures/pages/images/dev_001.jpg");
+    const job = await user.createJob({ images: [{ name: "dev_001.jpg", order: 0 }], engine_name: "fake", engine_settings: { outputs: { alto: true } } });
+    const img = join(work, "dev_001.jpg");
+    writeFileSync(img, page);
+    await user.uploadImage(job.id, "dev_001.jpg", img);
+    const run = runSetup("unused");
+    const reports = await startWorker({ ...run.options, processor: defaultProcessor() }, quiet).done;
+    expect(reports.map((r) => [r.jobId, r.outcome, r.reason])).toEqual([[job.id, "done", undefined]]);
+    const full = await admin.getJob(job.id);
+    expect(full.log_user?.match(/Page 1\/1 done \(dev_001\)/g)).toHaveLength(1);
+    const zipPath = join(run.dir, "result.zip");
+    await user.downloadResult(job.id, zipPath);
+    const entries = unzipSync(readFileSync(zipPath));
+    expect(Object.keys(entries)).toEqual(["alto/dev_001.xml"]);
+    const alto = new TextDecoder().decode(entries["alto/dev_001.xml"]);
+    expect(alto).toContain("<alto");
+    expect(alto).toContain("dev_001");
+  }, 60_000);
 
   test("the engine is downloaded once per (engine, files_updated) and reused", async () => {
     const { job } = await submit(["a.png"], { engine_settings: { outputs: { alto: true } } });

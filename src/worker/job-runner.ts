@@ -126,13 +126,16 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     jobLog.setProgress(0);
     note(`running: ${argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`);
     const t0 = performance.now();
+    let pagesDone = 0;
     const result = await runProcessor(argv, dir, options, keeper, ctx.release, (stream, line) => {
       workerLog?.write(`[${stream}] ${line}\n`);
       jobLog.line(line);
       const p = parseProgress(line);
-      if (p) {
+      // Our processor reports each page twice (reference log line on stderr, PAGE line on stdout).
+      if (p && p.done > pagesDone) {
+        pagesDone = p.done;
         jobLog.setProgress(p.done / p.total);
-        jobLog.userLine(`Page ${p.done}/${p.total} done${p.pageId ? ` (${p.pageId})` : ""}`);
+        jobLog.userLine(`Page ${p.done}/${p.total} ${p.failed ? "failed" : "done"}${p.pageId ? ` (${p.pageId})` : ""}`);
       }
     });
     processorMs = performance.now() - t0;

@@ -110,23 +110,30 @@ export function startProcessor(opts: {
 }
 
 /**
- * Per-page progress line of the processor (annopage-tool §1.5):
- * `… DONE <i>/<n> (<pct> %) [id: <id>] Time:<seconds>` — anywhere in the line, so the
- * `[LEVEL|time|source]: ` prefix of either implementation does not matter.
+ * Per-page progress lines, from either processor:
+ *  - ours (`annopage process`, src/engine/run.ts PROGRESS_RE), on stdout:
+ *    `PAGE <done>/<total> <ok|failed> <seconds>s <page id>`;
+ *  - the reference (annopage-tool §1.5), in its stderr log:
+ *    `… DONE <i>/<n> (<pct> %) [id: <id>] Time:<seconds>` (anywhere in the line, so the
+ *    `[LEVEL|time|source]: ` prefix does not matter).
  */
-const DONE_LINE = /\bDONE (\d+)\/(\d+)(?: \(([\d.]+) ?%\))?(?: \[id: ([^\]]*)\])?/;
+const OUR_LINE = /^PAGE (\d+)\/(\d+) (ok|failed) ([\d.]+)s (.*)$/;
+const REFERENCE_LINE = /\bDONE (\d+)\/(\d+)(?: \(([\d.]+) ?%\))?(?: \[id: ([^\]]*)\])?/;
 
 export interface PageProgress {
   done: number;
   total: number;
   pageId?: string;
+  failed?: boolean;
 }
 
 export function parseProgress(line: string): PageProgress | null {
-  const m = DONE_LINE.exec(line);
+  const ours = OUR_LINE.exec(line);
+  const m = ours ?? REFERENCE_LINE.exec(line);
   if (!m) return null;
   const done = Number(m[1]);
   const total = Number(m[2]);
   if (!Number.isFinite(done) || !Number.isFinite(total) || total <= 0 || done > total) return null;
+  if (ours) return { done, total, pageId: ours[5], failed: ours[3] === "failed" };
   return { done, total, pageId: m[4] };
 }
