@@ -5,11 +5,13 @@
  * read). OCR (WebAssembly core + traineddata), decoding, detection and the child processes of
  * --process-count must all work from what is embedded in the binary.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROGRESS_RE } from "../src/engine/run.ts";
-import { REPO, tempDir, textPage } from "./engine-support/run-cli.ts";
+import { REPO, removeTempDirs, tempDir, textPage } from "./engine-support/run-cli.ts";
+
+afterAll(removeTempDirs);
 import { xmllintCheck } from "./engine-support/xmllint.ts";
 
 function newestSource(dir: string): number {

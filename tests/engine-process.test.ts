@@ -8,7 +8,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from "node:path";
 import { decodeImage } from "../src/media/index.ts";
 import { PROGRESS_RE } from "../src/engine/run.ts";
-import { PAGES, runProcess, tempDir, textPage } from "./engine-support/run-cli.ts";
+import { PAGES, removeTempDirs, runProcess, tempDir, textPage } from "./engine-support/run-cli.ts";
+
+afterAll(removeTempDirs);
 import { xmllintCheck } from "./engine-support/xmllint.ts";
 import { xmlDict } from "./engine-support/xmldict.ts";
 

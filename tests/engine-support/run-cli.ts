@@ -1,6 +1,6 @@
 /** Runs `annopage process` as a real child process (from source, or a given binary) and collects its output. */
 import { resolve } from "node:path";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
@@ -25,8 +25,19 @@ export async function runProcess(args: string[], opts: { cwd?: string; binary?: 
   return { code, stdout, stderr, progress: stdout.split("\n").filter(Boolean) };
 }
 
+const created: string[] = [];
+
+/** Remove the directories made by tempDir (call from afterAll; KEEP_TEST_OUTPUT=1 keeps them). */
+export function removeTempDirs(): void {
+  if (process.env.KEEP_TEST_OUTPUT) return;
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh directory under the OS temp dir (see removeTempDirs). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `annopage-${prefix}-`));
+  const d = mkdtempSync(join(tmpdir(), `annopage-${prefix}-`));
+  created.push(d);
+  return d;
 }
 
 /** A white page with printed lines of text (for OCR) and, optionally, a dark picture block. */

@@ -4,7 +4,7 @@
  * is not available offline; see the header of that file).
  */
 import { expect } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -15,6 +15,7 @@ export function xmllint(xml: string, schema?: string): { code: number; stderr: s
   const file = join(dir, "doc.xml");
   writeFileSync(file, xml);
   const r = Bun.spawnSync(["xmllint", "--noout", "--nonet", ...(schema ? ["--schema", schema] : []), file], { stderr: "pipe" });
+  rmSync(dir, { recursive: true, force: true });
   return { code: r.exitCode, stderr: r.stderr.toString() };
 }
 
