@@ -1,7 +1,7 @@
 /** config.ini reading (annopage-tool.md §2), LLM API aliases (§2.6) and the Jinja subset (§3.6.1). */
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { removeTempDirs, tempDir } from "./engine-support/run-cli.ts";
 import { join } from "node:path";
 import { parseIni, sectionViews } from "../src/engine/config/ini.ts";
 import { ConfigFileError, DEFAULT_CONFIG_INI, loadProcessorConfig, parseProcessorConfig } from "../src/engine/config/engine-config.ts";
@@ -9,6 +9,8 @@ import { builtinAliases, loadAliases, resolveApi } from "../src/engine/config/al
 import { renderTemplate } from "../src/engine/caption/jinja.ts";
 import { parsePromptResult } from "../src/engine/caption/captioning.ts";
 import { discoverPages, extensionOf, pageIdOf, processedIds } from "../src/engine/run.ts";
+
+afterAll(removeTempDirs);
 
 describe("INI with configparser semantics", () => {
   test("keys are case-insensitive, values continue on indented lines, comments are whole-line only", () => {
@@ -38,7 +40,7 @@ describe("INI with configparser semantics", () => {
 
 describe("processing configuration", () => {
   const aliases = builtinAliases();
-  const dir = mkdtempSync(join(tmpdir(), "annopage-cfg-"));
+  const dir = tempDir("cfg");
   mkdirSync(join(dir, "engine"), { recursive: true });
   writeFileSync(join(dir, "engine", "prompt.json"), JSON.stringify({ model: "m1", text: { default: "Describe {{ element_category }}" }, max_tokens: 100 }));
   writeFileSync(join(dir, "engine", "key.txt"), "  sk-from-file\n");
@@ -156,15 +158,15 @@ describe("page discovery (§3.1) and skip-processed (§1.3)", () => {
     expect(extensionOf(".DS_Store")).toBe("");
     expect(extensionOf("p.0001.TIF")).toBe(".tif");
     expect(pageIdOf("p.0001.tif")).toBe("p.0001");
-    const d = mkdtempSync(join(tmpdir(), "annopage-disc-"));
+    const d = tempDir("disc");
     for (const n of ["b.jpg", "a.PNG", "Z.tif", "c.xml", "d.logits", "noext", ".DS_Store", "notes.txt"]) writeFileSync(join(d, n), "x");
     mkdirSync(join(d, "sub.dir"));
     expect(discoverPages(d).map((p) => p.imageName)).toEqual(["Z.tif", "a.PNG", "b.jpg", "notes.txt"]);
   });
 
   test("an id counts as processed only when present in all given output dirs", () => {
-    const a = mkdtempSync(join(tmpdir(), "annopage-skip-a-"));
-    const b = mkdtempSync(join(tmpdir(), "annopage-skip-b-"));
+    const a = tempDir("skip-a");
+    const b = tempDir("skip-b");
     for (const n of ["p1.xml", "p2.xml", "a.b.xml"]) writeFileSync(join(a, n), "");
     for (const n of ["p1.jpg", "a.b.jpg", "x.jpg.bak"]) writeFileSync(join(b, n), "");
     expect([...processedIds([a, b])!].sort()).toEqual(["a.b", "p1"]);
