@@ -1,6 +1,6 @@
 /**
  * `bun run build`: one self-contained executable, dist/annopage. Files imported with
- * `with { type: "file" }` (PGlite's WebAssembly and data bundle, tesseract's worker and data)
+ * `with { type: "file" }` (PGlite's WebAssembly and data bundle, tesseract-core's WebAssembly and traineddata)
  * are embedded by `bun build --compile`.
  */
 import { $ } from "bun";

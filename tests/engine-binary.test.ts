@@ -6,24 +6,14 @@
  * --process-count must all work from what is embedded in the binary.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { relocatedBinary } from "./helpers/binary.ts";
 import { join } from "node:path";
 import { PROGRESS_RE } from "../src/engine/run.ts";
 import { REPO, removeTempDirs, tempDir, textPage } from "./engine-support/run-cli.ts";
 
 afterAll(removeTempDirs);
 import { xmllintCheck } from "./engine-support/xmllint.ts";
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-const DIST = join(REPO, "dist", "annopage");
 
 /** Can we hide the checkout from a child (root + unshare)? */
 function canHideRepo(): boolean {
@@ -43,17 +33,9 @@ let hide = false;
 let work = "";
 let binary = "";
 
-beforeAll(() => {
-  const stale = !existsSync(DIST) || statSync(DIST).mtimeMs < Math.max(newestSource(join(REPO, "src")), statSync(join(REPO, "package.json")).mtimeMs);
-  if (stale) {
-    const b = Bun.spawnSync([process.execPath, "run", "build"], { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH}` } });
-    if (b.exitCode !== 0) throw new Error(`bun run build failed: ${b.stderr.toString()}`);
-  }
+beforeAll(async () => {
   work = tempDir("binary");
-  binary = join(work, "bin", "annopage");
-  mkdirSync(join(work, "bin"));
-  copyFileSync(DIST, binary);
-  Bun.spawnSync(["chmod", "+x", binary]);
+  binary = await relocatedBinary();
   hide = canHideRepo();
   if (!hide) console.warn("engine-binary: cannot hide the checkout (no unshare/mount permission); running the relocated binary with the checkout visible");
 }, 300_000);
