@@ -107,6 +107,7 @@ async function main(): Promise<number> {
           heartbeatMs: DEFAULTS.heartbeatMs,
           logFlushMs: DEFAULTS.logFlushMs,
           maxLogBytes: DEFAULTS.maxLogBytes,
+          processorTimeoutMs: 0,
         },
         quiet,
       ),

@@ -87,6 +87,7 @@ test("no long-poll, no lease token, a path prefix: the worker sleeps --wait betw
       heartbeatMs: 200,
       logFlushMs: 200,
       maxLogBytes: DEFAULTS.maxLogBytes,
+      processorTimeoutMs: 0,
     },
     log,
   );

@@ -78,6 +78,7 @@ function options(tag: string, mode: string, extra: string[] = []): WorkerOptions
     heartbeatMs: 200,
     logFlushMs: 200,
     maxLogBytes: DEFAULTS.maxLogBytes,
+    processorTimeoutMs: 0,
   };
 }
 

@@ -92,6 +92,7 @@ function runSetup(mode: string, extra: string[] = []): Run {
       heartbeatMs: DEFAULTS.heartbeatMs,
       logFlushMs: 300,
       maxLogBytes: DEFAULTS.maxLogBytes,
+      processorTimeoutMs: 0,
     },
   };
 }
@@ -241,6 +242,22 @@ describe("annopage work against the real server", () => {
     expect(full.log).toContain("return code 3");
     expect(full.log).toContain("RuntimeError: fake processor failed on purpose (mode=fail)");
     expect(full.log_user).toContain("AnnoPage processing failed with return code 3: RuntimeError: fake processor failed on purpose");
+    await cleanup(job.id);
+  }, 30_000);
+
+  test("a processor that hangs past --processor-timeout is stopped and the job ends in error", async () => {
+    const { job } = await submit(["h.png"]);
+    const run = runSetup("hang");
+    const t0 = performance.now();
+    const reports = await startWorker({ ...run.options, processorTimeoutMs: 800 }, quiet).done;
+    expect(performance.now() - t0).toBeLessThan(8000);
+    expect(reports[0]!.outcome).toBe("error");
+    const pid = Number(readFileSync(run.pidFile, "utf8"));
+    expect(alive(pid)).toBe(false);
+    const full = await admin.getJob(job.id);
+    expect(full.state).toBe("error");
+    expect(full.log_user).toContain("AnnoPage processing timed out after 0.8 s and was stopped");
+    expect(full.log).toContain("SIGTERM ignored");
     await cleanup(job.id);
   }, 30_000);
 

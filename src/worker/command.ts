@@ -31,6 +31,7 @@ export default defineCommand({
     device: { type: "string", description: "Processor device: gpu or cpu (default gpu)" },
     "logging-level": { type: "string", description: "DEBUG, INFO, WARNING or ERROR (worker and processor; default INFO)" },
     grace: { type: "string", description: `Seconds a running job may still take after SIGTERM/SIGINT before it is released (default ${DEFAULTS.graceSeconds})` },
+    "processor-timeout": { type: "string", description: "Longest processor run per job in seconds; a longer run is stopped and the job marked error (default 0 = no limit)" },
     heartbeat: { type: "string", description: `Longest pause between lease renewals in seconds; also how fast a cancel is noticed (default ${DEFAULTS.heartbeatMs / 1000})` },
   },
   async run({ args }) {
@@ -68,6 +69,7 @@ export default defineCommand({
       device,
       loggingLevel: level === "WARN" ? "WARNING" : level,
       graceSeconds: number("grace", args.grace, DEFAULTS.graceSeconds, 0, 86400),
+      processorTimeoutMs: number("processor-timeout", args["processor-timeout"], 0, 0, 30 * 86400) * 1000,
       heartbeatMs: number("heartbeat", args.heartbeat, DEFAULTS.heartbeatMs / 1000, 0.05, 3600) * 1000,
       logFlushMs: DEFAULTS.logFlushMs,
       maxLogBytes: DEFAULTS.maxLogBytes,

@@ -141,6 +141,13 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     processorMs = performance.now() - t0;
     note(`processor exited: code ${result.exitCode}${result.signal ? `, signal ${result.signal}` : ""} after ${(processorMs / 1000).toFixed(2)} s`);
     guard();
+    if (result.timedOut) {
+      throw new StepError(
+        `AnnoPage processing timed out after ${options.processorTimeoutMs / 1000} s and was stopped`,
+        new Error(lastLine(result.stderrTail) ?? "no output on stderr"),
+        formatTail(result),
+      );
+    }
     if (result.exitCode !== 0) {
       const why = result.exitCode === null ? `was killed by signal ${result.signal}` : `failed with return code ${result.exitCode}`;
       throw new StepError(`AnnoPage processing ${why}`, new Error(lastLine(result.stderrTail) ?? "no output on stderr"), formatTail(result));
@@ -234,7 +241,7 @@ async function runProcessor(
   keeper: LeaseKeeper,
   release: AbortSignal,
   onLine: (stream: "stdout" | "stderr", line: string) => void,
-): Promise<ProcessorResult> {
+): Promise<ProcessorResult & { timedOut: boolean }> {
   const run = startProcessor({ argv, cwd, env: { ...process.env, ...options.processorEnv }, onLine });
   const onLost = () => run.kill();
   const onRelease = () => run.stop(2000);
@@ -242,9 +249,18 @@ async function runProcessor(
   release.addEventListener("abort", onRelease);
   if (keeper.signal.aborted) onLost();
   if (release.aborted) onRelease();
+  let timedOut = false;
+  const timer =
+    options.processorTimeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          run.stop(2000);
+        }, options.processorTimeoutMs)
+      : undefined;
   try {
-    return await run.done;
+    return { ...(await run.done), timedOut };
   } finally {
+    if (timer) clearTimeout(timer);
     keeper.signal.removeEventListener("abort", onLost);
     release.removeEventListener("abort", onRelease);
   }

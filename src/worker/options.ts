@@ -20,6 +20,8 @@ export interface WorkerOptions {
   loggingLevel: string;
   /** Seconds a running job may still take after SIGTERM/SIGINT before it is killed and released. */
   graceSeconds: number;
+  /** Longest run of the processor for one job (0 = no limit); longer runs end the job in error. */
+  processorTimeoutMs: number;
   /** Longest gap between lease renewals (also how fast a cancel is noticed). */
   heartbeatMs: number;
   /** How often log/progress lines are sent. */
