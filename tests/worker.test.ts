@@ -200,9 +200,9 @@ describe("annopage work against the real server", () => {
     expect(Object.keys(entries).sort()).toEqual(expected.sort());
   }, 30_000);
 
-  test("default processor: this program's own `annopage process` runs on a real page", async () => {
+  test("default processor: this program's own `annopage process` runs a real page on the server's built-in engine", async () => {
     const page = readFileSync("/work/shared/fixtures/pages/images/dev_001.jpg");
-    const job = await user.createJob({ images: [{ name: "dev_001.jpg", order: 0 }], engine_name: "fake", engine_settings: { outputs: { alto: true } } });
+    const job = await user.createJob({ images: [{ name: "dev_001.jpg", order: 0 }], engine_name: "annopage", engine_settings: { outputs: { alto: true } } });
     const img = join(work, "dev_001.jpg");
     writeFileSync(img, page);
     await user.uploadImage(job.id, "dev_001.jpg", img);
