@@ -121,7 +121,7 @@ describe("worker extensions", () => {
   test("long-poll asks with ?wait=S; the lease token goes out as X-Lease-Token; no token → no header", async () => {
     script = (req, url) =>
       url.pathname.endsWith("/lease") && req.method === "POST"
-        ? Response.json({ status: 200, code: "JOB_LEASED", detail: "ok", data: { id: "j", lease_expire_at: "2026-01-01T00:05:00.000000Z", server_time: "2026-01-01T00:00:00.000000Z", lease_token: "tok-1" } })
+        ? Response.json({ status: 200, code: "JOB_LEASED", detail: "ok", data: { id: "7e0576ea-7684-4c23-a9bd-c44d66a8e65b", lease_expire_at: "2026-01-01T00:05:00.000000Z", server_time: "2026-01-01T00:00:00.000000Z", lease_token: "tok-1" } })
         : undefined;
     const lease = await client().leaseJob({ wait: 7 });
     expect(lease?.lease_token).toBe("tok-1");

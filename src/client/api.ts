@@ -17,40 +17,40 @@
  *    place only when complete;
  *  - any non-2xx answer becomes an `ApiError` carrying status, code, detail and details.
  *
- * Response types: minimal zod schemas are defined here (loose objects: unknown members are kept,
- * so newer servers do not break us). They follow protocol §3; when src/shared/schemas/ gains the
- * server's own schemas these can be swapped for them.
+ * Response types: the server's zod schemas from src/shared/schemas (jobs, leases, keys); the
+ * envelope and engine listing items are parsed loosely here (any code string, every engine view).
  */
 import { randomUUID } from "node:crypto";
 import { open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import type { AppCode } from "../shared/codes.ts";
+import { JobStateSchema, KeySchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
+import { KeySecretSchema } from "../shared/schemas/keys.ts";
+import { ImageSchema, JobLeaseSchema, JobSchema, JobWithEngineSchema, type Job, type JobLease } from "../shared/schemas/jobs.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Response schemas (protocol §2, §3)
 
+// Jobs, leases and keys use the server's own response schemas (src/shared/schemas), which follow
+// protocol §3 and accept the reference server's answers too (unknown members are dropped).
+export { JobStateSchema, RoleSchema, KeySchema, type Key } from "../shared/schemas/common.ts";
+export { KeySecretSchema } from "../shared/schemas/keys.ts";
+export { ImageSchema, JobSchema, JobWithEngineSchema, JobLeaseSchema, type Job, type JobLease } from "../shared/schemas/jobs.ts";
+export type JobState = z.infer<typeof JobStateSchema>;
+export type Role = z.infer<typeof RoleSchema>;
+export type KeySecret = z.infer<typeof KeySecretSchema>;
+export type Image = z.infer<typeof ImageSchema>;
+export type JobWithEngine = z.infer<typeof JobWithEngineSchema>;
+
 const timestamp = z.string();
 const uuid = z.string();
 
-export const JobStateSchema = z.enum(["new", "queued", "processing", "error", "done", "cancelled", "failed"]);
-export type JobState = z.infer<typeof JobStateSchema>;
-export const RoleSchema = z.enum(["readonly", "user", "worker", "admin"]);
-export type Role = z.infer<typeof RoleSchema>;
-
-export const KeySchema = z.looseObject({
-  id: uuid,
-  label: z.string(),
-  role: RoleSchema,
-  active: z.boolean(),
-  created_date: timestamp,
-  last_used: timestamp.nullish(),
-});
-export type Key = z.infer<typeof KeySchema>;
-
-export const KeySecretSchema = z.looseObject({ secret: z.string() });
-export type KeySecret = z.infer<typeof KeySecretSchema>;
-
+/**
+ * Engine listing item, loose on purpose: admins get the full object, users/readonly only
+ * name/version/description/default (§3.2), and a worker on the reference gets explicit nulls —
+ * one schema for all views (the server's EngineSchema/EnginePublicSchema describe one view each).
+ */
 export const EngineSchema = z.looseObject({
   id: uuid.nullish(),
   name: z.string(),
@@ -64,57 +64,6 @@ export const EngineSchema = z.looseObject({
   files_updated: timestamp.nullish(),
 });
 export type Engine = z.infer<typeof EngineSchema>;
-
-export const ImageSchema = z.looseObject({
-  id: uuid.nullish(),
-  name: z.string(),
-  order: z.number(),
-  image_uploaded: z.boolean(),
-  alto_uploaded: z.boolean(),
-  page_uploaded: z.boolean(),
-});
-export type Image = z.infer<typeof ImageSchema>;
-
-const jobCommon = {
-  id: uuid,
-  state: JobStateSchema,
-  progress: z.number(),
-  previous_attempts: z.number().nullish(),
-  meta_json_uploaded: z.boolean(),
-  meta_json_required: z.boolean(),
-  alto_required: z.boolean(),
-  page_required: z.boolean(),
-  created_date: timestamp,
-  started_date: timestamp.nullish(),
-  last_change: timestamp,
-  finished_date: timestamp.nullish(),
-  log_user: z.string().nullish(),
-  log: z.string().nullish(),
-  engine_name: z.string().nullish(),
-  engine_version: z.string().nullish(),
-};
-
-export const JobSchema = z.looseObject({
-  ...jobCommon,
-  engine_id: uuid.nullish(),
-  engine_files_updated: timestamp.nullish(),
-  engine_definition: z.record(z.string(), z.unknown()).nullish(),
-  engine_settings: z.record(z.string(), z.unknown()).nullish(),
-  images: z.array(ImageSchema),
-});
-export type Job = z.infer<typeof JobSchema>;
-
-export const JobWithEngineSchema = z.looseObject(jobCommon);
-export type JobWithEngine = z.infer<typeof JobWithEngineSchema>;
-
-export const JobLeaseSchema = z.looseObject({
-  id: uuid,
-  lease_expire_at: timestamp,
-  server_time: timestamp,
-  /** Extension (protocol Decisions 5): fencing token; absent on a reference server. */
-  lease_token: z.string().nullish(),
-});
-export type JobLease = z.infer<typeof JobLeaseSchema>;
 
 export const EnvelopeSchema = z.looseObject({
   status: z.number().int(),
