@@ -239,10 +239,24 @@ describe("annopage work against the real server", () => {
     expect(reports[0]!.outcome).toBe("error");
     const full = await admin.getJob(job.id);
     expect(full.state).toBe("error");
-    expect(full.log).toContain("return code 3");
+    expect(full.log).toContain("return code 1");
     expect(full.log).toContain("RuntimeError: fake processor failed on purpose (mode=fail)");
-    expect(full.log_user).toContain("AnnoPage processing failed with return code 3: RuntimeError: fake processor failed on purpose");
+    expect(full.log_user).toContain("AnnoPage processing failed with return code 1: RuntimeError: fake processor failed on purpose");
     await cleanup(job.id);
+  }, 30_000);
+
+  test("exit code 3 (some pages failed): the pages that worked are delivered, the job is done, the failure is told", async () => {
+    const { job } = await submit(["q1.png", "q2.png"], { engine_settings: { outputs: { alto: true } } });
+    const run = runSetup("partial");
+    const reports = await startWorker(run.options, quiet).done;
+    expect(reports[0]!.outcome).toBe("done");
+    const full = await admin.getJob(job.id);
+    expect(full.state).toBe("done");
+    expect(full.log_user).toContain("Some pages failed and are missing from the result");
+    expect(full.log_user).toContain("page q2 failed: broken on purpose");
+    const zipPath = join(run.dir, "result.zip");
+    await user.downloadResult(job.id, zipPath);
+    expect(Object.keys(unzipSync(readFileSync(zipPath)))).toEqual(["alto/q1.xml"]);
   }, 30_000);
 
   test("a processor that hangs past --processor-timeout is stopped and the job ends in error", async () => {

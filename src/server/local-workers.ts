@@ -56,6 +56,7 @@ export async function startLocalWorkers(
           heartbeatMs: DEFAULTS.heartbeatMs,
           logFlushMs: DEFAULTS.logFlushMs,
           maxLogBytes: DEFAULTS.maxLogBytes,
+          processorTimeoutMs: 0,
         },
         log,
       ),

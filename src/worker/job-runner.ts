@@ -20,6 +20,9 @@ import { parseProgress, startProcessor, type ProcessorResult } from "./processor
 import { prepareConfig, processorArgs, type EngineSettings } from "./processor-config.ts";
 import { zipDirectory } from "./zip.ts";
 
+/** Exit code of `annopage process` when some (not all) pages failed. */
+export const PARTIAL_EXIT = 3;
+
 export interface Logger {
   debug(msg: string): void;
   info(msg: string): void;
@@ -148,7 +151,13 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
         formatTail(result),
       );
     }
-    if (result.exitCode !== 0) {
+    // Our processor's "some pages failed" code (annopage-tool §1.6 deviation, issue 6): the pages
+    // that succeeded are delivered and the job is done, with the failures told in log_user. Any
+    // other non-zero code fails the job (§7.2).
+    const partial = result.exitCode === PARTIAL_EXIT;
+    if (partial) {
+      jobLog.userLine(`Some pages failed and are missing from the result: ${lastLine(result.stderrTail) ?? "see the log"}`);
+    } else if (result.exitCode !== 0) {
       const why = result.exitCode === null ? `was killed by signal ${result.signal}` : `failed with return code ${result.exitCode}`;
       throw new StepError(`AnnoPage processing ${why}`, new Error(lastLine(result.stderrTail) ?? "no output on stderr"), formatTail(result));
     }
@@ -157,6 +166,9 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     const zipPath = join(dir, "result.zip");
     const files = await step("Failed to package processing results", () => zipDirectory(resultDir, zipPath));
     note(`result.zip: ${files} file(s)`);
+    if (partial && files === 0) {
+      throw new StepError(`AnnoPage processing failed for every page (return code ${PARTIAL_EXIT})`, new Error(lastLine(result.stderrTail) ?? "no output on stderr"), formatTail(result));
+    }
     await step("Failed to upload results", () => api.uploadResult(jobId, zipPath, { leaseToken: keeper.token }));
     jobLog.stop();
     await jobLog.flush();
