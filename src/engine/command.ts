@@ -18,6 +18,7 @@
  * other fatal error; 130 interrupted. Deviation: the reference exits 0 when pages fail and 255 for
  * a missing config file.
  */
+import { selfCommand } from "../shared/self.ts";
 import { defineCommand } from "citty";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
@@ -123,12 +124,6 @@ function childArgs(opts: RunOptions): string[] {
   args.push("--device", opts.device, "--logging-level", opts.loggingLevel);
   if (opts.gpuId !== undefined) args.push("--gpu-id", String(opts.gpuId));
   return args;
-}
-
-/** How to start this executable again: the compiled binary itself, or bun + src/cli.ts. */
-function selfCommand(): string[] {
-  const compiled = import.meta.url.includes("$bunfs") || import.meta.path.startsWith("/$bunfs") || import.meta.path.startsWith("B:/~BUN");
-  return compiled ? [process.execPath] : [process.execPath, join(import.meta.dir, "..", "cli.ts")];
 }
 
 /** Child processes of a sharded run, stopped when this process is interrupted. */

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 
 /** True inside a `bun build --compile` executable. */
 export function isCompiled(): boolean {
-  return import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN");
+  return import.meta.url.includes("$bunfs") || import.meta.path.startsWith("/$bunfs") || import.meta.url.includes("~BUN");
 }
 
 /** argv prefix that runs `annopage` (append the subcommand and its flags). */

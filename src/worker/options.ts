@@ -2,6 +2,7 @@
  * Worker settings, resolved once from flags and environment by the `work` command.
  */
 import { join, resolve } from "node:path";
+import { selfCommand } from "../shared/self.ts";
 
 export interface WorkerOptions {
   apiUrl: string;
@@ -46,15 +47,9 @@ export function dirsFrom(baseDir: string, jobsDir?: string, enginesDir?: string)
   return { jobsDir: resolve(jobsDir ?? join(baseDir, "jobs")), enginesDir: resolve(enginesDir ?? join(baseDir, "engines")) };
 }
 
-/** True inside a `bun build --compile` executable. */
-export function isCompiled(): boolean {
-  return import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN");
-}
-
 /** This program's own `annopage process`: the compiled binary, or `bun <repo>/src/cli.ts`. */
 export function defaultProcessor(): string[] {
-  if (isCompiled()) return [process.execPath, "process"];
-  return [process.execPath, resolve(import.meta.dir, "..", "cli.ts"), "process"];
+  return [...selfCommand(), "process"];
 }
 
 /** Splits a command line like a POSIX shell would for words and quotes (no expansions). */
