@@ -3,7 +3,7 @@
  * any source file, then copied to a fresh directory outside the repository (a relocated binary must
  * not depend on node_modules or the source tree).
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "./spawn.ts";
@@ -27,6 +27,7 @@ export function relocatedBinary(): Promise<string> {
       if ((await p.exited) !== 0) throw new Error(`bun run build failed:\n${await new Response(p.stderr).text()}`);
     }
     const dir = mkdtempSync(join(tmpdir(), "annopage-bin-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true })); // a 160 MB copy per run
     const target = join(dir, "annopage");
     copyFileSync(dist, target);
     Bun.spawnSync(["chmod", "+x", target]);
