@@ -65,8 +65,34 @@ export async function probeImage(input: Uint8Array | string): Promise<ImageProbe
     const img = decodeTiff(bytes);
     return { format, width: img.width, height: img.height };
   }
+  const fast = await bunDecodeCheck(bytes);
+  if (fast) return { format, ...fast };
   const img = await canvasImage(bytes, format);
   return { format, width: img.width, height: img.height };
+}
+
+/**
+ * The fast decode check for JPEG, PNG and WebP: Bun.Image (statically linked libjpeg-turbo, libspng, libwebp) on
+ * Bun's worker threads, so the event loop stays free. The image is decoded down to 1×1: libjpeg-turbo still
+ * entropy-decodes every block of every scan (only the inverse DCT is reduced to the DC term), PNG and WebP are decoded
+ * in full. Width and height come from the header with EXIF orientation applied, as the canvas decoder reports them.
+ * Returns undefined when Bun.Image refuses the bytes; the caller then falls back to the canvas decoder, so nothing that
+ * decoder accepts is refused here. Truncation is checked before (truncationProblem), as for the canvas decoder.
+ */
+async function bunDecodeCheck(bytes: Uint8Array): Promise<{ width: number; height: number } | undefined> {
+  let meta: { width: number; height: number };
+  try {
+    meta = await new Bun.Image(bytes).metadata();
+  } catch {
+    return undefined;
+  }
+  checkSize(meta.width, meta.height);
+  try {
+    await new Bun.Image(bytes, { maxPixels: MAX_IMAGE_PIXELS }).resize(1, 1, { filter: "nearest" }).png().bytes();
+  } catch {
+    return undefined;
+  }
+  return { width: meta.width, height: meta.height };
 }
 
 /** Decode a JPEG, PNG, TIFF or WebP image to 8-bit RGBA. Grey inputs come out with R = G = B. */
