@@ -8,9 +8,10 @@
  * robustness checks that the constants are not tied to the dev set's resolution and encoding.
  *
  * Runs the weight-free detector on every image of DIR/images with no text lines given (the evidence the processor
- * has without ALTO input and before OCR), writes minimal ALTO per page and runs the set's own scorer (DIR/score.ts).
+ * has without ALTO input and before OCR), writes minimal ALTO per page and runs the set's own scorer (DIR/score.ts,
+ * else the dev set's — e.g. for a set written by bench/synth-pages.ts).
  */
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { predictSet } from "./detect-eval.ts";
@@ -45,8 +46,12 @@ for (const p of preds) {
     );
   }
 }
+const ms = preds.map((p) => p.ms).sort((x, y) => x - y);
+if (ms.length) console.log(`detect time per page: median ${ms[ms.length >> 1]!.toFixed(0)} ms, max ${ms[ms.length - 1]!.toFixed(0)} ms`);
+// a generated set (bench/synth-pages.ts) has no scorer of its own: use the dev set's
+const scorer = existsSync(join(setDir, "score.ts")) ? join(setDir, "score.ts") : "/work/shared/fixtures/pages/score.ts";
 const p = Bun.spawnSync(
-  [process.execPath, join(setDir, "score.ts"), "--gt", setDir, "--pred", outDir, ...(args.includes("--per-page") ? ["--per-page"] : [])],
+  [process.execPath, scorer, "--gt", setDir, "--pred", outDir, ...(args.includes("--per-page") ? ["--per-page"] : [])],
   { stdout: "pipe", stderr: "pipe" },
 );
 process.stdout.write(p.stdout.toString());
