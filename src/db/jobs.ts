@@ -10,6 +10,7 @@
  */
 import type { Sql } from "./client.ts";
 import { fromDbEnum, toDbEnum, type JobState } from "../shared/roles.ts";
+import type { ImageRow } from "./images.ts";
 
 export interface JobRow {
   id: string;
@@ -52,6 +53,58 @@ const SELECT_JOB = (sql: Sql) => sql`
 export async function findJob(sql: Sql, id: string): Promise<JobRow | undefined> {
   const rows = await sql<RawJob[]>`${SELECT_JOB(sql)} WHERE j.id = ${id}`;
   return rows[0] ? toJob(rows[0]) : undefined;
+}
+
+/** The image fields of the job views (GET /v1/jobs/{id}, POST /v1/jobs). */
+export interface JobViewImage {
+  id: string;
+  name: string;
+  order: number;
+  image_uploaded: boolean;
+  alto_uploaded: boolean;
+  page_uploaded: boolean;
+}
+
+/**
+ * The job and its images (by `order`, ties by name, as listImages) in one round trip: the images come as a JSON
+ * array built by PostgreSQL. Undefined when there is no such job.
+ */
+export async function findJobWithImages(sql: Sql, id: string): Promise<{ job: JobRow; images: JobViewImage[] } | undefined> {
+  const rows = await sql<(RawJob & { images_json: JobViewImage[] })[]>`
+    SELECT j.*, e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition,
+           e.files_updated AS engine_files_updated,
+           COALESCE((SELECT json_agg(json_build_object('id', i.id, 'name', i.name, 'order', i."order",
+                                                       'image_uploaded', i.image_uploaded, 'alto_uploaded', i.alto_uploaded,
+                                                       'page_uploaded', i.page_uploaded) ORDER BY i."order", i.name)
+                       FROM images i WHERE i.job_id = j.id), '[]'::json) AS images_json
+      FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id
+     WHERE j.id = ${id}`;
+  const row = rows[0];
+  if (!row) return undefined;
+  const { images_json, ...job } = row;
+  return { job: toJob(job), images: images_json };
+}
+
+/**
+ * The job and one of its images (by id or by name) in one round trip; `image` is undefined when the job has no such
+ * image, the whole result undefined when there is no such job.
+ */
+export async function findJobAndImage(
+  sql: Sql,
+  jobId: string,
+  image: { id: string } | { name: string },
+): Promise<{ job: JobRow; image: ImageRow | undefined } | undefined> {
+  const match = "id" in image ? sql`i.id = ${image.id}` : sql`i.name = ${image.name}`;
+  const rows = await sql<(RawJob & { image_json: ImageRow | null })[]>`
+    SELECT j.*, e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition,
+           e.files_updated AS engine_files_updated,
+           (SELECT row_to_json(i) FROM images i WHERE i.job_id = j.id AND ${match} LIMIT 1) AS image_json
+      FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id
+     WHERE j.id = ${jobId}`;
+  const row = rows[0];
+  if (!row) return undefined;
+  const { image_json, ...job } = row;
+  return { job: toJob(job), image: image_json ?? undefined };
 }
 
 /** Locks the job row for the rest of the transaction and returns it (call inside sql.begin). */

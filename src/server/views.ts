@@ -3,8 +3,7 @@
  * user/readonly views strip every null (recursively) and hide the technical log, image ids,
  * engine internals and engine_settings; worker/admin views keep explicit nulls.
  */
-import type { ImageRow } from "../db/images.ts";
-import type { JobRow } from "../db/jobs.ts";
+import type { JobRow, JobViewImage } from "../db/jobs.ts";
 import type { KeyRow } from "../db/keys.ts";
 import type { Role } from "../shared/roles.ts";
 
@@ -45,7 +44,7 @@ function jobCore(j: JobRow) {
 }
 
 /** Job detail (§3.4): routes 5 and 7. */
-export function jobView(j: JobRow, images: ImageRow[], role: Role) {
+export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) {
   const imgs = images.map((i) => ({
     id: i.id,
     name: i.name,

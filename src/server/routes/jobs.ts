@@ -7,8 +7,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { selectEngineForJob } from "../../db/engines.ts";
 import { lockIdempotencyKey, rememberIdempotencyKey } from "../../db/idempotency.ts";
-import { listImages } from "../../db/images.ts";
-import { findJob, insertJob, listJobs, transaction } from "../../db/jobs.ts";
+import { findJobWithImages, insertJob, listJobs, transaction } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { JobDefinitionSchema, JobIdParams, JobProgressUpdateSchema, JobSchema, JobWithEngineSchema, ListJobsQuery } from "../../shared/schemas/jobs.ts";
 import type { JobDefinition } from "../../shared/schemas/jobs.ts";
@@ -35,8 +34,8 @@ function duplicateNames(def: JobDefinition): string[] {
 }
 
 async function jobResponse(sql: Sql, jobId: string, key: KeyRow) {
-  const job = (await findJob(sql, jobId))!;
-  return jobView(job, await listImages(sql, jobId), key.role);
+  const { job, images } = (await findJobWithImages(sql, jobId))!;
+  return jobView(job, images, key.role);
 }
 
 export const jobRoutes = (deps: AppDeps) => [
@@ -151,8 +150,9 @@ export const jobRoutes = (deps: AppDeps) => [
       responses: { 200: { code: ["JOB_RETRIEVED"], data: JobSchema }, 403: { code: ["API_KEY_FORBIDDEN_FOR_JOB"] }, 404: { code: ["JOB_NOT_FOUND"] } },
     },
     handler: async ({ key, params }) => {
-      const job = guardJob(await findJob(deps.sql, params.job_id), key, { owner: true, assigned: true });
-      return envelopeOk("JOB_RETRIEVED", jobView(job, await listImages(deps.sql, job.id), key.role));
+      const found = await findJobWithImages(deps.sql, params.job_id);
+      const job = guardJob(found?.job, key, { owner: true, assigned: true });
+      return envelopeOk("JOB_RETRIEVED", jobView(job, found!.images, key.role));
     },
   }),
 

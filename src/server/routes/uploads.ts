@@ -8,8 +8,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { probeImage, formatInfo, isImageError } from "../../media/index.ts";
-import { findImageByName, markImageUploaded, markMetaUploaded, markXmlUploaded, type ImageRow } from "../../db/images.ts";
-import { findJob, lockJob, queueIfComplete, transaction, type JobRow } from "../../db/jobs.ts";
+import { markImageUploaded, markMetaUploaded, markXmlUploaded, type ImageRow } from "../../db/images.ts";
+import { findJob, findJobAndImage, lockJob, queueIfComplete, transaction, type JobRow } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import type { Sql } from "../../db/client.ts";
 import { ImageNameParams, JobIdParams, MetaJsonSchema } from "../../shared/schemas/jobs.ts";
@@ -36,16 +36,19 @@ async function recordUpload(deps: AppDeps, key: KeyRow, jobId: string, mark: (tx
   return first;
 }
 
-async function imageOf(deps: AppDeps, job: JobRow, name: string): Promise<ImageRow> {
-  const image = await findImageByName(deps.sql, job.id, name);
-  if (!image) throw new AppError("IMAGE_NOT_FOUND_FOR_JOB");
-  return image;
+/** The job and the named image in one round trip; guards (exists → owner → `new`) run before the image is looked at. */
+async function jobAndImage(deps: AppDeps, key: KeyRow, jobId: string, name: string, check?: (job: JobRow) => void): Promise<{ job: JobRow; image: ImageRow }> {
+  const found = await findJobAndImage(deps.sql, jobId, { name });
+  const job = guardJob(found?.job, key, userUploadGuard);
+  check?.(job);
+  if (!found!.image) throw new AppError("IMAGE_NOT_FOUND_FOR_JOB");
+  return { job, image: found!.image };
 }
 
 async function xmlUpload(deps: AppDeps, key: KeyRow, jobId: string, imageName: string, file: StagedFile, kind: "alto" | "page"): Promise<Response> {
-  const job = guardJob(await findJob(deps.sql, jobId), key, userUploadGuard);
-  if (kind === "alto" ? !job.alto_required : !job.page_required) throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
-  const image = await imageOf(deps, job, imageName);
+  const { image } = await jobAndImage(deps, key, jobId, imageName, (job) => {
+    if (kind === "alto" ? !job.alto_required : !job.page_required) throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
+  });
   const text = new TextDecoder("utf-8", { fatal: false }).decode(await readFile(file.path));
   const check = kind === "alto" ? checkAlto(text, deps.config.altoChecks) : checkPage(text, deps.config.pageChecks);
   if (!check.ok) {
@@ -81,8 +84,7 @@ export const uploadRoutes = (deps: AppDeps) => [
       responses: { ...uploadResponses("IMAGE"), 415: { code: ["IMAGE_INVALID"] } },
     },
     handler: async ({ key, params, file }) => {
-      const job = guardJob(await findJob(deps.sql, params.job_id), key, userUploadGuard);
-      const image = await imageOf(deps, job, params.image_name);
+      const { job, image } = await jobAndImage(deps, key, params.job_id, params.image_name);
       let probe;
       try {
         probe = await probeImage(file.path);

@@ -6,8 +6,7 @@
  * processing is a 409 (§11.8 fixed).
  */
 import type { Context } from "hono";
-import { claimNext, findJob, lockJob, releaseJob, sweep, touchJob, transaction } from "../../db/jobs.ts";
-import { findImageById } from "../../db/images.ts";
+import { claimNext, findJob, findJobAndImage, lockJob, releaseJob, sweep, touchJob, transaction } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
 import { validateZipFile } from "../zip-validate.ts";
@@ -176,8 +175,9 @@ export const workerRoutes = (deps: AppDeps) => [
     params: ImageIdParams,
     doc: { tag: "Worker", summary: "Download an image (original bytes)", responses: inputResponses("IMAGE_GONE", "image/*") },
     handler: async ({ c, key, params }) => {
-      guardJob(await findJob(deps.sql, params.job_id), key, workerGuard(c));
-      const image = await findImageById(deps.sql, params.job_id, params.image_id);
+      const found = await findJobAndImage(deps.sql, params.job_id, { id: params.image_id });
+      guardJob(found?.job, key, workerGuard(c));
+      const image = found!.image;
       if (!image) throw new AppError("IMAGE_NOT_FOUND_FOR_JOB");
       const info = image.image_format ? formatInfo(image.image_format as ImageFormat) : undefined;
       const stored = image.image_uploaded && info ? await deps.storage.open("jobs", `${params.job_id}/${image.id}.${info.extension}`) : null;
@@ -197,9 +197,10 @@ export const workerRoutes = (deps: AppDeps) => [
         responses: { ...inputResponses(kind === "alto" ? "ALTO_GONE" : "PAGE_GONE", "application/xml"), 409: { code: ["JOB_NOT_IN_PROCESSING", kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED"] } },
       },
       handler: async ({ c, key, params }) => {
-        const job = guardJob(await findJob(deps.sql, params.job_id), key, workerGuard(c));
+        const found = await findJobAndImage(deps.sql, params.job_id, { id: params.image_id });
+        const job = guardJob(found?.job, key, workerGuard(c));
         if (kind === "alto" ? !job.alto_required : !job.page_required) throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
-        const image = await findImageById(deps.sql, params.job_id, params.image_id);
+        const image = found!.image;
         if (!image) throw new AppError("IMAGE_NOT_FOUND_FOR_JOB");
         const uploaded = kind === "alto" ? image.alto_uploaded : image.page_uploaded;
         const stored = uploaded ? await deps.storage.open("jobs", `${params.job_id}/${image.id}.${kind}.xml`) : null;
