@@ -207,7 +207,8 @@ function inkBounds(ctx: SKRSContext2D, w: number, h: number): Bbox | null {
 
 // ---------------------------------------------------------------- figure painters (draw inside w × h)
 
-type Painter = (ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesetter, words: string[], fam: string) => void;
+/** Paints a figure filling w × h; `bodyPx` is the page's body font size (labels are set in proportion to it). */
+type Painter = (ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesetter, words: string[], fam: string, bodyPx: number) => void;
 
 const photo: Painter = (ctx, w, h, r) => {
   const g = ctx.createLinearGradient(0, 0, w * r(), h);
@@ -238,8 +239,8 @@ const photo: Painter = (ctx, w, h, r) => {
   ctx.putImageData(id, 0, 0);
 };
 
-const chart: Painter = (ctx, w, h, r, ts, words, fam) => {
-  const px = Math.max(12, Math.min(22, h / 14));
+const chart: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
+  const px = Math.max(11, Math.min(bodyPx * 0.85, h / 12));
   ctx.font = font(px, fam, ts);
   ctx.fillStyle = ctx.strokeStyle = "rgb(25,25,25)";
   const left = px * 3, bottom = h - px * 2.2, top = px * 0.6, right = w - px * 0.6;
@@ -285,11 +286,12 @@ const chart: Painter = (ctx, w, h, r, ts, words, fam) => {
   }
 };
 
-function drawTable(ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesetter, words: string[], fam: string, grid: boolean) {
-  const rows = 5 + Math.floor(r() * 8);
+function drawTable(ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesetter, words: string[], fam: string, grid: boolean, bodyPx: number) {
+  const px0 = bodyPx * between(r, 0.75, 1);
+  const rows = Math.max(3, Math.round(h / (px0 * between(r, 1.5, 2.3))));
   const cols = 2 + Math.floor(r() * 3);
   const rh = h / rows;
-  const px = Math.min(rh * 0.6, 26);
+  const px = Math.min(rh * 0.6, px0);
   ctx.font = font(px, fam, ts);
   ctx.fillStyle = ctx.strokeStyle = "rgb(25,25,25)";
   ctx.lineWidth = Math.max(1.2, px / 14);
@@ -314,10 +316,10 @@ function drawTable(ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesette
       ts.draw(ctx, s, j * cw + px * 0.4, i * rh + rh * 0.5 + px * 0.35, px, r);
     }
 }
-const tableGrid: Painter = (ctx, w, h, r, ts, words, fam) => drawTable(ctx, w, h, r, ts, words, fam, true);
-const tableRules: Painter = (ctx, w, h, r, ts, words, fam) => drawTable(ctx, w, h, r, ts, words, fam, false);
+const tableGrid: Painter = (ctx, w, h, r, ts, words, fam, px) => drawTable(ctx, w, h, r, ts, words, fam, true, px);
+const tableRules: Painter = (ctx, w, h, r, ts, words, fam, px) => drawTable(ctx, w, h, r, ts, words, fam, false, px);
 
-const map: Painter = (ctx, w, h, r, ts, words, fam) => {
+const map: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   ctx.strokeStyle = "rgb(30,30,30)";
   ctx.lineWidth = 1.5;
   ctx.strokeRect(1, 1, w - 2, h - 2);
@@ -345,7 +347,7 @@ const map: Painter = (ctx, w, h, r, ts, words, fam) => {
     ctx.stroke();
   }
   ctx.setLineDash([]);
-  const px = Math.max(11, Math.min(20, h / 18));
+  const px = Math.max(11, Math.min(bodyPx * 0.8, h / 14));
   ctx.font = font(px, fam, ts);
   ctx.fillStyle = "rgb(20,20,20)";
   for (let k = 0; k < 6; k++) {
@@ -386,8 +388,8 @@ const lineDrawing: Painter = (ctx, w, h, r) => {
   }
 };
 
-const diagram: Painter = (ctx, w, h, r, ts, words, fam) => {
-  const px = Math.max(12, Math.min(20, h / 14));
+const diagram: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
+  const px = Math.max(11, Math.min(bodyPx * 0.85, h / 12));
   ctx.font = font(px, fam, ts);
   ctx.strokeStyle = ctx.fillStyle = "rgb(25,25,25)";
   ctx.lineWidth = 2;
@@ -417,8 +419,8 @@ const diagram: Painter = (ctx, w, h, r, ts, words, fam) => {
     }
 };
 
-const geometric: Painter = (ctx, w, h, r, ts, words, fam) => {
-  const px = Math.max(12, Math.min(20, h / 14));
+const geometric: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
+  const px = Math.max(11, Math.min(bodyPx * 0.85, h / 12));
   ctx.font = font(px, fam, ts);
   ctx.strokeStyle = ctx.fillStyle = "rgb(25,25,25)";
   ctx.lineWidth = 1.6;
@@ -470,7 +472,7 @@ const stampPainter = (ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typese
 
 const vignette: Painter = (ctx, w, h, r) => {
   ctx.fillStyle = ctx.strokeStyle = "rgb(25,25,25)";
-  ctx.lineWidth = 2.5;
+  ctx.lineWidth = between(r, 2.5, 5);
   const cx = w / 2, cy = h / 2;
   ctx.beginPath();
   ctx.ellipse(cx, cy, h * 0.22, h * 0.42, 0, 0, 6.3);
@@ -624,7 +626,7 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   const placeFigure = async (plan: FigurePlan, fw: number, fh: number, x: number, y: number) => {
     const fc = createCanvas(Math.max(1, Math.round(fw)), Math.max(1, Math.round(fh)));
     const fctx = fc.getContext("2d");
-    plan.paint(fctx, fc.width, fc.height, r, ts, words, face.family);
+    plan.paint(fctx, fc.width, fc.height, r, ts, words, face.family, fontPx);
     const b = inkBounds(fctx, fc.width, fc.height);
     if (!b) return;
     ctx.drawImage(fc, Math.round(x), Math.round(y));

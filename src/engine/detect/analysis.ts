@@ -65,6 +65,7 @@ export function analysePage(page: DetectInput): PageAnalysis {
     if (c.area < 3 || (w <= 2 && h <= 2)) k = Kind.Noise;
     else if ((thickness <= thin || (thickness <= 0.7 * glyph && w >= 15 * thickness)) && w >= 3 * glyph && w >= 4 * h) k = Kind.HRule;
     else if ((thickness <= thin || (thickness <= 0.7 * glyph && h >= 15 * thickness)) && h >= 3 * glyph && h >= 4 * w) k = Kind.VRule;
+    else if (w >= 12 * glyph && w >= 6 * h && h <= 4 * glyph && isRuleWithAttachments(c, labels, small.width, thin)) k = Kind.HRule;
     else if (h > 2.5 * glyph || (w > 8 * glyph && h > 0.6 * glyph)) k = Kind.Big;
     else {
       k = Kind.Small;
@@ -84,6 +85,24 @@ export function analysePage(page: DetectInput): PageAnalysis {
   const toneStructures = findToneStructures(norm, small.width, small.height, glyph, labels, kinds);
   const colour = page.rgba ? colourMask(page.rgba, page.width, page.height, factor, small.width, small.height, norm) : undefined;
   return { factor, width: small.width, height: small.height, norm, ink, colour, comps, labels, kinds, glyph, lines, toneStructures };
+}
+
+/**
+ * A long horizontal rule that letters touch (a running head set on its rule, descenders on a table rule), possibly
+ * skewed: almost every column of the component carries ink, and in most columns only a rule's thickness of it.
+ */
+function isRuleWithAttachments(c: Component, labels: Int32Array, width: number, thin: number): boolean {
+  const w = c.x2 - c.x1;
+  const perCol = new Uint16Array(w);
+  for (let y = c.y1; y < c.y2; y++)
+    for (let x = c.x1; x < c.x2; x++) if (labels[y * width + x] === c.id + 1) perCol[x - c.x1]!++;
+  let inked = 0;
+  let ruleOnly = 0;
+  for (let x = 0; x < w; x++) {
+    if (perCol[x]! > 0) inked++;
+    if (perCol[x]! > 0 && perCol[x]! <= thin + 1) ruleOnly++;
+  }
+  return inked >= 0.9 * w && ruleOnly >= 0.6 * w;
 }
 
 /**
@@ -172,5 +191,11 @@ function findToneStructures(norm: Uint8Array, w: number, h: number, glyph: numbe
     const l = labels[i]!;
     if (l && kinds[l - 1] === Kind.Text) textInk[t]!++;
   }
-  return big.filter((c) => textInk[c.id]! < 0.2 * c.area);
+  const thin = Math.max(2, 0.35 * glyph);
+  // a faint, skewed rule (a running head's rule, letters touching it) is not a drawing
+  const ruleLike = (c: Component) => {
+    const cw = c.x2 - c.x1;
+    return cw >= 6 * (c.y2 - c.y1) && (c.area / cw <= 0.7 * glyph || isRuleWithAttachments(c, toneLabels, w, thin));
+  };
+  return big.filter((c) => textInk[c.id]! < 0.2 * c.area && !ruleLike(c));
 }
