@@ -64,7 +64,7 @@ export async function receiveFilePart(
         tooLarge = true;
       });
       try {
-        writer = await storage.stage(area);
+        writer = await storage.stage(area, { md5: area === "jobs" }); // only job inputs keep a hash (images.imagehash)
         for await (const chunk of stream) {
           if (tooLarge || failure) continue; // keep draining so the parser can finish
           await writer.write(chunk as Uint8Array);

@@ -18,6 +18,9 @@ export interface LocalStorageDirs {
 export const STAGING_DIR = ".staging";
 
 export class LocalStorage implements Storage {
+  /** Areas whose staging directory this instance has created (spares a mkdir per upload). */
+  private readonly stagingReady = new Set<StorageArea>();
+
   constructor(private readonly dirs: LocalStorageDirs) {}
 
   /** Final path of a key; keys are built by the server from UUIDs, never from client names. */
@@ -34,22 +37,37 @@ export class LocalStorage implements Storage {
     return join(this.dirs[area], STAGING_DIR);
   }
 
-  async stage(area: StorageArea): Promise<StagingWriter> {
+  /** Opens a new staging file for writing; creates the staging directory once (again if it was removed meanwhile). */
+  private async openStagingFile(area: StorageArea): Promise<{ path: string; out: WriteStream }> {
     const dir = this.stagingDir(area);
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, `${randomUUID()}.part`);
-    const out: WriteStream = createWriteStream(path, { flags: "wx" });
-    const hash = createHash("md5");
+    for (let attempt = 0; ; attempt++) {
+      if (!this.stagingReady.has(area)) {
+        await mkdir(dir, { recursive: true });
+        this.stagingReady.add(area);
+      }
+      const path = join(dir, `${randomUUID()}.part`);
+      const out: WriteStream = createWriteStream(path, { flags: "wx" });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          out.once("open", () => resolve());
+          out.once("error", reject);
+        });
+        return { path, out };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt > 0) throw e;
+        this.stagingReady.delete(area);
+      }
+    }
+  }
+
+  async stage(area: StorageArea, opts: { md5?: boolean } = {}): Promise<StagingWriter> {
+    const { path, out } = await this.openStagingFile(area);
+    const hash = opts.md5 === false ? undefined : createHash("md5");
     let size = 0;
     let failed: Error | undefined;
     out.on("error", (e) => {
       failed = e;
     });
-    const opened = new Promise<void>((resolve, reject) => {
-      out.once("open", () => resolve());
-      out.once("error", reject);
-    });
-    await opened;
     let done = false;
     return {
       get size() {
@@ -58,7 +76,7 @@ export class LocalStorage implements Storage {
       async write(chunk: Uint8Array) {
         if (failed) throw failed;
         size += chunk.byteLength;
-        hash.update(chunk);
+        hash?.update(chunk);
         if (!out.write(chunk)) {
           await new Promise<void>((resolve, reject) => {
             const onDrain = () => {
@@ -81,7 +99,7 @@ export class LocalStorage implements Storage {
           out.once("error", reject);
           out.end(() => resolve());
         });
-        return { area, path, size, md5: hash.digest("hex") };
+        return { area, path, size, md5: hash ? hash.digest("hex") : null };
       },
       async abort() {
         if (!done) {

@@ -13,8 +13,8 @@ export interface StagedFile {
   readonly area: StorageArea;
   readonly path: string;
   readonly size: number;
-  /** Lowercase hex MD5 of the bytes. */
-  readonly md5: string;
+  /** Lowercase hex MD5 of the bytes; null when the stage was started with `{ md5: false }`. */
+  readonly md5: string | null;
 }
 
 /** Streaming writer for one staged file. Call `finish()` once all bytes are written, or `abort()`. */
@@ -34,8 +34,8 @@ export interface StoredFile {
 }
 
 export interface Storage {
-  /** Starts a staged write in `area`. */
-  stage(area: StorageArea): Promise<StagingWriter>;
+  /** Starts a staged write in `area`; `md5: false` skips hashing (the caller does not need `StagedFile.md5`). */
+  stage(area: StorageArea, opts?: { md5?: boolean }): Promise<StagingWriter>;
   /** Moves a staged file to its final key. `existed` tells whether a file was there before. */
   commit(staged: StagedFile, key: string): Promise<{ existed: boolean }>;
   /** Deletes a staged file (idempotent). */

@@ -23,6 +23,12 @@ import { checkAlto, checkPage } from "../xml-check.ts";
 
 const userUploadGuard = { owner: true, state: "new" as const };
 
+/** Job inputs are staged with their MD5 (multipart.ts hashes the `jobs` area). */
+function stagedMd5(file: StagedFile): string {
+  if (file.md5 === null) throw new Error("job input staged without its MD5");
+  return file.md5;
+}
+
 /** Marks a file uploaded under the job lock; queues the job on a first-time upload. Returns whether it was a first upload. */
 async function recordUpload(deps: AppDeps, key: KeyRow, jobId: string, mark: (tx: Sql) => Promise<boolean>): Promise<boolean> {
   let queued = false;
@@ -98,7 +104,7 @@ export const uploadRoutes = (deps: AppDeps) => [
         await deps.storage.remove("jobs", `${job.id}/${image.id}.${formatInfo(image.image_format as typeof probe.format).extension}`);
       }
       const first = await recordUpload(deps, key, job.id, (tx) =>
-        markImageUploaded(tx, image.id, { md5: file.md5, format: probe.format, width: probe.width, height: probe.height }),
+        markImageUploaded(tx, image.id, { md5: stagedMd5(file), format: probe.format, width: probe.width, height: probe.height }),
       );
       return envelopeOk(first ? "IMAGE_UPLOADED" : "IMAGE_REUPLOADED", null);
     },

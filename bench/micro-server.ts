@@ -1,0 +1,70 @@
+/**
+ * Server CPU per request, one endpoint at a time (diagnostic for bench/server.ts): starts `annopage serve` as a
+ * child process on a fresh database, prepares one job with an uploaded image, then sends BENCH_REQUESTS requests
+ * of each kind with BENCH_CONCURRENCY in flight and prints the server's CPU milliseconds per request.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createTestDatabase } from "../tests/helpers/db.ts";
+import { cpuSeconds, freePort, multipartBytes } from "./lib.ts";
+
+const N = Number(process.env.BENCH_REQUESTS ?? 2000);
+const CONC = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const ROOT = resolve(import.meta.dir, "..");
+const ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
+const image = new Uint8Array(await Bun.file(process.env.BENCH_IMAGE ?? "/work/shared/fixtures/pages/images/dev_003.jpg").arrayBuffer());
+
+const work = mkdtempSync(join(tmpdir(), "annopage-micro-"));
+const db = await createTestDatabase("micro");
+const port = await freePort();
+const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : []), join(ROOT, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", join(work, "data"), "--database-url", db.url], {
+  env: { ...process.env, ADMIN_KEY, DATABASE_POOL_SIZE: "16" },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${base}/healthz`)).ok) break;
+  } catch {}
+  if (i > 300) throw new Error("server did not start");
+  await Bun.sleep(100);
+}
+async function req(key: string, path: string, init: RequestInit = {}, expect = [200]) {
+  const res = await fetch(base + path, { ...init, headers: { "x-api-key": key, ...(init.headers ?? {}) } });
+  const body = res.headers.get("content-type")?.startsWith("application/json") ? await res.json() : await res.arrayBuffer();
+  if (!expect.includes(res.status)) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return body as any;
+}
+const json = (v: unknown): RequestInit => ({ body: JSON.stringify(v), headers: { "content-type": "application/json" } });
+try {
+  const mk = async (role: string) => (await req(ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...json({ label: `m-${role}`, role }) }, [201])).data.secret as string;
+  const user = await mk("user");
+  await req(ADMIN_KEY, "/v1/admin/engines", { method: "POST", ...json({ name: "m", version: "1", description: "m", definition: {}, default: true }) }, [201]);
+  const newJob = async () => (await req(user, "/v1/jobs", { method: "POST", ...json({ images: [{ name: "p.jpg", order: 0 }] }) }, [201])).data.id as string;
+  const id = await newJob();
+  const jobsForUpload: string[] = [];
+  for (let i = 0; i < N; i++) jobsForUpload.push(await newJob());
+  const kinds: [string, (i: number) => Promise<unknown>][] = [
+    ["GET /healthz (no auth)", () => fetch(`${base}/healthz`).then((r) => r.arrayBuffer())],
+    ["GET /v1/jobs/{id}", () => req(user, `/v1/jobs/${id}`)],
+    ["POST /v1/jobs", () => newJob()],
+    ["PUT .../files/image", (i) => req(user, `/v1/jobs/${jobsForUpload[i]}/images/p.jpg/files/image`, { method: "PUT", body: multipartBytes(image, "p.jpg", "image/jpeg") }, [201])],
+  ];
+  for (const [name, f] of kinds) {
+    const cpu0 = cpuSeconds(child.pid!);
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: CONC }, async () => {
+      while (next < N) await f(next++);
+    }));
+    const s = (performance.now() - t0) / 1000;
+    console.log(`${name.padEnd(24)} ${(((cpuSeconds(child.pid!) - cpu0) / N) * 1000).toFixed(2)} ms server CPU/request, ${(N / s).toFixed(0)} requests/s`);
+  }
+} finally {
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+  await db.drop();
+  rmSync(work, { recursive: true, force: true });
+}
