@@ -40,6 +40,8 @@ export interface PageAnalysis {
   lines: LineGroup[];
   /** large structures visible only at the tone level (faint line drawings, pale artwork), not made of text */
   toneStructures: Component[];
+  /** rows of identical glyph-sized pieces at a regular pitch (a frieze of printer's ornaments): not text */
+  ornamentRows: Component[];
 }
 
 export function analysePage(page: DetectInput): PageAnalysis {
@@ -75,8 +77,13 @@ export function analysePage(page: DetectInput): PageAnalysis {
   }
   const groups = groupLines(comps, candidates, 1.2 * glyph);
   const lines: LineGroup[] = [];
+  const ornamentRows: Component[] = [];
   for (const g of groups) {
     const w = g.x2 - g.x1;
+    if (isOrnamentRow(g, comps, glyph)) {
+      ornamentRows.push({ id: -1, x1: g.x1, y1: g.y1, x2: g.x2, y2: g.y2, area: 0 });
+      continue;
+    }
     if (g.members.length >= 2 && w >= 1.5 * glyph && g.y2 - g.y1 <= 3.2 * glyph) {
       lines.push(g);
       for (const m of g.members) kinds[m] = Kind.Text;
@@ -84,7 +91,34 @@ export function analysePage(page: DetectInput): PageAnalysis {
   }
   const toneStructures = findToneStructures(norm, small.width, small.height, glyph, labels, kinds);
   const colour = page.rgba ? colourMask(page.rgba, page.width, page.height, factor, small.width, small.height, norm) : undefined;
-  return { factor, width: small.width, height: small.height, norm, ink, colour, comps, labels, kinds, glyph, lines, toneStructures };
+  return { factor, width: small.width, height: small.height, norm, ink, colour, comps, labels, kinds, glyph, lines, toneStructures, ornamentRows };
+}
+
+/**
+ * A row of one ornament repeated: at least six pieces of (nearly) the same width, height and ink at a regular pitch.
+ * Letters of a text line vary in width and ink far more, even in a run of capitals.
+ */
+function isOrnamentRow(g: LineGroup, comps: readonly Component[], glyph: number): boolean {
+  const rowH = g.y2 - g.y1;
+  const main = g.members.map((m) => comps[m]!).filter((c) => c.y2 - c.y1 >= 0.6 * rowH && c.y2 - c.y1 >= 0.8 * glyph);
+  main.sort((p, q) => p.x1 - q.x1);
+  // pieces lying inside a main piece (the eye of a ring, a dot in a lozenge) belong to it
+  const loose = g.members.filter((m) => {
+    const c = comps[m]!;
+    return !main.some((o) => o !== c && c.x1 >= o.x1 && c.x2 <= o.x2 && c.y1 >= o.y1 && c.y2 <= o.y2);
+  }).length;
+  if (main.length < 6 || main.length < 0.6 * loose) return false;
+  const cv = (xs: number[]) => {
+    const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+    return m > 0 ? Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / xs.length) / m : 1;
+  };
+  const pitch = main.slice(1).map((c, i) => c.x1 - main[i]!.x1);
+  return (
+    cv(main.map((c) => c.x2 - c.x1)) <= 0.12 &&
+    cv(main.map((c) => c.y2 - c.y1)) <= 0.12 &&
+    cv(main.map((c) => c.area)) <= 0.15 &&
+    cv(pitch) <= 0.2
+  );
 }
 
 /**

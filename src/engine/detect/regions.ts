@@ -118,6 +118,20 @@ function ruledTables(a: PageAnalysis): Box[] {
   return out;
 }
 
+/**
+ * A loose piece may join a region when it is smaller, or — the arms of an ornament, the strokes of a drawing around
+ * a small core — up to a few times its size without being far longer than the region in either direction (a page
+ * rule passing by never joins a small region).
+ */
+function joinable(region: Box, piece: Box): boolean {
+  if (area(piece) < area(region)) return true;
+  return (
+    area(piece) < 3 * area(region) &&
+    piece.x2 - piece.x1 <= 4 * (region.x2 - region.x1) &&
+    piece.y2 - piece.y1 <= 4 * (region.y2 - region.y1)
+  );
+}
+
 function mostlyInside(inner: Box, outer: Box): boolean {
   return intersection(inner, outer) >= 0.7 * area(inner);
 }
@@ -152,6 +166,7 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
   for (const c of a.comps)
     if (a.kinds[c.id] === Kind.Big || (a.kinds[c.id] === Kind.Small && c.y2 - c.y1 >= 2 * g && c.x2 - c.x1 >= 1.5 * g)) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
   for (const c of a.toneStructures) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
+  for (const c of a.ornamentRows) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
   for (const b of denseBoxes(a)) cands.push({ box: b, ...plain, dense: true });
   for (const b of ruledTables(a)) cands.push({ box: b, ...plain, ruled: true });
   for (const b of colourBoxes(a)) cands.push({ box: b, ...plain, colour: true });
@@ -169,7 +184,7 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
       const gap = k === Kind.Noise ? 0.3 * g : Math.max(0.7 * g, Math.min(2 * g, 0.8 * size));
       for (const cand of cands) {
         if (contains(cand.box, b)) break;
-        if (near(cand.box, b, gap) && area(b) < area(cand.box)) {
+        if (near(cand.box, b, gap) && joinable(cand.box, b)) {
           cand.box = union(cand.box, b);
           grew = true;
           break;
