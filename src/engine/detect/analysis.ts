@@ -40,6 +40,8 @@ export interface PageAnalysis {
   lines: LineGroup[];
   /** large structures visible only at the tone level (faint line drawings, pale artwork), not made of text */
   toneStructures: Component[];
+  /** page skew as the slope dy/dx of text lines (0 when unknown) */
+  skew: number;
   /** rows of identical glyph-sized pieces at a regular pitch (a frieze of printer's ornaments): not text */
   ornamentRows: Component[];
 }
@@ -91,7 +93,37 @@ export function analysePage(page: DetectInput): PageAnalysis {
   }
   const toneStructures = findToneStructures(norm, small.width, small.height, glyph, labels, kinds);
   const colour = page.rgba ? colourMask(page.rgba, page.width, page.height, factor, small.width, small.height, norm) : undefined;
-  return { factor, width: small.width, height: small.height, norm, ink, colour, comps, labels, kinds, glyph, lines, toneStructures, ornamentRows };
+  const skew = estimateSkew(lines, comps, glyph);
+  return { factor, width: small.width, height: small.height, norm, ink, colour, comps, labels, kinds, glyph, lines, toneStructures, ornamentRows, skew };
+}
+
+/**
+ * Page skew from the text: the least-squares slope of the letter bottoms (x-height letters, no descenders) of each
+ * long text line; the median over lines.
+ */
+function estimateSkew(lines: readonly LineGroup[], comps: readonly Component[], glyph: number): number {
+  const slopes: number[] = [];
+  for (const l of lines) {
+    if (l.x2 - l.x1 < 20 * glyph) continue;
+    let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (const m of l.members) {
+      const c = comps[m]!;
+      const h = c.y2 - c.y1;
+      if (h < 0.6 * glyph || h > 1.3 * glyph) continue;
+      const x = (c.x1 + c.x2) / 2;
+      n++;
+      sx += x;
+      sy += c.y2;
+      sxx += x * x;
+      sxy += x * c.y2;
+    }
+    const den = n * sxx - sx * sx;
+    if (n >= 10 && den > 0) slopes.push((n * sxy - sx * sy) / den);
+  }
+  if (slopes.length < 3) return 0;
+  slopes.sort((p, q) => p - q);
+  const s = slopes[slopes.length >> 1]!;
+  return Math.abs(s) <= 0.06 ? s : 0;
 }
 
 /**

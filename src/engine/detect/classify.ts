@@ -25,7 +25,8 @@ export function classify(f: RegionFeatures): Verdict {
   if (f.wG >= 4 && f.hG >= 4 && ((f.toneFrac >= 0.8 && f.midFrac >= 0.3) || (f.toneFrac >= 0.7 && f.midFrac >= 0.45)))
     return { category: "Photograph", confidence: 0.5 + 0.35 * Math.min(1, Math.max(0, f.toneFrac - 0.7) / 0.25), keep: true };
   // table: several full-width rules with text between them, no heavy tone
-  const edgeH = f.hLines.filter((t) => t < 0.08 || t > 0.92).length;
+  // rules within about two glyph heights of the top or bottom edge frame the region; others divide it
+  const edgeH = f.hLines.filter((t) => t * f.hG < 2 || (1 - t) * f.hG < 2).length;
   const innerH = hl - edgeH;
   if (hl >= 3 && f.toneFrac < 0.45 && f.textComps + f.smallComps >= 8 && (vl >= 2 || innerH >= 1))
     return { category: "Table", confidence: Math.min(0.8, 0.45 + 0.05 * hl + 0.05 * Math.min(vl, 3)), keep: true };

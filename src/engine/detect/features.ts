@@ -59,9 +59,15 @@ function longLines(a: PageAnalysis, b: Box, horizontal: boolean, frac: number): 
     let run = 0;
     let gapRun = 0;
     for (let s = 0; s < len; s++) {
-      // a band of three rows/columns tolerates slight skew
-      const x = horizontal ? b.x1 + s : b.x1 + t;
-      const y = horizontal ? b.y1 + t : b.y1 + s;
+      // follow the page skew; a band of three rows/columns tolerates what is left of it
+      const d = Math.round(a.skew * (s - len / 2));
+      const x = horizontal ? b.x1 + s : b.x1 + t - d;
+      const y = horizontal ? b.y1 + t + d : b.y1 + s;
+      if (x < 0 || y < 0 || x >= a.width || y >= a.height) {
+        run = 0;
+        gapRun = 0;
+        continue;
+      }
       const p = y * a.width + x;
       const step = horizontal ? a.width : 1;
       const lo = horizontal ? y > 0 : x > 0;

@@ -91,6 +91,15 @@ function ruledTables(a: PageAnalysis): Box[] {
       const ov = Math.min(l.x2, r.x2) - Math.max(l.x1, r.x1);
       return ov > 0 && l.x2 - l.x1 >= 0.6 * (r.x2 - r.x1);
     });
+  // share of the band under a rule covered by text-line boxes: ≈ 0.5 for running text, far less for table cells
+  const lineCover = (r: Box, y1: number, y2: number) => {
+    let s = 0;
+    for (const l of a.lines) {
+      if (l.y1 < y1 || l.y2 > y2) continue;
+      s += Math.max(0, Math.min(l.x2, r.x2) - Math.max(l.x1, r.x1)) * (l.y2 - l.y1);
+    }
+    return s / Math.max(1, (r.x2 - r.x1) * (y2 - y1));
+  };
   for (let i = 0; i < rules.length; i++) {
     if (used[i]) continue;
     const r = rules[i]!;
@@ -98,7 +107,9 @@ function ruledTables(a: PageAnalysis): Box[] {
     let last = r;
     for (let j = i + 1; j < rules.length; j++) {
       const s = rules[j]!;
-      if (s.y1 - last.y2 > 40 * a.glyph) break;
+      // rules far apart belong together only over sparse cell text, never over a page of running text
+      const gap = s.y1 - last.y2;
+      if (gap > 40 * a.glyph && (gap > 120 * a.glyph || lineCover(r, last.y2, s.y1) >= 0.25)) break;
       const ov = Math.min(r.x2, s.x2) - Math.max(r.x1, s.x1);
       if (ov < 0.8 * Math.max(r.x2 - r.x1, s.x2 - s.x1)) continue;
       if (runningTextBetween(r, last.y2, s.y1)) break;
