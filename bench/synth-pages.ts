@@ -148,7 +148,11 @@ function pictureAssets(): PictureAsset[] {
 type R = () => number;
 const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const between = (r: R, a: number, b: number) => a + (b - a) * r();
-const ink = (r: R) => `rgb(${20 + Math.floor(r() * 25)},${18 + Math.floor(r() * 20)},${16 + Math.floor(r() * 20)})`;
+/** Printing ink: a little lighter or darker from line to line, always the same near-neutral hue. */
+const ink = (r: R) => {
+  const v = 18 + Math.floor(r() * 22);
+  return `rgb(${v + 4},${v + 2},${v})`;
+};
 
 /** Text drawn with a font, or — without any font — as glyph-like strokes of the same metrics. */
 class Typesetter {

@@ -131,8 +131,9 @@ function estimateSkew(lines: readonly LineGroup[], comps: readonly Component[], 
  * Letters of a text line vary in width and ink far more, even in a run of capitals.
  */
 function isOrnamentRow(g: LineGroup, comps: readonly Component[], glyph: number): boolean {
-  const rowH = g.y2 - g.y1;
-  const main = g.members.map((m) => comps[m]!).filter((c) => c.y2 - c.y1 >= 0.6 * rowH && c.y2 - c.y1 >= 0.8 * glyph);
+  // by the tallest member, not the row's box: a long skewed row is taller than any of its pieces
+  const tallest = Math.max(...g.members.map((m) => comps[m]!.y2 - comps[m]!.y1));
+  const main = g.members.map((m) => comps[m]!).filter((c) => c.y2 - c.y1 >= 0.6 * tallest && c.y2 - c.y1 >= 0.8 * glyph);
   main.sort((p, q) => p.x1 - q.x1);
   // pieces lying inside a main piece (the eye of a ring, a dot in a lozenge) belong to it
   const loose = g.members.filter((m) => {

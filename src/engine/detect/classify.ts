@@ -45,7 +45,8 @@ export function classify(f: RegionFeatures): Verdict {
     return { category: "Initial", confidence: 0.45, keep: true };
   // graph: value labels lined up along a bottom axis and beside a left axis
   const labels = Math.min(f.labelsBelowAxis, f.labelsLeftOfAxis) >= 2 && f.labelsBelowAxis + f.labelsLeftOfAxis >= 5;
-  if (labels && f.toneFrac < 0.5 && f.wG >= 6 && f.hG >= 5)
+  // (not over running text: a framed stamp's edge and the words around it look like an axis with labels)
+  if (labels && f.toneFrac < 0.5 && f.wG >= 6 && f.hG >= 5 && f.textCover < 0.25)
     return { category: "Graph", confidence: 0.45, keep: true };
   // small or thin pieces wedged into running text without specific evidence: fragments of touching letters,
   // smudges, uncoloured overprints
