@@ -54,13 +54,15 @@ function longLines(a: PageAnalysis, b: Box, horizontal: boolean, frac: number): 
   const span = horizontal ? b.y2 - b.y1 : b.x2 - b.x1;
   const need = frac * len;
   const hits: number[] = [];
+  const drift = new Int32Array(len);
+  for (let s = 0; s < len; s++) drift[s] = Math.round(a.skew * (s - len / 2));
   for (let t = 0; t < span; t++) {
     let best = 0;
     let run = 0;
     let gapRun = 0;
     for (let s = 0; s < len; s++) {
       // follow the page skew; a band of three rows/columns tolerates what is left of it
-      const d = Math.round(a.skew * (s - len / 2));
+      const d = drift[s]!;
       const x = horizontal ? b.x1 + s : b.x1 + t - d;
       const y = horizontal ? b.y1 + t + d : b.y1 + s;
       if (x < 0 || y < 0 || x >= a.width || y >= a.height) {
