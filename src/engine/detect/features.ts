@@ -184,6 +184,21 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
 }
 
 /** Count label-sized components lined up under the bottom axis and beside the left axis (chart evidence). */
+/** The value with the most other values within ±tol of it. */
+function modalBand(vs: readonly number[], tol: number): number {
+  let best = vs[0] ?? 0;
+  let bestN = 0;
+  for (const v of vs) {
+    let n = 0;
+    for (const u of vs) if (Math.abs(u - v) <= tol) n++;
+    if (n > bestN) {
+      bestN = n;
+      best = v;
+    }
+  }
+  return best;
+}
+
 function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsLeftOfAxis: number; withAxisLabels: Box } {
   const h = longLines(a, b, true, 0.55);
   const v = longLines(a, b, false, 0.55);
@@ -201,29 +216,49 @@ function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsL
   };
   const bottom = h.length ? b.y1 + h[h.length - 1]! * height : -1;
   const leftX = v.length ? b.x1 + v[0]! * width : -1;
+  // letters of a long line under or beside the region (its caption, running text) are not value labels
+  const inLongLine = new Set<number>();
+  for (const l of a.lines)
+    if (l.x2 - l.x1 > 8 * g && l.x2 > b.x1 - 6 * g && l.x1 < b.x2 + 2 * g && l.y2 > b.y1 - g && l.y1 < b.y2 + 4 * g)
+      for (const m of l.members) inLongLine.add(m);
   if (bottom >= 0 && bottom > b.y1 + 0.5 * height) {
-    const bins = new Set<number>();
+    const found: Component[] = [];
     for (const c of a.comps) {
       const k = a.kinds[c.id]!;
-      if (k !== Kind.Text && k !== Kind.Small) continue;
+      if ((k !== Kind.Text && k !== Kind.Small) || inLongLine.has(c.id)) continue;
       if (c.y1 > bottom + 1 && c.y1 <= bottom + 3 * g && c.x1 >= b.x1 && c.x2 <= b.x2 + 2 * g && c.y2 - c.y1 <= 3 * g) {
-        bins.add(Math.floor(((c.x1 + c.x2) / 2 - b.x1) / (width / 12)));
+        found.push(c);
         take(c);
       }
     }
+    // tick labels share one baseline band; scattered strokes (hatching, a drawing's loose lines) do not
+    // tick labels share one baseline band and one type size (digits are all one height); scattered strokes
+    // (hatching, a drawing's loose lines) do neither
+    const row = modalBand(found.map((c) => (c.y1 + c.y2) / 2), 0.6 * g);
+    const inRow = found.filter((c) => Math.abs((c.y1 + c.y2) / 2 - row) <= 0.6 * g);
+    const size = modalBand(inRow.map((c) => c.y2 - c.y1), 0.15 * g + 1);
+    const bins = new Set<number>();
+    for (const c of inRow) if (Math.abs(c.y2 - c.y1 - size) <= 0.15 * g + 1) bins.add(Math.floor(((c.x1 + c.x2) / 2 - b.x1) / (width / 12)));
     below = bins.size;
   }
   if (leftX >= 0 && leftX < b.x1 + 0.5 * width) {
-    const bins = new Set<number>();
+    const found: Component[] = [];
     for (const c of a.comps) {
       const k = a.kinds[c.id]!;
-      if (k !== Kind.Text && k !== Kind.Small) continue;
+      if ((k !== Kind.Text && k !== Kind.Small) || inLongLine.has(c.id)) continue;
       if (c.x2 < leftX - 1 && c.x2 >= leftX - 5 * g && c.y1 >= b.y1 - g && c.y2 <= b.y2 + g && c.y2 - c.y1 <= 3 * g) {
-        bins.add(Math.floor(((c.y1 + c.y2) / 2 - b.y1) / (height / 12)));
+        found.push(c);
         take(c);
       }
     }
-    left = bins.size;
+    // value labels are set flush left or flush right: count the rows of whichever alignment holds more of them
+    const rowsAligned = (edge: (c: Component) => number) => {
+      const at = modalBand(found.map(edge), 0.6 * g);
+      const bins = new Set<number>();
+      for (const c of found) if (Math.abs(edge(c) - at) <= 0.6 * g) bins.add(Math.floor(((c.y1 + c.y2) / 2 - b.y1) / (height / 12)));
+      return bins.size;
+    };
+    left = Math.max(rowsAligned((c) => c.x1), rowsAligned((c) => c.x2));
   }
   return { labelsBelowAxis: below, labelsLeftOfAxis: left, withAxisLabels: grown };
 }
