@@ -41,6 +41,8 @@ export interface SynthPage {
 export interface SynthOptions {
   /** only canvas drawing and DejaVu (when installed): what CI always has */
   ciOnly?: boolean;
+  /** a page of running text only (no figure, no decoration): any detection on it is a false positive */
+  figureFree?: boolean;
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
@@ -157,8 +159,19 @@ const ink = (r: R) => {
 /** Text drawn with a font, or — without any font — as glyph-like strokes of the same metrics. */
 class Typesetter {
   constructor(readonly useFonts: boolean) {}
+  /** advance of one stroke glyph: letters differ in width like type does (i, l narrow; m, w wide) */
+  private adv(ch: string, px: number): number {
+    if (ch === " ") return px * 0.28;
+    if (/[ilj.,;:'!|]/.test(ch)) return px * 0.26;
+    if (/[mwMW]/.test(ch)) return px * 0.78;
+    if (/[A-Z]/.test(ch)) return px * 0.62;
+    return px * (0.42 + 0.1 * ((ch.charCodeAt(0) * 7) % 3));
+  }
   width(ctx: SKRSContext2D, s: string, px: number): number {
-    return this.useFonts ? ctx.measureText(s).width : s.length * px * 0.48;
+    if (this.useFonts) return ctx.measureText(s).width;
+    let w = 0;
+    for (const ch of s) w += this.adv(ch, px);
+    return w;
   }
   draw(ctx: SKRSContext2D, s: string, x: number, baseline: number, px: number, r: R): void {
     if (this.useFonts) {
@@ -170,14 +183,44 @@ class Typesetter {
     ctx.strokeStyle = ctx.fillStyle as string;
     let cx = x;
     for (const ch of s) {
-      const w = px * 0.48;
+      const w = this.adv(ch, px);
       if (ch !== " ") {
         const asc = /[bdfhklt]/.test(ch) ? 0.72 : /[A-Z0-9]/.test(ch) ? 0.7 : 0.48;
         const desc = /[gjpqy]/.test(ch) ? 0.2 : 0;
+        const g = w - px * 0.08;
+        const top = baseline - px * asc;
         ctx.beginPath();
-        ctx.ellipse(cx + w * 0.45, baseline - px * 0.24, w * 0.3, px * 0.22, 0, r() * 3, r() * 3 + 4.5);
-        ctx.moveTo(cx + w * 0.75, baseline - px * asc);
-        ctx.lineTo(cx + w * 0.75, baseline + px * desc);
+        switch (ch.charCodeAt(0) % 5) {
+          case 0: // bowl and stem
+            ctx.ellipse(cx + g * 0.45, baseline - px * 0.24, g * 0.38, px * 0.23, 0, 0, 6.3);
+            ctx.moveTo(cx + g * 0.85, top);
+            ctx.lineTo(cx + g * 0.85, baseline + px * desc);
+            break;
+          case 1: // arch
+            ctx.moveTo(cx + g * 0.1, baseline);
+            ctx.lineTo(cx + g * 0.1, top);
+            ctx.moveTo(cx + g * 0.1, baseline - px * 0.3);
+            ctx.quadraticCurveTo(cx + g * 0.5, baseline - px * 0.6, cx + g * 0.9, baseline - px * 0.3);
+            ctx.lineTo(cx + g * 0.9, baseline + px * desc);
+            break;
+          case 2: // open bowl
+            ctx.arc(cx + g * 0.5, baseline - px * 0.24, Math.min(g * 0.45, px * 0.24), 0.6, 5.7);
+            if (asc > 0.5) {
+              ctx.moveTo(cx + g * 0.2, top);
+              ctx.lineTo(cx + g * 0.2, baseline);
+            }
+            break;
+          case 3: // diagonal pair
+            ctx.moveTo(cx + g * 0.05, top);
+            ctx.lineTo(cx + g * 0.5, baseline + px * desc);
+            ctx.lineTo(cx + g * 0.95, top);
+            break;
+          default: // stem with bar
+            ctx.moveTo(cx + g * 0.5, top);
+            ctx.lineTo(cx + g * 0.5, baseline + px * desc);
+            ctx.moveTo(cx + g * 0.1, baseline - px * 0.45);
+            ctx.lineTo(cx + g * 0.9, baseline - px * 0.45);
+        }
         ctx.stroke();
       }
       cx += w;
@@ -553,7 +596,7 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   const face = fonts.length ? pick(r, fonts) : { family: "sans-serif", italic: "sans-serif" };
   const words = corpusWords(ciOnly);
   const assets = ciOnly ? [] : pictureAssets();
-  const id = `${ciOnly ? "ci" : "syn"}_${String(seed).padStart(3, "0")}`;
+  const id = `${ciOnly ? "ci" : "syn"}${opts.figureFree ? "_free" : ""}_${String(seed).padStart(3, "0")}`;
 
   const W = Math.round(between(r, 1640, 1720));
   const H = Math.round(between(r, 2340, 2440));
@@ -573,7 +616,7 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   ctx.fillRect(0, 0, W, H);
 
   // figures: 0 on some pages
-  const nFig = r() < 0.2 ? 0 : 1 + Math.floor(r() * 3);
+  const nFig = r() < 0.2 || opts.figureFree ? 0 : 1 + Math.floor(r() * 3);
   const kinds: [string, Painter, number, boolean][] = [
     // category, painter, aspect (w/h), may carry a caption
     ["Photograph", photo, between(r, 0.7, 1.6), true],
@@ -621,6 +664,7 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   if (r() < 0.2) decor.push(pick(r, ["Vignette", "Frieze"]));
   if (r() < 0.2) decor.push("Stamp");
   if (nFig === 0 && decor.length && r() < 0.6) decor.length = 0; // keep figure-free pages common
+  if (opts.figureFree) decor.length = 0;
 
   const elements: GtElement[] = [];
   const reserved: Reserved[] = [];

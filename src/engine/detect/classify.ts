@@ -53,7 +53,8 @@ export function classify(f: RegionFeatures): Verdict {
   if (f.linesBeside >= 1 && (Math.max(f.wG, f.hG) < 6 || Math.min(f.wG, f.hG) < 3) && !(f.colourFrac >= 0.18 && f.textComps >= 10))
     return { category: "Image", confidence: 0, keep: false };
   // coloured ink over text: a stamp
-  if (f.colourFrac >= 0.18 && f.textComps >= 10 && f.toneFrac < 0.4) return { category: "Stamp", confidence: 0.35, keep: true };
+  // (running text passes under a stamp; a coloured figure's own labels cover little of it)
+  if (f.colourFrac >= 0.18 && f.textComps >= 10 && f.toneFrac < 0.4 && f.textCover >= 0.2) return { category: "Stamp", confidence: 0.35, keep: true };
   // never below 0.3: AnnoPage configs commonly use DETECTION_THRESHOLD 0.283
   const confidence = Math.min(0.6, 0.3 + 0.015 * Math.min(f.wG, f.hG) + 0.15 * Math.min(1, f.toneFrac / 0.3));
   return { category: "Image", confidence, keep: true };
