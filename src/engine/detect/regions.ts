@@ -80,8 +80,33 @@ function denseBoxes(a: PageAnalysis): Box[] {
  * them (lines between rules must be cell-sized, not as wide as the rules): the skeleton of a ruled table, also
  * booktabs-style tables without vertical rules.
  */
+/**
+ * A thin rule that the scan broke into pieces (a hairline at coarse resolution): horizontal rule pieces on one
+ * (skewed) row with gaps of at most a few glyphs become one rule.
+ */
+function joinRulePieces(a: PageAnalysis, pieces: Box[]): Box[] {
+  const list = pieces.slice().sort((p, q) => p.x1 - q.x1);
+  const out: Box[] = [];
+  for (const p of list) {
+    const cy = (p.y1 + p.y2) / 2;
+    const hit = out.find((r) => {
+      const gap = p.x1 - r.x2;
+      if (gap > 3 * a.glyph || p.x2 <= r.x2) return false;
+      // where the row of r would be at p's start, following the page skew
+      const expect = (r.y1 + r.y2) / 2 + a.skew * (p.x1 - (r.x1 + r.x2) / 2);
+      return Math.abs(cy - expect) <= 2 + Math.abs(a.skew) * (r.x2 - r.x1) * 0.5;
+    });
+    if (hit) Object.assign(hit, union(hit, p));
+    else out.push({ ...p });
+  }
+  return out;
+}
+
 function ruledTables(a: PageAnalysis): Box[] {
-  const rules = a.comps.filter((c) => a.kinds[c.id] === Kind.HRule);
+  const rules = joinRulePieces(
+    a,
+    a.comps.filter((c) => a.kinds[c.id] === Kind.HRule).map((c) => ({ x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 })),
+  );
   rules.sort((p, q) => p.y1 - q.y1);
   const used = new Uint8Array(rules.length);
   const out: Box[] = [];
