@@ -252,7 +252,39 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
     cands = mergeOverlapping(cands, 0.5 * g);
     if (!grew) break;
   }
-  return cands;
+  return mergeStacked(a, cands);
+}
+
+/**
+ * Parts of one picture one above the other with a narrow band of bare paper between them (an icon's lid, a
+ * diagram's separated rows): about the same columns, a gap of at most two glyph heights, no text line in the gap.
+ */
+function mergeStacked(a: PageAnalysis, cands: Candidate[]): Candidate[] {
+  const list = cands.map((c) => ({ ...c }));
+  const g = a.glyph;
+  let changed = true;
+  while (changed) {
+    changed = false;
+    outer: for (let i = 0; i < list.length; i++)
+      for (let j = 0; j < list.length; j++) {
+        if (i === j) continue;
+        const p = list[i]!.box;
+        const q = list[j]!.box;
+        if (q.y1 < p.y2 || q.y1 - p.y2 > 2 * g) continue;
+        const ov = Math.min(p.x2, q.x2) - Math.max(p.x1, q.x1);
+        if (ov < 0.7 * Math.min(p.x2 - p.x1, q.x2 - q.x1)) continue;
+        if (Math.min(p.y2 - p.y1, q.y2 - q.y1) < 2 * g) continue;
+        const gap: Box = { x1: Math.max(p.x1, q.x1), y1: p.y2, x2: Math.min(p.x2, q.x2), y2: q.y1 };
+        if (a.lines.some((l) => l.y2 > gap.y1 && l.y1 < gap.y2 && l.x2 > gap.x1 && l.x1 < gap.x2)) continue;
+        const ci = list[i]!;
+        const cj = list[j]!;
+        list[i] = { box: union(p, q), dense: ci.dense || cj.dense, ruled: ci.ruled || cj.ruled, colour: ci.colour && cj.colour };
+        list.splice(j, 1);
+        changed = true;
+        break outer;
+      }
+  }
+  return list;
 }
 
 /**
