@@ -274,11 +274,22 @@ const photo: Painter = (ctx, w, h, r) => {
     ctx.fill();
   }
   ctx.globalAlpha = 1;
+  // a landscape: a pale sky over the upper part, brightest at the top edge
+  if (r() < 0.4) {
+    const horizon = between(r, 0.2, 0.45) * h;
+    const sky = ctx.createLinearGradient(0, 0, 0, horizon);
+    const v = 238 + Math.floor(r() * 12);
+    sky.addColorStop(0, `rgb(${v},${v},${v})`);
+    sky.addColorStop(1, `rgb(${v - 35},${v - 30},${v - 20})`);
+    ctx.fillStyle = sky;
+    ctx.fillRect(0, 0, w, horizon);
+  }
   // fine texture
   const id = ctx.getImageData(0, 0, w, h);
   const rr = rng(Math.floor(r() * 1e9));
+  const grain = between(r, 16, 50);
   for (let i = 0; i < id.data.length; i += 4) {
-    const n = (rr() - 0.5) * 50;
+    const n = (rr() - 0.5) * grain;
     id.data[i] = Math.max(0, Math.min(255, id.data[i]! + n));
     id.data[i + 1] = Math.max(0, Math.min(255, id.data[i + 1]! + n));
     id.data[i + 2] = Math.max(0, Math.min(255, id.data[i + 2]! + n));
