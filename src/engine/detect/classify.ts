@@ -14,7 +14,12 @@ const near = (v: number, target: number, tol: number) => Math.abs(v - target) <=
  * Decide the category from generic page evidence. Specific labels are given only on strong, specific evidence;
  * everything else is the generic "Image" with a confidence that reflects how clearly it is a non-text element.
  */
-export function classify(f: RegionFeatures): Verdict {
+/** How the region was found: `ruled` = from a stack of horizontal rules with cell text between them. */
+export interface Evidence {
+  ruled?: boolean;
+}
+
+export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
   // too small to be a figure, or a thin strip: a rule, a stroke, a speck cluster
   if (f.wG < 1.2 || f.hG < 1.2 || f.wG * f.hG < 5) return { category: "Image", confidence: 0, keep: false };
   // a patch inside running text (touching letters, a smudge, an uncoloured overprint): not an element
@@ -28,8 +33,12 @@ export function classify(f: RegionFeatures): Verdict {
   // rules within about two glyph heights of the top or bottom edge frame the region; others divide it
   const edgeH = f.hLines.filter((t) => t * f.hG < 2 || (1 - t) * f.hG < 2).length;
   const innerH = hl - edgeH;
-  if (hl >= 3 && f.toneFrac < 0.45 && f.textComps + f.smallComps >= 8 && (vl >= 2 || innerH >= 1))
+  // (printed tables are set in the text's ink: a coloured ruled picture is not called a table)
+  if (hl >= 3 && f.toneFrac < 0.45 && f.colourFrac < 0.3 && f.textComps + f.smallComps >= 8 && (vl >= 2 || innerH >= 1))
     return { category: "Table", confidence: Math.min(0.8, 0.45 + 0.05 * hl + 0.05 * Math.min(vl, 3)), keep: true };
+  // found as a stack of rules with cell text between them (hairline rules the line scan may miss)
+  if (evidence.ruled && f.toneFrac < 0.3 && f.colourFrac < 0.3 && f.textComps + f.smallComps >= 12 && f.bigComps <= 2)
+    return { category: "Table", confidence: 0.5, keep: true };
   // ornament row: several identical pieces repeated along a short, wide band
   const aspect = f.wG / f.hG;
   if (aspect >= 5 && f.hG <= 8 && f.tallComps >= 4 && f.tallRepeat >= 0.7 && f.tallAreaCv <= 0.25 && f.textComps <= 2)

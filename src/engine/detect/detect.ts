@@ -29,7 +29,7 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
   for (const cand of findCandidates(a)) {
     if (isEdgeShadow(a, cand.box)) continue;
     const features = measure(a, cand.box);
-    const v = classify(features);
+    const v = classify(features, { ruled: cand.ruled });
     if (!v.keep) continue;
     // a chart's box takes in the value labels along its axes
     const box = v.category === "Graph" ? features.withAxisLabels : cand.box;
