@@ -2,10 +2,11 @@
  * Local-disk storage: the layout of protocol §6.1. Staged files live in `{areaDir}/.staging/`
  * (same file system as their final place, so the commit is an atomic rename).
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, normalize, sep } from "node:path";
+import { md5OfFile } from "./md5-thread.ts";
 import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from "./storage.ts";
 
 export interface LocalStorageDirs {
@@ -62,7 +63,7 @@ export class LocalStorage implements Storage {
 
   async stage(area: StorageArea, opts: { md5?: boolean } = {}): Promise<StagingWriter> {
     const { path, out } = await this.openStagingFile(area);
-    const hash = opts.md5 === false ? undefined : createHash("md5");
+    const wantMd5 = opts.md5 !== false;
     let size = 0;
     let failed: Error | undefined;
     out.on("error", (e) => {
@@ -76,7 +77,6 @@ export class LocalStorage implements Storage {
       async write(chunk: Uint8Array) {
         if (failed) throw failed;
         size += chunk.byteLength;
-        hash?.update(chunk);
         if (!out.write(chunk)) {
           await new Promise<void>((resolve, reject) => {
             const onDrain = () => {
@@ -99,7 +99,8 @@ export class LocalStorage implements Storage {
           out.once("error", reject);
           out.end(() => resolve());
         });
-        return { area, path, size, md5: hash ? hash.digest("hex") : null };
+        // Hashed after the write, on a worker thread (md5-thread.ts): the event loop stays free for other requests.
+        return { area, path, size, md5: wantMd5 ? await md5OfFile(path) : null };
       },
       async abort() {
         if (!done) {
