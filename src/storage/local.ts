@@ -18,6 +18,9 @@ export interface LocalStorageDirs {
 
 export const STAGING_DIR = ".staging";
 
+/** A long staged write asks for a (non-blocking) garbage collection after every this many bytes. */
+const GC_EVERY_BYTES = 64 << 20;
+
 export class LocalStorage implements Storage {
   /** Areas whose staging directory this instance has created (spares a mkdir per upload). */
   private readonly stagingReady = new Set<StorageArea>();
@@ -65,6 +68,7 @@ export class LocalStorage implements Storage {
     const { path, out } = await this.openStagingFile(area);
     const wantMd5 = opts.md5 !== false;
     let size = 0;
+    let sinceGc = 0;
     let failed: Error | undefined;
     out.on("error", (e) => {
       failed = e;
@@ -77,6 +81,11 @@ export class LocalStorage implements Storage {
       async write(chunk: Uint8Array) {
         if (failed) throw failed;
         size += chunk.byteLength;
+        sinceGc += chunk.byteLength;
+        if (sinceGc >= GC_EVERY_BYTES) {
+          sinceGc = 0;
+          Bun.gc(false); // a large upload's request chunks are garbage at once: collect them as we go (bounded RSS)
+        }
         if (!out.write(chunk)) {
           await new Promise<void>((resolve, reject) => {
             const onDrain = () => {
