@@ -762,6 +762,36 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     ctx.fillRect(mx, top - lineH * 1.1, W - 2 * mx, 1.5);
   }
 
+  // page furniture that is text, not figures (a separate stream, so figure placement stays as it was)
+  const rf = rng(seed * 104729 + 3);
+  let footTop = bottom;
+  if (rf() < 0.3) {
+    // footnotes: a short rule and two lines of small type across the text block
+    const fpx = fontPx * 0.75;
+    footTop = bottom - Math.round(fpx * 3.4);
+    ctx.fillStyle = ink(rf);
+    ctx.fillRect(mx, footTop + fpx * 0.3, (W - 2 * mx) * between(rf, 0.15, 0.35), 1.5);
+    ctx.font = font(fpx, face.family, ts);
+    for (let k = 0; k < 2; k++) {
+      let t = `${k + 1} `;
+      while (ts.width(ctx, t, fpx) < (W - 2 * mx) * (k ? between(rf, 0.3, 0.9) : 0.97)) t += pick(rf, words) + " ";
+      ts.draw(ctx, t.trim(), mx, footTop + fpx * (1.6 + 1.2 * k), fpx, rf);
+    }
+  }
+  if (rf() < 0.3 && !reserved.some((q) => q.y1 < top + fontPx * 4)) {
+    // a heading over the text block in large bold type
+    const hpx = fontPx * between(rf, 1.5, 2.3);
+    const bold = ts.useFonts && !ciOnly ? "Q1 Nimbus Bold" : ts.useFonts ? "Q1 DejaVu Serif Bold" : face.family;
+    ctx.font = font(hpx, registerFonts().has(bold) ? bold : face.family, ts);
+    ctx.fillStyle = ink(rf);
+    const t = Array.from({ length: 2 + Math.floor(rf() * 3) }, () => pick(rf, words)).join(" ").toUpperCase();
+    ts.draw(ctx, t, W / 2 - ts.width(ctx, t, hpx) / 2, top + hpx * 0.9, hpx, rf);
+    reserved.push({ x1: mx, y1: top - 2, x2: W - mx, y2: top + hpx * 1.6 });
+  }
+  if (columns > 1 && rf() < 0.3)
+    // rules between the columns
+    for (let c = 1; c < columns; c++) ctx.fillRect(colX(c) - gutter / 2, top, 1.3, footTop - top - lineH);
+
   // 3. body text
   ctx.font = font(fontPx, face.family, ts);
   let wi = Math.floor(r() * words.length);
@@ -793,7 +823,7 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
         paraStart = false;
       }
     }
-    while (y + lineH <= bottom) {
+    while (y + lineH <= footTop - (footTop < bottom ? lineH : 0)) {
       const band: Reserved = { x1: colX(c), y1: y, x2: colX(c) + colW, y2: y + lineH };
       const hit = reserved.find((q) => overlaps(q, band));
       if (hit) {

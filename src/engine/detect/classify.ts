@@ -41,10 +41,12 @@ export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
     return { category: "Table", confidence: 0.5, keep: true };
   // ornament row: several identical pieces repeated along a short, wide band
   const aspect = f.wG / f.hG;
-  if (aspect >= 5 && f.hG <= 8 && f.tallComps >= 4 && f.tallRepeat >= 0.7 && f.tallAreaCv <= 0.25 && f.textComps <= 2)
+  // (printer's ornaments are one cast repeated: nearly equal ink and shape; capitals of a heading vary more)
+  const identical = f.tallRepeat >= 0.9 && f.tallAreaCv <= 0.12;
+  if (aspect >= 5 && f.hG <= 8 && f.tallComps >= 4 && identical && f.textComps <= 2)
     return { category: "Frieze", confidence: 0.5, keep: true };
   // large type (headings, titles): a row of differently shaped glyphs set close together
-  if (f.tallComps >= 3 && f.tallGapRatio < 0.45 && f.tallRepeat < 0.6 && f.hG <= 12 && aspect >= 2)
+  if (f.tallComps >= 3 && f.hG <= 12 && aspect >= 2 && ((f.tallGapRatio < 0.45 && f.tallRepeat < 0.6) || (f.tallGapRatio < 0.6 && !identical)))
     return { category: "Image", confidence: 0, keep: false };
   // vignette: a small, mirror-symmetric ornament of a few heavy pieces, free of text
   if (aspect >= 1.8 && aspect < 8 && f.hG <= 10 && f.symmetry >= 0.45 && f.tallComps >= 2 && f.tallComps <= 5 && f.textComps <= 2 && f.inkFrac >= 0.15)
