@@ -82,7 +82,7 @@ export function analysePage(page: DetectInput): PageAnalysis {
   const ornamentRows: Component[] = [];
   for (const g of groups) {
     const w = g.x2 - g.x1;
-    if (isOrnamentRow(g, comps, glyph)) {
+    if (isOrnamentRow(g, comps, glyph, labels, small.width)) {
       ornamentRows.push({ id: -1, x1: g.x1, y1: g.y1, x2: g.x2, y2: g.y2, area: 0 });
       continue;
     }
@@ -90,6 +90,19 @@ export function analysePage(page: DetectInput): PageAnalysis {
       lines.push(g);
       for (const m of g.members) kinds[m] = Kind.Text;
     }
+  }
+  // words set in capitals at small sizes touch into one wide, flat blob: on a text line's row, right next to its
+  // words, such a blob is text
+  for (const c of comps) {
+    if (kinds[c.id] !== Kind.Big) continue;
+    const h = c.y2 - c.y1;
+    if (h > 2.2 * glyph || c.x2 - c.x1 > 30 * glyph) continue;
+    const inline = lines.some((l) => {
+      const ov = Math.min(l.y2, c.y2) - Math.max(l.y1, c.y1);
+      const gap = Math.max(l.x1, c.x1) - Math.min(l.x2, c.x2);
+      return ov >= 0.5 * h && gap <= 1.5 * glyph && l.y2 - l.y1 <= 2 * h;
+    });
+    if (inline) kinds[c.id] = Kind.Text;
   }
   const toneStructures = findToneStructures(norm, small.width, small.height, glyph, labels, kinds);
   const colour = page.rgba ? colourMask(page.rgba, page.width, page.height, factor, small.width, small.height, norm) : undefined;
@@ -130,7 +143,7 @@ function estimateSkew(lines: readonly LineGroup[], comps: readonly Component[], 
  * A row of one ornament repeated: at least six pieces of (nearly) the same width, height and ink at a regular pitch.
  * Letters of a text line vary in width and ink far more, even in a run of capitals.
  */
-function isOrnamentRow(g: LineGroup, comps: readonly Component[], glyph: number): boolean {
+function isOrnamentRow(g: LineGroup, comps: readonly Component[], glyph: number, labels: Int32Array, width: number): boolean {
   // by the tallest member, not the row's box: a long skewed row is taller than any of its pieces
   const tallest = Math.max(...g.members.map((m) => comps[m]!.y2 - comps[m]!.y1));
   const main = g.members.map((m) => comps[m]!).filter((c) => c.y2 - c.y1 >= 0.6 * tallest && c.y2 - c.y1 >= 0.8 * glyph);
@@ -146,12 +159,36 @@ function isOrnamentRow(g: LineGroup, comps: readonly Component[], glyph: number)
     return m > 0 ? Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / xs.length) / m : 1;
   };
   const pitch = main.slice(1).map((c, i) => c.x1 - main[i]!.x1);
-  return (
-    cv(main.map((c) => c.x2 - c.x1)) <= 0.12 &&
-    cv(main.map((c) => c.y2 - c.y1)) <= 0.12 &&
-    cv(main.map((c) => c.area)) <= 0.15 &&
-    cv(pitch) <= 0.2
-  );
+  if (
+    cv(main.map((c) => c.x2 - c.x1)) > 0.12 ||
+    cv(main.map((c) => c.y2 - c.y1)) > 0.12 ||
+    cv(main.map((c) => c.area)) > 0.15 ||
+    cv(pitch) > 0.2
+  )
+    return false;
+  // one cast repeated: most pieces have a twin whose ink lies the same way on a 4×4 grid (a line of capitals has
+  // the same size and rhythm, but its letters differ in shape)
+  const shapes = main.map((c) => {
+    const occ = new Float32Array(16);
+    const w = c.x2 - c.x1;
+    const h = c.y2 - c.y1;
+    for (let y = c.y1; y < c.y2; y++)
+      for (let x = c.x1; x < c.x2; x++)
+        if (labels[y * width + x] === c.id + 1) occ[Math.min(3, (((y - c.y1) * 4) / h) | 0) * 4 + Math.min(3, (((x - c.x1) * 4) / w) | 0)]! += 16 / (w * h);
+    return occ;
+  });
+  let twinned = 0;
+  for (let i = 0; i < shapes.length; i++)
+    for (let j = 0; j < shapes.length; j++) {
+      if (i === j) continue;
+      let d = 0;
+      for (let k = 0; k < 16; k++) d += Math.abs(shapes[i]![k]! - shapes[j]![k]!);
+      if (d / 16 <= 0.08) {
+        twinned++;
+        break;
+      }
+    }
+  return twinned >= 0.7 * shapes.length;
 }
 
 /**
@@ -259,10 +296,12 @@ function findToneStructures(norm: Uint8Array, w: number, h: number, glyph: numbe
     if (l && kinds[l - 1] === Kind.Text) textInk[t]!++;
   }
   const thin = Math.max(2, 0.35 * glyph);
-  // a faint, skewed rule (a running head's rule, letters touching it) is not a drawing
+  // a faint, skewed rule (a running head's rule, letters touching it; a column rule) is not a drawing
   const ruleLike = (c: Component) => {
     const cw = c.x2 - c.x1;
-    return cw >= 6 * (c.y2 - c.y1) && (c.area / cw <= 0.7 * glyph || isRuleWithAttachments(c, toneLabels, w, thin));
+    const chh = c.y2 - c.y1;
+    if (chh >= 6 * cw) return c.area / chh <= 0.7 * glyph;
+    return cw >= 6 * chh && (c.area / cw <= 0.7 * glyph || isRuleWithAttachments(c, toneLabels, w, thin));
   };
   return big.filter((c) => textInk[c.id]! < 0.2 * c.area && !ruleLike(c));
 }

@@ -160,6 +160,11 @@ function ruledTables(a: PageAnalysis): Box[] {
  * rule passing by never joins a small region).
  */
 function joinable(region: Box, piece: Box): boolean {
+  // a rule running past the region on both sides (a page or column rule above a heading) is not part of it
+  const pw = piece.x2 - piece.x1;
+  const ph = piece.y2 - piece.y1;
+  if (pw > 1.5 * (region.x2 - region.x1) && piece.x1 < region.x1 && piece.x2 > region.x2) return false;
+  if (ph > 1.5 * (region.y2 - region.y1) && piece.y1 < region.y1 && piece.y2 > region.y2) return false;
   if (area(piece) < area(region)) return true;
   return (
     area(piece) < 3 * area(region) &&
