@@ -789,8 +789,18 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     reserved.push({ x1: mx, y1: top - 2, x2: W - mx, y2: top + hpx * 1.6 });
   }
   if (columns > 1 && rf() < 0.3)
-    // rules between the columns
-    for (let c = 1; c < columns; c++) ctx.fillRect(colX(c) - gutter / 2, top, 1.3, footTop - top - lineH);
+    // rules between the columns, interrupted where a figure spans them
+    for (let c = 1; c < columns; c++) {
+      const x = colX(c) - gutter / 2;
+      let y = top;
+      const end = footTop - lineH;
+      const blocks = reserved.filter((q) => q.x1 < x && q.x2 > x).sort((p, q) => p.y1 - q.y1);
+      for (const q of blocks) {
+        if (q.y1 > y) ctx.fillRect(x, y, 1.3, Math.min(end, q.y1) - y);
+        y = Math.max(y, q.y2);
+      }
+      if (y < end) ctx.fillRect(x, y, 1.3, end - y);
+    }
 
   // 3. body text
   ctx.font = font(fontPx, face.family, ts);
