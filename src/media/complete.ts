@@ -18,18 +18,15 @@ export function truncationProblem(bytes: Uint8Array, format: ImageFormat): strin
   }
 }
 
-function jpegEnds(b: Uint8Array): boolean {
+const SOS = Buffer.from([0xff, 0xda]);
+const EOI = Buffer.from([0xff, 0xd9]);
+
+function jpegEnds(bytes: Uint8Array): boolean {
   // FF DA (start of scan) and FF D9 (end of image) cannot occur inside entropy-coded data (FF is stuffed with 00).
-  let lastSos = -1;
-  for (let i = b.length - 2; i >= 2; i--) {
-    if (b[i] === 0xff && b[i + 1] === 0xda) {
-      lastSos = i;
-      break;
-    }
-  }
-  if (lastSos < 0) return false;
-  for (let i = lastSos + 2; i < b.length - 1; i++) if (b[i] === 0xff && b[i + 1] === 0xd9) return true;
-  return false;
+  // Native byte searches: a byte-by-byte loop costs ~1 ms per page on the server's event loop.
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lastSos = b.lastIndexOf(SOS);
+  return lastSos >= 2 && b.indexOf(EOI, lastSos + 2) >= 0;
 }
 
 function pngEnds(b: Uint8Array): boolean {
