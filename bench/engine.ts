@@ -18,6 +18,7 @@ import { createLogger } from "../src/engine/log.ts";
 import { realIdServices } from "../src/engine/layout.ts";
 import { processPage, type PageEnv } from "../src/engine/page.ts";
 import { OcrEngine } from "../src/engine/ocr/tesseract.ts";
+import { SHARED } from "../tests/helpers/shared.ts";
 
 if (!process.env.BENCH_PINNED && Bun.which("taskset")) {
   const p = Bun.spawn(["taskset", "-c", "0", process.execPath, import.meta.path, ...process.argv.slice(2)], { stdio: ["inherit", "inherit", "inherit"], env: { ...process.env, BENCH_PINNED: "1" } });
@@ -33,7 +34,7 @@ const source = opt("--image") ?? join(import.meta.dir, "..", "..", "shared", "fi
 const runs = Number(opt("--runs") ?? 10);
 const ocrRuns = Number(opt("--ocr-runs") ?? 3);
 
-const original = await decodeImage(await Bun.file(source).exists() ? source : "/work/shared/fixtures/pages/images/dev_004.jpg");
+const original = await decodeImage(await Bun.file(source).exists() ? source : `${SHARED}/fixtures/pages/images/dev_004.jpg`);
 const page = resizeRgba(original, 1600, 2300);
 const dir = mkdtempSync(join(tmpdir(), "annopage-bench-engine-"));
 const imagePath = join(dir, "page.jpg");

@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createTestDatabase } from "../tests/helpers/db.ts";
 import { cpuSeconds, freePort, multipartBytes } from "./lib.ts";
+import { SHARED } from "../tests/helpers/shared.ts";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONC = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ROOT = resolve(import.meta.dir, "..");
 const ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
-const image = new Uint8Array(await Bun.file(process.env.BENCH_IMAGE ?? "/work/shared/fixtures/pages/images/dev_003.jpg").arrayBuffer());
+const image = new Uint8Array(await Bun.file(process.env.BENCH_IMAGE ?? `${SHARED}/fixtures/pages/images/dev_003.jpg`).arrayBuffer());
 
 const work = mkdtempSync(join(tmpdir(), "annopage-micro-"));
 const db = await createTestDatabase("micro");

@@ -25,6 +25,7 @@ import { join, resolve } from "node:path";
 import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
 import { Latencies, cpuSeconds, cpuSecondsByName, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss } from "./lib.ts";
+import { SHARED } from "../tests/helpers/shared.ts";
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const N = env("BENCH_JOBS", 400);
@@ -39,7 +40,7 @@ const ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
 
 function pickImage(): string {
   if (process.env.BENCH_IMAGE) return process.env.BENCH_IMAGE;
-  const dir = "/work/shared/fixtures/pages/images";
+  const dir = `${SHARED}/fixtures/pages/images`;
   const files = readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f));
   files.sort((a, b) => Math.abs(statSync(join(dir, a)).size - 340_000) - Math.abs(statSync(join(dir, b)).size - 340_000));
   return join(dir, files[0]!);

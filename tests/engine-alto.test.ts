@@ -9,8 +9,9 @@ import { writeAlto } from "../src/engine/alto/write.ts";
 import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../src/engine/layout.ts";
 import { firstDifference, xmlDict } from "./engine-support/xmldict.ts";
 import { ALTO_SUBSET_XSD, danglingTagRefs, xmllint, xmllintCheck } from "./engine-support/xmllint.ts";
+import { SHARED } from "./helpers/shared.ts";
 
-const FIX = "/work/shared/fixtures/annopage-alto";
+const FIX = `${SHARED}/fixtures/annopage-alto`;
 const fixturePath = (name: string) => {
   const rel = new URL(`../../shared/fixtures/annopage-alto/${name}`, import.meta.url).pathname;
   try {

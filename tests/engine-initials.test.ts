@@ -14,11 +14,9 @@ import { boxPolygon, type ElementRegion, type IdServices, type Layout, type Text
 import { createLogger } from "../src/engine/log.ts";
 import { firstDifference, xmlDict } from "./engine-support/xmldict.ts";
 import { xmllintCheck } from "./engine-support/xmllint.ts";
+import { SHARED } from "./helpers/shared.ts";
 
-const FIX = (() => {
-  const beside = join(import.meta.dir, "..", "..", "shared", "fixtures", "annopage-alto");
-  return existsSync(beside) ? beside : "/work/shared/fixtures/annopage-alto";
-})();
+const FIX = `${SHARED}/fixtures/annopage-alto`;
 const frozen: IdServices = { uuid: () => "01234567-0123-0123-0123-0123456789ab", processingDateTime: () => "1970-01-01T12:00:00", recordCreationDate: () => "1970-01-01T12:00:00" };
 
 function line(id: string, text: string, x1: number, y1: number, x2: number, y2: number) {

@@ -13,11 +13,9 @@ import { PAGES, removeTempDirs, runProcess, tempDir, textPage } from "./engine-s
 afterAll(removeTempDirs);
 import { xmllintCheck } from "./engine-support/xmllint.ts";
 import { xmlDict } from "./engine-support/xmldict.ts";
+import { SHARED } from "./helpers/shared.ts";
 
-const FIXTURE_ALTO = (() => {
-  const beside = join(import.meta.dir, "..", "..", "shared", "fixtures", "annopage-alto");
-  return existsSync(beside) ? beside : "/work/shared/fixtures/annopage-alto";
-})();
+const FIXTURE_ALTO = `${SHARED}/fixtures/annopage-alto`;
 
 function detConfig(dir: string, extra = ""): string {
   const p = join(dir, "config.ini");

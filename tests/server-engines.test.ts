@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { selectEngineForJob } from "../src/db/engines.ts";
+import { SHARED } from "./helpers/shared.ts";
 
 let s: TestServer;
 const keys: Record<string, string> = {};
@@ -437,7 +438,7 @@ describe("what workers receive (§7.4) and engine renames on jobs (§7.3)", () =
       expect((await req("PUT", "/v1/admin/engines/Eng/1/files", other.adminKey, form(VALID_ZIP))).status).toBe(201);
       const job = (await req("POST", "/v1/jobs", user, { images: [{ name: "p.jpg", order: 0 }] })).json.data;
       expect(job.engine_name).toBe("Eng");
-      const jpeg = new Uint8Array(await Bun.file("/work/shared/fixtures/pages/images/dev_006.jpg").arrayBuffer());
+      const jpeg = new Uint8Array(await Bun.file(`${SHARED}/fixtures/pages/images/dev_006.jpg`).arrayBuffer());
       expect((await req("PUT", `/v1/jobs/${job.id}/images/p.jpg/files/image`, user, form(jpeg, "p.jpg"))).status).toBe(201);
       // The definition changes after the job was created: workers get the engine's current one.
       await req("PATCH", "/v1/admin/engines/Eng/1", other.adminKey, { definition: { v: 2 } });

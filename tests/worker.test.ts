@@ -16,6 +16,7 @@ import { startWorker } from "../src/worker/loop.ts";
 import type { JobReport, Logger } from "../src/worker/job-runner.ts";
 import { DEFAULTS, defaultProcessor, type WorkerOptions } from "../src/worker/options.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { SHARED } from "./helpers/shared.ts";
 
 const REPO = resolve(import.meta.dir, "..");
 const FAKE = join(REPO, "tests", "fixtures", "fake-processor.ts");
@@ -201,7 +202,7 @@ describe("annopage work against the real server", () => {
   }, 30_000);
 
   test("default processor: this program's own `annopage process` runs a real page on the server's built-in engine", async () => {
-    const page = readFileSync("/work/shared/fixtures/pages/images/dev_001.jpg");
+    const page = readFileSync(`${SHARED}/fixtures/pages/images/dev_001.jpg`);
     const job = await user.createJob({ images: [{ name: "dev_001.jpg", order: 0 }], engine_name: "annopage", engine_settings: { outputs: { alto: true } } });
     const img = join(work, "dev_001.jpg");
     writeFileSync(img, page);

@@ -4,12 +4,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
+import { SHARED } from "../helpers/shared.ts";
 
 export const REPO = resolve(import.meta.dir, "..", "..");
-export const PAGES = (() => {
-  const beside = resolve(REPO, "..", "shared", "fixtures", "pages", "images");
-  return Bun.file(join(beside, "dev_002.jpg")).size > 0 ? beside : "/work/shared/fixtures/pages/images";
-})();
+export const PAGES = `${SHARED}/fixtures/pages/images`;
 
 export interface CliResult {
   code: number;

@@ -1,0 +1,9 @@
+/**
+ * The project's shared reference folder (specs and fixtures): `shared/` beside the checkout, as laid out
+ * for sessions and CI, else the session's own copy at /work/shared.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+
+const candidates = [resolve(import.meta.dir, "..", "..", "..", "shared"), "/work/shared"];
+export const SHARED = candidates.find((d) => existsSync(resolve(d, "fixtures"))) ?? candidates[0]!;
