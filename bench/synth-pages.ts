@@ -750,6 +750,10 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   if (decor.includes("Initial")) {
     const lines = 2 + Math.floor(r() * 3);
     initial = { c: Math.floor(r() * columns), lines, size: lineH * lines, letter: pick(r, "ABDEHMNOPRSTW".split("")), colour: pick(r, ["rgb(25,25,25)", "rgb(160,30,30)", "rgb(30,50,140)"]) };
+    // no drop cap where a figure already sits at the top of that column
+    const c0 = initial.c;
+    const spot: Reserved = { x1: colX(c0), y1: top, x2: colX(c0) + initial.size * 1.5, y2: top + initial.size * 1.4 };
+    if (reserved.some((q) => overlaps(q, spot))) initial = null;
   }
 
   // 2. running head
@@ -778,7 +782,8 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
       ts.draw(ctx, t.trim(), mx, footTop + fpx * (1.6 + 1.2 * k), fpx, rf);
     }
   }
-  if (rf() < 0.3 && !reserved.some((q) => q.y1 < top + fontPx * 4)) {
+  // (a drop cap opens a column at its top, so such pages get no heading there)
+  if (rf() < 0.3 && !initial && !reserved.some((q) => q.y1 < top + fontPx * 4)) {
     // a heading over the text block in large bold type
     const hpx = fontPx * between(rf, 1.5, 2.3);
     const bold = ts.useFonts && !ciOnly ? "Q1 Nimbus Bold" : ts.useFonts ? "Q1 DejaVu Serif Bold" : face.family;
