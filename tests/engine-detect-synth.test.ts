@@ -42,10 +42,11 @@ function match(gt: Bbox[], pred: Bbox[], thr = 0.5): [number, number][] {
   return out;
 }
 
-test("held-out synthetic pages: F1 ≥ 0.8 at IoU 0.5, nothing found on figure-free pages, few wrong specific categories", async () => {
+test("held-out synthetic pages: F1 ≥ 0.85 at IoU 0.5, nothing found on figure-free pages, few wrong specific categories", async () => {
   const pages: SynthPage[] = [];
   for (const seed of [1, 2, 3, 5, 6, 7, 9, 10]) pages.push(await synthPage(seed, { ciOnly: true }));
-  for (const seed of [4, 8]) pages.push(await synthPage(seed, { ciOnly: true, figureFree: true }));
+  // running text only, with the page furniture that trips detectors: headings in capitals, column rules, footnotes
+  for (const seed of [4, 8, 11, 12]) pages.push(await synthPage(seed, { ciOnly: true, figureFree: true }));
   const images = join(dir, "images");
   mkdirSync(images, { recursive: true });
   for (const p of pages) writeFileSync(join(images, `${p.id}.jpg`), p.jpeg);
@@ -75,7 +76,7 @@ test("held-out synthetic pages: F1 ≥ 0.8 at IoU 0.5, nothing found on figure-f
   const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
   console.log(`synthetic held-out: ${pages.length} pages, gt ${nGt}, pred ${nPred}, P ${precision.toFixed(3)} R ${recall.toFixed(3)} F1 ${f1.toFixed(3)}, category ${correct}/${tp} right, ${wrongSpecific} wrong specific`);
   expect(nGt).toBeGreaterThanOrEqual(15);
-  expect(f1).toBeGreaterThanOrEqual(0.8);
+  expect(f1).toBeGreaterThanOrEqual(0.85);
   expect(freeFp).toBe(0);
   expect(correct).toBeGreaterThanOrEqual(0.5 * tp);
   expect(wrongSpecific).toBeLessThanOrEqual(Math.ceil(0.15 * tp));

@@ -11,9 +11,13 @@
  *   `caption` (text + box) when a caption line sits next to the element.
  *
  * Pipeline: analysis scale (~850 px short side) → background-normalised binarisation → connected components →
- * glyph height, text lines, rules → candidates (large non-text components, faint tone structures, dense tone,
- * ruled tables, coloured ink) merged and grown → features → category rules (generic "Image" when unsure) →
- * margin notes → captions.
+ * glyph height, text lines (rows of one repeated ornament are not text), page skew, rules (also skewed ones that
+ * letters touch) → candidates (large non-text components, faint tone structures, dense tone, ruled tables,
+ * ornament rows, coloured ink) merged and grown → features (long lines follow the skew) → category rules (generic
+ * "Image" when unsure) → margin notes → captions.
+ *
+ * Held-out check: bench/synth-pages.ts composes pages from other fonts, texts and pictures than the dev set;
+ * bench/detect-quality.ts --set <its output> scores them.
  */
 export { detectElements } from "./detect.ts";
 export { CATEGORY_LABELS, categoryId } from "./types.ts";
