@@ -159,12 +159,12 @@ function ruledTables(a: PageAnalysis): Box[] {
  * a small core — up to a few times its size without being far longer than the region in either direction (a page
  * rule passing by never joins a small region).
  */
-function joinable(region: Box, piece: Box): boolean {
-  // a rule running past the region on both sides (a page or column rule above a heading) is not part of it
-  const pw = piece.x2 - piece.x1;
-  const ph = piece.y2 - piece.y1;
-  if (pw > 1.5 * (region.x2 - region.x1) && piece.x1 < region.x1 && piece.x2 > region.x2) return false;
-  if (ph > 1.5 * (region.y2 - region.y1) && piece.y1 < region.y1 && piece.y2 > region.y2) return false;
+function joinable(region: Box, piece: Box, glyph: number): boolean {
+  // a rule running well past the region on both sides (a page or column rule by a heading) is not part of it;
+  // an ornament's arm reaches out on one side only
+  const out = 2 * glyph;
+  if (piece.x1 < region.x1 - out && piece.x2 > region.x2 + out) return false;
+  if (piece.y1 < region.y1 - out && piece.y2 > region.y2 + out) return false;
   if (area(piece) < area(region)) return true;
   return (
     area(piece) < 3 * area(region) &&
@@ -225,7 +225,7 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
       const gap = k === Kind.Noise ? 0.3 * g : Math.max(0.7 * g, Math.min(2 * g, 0.8 * size));
       for (const cand of cands) {
         if (contains(cand.box, b)) break;
-        if (near(cand.box, b, gap) && joinable(cand.box, b)) {
+        if (near(cand.box, b, gap) && joinable(cand.box, b, g)) {
           cand.box = union(cand.box, b);
           grew = true;
           break;
