@@ -15,13 +15,14 @@ import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { predictSet } from "./detect-eval.ts";
+import { SHARED } from "../tests/helpers/shared.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const setDir = opt("--set") ?? "/work/shared/fixtures/pages";
+const setDir = opt("--set") ?? `${SHARED}/fixtures/pages`;
 const outDir = opt("--out") ?? mkdtempSync(join(tmpdir(), "detect-quality-"));
 mkdirSync(outDir, { recursive: true });
 
@@ -49,7 +50,7 @@ for (const p of preds) {
 const ms = preds.map((p) => p.ms).sort((x, y) => x - y);
 if (ms.length) console.log(`detect time per page: median ${ms[ms.length >> 1]!.toFixed(0)} ms, max ${ms[ms.length - 1]!.toFixed(0)} ms`);
 // a generated set (bench/synth-pages.ts) has no scorer of its own: use the dev set's
-const scorer = existsSync(join(setDir, "score.ts")) ? join(setDir, "score.ts") : "/work/shared/fixtures/pages/score.ts";
+const scorer = existsSync(join(setDir, "score.ts")) ? join(setDir, "score.ts") : `${SHARED}/fixtures/pages/score.ts`;
 const p = Bun.spawnSync(
   [process.execPath, scorer, "--gt", setDir, "--pred", outDir, ...(args.includes("--per-page") ? ["--per-page"] : [])],
   { stdout: "pipe", stderr: "pipe" },

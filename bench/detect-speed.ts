@@ -11,13 +11,14 @@ import { decodeImage, encodeJpeg, resizeRgba, toGrey } from "../src/media/index.
 import { analysePage } from "../src/engine/detect/analysis.ts";
 import { findCandidates } from "../src/engine/detect/regions.ts";
 import { detectElements } from "../src/engine/detect/index.ts";
+import { SHARED } from "../tests/helpers/shared.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const source = opt("--image") ?? "/work/shared/fixtures/pages/images/dev_008.jpg";
+const source = opt("--image") ?? `${SHARED}/fixtures/pages/images/dev_008.jpg`;
 const runs = Number(opt("--runs") ?? 15);
 
 const original = await decodeImage(source);

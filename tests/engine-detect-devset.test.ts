@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { predictSet } from "../bench/detect-eval.ts";
+import { SHARED } from "./helpers/shared.ts";
 
-const SET = "/work/shared/fixtures/pages";
+const SET = `${SHARED}/fixtures/pages`;
 const out = mkdtempSync(join(tmpdir(), "detect-devset-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
