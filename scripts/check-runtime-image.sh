@@ -16,7 +16,13 @@ mkdir -p "$root/data" && chroot "$root" chown annopage:annopage /data && chmod 1
 cp dist/annopage "$root/usr/local/bin/annopage"
 mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
-trap 'pkill -f "annopage serve --host 127.0.0.1 --port 9977" || true; sleep 1; umount "$root/proc" "$root/dev" 2>/dev/null || true' EXIT
+cleanup() {
+  pkill -f "annopage serve --host 127.0.0.1 --port 9977" || true
+  for _ in $(seq 1 50); do pgrep -f "annopage serve --host 127.0.0.1 --port 9977" >/dev/null || break; sleep 0.2; done
+  sleep 0.5
+  umount "$root/proc" "$root/dev" 2>/dev/null || true
+}
+trap cleanup EXIT
 run() { chroot --userspec=10001:10001 "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/annopage BASE_DIR=/data PRODUCTION=true "$@"; }
 run sh -c 'annopage serve --host 127.0.0.1 --port 9977 > /data/serve.log 2>&1 &'
 for _ in $(seq 1 60); do run curl -fsS http://127.0.0.1:9977/healthz 2>/dev/null && break; sleep 0.5; done
