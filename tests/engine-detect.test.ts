@@ -2,18 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { createCanvas, ImageData, type SKRSContext2D } from "@napi-rs/canvas";
 import { detectElements, CATEGORY_LABELS, categoryId, type Box, type DetectedElement, type TextLineHint } from "../src/engine/detect/index.ts";
 import { toGrey } from "../src/media/index.ts";
+import { rng } from "../bench/synth-pages.ts";
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = "and the of to in that he shall unto for his they be is with not all thou which him them were said lord house king people land upon".split(" ");
 

@@ -13,7 +13,8 @@ import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient } from "../src/client/api.ts";
 import { startWorker } from "../src/worker/loop.ts";
 import type { Logger } from "../src/worker/job-runner.ts";
-import { DEFAULTS, type WorkerOptions } from "../src/worker/options.ts";
+import type { WorkerOptions } from "../src/worker/options.ts";
+import { testWorkerOptions } from "./helpers/worker-options.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 
 const FAKE = resolve(import.meta.dir, "fixtures", "fake-processor.ts");
@@ -31,26 +32,16 @@ afterAll(async () => {
 });
 
 function options(tag: string, workerKey: string, delayMs: number): WorkerOptions {
-  return {
-    apiUrl: server.url,
-    apiKey: workerKey,
-    waitSeconds: 0.2,
-    jobsDir: join(dir, tag, "jobs"),
-    enginesDir: join(dir, tag, "engines"),
-    cleanupJobDir: false,
-    cleanupOldEngines: false,
-    once: true,
-    processor: [process.execPath, FAKE, "--fake-mode", "slow", "--fake-delay-ms", String(delayMs), "--fake-pid-file", join(dir, `${tag}.pid`)],
-    processorEnv: { FAKE_PROCESSOR_TAG: tag },
-    device: "cpu",
-    loggingLevel: "INFO",
-    graceSeconds: 5,
+  return testWorkerOptions(
+    {
+      apiUrl: server.url,
+      apiKey: workerKey,
+      dir: join(dir, tag),
+      processor: [process.execPath, FAKE, "--fake-mode", "slow", "--fake-delay-ms", String(delayMs), "--fake-pid-file", join(dir, `${tag}.pid`)],
+    },
     // A renews rarely, so its lease can be made stale behind its back.
-    heartbeatMs: 20_000,
-    logFlushMs: 20_000,
-    maxLogBytes: DEFAULTS.maxLogBytes,
-    processorTimeoutMs: 0,
-  };
+    { processorEnv: { FAKE_PROCESSOR_TAG: tag }, heartbeatMs: 20_000, logFlushMs: 20_000 },
+  );
 }
 
 test("a stale worker with the same key cannot upload over the new lease holder's job", async () => {

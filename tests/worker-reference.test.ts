@@ -14,7 +14,7 @@ import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient } from "../src/client/api.ts";
 import { startWorker } from "../src/worker/loop.ts";
 import type { Logger } from "../src/worker/job-runner.ts";
-import { DEFAULTS } from "../src/worker/options.ts";
+import { testWorkerOptions } from "./helpers/worker-options.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 
 const FAKE = resolve(import.meta.dir, "fixtures", "fake-processor.ts");
@@ -71,24 +71,10 @@ test("no long-poll, no lease token, a path prefix: the worker sleeps --wait betw
   const warnings: string[] = [];
   const log: Logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
   const worker = startWorker(
-    {
-      apiUrl: base,
-      apiKey: workerKey,
-      waitSeconds: 1,
-      jobsDir: join(dir, "jobs"),
-      enginesDir: join(dir, "engines"),
-      cleanupJobDir: true,
-      cleanupOldEngines: false,
-      once: true,
-      processor: [process.execPath, FAKE, "--fake-mode", "ok"],
-      device: "cpu",
-      loggingLevel: "INFO",
-      graceSeconds: 5,
-      heartbeatMs: 200,
-      logFlushMs: 200,
-      maxLogBytes: DEFAULTS.maxLogBytes,
-      processorTimeoutMs: 0,
-    },
+    testWorkerOptions(
+      { apiUrl: base, apiKey: workerKey, dir, processor: [process.execPath, FAKE, "--fake-mode", "ok"] },
+      { waitSeconds: 1, cleanupJobDir: true },
+    ),
     log,
   );
   // Empty queue for ~3.2 s: a reference server answers at once, so the worker must sleep ~1 s

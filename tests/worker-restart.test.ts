@@ -14,7 +14,8 @@ import { loadServerConfig, type ServerConfig } from "../src/config.ts";
 import { startServer, type RunningServer } from "../src/server/serve.ts";
 import { startWorker } from "../src/worker/loop.ts";
 import type { Logger } from "../src/worker/job-runner.ts";
-import { DEFAULTS, type WorkerOptions } from "../src/worker/options.ts";
+import type { WorkerOptions } from "../src/worker/options.ts";
+import { testWorkerOptions } from "./helpers/worker-options.ts";
 import { freePort } from "../bench/lib.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 import { ADMIN_KEY } from "./helpers/server.ts";
@@ -61,25 +62,8 @@ afterAll(async () => {
 
 function options(tag: string, mode: string, extra: string[] = []): WorkerOptions & { pidFile: string } {
   const pidFile = join(dir, `${tag}.pid`);
-  return {
-    pidFile,
-    apiUrl: url,
-    apiKey: workerKey,
-    waitSeconds: 0.2,
-    jobsDir: join(dir, tag, "jobs"),
-    enginesDir: join(dir, tag, "engines"),
-    cleanupJobDir: false,
-    cleanupOldEngines: false,
-    once: true,
-    processor: [process.execPath, FAKE, "--fake-mode", mode, "--fake-pid-file", pidFile, ...extra],
-    device: "cpu",
-    loggingLevel: "INFO",
-    graceSeconds: 5,
-    heartbeatMs: 200,
-    logFlushMs: 200,
-    maxLogBytes: DEFAULTS.maxLogBytes,
-    processorTimeoutMs: 0,
-  };
+  const processor = [process.execPath, FAKE, "--fake-mode", mode, "--fake-pid-file", pidFile, ...extra];
+  return { pidFile, ...testWorkerOptions({ apiUrl: url, apiKey: workerKey, dir: join(dir, tag), processor }) };
 }
 
 async function queueJob(name: string): Promise<string> {

@@ -15,6 +15,7 @@ import { ApiClient, type Job, type JobDefinition } from "../src/client/api.ts";
 import { startWorker } from "../src/worker/loop.ts";
 import type { JobReport, Logger } from "../src/worker/job-runner.ts";
 import { DEFAULTS, defaultProcessor, type WorkerOptions } from "../src/worker/options.ts";
+import { testWorkerOptions } from "./helpers/worker-options.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { SHARED } from "./helpers/shared.ts";
 
@@ -77,24 +78,10 @@ function runSetup(mode: string, extra: string[] = []): Run {
     dir,
     pidFile,
     argsFile,
-    options: {
-      apiUrl: url,
-      apiKey: workerKey,
-      waitSeconds: 0.2,
-      jobsDir: join(dir, "jobs"),
-      enginesDir: join(work, "engines"),
-      cleanupJobDir: false,
-      cleanupOldEngines: false,
-      once: true,
-      processor: [BUN, FAKE, "--fake-mode", mode, "--fake-pid-file", pidFile, "--fake-args-file", argsFile, ...extra],
-      device: "cpu",
-      loggingLevel: "INFO",
-      graceSeconds: 30,
-      heartbeatMs: DEFAULTS.heartbeatMs,
-      logFlushMs: 300,
-      maxLogBytes: DEFAULTS.maxLogBytes,
-      processorTimeoutMs: 0,
-    },
+    options: testWorkerOptions(
+      { apiUrl: url, apiKey: workerKey, dir, processor: [BUN, FAKE, "--fake-mode", mode, "--fake-pid-file", pidFile, "--fake-args-file", argsFile, ...extra] },
+      { enginesDir: join(work, "engines"), graceSeconds: 30, heartbeatMs: DEFAULTS.heartbeatMs, logFlushMs: 300 },
+    ),
   };
 }
 
