@@ -78,6 +78,7 @@ const EnvSchema = z.object({
   JOB_MAX_ATTEMPTS: envInt(3, 1),
   SWEEP_INTERVAL_SECONDS: envInt(5, 1, 3600),
   MAX_UPLOAD_BYTES: envInt(4 * 1024 * 1024 * 1024, 1),
+  KEY_CACHE_MS: envInt(2000, 0, 60_000),
   RESULT_ZIP_VALIDATION: envBool(true),
   ARTIFACTS_ZIP_VALIDATION: envBool(true),
   ENGINE_FILES_ZIP_VALIDATION: envBool(true),
@@ -137,6 +138,8 @@ export interface ServerConfig {
   jobMaxAttempts: number;
   sweepIntervalSeconds: number;
   maxUploadBytes: number;
+  /** How long a verified key row is reused without a database lookup (0: never). */
+  keyCacheMs: number;
   zipValidation: { result: boolean; artifacts: boolean; engineFiles: boolean };
   altoChecks: { root: boolean; namespace: boolean; hasLayout: boolean; hasPage: boolean; hasText: boolean };
   pageChecks: { root: boolean; namespace: boolean; hasPage: boolean; hasText: boolean };
@@ -212,6 +215,7 @@ export function loadServerConfig(
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    keyCacheMs: e.KEY_CACHE_MS,
     zipValidation: {
       result: e.RESULT_ZIP_VALIDATION,
       artifacts: e.ARTIFACTS_ZIP_VALIDATION,

@@ -74,6 +74,7 @@ describe("authentication", () => {
     const r2 = await (await get("/v1/me", { headers: { "x-api-key": k.key } })).json();
     expect(r2.data.last_used).toBe(r1.data.last_used);
     await s.deps.sql`UPDATE keys SET last_used = last_used - interval '2 minutes' WHERE id = ${k.id}`;
+    s.deps.keys.clear(); // a minute later the cached row (KEY_CACHE_MS) is long gone
     const forbidden = await get("/v1/jobs/lease", { method: "POST", headers: { "x-api-key": k.key } });
     expect((await forbidden.json()).code).toBe("API_KEY_ROLE_FORBIDDEN");
     const rows = await s.deps.sql`SELECT last_used FROM keys WHERE id = ${k.id}`;
@@ -88,6 +89,7 @@ describe("authentication", () => {
     expect(r.headers.get("www-authenticate")).toBeNull();
     expect((await r.json()).code).toBe("API_KEY_INACTIVE");
     await s.deps.sql`UPDATE keys SET active = true, role = 'WORKER' WHERE id = ${k.id}`;
+    s.deps.keys.clear(); // direct SQL: the NOTIFY of sql/004 clears it too, asynchronously (tests/key-cache.test.ts)
     expect((await (await get("/v1/jobs", { headers: { "x-api-key": k.key } })).json()).code).toBe("API_KEY_ROLE_FORBIDDEN");
   });
 });

@@ -10,6 +10,7 @@ import type { AppDeps, AppEnv, ServerDeps } from "./context.ts";
 import { AppError, jsonResponse, renderError } from "./errors.ts";
 import { LocalStorage } from "../storage/local.ts";
 import { QueueSignal } from "./queue-signal.ts";
+import { KeyCache } from "./key-cache.ts";
 import { allowedMethods, mountRoutes, type AnyRoute } from "./route.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -42,6 +43,7 @@ export function createAppDeps(deps: ServerDeps): AppDeps {
     ...deps,
     storage: new LocalStorage({ jobs: c.jobsDir, results: c.resultsDir, artifacts: c.artifactsDir, engines: c.enginesDir }),
     queue: new QueueSignal(deps.sql, !deps.embedded),
+    keys: new KeyCache(deps.sql, !deps.embedded, c.keyCacheMs),
   };
 }
 
@@ -87,6 +89,7 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   app.dispose = async () => {
     app.sweeper.stop();
     await deps.queue.stop();
+    await deps.keys.stop();
   };
 
   // Hono answers HEAD with the GET handler; the reference does not implement HEAD (§0).

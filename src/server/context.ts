@@ -6,6 +6,7 @@ import type { ServerConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import type { KeyRow } from "../db/keys.ts";
 import type { Storage } from "../storage/storage.ts";
+import type { KeyCache } from "./key-cache.ts";
 import type { QueueSignal } from "./queue-signal.ts";
 
 export interface ServerDeps {
@@ -19,6 +20,8 @@ export interface AppDeps extends ServerDeps {
   storage: Storage;
   /** Wakes long-polling lease calls when a job becomes queued (in-process + LISTEN/NOTIFY). */
   queue: QueueSignal;
+  /** Verified key rows for a short time (key-cache.ts). */
+  keys: KeyCache;
 }
 
 /** Hono environment: the authenticated key is set by the auth step. */

@@ -7,14 +7,14 @@ import type { ServerConfig } from "../config.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
 import { bootstrapKeys } from "./bootstrap.ts";
-import type { ServerDeps } from "./context.ts";
+import type { AppDeps, ServerDeps } from "./context.ts";
 import { ensureBuiltinEngine } from "./builtin-engine.ts";
 import { startLocalWorkers, type LocalWorkers } from "./local-workers.ts";
 
 export interface RunningServer {
   url: string;
   port: number;
-  deps: ServerDeps;
+  deps: AppDeps;
   db: Database;
   generatedAdminKey?: string;
   startupMs: number;
@@ -62,7 +62,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     return {
       url,
       port: s.port!,
-      deps,
+      deps: a.deps,
       db,
       generatedAdminKey,
       startupMs: performance.now() - t0,

@@ -7,19 +7,35 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { AppError } from "../errors.ts";
-import type { AppEnv, ServerDeps } from "../context.ts";
+import type { AppDeps, AppEnv, ServerDeps } from "../context.ts";
 import { findKeyByKid, touchKey, type KeyRow } from "../../db/keys.ts";
 import { hashSecret, hashesEqual, parseApiKey } from "../../shared/api-key.ts";
 import { APP_CODES } from "../../shared/codes.ts";
 import type { Role } from "../../shared/roles.ts";
 
 /**
- * last_used is bumped at most once a minute per key (issue 3). The row was just read, so a value
- * younger than a minute spares the database the UPDATE round trip; the UPDATE repeats the test in
- * SQL, so concurrent requests and replicas still write at most once a minute.
+ * last_used is bumped at most once a minute per key (issue 3). A value younger than a minute spares
+ * the database the UPDATE round trip; the UPDATE repeats the test in SQL, so concurrent requests and
+ * replicas still write at most once a minute. Key rows may come from the key cache, so an UPDATE that
+ * found a fresher value (another replica's) is remembered here rather than retried on every request.
  */
+const lastTouchTry = new Map<string, number>();
+
 function shouldTouch(key: KeyRow): boolean {
-  return !key.last_used || Date.now() - Date.parse(key.last_used) >= 60_000;
+  if (key.last_used && Date.now() - Date.parse(key.last_used) < 60_000) return false;
+  const tried = lastTouchTry.get(key.id);
+  return tried === undefined || Date.now() - tried >= 60_000;
+}
+
+async function touch(deps: AppDeps, key: KeyRow): Promise<void> {
+  const touched = await touchKey(deps.sql, key.id).catch(() => null);
+  if (touched) {
+    key.last_used = touched;
+    lastTouchTry.delete(key.id);
+  } else {
+    if (lastTouchTry.size >= 10_000) lastTouchTry.clear();
+    lastTouchTry.set(key.id, Date.now());
+  }
 }
 
 export function providedKey(c: Context): string | undefined {
@@ -31,11 +47,16 @@ export function providedKey(c: Context): string | undefined {
   return cookie || undefined;
 }
 
-export async function verifyKey(deps: ServerDeps, provided: string): Promise<KeyRow | undefined> {
+export async function verifyKey(deps: AppDeps, provided: string): Promise<KeyRow | undefined> {
   const parsed = parseApiKey(provided);
   if (!parsed) return undefined;
-  const row = await findKeyByKid(deps.sql, parsed.kid);
-  if (!row) return undefined;
+  let row = deps.keys.get(parsed.kid);
+  if (!row) {
+    const ticket = deps.keys.ticket();
+    row = await findKeyByKid(deps.sql, parsed.kid);
+    if (!row) return undefined;
+    deps.keys.set(row, ticket);
+  }
   return hashesEqual(hashSecret(parsed.secret, row.salt, deps.config.hmacSecret), row.key_hash) ? row : undefined;
 }
 
@@ -50,22 +71,19 @@ function authFailure(deps: ServerDeps, code: "API_KEY_MISSING" | "API_KEY_INVALI
  * Authenticates the request and checks the role (§1.4); returns the key. Admin passes every role
  * check. `last_used` is bumped (at most once a minute) before the active/role checks (§1.3).
  */
-export async function authenticate(deps: ServerDeps, c: Context, roles: readonly Role[]): Promise<KeyRow> {
+export async function authenticate(deps: AppDeps, c: Context, roles: readonly Role[]): Promise<KeyRow> {
   const provided = providedKey(c);
   if (!provided) throw authFailure(deps, "API_KEY_MISSING");
   const key = await verifyKey(deps, provided);
   if (!key) throw authFailure(deps, "API_KEY_INVALID");
-  if (shouldTouch(key)) {
-    const touched = await touchKey(deps.sql, key.id).catch(() => null);
-    if (touched) key.last_used = touched;
-  }
+  if (shouldTouch(key)) await touch(deps, key);
   if (!key.active) throw new AppError("API_KEY_INACTIVE");
   if (key.role !== "admin" && !roles.includes(key.role)) throw new AppError("API_KEY_ROLE_FORBIDDEN");
   return key;
 }
 
 /** Middleware form of {@link authenticate}: `requireRole(deps, "user", "readonly")`. */
-export function requireRole(deps: ServerDeps, ...roles: Role[]): MiddlewareHandler<AppEnv> {
+export function requireRole(deps: AppDeps, ...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("key", await authenticate(deps, c, roles));
     await next();

@@ -75,6 +75,7 @@ export const adminKeyRoutes = (deps: AppDeps) => {
         };
         if (update.label === undefined && update.role === undefined && update.active === undefined) throw new AppError("KEY_UPDATE_NO_FIELDS");
         const r = await updateKeyByLabel(deps.sql, params.label, update);
+        deps.keys.clear(); // the change holds for the very next request (other replicas: sql/004 NOTIFY)
         if (!r.ok) {
           throw r.reason === "NOT_FOUND" ? new AppError("KEY_NOT_FOUND") : new AppError("KEY_ALREADY_EXISTS", { detail: LABEL_TAKEN_ON_UPDATE });
         }
@@ -97,6 +98,7 @@ export const adminKeyRoutes = (deps: AppDeps) => {
       },
       handler: async ({ params }) => {
         const r = await replaceKeyCredentials(deps.sql, params.label, freshCredentials);
+        deps.keys.clear(); // the old key string fails on the very next request (other replicas: sql/004 NOTIFY)
         if (!r.ok) throw new AppError(r.reason === "NOT_FOUND" ? "KEY_NOT_FOUND" : "KEY_SECRET_CREATION_FAILED");
         return envelopeOk("KEY_SECRET_CREATED", keySecretView(fullKey(r.credentials)));
       },

@@ -1,0 +1,82 @@
+/**
+ * Verified-key rows kept in memory for a short time, so that a request costs no key lookup in the
+ * database (issue 3: the hot path of every endpoint). Only the row is cached: every request still
+ * hashes the secret it presents and compares it in constant time with the cached hash.
+ *
+ * Freshness: an entry lives `ttlMs` (default 2 s) at most. Changes of credentials, role or active
+ * flag made through this process clear the cache at once (the admin routes call `clear`); changes
+ * made anywhere else reach every replica through the `keys_changed` trigger (sql/004) and LISTEN on
+ * `annopage_keys_changed`. The embedded database does not deliver NOTIFY, but then this process
+ * owns the database and every key change runs here. A lost LISTEN connection leaves the TTL as the
+ * bound.
+ */
+import { consola } from "consola";
+import type { Sql } from "../db/client.ts";
+import type { KeyRow } from "../db/keys.ts";
+
+export const KEYS_CHANNEL = "annopage_keys_changed";
+const MAX_ENTRIES = 10_000;
+
+export class KeyCache {
+  private rows = new Map<string, { row: KeyRow; until: number }>();
+  private listening: Promise<void> | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private stopped = false;
+  /** Bumped by every clear: a row read from the database before a clear is not cached after it. */
+  private generation = 0;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly useNotify: boolean,
+    private readonly ttlMs = 2_000,
+  ) {}
+
+  /** The cached row of `kid` while it is fresh. */
+  get(kid: string): KeyRow | undefined {
+    const e = this.rows.get(kid);
+    if (!e) return undefined;
+    if (performance.now() > e.until) {
+      this.rows.delete(kid);
+      return undefined;
+    }
+    return e.row;
+  }
+
+  /** Take before reading a row from the database; pass to `set`. */
+  ticket(): number {
+    return this.generation;
+  }
+
+  set(row: KeyRow, ticket: number): void {
+    if (this.ttlMs <= 0 || this.stopped || ticket !== this.generation) return;
+    this.ensureListening();
+    if (this.rows.size >= MAX_ENTRIES) this.rows.clear();
+    this.rows.set(row.kid, { row, until: performance.now() + this.ttlMs });
+  }
+
+  /** Forget every cached key (after a key change). */
+  clear(): void {
+    this.generation++;
+    this.rows.clear();
+  }
+
+  private ensureListening(): void {
+    if (!this.useNotify || this.stopped || this.listening) return;
+    this.listening = this.sql
+      .listen(KEYS_CHANNEL, () => this.clear(), () => this.clear())
+      .then((meta) => {
+        this.unlisten = () => meta.unlisten();
+      })
+      .catch((e) => {
+        this.listening = undefined;
+        consola.warn(`LISTEN ${KEYS_CHANNEL} failed: ${(e as Error).message}`);
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clear();
+    await this.listening;
+    await this.unlisten?.().catch(() => {});
+  }
+}
