@@ -22,11 +22,21 @@ const SOS = Buffer.from([0xff, 0xda]);
 const EOI = Buffer.from([0xff, 0xd9]);
 
 function jpegEnds(bytes: Uint8Array): boolean {
-  // FF DA (start of scan) and FF D9 (end of image) cannot occur inside entropy-coded data (FF is stuffed with 00).
-  // Native byte searches: a byte-by-byte loop costs ~1 ms per page on the server's event loop.
+  // FF DA (start of scan) and FF D9 (end of image) cannot occur inside entropy-coded data (FF is stuffed with 00),
+  // so the file is complete when its last EOI comes after its last SOS. The last EOI is found by a backward scan
+  // (it is normally the last two bytes); Buffer.lastIndexOf costs ~0.8 ms per 440 KB page in Bun, as it walks the
+  // whole buffer. The forward searches are native and start near the end or find a match early.
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lastSos = b.lastIndexOf(SOS);
-  return lastSos >= 2 && b.indexOf(EOI, lastSos + 2) >= 0;
+  let eoi = -1;
+  for (let i = b.length - 2; i >= 2; i--) {
+    if (b[i] === 0xff && b[i + 1] === 0xd9) {
+      eoi = i;
+      break;
+    }
+  }
+  if (eoi < 0) return false;
+  const firstSos = b.indexOf(SOS);
+  return firstSos >= 2 && firstSos < eoi && b.indexOf(SOS, eoi + 2) < 0;
 }
 
 function pngEnds(b: Uint8Array): boolean {
