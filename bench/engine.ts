@@ -4,7 +4,10 @@
  * a 1600×2300 JPEG page (a dev-set page resampled to that size) through the real page pipeline
  * (decode → [OCR] → detection → ALTO + crops + render written to a temp dir).
  *
- *   bun bench/engine.ts [--image PATH] [--runs N] [--ocr-runs N]
+ *   bun bench/engine.ts [--image PATH] [--runs N] [--ocr-runs N] [--pages all]
+ *
+ * `--pages all` adds a table: every dev-set page resampled to 1600×2300, one timed run each (after one warm-up
+ * run), with the default configuration and with English-only OCR, and the number of recognised characters.
  *
  * Targets (issue 6): detection + ALTO + crops + render < 250 ms; with OCR < 3 s.
  */
@@ -42,16 +45,22 @@ writeFileSync(imagePath, encodeJpeg(page, 88));
 
 const log = createLogger("ERROR");
 const aliases = builtinAliases();
-let ocr: Promise<OcrEngine> | null = null;
-function env(ini: string): PageEnv {
+/** One OCR engine per language set (as one per `annopage process` run), created on first use. */
+const ocrEngines = new Map<string, Promise<OcrEngine>>();
+function env(ini: string, out = dir): PageEnv {
   const config = parseProcessorConfig(ini, null, aliases);
   return {
     config,
     metadata: {},
-    out: { alto: join(dir, "alto"), crops: join(dir, "crops"), render: join(dir, "renders"), embeddingsJsonLines: false },
+    out: { alto: join(out, "alto"), crops: join(out, "crops"), render: join(out, "renders"), embeddingsJsonLines: false },
     ids: realIdServices,
     log,
-    getOcr: () => (ocr ??= OcrEngine.create(config.ocrLanguages ?? ["eng"])),
+    getOcr: () => {
+      const langs = config.ocrLanguages ?? ["eng"];
+      const k = langs.join("+");
+      if (!ocrEngines.has(k)) ocrEngines.set(k, OcrEngine.create(langs));
+      return ocrEngines.get(k)!;
+    },
   };
 }
 for (const d of ["alto", "crops", "renders"]) Bun.spawnSync(["mkdir", "-p", join(dir, d)]);
@@ -78,6 +87,37 @@ const det = await measure("detection + ALTO + crops + render", env("[DET]\nMETHO
 const full = await measure("default config: OCR (ces+eng+deu) + the same", env(DEFAULT_CONFIG_INI), ocrRuns);
 const ocrEng = await measure("OCR eng only + the same", env("[OCR]\nMETHOD = TESSERACT_OCR\nLANGUAGES = eng\n[DET]\nMETHOD = YOLO_DETECTION\n"), ocrRuns);
 void ocrEng;
+
+if (opt("--pages") === "all") {
+  // Every dev-set page at 1600×2300: how OCR time depends on the page (text density), one run each.
+  const imagesDir = `${SHARED}/fixtures/pages/images`;
+  const names = (await Array.fromAsync(new Bun.Glob("*.jpg").scan(imagesDir))).sort();
+  const configs = [
+    ["default (ces+eng+deu)", env(DEFAULT_CONFIG_INI)],
+    ["eng only", env("[OCR]\nMETHOD = TESSERACT_OCR\nLANGUAGES = eng\n[DET]\nMETHOD = YOLO_DETECTION\n")],
+  ] as const;
+  for (const [, e] of configs) await processPage({ pageId: "warm", imageName: "page.jpg", imagePath }, e); // JIT warm-up
+  console.log(`\nper page (1600x2300, one run each)     ${configs.map(([l]) => l.padStart(22)).join("")}   text lines`);
+  const all: number[][] = configs.map(() => []);
+  for (const name of names) {
+    const p = join(dir, `p-${name}`);
+    writeFileSync(p, encodeJpeg(resizeRgba(await decodeImage(join(imagesDir, name)), 1600, 2300), 88));
+    const cells: string[] = [];
+    let lines = 0;
+    for (const [i, [, e]] of configs.entries()) {
+      const t = performance.now();
+      const r = await processPage({ pageId: name, imageName: name, imagePath: p }, e);
+      const ms = performance.now() - t;
+      all[i]!.push(ms);
+      cells.push(`${ms.toFixed(0)} ms`.padStart(22));
+      lines = r.textLines;
+    }
+    console.log(`  ${name.padEnd(36)}${cells.join("")}   ${lines}`);
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  console.log(`  ${"median".padEnd(36)}${all.map((xs) => `${med(xs).toFixed(0)} ms`.padStart(22)).join("")}`);
+  console.log(`  ${"pages under 3 s".padEnd(36)}${all.map((xs) => `${xs.filter((x) => x < 3000).length}/${xs.length}`.padStart(22)).join("")}`);
+}
 rmSync(dir, { recursive: true, force: true });
 const medDet = det[Math.floor((det.length - 1) / 2)]!;
 const medFull = full[Math.floor((full.length - 1) / 2)]!;
