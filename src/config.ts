@@ -44,6 +44,38 @@ const envStr = (dflt?: string) =>
     .optional()
     .transform((v) => (v === undefined || v === "" ? dflt : v));
 
+/** OpenAPI `examples` map (name → Example Object), given as JSON in JOB_DEFINITION_EXAMPLES / META_JSON_EXAMPLES. */
+const OpenApiExamplesSchema = z.record(
+  z.string(),
+  z.looseObject({ summary: z.string().optional(), description: z.string().optional(), value: z.unknown().optional(), externalValue: z.string().optional() }),
+);
+export type OpenApiExamples = z.output<typeof OpenApiExamplesSchema>;
+
+const envExamples = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return undefined;
+      let value: unknown;
+      try {
+        value = JSON.parse(v);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: `must be JSON (${(e as Error).message})` });
+        return z.NEVER;
+      }
+      const parsed = OpenApiExamplesSchema.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", message: "must be a JSON object mapping example names to OpenAPI Example objects ({summary, description, value})" });
+        return z.NEVER;
+      }
+      return parsed.data;
+    });
+
+/** Comma list, each entry trimmed, empty entries dropped. */
+const envList = (dflt: string) =>
+  envStr(dflt).transform((v) => v!.split(",").map((x) => x.trim()).filter((x) => x !== ""));
+
 const KEY_RE = /^[^.]+\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
 
 const EnvSchema = z.object({
@@ -93,6 +125,21 @@ const EnvSchema = z.object({
   PAGE_VALIDATE_HAS_TEXT: envBool(false),
   METRICS_KEY: envStr(),
   LOGGING_CONSOLE_LEVEL: envStr("INFO"),
+  /** OpenAPI tags kept in /openapi.json. Default: the spec's `User, Worker, Admin` plus our `Health` section. */
+  SHOW_SECTIONS: envList("User, Worker, Admin, Health"),
+  SHOW_PUT_IMAGE: envBool(true),
+  SHOW_PUT_ALTO: envBool(true),
+  SHOW_PUT_PAGE: envBool(true),
+  SHOW_PUT_METADATA: envBool(true),
+  JOB_DEFINITION_SUMMARY: envStr(),
+  JOB_DEFINITION_DESCRIPTION: envStr(),
+  JOB_DEFINITION_EXAMPLES: envExamples(),
+  META_JSON_SUMMARY: envStr(),
+  META_JSON_DESCRIPTION: envStr(),
+  META_JSON_EXAMPLES: envExamples(),
+  RESULT_SUMMARY: envStr(),
+  RESULT_DESCRIPTION: envStr(),
+  RESULT_EXAMPLE: envStr(),
   /**
    * Our decision: the four well-known test keys of protocol §1.5 are seeded only when asked for
    * (SEED_TEST_KEYS=true), never merely because PRODUCTION is unset — a fresh install must not
@@ -145,6 +192,15 @@ export interface ServerConfig {
   pageChecks: { root: boolean; namespace: boolean; hasPage: boolean; hasText: boolean };
   metricsKey?: string;
   logLevel: string;
+  /** OpenAPI particulars (§4.1): unset texts/examples fall back to the built-in ones of openapi.ts. */
+  openapi: {
+    sections: string[];
+    /** false: the upload route is left out of /openapi.json (it keeps working). */
+    showPut: { image: boolean; alto: boolean; page: boolean; metadata: boolean };
+    jobDefinition: { summary?: string; description?: string; examples?: OpenApiExamples };
+    metaJson: { summary?: string; description?: string; examples?: OpenApiExamples };
+    result: { summary?: string; description?: string; example?: string };
+  };
   testKeys: { role: "admin" | "readonly" | "user" | "worker"; key: string; label: string }[];
 }
 
@@ -236,6 +292,13 @@ export function loadServerConfig(
     },
     metricsKey: e.METRICS_KEY,
     logLevel: e.LOGGING_CONSOLE_LEVEL!,
+    openapi: {
+      sections: e.SHOW_SECTIONS,
+      showPut: { image: e.SHOW_PUT_IMAGE, alto: e.SHOW_PUT_ALTO, page: e.SHOW_PUT_PAGE, metadata: e.SHOW_PUT_METADATA },
+      jobDefinition: { summary: e.JOB_DEFINITION_SUMMARY, description: e.JOB_DEFINITION_DESCRIPTION, examples: e.JOB_DEFINITION_EXAMPLES },
+      metaJson: { summary: e.META_JSON_SUMMARY, description: e.META_JSON_DESCRIPTION, examples: e.META_JSON_EXAMPLES },
+      result: { summary: e.RESULT_SUMMARY, description: e.RESULT_DESCRIPTION, example: e.RESULT_EXAMPLE },
+    },
     testKeys,
   };
 }

@@ -1,7 +1,10 @@
 /**
  * The OpenAPI 3.1 document, generated from the route table: each route's zod schemas for path,
  * query and body (z.toJSONSchema, input side) and its documented responses (envelope + `data`).
- * Only tags listed in SHOW_SECTIONS are kept; hidden routes (debug) are left out (§4.1).
+ * Only tags listed in SHOW_SECTIONS are kept; hidden routes (debug) are left out, and so are upload
+ * routes switched off with SHOW_PUT_*=false (they stay mounted). The texts of POST /v1/jobs, the
+ * metadata upload and the result download come from JOB_DEFINITION_*, META_JSON_*, RESULT_* when
+ * set, else from the route table and the built-in examples below (§4.1, §8).
  */
 import { z } from "zod";
 import type { ServerConfig } from "../config.ts";
@@ -18,13 +21,76 @@ function schemaOf(s: z.ZodType, io: "input" | "output"): Json {
 
 const TAG_ORDER = ["User", "Worker", "Admin", "Health", "Docs"];
 
-export function buildOpenApi(config: ServerConfig, routes: AnyRoute[], showSections?: string[]): Json {
+type OpenApiOptions = ServerConfig["openapi"];
+
+/** Upload routes that SHOW_PUT_* can leave out of the document ("METHOD path" → switch). */
+const PUT_SWITCHES: Record<string, keyof OpenApiOptions["showPut"]> = {
+  "PUT /v1/jobs/{job_id}/images/{image_name}/files/image": "image",
+  "PUT /v1/jobs/{job_id}/images/{image_name}/files/alto": "alto",
+  "PUT /v1/jobs/{job_id}/images/{image_name}/files/page": "page",
+  "PUT /v1/jobs/{job_id}/files/metadata": "metadata",
+};
+
+const JOB_CREATE = "POST /v1/jobs";
+const META_UPLOAD = "PUT /v1/jobs/{job_id}/files/metadata";
+const RESULT_DOWNLOAD = "GET /v1/jobs/{job_id}/result";
+
+/** Built-in request examples (used when JOB_DEFINITION_EXAMPLES / META_JSON_EXAMPLES are unset). */
+export const BUILTIN_JOB_DEFINITION_EXAMPLES = {
+  images: {
+    summary: "Images only",
+    description: "Two pages; only the images are uploaded afterwards.",
+    value: { images: [{ name: "page-001.jpg", order: 0 }, { name: "page-002.jpg", order: 1 }], meta_json_required: false, alto_required: false, page_required: false },
+  },
+  with_alto_and_metadata: {
+    summary: "Images with ALTO XML and metadata",
+    description: "One page; its ALTO XML and the job's metadata JSON are uploaded too.",
+    value: { images: [{ name: "scan.png", order: 0 }], meta_json_required: true, alto_required: true, page_required: false },
+  },
+};
+export const BUILTIN_META_JSON_EXAMPLES = {
+  object: { summary: "JSON object", value: { source: "archive", shelfmark: "A 12/3" } },
+  array: { summary: "JSON array", value: ["first pass", "second pass"] },
+  scalar: { summary: "Scalar value", value: "any JSON value except null" },
+};
+export const BUILTIN_RESULT_EXAMPLE = "(ZIP archive: the engine's output files)";
+
+/** Overrides summary/description of `op` with the configured texts that are set. */
+function applyTexts(op: Json, t: { summary?: string; description?: string }): void {
+  if (t.summary !== undefined) op.summary = t.summary;
+  if (t.description !== undefined) op.description = t.description;
+}
+
+/** Configured texts and examples of POST /v1/jobs, the metadata upload and the result download. */
+function applyConfiguredTexts(id: string, op: Json, o: OpenApiOptions): void {
+  const jsonBody = () => ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.["application/json"];
+  if (id === JOB_CREATE) {
+    applyTexts(op, o.jobDefinition);
+    const media = jsonBody();
+    if (media) media.examples = o.jobDefinition.examples ?? BUILTIN_JOB_DEFINITION_EXAMPLES;
+  } else if (id === META_UPLOAD) {
+    applyTexts(op, o.metaJson);
+    const media = jsonBody();
+    if (media) media.examples = o.metaJson.examples ?? BUILTIN_META_JSON_EXAMPLES;
+  } else if (id === RESULT_DOWNLOAD) {
+    applyTexts(op, o.result);
+    const ok = (op.responses as Record<string, Json>)["200"];
+    const media = (ok?.content as Record<string, Json> | undefined)?.["application/zip"];
+    if (media) media.example = o.result.example ?? BUILTIN_RESULT_EXAMPLE;
+  }
+}
+
+export function buildOpenApi(config: ServerConfig, routes: AnyRoute[]): Json {
   const paths: Record<string, Record<string, Json>> = {};
-  const sections = showSections ?? ["User", "Worker", "Admin", "Health"];
+  const options = config.openapi;
+  const sections = options.sections;
   let n = 0;
   for (const r of routes) {
     n++;
     if (r.doc.hidden || !sections.includes(r.doc.tag)) continue;
+    const id = `${r.method} ${r.path}`;
+    const putSwitch = PUT_SWITCHES[id];
+    if (putSwitch && !options.showPut[putSwitch]) continue;
     const parameters: Json[] = [];
     for (const [where, obj] of [["path", r.params], ["query", r.query]] as const) {
       if (!obj) continue;
@@ -88,6 +154,7 @@ export function buildOpenApi(config: ServerConfig, routes: AnyRoute[], showSecti
       responses["401"] ??= { description: "API_KEY_MISSING, API_KEY_INVALID", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
       responses["403"] ??= { description: "API_KEY_INACTIVE, API_KEY_ROLE_FORBIDDEN", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
     }
+    applyConfiguredTexts(id, op, options);
     (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {
