@@ -177,22 +177,28 @@ export async function listJobs(sql: Sql, f: JobFilter): Promise<JobRow[]> {
   return rows.map(toJob);
 }
 
+/** NOTIFY channel on which long-polling lease calls of other replicas are woken; the payload is a job count. */
+export const JOB_QUEUED_CHANNEL = "annopage_job_queued";
+
 /**
- * The queueing check of §5.2 as one conditional UPDATE: NEW → QUEUED when every required file is
- * there. Returns the engine id (or null) when the job was queued, undefined when it was not.
+ * The queueing check of §5.2 as one statement: NEW → QUEUED when every required file is there, the
+ * engine's last_used set, and the NOTIFY for other replicas' waiting workers (delivered at commit).
+ * Returns the engine id (or null) when the job was queued, undefined when it was not.
  */
 export async function queueIfComplete(tx: Sql, jobId: string, now: string): Promise<{ engineId: string | null } | undefined> {
   const rows = await tx<{ engine_id: string | null }[]>`
-    UPDATE jobs j SET state = 'QUEUED', last_change = ${next(tx, now)}
-     WHERE j.id = ${jobId} AND j.state = 'NEW'
-       AND (NOT j.meta_json_required OR j.meta_json_uploaded)
-       AND NOT EXISTS (SELECT 1 FROM images i
-                        WHERE i.job_id = j.id
-                          AND (NOT i.image_uploaded OR (j.alto_required AND NOT i.alto_uploaded)
-                               OR (j.page_required AND NOT i.page_uploaded)))
-    RETURNING j.engine_id`;
+    WITH q AS (
+      UPDATE jobs j SET state = 'QUEUED', last_change = ${next(tx, now)}
+       WHERE j.id = ${jobId} AND j.state = 'NEW'
+         AND (NOT j.meta_json_required OR j.meta_json_uploaded)
+         AND NOT EXISTS (SELECT 1 FROM images i
+                          WHERE i.job_id = j.id
+                            AND (NOT i.image_uploaded OR (j.alto_required AND NOT i.alto_uploaded)
+                                 OR (j.page_required AND NOT i.page_uploaded)))
+      RETURNING j.engine_id),
+    e AS (UPDATE engines SET last_used = ${now}::timestamptz WHERE id IN (SELECT engine_id FROM q))
+    SELECT q.engine_id, pg_notify(${JOB_QUEUED_CHANNEL}, '1') FROM q`;
   if (!rows[0]) return undefined;
-  if (rows[0].engine_id) await tx`UPDATE engines SET last_used = ${now}::timestamptz WHERE id = ${rows[0].engine_id}`;
   return { engineId: rows[0].engine_id };
 }
 
@@ -227,6 +233,51 @@ export async function sweep(tx: Sql, now: string, cfg: SweepConfig): Promise<{ r
     RETURNING j.state`;
   const requeued = rows.filter((r) => r.state === "QUEUED").length;
   return { requeued, failed: rows.length - requeued };
+}
+
+/**
+ * One lease attempt as ONE statement (§4.10): the sweep and the FIFO claim run as two data-modifying
+ * CTEs, so no explicit transaction (BEGIN/COMMIT round trips) is needed. Both see the same snapshot,
+ * so a job the sweep requeues is not claimable by the same statement: when the sweep requeued jobs
+ * and nothing else was claimable, the caller claims once more (claimNext).
+ */
+export async function sweepAndClaim(
+  sql: Sql,
+  workerKeyId: string,
+  now: string,
+  leaseToken: string,
+  cfg: SweepConfig,
+): Promise<{ requeued: number; claimed: { id: string; last_change: string } | undefined }> {
+  const threshold = `${cfg.timeoutSeconds + cfg.graceSeconds} seconds`;
+  const last = cfg.maxAttempts - 1;
+  const rows = await sql<{ requeued: number; id: string | null; last_change: string | null }[]>`
+    WITH r AS (
+      SELECT id FROM jobs
+       WHERE state = 'ERROR'
+          OR (state = 'PROCESSING' AND last_change < ${now}::timestamptz - ${threshold}::interval)
+       FOR UPDATE SKIP LOCKED),
+    s AS (
+      UPDATE jobs j SET
+        state = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN 'QUEUED' ELSE 'FAILED' END::processingstate,
+        worker_key_id = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN NULL ELSE j.worker_key_id END,
+        lease_token = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN NULL ELSE j.lease_token END,
+        progress = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN 0.0 ELSE 1.0 END,
+        finished_date = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN j.finished_date ELSE ${next(sql, now)} END,
+        last_change = ${next(sql, now)}
+        FROM r WHERE j.id = r.id
+      RETURNING j.state),
+    c AS (
+      SELECT id FROM jobs WHERE state = 'QUEUED' ORDER BY created_date, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+    l AS (
+      UPDATE jobs j SET state = 'PROCESSING', started_date = ${next(sql, now)}, last_change = ${next(sql, now)},
+             worker_key_id = ${workerKeyId}, previous_attempts = coalesce(j.previous_attempts, -1) + 1,
+             lease_token = ${leaseToken}
+        FROM c WHERE j.id = c.id
+      RETURNING j.id, j.last_change)
+    SELECT (SELECT count(*) FROM s WHERE s.state = 'QUEUED')::int AS requeued, l.id, l.last_change
+      FROM (SELECT 1) one LEFT JOIN l ON true`;
+  const row = rows[0]!;
+  return { requeued: row.requeued, claimed: row.id ? { id: row.id, last_change: row.last_change! } : undefined };
 }
 
 /** Claims the oldest queued job for a worker (§4.10 steps 2–3). */

@@ -5,11 +5,18 @@
  * connection, opened on first use). The embedded database does not deliver NOTIFY to postgres.js
  * listeners, but then this process owns the database and every queueing happens here, so the
  * in-process wake-up is complete.
+ *
+ * One queued job wakes one waiter (the one waiting longest), not all of them: with W workers
+ * long-polling, waking every one made W lease attempts (W × one statement) race for one job. A
+ * woken waiter that finds nothing simply waits again; every waiter also re-checks once a second.
+ * The NOTIFY payload carries the number of jobs queued.
  */
 import { consola } from "consola";
 import type { Sql } from "../db/client.ts";
 
-export const QUEUE_CHANNEL = "annopage_job_queued";
+import { JOB_QUEUED_CHANNEL } from "../db/jobs.ts";
+
+export const QUEUE_CHANNEL = JOB_QUEUED_CHANNEL;
 
 export class QueueSignal {
   private waiters = new Set<() => void>();
@@ -26,7 +33,7 @@ export class QueueSignal {
   ensureListening(): Promise<void> {
     if (!this.useNotify || this.stopped_) return Promise.resolve();
     this.listening ??= this.sql
-      .listen(QUEUE_CHANNEL, () => this.wakeLocal())
+      .listen(QUEUE_CHANNEL, (payload) => this.wake(Number(payload) || 1))
       .then((meta) => {
         this.unlisten = () => meta.unlisten();
       })
@@ -49,11 +56,22 @@ export class QueueSignal {
     for (const w of ws) w();
   }
 
-  /** Call after committing a transaction that made jobs `queued`. */
-  async jobsQueued(): Promise<void> {
-    this.wakeLocal();
-    if (this.useNotify && !this.stopped_) {
-      await this.sql`SELECT pg_notify(${QUEUE_CHANNEL}, '')`.catch(() => {});
+  /** Wakes up to `n` waiters of this process, longest waiting first. */
+  wake(n: number): void {
+    for (const w of this.waiters) {
+      if (n-- <= 0) break;
+      w(); // removes itself from the set
+    }
+  }
+
+  /**
+   * Call after committing a transaction that made `n` jobs `queued`. `notified`: the transaction
+   * already sent the NOTIFY itself (db/jobs.ts queueIfComplete), so only this process's waiters are woken.
+   */
+  async jobsQueued(n = 1, notified = false): Promise<void> {
+    this.wake(n);
+    if (this.useNotify && !this.stopped_ && !notified) {
+      await this.sql`SELECT pg_notify(${QUEUE_CHANNEL}, ${String(n)})`.catch(() => {});
     }
   }
 

@@ -7,7 +7,7 @@
  * locked row inside the transaction, so a concurrent cancel or sweep cannot be overwritten.
  */
 import type { z } from "zod";
-import { applyWorkerUpdate, cancelJob, findJob, lockJob, transaction } from "../../db/jobs.ts";
+import { applyWorkerUpdate, cancelJob, lockJob, transaction } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import type { JobProgressUpdateSchema } from "../../shared/schemas/jobs.ts";
 import { addSeconds, nowIso } from "../clock.ts";
@@ -24,14 +24,15 @@ export function leaseData(deps: AppDeps, id: string, serverTime: string, leaseTo
 }
 
 export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: Body, leaseToken: string | undefined): Promise<Response> {
+  // The guards run once, on the locked row (no separate read first: one round trip less per call);
+  // the checks of the body come after them, as before.
   const guard = { owner: true, assigned: true, leaseToken };
-  guardJob(await findJob(deps.sql, jobId), key, guard);
   const asUser = key.role === "user" || (key.role === "admin" && body.state === "cancelled");
 
   if (asUser) {
-    if (body.state !== "cancelled") throw new AppError("API_KEY_USER_FORBIDDEN");
     await transaction(deps.sql, async (tx) => {
       const job = guardJob(await lockJob(tx, jobId), key, guard);
+      if (body.state !== "cancelled") throw new AppError("API_KEY_USER_FORBIDDEN");
       if (job.state === "cancelled" || job.state === "done" || job.state === "failed") {
         throw new AppError("JOB_UNCANCELLABLE", { details: { state: job.state } });
       }
@@ -41,13 +42,13 @@ export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: 
   }
 
   const state = body.state ?? undefined;
-  if (state !== undefined && state !== "done" && state !== "error") throw new AppError("API_KEY_WORKER_FORBIDDEN");
   const resultExists = state === "done" ? await deps.storage.exists("results", `${jobId}.zip`) : false;
   const noFields = state === undefined && body.progress == null && body.log == null && body.log_user == null;
   const update = { progress: body.progress ?? undefined, log: body.log ?? undefined, logUser: body.log_user ?? undefined };
 
   const outcome = await transaction(deps.sql, async (tx) => {
     const job = guardJob(await lockJob(tx, jobId), key, guard);
+    if (state !== undefined && state !== "done" && state !== "error") throw new AppError("API_KEY_WORKER_FORBIDDEN");
     const unfinishable = () => new AppError("JOB_UNFINISHABLE", { details: { state: job.state } });
     if (state !== undefined && !["processing", "done", "error"].includes(job.state)) throw unfinishable();
     if (state === "done" && !resultExists) throw new AppError("JOB_RESULT_MISSING");

@@ -38,7 +38,7 @@ async function recordUpload(deps: AppDeps, key: KeyRow, jobId: string, mark: (tx
     if (!was) queued = (await queueIfComplete(tx, jobId, nowIso())) !== undefined;
     return !was;
   });
-  if (queued) await deps.queue.jobsQueued();
+  if (queued) await deps.queue.jobsQueued(1, true); // queueIfComplete sent the NOTIFY with the commit
   return first;
 }
 

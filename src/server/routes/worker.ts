@@ -6,7 +6,7 @@
  * processing is a 409 (§11.8 fixed).
  */
 import type { Context } from "hono";
-import { claimNext, findJob, findJobAndImage, lockJob, releaseJob, sweep, touchJob, transaction } from "../../db/jobs.ts";
+import { claimNext, findJob, findJobAndImage, lockJob, releaseJob, sweepAndClaim, touchJob, transaction } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
 import { validateZipFile } from "../zip-validate.ts";
@@ -19,17 +19,17 @@ import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf, requireState } from "../middle
 import { defineRoute } from "../route.ts";
 import { leaseData } from "./job-patch.ts";
 
-/** One lease attempt: sweep + FIFO claim in one short transaction (§4.10). */
+/** One lease attempt: sweep + FIFO claim in one statement (§4.10; db/jobs.ts sweepAndClaim). */
 export async function tryLease(deps: AppDeps, key: KeyRow) {
   const c = deps.config;
   const token = crypto.randomUUID();
-  let requeued = 0;
-  const claimed = await transaction(deps.sql, async (tx) => {
-    const now = nowIso();
-    requeued = (await sweep(tx, now, { timeoutSeconds: c.jobTimeoutSeconds, graceSeconds: c.jobTimeoutGraceSeconds, maxAttempts: c.jobMaxAttempts })).requeued;
-    return claimNext(tx, key.id, now, token);
-  });
-  if (requeued > (claimed ? 1 : 0)) await deps.queue.jobsQueued();
+  const cfg = { timeoutSeconds: c.jobTimeoutSeconds, graceSeconds: c.jobTimeoutGraceSeconds, maxAttempts: c.jobMaxAttempts };
+  const r = await sweepAndClaim(deps.sql, key.id, nowIso(), token, cfg);
+  let claimed = r.claimed;
+  // a job requeued by this very sweep was not claimable by the same statement: claim it now
+  if (!claimed && r.requeued > 0) claimed = await claimNext(deps.sql, key.id, nowIso(), token);
+  const left = r.requeued - (claimed && !r.claimed ? 1 : 0);
+  if (left > 0) await deps.queue.jobsQueued(left);
   return claimed ? leaseData(deps, claimed.id, claimed.last_change, token) : null;
 }
 
