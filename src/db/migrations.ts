@@ -6,6 +6,7 @@ import m001 from "../../sql/001_schema.sql" with { type: "text" };
 import m002 from "../../sql/002_extensions.sql" with { type: "text" };
 import m003 from "../../sql/003_image_files.sql" with { type: "text" };
 import m004 from "../../sql/004_key_change_notify.sql" with { type: "text" };
+import m005 from "../../sql/005_lean_indexes.sql" with { type: "text" };
 
 export interface Migration {
   id: number;
@@ -18,4 +19,5 @@ export const migrations: Migration[] = [
   { id: 2, name: "002_extensions.sql", sql: m002 },
   { id: 3, name: "003_image_files.sql", sql: m003 },
   { id: 4, name: "004_key_change_notify.sql", sql: m004 },
+  { id: 5, name: "005_lean_indexes.sql", sql: m005 },
 ];
