@@ -125,29 +125,36 @@ export interface NewJob {
   now: string;
 }
 
-export async function insertJob(tx: Sql, j: NewJob): Promise<string> {
+/**
+ * Inserts the job and its images in ONE statement and returns what the job views need (as
+ * findJobWithImages), so POST /v1/jobs needs neither a transaction of its own nor a second read.
+ * The images travel as one JSON parameter, so any number of them fits.
+ */
+export async function insertJobReturningView(sql: Sql, j: NewJob): Promise<{ job: JobRow; images: JobViewImage[] }> {
   const id = crypto.randomUUID();
-  await tx`
-    INSERT INTO jobs (id, owner_key_id, engine_id, definition, alto_required, page_required, meta_json_required,
-                      meta_json_uploaded, state, progress, previous_attempts, created_date, last_change, engine_settings)
-    VALUES (${id}, ${j.ownerKeyId}, ${j.engineId}, ${tx.json(j.definition as never)}, ${j.altoRequired}, ${j.pageRequired},
-            ${j.metaJsonRequired}, false, 'NEW', 0.0, NULL, ${j.now}::timestamptz, ${j.now}::timestamptz,
-            ${j.engineSettings === null ? null : tx.json(j.engineSettings as never)})`;
-  if (j.images.length > 0) {
-    const rows = j.images.map((im) => ({
-      id: crypto.randomUUID(),
-      name: im.name,
-      order: im.order,
-      image_uploaded: false,
-      alto_uploaded: false,
-      page_uploaded: false,
-      job_id: id,
-    }));
-    for (let i = 0; i < rows.length; i += 1000) {
-      await tx`INSERT INTO images ${tx(rows.slice(i, i + 1000), "id", "name", "order", "image_uploaded", "alto_uploaded", "page_uploaded", "job_id")}`;
-    }
-  }
-  return id;
+  const images = j.images.map((im) => ({ id: crypto.randomUUID(), name: im.name, order: im.order }));
+  const rows = await sql<(RawJob & { images_json: JobViewImage[] })[]>`
+    WITH j AS (
+      INSERT INTO jobs (id, owner_key_id, engine_id, definition, alto_required, page_required, meta_json_required,
+                        meta_json_uploaded, state, progress, previous_attempts, created_date, last_change, engine_settings)
+      VALUES (${id}, ${j.ownerKeyId}, ${j.engineId}, ${sql.json(j.definition as never)}, ${j.altoRequired}, ${j.pageRequired},
+              ${j.metaJsonRequired}, false, 'NEW', 0.0, NULL, ${j.now}::timestamptz, ${j.now}::timestamptz,
+              ${j.engineSettings === null ? null : sql.json(j.engineSettings as never)})
+      RETURNING *),
+    i AS (
+      INSERT INTO images (id, name, "order", image_uploaded, alto_uploaded, page_uploaded, job_id)
+      SELECT x.id, x.name, x."order", false, false, false, (SELECT id FROM j)
+        FROM json_to_recordset(${sql.json(images as never)}::json) AS x(id uuid, name text, "order" integer)
+      RETURNING id, name, "order", image_uploaded, alto_uploaded, page_uploaded)
+    SELECT j.*, e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition,
+           e.files_updated AS engine_files_updated,
+           COALESCE((SELECT json_agg(json_build_object('id', i.id, 'name', i.name, 'order', i."order",
+                                                       'image_uploaded', i.image_uploaded, 'alto_uploaded', i.alto_uploaded,
+                                                       'page_uploaded', i.page_uploaded) ORDER BY i."order", i.name)
+                       FROM i), '[]'::json) AS images_json
+      FROM j LEFT JOIN engines e ON e.id = j.engine_id`;
+  const { images_json, ...job } = rows[0]!;
+  return { job: toJob(job), images: images_json };
 }
 
 export interface JobFilter {

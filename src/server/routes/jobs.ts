@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { selectEngineForJob } from "../../db/engines.ts";
 import { lockIdempotencyKey, rememberIdempotencyKey } from "../../db/idempotency.ts";
-import { findJobWithImages, insertJob, listJobs, transaction } from "../../db/jobs.ts";
+import { findJobWithImages, insertJobReturningView, listJobs, transaction } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { JobDefinitionSchema, JobIdParams, JobProgressUpdateSchema, JobSchema, JobWithEngineSchema, ListJobsQuery } from "../../shared/schemas/jobs.ts";
 import type { JobDefinition } from "../../shared/schemas/jobs.ts";
@@ -84,29 +84,37 @@ export const jobRoutes = (deps: AppDeps) => [
       };
       if (body.engine_settings !== undefined) definition.engine_settings = body.engine_settings;
       const bodyHash = createHash("sha256").update(JSON.stringify(definition)).digest("hex");
-      const jobId = await transaction(deps.sql, async (tx) => {
-        if (idemKey !== undefined) {
-          const seen = await lockIdempotencyKey(tx, key.id, idemKey);
-          if (seen) {
-            if (seen.body_sha256 !== bodyHash) throw new AppError("IDEMPOTENCY_KEY_REUSED");
-            return seen.job_id;
-          }
-        }
-        const sel = await selectEngineForJob(tx, { engineName: body.engine_name, engineVersion: body.engine_version, isAdmin: key.role === "admin" });
+      const newJob = (engineId: string | null) => ({
+        ownerKeyId: key.id,
+        engineId,
+        definition,
+        altoRequired: body.alto_required,
+        pageRequired: body.page_required,
+        metaJsonRequired: body.meta_json_required,
+        engineSettings: body.engine_settings ?? null,
+        images: body.images,
+        now: nowIso(),
+      });
+      const selectEngine = async (sql: Sql) => {
+        const sel = await selectEngineForJob(sql, { engineName: body.engine_name, engineVersion: body.engine_version, isAdmin: key.role === "admin" });
         if (!sel.ok) throw new AppError(sel.code);
-        const id = await insertJob(tx, {
-          ownerKeyId: key.id,
-          engineId: sel.engine?.id ?? null,
-          definition,
-          altoRequired: body.alto_required,
-          pageRequired: body.page_required,
-          metaJsonRequired: body.meta_json_required,
-          engineSettings: body.engine_settings ?? null,
-          images: body.images,
-          now: nowIso(),
-        });
-        if (idemKey !== undefined) await rememberIdempotencyKey(tx, key.id, idemKey, bodyHash, id);
-        return id;
+        return sel.engine?.id ?? null;
+      };
+      if (idemKey === undefined) {
+        // Two statements, no transaction: the engine choice, then job + images inserted together (one statement is
+        // atomic). An engine deactivated between the two is as if the job had been created a moment earlier.
+        const created = await insertJobReturningView(deps.sql, newJob(await selectEngine(deps.sql)));
+        return envelopeOk("JOB_CREATED", jobView(created.job, created.images, key.role));
+      }
+      const jobId = await transaction(deps.sql, async (tx) => {
+        const seen = await lockIdempotencyKey(tx, key.id, idemKey);
+        if (seen) {
+          if (seen.body_sha256 !== bodyHash) throw new AppError("IDEMPOTENCY_KEY_REUSED");
+          return seen.job_id;
+        }
+        const created = await insertJobReturningView(tx, newJob(await selectEngine(tx)));
+        await rememberIdempotencyKey(tx, key.id, idemKey, bodyHash, created.job.id);
+        return created.job.id;
       });
       return envelopeOk("JOB_CREATED", await jobResponse(deps.sql, jobId, key));
     },
