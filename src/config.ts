@@ -100,6 +100,18 @@ const EnvSchema = z.object({
   ARTIFACTS_DIR: envStr(),
   ENGINES_DIR: envStr(),
   LOGGING_DIR: envStr(),
+  /** Where files live: `local` (the *_DIR directories) or `s3` (an S3-compatible bucket; replicas on several machines). */
+  STORAGE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? "local" : v.trim().toLowerCase()))
+    .pipe(z.enum(["local", "s3"], { error: "must be local or s3" })),
+  S3_BUCKET: envStr(),
+  S3_ENDPOINT: envStr().refine((v) => v === undefined || /^https?:\/\/[^/]/.test(v), "must be an http:// or https:// URL"),
+  S3_REGION: envStr(),
+  S3_ACCESS_KEY_ID: envStr(),
+  S3_SECRET_ACCESS_KEY: envStr(),
+  S3_PREFIX: envStr(""),
   DATABASE_URL: envStr().refine(
     (v) => v === undefined || /^postgres(ql)?(\+asyncpg)?:\/\//.test(v),
     "must be a postgres:// or postgresql:// URL",
@@ -177,6 +189,8 @@ export interface ServerConfig {
   artifactsDir: string;
   enginesDir: string;
   logsDir: string;
+  /** `s3`: files in a bucket, staged locally under `{baseDir}/staging`; the *_DIR directories hold no files then. */
+  storage: StorageConfig;
   /** undefined → embedded PGlite under `{baseDir}/pgdata`. */
   databaseUrl?: string;
   databasePoolSize: number;
@@ -203,6 +217,19 @@ export interface ServerConfig {
   };
   testKeys: { role: "admin" | "readonly" | "user" | "worker"; key: string; label: string }[];
 }
+
+export type StorageConfig =
+  | { kind: "local" }
+  | {
+      kind: "s3";
+      bucket: string;
+      endpoint?: string;
+      region?: string;
+      /** Secrets: never logged. */
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      prefix: string;
+    };
 
 /** Flags of `annopage serve` that override the environment. */
 export interface ServerFlags {
@@ -245,6 +272,19 @@ export function loadServerConfig(
   for (const t of testKeys) {
     if (!KEY_RE.test(t.key)) throw new ConfigError(`TEST_${t.role.toUpperCase()}_KEY`, "must look like prefix.kid.secret");
   }
+  if (e.STORAGE === "s3" && !e.S3_BUCKET) throw new ConfigError("S3_BUCKET", "required when STORAGE=s3");
+  const storage: StorageConfig =
+    e.STORAGE === "s3"
+      ? {
+          kind: "s3",
+          bucket: e.S3_BUCKET!,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          prefix: e.S3_PREFIX!,
+        }
+      : { kind: "local" };
   const host = e.APP_HOST!;
   return {
     host,
@@ -264,6 +304,7 @@ export function loadServerConfig(
     artifactsDir: dir(e.ARTIFACTS_DIR, "artifacts"),
     enginesDir: dir(e.ENGINES_DIR, "engines"),
     logsDir: dir(e.LOGGING_DIR, "logs"),
+    storage,
     databaseUrl: e.DATABASE_URL?.replace("+asyncpg", ""),
     databasePoolSize: e.DATABASE_POOL_SIZE,
     jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,

@@ -9,6 +9,8 @@ import { Hono } from "hono";
 import type { AppDeps, AppEnv, ServerDeps } from "./context.ts";
 import { AppError, jsonResponse, renderError } from "./errors.ts";
 import { LocalStorage } from "../storage/local.ts";
+import { S3Storage } from "../storage/s3.ts";
+import { join } from "node:path";
 import { QueueSignal } from "./queue-signal.ts";
 import { KeyCache } from "./key-cache.ts";
 import { allowedMethods, mountRoutes, type AnyRoute } from "./route.ts";
@@ -41,7 +43,10 @@ export function createAppDeps(deps: ServerDeps): AppDeps {
   const c = deps.config;
   return {
     ...deps,
-    storage: new LocalStorage({ jobs: c.jobsDir, results: c.resultsDir, artifacts: c.artifactsDir, engines: c.enginesDir }),
+    storage:
+      c.storage.kind === "s3"
+        ? new S3Storage({ ...c.storage, stagingDir: join(c.baseDir, "staging") })
+        : new LocalStorage({ jobs: c.jobsDir, results: c.resultsDir, artifacts: c.artifactsDir, engines: c.enginesDir }),
     queue: new QueueSignal(deps.sql, !deps.embedded),
     keys: new KeyCache(deps.sql, !deps.embedded, c.keyCacheMs),
   };
