@@ -29,3 +29,34 @@ describe("md5OfFile (worker thread)", () => {
     }
   });
 });
+
+describe("LocalStorage staging MD5", () => {
+  test("hashed as the bytes arrive up to 8 MiB, on the worker thread beyond; equal to node:crypto; abort leaves nothing", async () => {
+    const { LocalStorage } = await import("../src/storage/local.ts");
+    const { readdirSync, existsSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "stage-md5-"));
+    const storage = new LocalStorage({ jobs: join(dir, "jobs"), results: join(dir, "results"), artifacts: join(dir, "a"), engines: join(dir, "e") });
+    try {
+      for (const n of [0, 100_000, (8 << 20) - 3, (8 << 20) + 70_000]) {
+        const b = new Uint8Array(n);
+        for (let k = 0; k < n; k += 65_536) crypto.getRandomValues(b.subarray(k, Math.min(n, k + 65_536)));
+        const w = await storage.stage("jobs");
+        for (let off = 0; off < n; off += 65_536) await w.write(b.subarray(off, Math.min(n, off + 65_536)));
+        const staged = await w.finish();
+        expect(staged.size).toBe(n);
+        expect(staged.md5).toBe(createHash("md5").update(b).digest("hex"));
+        const { existed } = await storage.commit(staged, `j/${n}.bin`);
+        expect(existed).toBe(false);
+        expect(new Uint8Array(await new Response((await storage.open("jobs", `j/${n}.bin`))!.body).arrayBuffer())).toEqual(b);
+      }
+      const w = await storage.stage("jobs");
+      await w.write(new Uint8Array(10));
+      await w.abort();
+      expect(readdirSync(storage.stagingDir("jobs"))).toEqual([]);
+      expect(existsSync(join(dir, "jobs", "j", "missing"))).toBe(false);
+      expect(await storage.open("jobs", "j/missing")).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

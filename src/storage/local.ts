@@ -2,7 +2,7 @@
  * Local-disk storage: the layout of protocol §6.1. Staged files live in `{areaDir}/.staging/`
  * (same file system as their final place, so the commit is an atomic rename).
  */
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, normalize, sep } from "node:path";
 import { putViaStaging, Stager } from "./staging.ts";
 import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from "./storage.ts";
@@ -15,6 +15,14 @@ export interface LocalStorageDirs {
 }
 
 export const STAGING_DIR = ".staging";
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false; // ENOTDIR and the like: nothing is stored there
+  }
+}
 
 export class LocalStorage implements Storage {
   /** Staged writes (staging.ts) go to `{areaDir}/.staging/`. */
@@ -42,9 +50,9 @@ export class LocalStorage implements Storage {
 
   async commit(staged: StagedFile, key: string): Promise<{ existed: boolean }> {
     const target = this.pathOf(staged.area, key);
-    await mkdir(dirname(target), { recursive: true });
-    const existed = await this.exists(staged.area, key);
-    await rename(staged.path, target);
+    mkdirSync(dirname(target), { recursive: true });
+    const existed = isFile(target);
+    renameSync(staged.path, target);
     return { existed };
   }
 
@@ -57,25 +65,22 @@ export class LocalStorage implements Storage {
   }
 
   async exists(area: StorageArea, key: string): Promise<boolean> {
-    try {
-      return (await stat(this.pathOf(area, key))).isFile();
-    } catch {
-      return false;
-    }
+    return isFile(this.pathOf(area, key));
   }
 
   async remove(area: StorageArea, key: string): Promise<void> {
-    await rm(this.pathOf(area, key), { force: true });
+    rmSync(this.pathOf(area, key), { force: true });
   }
 
   async open(area: StorageArea, key: string): Promise<StoredFile | null> {
     const path = this.pathOf(area, key);
+    let st;
     try {
-      const st = await stat(path);
-      if (!st.isFile()) return null;
-      return { body: Bun.file(path), size: st.size, mtimeMs: st.mtimeMs };
+      st = statSync(path, { throwIfNoEntry: false });
     } catch {
       return null;
     }
+    if (!st?.isFile()) return null;
+    return { body: Bun.file(path), size: st.size, mtimeMs: st.mtimeMs };
   }
 }
