@@ -49,9 +49,10 @@ export class Stager {
   /**
    * Staged writes use the synchronous file calls on purpose: on a local disk they return in microseconds from the
    * page cache, while each asynchronous call is a round trip through Bun's two-thread pool — the pool that also
-   * decodes uploaded images, so under load a 64 KiB write could wait behind a 5 ms decode (server benchmark). The
-   * MD5 is computed as the bytes arrive for files up to INLINE_MD5_BYTES; a bigger file is hashed after the write on
-   * a worker thread (md5-thread.ts), so a 1 GB upload never hashes on the event loop.
+   * decodes uploaded images, so under load a 64 KiB write could wait behind a 5 ms decode (server benchmark). A 1 GB
+   * upload measured no slower this way (bench/server.ts phase 2). Up to INLINE_MD5_BYTES the MD5 is computed as the
+   * bytes arrive; a bigger file is hashed after the write on a worker thread (md5-thread.ts), so a 1 GB upload never
+   * hashes on the event loop.
    */
   async stage(area: StorageArea, opts: { md5?: boolean } = {}): Promise<StagingWriter> {
     const { path, fd } = this.openStagingFile(area);
@@ -72,8 +73,8 @@ export class Stager {
       },
       async write(chunk: Uint8Array) {
         if (closed) throw new Error("staged file already finished");
-        for (let off = 0; off < chunk.byteLength; ) off += writeSync(fd, chunk, off);
         size += chunk.byteLength;
+        for (let off = 0; off < chunk.byteLength; ) off += writeSync(fd, chunk, off);
         if (hasher) {
           if (size <= INLINE_MD5_BYTES) hasher.update(chunk);
           else hasher = null; // hashed on the worker thread after the write
