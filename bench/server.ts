@@ -12,20 +12,21 @@
  *
  * Everything is bounded in count and time (BENCH_TIME_LIMIT_S). Settings (env):
  *   BENCH_JOBS=400 BENCH_IMAGES=1 BENCH_CLIENTS=64 BENCH_WORKERS=8 BENCH_POLL_MS=100
- *   BENCH_IMAGE=<path> (default: the fixture page nearest to 340 KB) BENCH_UPLOAD_MB=1024 (0 skips phase 2;
+ *   BENCH_IMAGE=<path> (default: a fixture page re-encoded to ≈ 340 KB) BENCH_UPLOAD_MB=1024 (0 skips phase 2;
  *   BENCH_JOBS=0 skips phase 1)
  *   BENCH_TIME_LIMIT_S=180 TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
  *   BENCH_PROFILE=<dir> (the server writes a markdown CPU profile there on exit)
  * Exit code 1 when a request failed or a phase ran out of time; targets are reported, not enforced.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, writeSync, closeSync, rmSync, statSync, readdirSync } from "node:fs";
+import { mkdtempSync, openSync, writeSync, closeSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
 import { Latencies, cpuSeconds, cpuSecondsByName, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
+import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const N = env("BENCH_JOBS", 400);
@@ -38,12 +39,22 @@ const TIME_LIMIT_MS = env("BENCH_TIME_LIMIT_S", 180) * 1000;
 const ROOT = resolve(import.meta.dir, "..");
 const ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
 
-function pickImage(): string {
-  if (process.env.BENCH_IMAGE) return process.env.BENCH_IMAGE;
-  const dir = `${SHARED}/fixtures/pages/images`;
-  const files = readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f));
-  files.sort((a, b) => Math.abs(statSync(join(dir, a)).size - 340_000) - Math.abs(statSync(join(dir, b)).size - 340_000));
-  return join(dir, files[0]!);
+/**
+ * The page to upload: BENCH_IMAGE, else a dev-set page re-encoded as a JPEG of ≈ 340 KB (issue 3's load: "≈340 KB
+ * JPEG"; no fixture page has that size — the nearest is 441 KB). The quality is searched for the size nearest 340 KB.
+ */
+async function pickImage(): Promise<{ bytes: Uint8Array; label: string }> {
+  if (process.env.BENCH_IMAGE) return { bytes: new Uint8Array(await Bun.file(process.env.BENCH_IMAGE).arrayBuffer()), label: process.env.BENCH_IMAGE };
+  const source = `${SHARED}/fixtures/pages/images/dev_003.jpg`;
+  const page = await decodeImage(source);
+  let best: Uint8Array | undefined;
+  let bestQ = 0;
+  for (let q = 95; q >= 50; q -= 5) {
+    const b = new Uint8Array(encodeJpeg(page, q));
+    if (!best || Math.abs(b.length - 340_000) < Math.abs(best.length - 340_000)) [best, bestQ] = [b, q];
+    if (b.length < 340_000) break;
+  }
+  return { bytes: best!, label: `${source} re-encoded at quality ${bestQ}` };
 }
 
 const lat = new Latencies();
@@ -274,8 +285,7 @@ async function main() {
   base = server.url;
   let failed = false;
   try {
-    const imagePath = pickImage();
-    const image = new Uint8Array(await Bun.file(imagePath).arrayBuffer());
+    const { bytes: image, label: imagePath } = await pickImage();
     const mk = async (label: string, role: string) =>
       (await call("POST /v1/admin/keys", ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...json({ label, role }) }, [201])).body.data.secret as string;
     const userKey = await mk("bench-user", "user");
