@@ -221,25 +221,32 @@ export interface SweepConfig {
  * now, worker kept). Rows locked by someone else are skipped — never waited for.
  */
 export async function sweep(tx: Sql, now: string, cfg: SweepConfig): Promise<{ requeued: number; failed: number }> {
+  const rows = await tx<{ state: string }[]>`WITH ${sweepCtes(tx, now, cfg)} SELECT state FROM s`;
+  const requeued = rows.filter((r) => r.state === "QUEUED").length;
+  return { requeued, failed: rows.length - requeued };
+}
+
+/** The sweep as two CTEs, `r` (rows to sweep, locked, skipping locked ones) and `s` (the UPDATE, RETURNING state). */
+function sweepCtes(sql: Sql, now: string, cfg: SweepConfig) {
   const threshold = `${cfg.timeoutSeconds + cfg.graceSeconds} seconds`;
   const last = cfg.maxAttempts - 1;
-  const rows = await tx<{ state: string }[]>`
-    WITH r AS (
+  const retry = sql`coalesce(j.previous_attempts, -1) < ${last}`;
+  return sql`
+    r AS (
       SELECT id FROM jobs
        WHERE state = 'ERROR'
           OR (state = 'PROCESSING' AND last_change < ${now}::timestamptz - ${threshold}::interval)
-       FOR UPDATE SKIP LOCKED)
-    UPDATE jobs j SET
-      state = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN 'QUEUED' ELSE 'FAILED' END::processingstate,
-      worker_key_id = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN NULL ELSE j.worker_key_id END,
-      lease_token = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN NULL ELSE j.lease_token END,
-      progress = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN 0.0 ELSE 1.0 END,
-      finished_date = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN j.finished_date ELSE ${next(tx, now)} END,
-      last_change = ${next(tx, now)}
-      FROM r WHERE j.id = r.id
-    RETURNING j.state`;
-  const requeued = rows.filter((r) => r.state === "QUEUED").length;
-  return { requeued, failed: rows.length - requeued };
+       FOR UPDATE SKIP LOCKED),
+    s AS (
+      UPDATE jobs j SET
+        state = CASE WHEN ${retry} THEN 'QUEUED' ELSE 'FAILED' END::processingstate,
+        worker_key_id = CASE WHEN ${retry} THEN NULL ELSE j.worker_key_id END,
+        lease_token = CASE WHEN ${retry} THEN NULL ELSE j.lease_token END,
+        progress = CASE WHEN ${retry} THEN 0.0 ELSE 1.0 END,
+        finished_date = CASE WHEN ${retry} THEN j.finished_date ELSE ${next(sql, now)} END,
+        last_change = ${next(sql, now)}
+        FROM r WHERE j.id = r.id
+      RETURNING j.state)`;
 }
 
 /**
@@ -255,24 +262,8 @@ export async function sweepAndClaim(
   leaseToken: string,
   cfg: SweepConfig,
 ): Promise<{ requeued: number; claimed: { id: string; last_change: string } | undefined }> {
-  const threshold = `${cfg.timeoutSeconds + cfg.graceSeconds} seconds`;
-  const last = cfg.maxAttempts - 1;
   const rows = await sql<{ requeued: number; id: string | null; last_change: string | null }[]>`
-    WITH r AS (
-      SELECT id FROM jobs
-       WHERE state = 'ERROR'
-          OR (state = 'PROCESSING' AND last_change < ${now}::timestamptz - ${threshold}::interval)
-       FOR UPDATE SKIP LOCKED),
-    s AS (
-      UPDATE jobs j SET
-        state = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN 'QUEUED' ELSE 'FAILED' END::processingstate,
-        worker_key_id = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN NULL ELSE j.worker_key_id END,
-        lease_token = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN NULL ELSE j.lease_token END,
-        progress = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN 0.0 ELSE 1.0 END,
-        finished_date = CASE WHEN coalesce(j.previous_attempts, -1) < ${last} THEN j.finished_date ELSE ${next(sql, now)} END,
-        last_change = ${next(sql, now)}
-        FROM r WHERE j.id = r.id
-      RETURNING j.state),
+    WITH ${sweepCtes(sql, now, cfg)},
     c AS (
       SELECT id FROM jobs WHERE state = 'QUEUED' ORDER BY created_date, id LIMIT 1 FOR UPDATE SKIP LOCKED),
     l AS (
