@@ -79,6 +79,20 @@ describe("key cache on a real PostgreSQL, two replicas", () => {
   });
 });
 
+/** An app on the test server's database that does not LISTEN (as with the embedded database), served on a free port. */
+async function withAppWithoutNotify(s: TestServer, keyCacheMs: number, fn: (url: string, sql: ReturnType<typeof connect>) => Promise<void>) {
+  const sql = connect(s.database!.url, { max: 2 });
+  const app = createApp({ config: { ...s.config, keyCacheMs }, sql, embedded: true });
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch });
+  try {
+    await fn(`http://127.0.0.1:${server.port}`, sql);
+  } finally {
+    server.stop(true);
+    await app.dispose();
+    await sql.end({ timeout: 1 });
+  }
+}
+
 describe("key cache without NOTIFY: the TTL is the bound", () => {
   let s: TestServer;
   beforeAll(async () => {
@@ -89,12 +103,7 @@ describe("key cache without NOTIFY: the TTL is the bound", () => {
   });
 
   test("a row is reused for KEY_CACHE_MS, then read again", async () => {
-    // an app on the same database that does not LISTEN (as with the embedded database), TTL 400 ms
-    const sql = connect(s.database!.url, { max: 2 });
-    const app = createApp({ config: { ...s.config, keyCacheMs: 400 }, sql, embedded: true });
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch });
-    const url = `http://127.0.0.1:${server.port}`;
-    try {
+    await withAppWithoutNotify(s, 400, async (url, sql) => {
       const k = await makeKey(s, "user");
       expect((await me(url, k.key)).status).toBe(200);
       await sql`UPDATE keys SET active = false WHERE id = ${k.id}`;
@@ -103,27 +112,15 @@ describe("key cache without NOTIFY: the TTL is the bound", () => {
       if (performance.now() - t0 < 300) expect(cachedAnswer).toBe(200); // still the cached row: no lookup was made
       const ms = await until("the disabled key is refused after the TTL", 2000, async () => (await me(url, k.key)).status === 403);
       expect(ms).toBeLessThan(1000);
-    } finally {
-      server.stop(true);
-      await app.dispose();
-      await sql.end({ timeout: 1 });
-    }
+    });
   });
 
   test("KEY_CACHE_MS=0 turns the cache off: every request reads the row", async () => {
-    const sql = connect(s.database!.url, { max: 2 });
-    const app = createApp({ config: { ...s.config, keyCacheMs: 0 }, sql, embedded: true });
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch });
-    const url = `http://127.0.0.1:${server.port}`;
-    try {
+    await withAppWithoutNotify(s, 0, async (url, sql) => {
       const k = await makeKey(s, "user");
       expect((await me(url, k.key)).status).toBe(200);
       await sql`UPDATE keys SET active = false WHERE id = ${k.id}`;
       expect((await me(url, k.key)).status).toBe(403);
-    } finally {
-      server.stop(true);
-      await app.dispose();
-      await sql.end({ timeout: 1 });
-    }
+    });
   });
 });
