@@ -13,6 +13,9 @@ import type { Subprocess } from "bun";
 import { S3Storage } from "../src/storage/s3.ts";
 import type { StorageArea } from "../src/storage/storage.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { createTestDatabase } from "./helpers/db.ts";
+import { ConfigError, loadServerConfig } from "../src/config.ts";
+import { startServer } from "../src/server/serve.ts";
 import { client, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
 
 const CREDS = { accessKeyId: "testing", secretAccessKey: "testing-secret", region: "us-east-1" };
@@ -301,5 +304,39 @@ describe("the server with STORAGE=s3", () => {
     // An object deleted from the bucket by an operator → 410, as a file deleted on disk.
     await bucket.delete(`annopage/results/${id}.zip`);
     expect((await u("GET", `/v1/jobs/${id}/result`)).body.code).toBe("JOB_RESULT_GONE");
+  });
+});
+
+describe("start-up with STORAGE=s3", () => {
+  test("a bucket that does not exist stops `serve` at once with an error naming S3_BUCKET (not at the first upload)", async () => {
+    const db = await createTestDatabase("s3start");
+    const baseDir = mkdtempSync(join(tmpdir(), "s3start-"));
+    try {
+      const config = loadServerConfig({
+        APP_HOST: "127.0.0.1",
+        APP_PORT: "0",
+        BASE_DIR: baseDir,
+        DATABASE_URL: db.url,
+        STORAGE: "s3",
+        S3_BUCKET: "no-such-bucket",
+        S3_ENDPOINT: endpoint,
+        S3_REGION: CREDS.region,
+        S3_ACCESS_KEY_ID: CREDS.accessKeyId,
+        S3_SECRET_ACCESS_KEY: CREDS.secretAccessKey,
+      });
+      const err = await startServer(config).then(
+        async (s) => {
+          await s.stop();
+          return null;
+        },
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err!.message).toContain("S3_BUCKET: the bucket 'no-such-bucket' cannot be used");
+      expect(err!.message).not.toContain(CREDS.secretAccessKey);
+    } finally {
+      rmSync(baseDir, { recursive: true, force: true });
+      await db.drop();
+    }
   });
 });

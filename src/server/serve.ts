@@ -44,6 +44,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const { generatedAdminKey } = await bootstrapKeys(db.sql, config);
     const deps: ServerDeps = { config, sql: db.sql, embedded: !!db.embedded };
     app = createApp(deps);
+    await app.deps.storage.ready?.();
     if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
     server = Bun.serve({
       hostname: config.host,

@@ -21,6 +21,7 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { ConfigError } from "../config.ts";
 import { putViaStaging, Stager } from "./staging.ts";
 import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from "./storage.ts";
 
@@ -63,7 +64,12 @@ export class S3Storage implements Storage {
   private downloadDirReady = false;
   private readonly downloadTtlMs: number;
 
+  private readonly bucket: string;
+  private readonly endpoint: string | undefined;
+
   constructor(opts: S3StorageOptions) {
+    this.bucket = opts.bucket;
+    this.endpoint = opts.endpoint;
     this.client = new Bun.S3Client({
       bucket: opts.bucket,
       endpoint: opts.endpoint,
@@ -76,6 +82,16 @@ export class S3Storage implements Storage {
     this.downloadDir = join(opts.stagingDir, "downloads");
     this.downloadTtlMs = opts.downloadTtlMs ?? DOWNLOAD_TTL_MS;
     sweepOld(this.downloadDir, this.downloadTtlMs);
+  }
+
+  /** One listing at start-up, so a wrong bucket, endpoint or key fails `serve` at once instead of the first upload. */
+  async ready(): Promise<void> {
+    try {
+      await this.client.list({ maxKeys: 1, prefix: this.prefix || undefined });
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      throw new ConfigError("S3_BUCKET", `the bucket '${this.bucket}' cannot be used${this.endpoint ? ` at ${this.endpoint}` : ""}: ${err.code ?? err.message ?? String(e)}`);
+    }
   }
 
   /** The object name of a key. */

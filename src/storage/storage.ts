@@ -47,4 +47,6 @@ export interface Storage {
   remove(area: StorageArea, key: string): Promise<void>;
   /** The stored file, or null when it does not exist (e.g. deleted by an operator → 410). */
   open(area: StorageArea, key: string): Promise<StoredFile | null>;
+  /** Checked once at start-up: throws a clear error when the storage cannot be used (e.g. a missing bucket). */
+  ready?(): Promise<void>;
 }
