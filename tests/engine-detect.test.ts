@@ -3,6 +3,8 @@ import { createCanvas, ImageData, type SKRSContext2D } from "@napi-rs/canvas";
 import { detectElements, CATEGORY_LABELS, categoryId, type Box, type DetectedElement, type TextLineHint } from "../src/engine/detect/index.ts";
 import { toGrey } from "../src/media/index.ts";
 import { rng } from "../bench/synth-pages.ts";
+import { groupLines } from "../src/engine/detect/textlines.ts";
+import type { Component } from "../src/engine/detect/components.ts";
 
 
 const WORDS = "and the of to in that he shall unto for his they be is with not all thou which him them were said lord house king people land upon".split(" ");
@@ -444,5 +446,51 @@ describe("detectElements on synthetic pages", () => {
     expect(categoryId("Barcode and QR code")).toBe(1);
     expect(categoryId("Table")).toBe(18);
     expect(categoryId("Image")).toBe(25);
+  });
+});
+
+describe("groupLines (text-line grouping)", () => {
+  /** The definition: every earlier component (by x1) within maxGap of c joins c when they share a baseline band. */
+  function naiveGroups(comps: Component[], candidates: number[], maxGap: number): string[] {
+    const order = [...candidates].sort((a, b) => comps[a]!.x1 - comps[b]!.x1);
+    const parent = new Map(order.map((i) => [i, i] as [number, number]));
+    const find = (a: number): number => (parent.get(a) === a ? a : find(parent.get(a)!));
+    for (let q = 0; q < order.length; q++) {
+      const c = comps[order[q]!]!;
+      for (let p = 0; p < q; p++) {
+        const d = comps[order[p]!]!;
+        if (d.x2 + maxGap < c.x1) continue;
+        const ov = Math.min(c.y2, d.y2) - Math.max(c.y1, d.y1);
+        const minH = Math.min(c.y2 - c.y1, d.y2 - d.y1);
+        const maxH = Math.max(c.y2 - c.y1, d.y2 - d.y1);
+        if (ov >= 0.5 * minH && maxH <= 3 * minH + 2) parent.set(find(order[q]!), find(order[p]!));
+      }
+    }
+    const groups = new Map<number, number[]>();
+    for (const i of order) (groups.get(find(i)) ?? groups.set(find(i), []).get(find(i))!).push(i);
+    return [...groups.values()].map((m) => m.sort((a, b) => a - b).join(",")).sort();
+  }
+
+  test("the bucketed sweep forms exactly the groups of the pairwise definition (random pages of glyphs, rules, specks)", () => {
+    const r = rng(7);
+    for (let page = 0; page < 25; page++) {
+      const comps: Component[] = [];
+      const n = 200 + Math.floor(r() * 800);
+      for (let id = 0; id < n; id++) {
+        const kind = r();
+        const h = kind < 0.1 ? 1 + Math.floor(r() * 3) : kind < 0.9 ? 8 + Math.floor(r() * 30) : 40 + Math.floor(r() * 200);
+        const w = 1 + Math.floor(r() * (kind < 0.9 ? 30 : 300));
+        const x1 = Math.floor(r() * 1600);
+        // most glyphs sit on a few baselines, so lines really form
+        const y1 = r() < 0.7 ? Math.floor(r() * 40) * 55 + Math.floor(r() * 6) : Math.floor(r() * 2300);
+        comps.push({ id, x1, y1, x2: x1 + w, y2: y1 + h, area: w * h });
+      }
+      const candidates = comps.filter(() => r() < 0.9).map((c) => c.id);
+      const maxGap = 5 + Math.floor(r() * 30);
+      const got = groupLines(comps, candidates, maxGap).map((g) => [...g.members].sort((a, b) => a - b).join(",")).sort();
+      const want = naiveGroups(comps, candidates, maxGap);
+      expect(got).toEqual(want);
+      expect(want.length).toBeLessThan(candidates.length); // some lines did form
+    }
   });
 });

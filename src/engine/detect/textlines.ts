@@ -47,23 +47,45 @@ export function groupLines(comps: readonly Component[], candidates: readonly num
     }
     return r;
   };
-  // sweep by x: keep an active list of components whose right edge is within maxGap of the current left edge
-  let active: number[] = [];
+  // Sweep by x. A pair can only join when the two overlap vertically, so the components still within maxGap of the
+  // sweep line are kept in y buckets (a component in every bucket its y range touches; two ranges that overlap share
+  // the bucket of the higher top edge): each component meets only its own band, not every active component of the
+  // page (the whole-page active list made this 10 % of the detection path). Buckets drop members left behind lazily.
+  const heights = order.map((i) => comps[i]!.y2 - comps[i]!.y1).sort((a, b) => a - b);
+  const B = Math.max(8, heights.length ? heights[heights.length >> 1]! : 8);
+  const buckets = new Map<number, number[]>();
+  const seen = new Int32Array(comps.length).fill(-1);
   for (const i of order) {
     const c = comps[i]!;
-    active = active.filter((j) => comps[j]!.x2 + maxGap >= c.x1);
-    for (const j of active) {
-      const d = comps[j]!;
-      const ov = Math.min(c.y2, d.y2) - Math.max(c.y1, d.y1);
-      const minH = Math.min(c.y2 - c.y1, d.y2 - d.y1);
-      const maxH = Math.max(c.y2 - c.y1, d.y2 - d.y1);
-      if (ov >= 0.5 * minH && maxH <= 3 * minH + 2) {
-        const a = find(i);
-        const b = find(j);
-        if (a !== b) parent.set(a, b);
+    const b0 = Math.floor(c.y1 / B);
+    const b1 = Math.floor(c.y2 / B);
+    for (let b = b0; b <= b1; b++) {
+      const list = buckets.get(b);
+      if (!list) continue;
+      let keep = 0;
+      for (let k = 0; k < list.length; k++) {
+        const j = list[k]!;
+        const d = comps[j]!;
+        if (d.x2 + maxGap < c.x1) continue; // left behind for good: the sweep only moves right
+        list[keep++] = j;
+        if (seen[j] === i) continue;
+        seen[j] = i;
+        const ov = Math.min(c.y2, d.y2) - Math.max(c.y1, d.y1);
+        const minH = Math.min(c.y2 - c.y1, d.y2 - d.y1);
+        const maxH = Math.max(c.y2 - c.y1, d.y2 - d.y1);
+        if (ov >= 0.5 * minH && maxH <= 3 * minH + 2) {
+          const a = find(i);
+          const r = find(j);
+          if (a !== r) parent.set(a, r);
+        }
       }
+      list.length = keep;
     }
-    active.push(i);
+    for (let b = b0; b <= b1; b++) {
+      const list = buckets.get(b);
+      if (list) list.push(i);
+      else buckets.set(b, [i]);
+    }
   }
   const groups = new Map<number, LineGroup>();
   for (const i of order) {
