@@ -2,7 +2,6 @@
  * Shared pieces of the benchmarks: a latency recorder with percentiles, RSS sampling of a child
  * process, a free-port finder and a streamed multipart body (never buffered whole).
  */
-import { createServer } from "node:net";
 import { readFileSync, readdirSync } from "node:fs";
 
 export class Latencies {
@@ -84,16 +83,7 @@ export function sampleRss(pid: number, everyMs = 20): { stop(): number } {
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../tests/helpers/ports.ts";
 
 /**
  * A multipart/form-data body with one part `file` whose content streams from `path`; returns

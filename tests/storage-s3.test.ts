@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { S3Storage } from "../src/storage/s3.ts";
 import type { StorageArea } from "../src/storage/storage.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { freePort } from "./helpers/ports.ts";
 import { createTestDatabase } from "./helpers/db.ts";
 import { ConfigError, loadServerConfig } from "../src/config.ts";
 import { startServer } from "../src/server/serve.ts";
@@ -23,16 +23,6 @@ let moto: Subprocess<"ignore", "pipe", "pipe"> | undefined;
 let endpoint = "";
 let tmp = "";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts moto on a free port and waits until it answers; a missing moto is a clear failure. */
 async function startMoto(): Promise<void> {
