@@ -17,6 +17,8 @@ import {
   probeImage,
   sniffImageFormat,
   toGrey,
+  takeDecodedCanvas,
+  canvasFromRgba,
 } from "../src/media/index.ts";
 
 const W = 64;
@@ -378,3 +380,26 @@ describe("encode, crop, resize", () => {
     expect(half.data[0]!).toBeGreaterThan(200);
   });
 });
+
+describe("takeDecodedCanvas", () => {
+  test("hands over the decoder's canvas once, holding exactly the decoded pixels; none for resized images or pixels built elsewhere", async () => {
+    const png = drawPicture().encodeSync("png");
+    const img = await decodeImage(png);
+    const canvas = takeDecodedCanvas(img);
+    expect(canvas).toBeDefined();
+    expect([canvas!.width, canvas!.height]).toEqual([W, H]);
+    expect(new Uint8Array(canvas!.getContext("2d").getImageData(0, 0, W, H).data)).toEqual(new Uint8Array(img.data));
+    expect(encodeJpeg(canvas!, 70)).toEqual(encodeJpeg(canvasFromRgba(img), 70));
+    expect(takeDecodedCanvas(img)).toBeUndefined(); // once
+    expect(takeDecodedCanvas(resizeRgba(await decodeImage(png), W / 2, H / 2))).toBeUndefined();
+    expect(takeDecodedCanvas(toGreyAsRgba(img))).toBeUndefined();
+  });
+});
+
+/** An RGBA image that never went through the decoder (same size, new pixel array). */
+function toGreyAsRgba(img: { width: number; height: number; data: Uint8ClampedArray }) {
+  const g = toGrey(img);
+  const data = new Uint8ClampedArray(img.width * img.height * 4);
+  for (let i = 0; i < g.data.length; i++) data.set([g.data[i]!, g.data[i]!, g.data[i]!, 255], i * 4);
+  return { width: img.width, height: img.height, data };
+}

@@ -3,7 +3,7 @@
  * Deviation requested for our product: boxes are coloured per category (2 px) and labelled with
  * the tag id and confidence, instead of the reference's plain green unlabelled boxes.
  */
-import { canvasFromRgba, encodeJpeg, type RgbaImage } from "../../media/index.ts";
+import { canvasFromRgba, encodeJpeg, takeDecodedCanvas, type RgbaImage } from "../../media/index.ts";
 import { categoryByLabel } from "../categories.ts";
 import { elements, polygonBBox, type Layout } from "../layout.ts";
 
@@ -15,7 +15,8 @@ export function categoryColour(label: string): string {
 }
 
 export function renderPage(image: RgbaImage, layout: Layout): Buffer {
-  const canvas = canvasFromRgba(image);
+  // draw on the decoder's canvas when the page is as decoded (no pixel copy); else on a copy of the pixels
+  const canvas = takeDecodedCanvas(image) ?? canvasFromRgba(image);
   const ctx = canvas.getContext("2d");
   const fontPx = Math.max(12, Math.round(Math.min(image.width, image.height) / 70));
   ctx.font = `${fontPx}px sans-serif`;
