@@ -6,8 +6,9 @@
  * processing is a 409 (§11.8 fixed).
  */
 import type { Context } from "hono";
-import { claimNext, findJob, findJobAndImage, lockJob, releaseJob, sweepAndClaim, touchJob, transaction } from "../../db/jobs.ts";
+import { claimNext, findJob, findJobAndImage, lockJob, releaseJob, sweepAndClaim, touchJob, transaction, type JobRow } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
+import type { Sql } from "../../db/client.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
 import { validateZipFile } from "../zip-validate.ts";
 import { formatInfo, type ImageFormat } from "../../media/index.ts";
@@ -34,6 +35,18 @@ export async function tryLease(deps: AppDeps, key: KeyRow) {
 }
 
 const workerGuard = (c: Context) => ({ assigned: true, state: "processing" as const, leaseToken: leaseTokenOf(c) });
+
+/**
+ * Runs `fn` in a transaction on the locked job after the worker guards and the `processing` check (for admin keys
+ * too, §11.8). The guards run once, on the locked row: a separate read first would only repeat them.
+ */
+function onLockedProcessingJob<T>(deps: AppDeps, c: Context, key: KeyRow, jobId: string, fn: (tx: Sql, job: JobRow) => Promise<T>): Promise<T> {
+  return transaction(deps.sql, async (tx) => {
+    const job = guardJob(await lockJob(tx, jobId), key, workerGuard(c));
+    requireState(job, "processing");
+    return fn(tx, job);
+  });
+}
 
 const inputResponses = (gone: "IMAGE_GONE" | "ALTO_GONE" | "PAGE_GONE" | "META_JSON_GONE", content: string) => ({
   200: { content, description: "The stored file" },
@@ -130,13 +143,7 @@ export const workerRoutes = (deps: AppDeps) => [
       },
     },
     handler: async ({ c, key, params }) => {
-      const g = workerGuard(c);
-      guardJob(await findJob(deps.sql, params.job_id), key, g);
-      const serverTime = await transaction(deps.sql, async (tx) => {
-        const job = guardJob(await lockJob(tx, params.job_id), key, g);
-        requireState(job, "processing"); // also for admin keys
-        return touchJob(tx, job.id, nowIso());
-      });
+      const serverTime = await onLockedProcessingJob(deps, c, key, params.job_id, (tx, job) => touchJob(tx, job.id, nowIso()));
       return envelopeOk("JOB_LEASE_EXTENDED", leaseData(deps, params.job_id, serverTime));
     },
   }),
@@ -157,13 +164,7 @@ export const workerRoutes = (deps: AppDeps) => [
       },
     },
     handler: async ({ c, key, params }) => {
-      const g = workerGuard(c);
-      guardJob(await findJob(deps.sql, params.job_id), key, g);
-      await transaction(deps.sql, async (tx) => {
-        const job = guardJob(await lockJob(tx, params.job_id), key, g);
-        requireState(job, "processing");
-        await releaseJob(tx, job.id, nowIso());
-      });
+      await onLockedProcessingJob(deps, c, key, params.job_id, (tx, job) => releaseJob(tx, job.id, nowIso()));
       await deps.queue.jobsQueued();
       return new Response(null, { status: 204 });
     },
