@@ -1,8 +1,55 @@
 /**
- * Shared pieces of the benchmarks: a latency recorder with percentiles, RSS sampling of a child
- * process, a free-port finder and a streamed multipart body (never buffered whole).
+ * Shared pieces of the benchmarks: numeric settings from the environment, a server child process
+ * started and awaited, a latency recorder with percentiles, RSS sampling of a child process, a
+ * free-port finder and a streamed multipart body (never buffered whole).
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/** A numeric benchmark setting: the environment variable `k`, else `d`. */
+export const envNumber = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
+
+/** The bootstrap admin key of the servers the benchmarks start. */
+export const BENCH_ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
+
+/**
+ * Starts `annopage serve` from this checkout as a child process on 127.0.0.1:`port` and waits (30 s at most) until
+ * /healthz answers. BENCH_PROFILE=<dir>: the server writes a CPU profile (markdown) there when it exits. With
+ * `stderr: "pipe"` the server's last output is kept for the error when it does not start.
+ */
+export async function startBenchServer(o: { dbUrl: string; baseDir: string; port: number; stderr?: "pipe" | "inherit" }): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : [];
+  const cli = join(import.meta.dir, "..", "src", "cli.ts");
+  const child = spawn(process.execPath, [...profile, cli, "serve", "--host", "127.0.0.1", "--port", String(o.port), "--base-dir", o.baseDir, "--database-url", o.dbUrl], {
+    env: { ...process.env, ADMIN_KEY: BENCH_ADMIN_KEY, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? "16" },
+    stdio: ["ignore", "ignore", o.stderr ?? "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  const url = `http://127.0.0.1:${o.port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${stderr}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not start: ${stderr}`);
+    }
+    await Bun.sleep(50);
+  }
+  const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once("exit", () => r())));
+  return {
+    child,
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
 
 export class Latencies {
   private readonly samples = new Map<string, number[]>();

@@ -3,35 +3,23 @@
  * child process on a fresh database, prepares one job with an uploaded image, then sends BENCH_REQUESTS requests
  * of each kind with BENCH_CONCURRENCY in flight and prints the server's CPU milliseconds per request.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { cpuSeconds, freePort, multipartBytes } from "./lib.ts";
+import { BENCH_ADMIN_KEY as ADMIN_KEY, cpuSeconds, freePort, multipartBytes, startBenchServer } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONC = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const ROOT = resolve(import.meta.dir, "..");
-const ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
 const image = new Uint8Array(await Bun.file(process.env.BENCH_IMAGE ?? `${SHARED}/fixtures/pages/images/dev_003.jpg`).arrayBuffer());
 
 const work = mkdtempSync(join(tmpdir(), "annopage-micro-"));
 const db = await createTestDatabase("micro");
 const port = await freePort();
-const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : []), join(ROOT, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", join(work, "data"), "--database-url", db.url], {
-  env: { ...process.env, ADMIN_KEY, DATABASE_POOL_SIZE: "16" },
-  stdio: ["ignore", "ignore", "inherit"],
-});
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/healthz`)).ok) break;
-  } catch {}
-  if (i > 300) throw new Error("server did not start");
-  await Bun.sleep(100);
-}
+const server = await startBenchServer({ dbUrl: db.url, baseDir: join(work, "data"), port, stderr: "inherit" });
+const child = server.child;
+const base = server.url;
 async function req(key: string, path: string, init: RequestInit = {}, expect = [200]) {
   const res = await fetch(base + path, { ...init, headers: { "x-api-key": key, ...(init.headers ?? {}) } });
   const body = res.headers.get("content-type")?.startsWith("application/json") ? await res.json() : await res.arrayBuffer();
@@ -64,8 +52,7 @@ try {
     console.log(`${name.padEnd(24)} ${(((cpuSeconds(child.pid!) - cpu0) / N) * 1000).toFixed(2)} ms server CPU/request, ${(N / s).toFixed(0)} requests/s`);
   }
 } finally {
-  child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
+  await server.stop();
   await db.drop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -18,17 +18,15 @@
  *   BENCH_PROFILE=<dir> (the server writes a markdown CPU profile there on exit)
  * Exit code 1 when a request failed or a phase ran out of time; targets are reported, not enforced.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { Latencies, cpuSeconds, cpuSecondsByName, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss } from "./lib.ts";
+import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, cpuSeconds, cpuSecondsByName, envNumber as env, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss, startBenchServer } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
-const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const N = env("BENCH_JOBS", 400);
 const K = env("BENCH_IMAGES", 1);
 const C = env("BENCH_CLIENTS", 64);
@@ -36,8 +34,6 @@ const W = env("BENCH_WORKERS", 8);
 const POLL_MS = env("BENCH_POLL_MS", 100);
 const UPLOAD_MB = env("BENCH_UPLOAD_MB", 1024);
 const TIME_LIMIT_MS = env("BENCH_TIME_LIMIT_S", 180) * 1000;
-const ROOT = resolve(import.meta.dir, "..");
-const ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
 
 /**
  * The page to upload: BENCH_IMAGE, else a dev-set page re-encoded as a JPEG of ≈ 340 KB (issue 3's load: "≈340 KB
@@ -78,28 +74,6 @@ async function call(endpoint: string, key: string, path: string, init: RequestIn
 }
 
 const json = (v: unknown): RequestInit => ({ body: JSON.stringify(v), headers: { "content-type": "application/json" } });
-
-async function startServer(dbUrl: string, baseDir: string, port: number) {
-  // BENCH_PROFILE=<dir>: the server writes a CPU profile (markdown) there when it exits.
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : [];
-  const child = spawn(process.execPath, [...profile, join(ROOT, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", dbUrl], {
-    env: { ...process.env, ADMIN_KEY, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? "16" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${stderr}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-    await Bun.sleep(100);
-  }
-  return { child, url };
-}
 
 async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: Timer | undefined;
@@ -281,7 +255,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), "annopage-bench-"));
   const db = await createTestDatabase("bench");
   const port = await freePort();
-  const server = await startServer(db.url, join(work, "data"), port);
+  const server = await startBenchServer({ dbUrl: db.url, baseDir: join(work, "data"), port });
   base = server.url;
   let failed = false;
   try {
@@ -348,8 +322,7 @@ async function main() {
       console.log("\nerrors: 0");
     }
     if (verdicts.length) console.log(`\ntargets (reported, not enforced):\n  ${verdicts.join("\n  ")}`);
-    server.child.kill("SIGTERM");
-    await new Promise((r) => server.child.once("exit", r));
+    await server.stop();
     await db.drop();
     rmSync(work, { recursive: true, force: true });
   }

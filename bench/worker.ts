@@ -12,10 +12,9 @@
  *   TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
  * Exit code 1 when a job did not end `done` or the run timed out.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
 import { strToU8, zipSync } from "fflate";
 import { ApiClient } from "../src/client/api.ts";
@@ -23,15 +22,12 @@ import { startWorker } from "../src/worker/loop.ts";
 import type { JobReport, Logger } from "../src/worker/job-runner.ts";
 import { DEFAULTS } from "../src/worker/options.ts";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { freePort } from "./lib.ts";
+import { BENCH_ADMIN_KEY as ADMIN_KEY, envNumber as env, freePort, startBenchServer } from "./lib.ts";
 
-const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const N = env("BENCH_JOBS", 200);
 const K = env("BENCH_IMAGES", 2);
 const W = env("BENCH_WORKERS", 1);
 const TIME_LIMIT_MS = env("BENCH_TIME_LIMIT_S", 180) * 1000;
-const ROOT = resolve(import.meta.dir, "..");
-const ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789";
 
 /** Trivial processor: one ALTO file per input image, nothing else. */
 const TRIVIAL = `
@@ -48,19 +44,10 @@ async function main(): Promise<number> {
   const db = await createTestDatabase("benchwork");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [join(ROOT, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", join(work, "server"), "--database-url", db.url], {
-    env: { ...process.env, ADMIN_KEY, DATABASE_POOL_SIZE: "16" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
   let failed = false;
+  let server: Awaited<ReturnType<typeof startBenchServer>> | undefined;
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) break;
-      } catch {}
-      if (i > 300) throw new Error("server did not start");
-      await Bun.sleep(50);
-    }
+    server = await startBenchServer({ dbUrl: db.url, baseDir: join(work, "server"), port, stderr: "inherit" });
     const admin = new ApiClient({ apiUrl: url, apiKey: ADMIN_KEY });
     const user = new ApiClient({ apiUrl: url, apiKey: (await admin.createKey("bench-user", "user")).secret });
     const workerKey = (await admin.createKey("bench-worker", "worker")).secret;
@@ -143,8 +130,7 @@ async function main(): Promise<number> {
     failed = true;
     console.error(`benchmark failed: ${(e as Error).stack ?? e}`);
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
+    await server?.stop();
     await db.drop();
     rmSync(work, { recursive: true, force: true });
   }
