@@ -45,10 +45,20 @@ const toJob = (r: RawJob): JobRow => ({ ...r, state: fromDbEnum<JobState>(r.stat
 /** `GREATEST(now, j.last_change + 1 µs)`: the next timestamp of one job. */
 const next = (sql: Sql, now: string) => sql`GREATEST(${now}::timestamptz, j.last_change + interval '1 microsecond')`;
 
+/** The engine columns of JobRow, from `engines e` joined to `jobs j`. */
+const ENGINE_COLUMNS = (sql: Sql) => sql`
+  e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition, e.files_updated AS engine_files_updated`;
+
 const SELECT_JOB = (sql: Sql) => sql`
-  SELECT j.*, e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition,
-         e.files_updated AS engine_files_updated
+  SELECT j.*, ${ENGINE_COLUMNS(sql)}
     FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id`;
+
+/** The images of a job view as one JSON array (by `order`, ties by name), from the rows `i` of `source`. */
+const IMAGES_JSON = (sql: Sql, source: ReturnType<Sql>) => sql`
+  COALESCE((SELECT json_agg(json_build_object('id', i.id, 'name', i.name, 'order', i."order",
+                                              'image_uploaded', i.image_uploaded, 'alto_uploaded', i.alto_uploaded,
+                                              'page_uploaded', i.page_uploaded) ORDER BY i."order", i.name)
+              FROM ${source}), '[]'::json)`;
 
 export async function findJob(sql: Sql, id: string): Promise<JobRow | undefined> {
   const rows = await sql<RawJob[]>`${SELECT_JOB(sql)} WHERE j.id = ${id}`;
@@ -71,12 +81,7 @@ export interface JobViewImage {
  */
 export async function findJobWithImages(sql: Sql, id: string): Promise<{ job: JobRow; images: JobViewImage[] } | undefined> {
   const rows = await sql<(RawJob & { images_json: JobViewImage[] })[]>`
-    SELECT j.*, e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition,
-           e.files_updated AS engine_files_updated,
-           COALESCE((SELECT json_agg(json_build_object('id', i.id, 'name', i.name, 'order', i."order",
-                                                       'image_uploaded', i.image_uploaded, 'alto_uploaded', i.alto_uploaded,
-                                                       'page_uploaded', i.page_uploaded) ORDER BY i."order", i.name)
-                       FROM images i WHERE i.job_id = j.id), '[]'::json) AS images_json
+    SELECT j.*, ${ENGINE_COLUMNS(sql)}, ${IMAGES_JSON(sql, sql`images i WHERE i.job_id = j.id`)} AS images_json
       FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id
      WHERE j.id = ${id}`;
   const row = rows[0];
@@ -96,8 +101,7 @@ export async function findJobAndImage(
 ): Promise<{ job: JobRow; image: ImageRow | undefined } | undefined> {
   const match = "id" in image ? sql`i.id = ${image.id}` : sql`i.name = ${image.name}`;
   const rows = await sql<(RawJob & { image_json: ImageRow | null })[]>`
-    SELECT j.*, e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition,
-           e.files_updated AS engine_files_updated,
+    SELECT j.*, ${ENGINE_COLUMNS(sql)},
            (SELECT row_to_json(i) FROM images i WHERE i.job_id = j.id AND ${match} LIMIT 1) AS image_json
       FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id
      WHERE j.id = ${jobId}`;
@@ -146,12 +150,7 @@ export async function insertJobReturningView(sql: Sql, j: NewJob): Promise<{ job
       SELECT x.id, x.name, x."order", false, false, false, (SELECT id FROM j)
         FROM json_to_recordset(${sql.json(images as never)}::json) AS x(id uuid, name text, "order" integer)
       RETURNING id, name, "order", image_uploaded, alto_uploaded, page_uploaded)
-    SELECT j.*, e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition,
-           e.files_updated AS engine_files_updated,
-           COALESCE((SELECT json_agg(json_build_object('id', i.id, 'name', i.name, 'order', i."order",
-                                                       'image_uploaded', i.image_uploaded, 'alto_uploaded', i.alto_uploaded,
-                                                       'page_uploaded', i.page_uploaded) ORDER BY i."order", i.name)
-                       FROM i), '[]'::json) AS images_json
+    SELECT j.*, ${ENGINE_COLUMNS(sql)}, ${IMAGES_JSON(sql, sql`i`)} AS images_json
       FROM j LEFT JOIN engines e ON e.id = j.engine_id`;
   const { images_json, ...job } = rows[0]!;
   return { job: toJob(job), images: images_json };
