@@ -13,10 +13,7 @@
  */
 import { consola } from "consola";
 import type { Sql } from "../db/client.ts";
-
-import { JOB_QUEUED_CHANNEL } from "../db/jobs.ts";
-
-export const QUEUE_CHANNEL = JOB_QUEUED_CHANNEL;
+import { JOB_QUEUED_CHANNEL as QUEUE_CHANNEL } from "../db/jobs.ts";
 
 export class QueueSignal {
   private waiters = new Set<() => void>();
