@@ -10,8 +10,8 @@
  * owns the database and every key change runs here. A lost LISTEN connection leaves the TTL as the
  * bound.
  */
-import { consola } from "consola";
 import type { Sql } from "../db/client.ts";
+import { Subscription } from "../db/listen.ts";
 import type { KeyRow } from "../db/keys.ts";
 
 export const KEYS_CHANNEL = "annopage_keys_changed";
@@ -19,17 +19,19 @@ const MAX_ENTRIES = 10_000;
 
 export class KeyCache {
   private rows = new Map<string, { row: KeyRow; until: number }>();
-  private listening: Promise<void> | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
+  private readonly subscription: Subscription;
   private stopped = false;
   /** Bumped by every clear: a row read from the database before a clear is not cached after it. */
   private generation = 0;
 
   constructor(
-    private readonly sql: Sql,
+    sql: Sql,
     private readonly useNotify: boolean,
     private readonly ttlMs = 2_000,
-  ) {}
+  ) {
+    // a notification, or a (re)established LISTEN that may have missed some, clears the cache
+    this.subscription = new Subscription(sql, KEYS_CHANNEL, () => this.clear(), () => this.clear());
+  }
 
   /** The cached row of `kid` while it is fresh. */
   get(kid: string): KeyRow | undefined {
@@ -49,7 +51,7 @@ export class KeyCache {
 
   set(row: KeyRow, ticket: number): void {
     if (this.ttlMs <= 0 || this.stopped || ticket !== this.generation) return;
-    this.ensureListening();
+    if (this.useNotify) void this.subscription.open();
     if (this.rows.size >= MAX_ENTRIES) this.rows.clear();
     this.rows.set(row.kid, { row, until: performance.now() + this.ttlMs });
   }
@@ -60,23 +62,9 @@ export class KeyCache {
     this.rows.clear();
   }
 
-  private ensureListening(): void {
-    if (!this.useNotify || this.stopped || this.listening) return;
-    this.listening = this.sql
-      .listen(KEYS_CHANNEL, () => this.clear(), () => this.clear())
-      .then((meta) => {
-        this.unlisten = () => meta.unlisten();
-      })
-      .catch((e) => {
-        this.listening = undefined;
-        consola.warn(`LISTEN ${KEYS_CHANNEL} failed: ${(e as Error).message}`);
-      });
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     this.clear();
-    await this.listening;
-    await this.unlisten?.().catch(() => {});
+    await this.subscription.close();
   }
 }

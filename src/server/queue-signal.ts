@@ -11,34 +11,26 @@
  * woken waiter that finds nothing simply waits again; every waiter also re-checks once a second.
  * The NOTIFY payload carries the number of jobs queued.
  */
-import { consola } from "consola";
 import type { Sql } from "../db/client.ts";
+import { Subscription } from "../db/listen.ts";
 import { JOB_QUEUED_CHANNEL as QUEUE_CHANNEL } from "../db/jobs.ts";
 
 export class QueueSignal {
   private waiters = new Set<() => void>();
-  private listening: Promise<void> | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
+  private readonly subscription: Subscription;
   private stopped_ = false;
 
   constructor(
     private readonly sql: Sql,
     private readonly useNotify: boolean,
-  ) {}
+  ) {
+    this.subscription = new Subscription(sql, QUEUE_CHANNEL, (payload) => this.wake(Number(payload) || 1));
+  }
 
   /** Opens the LISTEN connection (idempotent); failures are logged and retried on next use. */
   ensureListening(): Promise<void> {
     if (!this.useNotify || this.stopped_) return Promise.resolve();
-    this.listening ??= this.sql
-      .listen(QUEUE_CHANNEL, (payload) => this.wake(Number(payload) || 1))
-      .then((meta) => {
-        this.unlisten = () => meta.unlisten();
-      })
-      .catch((e) => {
-        this.listening = undefined;
-        consola.warn(`LISTEN ${QUEUE_CHANNEL} failed: ${(e as Error).message}`);
-      });
-    return this.listening;
+    return this.subscription.open();
   }
 
   /** True after stop(): long-polls answer at once instead of waiting. */
@@ -91,6 +83,6 @@ export class QueueSignal {
   async stop(): Promise<void> {
     this.stopped_ = true;
     this.wakeLocal();
-    await this.unlisten?.().catch(() => {});
+    await this.subscription.close();
   }
 }
