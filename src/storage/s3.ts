@@ -163,14 +163,6 @@ export class S3Storage implements Storage {
     const size = (await stat(path)).size;
     return { body: Bun.file(path), size, mtimeMs: st.lastModified.getTime() };
   }
-
-  /** Downloads a stored object to a local file (for a caller that needs a path); false when it is missing. */
-  async downloadTo(area: StorageArea, key: string, path: string): Promise<boolean> {
-    const name = this.objectKey(area, key);
-    if (!(await this.client.exists(name))) return false;
-    await Bun.write(path, this.client.file(name));
-    return true;
-  }
 }
 
 /** Deletes files in `dir` older than `ms` (copies left by an earlier process); never throws. */
