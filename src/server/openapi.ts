@@ -2,9 +2,10 @@
  * The OpenAPI 3.1 document, generated from the route table: each route's zod schemas for path,
  * query and body (z.toJSONSchema, input side) and its documented responses (envelope + `data`).
  * Only tags listed in SHOW_SECTIONS are kept; hidden routes (debug) are left out, and so are upload
- * routes switched off with SHOW_PUT_*=false (they stay mounted). The texts of POST /v1/jobs, the
- * metadata upload and the result download come from JOB_DEFINITION_*, META_JSON_*, RESULT_* when
- * set, else from the route table and the built-in examples below (§4.1, §8).
+ * routes switched off with SHOW_PUT_*=false (`doc.showSwitch`; they stay mounted). The texts of the
+ * routes that name `doc.configuredTexts` (POST /v1/jobs, the metadata upload, the result download)
+ * come from JOB_DEFINITION_*, META_JSON_*, RESULT_* when set, else from the route table and the
+ * built-in examples below (§4.1, §8).
  */
 import { z } from "zod";
 import type { ServerConfig } from "../config.ts";
@@ -22,18 +23,6 @@ function schemaOf(s: z.ZodType, io: "input" | "output"): Json {
 const TAG_ORDER = ["User", "Worker", "Admin", "Health", "Docs"];
 
 type OpenApiOptions = ServerConfig["openapi"];
-
-/** Upload routes that SHOW_PUT_* can leave out of the document ("METHOD path" → switch). */
-const PUT_SWITCHES: Record<string, keyof OpenApiOptions["showPut"]> = {
-  "PUT /v1/jobs/{job_id}/images/{image_name}/files/image": "image",
-  "PUT /v1/jobs/{job_id}/images/{image_name}/files/alto": "alto",
-  "PUT /v1/jobs/{job_id}/images/{image_name}/files/page": "page",
-  "PUT /v1/jobs/{job_id}/files/metadata": "metadata",
-};
-
-const JOB_CREATE = "POST /v1/jobs";
-const META_UPLOAD = "PUT /v1/jobs/{job_id}/files/metadata";
-const RESULT_DOWNLOAD = "GET /v1/jobs/{job_id}/result";
 
 /** Built-in request examples (used when JOB_DEFINITION_EXAMPLES / META_JSON_EXAMPLES are unset). */
 export const BUILTIN_JOB_DEFINITION_EXAMPLES = {
@@ -61,18 +50,18 @@ function applyTexts(op: Json, t: { summary?: string; description?: string }): vo
   if (t.description !== undefined) op.description = t.description;
 }
 
-/** Configured texts and examples of POST /v1/jobs, the metadata upload and the result download. */
-function applyConfiguredTexts(id: string, op: Json, o: OpenApiOptions): void {
+/** Configured texts and examples of POST /v1/jobs, the metadata upload and the result download (`doc.configuredTexts`). */
+function applyConfiguredTexts(which: AnyRoute["doc"]["configuredTexts"], op: Json, o: OpenApiOptions): void {
   const jsonBody = () => ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.["application/json"];
-  if (id === JOB_CREATE) {
+  if (which === "jobDefinition") {
     applyTexts(op, o.jobDefinition);
     const media = jsonBody();
     if (media) media.examples = o.jobDefinition.examples ?? BUILTIN_JOB_DEFINITION_EXAMPLES;
-  } else if (id === META_UPLOAD) {
+  } else if (which === "metaJson") {
     applyTexts(op, o.metaJson);
     const media = jsonBody();
     if (media) media.examples = o.metaJson.examples ?? BUILTIN_META_JSON_EXAMPLES;
-  } else if (id === RESULT_DOWNLOAD) {
+  } else if (which === "result") {
     applyTexts(op, o.result);
     const ok = (op.responses as Record<string, Json>)["200"];
     const media = (ok?.content as Record<string, Json> | undefined)?.["application/zip"];
@@ -88,9 +77,7 @@ export function buildOpenApi(config: ServerConfig, routes: AnyRoute[]): Json {
   for (const r of routes) {
     n++;
     if (r.doc.hidden || !sections.includes(r.doc.tag)) continue;
-    const id = `${r.method} ${r.path}`;
-    const putSwitch = PUT_SWITCHES[id];
-    if (putSwitch && !options.showPut[putSwitch]) continue;
+    if (r.doc.showSwitch && !options.showPut[r.doc.showSwitch]) continue;
     const parameters: Json[] = [];
     for (const [where, obj] of [["path", r.params], ["query", r.query]] as const) {
       if (!obj) continue;
@@ -154,7 +141,7 @@ export function buildOpenApi(config: ServerConfig, routes: AnyRoute[]): Json {
       responses["401"] ??= { description: "API_KEY_MISSING, API_KEY_INVALID", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
       responses["403"] ??= { description: "API_KEY_INACTIVE, API_KEY_ROLE_FORBIDDEN", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
     }
-    applyConfiguredTexts(id, op, options);
+    applyConfiguredTexts(r.doc.configuredTexts, op, options);
     (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {

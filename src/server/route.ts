@@ -68,6 +68,10 @@ export interface RouteDoc {
   hidden?: boolean;
   /** Optional request headers worth documenting (extensions such as Idempotency-Key). */
   headers?: { name: string; description: string }[];
+  /** The SHOW_PUT_* switch that can leave this upload route out of /openapi.json (it keeps working). */
+  showSwitch?: "image" | "alto" | "page" | "metadata";
+  /** Which configurable texts/examples (JOB_DEFINITION_*, META_JSON_*, RESULT_*) document this route. */
+  configuredTexts?: "jobDefinition" | "metaJson" | "result";
   responses: Record<number, ResponseDoc>;
 }
 

@@ -46,6 +46,7 @@ export const jobRoutes = (deps: AppDeps) => [
     body: { json: JobDefinitionSchema },
     doc: {
       tag: "User",
+      configuredTexts: "jobDefinition",
       summary: "Create a job",
       headers: [{ name: "Idempotency-Key", description: "1–255 printable ASCII characters; a retry with the same key and body within 24 hours returns the same job" }],
       description:

@@ -15,6 +15,7 @@ export const resultRoutes = (deps: AppDeps) => [
     params: JobIdParams,
     doc: {
       tag: "User",
+      configuredTexts: "result",
       summary: "Download the result ZIP",
       responses: {
         200: { content: "application/zip", description: "The result archive" },

@@ -85,6 +85,7 @@ export const uploadRoutes = (deps: AppDeps) => [
     body: { file: "jobs" },
     doc: {
       tag: "User",
+      showSwitch: "image",
       summary: "Upload an image",
       description: "Multipart part `file`. JPEG, PNG, TIFF or WebP; stored byte for byte after a full decode check.",
       responses: { ...uploadResponses("IMAGE"), 415: { code: ["IMAGE_INVALID"] } },
@@ -117,6 +118,7 @@ export const uploadRoutes = (deps: AppDeps) => [
     body: { file: "jobs" },
     doc: {
       tag: "User",
+      showSwitch: "alto",
       summary: "Upload the ALTO XML of an image",
       description: "Multipart part `file`; only for jobs created with `alto_required`.",
       responses: { ...uploadResponses("ALTO"), 400: { code: ["XML_PARSE_ERROR"] }, 409: { code: ["JOB_NOT_IN_NEW", "ALTO_NOT_REQUIRED"] }, 422: { code: ["ALTO_SCHEMA_INVALID", "REQUEST_VALIDATION_ERROR"] } },
@@ -131,6 +133,7 @@ export const uploadRoutes = (deps: AppDeps) => [
     body: { file: "jobs" },
     doc: {
       tag: "User",
+      showSwitch: "page",
       summary: "Upload the PAGE XML of an image",
       description: "Multipart part `file`; only for jobs created with `page_required`.",
       responses: { ...uploadResponses("PAGE"), 400: { code: ["XML_PARSE_ERROR"] }, 409: { code: ["JOB_NOT_IN_NEW", "PAGE_NOT_REQUIRED"] }, 422: { code: ["PAGE_SCHEMA_INVALID", "REQUEST_VALIDATION_ERROR"] } },
@@ -145,6 +148,8 @@ export const uploadRoutes = (deps: AppDeps) => [
     body: { json: MetaJsonSchema },
     doc: {
       tag: "User",
+      showSwitch: "metadata",
+      configuredTexts: "metaJson",
       summary: "Upload the job's metadata JSON",
       description: "Any JSON value except null; only for jobs created with `meta_json_required`.",
       responses: { ...uploadResponses("META_JSON"), 409: { code: ["JOB_NOT_IN_NEW", "META_JSON_NOT_REQUIRED"] } },
