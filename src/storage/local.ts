@@ -4,8 +4,8 @@
  */
 import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, normalize, sep } from "node:path";
-import { putViaStaging, Stager } from "./staging.ts";
-import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from "./storage.ts";
+import { StagedStorage } from "./staging.ts";
+import type { StagedFile, StorageArea, StoredFile } from "./storage.ts";
 
 export interface LocalStorageDirs {
   jobs: string;
@@ -24,11 +24,10 @@ function isFile(path: string): boolean {
   }
 }
 
-export class LocalStorage implements Storage {
-  /** Staged writes (staging.ts) go to `{areaDir}/.staging/`. */
-  private readonly stager = new Stager((area) => join(this.dirs[area], STAGING_DIR));
-
-  constructor(private readonly dirs: LocalStorageDirs) {}
+export class LocalStorage extends StagedStorage {
+  constructor(private readonly dirs: LocalStorageDirs) {
+    super((area) => join(dirs[area], STAGING_DIR)); // staged writes go to `{areaDir}/.staging/`
+  }
 
   /** Final path of a key; keys are built by the server from UUIDs, never from client names. */
   pathOf(area: StorageArea, key: string): string {
@@ -40,28 +39,12 @@ export class LocalStorage implements Storage {
     return p;
   }
 
-  stagingDir(area: StorageArea): string {
-    return this.stager.dir(area);
-  }
-
-  stage(area: StorageArea, opts: { md5?: boolean } = {}): Promise<StagingWriter> {
-    return this.stager.stage(area, opts);
-  }
-
   async commit(staged: StagedFile, key: string): Promise<{ existed: boolean }> {
     const target = this.pathOf(staged.area, key);
     mkdirSync(dirname(target), { recursive: true });
     const existed = isFile(target);
     renameSync(staged.path, target);
     return { existed };
-  }
-
-  async discard(staged: StagedFile): Promise<void> {
-    await this.stager.discard(staged);
-  }
-
-  async put(area: StorageArea, key: string, bytes: Uint8Array): Promise<{ existed: boolean }> {
-    return putViaStaging(this, area, key, bytes);
   }
 
   async exists(area: StorageArea, key: string): Promise<boolean> {

@@ -22,8 +22,8 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { ConfigError } from "../config.ts";
-import { putViaStaging, Stager } from "./staging.ts";
-import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from "./storage.ts";
+import { StagedStorage } from "./staging.ts";
+import type { StagedFile, StorageArea, StoredFile } from "./storage.ts";
 
 export interface S3StorageOptions {
   bucket: string;
@@ -56,10 +56,9 @@ function isNotFound(e: unknown): boolean {
   return code === "NoSuchKey" || code === "NotFound" || code === "ERR_S3_FILE_NOT_FOUND";
 }
 
-export class S3Storage implements Storage {
+export class S3Storage extends StagedStorage {
   readonly client: Bun.S3Client;
   readonly prefix: string;
-  private readonly stager: Stager;
   readonly downloadDir: string;
   private downloadDirReady = false;
   private readonly downloadTtlMs: number;
@@ -68,6 +67,7 @@ export class S3Storage implements Storage {
   private readonly endpoint: string | undefined;
 
   constructor(opts: S3StorageOptions) {
+    super((area) => join(opts.stagingDir, area));
     this.bucket = opts.bucket;
     this.endpoint = opts.endpoint;
     this.client = new Bun.S3Client({
@@ -78,7 +78,6 @@ export class S3Storage implements Storage {
       secretAccessKey: opts.secretAccessKey,
     });
     this.prefix = opts.prefix ?? "";
-    this.stager = new Stager((area) => join(opts.stagingDir, area));
     this.downloadDir = join(opts.stagingDir, "downloads");
     this.downloadTtlMs = opts.downloadTtlMs ?? DOWNLOAD_TTL_MS;
     sweepOld(this.downloadDir, this.downloadTtlMs);
@@ -100,29 +99,13 @@ export class S3Storage implements Storage {
     return `${this.prefix}${area}/${key}`;
   }
 
-  stagingDir(area: StorageArea): string {
-    return this.stager.dir(area);
-  }
-
-  stage(area: StorageArea, opts: { md5?: boolean } = {}): Promise<StagingWriter> {
-    return this.stager.stage(area, opts);
-  }
-
   /** Uploads the staged file (HEAD first, for `existed`), then deletes it; on failure it stays staged for the caller's discard. */
   async commit(staged: StagedFile, key: string): Promise<{ existed: boolean }> {
     const name = this.objectKey(staged.area, key);
     const existed = await this.client.exists(name);
     await this.client.write(name, Bun.file(staged.path), { type: "application/octet-stream" });
-    await this.stager.discard(staged);
+    await this.discard(staged);
     return { existed };
-  }
-
-  async discard(staged: StagedFile): Promise<void> {
-    await this.stager.discard(staged);
-  }
-
-  async put(area: StorageArea, key: string, bytes: Uint8Array): Promise<{ existed: boolean }> {
-    return putViaStaging(this, area, key, bytes);
   }
 
   async exists(area: StorageArea, key: string): Promise<boolean> {

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { md5OfFile } from "./md5-thread.ts";
-import type { StagedFile, StagingWriter, Storage, StorageArea } from "./storage.ts";
+import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from "./storage.ts";
 
 /** A long staged write asks for a (non-blocking) garbage collection after every this many bytes. */
 const GC_EVERY_BYTES = 64 << 20;
@@ -18,7 +18,7 @@ const GC_EVERY_BYTES = 64 << 20;
 /** Files up to this size are hashed on the event loop as their bytes arrive (~1.5 ms per MiB at most). */
 const INLINE_MD5_BYTES = 8 << 20;
 
-export class Stager {
+class Stager {
   /** Areas whose staging directory this instance has created (spares a mkdir per upload). */
   private readonly ready = new Set<StorageArea>();
 
@@ -104,23 +104,47 @@ export class Stager {
   }
 }
 
-/** `Storage.put` for any storage: small bytes through stage + commit; nothing is left staged on failure. */
-export async function putViaStaging(
-  storage: Pick<Storage, "stage" | "commit" | "discard">,
-  area: StorageArea,
-  key: string,
-  bytes: Uint8Array,
-): Promise<{ existed: boolean }> {
-  const w = await storage.stage(area);
-  try {
-    await w.write(bytes);
-    const staged = await w.finish();
-    return await storage.commit(staged, key).catch(async (e) => {
-      await storage.discard(staged);
+/**
+ * What every Storage does the same way: staging (a Stager over the directories `dirOf` gives), discarding a staged
+ * file, and `put` of small bytes through stage + commit with nothing left staged on failure. Subclasses add where
+ * committed files live (commit, exists, remove, open).
+ */
+export abstract class StagedStorage implements Storage {
+  private readonly stager: Stager;
+
+  constructor(dirOf: (area: StorageArea) => string) {
+    this.stager = new Stager(dirOf);
+  }
+
+  abstract commit(staged: StagedFile, key: string): Promise<{ existed: boolean }>;
+  abstract exists(area: StorageArea, key: string): Promise<boolean>;
+  abstract remove(area: StorageArea, key: string): Promise<void>;
+  abstract open(area: StorageArea, key: string): Promise<StoredFile | null>;
+
+  stagingDir(area: StorageArea): string {
+    return this.stager.dir(area);
+  }
+
+  stage(area: StorageArea, opts: { md5?: boolean } = {}): Promise<StagingWriter> {
+    return this.stager.stage(area, opts);
+  }
+
+  async discard(staged: StagedFile): Promise<void> {
+    await this.stager.discard(staged);
+  }
+
+  async put(area: StorageArea, key: string, bytes: Uint8Array): Promise<{ existed: boolean }> {
+    const w = await this.stage(area);
+    try {
+      await w.write(bytes);
+      const staged = await w.finish();
+      return await this.commit(staged, key).catch(async (e) => {
+        await this.discard(staged);
+        throw e;
+      });
+    } catch (e) {
+      await w.abort();
       throw e;
-    });
-  } catch (e) {
-    await w.abort();
-    throw e;
+    }
   }
 }
