@@ -2,9 +2,14 @@
  * Queries on `jobs` (protocol §4, §5). Every timestamp written is the server clock's "now"
  * (src/server/clock.ts) passed in as a parameter; updates of one job take
  * GREATEST(now, last_change + 1 µs) so a job's timestamps strictly increase even across replicas.
- * State changes that depend on the current state run in a transaction that locks the job row
- * (`lockJob`); the lease claim and the sweep use FOR UPDATE SKIP LOCKED, so concurrent callers
- * never wait on each other and never hand out a job twice.
+ * State changes that depend on the current state are compare-and-set on the row version: the route
+ * reads the job (JobRow.row_version is its `xmin`), runs its guards and decides in TypeScript, then
+ * applies the change with one statement that touches the row only while it is still that version
+ * (`AND j.xmin = version`); when another request changed the job in between, nothing is touched and
+ * the route decides again on the new row (server/guarded-update.ts). That is what a transaction
+ * locking the row gives, in 2 round trips instead of 4 (BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT).
+ * Admin force-updates still lock (`lockJob`). The lease claim and the sweep use FOR UPDATE SKIP
+ * LOCKED, so concurrent callers never wait on each other and never hand out a job twice.
  *
  * Every function takes `Sql`; inside `sql.begin` pass the transaction handle cast to `Sql`.
  */
@@ -37,6 +42,11 @@ export interface JobRow {
   engine_version: string | null;
   engine_definition: Record<string, unknown> | null;
   engine_files_updated: string | null;
+  /**
+   * The row's version (`xmin` as text): every UPDATE of the row makes a new one. Updates that must not
+   * overwrite a change the caller has not seen take it as `version` and touch nothing when it moved on.
+   */
+  row_version: string;
 }
 
 type RawJob = Omit<JobRow, "state"> & { state: string };
@@ -49,8 +59,11 @@ const next = (sql: Sql, now: string) => sql`GREATEST(${now}::timestamptz, j.last
 const ENGINE_COLUMNS = (sql: Sql) => sql`
   e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition, e.files_updated AS engine_files_updated`;
 
+/** The jobs columns of JobRow, from `jobs j`. */
+const JOB_COLUMNS = (sql: Sql) => sql`j.*, j.xmin::text AS row_version`;
+
 const SELECT_JOB = (sql: Sql) => sql`
-  SELECT j.*, ${ENGINE_COLUMNS(sql)}
+  SELECT ${JOB_COLUMNS(sql)}, ${ENGINE_COLUMNS(sql)}
     FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id`;
 
 /** The images of a job view as one JSON array (by `order`, ties by name), from the rows `i` of `source`. */
@@ -81,7 +94,7 @@ export interface JobViewImage {
  */
 export async function findJobWithImages(sql: Sql, id: string): Promise<{ job: JobRow; images: JobViewImage[] } | undefined> {
   const rows = await sql<(RawJob & { images_json: JobViewImage[] })[]>`
-    SELECT j.*, ${ENGINE_COLUMNS(sql)}, ${IMAGES_JSON(sql, sql`images i WHERE i.job_id = j.id`)} AS images_json
+    SELECT ${JOB_COLUMNS(sql)}, ${ENGINE_COLUMNS(sql)}, ${IMAGES_JSON(sql, sql`images i WHERE i.job_id = j.id`)} AS images_json
       FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id
      WHERE j.id = ${id}`;
   const row = rows[0];
@@ -101,7 +114,7 @@ export async function findJobAndImage(
 ): Promise<{ job: JobRow; image: ImageRow | undefined } | undefined> {
   const match = "id" in image ? sql`i.id = ${image.id}` : sql`i.name = ${image.name}`;
   const rows = await sql<(RawJob & { image_json: ImageRow | null })[]>`
-    SELECT j.*, ${ENGINE_COLUMNS(sql)},
+    SELECT ${JOB_COLUMNS(sql)}, ${ENGINE_COLUMNS(sql)},
            (SELECT row_to_json(i) FROM images i WHERE i.job_id = j.id AND ${match} LIMIT 1) AS image_json
       FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id
      WHERE j.id = ${jobId}`;
@@ -144,7 +157,7 @@ export async function insertJobReturningView(sql: Sql, j: NewJob): Promise<{ job
       VALUES (${id}, ${j.ownerKeyId}, ${j.engineId}, ${sql.json(j.definition as never)}, ${j.altoRequired}, ${j.pageRequired},
               ${j.metaJsonRequired}, false, 'NEW', 0.0, NULL, ${j.now}::timestamptz, ${j.now}::timestamptz,
               ${j.engineSettings === null ? null : sql.json(j.engineSettings as never)})
-      RETURNING *),
+      RETURNING *, xmin::text AS row_version),
     i AS (
       INSERT INTO images (id, name, "order", image_uploaded, alto_uploaded, page_uploaded, job_id)
       SELECT x.id, x.name, x."order", false, false, false, (SELECT id FROM j)
@@ -184,28 +197,41 @@ export async function listJobs(sql: Sql, f: JobFilter): Promise<JobRow[]> {
 }
 
 /** NOTIFY channel on which long-polling lease calls of other replicas are woken; the payload is a job count. */
-export const JOB_QUEUED_CHANNEL = "annopage_job_queued";
+export const JOB_QUEUED_CHANNEL = "annopage_job_queued"; // also named in sql/006_record_upload.sql
 
 /**
- * The queueing check of §5.2 as one statement: NEW → QUEUED when every required file is there, the
- * engine's last_used set, and the NOTIFY for other replicas' waiting workers (delivered at commit).
- * Returns the engine id (or null) when the job was queued, undefined when it was not.
+ * The queueing check of §5.2 (sql/006 annopage_queue_if_complete): NEW → QUEUED when every required file is
+ * there, the engine's last_used set, and the NOTIFY for other replicas' waiting workers (delivered at commit).
+ * Returns whether the job was queued.
  */
-export async function queueIfComplete(tx: Sql, jobId: string, now: string): Promise<{ engineId: string | null } | undefined> {
-  const rows = await tx<{ engine_id: string | null }[]>`
-    WITH q AS (
-      UPDATE jobs j SET state = 'QUEUED', last_change = ${next(tx, now)}
-       WHERE j.id = ${jobId} AND j.state = 'NEW'
-         AND (NOT j.meta_json_required OR j.meta_json_uploaded)
-         AND NOT EXISTS (SELECT 1 FROM images i
-                          WHERE i.job_id = j.id
-                            AND (NOT i.image_uploaded OR (j.alto_required AND NOT i.alto_uploaded)
-                                 OR (j.page_required AND NOT i.page_uploaded)))
-      RETURNING j.engine_id),
-    e AS (UPDATE engines SET last_used = ${now}::timestamptz WHERE id IN (SELECT engine_id FROM q))
-    SELECT q.engine_id, pg_notify(${JOB_QUEUED_CHANNEL}, '1') FROM q`;
-  if (!rows[0]) return undefined;
-  return { engineId: rows[0].engine_id };
+export async function queueIfComplete(tx: Sql, jobId: string, now: string): Promise<boolean> {
+  const rows = await tx<{ queued: boolean }[]>`SELECT annopage_queue_if_complete(${jobId}, ${now}::timestamptz) AS queued`;
+  return rows[0]!.queued;
+}
+
+/** Which uploaded file is recorded: an image's image (with what the decoder found), ALTO or PAGE, or the job's metadata. */
+export type UploadedFile =
+  | { kind: "image"; imageId: string; md5: string; format: string; width: number; height: number }
+  | { kind: "alto" | "page"; imageId: string }
+  | { kind: "metadata" };
+
+/**
+ * Records an upload in one call (sql/006 annopage_record_upload): when the job is still the version the caller
+ * guarded, marks the file uploaded and, on a first-time upload, runs the queueing check, all under the job's row
+ * lock. `changed` means the job moved on since it was read: nothing was recorded, guard again.
+ */
+export async function recordUpload(
+  sql: Sql,
+  jobId: string,
+  version: string,
+  file: UploadedFile,
+  now: string,
+): Promise<{ changed: boolean; first: boolean; queued: boolean }> {
+  const image = file.kind === "image" ? file : { md5: null, format: null, width: null, height: null };
+  const rows = await sql<{ changed: boolean; first: boolean; queued: boolean }[]>`
+    SELECT * FROM annopage_record_upload(${jobId}, ${version}::xid, ${file.kind}, ${"imageId" in file ? file.imageId : null},
+                                         ${image.md5}, ${image.format}, ${image.width}, ${image.height}, ${now}::timestamptz)`;
+  return rows[0]!;
 }
 
 export interface SweepConfig {
@@ -295,25 +321,31 @@ export async function claimNext(
   return rows[0];
 }
 
-/** Heartbeat (§4.11): last_change = now. Returns the new last_change. */
-export async function touchJob(tx: Sql, id: string, now: string): Promise<string> {
-  const rows = await tx<{ last_change: string }[]>`
-    UPDATE jobs j SET last_change = ${next(tx, now)} WHERE j.id = ${id} RETURNING j.last_change`;
-  return rows[0]!.last_change;
+/** The row `j` is still the given version (JobRow.row_version). */
+const atVersion = (sql: Sql, version: string) => sql`j.xmin = ${version}::xid`;
+
+/** Heartbeat (§4.11): last_change = now. Returns the new last_change; undefined when the job is no longer `version`. */
+export async function touchJob(sql: Sql, id: string, version: string, now: string): Promise<string | undefined> {
+  const rows = await sql<{ last_change: string }[]>`
+    UPDATE jobs j SET last_change = ${next(sql, now)} WHERE j.id = ${id} AND ${atVersion(sql, version)} RETURNING j.last_change`;
+  return rows[0]?.last_change;
 }
 
-/** Release (§4.12): back to queued, worker cleared, the released attempt not counted. */
-export async function releaseJob(tx: Sql, id: string, now: string): Promise<void> {
-  await tx`
-    UPDATE jobs j SET state = 'QUEUED', worker_key_id = NULL, lease_token = NULL, last_change = ${next(tx, now)},
+/** Release (§4.12): back to queued, worker cleared, the released attempt not counted. False when the job is no longer `version`. */
+export async function releaseJob(sql: Sql, id: string, version: string, now: string): Promise<boolean> {
+  const rows = await sql`
+    UPDATE jobs j SET state = 'QUEUED', worker_key_id = NULL, lease_token = NULL, last_change = ${next(sql, now)},
            previous_attempts = CASE WHEN j.previous_attempts IS NULL OR j.previous_attempts <= 0 THEN NULL
                                     ELSE j.previous_attempts - 1 END
-     WHERE j.id = ${id}`;
+     WHERE j.id = ${id} AND ${atVersion(sql, version)} RETURNING j.id`;
+  return rows.length === 1;
 }
 
-/** Cancel (§4.8 user): state and finished_date only; last_change, worker and logs untouched. */
-export async function cancelJob(tx: Sql, id: string, now: string): Promise<void> {
-  await tx`UPDATE jobs j SET state = 'CANCELLED', finished_date = ${next(tx, now)} WHERE j.id = ${id}`;
+/** Cancel (§4.8 user): state and finished_date only; last_change, worker and logs untouched. False when the job is no longer `version`. */
+export async function cancelJob(sql: Sql, id: string, version: string, now: string): Promise<boolean> {
+  const rows = await sql`
+    UPDATE jobs j SET state = 'CANCELLED', finished_date = ${next(sql, now)} WHERE j.id = ${id} AND ${atVersion(sql, version)} RETURNING j.id`;
+  return rows.length === 1;
 }
 
 export interface WorkerUpdate {
@@ -325,24 +357,25 @@ export interface WorkerUpdate {
 
 /**
  * Worker progress / done / error (§4.8 table). Logs are appended with a single "\n" separator;
- * done forces progress 1.0; error keeps progress. Returns the new last_change.
+ * done forces progress 1.0; error keeps progress. Returns the new last_change; undefined when the job is no
+ * longer `version`.
  */
-export async function applyWorkerUpdate(tx: Sql, id: string, u: WorkerUpdate, now: string): Promise<string> {
+export async function applyWorkerUpdate(sql: Sql, id: string, version: string, u: WorkerUpdate, now: string): Promise<string | undefined> {
   const append = (col: "log" | "log_user", v: string | undefined) =>
     v
-      ? tx`CASE WHEN j.${tx(col)} IS NULL OR j.${tx(col)} = '' THEN ${v}::varchar
-                WHEN right(j.${tx(col)}, 1) = E'\\n' THEN j.${tx(col)} || ${v}::varchar
-                ELSE j.${tx(col)} || E'\\n' || ${v}::varchar END`
-      : tx`j.${tx(col)}`;
+      ? sql`CASE WHEN j.${sql(col)} IS NULL OR j.${sql(col)} = '' THEN ${v}::varchar
+                WHEN right(j.${sql(col)}, 1) = E'\\n' THEN j.${sql(col)} || ${v}::varchar
+                ELSE j.${sql(col)} || E'\\n' || ${v}::varchar END`
+      : sql`j.${sql(col)}`;
   const progress =
-    u.state === "done" ? tx`1.0` : u.state === undefined && u.progress !== undefined ? tx`${Math.min(1, Math.max(0, u.progress))}::float8` : tx`j.progress`;
-  const state = u.state ? tx`${toDbEnum(u.state)}::processingstate` : tx`j.state`;
-  const finished = u.state ? next(tx, now) : tx`j.finished_date`;
-  const rows = await tx<{ last_change: string }[]>`
+    u.state === "done" ? sql`1.0` : u.state === undefined && u.progress !== undefined ? sql`${Math.min(1, Math.max(0, u.progress))}::float8` : sql`j.progress`;
+  const state = u.state ? sql`${toDbEnum(u.state)}::processingstate` : sql`j.state`;
+  const finished = u.state ? next(sql, now) : sql`j.finished_date`;
+  const rows = await sql<{ last_change: string }[]>`
     UPDATE jobs j SET state = ${state}, progress = ${progress}, log = ${append("log", u.log)},
-           log_user = ${append("log_user", u.logUser)}, finished_date = ${finished}, last_change = ${next(tx, now)}
-     WHERE j.id = ${id} RETURNING j.last_change`;
-  return rows[0]!.last_change;
+           log_user = ${append("log_user", u.logUser)}, finished_date = ${finished}, last_change = ${next(sql, now)}
+     WHERE j.id = ${id} AND ${atVersion(sql, version)} RETURNING j.last_change`;
+  return rows[0]?.last_change;
 }
 
 /** Columns an admin may overwrite with PATCH /v1/admin/jobs/{id} (§4.24). */

@@ -7,6 +7,7 @@ import m002 from "../../sql/002_extensions.sql" with { type: "text" };
 import m003 from "../../sql/003_image_files.sql" with { type: "text" };
 import m004 from "../../sql/004_key_change_notify.sql" with { type: "text" };
 import m005 from "../../sql/005_lean_indexes.sql" with { type: "text" };
+import m006 from "../../sql/006_record_upload.sql" with { type: "text" };
 
 export interface Migration {
   id: number;
@@ -20,4 +21,5 @@ export const migrations: Migration[] = [
   { id: 3, name: "003_image_files.sql", sql: m003 },
   { id: 4, name: "004_key_change_notify.sql", sql: m004 },
   { id: 5, name: "005_lean_indexes.sql", sql: m005 },
+  { id: 6, name: "006_record_upload.sql", sql: m006 },
 ];

@@ -3,16 +3,18 @@
  * the lease) or finishes the job (`done` needs the result ZIP) or marks it `error`. Admin keys act
  * as a user for `{"state":"cancelled"}` and as a worker (without the assignment requirement)
  * otherwise (§11.7 fixed). Wrong-terminal-state finishes answer 409 JOB_UNFINISHABLE (§11.2) and
- * progress on a non-processing job 409 JOB_NOT_IN_PROCESSING (§11.3). Checks are repeated on the
- * locked row inside the transaction, so a concurrent cancel or sweep cannot be overwritten.
+ * progress on a non-processing job 409 JOB_NOT_IN_PROCESSING (§11.3). The guards and checks run on the
+ * row version the change is applied to (guarded-update.ts), so a concurrent cancel or sweep cannot be
+ * overwritten.
  */
 import type { z } from "zod";
-import { applyWorkerUpdate, cancelJob, lockJob, transaction } from "../../db/jobs.ts";
+import { applyWorkerUpdate, cancelJob, findJob } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import type { JobProgressUpdateSchema } from "../../shared/schemas/jobs.ts";
 import { addSeconds, nowIso } from "../clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
+import { JOB_CHANGED, untilApplied } from "../guarded-update.ts";
 import { guardJob } from "../middleware/guards.ts";
 
 type Body = z.output<typeof JobProgressUpdateSchema>;
@@ -24,19 +26,18 @@ export function leaseData(deps: AppDeps, id: string, serverTime: string, leaseTo
 }
 
 export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: Body, leaseToken: string | undefined): Promise<Response> {
-  // The guards run once, on the locked row (no separate read first: one round trip less per call);
-  // the checks of the body come after them, as before.
+  // The guards run once, on the row the change is applied to (no read before the guarded one).
   const guard = { owner: true, assigned: true, leaseToken };
   const asUser = key.role === "user" || (key.role === "admin" && body.state === "cancelled");
 
   if (asUser) {
-    await transaction(deps.sql, async (tx) => {
-      const job = guardJob(await lockJob(tx, jobId), key, guard);
+    await untilApplied(async () => {
+      const job = guardJob(await findJob(deps.sql, jobId), key, guard);
       if (body.state !== "cancelled") throw new AppError("API_KEY_USER_FORBIDDEN");
       if (job.state === "cancelled" || job.state === "done" || job.state === "failed") {
         throw new AppError("JOB_UNCANCELLABLE", { details: { state: job.state } });
       }
-      await cancelJob(tx, jobId, nowIso());
+      return (await cancelJob(deps.sql, jobId, job.row_version, nowIso())) || JOB_CHANGED;
     });
     return envelopeOk("JOB_CANCELLED", null);
   }
@@ -46,29 +47,28 @@ export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: 
   const noFields = state === undefined && body.progress == null && body.log == null && body.log_user == null;
   const update = { progress: body.progress ?? undefined, log: body.log ?? undefined, logUser: body.log_user ?? undefined };
 
-  const outcome = await transaction(deps.sql, async (tx) => {
-    const job = guardJob(await lockJob(tx, jobId), key, guard);
+  const outcome = await untilApplied(async () => {
+    const job = guardJob(await findJob(deps.sql, jobId), key, guard);
     if (state !== undefined && state !== "done" && state !== "error") throw new AppError("API_KEY_WORKER_FORBIDDEN");
     const unfinishable = () => new AppError("JOB_UNFINISHABLE", { details: { state: job.state } });
     if (state !== undefined && !["processing", "done", "error"].includes(job.state)) throw unfinishable();
     if (state === "done" && !resultExists) throw new AppError("JOB_RESULT_MISSING");
     if (noFields) throw new AppError("JOB_UPDATE_NO_FIELDS");
     const now = nowIso();
+    const apply = (u: typeof update & { state?: "done" | "error" }) => applyWorkerUpdate(deps.sql, jobId, job.row_version, u, now);
     if (state === undefined) {
       if (job.state !== "processing") throw new AppError("JOB_NOT_IN_PROCESSING", { details: { state: job.state } });
-      const lastChange = await applyWorkerUpdate(tx, jobId, update, now);
-      return { code: "JOB_UPDATED" as const, data: leaseData(deps, jobId, lastChange) };
+      const lastChange = await apply(update);
+      return lastChange === undefined ? JOB_CHANGED : { code: "JOB_UPDATED" as const, data: leaseData(deps, jobId, lastChange) };
     }
     if (state === "done") {
       if (job.state === "done") return { code: "JOB_ALREADY_COMPLETED" as const, data: null };
       if (job.state !== "processing") throw unfinishable();
-      await applyWorkerUpdate(tx, jobId, { ...update, state: "done" }, now);
-      return { code: "JOB_COMPLETED" as const, data: null };
+      return (await apply({ ...update, state: "done" })) === undefined ? JOB_CHANGED : { code: "JOB_COMPLETED" as const, data: null };
     }
     if (job.state === "error") return { code: "JOB_ALREADY_MARKED_ERROR" as const, data: null };
     if (job.state !== "processing") throw unfinishable();
-    await applyWorkerUpdate(tx, jobId, { ...update, state: "error" }, now);
-    return { code: "JOB_MARKED_ERROR" as const, data: null };
+    return (await apply({ ...update, state: "error" })) === undefined ? JOB_CHANGED : { code: "JOB_MARKED_ERROR" as const, data: null };
   });
   // An error job is retried by the next lease call: wake long-polling workers so they sweep it.
   if (outcome.code === "JOB_MARKED_ERROR") await deps.queue.jobsQueued();

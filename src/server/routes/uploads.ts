@@ -1,22 +1,23 @@
 /**
  * User uploads (§4.7): image, ALTO, PAGE (multipart part `file`, streamed to a staged file) and
  * metadata (JSON body). Order: guards (exists → owner → job `new` for users) → route checks →
- * content check (image decoder, XML parser + ALTO/PAGE checks) → rename into place → one short
- * transaction that locks the job, re-checks its state, sets the uploaded flag and, on a
- * first-time upload, runs the queueing check (§5.2). Uploads of one job are serialised by the
+ * content check (image decoder, XML parser + ALTO/PAGE checks) → rename into place → one database
+ * call (sql/006 annopage_record_upload) that locks the job, sets the uploaded flag and, on a
+ * first-time upload, runs the queueing check (§5.2) — only while the job is still the version that
+ * was guarded; otherwise the job is read and guarded again. Uploads of one job are serialised by the
  * job lock, so two last files arriving together still queue the job exactly once.
  */
 import { readFile } from "node:fs/promises";
 import { probeImage, formatInfo, isImageError } from "../../media/index.ts";
-import { markImageUploaded, markMetaUploaded, markXmlUploaded, type ImageRow } from "../../db/images.ts";
-import { findJob, findJobAndImage, lockJob, queueIfComplete, transaction, type JobRow } from "../../db/jobs.ts";
+import type { ImageRow } from "../../db/images.ts";
+import { findJob, findJobAndImage, recordUpload, type JobRow, type UploadedFile } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
-import type { Sql } from "../../db/client.ts";
 import { ImageNameParams, JobIdParams, MetaJsonSchema } from "../../shared/schemas/jobs.ts";
 import type { StagedFile } from "../../storage/storage.ts";
 import { nowIso } from "../clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
+import { JOB_CHANGED, untilApplied } from "../guarded-update.ts";
 import { guardJob } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { checkAlto, checkPage } from "../xml-check.ts";
@@ -29,17 +30,21 @@ function stagedMd5(file: StagedFile): string {
   return file.md5;
 }
 
-/** Marks a file uploaded under the job lock; queues the job on a first-time upload. Returns whether it was a first upload. */
-async function recordUpload(deps: AppDeps, key: KeyRow, jobId: string, mark: (tx: Sql) => Promise<boolean>): Promise<boolean> {
-  let queued = false;
-  const first = await transaction(deps.sql, async (tx) => {
-    guardJob(await lockJob(tx, jobId), key, userUploadGuard);
-    const was = await mark(tx);
-    if (!was) queued = (await queueIfComplete(tx, jobId, nowIso())) !== undefined;
-    return !was;
+/**
+ * Records the upload on the job as guarded (`job`, read before the file was checked); when the job changed since,
+ * it is read and guarded again (a job cancelled meanwhile answers 409) and the record retried. Wakes this process's
+ * waiting workers when the job got queued. Returns whether it was a first-time upload.
+ */
+async function record(deps: AppDeps, key: KeyRow, job: JobRow, file: UploadedFile): Promise<boolean> {
+  let current = job;
+  const r = await untilApplied(async () => {
+    const r = await recordUpload(deps.sql, current.id, current.row_version, file, nowIso());
+    if (!r.changed) return r;
+    current = guardJob(await findJob(deps.sql, job.id), key, userUploadGuard);
+    return JOB_CHANGED;
   });
-  if (queued) await deps.queue.jobsQueued(1, true); // queueIfComplete sent the NOTIFY with the commit
-  return first;
+  if (r.queued) await deps.queue.jobsQueued(1, true); // the database function sent the NOTIFY with the commit
+  return r.first;
 }
 
 /** The job and the named image in one round trip; guards (exists → owner → `new`) run before the image is looked at. */
@@ -52,7 +57,7 @@ async function jobAndImage(deps: AppDeps, key: KeyRow, jobId: string, name: stri
 }
 
 async function xmlUpload(deps: AppDeps, key: KeyRow, jobId: string, imageName: string, file: StagedFile, kind: "alto" | "page"): Promise<Response> {
-  const { image } = await jobAndImage(deps, key, jobId, imageName, (job) => {
+  const { job, image } = await jobAndImage(deps, key, jobId, imageName, (job) => {
     if (kind === "alto" ? !job.alto_required : !job.page_required) throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
   });
   const text = new TextDecoder("utf-8", { fatal: false }).decode(await readFile(file.path));
@@ -62,7 +67,7 @@ async function xmlUpload(deps: AppDeps, key: KeyRow, jobId: string, imageName: s
     throw new AppError(kind === "alto" ? "ALTO_SCHEMA_INVALID" : "PAGE_SCHEMA_INVALID", { details: { reason: check.reason } });
   }
   await deps.storage.commit(file, `${jobId}/${image.id}.${kind}.xml`);
-  const first = await recordUpload(deps, key, jobId, (tx) => markXmlUploaded(tx, image.id, kind));
+  const first = await record(deps, key, job, { kind, imageId: image.id });
   if (kind === "alto") return envelopeOk(first ? "ALTO_UPLOADED" : "ALTO_REUPLOADED", null);
   return envelopeOk(first ? "PAGE_UPLOADED" : "PAGE_REUPLOADED", null);
 }
@@ -104,9 +109,9 @@ export const uploadRoutes = (deps: AppDeps) => [
       if (image.image_format && image.image_format !== probe.format) {
         await deps.storage.remove("jobs", `${job.id}/${image.id}.${formatInfo(image.image_format as typeof probe.format).extension}`);
       }
-      const first = await recordUpload(deps, key, job.id, (tx) =>
-        markImageUploaded(tx, image.id, { md5: stagedMd5(file), format: probe.format, width: probe.width, height: probe.height }),
-      );
+      const first = await record(deps, key, job, {
+        kind: "image", imageId: image.id, md5: stagedMd5(file), format: probe.format, width: probe.width, height: probe.height,
+      });
       return envelopeOk(first ? "IMAGE_UPLOADED" : "IMAGE_REUPLOADED", null);
     },
   }),
@@ -158,7 +163,7 @@ export const uploadRoutes = (deps: AppDeps) => [
       const job = guardJob(await findJob(deps.sql, params.job_id), key, userUploadGuard);
       if (!job.meta_json_required) throw new AppError("META_JSON_NOT_REQUIRED");
       await deps.storage.put("jobs", `${job.id}/meta.json`, new TextEncoder().encode(JSON.stringify(body, null, 4)));
-      const first = await recordUpload(deps, key, job.id, (tx) => markMetaUploaded(tx, job.id));
+      const first = await record(deps, key, job, { kind: "metadata" });
       return envelopeOk(first ? "META_JSON_UPLOADED" : "META_JSON_REUPLOADED", null);
     },
   }),

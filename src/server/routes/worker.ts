@@ -6,9 +6,8 @@
  * processing is a 409 (§11.8 fixed).
  */
 import type { Context } from "hono";
-import { claimNext, findJob, findJobAndImage, lockJob, releaseJob, sweepAndClaim, touchJob, transaction, type JobRow } from "../../db/jobs.ts";
+import { claimNext, findJob, findJobAndImage, releaseJob, sweepAndClaim, touchJob, type JobRow } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
-import type { Sql } from "../../db/client.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
 import { validateZipFile } from "../zip-validate.ts";
 import { formatInfo, type ImageFormat } from "../../media/index.ts";
@@ -16,6 +15,7 @@ import { nowIso } from "../clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
 import { fileResponse, stem } from "../file-response.ts";
+import { JOB_CHANGED, untilApplied } from "../guarded-update.ts";
 import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf, requireState } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { leaseData } from "./job-patch.ts";
@@ -37,14 +37,15 @@ export async function tryLease(deps: AppDeps, key: KeyRow) {
 const workerGuard = (c: Context) => ({ assigned: true, state: "processing" as const, leaseToken: leaseTokenOf(c) });
 
 /**
- * Runs `fn` in a transaction on the locked job after the worker guards and the `processing` check (for admin keys
- * too, §11.8). The guards run once, on the locked row: a separate read first would only repeat them.
+ * Applies `change` to the job's row version after the worker guards and the `processing` check (for admin keys too,
+ * §11.8); `change` answers undefined/false when the job moved on, and everything runs again (guarded-update.ts).
  */
-function onLockedProcessingJob<T>(deps: AppDeps, c: Context, key: KeyRow, jobId: string, fn: (tx: Sql, job: JobRow) => Promise<T>): Promise<T> {
-  return transaction(deps.sql, async (tx) => {
-    const job = guardJob(await lockJob(tx, jobId), key, workerGuard(c));
+function onProcessingJob<T>(deps: AppDeps, c: Context, key: KeyRow, jobId: string, change: (job: JobRow) => Promise<T | undefined | false>): Promise<T> {
+  return untilApplied(async () => {
+    const job = guardJob(await findJob(deps.sql, jobId), key, workerGuard(c));
     requireState(job, "processing");
-    return fn(tx, job);
+    const r = await change(job);
+    return r === undefined || r === false ? JOB_CHANGED : r;
   });
 }
 
@@ -143,7 +144,7 @@ export const workerRoutes = (deps: AppDeps) => [
       },
     },
     handler: async ({ c, key, params }) => {
-      const serverTime = await onLockedProcessingJob(deps, c, key, params.job_id, (tx, job) => touchJob(tx, job.id, nowIso()));
+      const serverTime = await onProcessingJob(deps, c, key, params.job_id, (job) => touchJob(deps.sql, job.id, job.row_version, nowIso()));
       return envelopeOk("JOB_LEASE_EXTENDED", leaseData(deps, params.job_id, serverTime));
     },
   }),
@@ -164,7 +165,7 @@ export const workerRoutes = (deps: AppDeps) => [
       },
     },
     handler: async ({ c, key, params }) => {
-      await onLockedProcessingJob(deps, c, key, params.job_id, (tx, job) => releaseJob(tx, job.id, nowIso()));
+      await onProcessingJob(deps, c, key, params.job_id, (job) => releaseJob(deps.sql, job.id, job.row_version, nowIso()));
       await deps.queue.jobsQueued();
       return new Response(null, { status: 204 });
     },
