@@ -15,6 +15,8 @@
  *   BENCH_IMAGE=<path> (default: a fixture page re-encoded to ≈ 340 KB) BENCH_UPLOAD_MB=1024 (0 skips phase 2;
  *   BENCH_JOBS=0 skips phase 1)
  *   BENCH_TIME_LIMIT_S=180 TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+ *   BENCH_DB=embedded (the server on its embedded PGlite instead: the single-machine default; its database work
+ *   is then part of the server's CPU)
  *   BENCH_PROFILE=<dir> (the server writes a markdown CPU profile there on exit)
  * Exit code 1 when a request failed or a phase ran out of time; targets are reported, not enforced.
  */
@@ -121,9 +123,12 @@ async function lifeCycle(userKey: string, workerKey: string, image: Uint8Array):
       for (;;) {
         if (stop) return;
         await Bun.sleep(POLL_MS);
-        const state = (await call("GET /v1/jobs/{id}", userKey, `/v1/jobs/${job.id}`)).body.data.state;
-        if (state === "done") break;
-        if (state === "failed" || state === "cancelled" || state === "new") throw new Error(`job ${job.id} ended ${state}`);
+        const view = (await call("GET /v1/jobs/{id}", userKey, `/v1/jobs/${job.id}`)).body.data;
+        if (view.state === "done") break;
+        if (view.state === "failed" || view.state === "cancelled" || view.state === "new") {
+          const full = (await call("GET /v1/jobs/{id} (admin)", ADMIN_KEY, `/v1/jobs/${job.id}`)).body.data;
+          throw new Error(`job ${job.id} ended ${view.state}: ${JSON.stringify(full)}`);
+        }
       }
       const res = await call("GET .../result", userKey, `/v1/jobs/${job.id}/result`);
       if ((res.body as Uint8Array).length !== resultZip.length) throw new Error("result zip differs");
@@ -253,9 +258,10 @@ async function bigUpload(adminKey: string, serverPid: number, work: string) {
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), "annopage-bench-"));
-  const db = await createTestDatabase("bench");
+  const embedded = process.env.BENCH_DB === "embedded";
+  const db = embedded ? undefined : await createTestDatabase("bench");
   const port = await freePort();
-  const server = await startBenchServer({ dbUrl: db.url, baseDir: join(work, "data"), port });
+  const server = await startBenchServer({ dbUrl: db?.url, baseDir: join(work, "data"), port });
   base = server.url;
   let failed = false;
   try {
@@ -270,9 +276,9 @@ async function main() {
     }, [201]);
 
     if (N > 0) {
-      console.log(`annopage server benchmark — ${N} jobs × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers`);
+      console.log(`annopage server benchmark — ${N} jobs × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers, ${db ? "PostgreSQL" : "embedded PGlite"}`);
       const rssStart = rssBytes(server.child.pid!);
-      const tx0 = await pgTransactions(db.url);
+      const tx0 = db ? await pgTransactions(db.url) : 0;
       const cpu0 = { server: cpuSeconds(server.child.pid!), bench: process.cpuUsage(), pg: cpuSecondsByName("postgres") };
       const lc = await lifeCycle(userKey, workerKey, image);
       const benchCpu = process.cpuUsage(cpu0.bench);
@@ -282,8 +288,8 @@ async function main() {
         pg: cpuSecondsByName("postgres") - cpu0.pg,
       };
       // pg_stat_database is updated asynchronously by the backends: give it a moment.
-      await Bun.sleep(1000);
-      const txPerJob = ((await pgTransactions(db.url)) - tx0) / N;
+      if (db) await Bun.sleep(1000);
+      const txPerJob = db ? ((await pgTransactions(db.url)) - tx0) / N : 0;
       console.log(`\nlife cycle: ${N} jobs in ${lc.seconds.toFixed(2)} s = ${(N / lc.seconds).toFixed(1)} jobs/s (target ≥ 150)`);
       verdict(N / lc.seconds >= 150, `life cycle ≥ 150 jobs/s: ${(N / lc.seconds).toFixed(1)}`);
       console.log(
@@ -294,7 +300,7 @@ async function main() {
       const perJob = (x: number) => ((x / N) * 1000).toFixed(1);
       console.log(
         `CPU over the phase (${navigator.hardwareConcurrency} cores): server ${cpu.server.toFixed(1)} s (${perJob(cpu.server)} ms/job), ` +
-          `PostgreSQL ${cpu.pg.toFixed(1)} s (${perJob(cpu.pg)} ms/job, ${txPerJob.toFixed(0)} transactions/job), ` +
+          (db ? `PostgreSQL ${cpu.pg.toFixed(1)} s (${perJob(cpu.pg)} ms/job, ${txPerJob.toFixed(0)} transactions/job), ` : "database: inside the server, ") +
           `load generator ${cpu.bench.toFixed(1)} s (${perJob(cpu.bench)} ms/job)\n`,
       );
       console.log(lat.table());
@@ -323,7 +329,7 @@ async function main() {
     }
     if (verdicts.length) console.log(`\ntargets (reported, not enforced):\n  ${verdicts.join("\n  ")}`);
     await server.stop();
-    await db.drop();
+    await db?.drop();
     rmSync(work, { recursive: true, force: true });
   }
   process.exit(failed ? 1 : 0);
