@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { applyWorkerUpdate, cancelJob, findJob, findJobAndImage, insertJobReturningView, recordUpload, releaseJob, touchJob } from "../src/db/jobs.ts";
 import { Subscription } from "../src/db/listen.ts";
+import { JOB_CHANGED, untilApplied } from "../src/server/guarded-update.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { client, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
 
@@ -27,6 +28,17 @@ afterAll(async () => {
 });
 
 const now = () => new Date().toISOString();
+
+describe("untilApplied", () => {
+  test("runs the step again while it answers JOB_CHANGED; a step that never applies ends in an error", async () => {
+    let calls = 0;
+    expect(await untilApplied(async () => (++calls < 4 ? JOB_CHANGED : "applied"))).toBe("applied");
+    expect(calls).toBe(4);
+    calls = 0;
+    await expect(untilApplied(async () => (++calls, JOB_CHANGED))).rejects.toThrow("100 attempts");
+    expect(calls).toBe(100);
+  });
+});
 
 describe("row versions (db)", () => {
   test("a change made with a version that has moved on touches nothing; the new version works", async () => {
