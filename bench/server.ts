@@ -98,6 +98,20 @@ async function pgTransactions(url: string): Promise<number> {
   }
 }
 
+/** Per (method route): the server's total answering seconds and request count, from GET /metrics. */
+async function serverTimes(): Promise<Map<string, { s: number; n: number }>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out = new Map<string, { s: number; n: number }>();
+  for (const m of text.matchAll(/^annopage_http_request_duration_seconds_(sum|count)\{method="([^"]+)",route="([^"]+)"\} (\S+)$/gm)) {
+    const k = `${m[2]} ${m[3]}`;
+    const e = out.get(k) ?? { s: 0, n: 0 };
+    if (m[1] === "sum") e.s = Number(m[4]);
+    else e.n = Number(m[4]);
+    out.set(k, e);
+  }
+  return out;
+}
+
 async function lifeCycle(userKey: string, workerKey: string, image: Uint8Array): Promise<{ seconds: number; uploadBytes: number; uploadMs: number }> {
   const resultZip = zipSync({ "result.xml": new TextEncoder().encode("<alto/>".repeat(200)) });
   let created = 0;
@@ -280,7 +294,9 @@ async function main() {
       const rssStart = rssBytes(server.child.pid!);
       const tx0 = db ? await pgTransactions(db.url) : 0;
       const cpu0 = { server: cpuSeconds(server.child.pid!), bench: process.cpuUsage(), pg: cpuSecondsByName("postgres") };
+      const m0 = await serverTimes();
       const lc = await lifeCycle(userKey, workerKey, image);
+      const m1 = await serverTimes();
       const benchCpu = process.cpuUsage(cpu0.bench);
       const cpu = {
         server: cpuSeconds(server.child.pid!) - cpu0.server,
@@ -304,6 +320,11 @@ async function main() {
           `load generator ${cpu.bench.toFixed(1)} s (${perJob(cpu.bench)} ms/job)\n`,
       );
       console.log(lat.table());
+      console.log("\nserver side (GET /metrics: arrival → handler's response; mean ms)");
+      for (const [k, v] of [...m1].sort()) {
+        const n = v.n - (m0.get(k)?.n ?? 0);
+        if (n > 0) console.log(`  ${k.padEnd(52)} ${String(n).padStart(6)} ${(((v.s - (m0.get(k)?.s ?? 0)) / n) * 1000).toFixed(1).padStart(8)}`);
+      }
     }
 
     if (UPLOAD_MB > 0) {

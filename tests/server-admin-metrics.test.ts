@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { makeKey } from "./helpers/server-api.ts";
 
 let s: TestServer;
 let locked: TestServer;
@@ -76,6 +77,33 @@ describe("GET /metrics", () => {
     expect(get(after, unmatched) - get(before, unmatched)).toBe(1);
     // The raw path of a request never becomes a label.
     expect([...after.keys()].some((k) => k.includes("/no/such/path"))).toBe(false);
+  });
+
+  test("annopage_http_request_duration_seconds: count and total answering time per method and route", async () => {
+    const worker = await makeKey(s, "worker");
+    await s.deps.sql`UPDATE jobs SET state = 'CANCELLED' WHERE state = 'QUEUED'`; // an empty queue for the lease below
+    const before = parse(await (await fetch(`${s.url}/metrics`)).text());
+    const get = (m: Map<string, number>, k: string) => m.get(k) ?? 0;
+    for (let i = 0; i < 3; i++) await fetch(`${s.url}/v1/me`, { headers: { "x-api-key": s.adminKey } });
+    await fetch(`${s.url}/v1/me`); // 401: counted with the route's answers
+    // A long-polling lease on an empty queue is answered after its wait (here about a second).
+    const t0 = performance.now();
+    const lease = await fetch(`${s.url}/v1/jobs/lease?wait=1`, { method: "POST", headers: { "x-api-key": worker.key } });
+    expect((await lease.json()).code).toBe("JOB_QUEUE_EMPTY");
+    const waited = (performance.now() - t0) / 1000;
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    expect(text).toContain("# TYPE annopage_http_request_duration_seconds summary");
+    const after = parse(text);
+    const me = 'method="GET",route="/v1/me"';
+    const ls = 'method="POST",route="/v1/jobs/lease"';
+    expect(get(after, `annopage_http_request_duration_seconds_count{${me}}`) - get(before, `annopage_http_request_duration_seconds_count{${me}}`)).toBe(4);
+    const meSeconds = get(after, `annopage_http_request_duration_seconds_sum{${me}}`) - get(before, `annopage_http_request_duration_seconds_sum{${me}}`);
+    expect(meSeconds).toBeGreaterThan(0);
+    expect(meSeconds).toBeLessThan(1);
+    expect(get(after, `annopage_http_request_duration_seconds_count{${ls}}`) - get(before, `annopage_http_request_duration_seconds_count{${ls}}`)).toBe(1);
+    const leaseSeconds = get(after, `annopage_http_request_duration_seconds_sum{${ls}}`) - get(before, `annopage_http_request_duration_seconds_sum{${ls}}`);
+    expect(leaseSeconds).toBeGreaterThan(0.9);
+    expect(leaseSeconds).toBeLessThanOrEqual(waited);
   });
 
   test("with METRICS_KEY: 401 without or with a wrong key; 200 with Bearer or X-API-Key", async () => {

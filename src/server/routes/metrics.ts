@@ -1,7 +1,9 @@
 /**
  * `GET /metrics` (decision 5): Prometheus text exposition. `annopage_jobs{state}` is a gauge with
  * one series per job state (zeros included), read from the database at scrape time;
- * `annopage_http_requests_total{method,route,status}` counts answered requests since start.
+ * `annopage_http_requests_total{method,route,status}` counts answered requests since start;
+ * `annopage_http_request_duration_seconds{method,route}` (a summary: `_sum` and `_count`) is the time
+ * spent answering them until the handler returned its response.
  * No authentication unless METRICS_KEY is set; then the scraper sends it as
  * `Authorization: Bearer <key>` or `X-API-Key: <key>` (compared in constant time).
  */
@@ -45,6 +47,15 @@ export async function renderMetrics(deps: ServerDeps): Promise<string> {
       .entries()
       .sort((a, b) => a.route.localeCompare(b.route) || a.method.localeCompare(b.method) || a.status - b.status)
       .map((e) => `annopage_http_requests_total{method="${e.method}",route="${escapeLabel(e.route)}",status="${e.status}"} ${e.n}`),
+    "# HELP annopage_http_request_duration_seconds Time spent answering HTTP requests (until the handler returned the response), by method and route pattern.",
+    "# TYPE annopage_http_request_duration_seconds summary",
+    ...httpRequestCounter(deps)
+      .durationEntries()
+      .sort((a, b) => a.route.localeCompare(b.route) || a.method.localeCompare(b.method))
+      .flatMap((e) => {
+        const labels = `method="${e.method}",route="${escapeLabel(e.route)}"`;
+        return [`annopage_http_request_duration_seconds_sum{${labels}} ${e.seconds.toFixed(6)}`, `annopage_http_request_duration_seconds_count{${labels}} ${e.n}`];
+      }),
   ];
   return lines.join("\n") + "\n";
 }
