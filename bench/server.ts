@@ -12,6 +12,8 @@
  *
  * Everything is bounded in count and time (BENCH_TIME_LIMIT_S). Settings (env):
  *   BENCH_JOBS=400 BENCH_IMAGES=1 BENCH_CLIENTS=64 BENCH_WORKERS=8 BENCH_POLL_MS=100
+ *   BENCH_WARMUP_JOBS=100 (run through the same life cycle first and not measured: a server runs warm, and the
+ *   first requests of a fresh process pay for JIT compilation)
  *   BENCH_IMAGE=<path> (default: a fixture page re-encoded to ≈ 340 KB) BENCH_UPLOAD_MB=1024 (0 skips phase 2;
  *   BENCH_JOBS=0 skips phase 1)
  *   BENCH_TIME_LIMIT_S=180 TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
@@ -30,6 +32,7 @@ import { SHARED } from "../tests/helpers/shared.ts";
 import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
 const N = env("BENCH_JOBS", 400);
+const WARMUP = env("BENCH_WARMUP_JOBS", 100);
 const K = env("BENCH_IMAGES", 1);
 const C = env("BENCH_CLIENTS", 64);
 const W = env("BENCH_WORKERS", 8);
@@ -55,7 +58,7 @@ async function pickImage(): Promise<{ bytes: Uint8Array; label: string }> {
   return { bytes: best!, label: `${source} re-encoded at quality ${bestQ}` };
 }
 
-const lat = new Latencies();
+let lat = new Latencies();
 /** Target verdicts, printed together at the end. */
 const verdicts: string[] = [];
 const verdict = (ok: boolean, what: string) => verdicts.push(`${ok ? "met   " : "MISSED"}  ${what}`);
@@ -112,7 +115,7 @@ async function serverTimes(): Promise<Map<string, { s: number; n: number }>> {
   return out;
 }
 
-async function lifeCycle(userKey: string, workerKey: string, image: Uint8Array): Promise<{ seconds: number; uploadBytes: number; uploadMs: number }> {
+async function lifeCycle(n: number, userKey: string, workerKey: string, image: Uint8Array): Promise<{ seconds: number; uploadBytes: number; uploadMs: number }> {
   const resultZip = zipSync({ "result.xml": new TextEncoder().encode("<alto/>".repeat(200)) });
   let created = 0;
   let finished = 0;
@@ -121,7 +124,7 @@ async function lifeCycle(userKey: string, workerKey: string, image: Uint8Array):
   let uploadMs = 0;
 
   const client = async () => {
-    while (!stop && created < N) {
+    while (!stop && created < n) {
       created++;
       const images = Array.from({ length: K }, (_, i) => ({ name: `page_${i}.jpg`, order: i }));
       const job = (await call("POST /v1/jobs", userKey, "/v1/jobs", { method: "POST", ...json({ images }) }, [201])).body.data;
@@ -151,7 +154,7 @@ async function lifeCycle(userKey: string, workerKey: string, image: Uint8Array):
   };
 
   const worker = async () => {
-    while (!stop && finished < N) {
+    while (!stop && finished < n) {
       const lease = await call("POST /v1/jobs/lease", workerKey, "/v1/jobs/lease?wait=1", { method: "POST" });
       if (lease.body.code !== "JOB_LEASED") continue;
       const id = lease.body.data.id as string;
@@ -290,12 +293,18 @@ async function main() {
     }, [201]);
 
     if (N > 0) {
-      console.log(`annopage server benchmark — ${N} jobs × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers, ${db ? "PostgreSQL" : "embedded PGlite"}`);
+      console.log(`annopage server benchmark — ${N} jobs (after ${WARMUP} warm-up jobs) × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers, ${db ? "PostgreSQL" : "embedded PGlite"}`);
+      if (WARMUP > 0) {
+        await lifeCycle(WARMUP, userKey, workerKey, image);
+        if (lat.errors.length) throw new Error(`warm-up: ${lat.errors.slice(0, 5).join("; ")}`);
+        lat = new Latencies();
+        await Bun.sleep(1500); // let the last empty long-polls of the warm-up end
+      }
       const rssStart = rssBytes(server.child.pid!);
       const tx0 = db ? await pgTransactions(db.url) : 0;
       const cpu0 = { server: cpuSeconds(server.child.pid!), bench: process.cpuUsage(), pg: cpuSecondsByName("postgres") };
       const m0 = await serverTimes();
-      const lc = await lifeCycle(userKey, workerKey, image);
+      const lc = await lifeCycle(N, userKey, workerKey, image);
       const m1 = await serverTimes();
       const benchCpu = process.cpuUsage(cpu0.bench);
       const cpu = {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 test("bench/server.ts completes a small run with no request errors and prints every figure", async () => {
   const p = Bun.spawn([process.execPath, join(import.meta.dir, "..", "bench", "server.ts")], {
-    env: { ...process.env, BENCH_JOBS: "6", BENCH_CLIENTS: "3", BENCH_WORKERS: "2", BENCH_POLL_MS: "50", BENCH_UPLOAD_MB: "4", BENCH_TIME_LIMIT_S: "60" },
+    env: { ...process.env, BENCH_JOBS: "6", BENCH_WARMUP_JOBS: "2", BENCH_CLIENTS: "3", BENCH_WORKERS: "2", BENCH_POLL_MS: "50", BENCH_UPLOAD_MB: "4", BENCH_TIME_LIMIT_S: "60" },
     stdout: "pipe",
     stderr: "pipe",
   });
