@@ -115,6 +115,12 @@ describe("processor command line (annopage-tool §7.2)", () => {
       "--output-image-captioning-prompts-path", "/j/result/image_captioning_prompts",
     ]);
   });
+  test("--process-count is passed only above 1 (the reference worker never passes it)", () => {
+    const base = { configPath: "c", inputs, resultDir: "/r", settings: {}, loggingLevel: "INFO", device: "cpu" };
+    expect(processorArgs({ ...base, processCount: 3 }).slice(-2)).toEqual(["--process-count", "3"]);
+    expect(processorArgs({ ...base, processCount: 1 })).not.toContain("--process-count");
+    expect(processorArgs(base)).not.toContain("--process-count");
+  });
   test("--embeddings-jsonlines is passed even without embeddings; false switches add nothing", () => {
     const args = processorArgs({ configPath: "c", inputs, resultDir: "/r", settings: { outputs: { embeddings_jsonlines: true, alto: false } }, loggingLevel: "INFO", device: "gpu" });
     expect(args.slice(8)).toEqual(["--embeddings-jsonlines"]);

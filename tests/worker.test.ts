@@ -354,6 +354,26 @@ describe("annopage work against the real server", () => {
   }, 40_000);
 });
 
+describe("annopage work --process-count", () => {
+  test("N > 1 is handed to the processor as --process-count N; a bad value is one line and exit 2", async () => {
+    const { job } = await submit(["a.png", "b.png"]);
+    const run = runSetup("ok");
+    const child = spawnWorkerCli(run, ["--process-count", "2"]);
+    expect(await new Promise<number | null>((r) => child.once("exit", (c) => r(c)))).toBe(0);
+    expect((await admin.getJob(job.id)).state).toBe("done");
+    const argv: string[] = JSON.parse(readFileSync(run.argsFile, "utf8")).argv;
+    expect(argv.slice(-2)).toEqual(["--process-count", "2"]);
+
+    for (const bad of ["0", "1.5", "many"]) {
+      const r = Bun.spawnSync([BUN, join(REPO, "src", "cli.ts"), "work", "--api-url", url, "--api-key", "k", "--process-count", bad], { stderr: "pipe" });
+      expect(r.exitCode).toBe(2);
+      const err = r.stderr.toString().trim();
+      expect(err.split("\n")).toHaveLength(1);
+      expect(err).toContain("--process-count");
+    }
+  }, 40_000);
+});
+
 function spawnWorkerCli(run: Run, extra: string[] = []) {
   const o = run.options;
   const child = spawn(

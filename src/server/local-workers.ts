@@ -1,8 +1,10 @@
 /**
  * `annopage serve --workers N`: N workers in the server's own process, talking to it over
  * loopback HTTP exactly like remote workers, with a worker key the server provisions for itself
- * (label `local-worker`, see internal-keys.ts).
+ * (label `local-worker`, see internal-keys.ts). They run the built-in processor on the CPU and share
+ * the machine's cores: each processes up to cores / N pages of a job in parallel (`--process-count`).
  */
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { consola } from "consola";
 import type { ServerConfig } from "../config.ts";
@@ -51,6 +53,7 @@ export async function startLocalWorkers(
           once: false,
           processor: opts.processor ?? defaultProcessor(),
           device: "cpu",
+          processCount: Math.max(1, Math.floor(availableParallelism() / count)),
           loggingLevel: "INFO",
           graceSeconds: opts.graceSeconds ?? DEFAULTS.graceSeconds,
           heartbeatMs: DEFAULTS.heartbeatMs,

@@ -29,6 +29,7 @@ export default defineCommand({
     once: { type: "boolean", description: "Process one job, then exit" },
     processor: { type: "string", description: "Processor command (default: this program's `annopage process`); the flags of the AnnoPage command line are appended" },
     device: { type: "string", description: "Processor device: gpu or cpu (default gpu)" },
+    "process-count": { type: "string", description: "Pages the processor works on in parallel, passed as its --process-count (default 1: not passed, as by the reference worker)" },
     "logging-level": { type: "string", description: "DEBUG, INFO, WARNING or ERROR (worker and processor; default INFO)" },
     grace: { type: "string", description: `Seconds a running job may still take after SIGTERM/SIGINT before it is released (default ${DEFAULTS.graceSeconds})` },
     "processor-timeout": { type: "string", description: "Longest processor run per job in seconds; a longer run is stopped and the job marked error (default 0 = no limit)" },
@@ -56,6 +57,8 @@ export default defineCommand({
       throw new CliError(`--processor: ${(e as Error).message}`, 2);
     }
     if (processor.length === 0) throw new CliError("--processor is empty", 2);
+    const processCount = number("process-count", args["process-count"], 1, 1, 256);
+    if (!Number.isInteger(processCount)) throw new CliError(`--process-count must be a whole number, got "${args["process-count"]}"`, 2);
 
     const options: WorkerOptions = {
       apiUrl,
@@ -67,6 +70,7 @@ export default defineCommand({
       once: Boolean(args.once),
       processor,
       device,
+      processCount,
       loggingLevel: level === "WARN" ? "WARNING" : level,
       graceSeconds: number("grace", args.grace, DEFAULTS.graceSeconds, 0, 86400),
       processorTimeoutMs: number("processor-timeout", args["processor-timeout"], 0, 0, 30 * 86400) * 1000,

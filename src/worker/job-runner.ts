@@ -119,7 +119,7 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     const configPath = await step("Failed to prepare the engine configuration", () => prepareConfig(engine.dir, dir, settings));
     const argv = [
       ...options.processor,
-      ...processorArgs({ configPath, inputs, resultDir, settings, loggingLevel: options.loggingLevel, device: options.device }),
+      ...processorArgs({ configPath, inputs, resultDir, settings, loggingLevel: options.loggingLevel, device: options.device, processCount: options.processCount }),
     ];
 
     // ---- processor

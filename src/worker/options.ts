@@ -17,6 +17,11 @@ export interface WorkerOptions {
   /** Processor command (argv prefix); the flags of annopage-tool §7.2 are appended. */
   processor: string[];
   device: "gpu" | "cpu";
+  /**
+   * Pages processed in parallel by the processor (`--process-count`, passed when above 1). Not passed by default, as
+   * by the reference worker: the original Python tool loads its models once per process (GPU memory).
+   */
+  processCount?: number;
   /** Processor log level name (DEBUG, INFO, WARNING, ERROR). */
   loggingLevel: string;
   /** Seconds a running job may still take after SIGTERM/SIGINT before it is killed and released. */

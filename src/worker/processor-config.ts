@@ -1,7 +1,8 @@
 /**
  * From a job to the processor's command line and config (annopage-tool §7.2, §7.3).
- *  - The flags are exactly those of §7.2 (inputs by job requirements, outputs by
- *    `engine_settings.outputs`, worker's `--logging-level` and `--device`).
+ *  - The flags are those of §7.2 (inputs by job requirements, outputs by
+ *    `engine_settings.outputs`, worker's `--logging-level` and `--device`), and `--process-count`
+ *    when the worker was given one above 1 (the reference worker never passes it).
  *  - With a non-empty `engine_settings.image_captioning`, the engine dir is copied to
  *    `<job>/engine/` and its config (and prompt-settings JSON) edited there (§7.3); the shared
  *    engine cache is never modified.
@@ -35,6 +36,7 @@ export function processorArgs(opts: {
   settings: EngineSettings;
   loggingLevel: string;
   device: string;
+  processCount?: number;
 }): string[] {
   const { inputs, resultDir } = opts;
   const outputs = isObject(opts.settings.outputs) ? opts.settings.outputs : {};
@@ -46,6 +48,7 @@ export function processorArgs(opts: {
     if (outputs[name] === true) args.push(flag, join(resultDir, subdir));
     if (name === "embeddings" && outputs.embeddings_jsonlines === true) args.push("--embeddings-jsonlines");
   }
+  if (opts.processCount !== undefined && opts.processCount > 1) args.push("--process-count", String(opts.processCount));
   return args;
 }
 
