@@ -10,6 +10,7 @@ import { unzipSync, zipSync, strToU8 } from "fflate";
 import { listFiles, unzipSafe, zipDirectory, UnsafeZipError } from "../src/worker/zip.ts";
 import { IniDocument } from "../src/worker/ini.ts";
 import { prepareConfig, processorArgs } from "../src/worker/processor-config.ts";
+import { localProcessCount } from "../src/server/local-workers.ts";
 import { parseProgress } from "../src/worker/processor.ts";
 import { safeChild, stem, timestampForName, UnsafeNameError } from "../src/worker/paths.ts";
 import { splitCommand } from "../src/worker/options.ts";
@@ -120,6 +121,14 @@ describe("processor command line (annopage-tool §7.2)", () => {
     expect(processorArgs({ ...base, processCount: 3 }).slice(-2)).toEqual(["--process-count", "3"]);
     expect(processorArgs({ ...base, processCount: 1 })).not.toContain("--process-count");
     expect(processorArgs(base)).not.toContain("--process-count");
+  });
+  test("serve's local workers share the cores, then the memory (512 MiB per page process); at least 1", () => {
+    const GiB = 1024 ** 3;
+    expect(localProcessCount(1, 2, 24 * GiB)).toBe(2);
+    expect(localProcessCount(2, 8, 24 * GiB)).toBe(4);
+    expect(localProcessCount(3, 2, 24 * GiB)).toBe(1);
+    expect(localProcessCount(1, 64, 8 * GiB)).toBe(16);
+    expect(localProcessCount(1, 4, 0.25 * GiB)).toBe(1);
   });
   test("--embeddings-jsonlines is passed even without embeddings; false switches add nothing", () => {
     const args = processorArgs({ configPath: "c", inputs, resultDir: "/r", settings: { outputs: { embeddings_jsonlines: true, alto: false } }, loggingLevel: "INFO", device: "gpu" });

@@ -2,9 +2,10 @@
  * `annopage serve --workers N`: N workers in the server's own process, talking to it over
  * loopback HTTP exactly like remote workers, with a worker key the server provisions for itself
  * (label `local-worker`, see internal-keys.ts). They run the built-in processor on the CPU and share
- * the machine's cores: each processes up to cores / N pages of a job in parallel (`--process-count`).
+ * the machine: each processes up to cores / N pages of a job in parallel (`--process-count`), fewer when
+ * memory would not hold them (a page process with OCR peaks at ~250 MB; 512 MiB are counted per process).
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { consola } from "consola";
 import type { ServerConfig } from "../config.ts";
@@ -14,6 +15,11 @@ import { startWorker, type WorkerHandle } from "../worker/loop.ts";
 import { DEFAULTS, defaultProcessor } from "../worker/options.ts";
 
 export const LOCAL_WORKER_LABEL = "local-worker";
+
+/** Page processes per local worker: the cores, then the memory, shared by `count` workers; at least 1. */
+export function localProcessCount(count: number, cores = availableParallelism(), memoryBytes = totalmem()): number {
+  return Math.max(1, Math.min(Math.floor(cores / count), Math.floor(memoryBytes / (512 * 1024 * 1024) / count)));
+}
 
 export interface LocalWorkers {
   count: number;
@@ -53,7 +59,7 @@ export async function startLocalWorkers(
           once: false,
           processor: opts.processor ?? defaultProcessor(),
           device: "cpu",
-          processCount: Math.max(1, Math.floor(availableParallelism() / count)),
+          processCount: localProcessCount(count),
           loggingLevel: "INFO",
           graceSeconds: opts.graceSeconds ?? DEFAULTS.graceSeconds,
           heartbeatMs: DEFAULTS.heartbeatMs,
