@@ -30,6 +30,31 @@ describe("INI with configparser semantics", () => {
     expect(s!.get("key")).toBe("sk-50%off");
   });
 
+  test("the same sections, keys and values as Python's configparser (run here) on tricky layouts", () => {
+    const docs = [
+      "[A]\nCATEGORIES = [\"Table\",\n\n    \"Image\"]\nnext = 1\n",
+      "[DETECT] ; detection\nMETHOD = YOLO_DETECTION\n[B]   \nx: 1\n",
+      "[A]\nv = one\n\n\n  two\n\n  three\n\nw = 2\n\n",
+      "[A]\nv = one\n  two\n# a comment inside\n  three\nw=\n",
+      "[A]\nv = x\n\n[B]\nv = y\n  more\n",
+    ];
+    const script = [
+      "import configparser, json, sys",
+      "out = []",
+      "for doc in json.loads(sys.stdin.read()):",
+      "    cp = configparser.ConfigParser(interpolation=None)",
+      "    cp.read_string(doc)",
+      "    out.append([[name, [[k, v] for k, v in cp.items(name, raw=True) if k not in cp.defaults()]] for name in cp.sections()])",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const py = Bun.spawnSync(["python3", "-c", script], { stdin: Buffer.from(JSON.stringify(docs)), stderr: "pipe" });
+    expect(py.stderr.toString()).toBe("");
+    const expected = JSON.parse(py.stdout.toString());
+    const ours = docs.map((d) => parseIni(d).sections.map((sec) => [sec.name, [...sec.raw.entries()]]));
+    expect(ours).toEqual(expected);
+    expect(expected[0][0][1][0]).toEqual(["categories", '["Table",\n\n"Image"]']); // the blank line stays inside the value
+  });
+
   test("a lone % is an error, as are duplicates and keys outside a section", () => {
     expect(() => sectionViews(parseIni("[E]\nkey = 50%off\n"))[0]!.get("key")).toThrow(/%%/);
     expect(() => parseIni("[E]\na = 1\nA = 2\n")).toThrow(/twice/);

@@ -1,7 +1,9 @@
 /**
  * INI reader with Python configparser semantics (annopage-tool.md §2.1): case-sensitive section
  * names, case-insensitive keys, `=` or `:` delimiters, whole-line `#`/`;` comments (inline comments
- * kept), indented continuation lines joined with "\n", `%%` and `%(key)s` interpolation against the
+ * kept), indented continuation lines joined with "\n" (blank lines inside a value kept, as configparser's
+ * empty_lines_in_values; trailing ones dropped), text after a `[SECTION]` header's closing bracket
+ * ignored (its header pattern is matched at the line start only), `%%` and `%(key)s` interpolation against the
  * same section and [DEFAULT], duplicate sections/keys rejected (configparser's strict mode).
  */
 export class IniError extends Error {
@@ -28,6 +30,8 @@ export function parseIni(text: string): IniFile {
   let current: Map<string, string> | null = null;
   let lastKey: string | null = null;
   let lastIndent = 0;
+  /** Blank lines seen since the last line of the current value (kept only if the value continues). */
+  let blanks = 0;
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   lines.forEach((rawLine, i) => {
     const n = i + 1;
@@ -35,16 +39,16 @@ export function parseIni(text: string): IniFile {
     const indent = rawLine.length - rawLine.trimStart().length;
     if (stripped.startsWith("#") || stripped.startsWith(";")) return;
     if (stripped === "") {
-      lastKey = lastKey && current ? lastKey : null;
-      // configparser keeps empty lines inside a value only if a continuation follows; we end the value.
-      lastKey = null;
+      blanks++;
       return;
     }
     if (lastKey !== null && current && indent > lastIndent) {
-      current.set(lastKey, `${current.get(lastKey)}\n${stripped}`);
+      current.set(lastKey, `${current.get(lastKey)}${"\n".repeat(blanks + 1)}${stripped}`);
+      blanks = 0;
       return;
     }
-    const sec = /^\[(.+)\]$/.exec(stripped);
+    blanks = 0;
+    const sec = /^\[(.+)\]/.exec(stripped);
     if (sec) {
       const name = sec[1]!;
       if (name === "DEFAULT") current = defaults;
