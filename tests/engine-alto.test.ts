@@ -72,6 +72,27 @@ function expectMatches(xml: string, fixture: string) {
   xmllintCheck(xml);
 }
 
+describe("hyphenation (§4.1.1)", () => {
+  test("HypPart1 on a line's last word and HypPart2 on the next line's first; a first word after a non-blank line is never HypPart1", () => {
+    const texts = ["first line ends", "hyphen-", "ated word and a split-", "ting end", "", "alone-", "after blank"];
+    const lines = texts.map((t, i) => line(`l${i}`, t, 10, 10 + 20 * i, 200, 28 + 20 * i));
+    const xml = writeAlto(page([{ kind: "text", id: "t", polygon: boxPolygon(10, 10, 200, 160).slice(0, 4), lines }]), { ids: frozen });
+    const subs = [...xml.matchAll(/<String CONTENT="([^"]+)"[^>]*?(?: SUBS_CONTENT="([^"]+)" SUBS_TYPE="(HypPart[12])")?\/>/g)]
+      .filter((m) => m[2])
+      .map((m) => [m[1], m[2], m[3]]);
+    expect(subs).toEqual([
+      // "hyphen-" is the only word of a line that follows a non-blank line: no HypPart1 (pero-ocr's if/elif)
+      ["ated", "hyphenated", "HypPart2"],
+      ["split-", "splitting", "HypPart1"],
+      ["ting", "splitting", "HypPart2"],
+      // after a blank line the first word may be HypPart1
+      ["alone-", "aloneafter", "HypPart1"],
+      ["after", "aloneafter", "HypPart2"],
+    ]);
+    xmllintCheck(xml);
+  });
+});
+
 describe("ALTO mode B against the reference fixtures", () => {
   test("alto_image_no_metadata", () => {
     const xml = writeAlto(page([imageElement(false)]), { ids: frozen });

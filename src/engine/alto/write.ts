@@ -273,9 +273,13 @@ function writeTextBlock(A: Maker, printSpace: Element, region: TextRegion): Box4
             const a = (bb.x1 + lw) / w.length;
             return { CONTENT: word, HEIGHT: lh, WIDTH: Math.trunc(a), VPOS: bb.y1, HPOS: Math.trunc(bb.x1 + i * a) };
           })();
-      if (i === 0 && prevWord && prevWord.endsWith("-")) {
-        attrs.SUBS_CONTENT = prevWord.slice(0, -1) + word;
-        attrs.SUBS_TYPE = "HypPart2";
+      // §4.1.1: the first word after a non-blank line is only ever a HypPart2 candidate (pero-ocr's if/elif), even
+      // when it is also the line's last word
+      if (i === 0 && prevWord) {
+        if (prevWord.endsWith("-")) {
+          attrs.SUBS_CONTENT = prevWord.slice(0, -1) + word;
+          attrs.SUBS_TYPE = "HypPart2";
+        }
       } else if (i === w.length - 1 && word.endsWith("-") && next && next.length) {
         attrs.SUBS_CONTENT = word.slice(0, -1) + next[0]!;
         attrs.SUBS_TYPE = "HypPart1";
