@@ -450,4 +450,18 @@ describe("lease expiry", () => {
     expect(j).toMatchObject({ state: "failed", progress: 1 });
     expect((await tw2("PATCH", `/v1/jobs/${id}/lease`)).body).toMatchObject({ code: "JOB_NOT_IN_PROCESSING", details: { state: "failed" } });
   });
+
+  test("an error job waits for the next lease call (the background sweep takes stale leases only), which retries it at once", async () => {
+    const tu = client(t, (await makeKey(t, "user")).key);
+    const tw = client(t, (await makeKey(t, "worker")).key);
+    const id = (await tu("POST", "/v1/jobs", { json: { images: [{ name: "x.png", order: 0 }] } })).body.data.id;
+    await tu("PUT", `/v1/jobs/${id}/images/x.png/files/image`, { file: pngBytes() });
+    expect((await tw("POST", "/v1/jobs/lease")).body.data.id).toBe(id);
+    expect((await tw("PATCH", `/v1/jobs/${id}`, { json: { state: "error", log: "boom" } })).body.code).toBe("JOB_MARKED_ERROR");
+    await Bun.sleep(2500); // two and more background sweeps
+    expect((await tu("GET", `/v1/jobs/${id}`)).body.data.state).toBe("error");
+    const again = await tw("POST", "/v1/jobs/lease");
+    expect(again.body.data.id).toBe(id);
+    expect((await tw("GET", `/v1/jobs/${id}`)).body.data).toMatchObject({ state: "processing", previous_attempts: 1 });
+  });
 });

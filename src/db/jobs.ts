@@ -241,26 +241,30 @@ export interface SweepConfig {
 }
 
 /**
- * The lease sweep (§4.10 step 1): timed-out `processing` jobs and all `error` jobs are requeued
- * (attempts left: worker cleared, progress 0) or failed (no attempts left: progress 1, finished
- * now, worker kept). Rows locked by someone else are skipped — never waited for.
+ * The background sweep (decision 3): timed-out `processing` jobs — stale leases only — are requeued
+ * (attempts left: worker cleared, progress 0) or failed (no attempts left: progress 1, finished now,
+ * worker kept). `error` jobs are left to the next lease call (§5.1), which sweeps both (sweepAndClaim).
+ * Rows locked by someone else are skipped — never waited for.
  */
-export async function sweep(tx: Sql, now: string, cfg: SweepConfig): Promise<{ requeued: number; failed: number }> {
-  const rows = await tx<{ state: string }[]>`WITH ${sweepCtes(tx, now, cfg)} SELECT state FROM s`;
+export async function sweepStaleLeases(sql: Sql, now: string, cfg: SweepConfig): Promise<{ requeued: number; failed: number }> {
+  const rows = await sql<{ state: string }[]>`WITH ${sweepCtes(sql, now, cfg, false)} SELECT state FROM s`;
   const requeued = rows.filter((r) => r.state === "QUEUED").length;
   return { requeued, failed: rows.length - requeued };
 }
 
-/** The sweep as two CTEs, `r` (rows to sweep, locked, skipping locked ones) and `s` (the UPDATE, RETURNING state). */
-function sweepCtes(sql: Sql, now: string, cfg: SweepConfig) {
+/**
+ * The sweep as two CTEs, `r` (rows to sweep, locked, skipping locked ones) and `s` (the UPDATE, RETURNING state):
+ * stale `processing` leases, and with `errors` every `error` job too (the lease call's sweep, §4.10 step 1).
+ */
+function sweepCtes(sql: Sql, now: string, cfg: SweepConfig, errors = true) {
   const threshold = `${cfg.timeoutSeconds + cfg.graceSeconds} seconds`;
   const last = cfg.maxAttempts - 1;
   const retry = sql`coalesce(j.previous_attempts, -1) < ${last}`;
   return sql`
     r AS (
       SELECT id FROM jobs
-       WHERE state = 'ERROR'
-          OR (state = 'PROCESSING' AND last_change < ${now}::timestamptz - ${threshold}::interval)
+       WHERE ${errors ? sql`state = 'ERROR' OR` : sql``}
+             (state = 'PROCESSING' AND last_change < ${now}::timestamptz - ${threshold}::interval)
        FOR UPDATE SKIP LOCKED),
     s AS (
       UPDATE jobs j SET

@@ -1,12 +1,13 @@
 /**
  * Background lease sweep (decision 3): every SWEEP_INTERVAL_SECONDS, timed-out `processing` jobs
- * and `error` jobs are requeued or failed exactly as a lease call would do it. Safe with several
+ * (stale leases) are requeued or failed exactly as a lease call would do it; `error` jobs wait for
+ * the next lease call, as in the reference (§5.1). Safe with several
  * replicas: the sweep skips rows locked by others. Also purges expired idempotency keys. The
  * timer does not keep the process alive and stops when the database pool has been closed.
  */
 import { consola } from "consola";
 import { purgeIdempotencyKeys } from "../db/idempotency.ts";
-import { sweep, transaction } from "../db/jobs.ts";
+import { sweepStaleLeases } from "../db/jobs.ts";
 import { nowIso } from "./clock.ts";
 import type { AppDeps } from "./context.ts";
 
@@ -20,9 +21,7 @@ export function startSweeper(deps: AppDeps): Sweeper {
   let running = false;
   let ticks = 0;
   const runOnce = async () => {
-    const r = await transaction(deps.sql, (tx) =>
-      sweep(tx, nowIso(), { timeoutSeconds: c.jobTimeoutSeconds, graceSeconds: c.jobTimeoutGraceSeconds, maxAttempts: c.jobMaxAttempts }),
-    );
+    const r = await sweepStaleLeases(deps.sql, nowIso(), { timeoutSeconds: c.jobTimeoutSeconds, graceSeconds: c.jobTimeoutGraceSeconds, maxAttempts: c.jobMaxAttempts });
     if (r.requeued > 0) await deps.queue.jobsQueued();
     return r;
   };
