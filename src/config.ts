@@ -18,12 +18,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Protocol §8: set → true iff the trimmed, lower-cased value is `true` or `1` (so `yes` is false). */
+/** Protocol §8: unset → default; set → true iff the trimmed, lower-cased value is `true` or `1` (so `yes` and `` are false). */
 const envBool = (dflt: boolean) =>
   z
     .string()
     .optional()
-    .transform((v) => (v === undefined || v.trim() === "" ? dflt : ["true", "1"].includes(v.trim().toLowerCase())));
+    .transform((v) => (v === undefined ? dflt : ["true", "1"].includes(v.trim().toLowerCase())));
 
 /**
  * Connections per server process unless DATABASE_POOL_SIZE says otherwise: twice the CPU cores, at least 4. More

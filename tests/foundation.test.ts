@@ -29,6 +29,9 @@ describe("configuration", () => {
   test("booleans: only true/1 are true", () => {
     expect(loadServerConfig({ PRODUCTION: "yes" }).production).toBe(false);
     expect(loadServerConfig({ PRODUCTION: " TRUE " }).production).toBe(true);
+    // set but empty is set: false, even where the default is true; unset keeps the default
+    expect(loadServerConfig({ ALTO_VALIDATE_ROOT: "" }).altoChecks.root).toBe(false);
+    expect(loadServerConfig({}).altoChecks.root).toBe(true);
     expect(loadServerConfig({ SEED_TEST_KEYS: "1" }).testKeys.map((k) => k.label)).toEqual([
       "test-admin",
       "test-readonly",
