@@ -29,6 +29,9 @@ describe("authentication", () => {
     expect((await get(`/v1/me?api_key=${k}`)).status).toBe(200);
     expect((await get("/v1/me", { headers: { cookie: `api_key=${k}` } })).status).toBe(200);
     expect((await get(`/v1/me?api_key=${k}`, { headers: { "x-api-key": "" } })).status).toBe(200);
+    // a repeated query parameter counts with its last value (Starlette)
+    expect((await get(`/v1/me?api_key=doc-api.nokid.nosecret&api_key=${k}`)).status).toBe(200);
+    expect((await get(`/v1/me?api_key=${k}&api_key=doc-api.nokid.nosecret`)).status).toBe(401);
     const wrongHeader = await get(`/v1/me?api_key=${k}`, { headers: { "x-api-key": "doc-api.nokid.nosecret" } });
     expect((await wrongHeader.json()).code).toBe("API_KEY_INVALID");
     const bearer = await get("/v1/me", { headers: { authorization: `Bearer ${k}` } });

@@ -226,12 +226,13 @@ function translate(issue: z.core.$ZodIssue, root: unknown, prefix: Loc): Validat
   const path = issue.path as (string | number)[];
   const loc: Loc = [...prefix, ...path];
   const input = valueAt(root, path);
+  // A required field that is absent is `missing` whatever its type (zod reports an absent enum as invalid_value).
+  if (input === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value")) {
+    const parent = path.length ? valueAt(root, path.slice(0, -1)) : null;
+    return [{ type: "missing", loc, msg: "Field required", input: parent ?? null }];
+  }
   switch (issue.code) {
     case "invalid_type": {
-      if (input === undefined) {
-        const parent = path.length ? valueAt(root, path.slice(0, -1)) : null;
-        return [{ type: "missing", loc, msg: "Field required", input: parent ?? null }];
-      }
       const expected = issue.expected as string;
       if (expected === "string") return [{ type: "string_type", loc, msg: "Input should be a valid string", input }];
       if (expected === "object") {

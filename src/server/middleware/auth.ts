@@ -41,7 +41,8 @@ async function touch(deps: AppDeps, key: KeyRow): Promise<void> {
 export function providedKey(c: Context): string | undefined {
   const header = c.req.header("x-api-key");
   if (header) return header;
-  const query = c.req.query("api_key");
+  // A repeated query parameter counts with its last value, as in Starlette (and in our query validation).
+  const query = c.req.queries("api_key")?.at(-1);
   if (query) return query;
   const cookie = getCookie(c, "api_key");
   return cookie || undefined;
