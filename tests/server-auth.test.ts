@@ -70,12 +70,19 @@ describe("authentication", () => {
     expect(rows[0]!.key_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  test("last_used: set on use, at most once a minute, also before a 403", async () => {
+  test("last_used: GET /v1/me shows this request; stored on use at most once a minute, also before a 403", async () => {
     const k = await makeKey(s, "readonly");
+    const stored = async () => (await s.deps.sql<{ last_used: Date | null }[]>`SELECT last_used FROM keys WHERE id = ${k.id}`)[0]!.last_used;
+    const t0 = Date.now();
     const r1 = await (await get("/v1/me", { headers: { "x-api-key": k.key } })).json();
-    expect(r1.data.last_used).toMatch(/Z$/);
+    expect(r1.data.last_used).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(Math.abs(Date.parse(r1.data.last_used) - t0)).toBeLessThan(5000);
+    const first = await stored();
+    expect(first).not.toBeNull();
+    await Bun.sleep(20);
     const r2 = await (await get("/v1/me", { headers: { "x-api-key": k.key } })).json();
-    expect(r2.data.last_used).toBe(r1.data.last_used);
+    expect(r2.data.last_used > r1.data.last_used).toBe(true); // this request
+    expect(await stored()).toEqual(first); // not written again within the minute
     await s.deps.sql`UPDATE keys SET last_used = last_used - interval '2 minutes' WHERE id = ${k.id}`;
     s.deps.keys.clear(); // a minute later the cached row (KEY_CACHE_MS) is long gone
     const forbidden = await get("/v1/jobs/lease", { method: "POST", headers: { "x-api-key": k.key } });
