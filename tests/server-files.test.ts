@@ -187,9 +187,15 @@ describe("ALTO, PAGE and metadata", () => {
       const r = await u("PUT", p, { file: bad });
       expect([r.status, r.body.code]).toEqual([400, "XML_PARSE_ERROR"]);
     }
+    const unknown = await u("PUT", p, { file: '<?xml version="1.0" encoding="x-nonesuch"?><alto/>' });
+    expect([unknown.status, unknown.body.code, unknown.body.details?.reason]).toEqual([400, "XML_PARSE_ERROR", "unsupported XML encoding 'x-nonesuch'"]);
+    // Well-formed XML in another declared encoding parses (as with Python's ElementTree); stored byte for byte.
+    const utf16 = new Uint8Array([0xff, 0xfe, ...Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${ALTO.replace(/^<\?xml[^>]*\?>/, "")}`, "utf16le")]);
+    expect((await u("PUT", p, { file: utf16 })).body.code).toBe("ALTO_UPLOADED");
+    expect(readFileSync(join(s.config.jobsDir, id, readdirSync(join(s.config.jobsDir, id)).find((f) => f.endsWith(".alto.xml"))!)).equals(utf16)).toBe(true);
     const halto = await u("PUT", p, { file: "<halto/>" });
     expect([halto.status, halto.body.code]).toEqual([422, "ALTO_SCHEMA_INVALID"]);
-    expect((await u("PUT", p, { file: "<!DOCTYPE alto><alto/>" })).body.code).toBe("ALTO_UPLOADED");
+    expect((await u("PUT", p, { file: "<!DOCTYPE alto><alto/>" })).body.code).toBe("ALTO_REUPLOADED");
     expect((await u("PUT", p, { file: ALTO })).body.code).toBe("ALTO_REUPLOADED");
     await u("PUT", `/v1/jobs/${id}/images/img1.png/files/image`, { file: pngBytes() });
     const job = await leaseJob(id);

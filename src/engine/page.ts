@@ -3,6 +3,7 @@
  * PAGE XML or OCR → resize to the XML page size → engines in config order → outputs.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { decodeXml } from "../shared/xml-text.ts";
 import { join } from "node:path";
 import { decodeImage, resizeRgba, toGrey, type GreyImage, type RgbaImage } from "../media/index.ts";
 import { detectElements } from "./detect/index.ts";
@@ -72,12 +73,12 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
   if (env.inputAltoDir) {
     const file = join(env.inputAltoDir, `${task.pageId}.xml`);
     if (existsSync(file)) {
-      inputAlto = readFileSync(file, "utf8");
+      inputAlto = decodeXml(readFileSync(file));
       loaded = readAltoText(inputAlto);
     } else log.warning(`ALTO file '${file}' does not exist; a fresh ALTO is generated for ${task.pageId}${env.config.ocrLanguages ? " from OCR" : ""}`);
   } else if (env.inputXmlDir) {
     const file = join(env.inputXmlDir, `${task.pageId}.xml`);
-    if (existsSync(file)) loaded = readPageXmlText(readFileSync(file, "utf8"));
+    if (existsSync(file)) loaded = readPageXmlText(decodeXml(readFileSync(file)));
     else log.warning(`PAGE XML file '${file}' does not exist; continuing without it`);
   }
   let grey: GreyImage | null = null;

@@ -21,6 +21,7 @@ import { JOB_CHANGED, untilApplied } from "../guarded-update.ts";
 import { guardJob } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { checkAlto, checkPage } from "../xml-check.ts";
+import { decodeXml, XmlEncodingError } from "../../shared/xml-text.ts";
 
 const userUploadGuard = { owner: true, state: "new" as const };
 
@@ -60,7 +61,13 @@ async function xmlUpload(deps: AppDeps, key: KeyRow, jobId: string, imageName: s
   const { job, image } = await jobAndImage(deps, key, jobId, imageName, (job) => {
     if (kind === "alto" ? !job.alto_required : !job.page_required) throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
   });
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(await readFile(file.path));
+  let text: string;
+  try {
+    text = decodeXml(await readFile(file.path));
+  } catch (e) {
+    if (e instanceof XmlEncodingError) throw new AppError("XML_PARSE_ERROR", { details: { reason: e.message } });
+    throw e;
+  }
   const check = kind === "alto" ? checkAlto(text, deps.config.altoChecks) : checkPage(text, deps.config.pageChecks);
   if (!check.ok) {
     if (check.code === "XML_PARSE_ERROR") throw new AppError("XML_PARSE_ERROR", { details: { reason: check.reason } });
