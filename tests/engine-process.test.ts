@@ -71,7 +71,7 @@ describe("command line and exit codes", () => {
     expect(r.code).toBe(3);
     expect(r.progress).toHaveLength(3);
     expect(r.progress.filter((l) => / failed /.test(l)).map((l) => PROGRESS_RE.exec(l)![5]).sort()).toEqual(["broken", "notes"]);
-    expect(r.stderr).toContain("Failed to process file 'broken'");
+    expect(r.stderr).toMatch(/\[ERROR\|[^\]]+\]: Failed to process file 'broken'\.\n\[ERROR\|[^\]]+\]: .*Unable to read image/);
     expect(r.stderr.trim().split("\n").at(-1)).toMatch(/2 of 3 pages failed \(broken, notes\)/);
     expect(readdirSync(join(d, "alto"))).toEqual(["dev_002.xml"]);
     const info = JSON.parse(readFileSync(join(d, "info.json"), "utf8"));
@@ -142,7 +142,12 @@ describe("detection outputs", () => {
     const m = /<ComposedBlock [^>]*HEIGHT="(\d+)" WIDTH="(\d+)"[^>]*TAGREFS="([^"]+)"/.exec(alto)!;
     const crop = await decodeImage(join(d, "crops", `dev_002_${m[3]}.jpg`));
     expect([crop.height, crop.width]).toEqual([Number(m[1]), Number(m[2])]);
-    expect(readFileSync(join(d, "page", "dev_002.xml"), "utf8")).toContain('imageFilename="dev_002"');
+    const pageXml = readFileSync(join(d, "page", "dev_002.xml"), "utf8");
+    expect(pageXml).toContain('imageFilename="dev_002"');
+    // custom is Python's json.dumps of {"category", "detection_confidence"} (", " and ": " separators, a float)
+    const customs = [...pageXml.matchAll(/custom="([^"]*)"/g)].map((c) => c[1]!.replaceAll("&quot;", '"'));
+    expect(customs.length).toBeGreaterThan(0);
+    for (const c of customs) expect(c).toMatch(/^\{"category": "[^"]+", "detection_confidence": \d+\.\d{1,3}\}$/);
   });
 
   test("--skip-processed skips pages present in both ALTO and render outputs", async () => {

@@ -189,8 +189,8 @@ export function prepareRun(raw: RunOptions, log: Logger, opts2: { quiet?: boolea
   const opts = withConfigPaths(raw, config);
   if (opts2.quiet) {
     // nothing: device notes were logged by the parent
-  } else if (opts.gpuId !== undefined) log.info(`--gpu-id ${opts.gpuId}: this processor has no GPU models; running on CPU`);
-  else if (opts.device === "gpu") log.info("--device gpu: this processor has no GPU models; running on CPU");
+  } else if (opts.gpuId !== undefined) log.warning(`--gpu-id ${opts.gpuId}: this processor has no GPU models; running on CPU`);
+  else if (opts.device === "gpu") log.warning("--device gpu: this processor has no GPU models; running on CPU");
   const notices: string[] = [];
   for (const e of config.engines) {
     if (e.kind === "embedding") notices.push(`[${e.name}] HUGGINGFACE_IMAGE_EMBEDDING needs the image model '${e.model}', which this processor cannot run; no embeddings are computed`);
@@ -269,7 +269,9 @@ export async function processPages(
       ok = false;
       const msg = (e as Error)?.message ?? String(e);
       failed[page.pageId] = msg;
-      log.error(`Failed to process file '${page.pageId}': ${msg}`);
+      // §1.5: the reference's record, then the exception as its own record
+      log.error(`Failed to process file '${page.pageId}'.`);
+      log.error(msg);
       if (process.env.ANNOPAGE_DEBUG) console.error(e);
     }
     const secs = (performance.now() - t0) / 1000;

@@ -25,7 +25,9 @@ export function writePageXml(layout: Layout, ids: IdServices): string {
   ];
   for (const r of layout.regions) {
     if (r.kind === "element") {
-      const custom = JSON.stringify({ category: r.category, detection_confidence: r.confidence === null ? null : Number(r.confidence.toFixed(3)) });
+      // Python's json.dumps separators (", " and ": "), as §4.2 shows and pero-ocr writes
+      const conf = r.confidence === null ? "null" : pyFloat3(r.confidence);
+      const custom = `{"category": ${JSON.stringify(r.category)}, "detection_confidence": ${conf}}`;
       out.push(`    <TextRegion id="${escapeAttr(r.id)}" custom="${escapeAttr(custom)}">`);
       out.push(`      <Coords points="${pts(r.polygon)}"/>`);
       if (r.transcription) out.push(`      <TextEquiv>`, `        <Unicode>${escapeText(r.transcription)}</Unicode>`, `      </TextEquiv>`);
@@ -42,4 +44,10 @@ export function writePageXml(layout: Layout, ids: IdServices): string {
   }
   out.push(`  </Page>`, `</PcGts>`);
   return out.join("\n") + "\n";
+}
+
+/** A confidence rounded to 3 decimals as Python prints the float (`0.7`, `1.0`, `0.123`). */
+function pyFloat3(x: number): string {
+  const v = Number(x.toFixed(3));
+  return Number.isInteger(v) ? `${v}.0` : String(v);
 }
