@@ -238,6 +238,13 @@ describe("ALTO, PAGE and metadata", () => {
     const stored = readFileSync(join(s.config.jobsDir, id, "meta.json"), "utf8");
     expect(stored).toBe(JSON.stringify(meta, null, 4));
     expect(stored).toContain('"title": "Kniha ü"');
+    // Member order and floats as Python's json.loads/json.dump(indent=4) keep them (JavaScript's would not).
+    expect((await admin("PUT", p, { raw: '{"b":1,"2":2.0,"1":3,"c":1e3,"big":123456789012345678901234567890}' })).body.code).toBe("META_JSON_REUPLOADED");
+    expect(readFileSync(join(s.config.jobsDir, id, "meta.json"), "utf8")).toBe(
+      '{\n    "b": 1,\n    "2": 2.0,\n    "1": 3,\n    "c": 1000.0,\n    "big": 123456789012345678901234567890\n}',
+    );
+    expect((await admin("PUT", p, { raw: "plain text", headers: { "content-type": "text/plain" } })).body.code).toBe("META_JSON_REUPLOADED");
+    expect(readFileSync(join(s.config.jobsDir, id, "meta.json"), "utf8")).toBe('"plain text"');
     expect((await admin("PUT", p, { json: ["x"] })).body.code).toBe("META_JSON_REUPLOADED");
     await leaseJob(id);
     const r = await rawGet(`/v1/jobs/${id}/files/metadata`);

@@ -75,11 +75,11 @@ describe("UUIDs and datetimes", () => {
 
 describe("JSON bodies", () => {
   test("content types: none or JSON → parsed; other → a string value; empty and null → absent", () => {
-    expect(decodeJsonBody('{"a":1}', undefined)).toEqual({ value: { a: 1 } });
-    expect(decodeJsonBody('{"a":1}', "application/vnd.x+json; charset=utf-8")).toEqual({ value: { a: 1 } });
-    expect(decodeJsonBody("abc", "text/plain")).toEqual({ value: "abc" });
-    expect(decodeJsonBody("", "application/json")).toEqual({ value: undefined });
-    expect(decodeJsonBody("null", undefined)).toEqual({ value: undefined });
+    expect(decodeJsonBody('{"a":1}', undefined)).toEqual({ value: { a: 1 }, parsed: true });
+    expect(decodeJsonBody('{"a":1}', "application/vnd.x+json; charset=utf-8")).toEqual({ value: { a: 1 }, parsed: true });
+    expect(decodeJsonBody("abc", "text/plain")).toEqual({ value: "abc", parsed: false });
+    expect(decodeJsonBody("", "application/json")).toEqual({ value: undefined, parsed: false });
+    expect(decodeJsonBody("null", undefined)).toEqual({ value: undefined, parsed: true });
     const bad = decodeJsonBody("this is not json", undefined);
     expect(bad).toEqual({ error: { type: "json_invalid", loc: ["body", 0], msg: "JSON decode error", input: {}, ctx: { error: "Expecting value" } } });
   });

@@ -97,6 +97,8 @@ export interface RouteContext<P, Q, B> {
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;
+  /** The request text of a JSON body that was parsed as JSON (undefined otherwise), for routes that need its exact form. */
+  jsonText: string | undefined;
   /** The staged `file` part of a `{ file: area }` route. */
   file: StagedFile;
 }
@@ -111,7 +113,7 @@ export interface AnyRoute {
   body?: { json: z.ZodType; optional?: boolean } | { file: StorageArea };
   doc: RouteDoc;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- types are erased in the table
-  handler: (ctx: { c: Context<AppEnv>; key: KeyRow; params: any; query: any; body: any; file: StagedFile }) => Promise<Response> | Response;
+  handler: (ctx: { c: Context<AppEnv>; key: KeyRow; params: any; query: any; body: any; jsonText: string | undefined; file: StagedFile }) => Promise<Response> | Response;
 }
 
 export function defineRoute<
@@ -156,6 +158,7 @@ function handlerFor(deps: AppDeps, r: AnyRoute) {
 
     // 2. JSON syntax before authentication.
     let jsonValue: unknown;
+    let jsonText: string | undefined;
     if (r.body && "json" in r.body) {
       const declared = Number(c.req.header("content-length") ?? "0");
       if (declared > MAX_JSON_BYTES) throw jsonTooLarge();
@@ -164,6 +167,7 @@ function handlerFor(deps: AppDeps, r: AnyRoute) {
       const decoded = decodeJsonBody(text, c.req.header("content-type"));
       if ("error" in decoded) throw validationError([decoded.error]);
       jsonValue = decoded.value;
+      if (decoded.parsed) jsonText = text;
     }
 
     // 3. Authentication and role.
@@ -188,7 +192,7 @@ function handlerFor(deps: AppDeps, r: AnyRoute) {
     let file: StagedFile | undefined;
     if (r.body && "file" in r.body) file = await receiveFilePart(c.req.raw, deps.storage, r.body.file, deps.config.maxUploadBytes);
     try {
-      return await r.handler({ c, key: key as KeyRow, params, query, body, file: file as StagedFile });
+      return await r.handler({ c, key: key as KeyRow, params, query, body, jsonText, file: file as StagedFile });
     } finally {
       if (file) await deps.storage.discard(file).catch(() => {});
     }

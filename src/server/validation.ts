@@ -305,15 +305,16 @@ export function validatePart<S extends AnySchema>(schema: S, value: unknown, pre
  * JSON body decoding with FastAPI 0.117 rules (§2.4): no Content-Type or a JSON content type →
  * parse (syntax error → json_invalid, raised before authentication by the caller); another content
  * type → the raw text is validated as a JSON string value; empty body or `null` → undefined.
+ * `parsed` tells whether the text was parsed as JSON (routes that keep Python's view of it re-read it).
  */
-export function decodeJsonBody(text: string, contentType: string | undefined): { value: unknown } | { error: ValidationIssue } {
-  if (text.length === 0) return { value: undefined };
+export function decodeJsonBody(text: string, contentType: string | undefined): { value: unknown; parsed: boolean } | { error: ValidationIssue } {
+  if (text.length === 0) return { value: undefined, parsed: false };
   const ct = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   const jsonish = ct === "" || ct === "application/json" || (ct.startsWith("application/") && ct.endsWith("+json"));
-  if (!jsonish) return { value: text };
+  if (!jsonish) return { value: text, parsed: false };
   try {
     const v = JSON.parse(text);
-    return { value: v === null ? undefined : v };
+    return { value: v === null ? undefined : v, parsed: true };
   } catch (e) {
     const { offset, message } = jsonErrorPosition(text, (e as Error).message);
     return { error: { type: "json_invalid", loc: ["body", offset], msg: "JSON decode error", input: {}, ctx: { error: message } } };

@@ -22,6 +22,7 @@ import { guardJob } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { checkAlto, checkPage } from "../xml-check.ts";
 import { decodeXml, XmlEncodingError } from "../../shared/xml-text.ts";
+import { parsePyJson, pyJsonDumps } from "../../shared/py-json.ts";
 
 const userUploadGuard = { owner: true, state: "new" as const };
 
@@ -166,10 +167,13 @@ export const uploadRoutes = (deps: AppDeps) => [
       description: "Any JSON value except null; only for jobs created with `meta_json_required`.",
       responses: { ...uploadResponses("META_JSON"), 409: { code: ["JOB_NOT_IN_NEW", "META_JSON_NOT_REQUIRED"] } },
     },
-    handler: async ({ key, params, body }) => {
+    handler: async ({ key, params, body, jsonText }) => {
       const job = guardJob(await findJob(deps.sql, params.job_id), key, userUploadGuard);
       if (!job.meta_json_required) throw new AppError("META_JSON_NOT_REQUIRED");
-      await deps.storage.put("jobs", `${job.id}/meta.json`, new TextEncoder().encode(JSON.stringify(body, null, 4)));
+      // §4.7.4: stored as Python's json.dump(value, ensure_ascii=False, indent=4) of the body — member order and
+      // float/int as sent (a body taken as a plain string is that string)
+      const doc = pyJsonDumps(jsonText !== undefined ? parsePyJson(jsonText) : (body as string));
+      await deps.storage.put("jobs", `${job.id}/meta.json`, new TextEncoder().encode(doc));
       const first = await record(deps, key, job, { kind: "metadata" });
       return envelopeOk(first ? "META_JSON_UPLOADED" : "META_JSON_REUPLOADED", null);
     },
