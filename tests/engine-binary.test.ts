@@ -61,9 +61,9 @@ describe("relocated compiled binary", () => {
     expect(readdirSync(join(work, "out", "renders")).sort()).toEqual(["a.jpg", "b.jpg"]);
   }, 120_000);
 
-  test("usage errors from the binary: one line, exit 2", async () => {
+  test("a missing config from the binary: one line, exit 255 (§1.6)", async () => {
     const r = await runHidden(binary, ["--config", "missing.ini", "--input-image-path", "pages"], work);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("annopage: process: bad config (missing.ini): Config file does not exist: 'missing.ini'");
+    expect(r.code).toBe(255);
+    expect(r.stderr.trim()).toBe("annopage: process: Config file does not exist: 'missing.ini'");
   });
 });

@@ -40,25 +40,25 @@ describe("command line and exit codes", () => {
     }
   });
 
-  test("missing config file and broken config: exit 2 naming the problem", async () => {
+  test("missing config file: exit 255; a config whose engine cannot be set up: exit 1 (§1.6); one line naming the problem", async () => {
     const d = tempDir("badcfg");
     let r = await runProcess(["--config", join(d, "none.ini"), "--input-image-path", d]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Config file does not exist");
+    expect(r.code).toBe(255);
+    expect(r.stderr.trim()).toBe(`annopage: process: Config file does not exist: '${join(d, "none.ini")}'`);
     writeFileSync(join(d, "bad.ini"), "[X]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = openai\n");
     r = await runProcess(["--config", join(d, "bad.ini"), "--input-image-path", d]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n").at(-1)).toContain("[X] API_KEY is required");
   });
 
-  test("invalid metadata JSON and a missing image directory: exit 2", async () => {
+  test("invalid metadata JSON and a missing image directory: exit 1 (§1.6)", async () => {
     const d = tempDir("badin");
     writeFileSync(join(d, "meta.json"), "{not json");
     let r = await runProcess(["--config", detConfig(d), "--input-image-path", d, "--input-metadata-path", join(d, "meta.json")]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain("is not valid JSON");
     r = await runProcess(["--config", detConfig(d), "--input-image-path", join(d, "nope")]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain("does not exist");
   });
 
@@ -386,11 +386,11 @@ describe("bad per-page inputs", () => {
     expect(readdirSync(join(d, "alto"))).toEqual([]);
   });
 
-  test("an unreadable LLM alias file is a one-line usage error", async () => {
+  test("an unreadable LLM alias file is a one-line fatal error (exit 1, §1.6)", async () => {
     const d = tempDir("badalias");
     writeFileSync(join(d, "aliases.json"), "{");
     const r = await runProcess(["--config", detConfig(d), "--input-image-path", d, "--llm-api-aliases-path", join(d, "aliases.json")]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("alias file");
   });

@@ -12,11 +12,12 @@
  * e.g. `PAGE 3/8 ok 0.21s dev_003`. The page id is last and may contain spaces. Everything else
  * (the log of §1.5, warnings, page errors) goes to stderr.
  *
- * Exit codes: 0 every page succeeded (or there was nothing to do); 3 the run finished but some pages
- * failed (their outputs are missing; they are listed on stderr and under `failed_pages` in the
- * processing info); 2 usage error, bad config or bad input (one line naming the problem); 1 any
- * other fatal error; 130 interrupted. Deviation: the reference exits 0 when pages fail and 255 for
- * a missing config file.
+ * Exit codes (annopage-tool §1.6 except where issue 6 asks otherwise): 0 every page succeeded (or there was
+ * nothing to do); 3 the run finished but some pages failed (their outputs are missing; they are listed on
+ * stderr and under `failed_pages` in the processing info — issue 6: "a distinct non-zero code when some pages
+ * failed"; the reference exits 0); 2 command-line usage error; 255 the --config file does not exist; 1 any other
+ * fatal error — a config that cannot be read or whose engines cannot be set up, bad metadata, a missing input
+ * directory (one line naming the problem); 130 interrupted.
  */
 import { selfCommand } from "../shared/self.ts";
 import { defineCommand } from "citty";
@@ -24,7 +25,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { CliError } from "../shared/cli-error.ts";
-import { ConfigFileError } from "./config/engine-config.ts";
+import { ConfigFileError, ConfigFileMissingError } from "./config/engine-config.ts";
 import { LEVELS, type LogLevel } from "./log.ts";
 import {
   InputError,
@@ -47,6 +48,10 @@ import type { PageTask } from "./page.ts";
 
 export const EXIT_PAGES_FAILED = 3;
 export const EXIT_USAGE = 2;
+/** §1.6: a fatal error outside the per-page loop (config, engines, metadata, inputs). */
+export const EXIT_FATAL = 1;
+/** §1.6: the --config file does not exist. */
+export const EXIT_CONFIG_MISSING = 255;
 
 const PATH_FLAGS = [
   "config",
@@ -203,8 +208,9 @@ export async function runProcessCommand(rawArgs: string[], write: (line: string)
   try {
     prep = prepareRun(opts, log, { quiet: !!shardPages });
   } catch (e) {
-    if (e instanceof ConfigFileError) throw new CliError(`process: bad config (${opts.config ?? "built-in"}): ${e.message}`, EXIT_USAGE);
-    if (e instanceof InputError) throw new CliError(`process: ${e.message}`, EXIT_USAGE);
+    if (e instanceof ConfigFileMissingError) throw new CliError(`process: ${e.message}`, EXIT_CONFIG_MISSING);
+    if (e instanceof ConfigFileError) throw new CliError(`process: bad config (${opts.config ?? "built-in"}): ${e.message}`, EXIT_FATAL);
+    if (e instanceof InputError) throw new CliError(`process: ${e.message}`, EXIT_FATAL);
     throw e;
   }
 

@@ -20,6 +20,14 @@ export class ConfigFileError extends Error {
   }
 }
 
+/** The `--config` file does not exist (annopage-tool §1.6: its own exit code, 255). */
+export class ConfigFileMissingError extends ConfigFileError {
+  constructor(path: string) {
+    super(`Config file does not exist: '${path}'`);
+    this.name = "ConfigFileMissingError";
+  }
+}
+
 export const OCR_LANGUAGES = ["eng", "ces", "deu"] as const;
 export type OcrLanguage = (typeof OCR_LANGUAGES)[number];
 
@@ -317,7 +325,7 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
 /** Read and parse the --config file (or the built-in default when `path` is undefined). */
 export function loadProcessorConfig(path: string | undefined, aliases: AliasTable): ProcessorConfig {
   if (path === undefined) return parseProcessorConfig(DEFAULT_CONFIG_INI, null, aliases);
-  if (!existsSync(path)) throw new ConfigFileError(`Config file does not exist: '${path}'`);
+  if (!existsSync(path)) throw new ConfigFileMissingError(path);
   let text: string;
   try {
     text = readFileSync(path, "utf8");
