@@ -145,6 +145,7 @@ const EnvSchema = z.object({
   PAGE_VALIDATE_HAS_TEXT: envBool(false),
   METRICS_KEY: envStr(),
   LOGGING_CONSOLE_LEVEL: envStr("INFO"),
+  LOGGING_FILE_LEVEL: envStr("INFO"),
   /** OpenAPI tags kept in /openapi.json. Default: the spec's `User, Worker, Admin` plus our `Health` section. */
   SHOW_SECTIONS: envList("User, Worker, Admin, Health"),
   SHOW_PUT_IMAGE: envBool(true),
@@ -213,7 +214,10 @@ export interface ServerConfig {
   altoChecks: { root: boolean; namespace: boolean; hasLayout: boolean; hasPage: boolean; hasText: boolean };
   pageChecks: { root: boolean; namespace: boolean; hasPage: boolean; hasText: boolean };
   metricsKey?: string;
+  /** LOGGING_CONSOLE_LEVEL: DEBUG, INFO, WARNING, ERROR or CRITICAL. */
   logLevel: string;
+  /** LOGGING_FILE_LEVEL for `{logsDir}/server.log`. */
+  logFileLevel: string;
   /** OpenAPI particulars (§4.1): unset texts/examples fall back to the built-in ones of openapi.ts. */
   openapi: {
     sections: string[];
@@ -341,6 +345,7 @@ export function loadServerConfig(
     },
     metricsKey: e.METRICS_KEY,
     logLevel: e.LOGGING_CONSOLE_LEVEL!,
+    logFileLevel: e.LOGGING_FILE_LEVEL!,
     openapi: {
       sections: e.SHOW_SECTIONS,
       showPut: { image: e.SHOW_PUT_IMAGE, alto: e.SHOW_PUT_ALTO, page: e.SHOW_PUT_PAGE, metadata: e.SHOW_PUT_METADATA },

@@ -3,7 +3,8 @@ import { defineCommand } from "citty";
 import { consola } from "consola";
 import { loadServerConfig } from "../config.ts";
 import { CliError } from "../shared/cli-error.ts";
-import { announce, startServer } from "./serve.ts";
+import { attachServerLog } from "./log-file.ts";
+import { announce, listeningLine, startServer } from "./serve.ts";
 
 export default defineCommand({
   meta: { name: "serve", description: "Run the API server (embedded PostgreSQL unless DATABASE_URL is set)" },
@@ -23,9 +24,16 @@ export default defineCommand({
     });
     const workers = args.workers === undefined ? (config.databaseUrl ? 0 : 1) : Number(args.workers);
     if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new CliError(`--workers must be a whole number from 0 to 64, got "${args.workers}"`, 2);
-    const server = await startServer(config, { workers });
-    announce(server);
-    await new Promise<void>((resolve) => {
+    const log = attachServerLog(config.logsDir, config.logLevel, config.logFileLevel);
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer(config, { workers });
+    } catch (e) {
+      log.fileOnly("ERROR", `start-up failed: ${(e as Error).message}`);
+      throw e;
+    }
+    // Signal handlers first: whoever reads the banner may stop the server at once.
+    const stopped = new Promise<void>((resolve) => {
       let signalled = false;
       const onSignal = (sig: string) => {
         if (signalled) {
@@ -33,13 +41,22 @@ export default defineCommand({
         }
         signalled = true;
         consola.info(`${sig}: shutting down`);
-        server.stop().then(resolve, (e) => {
-          consola.error(e);
-          resolve();
-        });
+        server.stop().then(
+          () => {
+            log.fileOnly("INFO", "stopped");
+            resolve();
+          },
+          (e) => {
+            consola.error(e);
+            resolve();
+          },
+        );
       };
       process.on("SIGTERM", () => onSignal("SIGTERM"));
       process.on("SIGINT", () => onSignal("SIGINT"));
     });
+    announce(server);
+    log.fileOnly("INFO", listeningLine(server));
+    await stopped;
   },
 });

@@ -86,15 +86,20 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   }
 }
 
+/** The first line of the start-up banner (also written to the server log file by the serve command). */
+export function listeningLine(s: RunningServer): string {
+  return (
+    `annopage serve listening on ${s.url} (${s.db.embedded ? `embedded PostgreSQL in ${s.db.embedded.dataDir}` : "PostgreSQL"}, ` +
+    `${s.workers.count} local worker${s.workers.count === 1 ? "" : "s"}, schema ${s.db.migration.current}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
+    `started in ${s.startupMs.toFixed(0)} ms)`
+  );
+}
+
 /** Prints the start-up banner; the generated admin key is printed once, to stderr, never logged again. */
 export function announce(s: RunningServer): void {
   // Written directly (not through consola, which goes quiet under NODE_ENV=test): scripts and tests
   // read this line to learn the URL.
-  process.stderr.write(
-    `annopage serve listening on ${s.url} (${s.db.embedded ? `embedded PostgreSQL in ${s.db.embedded.dataDir}` : "PostgreSQL"}, ` +
-      `${s.workers.count} local worker${s.workers.count === 1 ? "" : "s"}, schema ${s.db.migration.current}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
-      `started in ${s.startupMs.toFixed(0)} ms)\n`,
-  );
+  process.stderr.write(`${listeningLine(s)}\n`);
   if (s.generatedAdminKey) {
     process.stderr.write(
       `\nGenerated the admin API key (shown only this once; only its hash is stored):\n\n  ${s.generatedAdminKey}\n\n`,
