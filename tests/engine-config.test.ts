@@ -8,7 +8,7 @@ import { ConfigFileError, DEFAULT_CONFIG_INI, loadProcessorConfig, parseProcesso
 import { builtinAliases, loadAliases, resolveApi } from "../src/engine/config/aliases.ts";
 import { renderTemplate } from "../src/engine/caption/jinja.ts";
 import { parsePromptResult } from "../src/engine/caption/captioning.ts";
-import { discoverPages, extensionOf, pageIdOf, processedIds } from "../src/engine/run.ts";
+import { discoverPages, extensionOf, loadMetadata, pageIdOf, processedIds } from "../src/engine/run.ts";
 
 afterAll(removeTempDirs);
 
@@ -150,6 +150,19 @@ describe("Jinja subset with Python value formatting", () => {
     expect(renderTemplate("[{{ missing }}] {{ element_caption }} {{ tags }} {{ n }} {{ f }} {{ b }}", { element_caption: null, tags: ["a", "b's"], n: 3, f: 2.0, b: true })).toBe(
       `[] None ['a', "b's"] 3 2 True`,
     );
+  });
+
+  test("metadata numbers print as Python's Jinja2 prints json.loads' values (run here on the same file)", () => {
+    const d = tempDir("jinja-floats");
+    const meta = '{"p.jpg": {"whole": 1.0, "thousand": 1e3, "half": 2.5, "tiny": 1e-7, "big": 1e16, "int": 3, "neg": -0.0, "zero": 0.0, "list": [1.0, 2, 0.1], "nested": {"v": 5.0}}}';
+    writeFileSync(join(d, "meta.json"), meta);
+    const template = "{{ whole }}|{{ thousand }}|{{ half }}|{{ tiny }}|{{ big }}|{{ int }}|{{ neg }}|{{ list }}|{{ nested.v }}|{{ nested }}|{% if zero %}t{% else %}f{% endif %}|{% if whole == 1 %}eq{% endif %}|{% if 2 in list %}in{% endif %}";
+    const script = "import json, sys, jinja2\nm = json.load(open(sys.argv[1]))['p.jpg']\nsys.stdout.write(jinja2.Template(sys.argv[2]).render(**m))";
+    const py = Bun.spawnSync(["python3", "-c", script, join(d, "meta.json"), template], { stderr: "pipe" });
+    expect(py.stderr.toString()).toBe("");
+    const expected = py.stdout.toString();
+    expect(expected).toBe("1.0|1000.0|2.5|1e-07|1e+16|3|-0.0|[1.0, 2, 0.1]|5.0|{'v': 5.0}|f|eq|in");
+    expect(renderTemplate(template, loadMetadata(join(d, "meta.json"))["p.jpg"] as Record<string, unknown>)).toBe(expected);
   });
 
   test("if / elif / else with is none, is not none, and/or/not, ==, in", () => {

@@ -3,6 +3,7 @@
  * skip processed ones, process them (in this process, or sharded over `--process-count` child
  * processes), report one progress line per finished page on stdout, write the processing info.
  */
+import { parsePyJson, toJsValue } from "../shared/py-json.ts";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -123,7 +124,7 @@ export function processedIds(dirs: (string | undefined)[]): Set<string> | null {
   return result;
 }
 
-function loadMetadata(path: string | undefined): Record<string, unknown> {
+export function loadMetadata(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   let text: string;
   try {
@@ -133,7 +134,8 @@ function loadMetadata(path: string | undefined): Record<string, unknown> {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    JSON.parse(text); // the validity check and its message
+    data = toJsValue(parsePyJson(text)); // as Python's json.loads sees it: 1.0 stays a float for the prompts
   } catch (e) {
     throw new InputError(`metadata file '${path}' is not valid JSON: ${(e as Error).message}`);
   }

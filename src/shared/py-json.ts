@@ -159,3 +159,32 @@ export function pyJsonDumps(value: PyJson, indent = 4): string {
   };
   return dump(value, 0);
 }
+
+/**
+ * A Python float whose value is a whole number (`1.0`, `1e3`): JavaScript has one number type, so without this
+ * `{{ x }}` in a prompt would print `1` where Python prints `1.0`. Compares and serialises as its number.
+ */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+  toString(): string {
+    return pyFloatRepr(this.value);
+  }
+}
+
+/**
+ * Plain JavaScript values for a parsed document: objects and arrays as usual (member order as JavaScript keeps it),
+ * integers as numbers, floats as numbers except whole-number floats, which become PyFloat.
+ */
+export function toJsValue(v: PyJson): unknown {
+  if (v === null || typeof v === "boolean" || typeof v === "string") return v;
+  if (Array.isArray(v)) return v.map(toJsValue);
+  if (isObject(v)) return Object.fromEntries(v.entries.map(([k, x]) => [k, toJsValue(x)]));
+  const n = Number(v.raw);
+  return v.kind === "float" && Number.isInteger(n) ? new PyFloat(n) : n;
+}

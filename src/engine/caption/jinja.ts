@@ -5,6 +5,8 @@
  * `is defined`, `is not defined`, `==`, `!=`, `in`, `not in`, `and`, `or`, `not`, parentheses.
  * Undefined renders as "", None as "None", booleans as True/False, lists as Python literals.
  */
+import { PyFloat, pyFloatRepr } from "../../shared/py-json.ts";
+
 export class TemplateError extends Error {
   constructor(message: string) {
     super(message);
@@ -22,20 +24,20 @@ export function pyStr(v: Value): string {
   if (v === true) return "True";
   if (v === false) return "False";
   if (typeof v === "string") return v;
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloat(v);
   return pyRepr(v);
 }
 
-function pyFloat(n: number): string {
-  const s = String(n);
-  return s.includes(".") || s.includes("e") ? s : `${s}.0`;
+/** A number as Python prints it: integers as such, other numbers (and whole-number floats from the metadata) as float repr. */
+function pyNumber(v: number | PyFloat): string {
+  if (v instanceof PyFloat) return pyFloatRepr(v.value);
+  return Number.isInteger(v) ? String(v) : pyFloatRepr(v);
 }
 
 function pyRepr(v: Value): string {
   if (v === null || v === undefined || v === UNDEFINED) return "None";
   if (v === true) return "True";
   if (v === false) return "False";
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloat(v);
+  if (typeof v === "number" || v instanceof PyFloat) return pyNumber(v);
   if (typeof v === "string") {
     const q = v.includes("'") && !v.includes('"') ? '"' : "'";
     const body = v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r");
@@ -47,6 +49,7 @@ function pyRepr(v: Value): string {
 
 function truthy(v: Value): boolean {
   if (v === UNDEFINED || v === undefined || v === null || v === false || v === 0 || v === "") return false;
+  if (v instanceof PyFloat) return v.value !== 0;
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === "object") return Object.keys(v as object).length > 0;
   return true;
@@ -139,7 +142,8 @@ function evaluate(src: string, ctx: Record<string, Value>): Value {
       const neg = isWord("not");
       p += neg ? 2 : 1;
       const r = primary();
-      const has = typeof r === "string" ? typeof l === "string" && r.includes(l) : Array.isArray(r) ? r.some((x) => x === l) : false;
+      const num = (x: Value) => (x instanceof PyFloat ? x.value : x);
+      const has = typeof r === "string" ? typeof l === "string" && r.includes(l) : Array.isArray(r) ? r.some((x) => num(x) === num(l)) : false;
       return neg ? !has : has;
     }
     return l;
@@ -167,12 +171,12 @@ function evaluate(src: string, ctx: Record<string, Value>): Value {
         const name = peek();
         if (!name || name.t !== "name") throw new TemplateError(`expected a name after '.' in '${src}'`);
         p++;
-        v = v && typeof v === "object" && name.v in (v as object) ? (v as Record<string, Value>)[name.v] : UNDEFINED;
+        v = v && typeof v === "object" && !(v instanceof PyFloat) && name.v in (v as object) ? (v as Record<string, Value>)[name.v] : UNDEFINED;
       } else {
         p++;
         const k = or();
         expect("]");
-        v = v && typeof v === "object" && String(k) in (v as object) ? (v as Record<string, Value>)[String(k)] : UNDEFINED;
+        v = v && typeof v === "object" && !(v instanceof PyFloat) && String(k) in (v as object) ? (v as Record<string, Value>)[String(k)] : UNDEFINED;
       }
     }
     return v;
