@@ -83,6 +83,27 @@ describe("JSON bodies", () => {
     const bad = decodeJsonBody("this is not json", undefined);
     expect(bad).toEqual({ error: { type: "json_invalid", loc: ["body", 0], msg: "JSON decode error", input: {}, ctx: { error: "Expecting value" } } });
   });
+  test("syntax error offsets and messages equal Python's json.loads (run here) on many broken documents", () => {
+    const docs = ['{"a', '{"a":"\\x"}', '{"a":"b\tc"}', '{"a":"\\u12"}', '["abc', '{"a":"ok"', '[1, "x\ny"]', '{"a":"\\u00zz"}', "{bad", '{"a" 1}', "[1, 2", "[1] x",
+      "", "   ", "{", '{"a":}', "[,]", "[1,]", '{"a":1,}', "tru", "-", "01", "1.", ".5", '"abc\\', '{"a":[{"b":"c\u0001"}]}', "[1 2]", '{"a":1 "b":2}', "nul"];
+    const script = "import json, sys\nout = []\nfor d in json.loads(sys.stdin.read()):\n    try:\n        json.loads(d); out.append(None)\n    except json.JSONDecodeError as e:\n        out.append([e.pos, e.msg])\nprint(json.dumps(out))";
+    const py = Bun.spawnSync(["python3", "-c", script], { stdin: Buffer.from(JSON.stringify(docs)), stderr: "pipe" });
+    expect(py.stderr.toString()).toBe("");
+    const expected: ([number, string] | null)[] = JSON.parse(py.stdout.toString());
+    const ours = docs.map((d) => {
+      let valid = true;
+      try {
+        JSON.parse(d);
+      } catch {
+        valid = false;
+      }
+      if (valid) return null;
+      const r = jsonErrorPosition(d, "(none)");
+      return [r.offset, r.message];
+    });
+    for (let i = 0; i < docs.length; i++) expect([docs[i], ours[i]]).toEqual([docs[i], expected[i]]);
+  });
+
   test("syntax error positions as Python reports them", () => {
     expect(jsonErrorPosition("{bad", "x")).toEqual({ offset: 1, message: "Expecting property name enclosed in double quotes" });
     expect(jsonErrorPosition('{"a" 1}', "x")).toEqual({ offset: 5, message: "Expecting ':' delimiter" });

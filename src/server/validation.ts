@@ -374,11 +374,35 @@ export function jsonErrorPosition(text: string, fallback: string): { offset: num
     if (lit) return void (i += lit[0].length);
     fail("Expecting value");
   };
+  // Python's scanstring: the opening quote's offset for an unterminated string, the backslash's for a bad escape,
+  // the `u`'s for a bad \uXXXX, the character's for a raw control character.
   const str = () => {
+    const start = i;
     i++;
-    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-    if (i >= text.length) fail("Unterminated string starting at");
-    i++;
+    for (;;) {
+      const c = text[i];
+      if (c === undefined || (c === "\\" && i + 1 >= text.length)) {
+        i = start;
+        fail("Unterminated string starting at");
+      }
+      if (c === '"') return void i++;
+      if (c === "\\") {
+        const e = text[i + 1]!;
+        if (e === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+            i++;
+            fail("Invalid \\uXXXX escape");
+          }
+          i += 6;
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(e)) fail("Invalid \\escape");
+        i += 2;
+        continue;
+      }
+      if (c!.charCodeAt(0) < 0x20) fail("Invalid control character at");
+      i++;
+    }
   };
   try {
     value();
