@@ -156,12 +156,40 @@ describe("config edits (annopage-tool §7.3)", () => {
     expect(cfg).toBe(join(job, "engine", "config.ini"));
     const ini = new IniDocument(readFileSync(cfg, "utf8"));
     expect(ini.get("CAPTION", "api")).toBe("openrouter");
-    expect(ini.get("CAPTION", "api_key")).toBe("sk-50%%off");
+    // the job's key is written to a job-private file that API_KEY names: always the key itself, never a path
+    expect(ini.get("CAPTION", "api_key")).toBe(".job_api_key");
+    expect(readFileSync(join(job, "engine", ".job_api_key"), "utf8")).toBe("sk-50%off");
     expect(ini.get("CAPTION", "categories")).toBe('["Mapa","Obrázek"]');
     expect(ini.get("INITIAL", "api")).toBe("keep");
     expect(JSON.parse(readFileSync(join(job, "engine", "prompts", "p.json"), "utf8"))).toEqual({ model: "m1", max_tokens: 10, other: 1 });
     expect(readFileSync(join(engine, "config.ini"), "utf8")).toBe(original);
     expect(JSON.parse(readFileSync(join(engine, "prompts", "p.json"), "utf8")).model).toBe("m0");
+  });
+
+  test("a job's api_key naming a file of the worker's host is still just a key; a new api without a key is refused", async () => {
+    const engine = fresh();
+    writeFileSync(join(engine, "config.ini"), "[CAPTION]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = https://llm.example.org/v1/chat/completions\nAPI_KEY = engine-key.txt\nPROMPT_SETTINGS = p.json\n");
+    writeFileSync(join(engine, "engine-key.txt"), "sk-ENGINE-SECRET");
+    writeFileSync(join(engine, "p.json"), JSON.stringify({ model: "m0", text: { default: "Describe" } }));
+    const secret = join(fresh(), "host-secret.txt");
+    writeFileSync(secret, "TOPSECRET");
+    // The processor's own reading of API_KEY (a file relative to the config, else the value) then gives the job's text.
+    const { loadProcessorConfig } = await import("../src/engine/config/engine-config.ts");
+    const { builtinAliases } = await import("../src/engine/config/aliases.ts");
+    const keyOf = (cfg: string) => {
+      const c = loadProcessorConfig(cfg, builtinAliases());
+      const cap = c.engines.find((e) => e.kind === "captioning") as { apiKey: string; apiUrl: string };
+      return [cap.apiUrl, cap.apiKey];
+    };
+    for (const bad of [secret, "engine-key.txt", "../../etc/hostname"]) {
+      const cfg = await prepareConfig(engine, fresh(), { image_captioning: { api: "http://attacker.invalid/v1/chat/completions", api_key: bad } });
+      expect(keyOf(cfg)).toEqual(["http://attacker.invalid/v1/chat/completions", bad]);
+    }
+    // Another API without the job's own key: refused, the engine's key is never sent there.
+    await expect(prepareConfig(engine, fresh(), { image_captioning: { api: "http://attacker.invalid/v1/chat/completions" } })).rejects.toThrow(/needs image_captioning\.api_key/);
+    // The engine's own API (any case/spacing) keeps the engine's key.
+    const same = await prepareConfig(engine, fresh(), { image_captioning: { api: " HTTPS://llm.example.org/v1/chat/completions ", model: "m" } });
+    expect(keyOf(same)[1]).toBe("sk-ENGINE-SECRET");
   });
 
   test("an engine without config.ini is a clear error", async () => {

@@ -5,7 +5,8 @@
  *    when the worker was given one above 1 (the reference worker never passes it).
  *  - With a non-empty `engine_settings.image_captioning`, the engine dir is copied to
  *    `<job>/engine/` and its config (and prompt-settings JSON) edited there (§7.3); the shared
- *    engine cache is never modified.
+ *    engine cache is never modified. A job's api_key is always taken literally, and the engine's key
+ *    is never sent to an API the job chose (see prepareConfig).
  */
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -68,10 +69,28 @@ export async function prepareConfig(engineDir: string, jobDir: string, settings:
   await cp(engineDir, copy, { recursive: true });
   const copyConfig = join(copy, "config.ini");
   const ini = new IniDocument(await readFile(copyConfig, "utf8"));
+  // Security deviations from §7.3 (a job's settings come from a `user` key; the engine's config from an admin):
+  //  - the job's api_key is always the key itself: it is written to a file of the job's own engine copy and
+  //    API_KEY names that file, so it can never make the processor read another file of the worker's host
+  //    (the reference reads "a file of that name … relative to the engine dir", absolute paths included);
+  //  - a job that sends the captioning to an API other than the engine's must bring its own api_key: the
+  //    engine's key is never sent to an address a user chose.
+  let jobKeyFile: string | undefined;
+  if (typeof ic.api_key === "string") {
+    jobKeyFile = ".job_api_key";
+    await writeFile(join(copy, jobKeyFile), ic.api_key, { mode: 0o600 });
+  }
   for (const sec of ini.sections()) {
     if (ini.get(sec.name, "method") !== CAPTIONING_METHOD) continue;
-    if (typeof ic.api === "string") ini.set(sec.name, "API", escapeIniValue(ic.api));
-    if (typeof ic.api_key === "string") ini.set(sec.name, "API_KEY", escapeIniValue(ic.api_key));
+    if (typeof ic.api === "string") {
+      const own = ini.get(sec.name, "api");
+      const same = own !== undefined && unescapeIniValue(own).trim().toLowerCase() === ic.api.trim().toLowerCase();
+      if (!same && jobKeyFile === undefined) {
+        throw new Error(`image_captioning.api ${JSON.stringify(ic.api)} needs image_captioning.api_key: the engine's API key is only sent to the engine's own API`);
+      }
+      ini.set(sec.name, "API", escapeIniValue(ic.api));
+    }
+    if (jobKeyFile !== undefined) ini.set(sec.name, "API_KEY", jobKeyFile);
     if (ic.categories !== undefined) ini.set(sec.name, "CATEGORIES", escapeIniValue(JSON.stringify(ic.categories)));
     const ps = ini.get(sec.name, "prompt_settings");
     if (ps) await patchPromptSettings(copy, unescapeIniValue(ps), ic);
