@@ -40,6 +40,22 @@ describe("authentication", () => {
     expect((await get("/v1/me", { headers: { "x-api-key": k.replace(/^doc-api/, "whatever") } })).status).toBe(200);
   });
 
+  test("a chunked JSON body without a key is refused with 413 as soon as it passes 64 MiB, not buffered whole", async () => {
+    let sent = 0;
+    const chunk = new Uint8Array(1024 * 1024).fill(0x20); // spaces: valid JSON whitespace
+    const body = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        if (sent >= 512 * 1024 * 1024) return ctrl.close();
+        sent += chunk.byteLength;
+        ctrl.enqueue(chunk);
+      },
+    });
+    const r = await fetch(`${s.url}/v1/jobs`, { method: "POST", body, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
+    expect(r.status).toBe(413);
+    expect((await r.json()).code).toBe("FILE_TOO_LARGE");
+    expect(sent).toBeLessThan(256 * 1024 * 1024); // the server stopped reading long before the 512 MiB end
+  }, 60_000);
+
   test("401 bodies and WWW-Authenticate; malformed keys; wrong secret", async () => {
     const r = await get("/v1/me");
     expect(r.status).toBe(401);

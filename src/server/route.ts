@@ -128,6 +128,29 @@ export function defineRoute<
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 const jsonTooLarge = () => new AppError("FILE_TOO_LARGE", { detail: `The JSON body exceeds ${MAX_JSON_BYTES} bytes.` });
 
+/**
+ * The body as UTF-8 text, read chunk by chunk and refused as soon as it passes MAX_JSON_BYTES: a chunked body has no
+ * content-length to check first, and this runs before authentication (§1.9), so nobody may make the server buffer
+ * more than that.
+ */
+async function readJsonText(req: Request): Promise<string> {
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_JSON_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw jsonTooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+}
+
 /** `/v1/jobs/{job_id}` → `/v1/jobs/:job_id` (Hono syntax). */
 export const honoPath = (p: string) => p.replace(/\{([^}]+)\}/g, ":$1");
 
@@ -162,8 +185,7 @@ function handlerFor(deps: AppDeps, r: AnyRoute) {
     if (r.body && "json" in r.body) {
       const declared = Number(c.req.header("content-length") ?? "0");
       if (declared > MAX_JSON_BYTES) throw jsonTooLarge();
-      const text = await c.req.text();
-      if (text.length > MAX_JSON_BYTES) throw jsonTooLarge();
+      const text = await readJsonText(c.req.raw);
       const decoded = decodeJsonBody(text, c.req.header("content-type"));
       if ("error" in decoded) throw validationError([decoded.error]);
       jsonValue = decoded.value;
