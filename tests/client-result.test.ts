@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { ApiError } from "../src/client/api.ts";
-import { unknownOptions } from "../src/client/commands/submit.ts";
+import { unknownOptions } from "../src/shared/unknown-options.ts";
 import { apiFailure, exitCodeFor } from "../src/client/exit-codes.ts";
 import { resolveOutput, safeEntryPath, unpackZip } from "../src/client/result.ts";
 import { CliError } from "../src/shared/cli-error.ts";

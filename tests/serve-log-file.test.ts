@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { DailyLogFile } from "../src/server/log-file.ts";
+import { DailyLogFile } from "../src/shared/daily-log-file.ts";
 import { spawnAnnopage } from "./helpers/spawn.ts";
 
 const dirs: string[] = [];
@@ -26,7 +26,7 @@ describe("server.log", () => {
   test("rotates at UTC midnight: the earlier day's lines move to server.log.<that day>", () => {
     const dir = fresh();
     let now = new Date("2026-11-28T23:59:59.500Z");
-    const f = new DailyLogFile(dir, () => now);
+    const f = new DailyLogFile(dir, () => now, "server.log");
     f.write("late on the 28th");
     now = new Date("2026-11-29T00:00:00.100Z");
     f.write("early on the 29th");
@@ -35,7 +35,7 @@ describe("server.log", () => {
     expect(readFileSync(join(dir, "server.log"), "utf8")).toBe("early on the 29th\nlater on the 29th\n");
     // A new process finds yesterday's file by its modification time and rotates it on its first line.
     now = new Date(Date.now() + 86_400_000);
-    new DailyLogFile(dir, () => now).write("next day");
+    new DailyLogFile(dir, () => now, "server.log").write("next day");
     expect(readFileSync(join(dir, "server.log"), "utf8")).toBe("next day\n");
     expect(existsSync(join(dir, `server.log.${new Date().toISOString().slice(0, 10)}`))).toBe(true);
   });

@@ -374,6 +374,36 @@ describe("annopage work --process-count", () => {
   }, 40_000);
 });
 
+describe("the reference worker's flags (annopage-tool §7.4)", () => {
+  test("--polling-interval and --log-file-path work, --logging-format is accepted with a warning, an unknown flag is exit 2", async () => {
+    const { job } = await submit(["a.png"]);
+    const run = runSetup("ok");
+    const logFile = join(run.dir, "logs", "worker.log");
+    const o = run.options;
+    const child = spawn(BUN, [
+      join(REPO, "src", "cli.ts"), "work", "--api-url", o.apiUrl, "--api-key", o.apiKey, "--once", "--polling-interval", "0.2",
+      "--jobs-dir", o.jobsDir, "--engines-dir", o.enginesDir, "--device", "cpu", "--logging-level", "DEBUG",
+      "--log-file-path", logFile, "--logging-format", "%(asctime)s %(message)s",
+      "--processor", o.processor.map((a) => `'${a}'`).join(" "),
+    ], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr!.on("data", (d) => (err += d));
+    expect(await new Promise<number | null>((r) => child.once("exit", (c) => r(c)))).toBe(0);
+    expect((await admin.getJob(job.id)).state).toBe("done");
+    expect(err).toContain("--logging-format and --logging-date-format are accepted");
+    const lines = readFileSync(logFile, "utf8").trim().split("\n");
+    for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} : annopage\.worker : \S+ : (DEBUG|INFO|WARNING|ERROR) : /);
+    expect(lines.some((l) => l.includes(`job ${job.id} done`))).toBe(true);
+    expect(lines.some((l) => / : DEBUG : job \S+ processor stderr: .*Processing a$/.test(l))).toBe(true); // the processor's lines at DEBUG
+
+    for (const bad of [["--polling-interval", "x"], ["--bogus-flag", "1"], ["--wait", "1", "--polling-interval", "1"]]) {
+      const r = Bun.spawnSync([BUN, join(REPO, "src", "cli.ts"), "work", "--api-url", url, "--api-key", "k", ...bad], { stderr: "pipe" });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.toString().trim().split("\n")).toHaveLength(1);
+    }
+  }, 40_000);
+});
+
 function spawnWorkerCli(run: Run, extra: string[] = []) {
   const o = run.options;
   const child = spawn(

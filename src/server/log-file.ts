@@ -5,11 +5,10 @@
  * (when="midnight", utc=True) does. Writes are synchronous appends: the server logs start-up, warnings
  * and errors, not requests. The console keeps LOGGING_CONSOLE_LEVEL; the file gets LOGGING_FILE_LEVEL.
  */
-import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { format } from "node:util";
 import { consola, type ConsolaReporter, type LogObject } from "consola";
+import { asctime, DailyLogFile } from "../shared/daily-log-file.ts";
 
 /** Python level names → consola levels (0 error, 1 warn, 3 info, 4 debug); anything else is INFO. */
 export function consolaLevel(name: string): number {
@@ -28,32 +27,6 @@ export function consolaLevel(name: string): number {
 }
 
 const LEVEL_NAME = (level: number) => (level <= 0 ? "ERROR" : level === 1 ? "WARNING" : level >= 4 ? "DEBUG" : "INFO");
-const utcDay = (d: Date) => d.toISOString().slice(0, 10);
-/** Python's default asctime, in UTC: `2026-11-28 21:53:00,123`. */
-const asctime = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")},${d.toISOString().slice(20, 23)}`;
-
-export class DailyLogFile {
-  readonly path: string;
-  private day: string | undefined;
-
-  constructor(
-    readonly dir: string,
-    private readonly now: () => Date = () => new Date(),
-    name = "server.log",
-  ) {
-    mkdirSync(dir, { recursive: true });
-    this.path = join(dir, name);
-    if (existsSync(this.path)) this.day = utcDay(statSync(this.path).mtime);
-  }
-
-  /** Appends one line (a newline is added), first rotating the file if it holds an earlier UTC day. */
-  write(line: string): void {
-    const today = utcDay(this.now());
-    if (this.day !== undefined && this.day !== today && existsSync(this.path)) renameSync(this.path, `${this.path}.${this.day}`);
-    this.day = today;
-    appendFileSync(this.path, `${line}\n`);
-  }
-}
 
 export interface ServerLog {
   readonly file: DailyLogFile;
@@ -66,7 +39,7 @@ export interface ServerLog {
  * never chattier than consola already was, so a quiet test environment stays quiet).
  */
 export function attachServerLog(dir: string, consoleLevel: string, fileLevel: string, now?: () => Date): ServerLog {
-  const file = new DailyLogFile(dir, now);
+  const file = new DailyLogFile(dir, now, "server.log");
   const host = hostname();
   const fileMax = consolaLevel(fileLevel);
   const consoleMax = Math.min(consola.level, consolaLevel(consoleLevel));

@@ -1,7 +1,11 @@
 /** `annopage work`: the worker (protocol §9.3, annopage-tool §7). */
-import { defineCommand } from "citty";
+import { defineCommand, type ArgsDef } from "citty";
 import { createConsola, type ConsolaInstance } from "consola";
+import { hostname } from "node:os";
+import { format } from "node:util";
 import { CliError } from "../shared/cli-error.ts";
+import { asctime, DailyLogFile } from "../shared/daily-log-file.ts";
+import { unknownOptions } from "../shared/unknown-options.ts";
 import { startWorker } from "./loop.ts";
 import type { Logger } from "./job-runner.ts";
 import { DEFAULTS, defaultProcessor, dirsFrom, splitCommand, type WorkerOptions } from "./options.ts";
@@ -15,9 +19,7 @@ function number(name: string, v: string | undefined, dflt: number, min: number, 
   return n;
 }
 
-export default defineCommand({
-  meta: { name: "work", description: "Run a worker: lease jobs from the API, run the page processor on them, upload the results" },
-  args: {
+const workArgs = {
     "api-url": { type: "string", description: "API base URL, may include a path prefix (ANNOPAGE_API_URL)" },
     "api-key": { type: "string", description: "Worker API key (ANNOPAGE_API_KEY)" },
     wait: { type: "string", description: `Seconds between polls when the queue is empty; long-poll length on servers that offer it (default ${DEFAULTS.waitSeconds})` },
@@ -34,8 +36,20 @@ export default defineCommand({
     grace: { type: "string", description: `Seconds a running job may still take after SIGTERM/SIGINT before it is released (default ${DEFAULTS.graceSeconds})` },
     "processor-timeout": { type: "string", description: "Longest processor run per job in seconds; a longer run is stopped and the job marked error (default 0 = no limit)" },
     heartbeat: { type: "string", description: `Longest pause between lease renewals in seconds; also how fast a cancel is noticed (default ${DEFAULTS.heartbeatMs / 1000})` },
-  },
-  async run({ args }) {
+    // The reference worker's flags (annopage-tool §7.4), so that its command lines work unchanged:
+    "polling-interval": { type: "string", description: "The reference worker's name for --wait" },
+    "log-file-path": { type: "string", description: "Also write the worker's log to this file, rotated at UTC midnight (name.YYYY-MM-DD)" },
+    "logging-format": { type: "string", description: "Accepted for compatibility with the reference worker; the built-in line format is used" },
+    "logging-date-format": { type: "string", description: "Accepted for compatibility with the reference worker; the built-in line format is used" },
+} satisfies ArgsDef;
+
+export default defineCommand({
+  meta: { name: "work", description: "Run a worker: lease jobs from the API, run the page processor on them, upload the results" },
+  args: workArgs,
+  async run({ args, rawArgs }) {
+    const unknown = unknownOptions(rawArgs, workArgs);
+    if (unknown.length) throw new CliError(unknown.join("; "), 2);
+    if (args.wait !== undefined && args["polling-interval"] !== undefined) throw new CliError("give --wait or --polling-interval, not both", 2);
     const apiUrl = args["api-url"] ?? process.env.ANNOPAGE_API_URL;
     const apiKey = args["api-key"] ?? process.env.ANNOPAGE_API_KEY;
     if (!apiUrl) throw new CliError("missing --api-url (or ANNOPAGE_API_URL)", 2);
@@ -63,7 +77,7 @@ export default defineCommand({
     const options: WorkerOptions = {
       apiUrl,
       apiKey,
-      waitSeconds: number("wait", args.wait, DEFAULTS.waitSeconds, 0, 3600),
+      waitSeconds: args["polling-interval"] !== undefined ? number("polling-interval", args["polling-interval"], DEFAULTS.waitSeconds, 0, 3600) : number("wait", args.wait, DEFAULTS.waitSeconds, 0, 3600),
       ...dirsFrom(args["base-dir"] ?? "annopage_worker_data", args["jobs-dir"], args["engines-dir"]),
       cleanupJobDir: Boolean(args["cleanup-job-dir"]),
       cleanupOldEngines: Boolean(args["cleanup-old-engines"]),
@@ -79,7 +93,25 @@ export default defineCommand({
       maxLogBytes: DEFAULTS.maxLogBytes,
     };
     const consola = createConsola({ level: LEVELS[level] }).withTag("work");
+    if (args["log-file-path"]) {
+      const file = new DailyLogFile(args["log-file-path"]);
+      const host = hostname();
+      const names = ["ERROR", "WARNING", "INFO", "INFO", "DEBUG", "DEBUG"];
+      consola.addReporter({
+        log(o) {
+          const message = o.args.map((a) => (typeof a === "string" ? a : format("%o", a))).join(" ");
+          try {
+            file.write(`${asctime(new Date())} : annopage.worker : ${host} : ${names[Math.max(0, Math.min(5, o.level))]} : ${message}`);
+          } catch {
+            // a full disk must not stop the worker; the console still has the line
+          }
+        },
+      });
+    }
     const log = loggerFrom(consola);
+    if (args["logging-format"] !== undefined || args["logging-date-format"] !== undefined) {
+      log.warn("--logging-format and --logging-date-format are accepted for compatibility; the built-in line format is used");
+    }
     log.info(`worker started: ${new URL(apiUrl).origin}, jobs in ${options.jobsDir}, engines in ${options.enginesDir}`);
     const worker = startWorker(options, log);
     const onSignal = (sig: string) => {

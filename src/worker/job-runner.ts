@@ -132,6 +132,7 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     let pagesDone = 0;
     const result = await runProcessor(argv, dir, options, keeper, ctx.release, (stream, line) => {
       workerLog?.write(`[${stream}] ${line}\n`);
+      log.debug(`job ${jobId} processor ${stream}: ${line}`); // §7.2: the processor's output at DEBUG
       jobLog.line(line);
       const p = parseProgress(line);
       // Our processor reports each page twice (reference log line on stderr, PAGE line on stdout).
@@ -233,6 +234,7 @@ async function reportFailure(
   const userText = `${se.userMessage}: ${causeLine.length > 300 ? causeLine.slice(0, 300) + "…" : causeLine}`;
   note(`failed: ${technical}`);
   ctx.log.error(`job ${jobId} failed: ${se.message}`);
+  if (se.technical) ctx.log.error(`job ${jobId} processor output (end):\n${se.technical}`); // §7.2: at ERROR on failure
   jobLog.stop();
   await jobLog.flush();
   const pending = jobLog.take();

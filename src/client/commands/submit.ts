@@ -2,6 +2,7 @@
  * `annopage submit`: send a folder of pages to the API and bring back the result.
  * Also reachable as `annopage_client` (the reference client's name and flags).
  */
+import { unknownOptions } from "../../shared/unknown-options.ts";
 import { defineCommand, type ArgsDef } from "citty";
 import { CliError } from "../../shared/cli-error.ts";
 import { ApiError } from "../api.ts";
@@ -41,24 +42,6 @@ const args = {
   "logging-level": { type: "string", description: "Accepted for compatibility with annopage_client (ignored)" },
   "reference-client": { type: "boolean", description: "Reference defaults (set by the annopage_client alias): --output defaults to ./" },
 } satisfies ArgsDef;
-
-/** Flags citty would silently accept although they mean nothing here (typos). */
-export function unknownOptions(rawArgs: string[], defs: ArgsDef): string[] {
-  const known = new Set<string>();
-  for (const [name, def] of Object.entries(defs)) {
-    known.add(name);
-    for (const a of ([] as string[]).concat(("alias" in def ? def.alias : undefined) ?? [])) known.add(a);
-  }
-  const bad: string[] = [];
-  for (const a of rawArgs) {
-    if (a === "--") break;
-    if (!a.startsWith("--")) continue;
-    const name = a.slice(2).split("=")[0]!;
-    const plain = name.startsWith("no-") && known.has(name.slice(3)) ? name.slice(3) : name;
-    if (!known.has(plain)) bad.push(`unknown option --${name}`);
-  }
-  return bad;
-}
 
 function positiveNumber(value: string | undefined, flag: string, dflt: number, problems: string[], integer = false): number {
   if (value === undefined || value === "") return dflt;
