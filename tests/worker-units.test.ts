@@ -3,11 +3,11 @@
  * entries, INI edits, the §7.2 command line, §7.3 config edits, progress-line parsing, names.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync, zipSync, strToU8 } from "fflate";
-import { listFiles, unzipSafe, zipDirectory, UnsafeZipError } from "../src/worker/zip.ts";
+import { listFiles, unzipSafe, zipDirectory, UnsafeZipError, ZipTooLargeError } from "../src/worker/zip.ts";
 import { IniDocument } from "../src/worker/ini.ts";
 import { prepareConfig, processorArgs } from "../src/worker/processor-config.ts";
 import { localProcessCount } from "../src/server/local-workers.ts";
@@ -70,6 +70,20 @@ describe("zip", () => {
       expect(existsSync("/abs.txt")).toBe(false);
     });
   }
+
+  test("unzipSafe stops a ZIP bomb: past its byte limit (default 200x the archive, at least 1 GiB) and past its file count", async () => {
+    const dir = fresh();
+    const zip = join(dir, "bomb.zip");
+    writeFileSync(zip, zipSync({ "zeros.bin": new Uint8Array(64 * 1024 * 1024) }, { level: 9 }));
+    expect(statSync(zip).size).toBeLessThan(200 * 1024); // ~64 MiB in well under 200 KiB
+    const dest = join(dir, "out");
+    await expect(unzipSafe(zip, dest, { maxBytes: 8 * 1024 * 1024 })).rejects.toBeInstanceOf(ZipTooLargeError);
+    expect(statSync(join(dest, "zeros.bin")).size).toBeLessThanOrEqual(8 * 1024 * 1024);
+    const many = join(dir, "many.zip");
+    writeFileSync(many, zipSync(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}.txt`, strToU8("x")]))));
+    await expect(unzipSafe(many, join(dir, "out2"), { maxEntries: 10 })).rejects.toThrow("10 files");
+    expect(await unzipSafe(many, join(dir, "out3"))).toBe(50); // the defaults let ordinary archives through
+  });
 
   test("unzipSafe extracts nothing from a file that is not a ZIP", async () => {
     const dir = fresh();

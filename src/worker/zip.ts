@@ -5,7 +5,7 @@
  *  - unzipSafe: extracts an archive read in 1 MiB chunks; an entry whose path would leave the
  *    target directory (absolute, `..`, backslashes, drive letters, NUL) aborts the extraction.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { open, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Unzip, UnzipInflate, Zip, ZipDeflate } from "fflate";
@@ -93,9 +93,24 @@ export function entryTarget(destDir: string, name: string): string {
   return target;
 }
 
-/** Extracts `zipPath` into `destDir` (created). Returns the number of files written. */
-export async function unzipSafe(zipPath: string, destDir: string): Promise<number> {
+/** An archive that would expand past its limits (a ZIP bomb, or simply too much for the disk). */
+export class ZipTooLargeError extends Error {
+  constructor(what: string) {
+    super(`archive expands past ${what}; not extracted (ZIP bomb?)`);
+    this.name = "ZipTooLargeError";
+  }
+}
+
+/**
+ * Extracts `zipPath` into `destDir` (created). Returns the number of files written. Stops with ZipTooLargeError past
+ * `maxEntries` files or `maxBytes` written — by default 200 times the archive's size, at least 1 GiB: model files
+ * hardly compress, while a ZIP bomb expands a thousandfold.
+ */
+export async function unzipSafe(zipPath: string, destDir: string, limits: { maxBytes?: number; maxEntries?: number } = {}): Promise<number> {
   mkdirSync(destDir, { recursive: true });
+  const maxBytes = limits.maxBytes ?? Math.max(1024 ** 3, 200 * statSync(zipPath).size);
+  const maxEntries = limits.maxEntries ?? 100_000;
+  let written = 0;
   let failed: Error | undefined;
   let count = 0;
   const openFds = new Set<number>();
@@ -112,13 +127,25 @@ export async function unzipSafe(zipPath: string, destDir: string): Promise<numbe
       mkdirSync(target, { recursive: true });
       return;
     }
+    if (count >= maxEntries) {
+      failed = new ZipTooLargeError(`${maxEntries} files`);
+      return;
+    }
     mkdirSync(dirname(target), { recursive: true });
     const fd = openSync(target, "w");
     openFds.add(fd);
     count++;
     file.ondata = (err, data, final) => {
+      if (failed && !err) return;
       if (err) failed ??= err;
-      else if (data.length) writeSync(fd, data);
+      else if (data.length) {
+        written += data.length;
+        if (written > maxBytes) {
+          failed = new ZipTooLargeError(`${maxBytes} bytes`);
+          return;
+        }
+        writeSync(fd, data);
+      }
       if (final || err) {
         closeSync(fd);
         openFds.delete(fd);
