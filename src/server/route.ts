@@ -135,6 +135,8 @@ const jsonTooLarge = () => new AppError("FILE_TOO_LARGE", { detail: `The JSON bo
  */
 async function readJsonText(req: Request): Promise<string> {
   if (!req.body) return "";
+  // With a content-length (already checked against the limit) the body cannot be longer: read it natively.
+  if (req.headers.get("content-length") !== null) return req.text();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
