@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { md5OfFile } from "./md5-thread.ts";
 import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from "./storage.ts";
 
-/** A long staged write asks for a (non-blocking) garbage collection after every this many bytes. */
+/** A long staged write runs a (synchronous) garbage collection after every this many bytes. */
 const GC_EVERY_BYTES = 64 << 20;
 
 /** Files up to this size are hashed on the event loop as their bytes arrive (~1.5 ms per MiB at most). */
