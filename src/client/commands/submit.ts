@@ -32,7 +32,7 @@ const args = {
   "output-renders": { type: "boolean", description: "Ask for rendered pages" },
   "output-crops": { type: "boolean", description: "Ask for crops of the detected elements" },
   "output-image-captioning-prompts": { type: "boolean", description: "Ask for the image-captioning prompts" },
-  "image-captioning-settings": { type: "string", description: "Image-captioning settings: a JSON file or a JSON string" },
+  "image-captioning-settings": { type: "string", description: "Image-captioning settings: a JSON file or a JSON string (an 'api' other than the engine's needs its own 'api_key')" },
   "polling-interval": { type: "string", description: "Seconds between job status checks (default 1.0)" },
   parallel: { type: "string", description: "Uploads at the same time (default 4)" },
   job: { type: "string", description: "Resume this job: upload only what is missing, then wait" },
