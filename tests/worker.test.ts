@@ -350,6 +350,10 @@ describe("annopage work against the real server", () => {
     const full = await admin.getJob(job.id);
     expect(full.state).toBe("queued");
     expect(full.previous_attempts ?? null).toBeNull();
+    // the lines still pending at shutdown were sent before the release: the processor's start and the hand-back
+    expect(full.log).toContain("Processing t");
+    expect(full.log).toContain("[worker] shutting down: the job is given back to the queue");
+    expect(full.log_user).toContain("The worker stopped; the job goes back to the queue");
     await cleanup(job.id);
   }, 40_000);
 });

@@ -201,6 +201,12 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     }
     if (e instanceof ReleaseRequested) {
       note("worker shutting down: giving the job back");
+      // The lines still waiting for the next log update go out first: after the release the job is no longer ours.
+      jobLog.line("[worker] shutting down: the job is given back to the queue");
+      jobLog.userLine("The worker stopped; the job goes back to the queue");
+      jobLog.stop();
+      await jobLog.flush().catch(() => {});
+      await jobLog.flush().catch(() => {}); // a flush already running when we asked took only the earlier lines
       try {
         await api.releaseLease(jobId, { leaseToken: keeper.token });
         log.warn(`job ${jobId} released (worker shutting down)`);
