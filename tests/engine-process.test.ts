@@ -150,6 +150,30 @@ describe("detection outputs", () => {
     for (const c of customs) expect(c).toMatch(/^\{"category": "[^"]+", "detection_confidence": \d+\.\d{1,3}\}$/);
   });
 
+  test("--device gpu falls back to the CPU with a WARNING (§1.2)", () => {
+    expect(r.stderr).toMatch(/\[WARNING\|[^\]]+\]: --device gpu: this processor has no GPU models; running on CPU/);
+  });
+
+  test("our PAGE XML read back as input: its elements return as elements (same categories and boxes, tags, crops)", async () => {
+    const cfg = join(d, "no-engines.ini");
+    writeFileSync(cfg, "[PARSE_FOLDER]\n");
+    const out = join(d, "roundtrip");
+    const r2 = await runProcess(["--config", cfg, "--input-image-path", join(d, "images"), "--input-xml-path", join(d, "page"), "--output-alto-path", join(out, "alto"), "--output-crops-path", join(out, "crops")]);
+    expect(r2.code).toBe(0);
+    const elementsOf = (xml: string) => {
+      const labels = new Map([...xml.matchAll(/<LayoutTag ID="([^"]+)"[^>]*LABEL="([^"]+)"/g)].map((m) => [m[1]!, m[2]!]));
+      return [...xml.matchAll(/<ComposedBlock ([^>]*)>/g)]
+        .map((m) => Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1], a[2]])))
+        .map((a) => `${labels.get(a.TAGREFS!)} ${a.HPOS},${a.VPOS} ${a.WIDTH}x${a.HEIGHT}`)
+        .sort();
+    };
+    const before = elementsOf(readFileSync(join(d, "alto", "dev_002.xml"), "utf8"));
+    expect(before.length).toBeGreaterThan(0);
+    expect(elementsOf(readFileSync(join(out, "alto", "dev_002.xml"), "utf8"))).toEqual(before);
+    const crops = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("dev_002_")).length;
+    expect(crops(join(out, "crops"))).toBe(crops(join(d, "crops")));
+  });
+
   test("--skip-processed skips pages present in both ALTO and render outputs", async () => {
     const r2 = await runProcess(["--config", join(d, "config.ini"), "--input-image-path", join(d, "images"), "--output-alto-path", join(d, "alto"), "--output-render-path", join(d, "renders"), "-s"]);
     expect(r2.code).toBe(0);

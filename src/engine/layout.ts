@@ -160,9 +160,10 @@ function lowestFree(used: Set<string>, make: (n: number) => string): string {
  */
 export function addDetectedElement(
   layout: Layout,
-  det: { x1: number; y1: number; x2: number; y2: number; confidence: number; label: string },
+  det: { x1: number; y1: number; x2: number; y2: number; confidence: number | null; label: string },
   ids: IdServices,
-  elementDetectionModel: string,
+  /** The detector's name for the record; null for an element read from the input (its detector is unknown). */
+  elementDetectionModel: string | null,
 ): ElementRegion {
   const cat = requireCategory(det.label);
   const els = elements(layout);
@@ -181,7 +182,7 @@ export function addDetectedElement(
       modsId,
       modsUuid: ids.uuid(),
       recordId: ids.uuid(),
-      usedAiModels: [["element-detection", elementDetectionModel]],
+      usedAiModels: elementDetectionModel ? [["element-detection", elementDetectionModel]] : [],
       prompts: [],
     },
   };

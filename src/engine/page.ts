@@ -86,6 +86,8 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
   if (loaded) {
     layout.id = loaded.layoutId || task.pageId;
     layout.regions.push(...loaded.regions);
+    // non-text elements of a PAGE XML input (its `custom` categories): elements again, with their tags and crops
+    for (const el of loaded.elements ?? []) addDetectedElement(layout, { ...el.box, confidence: el.confidence, label: el.category }, env.ids, null);
     if (loaded.measurementUnit && loaded.measurementUnit !== "pixel") {
       // like the reference, the unit is not converted: the page size is taken as pixels (§3.2 step 5)
       log.warning(`${task.pageId}: input ALTO MeasurementUnit is '${loaded.measurementUnit}', not pixel; its coordinates are used as pixels`);

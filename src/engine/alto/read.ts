@@ -3,6 +3,7 @@
  * size, layout id, and the text regions/lines the engines and the detector use.
  */
 import { DOMParser, type Element } from "@xmldom/xmldom";
+import { categoryByLabel } from "../categories.ts";
 import type { Point, TextLine, TextRegion } from "../layout.ts";
 
 export interface LoadedText {
@@ -12,6 +13,12 @@ export interface LoadedText {
   width: number | null;
   height: number | null;
   regions: TextRegion[];
+  /**
+   * Non-text elements of a PAGE XML input: TextRegions without lines whose `custom` JSON names an element category
+   * (`{"category": "Table", "detection_confidence": 0.7}`, as our PAGE output and pero-ocr write it). They become
+   * element regions again when the PAGE XML replaces the layout (§3.2.4), so a page round-trips.
+   */
+  elements?: { category: string; confidence: number | null; box: { x1: number; y1: number; x2: number; y2: number } }[];
 }
 
 function parse(xml: string, what: string): Element {
@@ -102,8 +109,14 @@ export function readPageXmlText(xml: string): LoadedText {
   const page = byLocal(root, "Page")[0];
   if (!page) throw new Error("input PAGE XML has no Page element");
   const regions: TextRegion[] = [];
+  const elements: NonNullable<LoadedText["elements"]> = [];
   byLocal(page, "TextRegion").forEach((tr, ri) => {
     const id = tr.getAttribute("id") || `r${ri}`;
+    const element = elementOf(tr);
+    if (element) {
+      elements.push(element);
+      return;
+    }
     const lines: TextLine[] = kids(tr, "TextLine").map((tl, li) => {
       const poly = points(kids(tl, "Coords")[0]?.getAttribute("points") ?? null);
       const base = points(kids(tl, "Baseline")[0]?.getAttribute("points") ?? null);
@@ -117,5 +130,28 @@ export function readPageXmlText(xml: string): LoadedText {
     regions.push({ kind: "text", id, polygon: points(kids(tr, "Coords")[0]?.getAttribute("points") ?? null), lines });
   });
   const w = num(page, "imageWidth"), h = num(page, "imageHeight");
-  return { layoutId: page.getAttribute("imageFilename") ?? "", width: w, height: h, regions };
+  return { layoutId: page.getAttribute("imageFilename") ?? "", width: w, height: h, regions, elements };
+}
+
+/** A TextRegion that is a non-text element: no TextLine, and a `custom` JSON whose category is an element category. */
+function elementOf(tr: Element): NonNullable<LoadedText["elements"]>[number] | null {
+  const custom = tr.getAttribute("custom");
+  if (!custom || kids(tr, "TextLine").length > 0) return null;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(custom);
+  } catch {
+    return null; // PAGE's own `custom` syntax (`structure {type:…}`), not pero-ocr's JSON
+  }
+  const category = typeof doc === "object" && doc !== null ? (doc as Record<string, unknown>).category : undefined;
+  if (typeof category !== "string") return null;
+  const info = categoryByLabel(category);
+  if (!info) return null;
+  const pts = points(kids(tr, "Coords")[0]?.getAttribute("points") ?? null);
+  if (pts.length === 0) return null;
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const box = { x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
+  if (box.x2 <= box.x1 || box.y2 <= box.y1) return null;
+  const c = (doc as Record<string, unknown>).detection_confidence;
+  return { category: info.label, confidence: typeof c === "number" ? c : null, box };
 }
