@@ -236,7 +236,7 @@ describe("annopage work against the real server", () => {
   test("exit code 3 (some pages failed): the pages that worked are delivered, the job is done, the failure is told", async () => {
     const { job } = await submit(["q1.png", "q2.png"], { engine_settings: { outputs: { alto: true } } });
     const run = runSetup("partial");
-    const reports = await startWorker(run.options, quiet).done;
+    const reports = await startWorker({ ...run.options, partialExitCode: true }, quiet).done; // as for the built-in processor
     expect(reports[0]!.outcome).toBe("done");
     const full = await admin.getJob(job.id);
     expect(full.state).toBe("done");
@@ -245,6 +245,17 @@ describe("annopage work against the real server", () => {
     const zipPath = join(run.dir, "result.zip");
     await user.downloadResult(job.id, zipPath);
     expect(Object.keys(unzipSync(readFileSync(zipPath)))).toEqual(["alto/q1.xml"]);
+  }, 30_000);
+
+  test("exit code 3 from another processor fails the job like any non-zero code (§7.2)", async () => {
+    const { job } = await submit(["q3.png", "q4.png"], { engine_settings: { outputs: { alto: true } } });
+    const run = runSetup("partial");
+    const reports = await startWorker(run.options, quiet).done;
+    expect(reports[0]!.outcome).toBe("error");
+    const full = await admin.getJob(job.id);
+    expect(full.state).toBe("error");
+    expect(full.log_user).toContain("AnnoPage processing failed with return code 3");
+    await cleanup(job.id);
   }, 30_000);
 
   test("a processor that hangs past --processor-timeout is stopped and the job ends in error", async () => {

@@ -60,6 +60,7 @@ export async function startLocalWorkers(
           processor: opts.processor ?? defaultProcessor(),
           device: "cpu",
           processCount: localProcessCount(count),
+          partialExitCode: opts.processor === undefined,
           loggingLevel: "INFO",
           graceSeconds: opts.graceSeconds ?? DEFAULTS.graceSeconds,
           heartbeatMs: DEFAULTS.heartbeatMs,

@@ -85,6 +85,7 @@ export default defineCommand({
       processor,
       device,
       processCount,
+      partialExitCode: !args.processor, // the built-in processor's "some pages failed" code
       loggingLevel: level === "WARN" ? "WARNING" : level,
       graceSeconds: number("grace", args.grace, DEFAULTS.graceSeconds, 0, 86400),
       processorTimeoutMs: number("processor-timeout", args["processor-timeout"], 0, 0, 30 * 86400) * 1000,

@@ -155,7 +155,7 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     // Our processor's "some pages failed" code (annopage-tool §1.6 deviation, issue 6): the pages
     // that succeeded are delivered and the job is done, with the failures told in log_user. Any
     // other non-zero code fails the job (§7.2).
-    const partial = result.exitCode === PARTIAL_EXIT;
+    const partial = result.exitCode === PARTIAL_EXIT && options.partialExitCode === true;
     if (partial) {
       jobLog.userLine(`Some pages failed and are missing from the result: ${lastLine(result.stderrTail) ?? "see the log"}`);
     } else if (result.exitCode !== 0) {

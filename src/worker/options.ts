@@ -22,6 +22,11 @@ export interface WorkerOptions {
    * by the reference worker: the original Python tool loads its models once per process (GPU memory).
    */
   processCount?: number;
+  /**
+   * Exit code 3 means "some pages failed" and the pages that worked are delivered (our processor's code, issue 6).
+   * Only for the built-in processor: for any other, every non-zero code fails the job (annopage-tool §7.2).
+   */
+  partialExitCode?: boolean;
   /** Processor log level name (DEBUG, INFO, WARNING, ERROR). */
   loggingLevel: string;
   /** Seconds a running job may still take after SIGTERM/SIGINT before it is killed and released. */
