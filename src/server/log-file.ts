@@ -5,28 +5,8 @@
  * (when="midnight", utc=True) does. Writes are synchronous appends: the server logs start-up, warnings
  * and errors, not requests. The console keeps LOGGING_CONSOLE_LEVEL; the file gets LOGGING_FILE_LEVEL.
  */
-import { hostname } from "node:os";
-import { format } from "node:util";
 import { consola, type ConsolaReporter, type LogObject } from "consola";
-import { asctime, DailyLogFile } from "../shared/daily-log-file.ts";
-
-/** Python level names → consola levels (0 error, 1 warn, 3 info, 4 debug); anything else is INFO. */
-export function consolaLevel(name: string): number {
-  switch (name.trim().toUpperCase()) {
-    case "CRITICAL":
-    case "ERROR":
-      return 0;
-    case "WARNING":
-    case "WARN":
-      return 1;
-    case "DEBUG":
-      return 4;
-    default:
-      return 3;
-  }
-}
-
-const LEVEL_NAME = (level: number) => (level <= 0 ? "ERROR" : level === 1 ? "WARNING" : level >= 4 ? "DEBUG" : "INFO");
+import { consolaLevel, DailyLogFile, logLine, logMessage } from "../shared/daily-log-file.ts";
 
 export interface ServerLog {
   readonly file: DailyLogFile;
@@ -40,14 +20,13 @@ export interface ServerLog {
  */
 export function attachServerLog(dir: string, consoleLevel: string, fileLevel: string, now?: () => Date): ServerLog {
   const file = new DailyLogFile(dir, now, "server.log");
-  const host = hostname();
   const fileMax = consolaLevel(fileLevel);
   const consoleMax = Math.min(consola.level, consolaLevel(consoleLevel));
-  const line = (level: number, message: string) => `${asctime(now ? now() : new Date())} : annopage : ${host} : ${LEVEL_NAME(level)} : ${message}`;
+  const line = (level: number, message: string) => logLine("annopage", level, message, now ? now() : new Date());
   const toFile: ConsolaReporter = {
     log(o: LogObject) {
       if (o.level > fileMax) return;
-      const message = o.args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "string" ? a : format("%o", a))).join(" ");
+      const message = logMessage(o.args);
       try {
         file.write(line(o.level, o.tag ? `[${o.tag}] ${message}` : message));
       } catch {

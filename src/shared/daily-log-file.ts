@@ -4,12 +4,35 @@
  * §6.1) and the worker's `--log-file-path` (annopage-tool §7.4). Writes are synchronous appends.
  */
 import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
+import { format } from "node:util";
 
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /** Python's default asctime, in UTC: `2026-11-28 21:53:00,123`. */
-export const asctime = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")},${d.toISOString().slice(20, 23)}`;
+const asctime = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")},${d.toISOString().slice(20, 23)}`;
+
+/** Python level names → consola levels (0 error, 1 warn, 3 info, 4 debug). */
+export const LOG_LEVELS: Readonly<Record<string, number>> = { DEBUG: 4, INFO: 3, WARNING: 1, WARN: 1, ERROR: 0, CRITICAL: 0 };
+
+/** The consola level of a Python level name; anything else is INFO. */
+export function consolaLevel(name: string): number {
+  return LOG_LEVELS[name.trim().toUpperCase()] ?? 3;
+}
+
+const levelName = (level: number) => (level <= 0 ? "ERROR" : level === 1 ? "WARNING" : level >= 4 ? "DEBUG" : "INFO");
+const host = hostname();
+
+/** One log file line: `time : logger : hostname : LEVEL : message` (UTC). */
+export function logLine(logger: string, level: number, message: string, now: Date = new Date()): string {
+  return `${asctime(now)} : ${logger} : ${host} : ${levelName(level)} : ${message}`;
+}
+
+/** A consola record's arguments as one message (errors with their stack). */
+export function logMessage(args: readonly unknown[]): string {
+  return args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "string" ? a : format("%o", a))).join(" ");
+}
 
 export class DailyLogFile {
   readonly path: string;

@@ -1,16 +1,13 @@
 /** `annopage work`: the worker (protocol §9.3, annopage-tool §7). */
 import { defineCommand, type ArgsDef } from "citty";
 import { createConsola, type ConsolaInstance } from "consola";
-import { hostname } from "node:os";
-import { format } from "node:util";
 import { CliError } from "../shared/cli-error.ts";
-import { asctime, DailyLogFile } from "../shared/daily-log-file.ts";
+import { DailyLogFile, LOG_LEVELS, logLine, logMessage } from "../shared/daily-log-file.ts";
 import { unknownOptions } from "../shared/unknown-options.ts";
 import { startWorker } from "./loop.ts";
 import type { Logger } from "./job-runner.ts";
 import { DEFAULTS, defaultProcessor, dirsFrom, splitCommand, type WorkerOptions } from "./options.ts";
 
-const LEVELS: Record<string, number> = { DEBUG: 4, INFO: 3, WARNING: 1, WARN: 1, ERROR: 0, CRITICAL: 0 };
 
 function number(name: string, v: string | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (v === undefined || v === "") return dflt;
@@ -63,7 +60,7 @@ export default defineCommand({
     const device = (args.device ?? DEFAULTS.device).toLowerCase();
     if (device !== "gpu" && device !== "cpu") throw new CliError(`--device must be gpu or cpu, got "${args.device}"`, 2);
     const level = (args["logging-level"] ?? DEFAULTS.loggingLevel).toUpperCase();
-    if (!(level in LEVELS)) throw new CliError(`--logging-level must be DEBUG, INFO, WARNING or ERROR, got "${args["logging-level"]}"`, 2);
+    if (!(level in LOG_LEVELS)) throw new CliError(`--logging-level must be DEBUG, INFO, WARNING or ERROR, got "${args["logging-level"]}"`, 2);
     let processor: string[];
     try {
       processor = args.processor ? splitCommand(args.processor) : defaultProcessor();
@@ -93,16 +90,13 @@ export default defineCommand({
       logFlushMs: DEFAULTS.logFlushMs,
       maxLogBytes: DEFAULTS.maxLogBytes,
     };
-    const consola = createConsola({ level: LEVELS[level] }).withTag("work");
+    const consola = createConsola({ level: LOG_LEVELS[level] }).withTag("work");
     if (args["log-file-path"]) {
       const file = new DailyLogFile(args["log-file-path"]);
-      const host = hostname();
-      const names = ["ERROR", "WARNING", "INFO", "INFO", "DEBUG", "DEBUG"];
       consola.addReporter({
         log(o) {
-          const message = o.args.map((a) => (typeof a === "string" ? a : format("%o", a))).join(" ");
           try {
-            file.write(`${asctime(new Date())} : annopage.worker : ${host} : ${names[Math.max(0, Math.min(5, o.level))]} : ${message}`);
+            file.write(logLine("annopage.worker", o.level, logMessage(o.args)));
           } catch {
             // a full disk must not stop the worker; the console still has the line
           }
