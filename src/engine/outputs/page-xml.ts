@@ -2,6 +2,7 @@
  * PAGE XML output (annopage-tool.md §4.2, pero-ocr PAGE 2019-07-15 form): every region a
  * TextRegion with its category and confidence in `custom`, text lines with baselines and text.
  */
+import { pyFloatRepr } from "../../shared/py-json.ts";
 import { pyRound, type IdServices, type Layout, type Point } from "../layout.ts";
 import { escapeAttr, escapeText } from "../xml/serialize.ts";
 
@@ -47,7 +48,4 @@ export function writePageXml(layout: Layout, ids: IdServices): string {
 }
 
 /** A confidence rounded to 3 decimals as Python prints the float (`0.7`, `1.0`, `0.123`). */
-function pyFloat3(x: number): string {
-  const v = Number(x.toFixed(3));
-  return Number.isInteger(v) ? `${v}.0` : String(v);
-}
+const pyFloat3 = (x: number): string => pyFloatRepr(Number(x.toFixed(3)));
