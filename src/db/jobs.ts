@@ -292,7 +292,19 @@ export async function sweepAndClaim(
   cfg: SweepConfig,
 ): Promise<{ requeued: number; claimed: { id: string; last_change: string } | undefined }> {
   const rows = await sql<{ requeued: number; id: string | null; last_change: string | null }[]>`
-    WITH ${sweepCtes(sql, now, cfg)},
+    WITH ${sweepCtes(sql, now, cfg)}, ${claimCtes(sql, workerKeyId, now, leaseToken)}
+    SELECT (SELECT count(*) FROM s WHERE s.state = 'QUEUED')::int AS requeued, l.id, l.last_change
+      FROM (SELECT 1) one LEFT JOIN l ON true`;
+  const row = rows[0]!;
+  return { requeued: row.requeued, claimed: row.id ? { id: row.id, last_change: row.last_change! } : undefined };
+}
+
+/**
+ * The FIFO claim as two CTEs, `c` (the oldest queued job, locked, skipping locked ones) and `l` (the UPDATE to
+ * processing for this worker and lease token, RETURNING id and last_change).
+ */
+function claimCtes(sql: Sql, workerKeyId: string, now: string, leaseToken: string) {
+  return sql`
     c AS (
       SELECT id FROM jobs WHERE state = 'QUEUED' ORDER BY created_date, id LIMIT 1 FOR UPDATE SKIP LOCKED),
     l AS (
@@ -300,28 +312,18 @@ export async function sweepAndClaim(
              worker_key_id = ${workerKeyId}, previous_attempts = coalesce(j.previous_attempts, -1) + 1,
              lease_token = ${leaseToken}
         FROM c WHERE j.id = c.id
-      RETURNING j.id, j.last_change)
-    SELECT (SELECT count(*) FROM s WHERE s.state = 'QUEUED')::int AS requeued, l.id, l.last_change
-      FROM (SELECT 1) one LEFT JOIN l ON true`;
-  const row = rows[0]!;
-  return { requeued: row.requeued, claimed: row.id ? { id: row.id, last_change: row.last_change! } : undefined };
+      RETURNING j.id, j.last_change)`;
 }
 
 /** Claims the oldest queued job for a worker (§4.10 steps 2–3). */
 export async function claimNext(
-  tx: Sql,
+  sql: Sql,
   workerKeyId: string,
   now: string,
   leaseToken: string,
 ): Promise<{ id: string; last_change: string } | undefined> {
-  const rows = await tx<{ id: string; last_change: string }[]>`
-    WITH c AS (
-      SELECT id FROM jobs WHERE state = 'QUEUED' ORDER BY created_date, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-    UPDATE jobs j SET state = 'PROCESSING', started_date = ${next(tx, now)}, last_change = ${next(tx, now)},
-           worker_key_id = ${workerKeyId}, previous_attempts = coalesce(j.previous_attempts, -1) + 1,
-           lease_token = ${leaseToken}
-      FROM c WHERE j.id = c.id
-    RETURNING j.id, j.last_change`;
+  const rows = await sql<{ id: string; last_change: string }[]>`
+    WITH ${claimCtes(sql, workerKeyId, now, leaseToken)} SELECT id, last_change FROM l`;
   return rows[0];
 }
 
