@@ -125,6 +125,10 @@ const EnvSchema = z.object({
     "must be a postgres:// or postgresql:// URL",
   ),
   DATABASE_POOL_SIZE: envInt(DEFAULT_POOL_SIZE, 1, 1000),
+  /** Migrate a database whose schema is older than this program; else the server refuses to start (§8). */
+  DATABASE_ALLOW_UPDATE: envBool(false),
+  /** Skip creating the database and every schema check (§8): the schema is taken as it is. */
+  DATABASE_FORCE: envBool(false),
   JOB_TIMEOUT_SECONDS: envInt(300, 1),
   JOB_TIMEOUT_GRACE_SECONDS: envInt(10, 0),
   JOB_MAX_ATTEMPTS: envInt(3, 1),
@@ -203,6 +207,10 @@ export interface ServerConfig {
   /** undefined → embedded PGlite under `{baseDir}/pgdata`. */
   databaseUrl?: string;
   databasePoolSize: number;
+  /** DATABASE_ALLOW_UPDATE */
+  databaseAllowUpdate: boolean;
+  /** DATABASE_FORCE */
+  databaseForce: boolean;
   jobTimeoutSeconds: number;
   jobTimeoutGraceSeconds: number;
   jobMaxAttempts: number;
@@ -319,6 +327,8 @@ export function loadServerConfig(
     storage,
     databaseUrl: e.DATABASE_URL?.replace("+asyncpg", ""),
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseAllowUpdate: e.DATABASE_ALLOW_UPDATE,
+    databaseForce: e.DATABASE_FORCE,
     jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
     jobTimeoutGraceSeconds: e.JOB_TIMEOUT_GRACE_SECONDS,
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,

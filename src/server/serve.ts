@@ -37,7 +37,13 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   for (const d of [config.baseDir, config.jobsDir, config.resultsDir, config.artifactsDir, config.enginesDir, config.logsDir]) {
     mkdirSync(d, { recursive: true });
   }
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, baseDir: config.baseDir, poolSize: config.databasePoolSize });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    baseDir: config.baseDir,
+    poolSize: config.databasePoolSize,
+    allowUpdate: config.databaseAllowUpdate,
+    force: config.databaseForce,
+  });
   let server: ReturnType<typeof Bun.serve> | undefined;
   let app: ReturnType<typeof createApp> | undefined;
   try {
@@ -90,7 +96,8 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
 export function listeningLine(s: RunningServer): string {
   return (
     `annopage serve listening on ${s.url} (${s.db.embedded ? `embedded PostgreSQL in ${s.db.embedded.dataDir}` : "PostgreSQL"}, ` +
-    `${s.workers.count} local worker${s.workers.count === 1 ? "" : "s"}, schema ${s.db.migration.current}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
+    `${s.workers.count} local worker${s.workers.count === 1 ? "" : "s"}, ${s.db.created ? "database created, " : ""}schema ${s.db.migration.current}` +
+    `${s.deps.config.databaseForce ? " (not checked: DATABASE_FORCE)" : ""}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
     `started in ${s.startupMs.toFixed(0)} ms)`
   );
 }
