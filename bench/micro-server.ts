@@ -1,11 +1,13 @@
 /**
  * Server CPU per request, one endpoint at a time (diagnostic for bench/server.ts): starts `annopage serve` as a
  * child process on a fresh database, prepares one job with an uploaded image, then sends BENCH_REQUESTS requests
- * of each kind with BENCH_CONCURRENCY in flight and prints the server's CPU milliseconds per request.
+ * of each kind with BENCH_CONCURRENCY in flight and prints the server's CPU milliseconds per request. The worker's
+ * requests (lease, job, image, result, done) then run on the jobs the uploads queued, and the user fetches the results.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
 import { BENCH_ADMIN_KEY as ADMIN_KEY, cpuSeconds, freePort, multipartBytes, startBenchServer } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
@@ -30,16 +32,31 @@ const json = (v: unknown): RequestInit => ({ body: JSON.stringify(v), headers: {
 try {
   const mk = async (role: string) => (await req(ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...json({ label: `m-${role}`, role }) }, [201])).data.secret as string;
   const user = await mk("user");
+  const workerKey = await mk("worker");
   await req(ADMIN_KEY, "/v1/admin/engines", { method: "POST", ...json({ name: "m", version: "1", description: "m", definition: {}, default: true }) }, [201]);
   const newJob = async () => (await req(user, "/v1/jobs", { method: "POST", ...json({ images: [{ name: "p.jpg", order: 0 }] }) }, [201])).data.id as string;
   const id = await newJob();
   const jobsForUpload: string[] = [];
+  const leased: string[] = [];
+  const imageIds: string[] = [];
+  const resultZip = zipSync({ "result.xml": new TextEncoder().encode("<alto/>".repeat(200)) });
   for (let i = 0; i < N; i++) jobsForUpload.push(await newJob());
   const kinds: [string, (i: number) => Promise<unknown>][] = [
     ["GET /healthz (no auth)", () => fetch(`${base}/healthz`).then((r) => r.arrayBuffer())],
     ["GET /v1/jobs/{id}", () => req(user, `/v1/jobs/${id}`)],
     ["POST /v1/jobs", () => newJob()],
     ["PUT .../files/image", (i) => req(user, `/v1/jobs/${jobsForUpload[i]}/images/p.jpg/files/image`, { method: "PUT", body: multipartBytes(image, "p.jpg", "image/jpeg") }, [201])],
+    // the worker's side of the life cycle, on the jobs just uploaded (each queued once its image arrived)
+    ["POST /v1/jobs/lease", async () => {
+      const lease = await req(workerKey, "/v1/jobs/lease", { method: "POST" });
+      if (lease.code !== "JOB_LEASED") throw new Error(`lease: ${lease.code}`);
+      leased.push(lease.data.id);
+    }],
+    ["GET /v1/jobs/{id} (worker)", (i) => req(workerKey, `/v1/jobs/${leased[i]}`).then((b) => (imageIds[i] = b.data.images[0].id))],
+    ["GET .../files/image", (i) => req(workerKey, `/v1/jobs/${leased[i]}/images/${imageIds[i]}/files/image`)],
+    ["POST .../result", (i) => req(workerKey, `/v1/jobs/${leased[i]}/result`, { method: "POST", body: multipartBytes(resultZip, "result.zip", "application/zip") }, [201])],
+    ["PATCH /v1/jobs/{id} done", (i) => req(workerKey, `/v1/jobs/${leased[i]}`, { method: "PATCH", ...json({ state: "done" }) })],
+    ["GET .../result", (i) => req(user, `/v1/jobs/${leased[i]}/result`)],
   ];
   for (const [name, f] of kinds) {
     const cpu0 = cpuSeconds(child.pid!);
