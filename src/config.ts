@@ -92,6 +92,8 @@ const EnvSchema = z.object({
   PRODUCTION: envBool(false),
   APP_URL_ROOT: envStr(""),
   APP_BASE_URL: envStr(),
+  /** Sender name and subject prefix of the internal error mails. */
+  ADMIN_SERVER_NAME: envStr("pc-doc-api-01"),
   KEY_PREFIX: z
     .string()
     .optional()
@@ -147,6 +149,15 @@ const EnvSchema = z.object({
   PAGE_VALIDATE_NAMESPACE: envBool(false),
   PAGE_VALIDATE_HAS_PAGE: envBool(false),
   PAGE_VALIDATE_HAS_TEXT: envBool(false),
+  /** Internal error mails (server/error-mail.ts): unset server ⇒ no mails. */
+  INTERNAL_MAIL_SERVER: envStr(),
+  INTERNAL_MAIL_PORT: envInt(25, 1, 65535),
+  INTERNAL_MAIL_SENDER_NAME: envStr(),
+  INTERNAL_MAIL_SENDER_MAIL: envStr(),
+  INTERNAL_MAIL_PASSWORD: envStr(),
+  INTERNAL_MAIL_RECEIVER_MAILS: envList("user@mail.server.cz"),
+  /** Mails per rolling hour; ≤ 0 ⇒ none. */
+  INTERNAL_MAIL_FLOOD_LEVEL: envInt(10, Number.MIN_SAFE_INTEGER),
   METRICS_KEY: envStr(),
   LOGGING_CONSOLE_LEVEL: envStr("INFO"),
   LOGGING_FILE_LEVEL: envStr("INFO"),
@@ -222,6 +233,8 @@ export interface ServerConfig {
   altoChecks: { root: boolean; namespace: boolean; hasLayout: boolean; hasPage: boolean; hasText: boolean };
   pageChecks: { root: boolean; namespace: boolean; hasPage: boolean; hasText: boolean };
   metricsKey?: string;
+  /** INTERNAL_MAIL_*: undefined when INTERNAL_MAIL_SERVER is unset (no error mails). */
+  internalMail?: InternalMailConfig;
   /** LOGGING_CONSOLE_LEVEL: DEBUG, INFO, WARNING, ERROR or CRITICAL. */
   logLevel: string;
   /** LOGGING_FILE_LEVEL for `{logsDir}/server.log`. */
@@ -236,6 +249,21 @@ export interface ServerConfig {
     result: { summary?: string; description?: string; example?: string };
   };
   testKeys: { role: "admin" | "readonly" | "user" | "worker"; key: string; label: string }[];
+}
+
+export interface InternalMailConfig {
+  host: string;
+  port: number;
+  /** ADMIN_SERVER_NAME: the subject prefix. */
+  adminServerName: string;
+  senderName: string;
+  /** Unset: no mails (one warning at start-up), as the reference's null handler. */
+  senderMail?: string;
+  /** Secret: never logged. Set: login as senderMail over STARTTLS. */
+  password?: string;
+  receivers: string[];
+  /** At most this many mails per rolling hour; ≤ 0: none. */
+  floodLevel: number;
 }
 
 export type StorageConfig =
@@ -354,6 +382,19 @@ export function loadServerConfig(
       hasText: e.PAGE_VALIDATE_HAS_TEXT,
     },
     metricsKey: e.METRICS_KEY,
+    internalMail:
+      e.INTERNAL_MAIL_SERVER === undefined
+        ? undefined
+        : {
+            host: e.INTERNAL_MAIL_SERVER,
+            port: e.INTERNAL_MAIL_PORT,
+            adminServerName: e.ADMIN_SERVER_NAME!,
+            senderName: e.INTERNAL_MAIL_SENDER_NAME ?? e.ADMIN_SERVER_NAME!,
+            senderMail: e.INTERNAL_MAIL_SENDER_MAIL,
+            password: e.INTERNAL_MAIL_PASSWORD,
+            receivers: e.INTERNAL_MAIL_RECEIVER_MAILS,
+            floodLevel: e.INTERNAL_MAIL_FLOOD_LEVEL,
+          },
     logLevel: e.LOGGING_CONSOLE_LEVEL!,
     logFileLevel: e.LOGGING_FILE_LEVEL!,
     openapi: {

@@ -13,6 +13,7 @@ import { S3Storage } from "../storage/s3.ts";
 import { join } from "node:path";
 import { QueueSignal } from "./queue-signal.ts";
 import { KeyCache } from "./key-cache.ts";
+import { createErrorMailer } from "./error-mail.ts";
 import { allowedMethods, mountRoutes, type AnyRoute } from "./route.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -49,6 +50,9 @@ export function createAppDeps(deps: ServerDeps): AppDeps {
         : new LocalStorage({ jobs: c.jobsDir, results: c.resultsDir, artifacts: c.artifactsDir, engines: c.enginesDir }),
     queue: new QueueSignal(deps.sql, !deps.embedded),
     keys: new KeyCache(deps.sql, !deps.embedded, c.keyCacheMs),
+    errorMail: createErrorMailer(c.internalMail, {
+      secrets: [c.hmacSecret, c.adminKey, c.metricsKey, c.storage.kind === "s3" ? c.storage.secretAccessKey : undefined, ...c.testKeys.map((t) => t.key)],
+    }),
   };
 }
 
@@ -71,7 +75,7 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   routes.push(...adminKeyRoutes(deps));
   routes.push(...adminEngineRoutes(deps));
 
-  app.onError(renderError);
+  app.onError((err, c) => renderError(err, c, deps));
   app.use("*", httpMetrics(deps)); // counts every answer for GET /metrics (must precede the routes)
   mountRoutes(app, deps, routes);
   app.notFound((c) => {

@@ -1,11 +1,12 @@
 /**
  * What every route can reach. `ServerDeps` is what serve.ts hands to createApp; `AppDeps` adds the
- * parts createApp builds once per app: file storage, the job-queue signal and the clock.
+ * parts createApp builds once per app: file storage, the job-queue signal, the key cache and the error mailer.
  */
 import type { ServerConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import type { KeyRow } from "../db/keys.ts";
 import type { Storage } from "../storage/storage.ts";
+import type { ErrorMailer } from "./error-mail.ts";
 import type { KeyCache } from "./key-cache.ts";
 import type { QueueSignal } from "./queue-signal.ts";
 
@@ -22,6 +23,8 @@ export interface AppDeps extends ServerDeps {
   queue: QueueSignal;
   /** Verified key rows for a short time (key-cache.ts). */
   keys: KeyCache;
+  /** Mails 500 INTERNAL_ERROR failures (error-mail.ts); undefined: no mails. */
+  errorMail?: ErrorMailer;
 }
 
 /** Hono environment: the authenticated key is set by the auth step. */

@@ -6,6 +6,8 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { consola } from "consola";
 import { APP_CODES, type AppCode } from "../shared/codes.ts";
+import type { AppDeps } from "./context.ts";
+import { failedRequest } from "./error-mail.ts";
 
 export class AppError extends Error {
   readonly status: number;
@@ -32,7 +34,8 @@ export function envelopeOk(code: AppCode, data: unknown = null, opts: { status?:
   return jsonResponse({ status, code, detail: opts.detail ?? APP_CODES[code][1], data }, status);
 }
 
-export function renderError(err: Error, c: Context): Response {
+/** `deps.errorMail`, when set, gets every 500 (fire and forget: the answer never waits for the mail). */
+export function renderError(err: Error, c: Context, deps?: Pick<AppDeps, "errorMail">): Response {
   if (err instanceof AppError) {
     const body: Record<string, unknown> = { status: err.status, code: err.code, detail: err.message };
     if (err.details !== undefined && err.details !== null) body.details = err.details;
@@ -43,6 +46,13 @@ export function renderError(err: Error, c: Context): Response {
     return jsonResponse({ status, code: "HTTP_ERROR", detail: err.message || statusText(status) }, status);
   }
   consola.error(`${c.req.method} ${new URL(c.req.url).pathname} failed:`, err);
+  if (deps?.errorMail) {
+    try {
+      deps.errorMail.report(err, failedRequest(c));
+    } catch (e) {
+      consola.warn(`internal error mail not sent (${(e as Error).name})`); // the message could quote the request
+    }
+  }
   return jsonResponse({ status: 500, code: "INTERNAL_ERROR", detail: APP_CODES.INTERNAL_ERROR[1] }, 500);
 }
 
