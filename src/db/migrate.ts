@@ -12,7 +12,7 @@
  *  - a database newer than this program (unknown migration ids) is refused.
  * Refusals are MigrationRefused errors whose message says what to do; nothing is changed then.
  */
-import type { Sql } from "./client.ts";
+import type { Sql, TxSql } from "./client.ts";
 import { migrations as all, type Migration } from "./migrations.ts";
 
 /** Arbitrary constant: "annopage" as a 63-bit key for pg_advisory_xact_lock. */
@@ -37,8 +37,7 @@ export class MigrationRefused extends Error {
 export async function migrate(sql: Sql, migrations: Migration[] = all, opts: MigrateOptions = {}): Promise<MigrateResult> {
   return sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK_KEY.toString()}::bigint)`;
-    const { versioned } = (await tx<{ versioned: boolean }[]>`SELECT to_regclass('annopage_migrations') IS NOT NULL AS versioned`)[0]!;
-    if (!versioned) {
+    if (!(await hasMigrationsTable(tx))) {
       const { tables } = (await tx<{ tables: number }[]>`
         SELECT count(*)::int AS tables FROM pg_catalog.pg_tables
         WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`)[0]!;
@@ -82,8 +81,13 @@ export async function migrate(sql: Sql, migrations: Migration[] = all, opts: Mig
  * (0 when there is no record).
  */
 export async function recordedVersion(sql: Sql): Promise<MigrateResult> {
-  const { versioned } = (await sql<{ versioned: boolean }[]>`SELECT to_regclass('annopage_migrations') IS NOT NULL AS versioned`)[0]!;
-  if (!versioned) return { applied: [], current: 0 };
+  if (!(await hasMigrationsTable(sql))) return { applied: [], current: 0 };
   const { current } = (await sql<{ current: number }[]>`SELECT coalesce(max(id), 0)::int AS current FROM annopage_migrations`)[0]!;
   return { applied: [], current };
+}
+
+/** Whether the database records annopage migrations at all (the `annopage_migrations` table exists). */
+async function hasMigrationsTable(sql: Sql | TxSql): Promise<boolean> {
+  const rows = await sql<{ versioned: boolean }[]>`SELECT to_regclass('annopage_migrations') IS NOT NULL AS versioned`;
+  return rows[0]!.versioned;
 }
