@@ -4,6 +4,7 @@ import { sniffImageFormat, type ImageFormat } from "./format.ts";
 import { toGrey, type GreyImage, type RgbaImage } from "./image.ts";
 import { decodeTiff, tiffSize } from "./tiff.ts";
 import { truncationProblem } from "./complete.ts";
+import { jpegStructureProblem } from "./jpeg-structure.ts";
 
 /** Largest accepted image, in pixels (about 16k × 12k); bigger inputs are refused before decoding. */
 export const MAX_IMAGE_PIXELS = 200_000_000;
@@ -37,7 +38,10 @@ function checkSize(width: number, height: number): void {
     throw new ImageError("IMAGE_TOO_LARGE", `image is ${width}×${height}, more than ${MAX_IMAGE_PIXELS} pixels`);
 }
 
-/** Load JPEG/PNG/WebP bytes into a canvas Image and force a full decode. */
+/**
+ * Load JPEG/PNG/WebP bytes into a canvas Image and force a full decode. (Setting `src` alone starts that decode in the
+ * background anyway, so the canvas is no cheap way to read a header.)
+ */
 async function canvasImage(bytes: Uint8Array, format: ImageFormat): Promise<Image> {
   const img = new Image();
   img.onerror = () => {}; // reported through decode()
@@ -53,12 +57,20 @@ async function canvasImage(bytes: Uint8Array, format: ImageFormat): Promise<Imag
 }
 
 /**
- * Check that the bytes (or the file at a path) are a complete, decodable image: the whole pixel data is decoded,
- * not only the header. Returns the format and size, or throws an ImageError.
+ * Check that the bytes (or the file at a path) are a complete image that the decoder accepts. Returns the format and
+ * size, or throws an ImageError. PNG, WebP and TIFF are decoded in full. A JPEG is not: its decodability is settled
+ * by its marker segments, which jpegStructureProblem checks as libjpeg does, while libjpeg decodes damaged
+ * entropy-coded data with a warning (so did this check's earlier full decode, through its canvas fallback); its size
+ * comes from the decoder's header read. Truncated files are refused (formatOf).
  */
 export async function probeImage(input: Uint8Array | string): Promise<ImageProbe> {
   const bytes = await readInput(input);
   const format = formatOf(bytes);
+  if (format === "jpeg") {
+    const problem = jpegStructureProblem(bytes);
+    if (problem) throw new ImageError("IMAGE_CORRUPT", problem);
+    return { format, ...(await jpegDisplaySize(bytes)) };
+  }
   if (format === "tiff") {
     const { width, height } = tiffSize(bytes);
     checkSize(width, height);
@@ -72,10 +84,9 @@ export async function probeImage(input: Uint8Array | string): Promise<ImageProbe
 }
 
 /**
- * The fast decode check for JPEG, PNG and WebP: Bun.Image (statically linked libjpeg-turbo, libspng, libwebp) on
- * Bun's worker threads, so the event loop stays free. The image is decoded down to 1×1: libjpeg-turbo still
- * entropy-decodes every block of every scan (only the inverse DCT is reduced to the DC term), PNG and WebP are decoded
- * in full. Width and height come from the header with EXIF orientation applied, as the canvas decoder reports them.
+ * The fast decode check for PNG and WebP: Bun.Image (statically linked libspng, libwebp) on Bun's worker threads, so
+ * the event loop stays free. The image is decoded in full (the 1×1 output only spares the resampling). Width and
+ * height come from the header, as the canvas decoder reports them.
  * Returns undefined when Bun.Image refuses the bytes; the caller then falls back to the canvas decoder, so nothing that
  * decoder accepts is refused here. Truncation is checked before (truncationProblem), as for the canvas decoder.
  */
@@ -93,6 +104,22 @@ async function bunDecodeCheck(bytes: Uint8Array): Promise<{ width: number; heigh
     return undefined;
   }
   return { width: meta.width, height: meta.height };
+}
+
+/**
+ * Width and height of a JPEG with its EXIF orientation applied, as a decode reports them: from the header read of
+ * Bun.Image's libjpeg-turbo, or, should that refuse the header, from a full canvas decode (which refuses the file if
+ * it cannot decode it either).
+ */
+async function jpegDisplaySize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
+  let size: { width: number; height: number } | undefined;
+  try {
+    const meta = await new Bun.Image(bytes).metadata();
+    if (meta.width > 0 && meta.height > 0) size = { width: meta.width, height: meta.height };
+  } catch {}
+  size ??= await canvasImage(bytes, "jpeg");
+  checkSize(size.width, size.height);
+  return { width: size.width, height: size.height };
 }
 
 /** Decode a JPEG, PNG, TIFF or WebP image to 8-bit RGBA. Grey inputs come out with R = G = B. */
