@@ -102,6 +102,29 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds (user + system) used so far by each thread group of a process, keyed by thread name with digits
+ * dropped ("HeapHelper", "Bun Pool ", "JITWorker"…; the main thread keeps the process name), from /proc/{pid}/task.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+/g, "").trim();
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {}
+  }
+  return out;
+}
+
 /** CPU seconds used so far by every process whose command name is `name` (e.g. the PostgreSQL backends). */
 export function cpuSecondsByName(name: string): number {
   let total = 0;

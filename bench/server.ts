@@ -27,7 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, cpuSeconds, cpuSecondsByName, envNumber as env, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss, startBenchServer } from "./lib.ts";
+import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, cpuSeconds, cpuSecondsByName, threadCpuSeconds, envNumber as env, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss, startBenchServer } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
@@ -302,11 +302,13 @@ async function main() {
       }
       const rssStart = rssBytes(server.child.pid!);
       const tx0 = db ? await pgTransactions(db.url) : 0;
+      const threads0 = threadCpuSeconds(server.child.pid!);
       const cpu0 = { server: cpuSeconds(server.child.pid!), bench: process.cpuUsage(), pg: cpuSecondsByName("postgres") };
       const m0 = await serverTimes();
       const lc = await lifeCycle(N, userKey, workerKey, image);
       const m1 = await serverTimes();
       const benchCpu = process.cpuUsage(cpu0.bench);
+      const threads1 = threadCpuSeconds(server.child.pid!);
       const cpu = {
         server: cpuSeconds(server.child.pid!) - cpu0.server,
         bench: (benchCpu.user + benchCpu.system) / 1e6,
@@ -326,8 +328,11 @@ async function main() {
       console.log(
         `CPU over the phase (${navigator.hardwareConcurrency} cores): server ${cpu.server.toFixed(1)} s (${perJob(cpu.server)} ms/job), ` +
           (db ? `PostgreSQL ${cpu.pg.toFixed(1)} s (${perJob(cpu.pg)} ms/job, ${txPerJob.toFixed(0)} transactions/job), ` : "database: inside the server, ") +
-          `load generator ${cpu.bench.toFixed(1)} s (${perJob(cpu.bench)} ms/job)\n`,
+          `load generator ${cpu.bench.toFixed(1)} s (${perJob(cpu.bench)} ms/job)`,
       );
+      // Threads that ended during the phase are missing here, so the parts may add up to less than the total.
+      const parts = [...threads1].map(([name, s]) => [name, s - (threads0.get(name) ?? 0)] as const).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
+      console.log(`server CPU by thread (ms/job): ${parts.map(([name, s]) => `${name} ${perJob(s)}`).join(", ")}\n`);
       console.log(lat.table());
       console.log("\nserver side (GET /metrics: arrival → handler's response; mean ms)");
       for (const [k, v] of [...m1].sort()) {
