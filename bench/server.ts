@@ -115,10 +115,35 @@ async function serverTimes(): Promise<Map<string, { s: number; n: number }>> {
   return out;
 }
 
-async function lifeCycle(n: number, userKey: string, workerKey: string, image: Uint8Array): Promise<{ seconds: number; uploadBytes: number; uploadMs: number }> {
+/** Per job: when (performance.now()) each step of its life ended, for the timeline printed after the phase. */
+interface JobTimes {
+  created?: number;
+  uploaded?: number;
+  leased?: number;
+  done?: number;
+  seen?: number;
+  downloaded?: number;
+}
+
+/** Mean milliseconds between the steps of the jobs' lives. */
+function timeline(jobs: Iterable<JobTimes>): string {
+  const steps = ["created", "uploaded", "leased", "done", "seen", "downloaded"] as const;
+  const sums = new Array(steps.length - 1).fill(0);
+  let n = 0;
+  for (const t of jobs) {
+    if (steps.some((s) => t[s] === undefined)) continue;
+    n++;
+    for (let i = 1; i < steps.length; i++) sums[i - 1] += t[steps[i]!]! - t[steps[i - 1]!]!;
+  }
+  return steps.slice(1).map((s, i) => `→ ${s} ${(sums[i] / Math.max(1, n)).toFixed(1)}`).join(", ");
+}
+
+async function lifeCycle(n: number, userKey: string, workerKey: string, image: Uint8Array): Promise<{ seconds: number; uploadBytes: number; uploadMs: number; timeline: string }> {
+  const times = new Map<string, JobTimes>();
   const resultZip = zipSync({ "result.xml": new TextEncoder().encode("<alto/>".repeat(200)) });
   let created = 0;
   let finished = 0;
+  let lastDone: number | undefined;
   let stop = false;
   let uploadBytes = 0;
   let uploadMs = 0;
@@ -128,6 +153,8 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
       created++;
       const images = Array.from({ length: K }, (_, i) => ({ name: `page_${i}.jpg`, order: i }));
       const job = (await call("POST /v1/jobs", userKey, "/v1/jobs", { method: "POST", ...json({ images }) }, [201])).body.data;
+      const t: JobTimes = { created: performance.now() };
+      times.set(job.id, t);
       for (const im of images) {
         const t0 = performance.now();
         await call("PUT .../files/image", userKey, `/v1/jobs/${job.id}/images/${im.name}/files/image`, {
@@ -137,6 +164,7 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
         uploadMs += performance.now() - t0;
         uploadBytes += image.length;
       }
+      t.uploaded = performance.now();
       for (;;) {
         if (stop) return;
         await Bun.sleep(POLL_MS);
@@ -147,9 +175,11 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
           throw new Error(`job ${job.id} ended ${view.state}: ${JSON.stringify(full)}`);
         }
       }
+      t.seen = performance.now();
       const res = await call("GET .../result", userKey, `/v1/jobs/${job.id}/result`);
+      t.downloaded = performance.now();
       if ((res.body as Uint8Array).length !== resultZip.length) throw new Error("result zip differs");
-      finished++;
+      if (++finished === n) lastDone = performance.now();
     }
   };
 
@@ -158,6 +188,8 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
       const lease = await call("POST /v1/jobs/lease", workerKey, "/v1/jobs/lease?wait=1", { method: "POST" });
       if (lease.body.code !== "JOB_LEASED") continue;
       const id = lease.body.data.id as string;
+      const t = times.get(id) ?? {};
+      t.leased = performance.now();
       const job = (await call("GET /v1/jobs/{id} (worker)", workerKey, `/v1/jobs/${id}`)).body.data;
       for (const im of job.images) {
         const got = await call("GET .../files/image (worker)", workerKey, `/v1/jobs/${id}/images/${im.id}/files/image`);
@@ -165,6 +197,7 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
       }
       await call("POST .../result", workerKey, `/v1/jobs/${id}/result`, { method: "POST", body: multipartBytes(resultZip, "result.zip", "application/zip") }, [201, 200]);
       await call("PATCH /v1/jobs/{id} done", workerKey, `/v1/jobs/${id}`, { method: "PATCH", ...json({ state: "done" }) });
+      t.done = performance.now();
     }
   };
 
@@ -175,7 +208,8 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
   } finally {
     stop = true;
   }
-  return { seconds: (performance.now() - t0) / 1000, uploadBytes, uploadMs };
+  // The phase lasts until the last job's result is downloaded; workers still in a long-poll then are not waited for.
+  return { seconds: ((lastDone ?? performance.now()) - t0) / 1000, uploadBytes, uploadMs, timeline: timeline(times.values()) };
 }
 
 /** Writes a stored (uncompressed) zip with one entry of `mb` MiB of incompressible bytes. */
@@ -323,6 +357,7 @@ async function main() {
         `image uploads: ${fmtMB(lc.uploadBytes)} MiB, aggregate ${(lc.uploadBytes / 1048576 / lc.seconds).toFixed(1)} MiB/s over the phase, ` +
           `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000)).toFixed(1)} MiB/s per single upload request (mean)`,
       );
+      console.log(`job timeline (mean ms from the previous step): created ${lc.timeline}`);
       console.log(`server RSS: ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(server.child.pid!))} MiB after`);
       const perJob = (x: number) => ((x / N) * 1000).toFixed(1);
       console.log(
