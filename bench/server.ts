@@ -27,7 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, cpuSeconds, cpuSecondsByName, threadCpuSeconds, envNumber as env, fmtMB, freePort, multipartBytes, multipartFileStream, rssBytes, sampleRss, startBenchServer } from "./lib.ts";
+import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, cpuSeconds, cpuSecondsByName, threadCpuSeconds, envNumber as env, fmtMB, freePort, multipartFileStream, multipartOnce, rssBytes, sampleRss, startBenchServer } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
@@ -143,6 +143,9 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
   const resultZip = zipSync({ "result.xml": new TextEncoder().encode("<alto/>".repeat(200)) });
   let created = 0;
   let finished = 0;
+  const resultBody = await multipartOnce(resultZip, "result.zip", "application/zip");
+  const uploadBodies = new Map<string, { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> }>();
+  for (let i = 0; i < K; i++) uploadBodies.set(`page_${i}.jpg`, await multipartOnce(image, `page_${i}.jpg`, "image/jpeg"));
   let lastDone: number | undefined;
   let stop = false;
   let uploadBytes = 0;
@@ -159,7 +162,7 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
         const t0 = performance.now();
         await call("PUT .../files/image", userKey, `/v1/jobs/${job.id}/images/${im.name}/files/image`, {
           method: "PUT",
-          body: multipartBytes(image, im.name, "image/jpeg"),
+          ...uploadBodies.get(im.name)!,
         }, [201]);
         uploadMs += performance.now() - t0;
         uploadBytes += image.length;
@@ -195,7 +198,7 @@ async function lifeCycle(n: number, userKey: string, workerKey: string, image: U
         const got = await call("GET .../files/image (worker)", workerKey, `/v1/jobs/${id}/images/${im.id}/files/image`);
         if ((got.body as Uint8Array).length !== image.length) throw new Error("downloaded image differs");
       }
-      await call("POST .../result", workerKey, `/v1/jobs/${id}/result`, { method: "POST", body: multipartBytes(resultZip, "result.zip", "application/zip") }, [201, 200]);
+      await call("POST .../result", workerKey, `/v1/jobs/${id}/result`, { method: "POST", ...resultBody }, [201, 200]);
       await call("PATCH /v1/jobs/{id} done", workerKey, `/v1/jobs/${id}`, { method: "PATCH", ...json({ state: "done" }) });
       t.done = performance.now();
     }
