@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, withDatabase } from "../src/db/client.ts";
+import { connect, socketDirectory, withDatabase } from "../src/db/client.ts";
 import { migrate, MigrationRefused } from "../src/db/migrate.ts";
 import { migrations } from "../src/db/migrations.ts";
 import { createTestDatabase, PG_URL, type TestDatabase } from "./helpers/db.ts";
@@ -166,6 +166,65 @@ describe("annopage serve start-up", () => {
       expect(rows.length).toBe(0);
     } finally {
       await a.end();
+    }
+  }, 60_000);
+});
+
+describe("Unix-socket URLs (libpq's forms)", () => {
+  test("the socket directory is read from a host parameter or a percent-encoded host; other URLs are left alone", () => {
+    expect(socketDirectory("postgresql://postgres@/annopage?host=/var/run/postgresql&application_name=x")).toEqual({
+      url: "postgresql://postgres@localhost/annopage?application_name=x",
+      dir: "/var/run/postgresql",
+    });
+    expect(socketDirectory("postgresql:///annopage?host=%2Ftmp")).toEqual({ url: "postgresql://localhost/annopage", dir: "/tmp" });
+    expect(socketDirectory("postgres://u:p%40ss@%2Fvar%2Frun%2Fpostgresql:5433/db")).toEqual({ url: "postgres://u:p%40ss@localhost:5433/db", dir: "/var/run/postgresql" });
+    for (const u of ["postgres://postgres@127.0.0.1:5432/postgres", "postgres://db.example:5432/x?sslmode=require", "postgres://h/x?host=other"]) {
+      expect(socketDirectory(u)).toEqual({ url: u });
+    }
+    expect(withDatabase("postgresql://postgres@/annopage?host=/var/run/postgresql", "postgres")).toBe("postgresql://postgres@/postgres?host=/var/run/postgresql");
+    expect(withDatabase("postgres://u:p@h:5/db?x=1#f", "a b")).toBe("postgres://u:p@h:5/a%20b?x=1#f");
+  });
+
+  test("`serve` creates and serves a database through the server's Unix socket", async () => {
+    const tcp = connect(PG_URL, { max: 1 });
+    let dir: string;
+    try {
+      dir = (await tcp<{ d: string }[]>`SELECT split_part(current_setting('unix_socket_directories'), ',', 1) AS d`)[0]!.d.trim();
+    } finally {
+      await tcp.end();
+    }
+    expect(dir).toStartWith("/");
+    const name = `annopage_test_socket_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    dbs.push({ url: withDatabase(PG_URL, name), name, drop: async () => {
+      const a = connect(PG_URL, { max: 1 });
+      try {
+        await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await a.end();
+      }
+    } });
+    const url = `postgresql://postgres@/${name}?host=${encodeURIComponent(dir)}`;
+    const over = connect(url, { max: 1 });
+    try {
+      // the client really uses the socket: a TCP session would have a server address
+      expect((await over<{ a: string | null }[]>`SELECT inet_server_addr()::text AS a`.catch(() => [{ a: "no database yet" }]))[0]!.a).toBe("no database yet");
+    } finally {
+      await over.end();
+    }
+    const child = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", freshDir(), "--workers", "0", "--database-url", url], {
+      env: { DATABASE_URL: undefined },
+    });
+    const [line, base] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+).*\n/, 30_000);
+    expect(line).toContain("database created");
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    const check = connect(url, { max: 1 });
+    try {
+      const row = (await check<{ a: string | null; n: number }[]>`SELECT inet_server_addr()::text AS a, (SELECT count(*)::int FROM annopage_migrations) AS n`)[0]!;
+      expect(row).toEqual({ a: null, n: migrations.length }); // no server address: a Unix-socket session
+    } finally {
+      await check.end();
     }
   }, 60_000);
 });

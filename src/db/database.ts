@@ -5,7 +5,7 @@
  * missing PostgreSQL database is created, then migrate() decides what to do with the schema
  * (`allowUpdate` = DATABASE_ALLOW_UPDATE). With `force` nothing is created, checked or changed.
  */
-import { connect, withDatabase, type Sql } from "./client.ts";
+import { connect, databaseOf, withDatabase, type Sql } from "./client.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.ts";
 import { migrate, recordedVersion, type MigrateResult } from "./migrate.ts";
 
@@ -72,7 +72,7 @@ export async function createDatabaseIfMissing(url: string): Promise<boolean> {
   } finally {
     await probe.end({ timeout: 1 }).catch(() => {});
   }
-  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
+  const name = databaseOf(url);
   const admin = connect(withDatabase(url, "postgres"), { max: 1 });
   try {
     await admin.unsafe(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
