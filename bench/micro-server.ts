@@ -1,7 +1,8 @@
 /**
  * Server CPU per request, one endpoint at a time (diagnostic for bench/server.ts): starts `annopage serve` as a
  * child process on a fresh database, prepares one job with an uploaded image, then sends BENCH_REQUESTS requests
- * of each kind with BENCH_CONCURRENCY in flight and prints the server's CPU milliseconds per request. The worker's
+ * of each kind with BENCH_CONCURRENCY in flight and prints the server's CPU milliseconds per request (all threads, and the
+ * main thread alone: the event loop every request shares). The worker's
  * requests (lease, job, image, result, done) then run on the jobs the uploads queued, and the user fetches the results.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { BENCH_ADMIN_KEY as ADMIN_KEY, cpuSeconds, freePort, multipartBytes, startBenchServer } from "./lib.ts";
+import { BENCH_ADMIN_KEY as ADMIN_KEY, cpuSeconds, freePort, multipartBytes, startBenchServer, threadCpuSeconds } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -60,13 +61,15 @@ try {
   ];
   for (const [name, f] of kinds) {
     const cpu0 = cpuSeconds(child.pid!);
+    const main0 = threadCpuSeconds(child.pid!).get("main") ?? 0;
     const t0 = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: CONC }, async () => {
       while (next < N) await f(next++);
     }));
     const s = (performance.now() - t0) / 1000;
-    console.log(`${name.padEnd(24)} ${(((cpuSeconds(child.pid!) - cpu0) / N) * 1000).toFixed(2)} ms server CPU/request, ${(N / s).toFixed(0)} requests/s`);
+    const main = ((threadCpuSeconds(child.pid!).get("main") ?? 0) - main0) / N;
+    console.log(`${name.padEnd(26)} ${(((cpuSeconds(child.pid!) - cpu0) / N) * 1000).toFixed(2)} ms server CPU/request (main thread ${(main * 1000).toFixed(2)}), ${(N / s).toFixed(0)} requests/s`);
   }
 } finally {
   await server.stop();
