@@ -31,7 +31,7 @@ describe("md5OfFile (worker thread)", () => {
 });
 
 describe("LocalStorage staging MD5", () => {
-  test("hashed as the bytes arrive up to 8 MiB, on the worker thread beyond; equal to node:crypto; abort leaves nothing", async () => {
+  test("hashed on the worker thread once written, at every size; equal to node:crypto; abort leaves nothing", async () => {
     const { LocalStorage } = await import("../src/storage/local.ts");
     const { readdirSync, existsSync } = await import("node:fs");
     const dir = mkdtempSync(join(tmpdir(), "stage-md5-"));

@@ -1,8 +1,7 @@
 /**
  * Staged writes to local temporary files, shared by every Storage implementation: the bytes stream
- * to `{dir}/{uuid}.part` (one directory per area, given by the caller), hashed with MD5 as they arrive
- * (or, past 8 MiB, on a worker thread once whole: md5-thread.ts), so validators can read
- * `StagedFile.path` before the commit.
+ * to `{dir}/{uuid}.part` (one directory per area, given by the caller) and are hashed with MD5 on a
+ * worker thread once whole (md5-thread.ts), so validators can read `StagedFile.path` before the commit.
  * LocalStorage stages next to the final place (atomic rename); S3Storage stages under the base dir
  * and uploads the file on commit.
  */
@@ -14,9 +13,6 @@ import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from
 
 /** A long staged write runs a (synchronous) garbage collection after every this many bytes. */
 const GC_EVERY_BYTES = 64 << 20;
-
-/** Files up to this size are hashed on the event loop as their bytes arrive (~1.5 ms per MiB at most). */
-const INLINE_MD5_BYTES = 8 << 20;
 
 class Stager {
   /** Areas whose staging directory this instance has created (spares a mkdir per upload). */
@@ -51,14 +47,15 @@ class Stager {
    * page cache, while each asynchronous call is a round trip through Bun's two-thread pool — the pool that also
    * decodes uploaded images, so under load a 64 KiB write could wait behind a 5 ms decode (server benchmark). A 1 GB
    * upload measured no slower this way (bench/server.ts phase 2). On a network file system each call is a round
-   * trip to the file server instead (docs/deployment.md recommends STORAGE=s3 for several machines). Up to INLINE_MD5_BYTES the MD5 is computed as the
-   * bytes arrive; a bigger file is hashed after the write on a worker thread (md5-thread.ts), so a 1 GB upload never
-   * hashes on the event loop.
+   * trip to the file server instead (docs/deployment.md recommends STORAGE=s3 for several machines). The MD5 is
+   * computed after the write on a worker thread (md5-thread.ts), never on the event loop that every request shares: a
+   * 340 KB page costs ~0.6 ms to hash here, a fifth of its upload's event-loop time (bench/server.ts, 4 alternating
+   * pairs of runs: main thread 6.0–8.5 vs 6.7–9.3 ms/job, 96 vs 92 jobs/s on average, as the bytes were hashed as
+   * they arrived).
    */
   async stage(area: StorageArea, opts: { md5?: boolean } = {}): Promise<StagingWriter> {
     const { path, fd } = this.openStagingFile(area);
     const wantMd5 = opts.md5 !== false;
-    let hasher: Bun.CryptoHasher | null = wantMd5 ? new Bun.CryptoHasher("md5") : null;
     let size = 0;
     let sinceGc = 0;
     let closed = false;
@@ -76,10 +73,6 @@ class Stager {
         if (closed) throw new Error("staged file already finished");
         size += chunk.byteLength;
         for (let off = 0; off < chunk.byteLength; ) off += writeSync(fd, chunk, off);
-        if (hasher) {
-          if (size <= INLINE_MD5_BYTES) hasher.update(chunk);
-          else hasher = null; // hashed on the worker thread after the write
-        }
         sinceGc += chunk.byteLength;
         if (sinceGc >= GC_EVERY_BYTES) {
           sinceGc = 0;
@@ -91,7 +84,7 @@ class Stager {
       },
       async finish(): Promise<StagedFile> {
         close();
-        const md5 = !wantMd5 ? null : hasher ? hasher.digest("hex") : await md5OfFile(path);
+        const md5 = wantMd5 ? await md5OfFile(path) : null;
         return { area, path, size, md5 };
       },
       async abort() {
