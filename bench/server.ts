@@ -12,9 +12,10 @@
  *
  * Everything is bounded in count and time (BENCH_TIME_LIMIT_S). Settings (env):
  *   BENCH_JOBS=400 BENCH_IMAGES=1 BENCH_CLIENTS=64 BENCH_WORKERS=8 BENCH_POLL_MS=100
- *   BENCH_WARMUP_JOBS=500 (run through the same life cycle first and not measured: a server runs warm, and the
- *   first requests of a fresh process pay for JIT compilation; JavaScriptCore's optimising tiers are still compiling
- *   after 100 jobs: two alternating pairs of runs gave 83.5/92.4 jobs/s after 100 warm-up jobs, 110.6/99.7 after 500)
+ *   BENCH_WARMUP_JOBS=2000 (run through the same life cycle first; its rate is printed but is not the measurement: a
+ *   server runs warm for days, while a fresh process spends its first thousands of requests in JIT compilation.
+ *   JavaScriptCore's optimising tiers were still compiling after 500 jobs — JIT threads 1.5–1.7 ms/job, main thread
+ *   7.1–8.8 ms/job, 76/90 jobs/s — and had settled after 2000: 0.3–0.4, 5.7–6.1, 105/109 jobs/s, two alternating pairs)
  *   BENCH_IMAGE=<path> (default: a fixture page re-encoded to ≈ 340 KB) BENCH_UPLOAD_MB=1024 (0 skips phase 2;
  *   BENCH_JOBS=0 skips phase 1)
  *   BENCH_TIME_LIMIT_S=180 TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
@@ -33,7 +34,7 @@ import { SHARED } from "../tests/helpers/shared.ts";
 import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
 const N = env("BENCH_JOBS", 400);
-const WARMUP = env("BENCH_WARMUP_JOBS", 500);
+const WARMUP = env("BENCH_WARMUP_JOBS", 2000);
 const K = env("BENCH_IMAGES", 1);
 const C = env("BENCH_CLIENTS", 64);
 const W = env("BENCH_WORKERS", 8);
@@ -333,7 +334,8 @@ async function main() {
     if (N > 0) {
       console.log(`annopage server benchmark — ${N} jobs (after ${WARMUP} warm-up jobs) × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ${C} clients polling every ${POLL_MS} ms, ${W} workers, ${db ? "PostgreSQL" : "embedded PGlite"}`);
       if (WARMUP > 0) {
-        await lifeCycle(WARMUP, userKey, workerKey, image);
+        const w = await lifeCycle(WARMUP, userKey, workerKey, image);
+        console.log(`warm-up: ${WARMUP} jobs in ${w.seconds.toFixed(2)} s = ${(WARMUP / w.seconds).toFixed(1)} jobs/s (a fresh process; not the measurement)`);
         if (lat.errors.length) throw new Error(`warm-up: ${lat.errors.slice(0, 5).join("; ")}`);
         lat = new Latencies();
         await Bun.sleep(1500); // let the last empty long-polls of the warm-up end
