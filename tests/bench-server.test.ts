@@ -17,6 +17,9 @@ test("bench/server.ts completes a small run with no request errors and prints ev
   expect(code).toBe(0);
   expect(out).toMatch(/life cycle: 6 jobs in [\d.]+ s = [\d.]+ jobs\/s/);
   expect(out).toMatch(/CPU over the phase \(\d+ cores\): server [\d.]+ s/);
+  expect(out).toMatch(/warm-up: 2 jobs in [\d.]+ s = [\d.]+ jobs\/s/);
+  expect(out).toMatch(/job timeline \(mean ms from the previous step\): created → uploaded [\d.]+, → leased [\d.]+, → done [\d.]+, → seen [\d.]+, → downloaded [\d.]+/);
+  expect(out).toMatch(/server CPU by thread \(ms\/job\): main [\d.]+/);
   for (const endpoint of ["POST /v1/jobs ", "PUT .../files/image", "GET /v1/jobs/{id} ", "POST /v1/jobs/lease", "POST .../result", "PATCH /v1/jobs/{id} done", "GET .../result"]) {
     expect(out).toContain(endpoint);
   }

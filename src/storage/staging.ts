@@ -45,7 +45,7 @@ class Stager {
   /**
    * Staged writes use the synchronous file calls on purpose: on a local disk they return in microseconds from the
    * page cache, while each asynchronous call is a round trip through Bun's two-thread pool — the pool that also
-   * decodes uploaded images, so under load a 64 KiB write could wait behind a 5 ms decode (server benchmark). A 1 GB
+   * decodes uploaded PNG and WebP images, so under load a 64 KiB write could wait behind a decode (server benchmark). A 1 GB
    * upload measured no slower this way (bench/server.ts phase 2). On a network file system each call is a round
    * trip to the file server instead (docs/deployment.md recommends STORAGE=s3 for several machines). The MD5 is
    * computed after the write on a worker thread (md5-thread.ts), never on the event loop that every request shares: a
