@@ -55,6 +55,11 @@ try {
     }],
     ["GET /v1/jobs/{id} (worker)", (i) => req(workerKey, `/v1/jobs/${leased[i]}`).then((b) => (imageIds[i] = b.data.images[0].id))],
     ["GET .../files/image", (i) => req(workerKey, `/v1/jobs/${leased[i]}/images/${imageIds[i]}/files/image`)],
+    // a user polling a job whose technical log (never shown to users) has grown to 1 MiB
+    ["GET /v1/jobs/{id}, 1 MiB log", async (i) => {
+      if (i === 0) await req(workerKey, `/v1/jobs/${leased[0]}`, { method: "PATCH", ...json({ progress: 0.5, log: "worker log line\n".repeat(65_536) }) });
+      await req(user, `/v1/jobs/${leased[0]}`);
+    }],
     ["POST .../result", (i) => req(workerKey, `/v1/jobs/${leased[i]}/result`, { method: "POST", body: multipartBytes(resultZip, "result.zip", "application/zip") }, [201])],
     ["PATCH /v1/jobs/{id} done", (i) => req(workerKey, `/v1/jobs/${leased[i]}`, { method: "PATCH", ...json({ state: "done" }) })],
     ["GET .../result", (i) => req(user, `/v1/jobs/${leased[i]}/result`)],

@@ -3,10 +3,10 @@
  * PostgreSQL: a change made with a version that has moved on touches nothing; concurrent uploads of one job (images
  * and metadata, which changes the job row and forces the retry path) always queue it exactly once; a user's cancel
  * racing the worker's done ends with exactly one of them applied; progress, heartbeats and done of one worker
- * racing each other all succeed and leave the job done.
+ * racing each other all succeed and leave the job done. Job reads carry the technical log only where a view shows it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { applyWorkerUpdate, cancelJob, findJob, findJobAndImage, insertJobReturningView, recordUpload, releaseJob, touchJob } from "../src/db/jobs.ts";
+import { applyWorkerUpdate, cancelJob, findJob, findJobAndImage, findJobWithImages, insertJobReturningView, listJobs, recordUpload, releaseJob, touchJob } from "../src/db/jobs.ts";
 import { Subscription } from "../src/db/listen.ts";
 import { JOB_CHANGED, untilApplied } from "../src/server/guarded-update.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
@@ -169,9 +169,41 @@ describe("races over HTTP", () => {
     for (const a of answers) expect([a.status, a.body.code]).toEqual([200, expect.stringMatching(/^(JOB_UPDATED|JOB_LEASE_EXTENDED)$/)]);
     expect((await w("POST", `/v1/jobs/${id}/result`, { file: zipBytes() })).status).toBe(201);
     expect((await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done" } })).body.code).toBe("JOB_COMPLETED");
-    const job = (await findJob(s.deps.sql, id))!;
+    const job = (await findJobWithImages(s.deps.sql, id, { withLog: true }))!.job;
     expect(job.state).toBe("done");
     expect(job.progress).toBe(1);
     expect(job.log!.split("\n").sort()).toEqual(Array.from({ length: 10 }, (_, i) => `line ${i}`).sort());
   }, 60_000);
+});
+
+describe("job reads (db)", () => {
+  test("the technical log is read only for the views that show it, the job definition never", async () => {
+    const { job } = await insertJobReturningView(s.deps.sql, {
+      ownerKeyId: user.id, engineId: null, definition: { images: ["x".repeat(1000)] }, altoRequired: false, pageRequired: false,
+      metaJsonRequired: false, engineSettings: null, images: [{ name: "a.png", order: 0 }], now: now(),
+    });
+    expect(job.log).toBeNull(); // the creation view may be an admin's
+    await s.deps.sql`UPDATE jobs SET log = repeat('worker line' || chr(10), 50000), log_user = 'for the user' WHERE id = ${job.id}`;
+    const guardReads = [(await findJob(s.deps.sql, job.id))!, (await findJobAndImage(s.deps.sql, job.id, { name: "a.png" }))!.job];
+    const userView = (await findJobWithImages(s.deps.sql, job.id, { withLog: false }))!.job;
+    const userList = (await listJobs(s.deps.sql, { ownerKeyId: user.id }, { withLog: false })).find((j) => j.id === job.id)!;
+    for (const row of [...guardReads, userView, userList]) {
+      expect(row).not.toHaveProperty("log");
+      expect(row).not.toHaveProperty("definition");
+      expect(row.log_user).toBe("for the user");
+      expect(row.state).toBe("new");
+    }
+    const full = (await findJobWithImages(s.deps.sql, job.id, { withLog: true }))!.job;
+    const fullList = (await listJobs(s.deps.sql, { ownerKeyId: user.id }, { withLog: true })).find((j) => j.id === job.id)!;
+    for (const row of [full, fullList]) {
+      expect(row.log!.length).toBe("worker line\n".length * 50000);
+      expect(row).not.toHaveProperty("definition");
+    }
+    // over HTTP the owner's view has the user log and no technical log; an admin's has both
+    const mine = (await u("GET", `/v1/jobs/${job.id}`)).body.data;
+    expect(mine.log_user).toBe("for the user");
+    expect(mine).not.toHaveProperty("log");
+    const adminView = (await admin("GET", `/v1/jobs/${job.id}`)).body.data;
+    expect(adminView.log.length).toBe("worker line\n".length * 50000);
+  });
 });

@@ -22,7 +22,6 @@ export interface JobRow {
   owner_key_id: string;
   worker_key_id: string | null;
   engine_id: string | null;
-  definition: Record<string, unknown>;
   alto_required: boolean;
   page_required: boolean;
   meta_json_required: boolean;
@@ -34,7 +33,11 @@ export interface JobRow {
   started_date: string | null;
   last_change: string;
   finished_date: string | null;
-  log: string | null;
+  /**
+   * The technical log: unbounded, appended to by workers, and shown only in worker and admin views, so it is read
+   * only where one is built (`withLog`); undefined in every other read. (The job's `definition` is never read back.)
+   */
+  log?: string | null;
   log_user: string | null;
   engine_settings: Record<string, unknown> | null;
   lease_token: string | null;
@@ -59,11 +62,17 @@ const next = (sql: Sql, now: string) => sql`GREATEST(${now}::timestamptz, j.last
 const ENGINE_COLUMNS = (sql: Sql) => sql`
   e.name AS engine_name, e.version AS engine_version, e.definition AS engine_definition, e.files_updated AS engine_files_updated`;
 
-/** The jobs columns of JobRow, from `jobs j`. */
-const JOB_COLUMNS = (sql: Sql) => sql`j.*, j.xmin::text AS row_version`;
+/**
+ * The jobs columns of JobRow, from `jobs j`: not `definition` (nothing reads it back), and `log` only `withLog`. A
+ * client polling its job every 100 ms would otherwise fetch both from TOAST on every poll, however long they grew.
+ */
+const JOB_COLUMNS = (sql: Sql, withLog = false) => sql`
+  j.id, j.owner_key_id, j.worker_key_id, j.engine_id, j.alto_required, j.page_required, j.meta_json_required,
+  j.meta_json_uploaded, j.state, j.progress, j.previous_attempts, j.created_date, j.started_date, j.last_change,
+  j.finished_date, j.log_user, j.engine_settings, j.lease_token, ${withLog ? sql`j.log,` : sql``} j.xmin::text AS row_version`;
 
-const SELECT_JOB = (sql: Sql) => sql`
-  SELECT ${JOB_COLUMNS(sql)}, ${ENGINE_COLUMNS(sql)}
+const SELECT_JOB = (sql: Sql, withLog = false) => sql`
+  SELECT ${JOB_COLUMNS(sql, withLog)}, ${ENGINE_COLUMNS(sql)}
     FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id`;
 
 /** The images of a job view as one JSON array (by `order`, ties by name), from the rows `i` of `source`. */
@@ -92,9 +101,10 @@ export interface JobViewImage {
  * The job and its images (by `order`, ties by name, as listImages) in one round trip: the images come as a JSON
  * array built by PostgreSQL. Undefined when there is no such job.
  */
-export async function findJobWithImages(sql: Sql, id: string): Promise<{ job: JobRow; images: JobViewImage[] } | undefined> {
+/** The job and its images for a job view; `withLog` for the views that show the technical log (worker, admin). */
+export async function findJobWithImages(sql: Sql, id: string, opts: { withLog: boolean }): Promise<{ job: JobRow; images: JobViewImage[] } | undefined> {
   const rows = await sql<(RawJob & { images_json: JobViewImage[] })[]>`
-    SELECT ${JOB_COLUMNS(sql)}, ${ENGINE_COLUMNS(sql)}, ${IMAGES_JSON(sql, sql`images i WHERE i.job_id = j.id`)} AS images_json
+    SELECT ${JOB_COLUMNS(sql, opts.withLog)}, ${ENGINE_COLUMNS(sql)}, ${IMAGES_JSON(sql, sql`images i WHERE i.job_id = j.id`)} AS images_json
       FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id
      WHERE j.id = ${id}`;
   const row = rows[0];
@@ -152,12 +162,12 @@ export async function insertJobReturningView(sql: Sql, j: NewJob): Promise<{ job
   const images = j.images.map((im) => ({ id: crypto.randomUUID(), name: im.name, order: im.order }));
   const rows = await sql<(RawJob & { images_json: JobViewImage[] })[]>`
     WITH j AS (
-      INSERT INTO jobs (id, owner_key_id, engine_id, definition, alto_required, page_required, meta_json_required,
+      INSERT INTO jobs AS j (id, owner_key_id, engine_id, definition, alto_required, page_required, meta_json_required,
                         meta_json_uploaded, state, progress, previous_attempts, created_date, last_change, engine_settings)
       VALUES (${id}, ${j.ownerKeyId}, ${j.engineId}, ${sql.json(j.definition as never)}, ${j.altoRequired}, ${j.pageRequired},
               ${j.metaJsonRequired}, false, 'NEW', 0.0, NULL, ${j.now}::timestamptz, ${j.now}::timestamptz,
               ${j.engineSettings === null ? null : sql.json(j.engineSettings as never)})
-      RETURNING *, xmin::text AS row_version),
+      RETURNING ${JOB_COLUMNS(sql, true)}),
     i AS (
       INSERT INTO images (id, name, "order", image_uploaded, alto_uploaded, page_uploaded, job_id)
       SELECT x.id, x.name, x."order", false, false, false, (SELECT id FROM j)
@@ -180,8 +190,8 @@ export interface JobFilter {
   fromFinishedDate?: string;
 }
 
-/** GET /v1/jobs: newest first; LEFT JOIN so jobs without an engine are listed too (§11.5 fixed). */
-export async function listJobs(sql: Sql, f: JobFilter): Promise<JobRow[]> {
+/** GET /v1/jobs: newest first; LEFT JOIN so jobs without an engine are listed too (§11.5 fixed). `withLog` as findJobWithImages. */
+export async function listJobs(sql: Sql, f: JobFilter, opts: { withLog: boolean }): Promise<JobRow[]> {
   const conds = [sql`TRUE`];
   if (f.ownerKeyId) conds.push(sql`j.owner_key_id = ${f.ownerKeyId}`);
   if (f.state) conds.push(sql`j.state = ${toDbEnum(f.state)}::processingstate`);
@@ -192,7 +202,7 @@ export async function listJobs(sql: Sql, f: JobFilter): Promise<JobRow[]> {
   if (f.fromLastChange) conds.push(sql`j.last_change >= ${f.fromLastChange}::timestamptz`);
   if (f.fromFinishedDate) conds.push(sql`j.finished_date >= ${f.fromFinishedDate}::timestamptz`);
   const where = conds.reduce((a, b) => sql`${a} AND ${b}`);
-  const rows = await sql<RawJob[]>`${SELECT_JOB(sql)} WHERE ${where} ORDER BY j.created_date DESC, j.id`;
+  const rows = await sql<RawJob[]>`${SELECT_JOB(sql, opts.withLog)} WHERE ${where} ORDER BY j.created_date DESC, j.id`;
   return rows.map(toJob);
 }
 

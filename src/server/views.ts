@@ -24,7 +24,13 @@ export function stripNulls<T>(v: T): T {
 
 export const isUserView = (role: Role) => role === "user" || role === "readonly";
 
-function jobCore(j: JobRow) {
+/** The job's technical log for a worker/admin view; a read made without it (see JobRow.log) is a programming error. */
+function technicalLog(j: JobRow): string | null {
+  if (j.log === undefined) throw new Error("job view built from a read without the technical log");
+  return j.log;
+}
+
+function jobCore(j: JobRow, role: Role) {
   return {
     id: j.id,
     state: j.state,
@@ -39,7 +45,7 @@ function jobCore(j: JobRow) {
     last_change: j.last_change,
     finished_date: j.finished_date,
     log_user: j.log_user,
-    log: j.log,
+    log: isUserView(role) ? null : technicalLog(j),
   };
 }
 
@@ -54,7 +60,7 @@ export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) 
     page_uploaded: i.page_uploaded,
   }));
   if (isUserView(role)) {
-    const { log: _log, ...core } = jobCore(j);
+    const { log: _log, ...core } = jobCore(j, role);
     return stripNulls({
       ...core,
       engine_name: j.engine_name,
@@ -63,7 +69,7 @@ export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) 
     });
   }
   return {
-    ...jobCore(j),
+    ...jobCore(j, role),
     engine_name: j.engine_name,
     engine_version: j.engine_version,
     engine_id: j.engine_id,
@@ -76,7 +82,7 @@ export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) 
 
 /** Items of GET /v1/jobs (§3.5); `log` hidden from user/readonly (§11.5 fixed). */
 export function jobListItem(j: JobRow, role: Role) {
-  const item = { ...jobCore(j), engine_name: j.engine_name, engine_version: j.engine_version };
+  const item = { ...jobCore(j, role), engine_name: j.engine_name, engine_version: j.engine_version };
   if (!isUserView(role)) return item;
   const { log: _log, ...rest } = item;
   return stripNulls(rest);

@@ -17,7 +17,7 @@ import { AppError, envelopeOk } from "../errors.ts";
 import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { validationError } from "../validation.ts";
-import { jobListItem, jobView } from "../views.ts";
+import { isUserView, jobListItem, jobView } from "../views.ts";
 import { patchJob } from "./job-patch.ts";
 import type { Sql } from "../../db/client.ts";
 
@@ -34,7 +34,7 @@ function duplicateNames(def: JobDefinition): string[] {
 }
 
 async function jobResponse(sql: Sql, jobId: string, key: KeyRow) {
-  const { job, images } = (await findJobWithImages(sql, jobId))!;
+  const { job, images } = (await findJobWithImages(sql, jobId, { withLog: !isUserView(key.role) }))!;
   return jobView(job, images, key.role);
 }
 
@@ -142,7 +142,7 @@ export const jobRoutes = (deps: AppDeps) => [
         fromStartedDate: query.from_started_date,
         fromLastChange: query.from_last_change,
         fromFinishedDate: query.from_finished_date,
-      });
+      }, { withLog: !isUserView(key.role) });
       return envelopeOk("JOBS_RETRIEVED", rows.map((j) => jobListItem(j, key.role)));
     },
   }),
@@ -159,7 +159,7 @@ export const jobRoutes = (deps: AppDeps) => [
       responses: { 200: { code: ["JOB_RETRIEVED"], data: JobSchema }, 403: { code: ["API_KEY_FORBIDDEN_FOR_JOB"] }, 404: { code: ["JOB_NOT_FOUND"] } },
     },
     handler: async ({ key, params }) => {
-      const found = await findJobWithImages(deps.sql, params.job_id);
+      const found = await findJobWithImages(deps.sql, params.job_id, { withLog: !isUserView(key.role) });
       const job = guardJob(found?.job, key, { owner: true, assigned: true });
       return envelopeOk("JOB_RETRIEVED", jobView(job, found!.images, key.role));
     },
