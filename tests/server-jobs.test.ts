@@ -328,6 +328,13 @@ describe("life cycle", () => {
       const r = await w(method, path, { ...o, headers: { "x-lease-token": oldToken } });
       expect([r.status, r.body.code]).toEqual([409, "JOB_LEASE_TOKEN_STALE"]);
     }
+    // a token that is no UUID at all, or the current one in other letters, is just as stale (and no 500)
+    for (const token of ["not-a-uuid", newToken.toUpperCase()]) {
+      for (const json of [{ progress: 0.5 }, { state: "error" }]) {
+        const r = await w("PATCH", `/v1/jobs/${id}`, { json, headers: { "x-lease-token": token } });
+        expect([r.status, r.body.code]).toEqual([409, "JOB_LEASE_TOKEN_STALE"]);
+      }
+    }
     expect((await w("GET", `/v1/jobs/${id}`)).body.data).toEqual(before);
     expect(existsSync(join(s.config.resultsDir, `${id}.zip`))).toBe(false);
     expect((await w("PATCH", `/v1/jobs/${id}`, { json: { progress: 0.5 }, headers: { "x-lease-token": newToken } })).body.code).toBe("JOB_UPDATED");

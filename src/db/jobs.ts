@@ -377,6 +377,26 @@ export interface WorkerUpdate {
  * longer `version`.
  */
 export async function applyWorkerUpdate(sql: Sql, id: string, version: string, u: WorkerUpdate, now: string): Promise<string | undefined> {
+  return workerUpdate(sql, id, atVersion(sql, version), u, now);
+}
+
+/**
+ * The same change without a version read first: applied only while the job is processing for `workerKeyId` (and, when
+ * the worker sent its lease token, under that lease), the conditions the worker guards would check. Undefined when the
+ * job is anything else; the caller then reads and guards it to give the exact answer.
+ */
+export async function applyLeasedWorkerUpdate(
+  sql: Sql,
+  id: string,
+  lease: { workerKeyId: string; leaseToken: string | undefined },
+  u: WorkerUpdate,
+  now: string,
+): Promise<string | undefined> {
+  const token = lease.leaseToken === undefined ? sql`TRUE` : sql`j.lease_token::text = ${lease.leaseToken}`;
+  return workerUpdate(sql, id, sql`j.state = 'PROCESSING' AND j.worker_key_id = ${lease.workerKeyId} AND ${token}`, u, now);
+}
+
+async function workerUpdate(sql: Sql, id: string, condition: ReturnType<typeof atVersion>, u: WorkerUpdate, now: string): Promise<string | undefined> {
   const append = (col: "log" | "log_user", v: string | undefined) =>
     v
       ? sql`CASE WHEN j.${sql(col)} IS NULL OR j.${sql(col)} = '' THEN ${v}::varchar
@@ -390,7 +410,7 @@ export async function applyWorkerUpdate(sql: Sql, id: string, version: string, u
   const rows = await sql<{ last_change: string }[]>`
     UPDATE jobs j SET state = ${state}, progress = ${progress}, log = ${append("log", u.log)},
            log_user = ${append("log_user", u.logUser)}, finished_date = ${finished}, last_change = ${next(sql, now)}
-     WHERE j.id = ${id} AND ${atVersion(sql, version)} RETURNING j.last_change`;
+     WHERE j.id = ${id} AND ${condition} RETURNING j.last_change`;
   return rows[0]?.last_change;
 }
 

@@ -3,12 +3,13 @@
  * the lease) or finishes the job (`done` needs the result ZIP) or marks it `error`. Admin keys act
  * as a user for `{"state":"cancelled"}` and as a worker (without the assignment requirement)
  * otherwise (§11.7 fixed). Wrong-terminal-state finishes answer 409 JOB_UNFINISHABLE (§11.2) and
- * progress on a non-processing job 409 JOB_NOT_IN_PROCESSING (§11.3). The guards and checks run on the
- * row version the change is applied to (guarded-update.ts), so a concurrent cancel or sweep cannot be
- * overwritten.
+ * progress on a non-processing job 409 JOB_NOT_IN_PROCESSING (§11.3). The assigned worker's ordinary
+ * report is one conditional UPDATE whose conditions are the guards'; every other case reads the job and
+ * runs the guards and checks on the row version the change is applied to (guarded-update.ts). Either way a
+ * concurrent cancel or sweep cannot be overwritten.
  */
 import type { z } from "zod";
-import { applyWorkerUpdate, cancelJob, findJob } from "../../db/jobs.ts";
+import { applyLeasedWorkerUpdate, applyWorkerUpdate, cancelJob, findJob } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import type { JobProgressUpdateSchema } from "../../shared/schemas/jobs.ts";
 import { addSeconds, nowIso } from "../clock.ts";
@@ -46,6 +47,19 @@ export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: 
   const resultExists = state === "done" ? await deps.storage.exists("results", `${jobId}.zip`) : false;
   const noFields = state === undefined && body.progress == null && body.log == null && body.log_user == null;
   const update = { progress: body.progress ?? undefined, log: body.log ?? undefined, logUser: body.log_user ?? undefined };
+
+  // The common case in one statement: the assigned worker (under its lease, when it sent the token) reports on its
+  // processing job, exactly what the guarded path below would accept and apply. Anything else, a job that moved on
+  // included, takes that path, which reads the job and gives the exact answer.
+  if (key.role === "worker" && !noFields && (state === undefined || state === "error" || (state === "done" && resultExists))) {
+    const lastChange = await applyLeasedWorkerUpdate(deps.sql, jobId, { workerKeyId: key.id, leaseToken }, state ? { ...update, state } : update, nowIso());
+    if (lastChange !== undefined) {
+      if (state === undefined) return envelopeOk("JOB_UPDATED", leaseData(deps, jobId, lastChange));
+      if (state === "done") return envelopeOk("JOB_COMPLETED", null);
+      await deps.queue.jobsQueued(); // as below: the error job is retried by the next lease call
+      return envelopeOk("JOB_MARKED_ERROR", null);
+    }
+  }
 
   const outcome = await untilApplied(async () => {
     const job = guardJob(await findJob(deps.sql, jobId), key, guard);
