@@ -22,17 +22,28 @@ export interface EngineRow {
   files_updated: string | null;
 }
 
-/** Result of {@link selectEngineForJob}: the engine to store on the job (null = no engine), or the error code. */
+/**
+ * Result of {@link selectEngineForJob}: the engine to store on the job (null = no engine; DEFAULT_ENGINE = the
+ * default engine, chosen by the job's INSERT itself with {@link defaultEngineId}), or the error code.
+ */
 export type EngineSelection =
-  | { ok: true; engine: EngineRow | null }
+  | { ok: true; engine: EngineRow | null | typeof DEFAULT_ENGINE }
   | { ok: false; code: "ENGINE_NOT_FOUND" | "ENGINE_INACTIVE" };
+
+/** A job without an engine name gets the default engine: chosen by the statement that inserts the job. */
+export const DEFAULT_ENGINE = Symbol("the default engine");
+
+/** The id of the engine that is `default AND active`, if exactly one is; else NULL (§7.3). An SQL expression. */
+export const defaultEngineId = (sql: Sql) => sql`
+  (SELECT d.id FROM engines d WHERE d."default" AND d.active
+      AND (SELECT count(*) FROM engines c WHERE c."default" AND c.active) = 1)`;
 
 /**
  * Engine selection when a job is created (protocol §7.3). Call it inside the job-creation
  * transaction, after the duplicate-name and `engine_version` role checks (§4.5 / §11.30):
  *
- * - `engineName` null/undefined → the engine with `default AND active` if exactly one exists, else
- *   no engine (`{ok:true, engine:null}`); `engineVersion` is ignored even for admins.
+ * - `engineName` null/undefined → DEFAULT_ENGINE: the engine with `default AND active` if exactly one
+ *   exists when the job is inserted, else no engine; `engineVersion` is ignored even for admins.
  * - `engineName` given → candidates are the engines with that name (and `engineVersion`, if given):
  *   none → `{ok:false, code:"ENGINE_NOT_FOUND"}` (404);
  *   caller not admin, or several candidates → only active candidates count; none →
@@ -45,10 +56,7 @@ export async function selectEngineForJob(
   sql: Sql,
   opts: { engineName?: string | null; engineVersion?: string | null; isAdmin: boolean },
 ): Promise<EngineSelection> {
-  if (opts.engineName === null || opts.engineName === undefined) {
-    const rows = await sql<EngineRow[]>`SELECT * FROM engines WHERE "default" AND active`;
-    return { ok: true, engine: rows.length === 1 ? rows[0]! : null };
-  }
+  if (opts.engineName === null || opts.engineName === undefined) return { ok: true, engine: DEFAULT_ENGINE };
   const version = opts.engineVersion ?? null;
   const candidates = sortEngines(
     await sql<EngineRow[]>`

@@ -16,6 +16,7 @@
 import type { Sql } from "./client.ts";
 import { fromDbEnum, toDbEnum, type JobState } from "../shared/roles.ts";
 import type { ImageRow } from "./images.ts";
+import { DEFAULT_ENGINE, defaultEngineId } from "./engines.ts";
 
 export interface JobRow {
   id: string;
@@ -142,7 +143,8 @@ export async function lockJob(tx: Sql, id: string): Promise<JobRow | undefined> 
 
 export interface NewJob {
   ownerKeyId: string;
-  engineId: string | null;
+  /** An engine id, none, or DEFAULT_ENGINE (the default engine when the row is inserted). */
+  engineId: string | null | typeof DEFAULT_ENGINE;
   definition: Record<string, unknown>;
   altoRequired: boolean;
   pageRequired: boolean;
@@ -164,7 +166,7 @@ export async function insertJobReturningView(sql: Sql, j: NewJob): Promise<{ job
     WITH j AS (
       INSERT INTO jobs AS j (id, owner_key_id, engine_id, definition, alto_required, page_required, meta_json_required,
                         meta_json_uploaded, state, progress, previous_attempts, created_date, last_change, engine_settings)
-      VALUES (${id}, ${j.ownerKeyId}, ${j.engineId}, ${sql.json(j.definition as never)}, ${j.altoRequired}, ${j.pageRequired},
+      VALUES (${id}, ${j.ownerKeyId}, ${j.engineId === DEFAULT_ENGINE ? defaultEngineId(sql) : j.engineId}, ${sql.json(j.definition as never)}, ${j.altoRequired}, ${j.pageRequired},
               ${j.metaJsonRequired}, false, 'NEW', 0.0, NULL, ${j.now}::timestamptz, ${j.now}::timestamptz,
               ${j.engineSettings === null ? null : sql.json(j.engineSettings as never)})
       RETURNING ${JOB_COLUMNS(sql, true)}),

@@ -5,9 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { selectEngineForJob } from "../../db/engines.ts";
+import { DEFAULT_ENGINE, selectEngineForJob } from "../../db/engines.ts";
 import { lockIdempotencyKey, rememberIdempotencyKey } from "../../db/idempotency.ts";
-import { findJobWithImages, insertJobReturningView, listJobs, transaction } from "../../db/jobs.ts";
+import { findJobWithImages, insertJobReturningView, listJobs, transaction, type NewJob } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { JobDefinitionSchema, JobIdParams, JobProgressUpdateSchema, JobSchema, JobWithEngineSchema, ListJobsQuery } from "../../shared/schemas/jobs.ts";
 import type { JobDefinition } from "../../shared/schemas/jobs.ts";
@@ -85,7 +85,7 @@ export const jobRoutes = (deps: AppDeps) => [
       };
       if (body.engine_settings !== undefined) definition.engine_settings = body.engine_settings;
       const bodyHash = createHash("sha256").update(JSON.stringify(definition)).digest("hex");
-      const newJob = (engineId: string | null) => ({
+      const newJob = (engineId: NewJob["engineId"]): NewJob => ({
         ownerKeyId: key.id,
         engineId,
         definition,
@@ -99,11 +99,12 @@ export const jobRoutes = (deps: AppDeps) => [
       const selectEngine = async (sql: Sql) => {
         const sel = await selectEngineForJob(sql, { engineName: body.engine_name, engineVersion: body.engine_version, isAdmin: key.role === "admin" });
         if (!sel.ok) throw new AppError(sel.code);
-        return sel.engine?.id ?? null;
+        return sel.engine === DEFAULT_ENGINE ? DEFAULT_ENGINE : (sel.engine?.id ?? null);
       };
       if (idemKey === undefined) {
-        // Two statements, no transaction: the engine choice, then job + images inserted together (one statement is
-        // atomic). An engine deactivated between the two is as if the job had been created a moment earlier.
+        // One statement for the default engine (the INSERT chooses it); with an engine name two, no transaction: the
+        // engine choice, then job + images inserted together (one statement is atomic). An engine deactivated between
+        // the two is as if the job had been created a moment earlier.
         const created = await insertJobReturningView(deps.sql, newJob(await selectEngine(deps.sql)));
         return envelopeOk("JOB_CREATED", jobView(created.job, created.images, key.role));
       }
