@@ -14,29 +14,34 @@ export interface ConnectOptions {
   idleTimeout?: number;
 }
 
+/** Scheme (`postgres://`), authority, path and query/fragment of a postgres:// URL, also libpq's empty-host form. */
+function urlParts(url: string): { scheme: string; authority: string; path: string; tail: string } | undefined {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(.*)$/is.exec(url);
+  return m ? { scheme: m[1]!, authority: m[2]!, path: m[3]!, tail: m[4]! } : undefined;
+}
+
 /**
  * libpq's Unix-socket forms of a URL, which postgres.js does not read from the URL itself: the socket directory as
  * the `host` query parameter (`postgresql:///db?host=/var/run/postgresql`) or as a percent-encoded host
  * (`postgresql://user@%2Fvar%2Frun%2Fpostgresql/db`). Returns the URL without it and the directory, if any.
  */
 export function socketDirectory(url: string): { url: string; dir?: string } {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
-  if (!m) return { url };
-  const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
+  const parts = urlParts(url);
+  if (!parts) return { url };
+  const { scheme, authority, path } = parts;
   const at = authority.lastIndexOf("@");
   const userinfo = authority.slice(0, at + 1);
   const hostPort = authority.slice(at + 1);
   const port = /:(\d+)$/.exec(hostPort)?.[1];
   let host = port ? hostPort.slice(0, -(port.length + 1)) : hostPort;
-  let tail = rest;
-  const q = rest.indexOf("?");
-  if (q >= 0) {
-    const params = new URLSearchParams(rest.slice(q + 1));
+  let tail = parts.tail;
+  if (tail.startsWith("?")) {
+    const params = new URLSearchParams(tail.slice(1));
     const param = params.get("host");
     if (param !== null) {
       params.delete("host");
       const left = params.toString();
-      tail = rest.slice(0, q) + (left ? `?${left}` : "");
+      tail = left ? `?${left}` : "";
       host = encodeURIComponent(param);
     }
   }
@@ -47,7 +52,7 @@ export function socketDirectory(url: string): { url: string; dir?: string } {
     return { url };
   }
   if (!dir.startsWith("/")) return { url };
-  return { url: `${scheme}${userinfo}localhost${port ? `:${port}` : ""}${tail}`, dir };
+  return { url: `${scheme}${userinfo}localhost${port ? `:${port}` : ""}${path}${tail}`, dir };
 }
 
 export function connect(url: string, opts: ConnectOptions = {}): Sql {
@@ -71,20 +76,16 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
   }) as unknown as Sql;
 }
 
-/** Scheme and authority, path, and query/fragment of a postgres:// URL (also libpq's empty-host socket form). */
-function urlParts(url: string): [authority: string, path: string, tail: string] {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/is.exec(url);
-  if (!m) throw new Error("not a postgres:// URL");
-  return [m[1]!, m[2]!, m[3]!];
-}
-
 /** `postgres://…/db` → the same server's `postgres` maintenance database URL (any query, such as a socket `host`, kept). */
 export function withDatabase(url: string, database: string): string {
-  const [authority, , tail] = urlParts(url);
-  return `${authority}/${encodeURIComponent(database)}${tail}`;
+  const parts = urlParts(url);
+  if (!parts) throw new Error("not a postgres:// URL");
+  return `${parts.scheme}${parts.authority}/${encodeURIComponent(database)}${parts.tail}`;
 }
 
 /** The database a postgres:// URL names. */
 export function databaseOf(url: string): string {
-  return decodeURIComponent(urlParts(url)[1].replace(/^\//, ""));
+  const parts = urlParts(url);
+  if (!parts) throw new Error("not a postgres:// URL");
+  return decodeURIComponent(parts.path.replace(/^\//, ""));
 }
