@@ -91,12 +91,19 @@ export function rssBytes(pid: number): number {
 
 const CLK_TCK = 100;
 
+/** The command name in a /proc `stat` line (it is in parentheses and may hold spaces). */
+const statName = (stat: string) => stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+
+/** CPU seconds (user + system) in a /proc `stat` line. */
+function statCpuSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
 /** CPU seconds (user + system) used so far by a process (Linux /proc), or NaN. */
 export function cpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return NaN;
   }
@@ -104,7 +111,7 @@ export function cpuSeconds(pid: number): number {
 
 /**
  * CPU seconds (user + system) used so far by each thread group of a process, keyed by thread name with digits
- * dropped ("HeapHelper", "Bun Pool ", "JITWorker"…; the main thread keeps the process name), from /proc/{pid}/task.
+ * dropped ("HeapHelper", "Bun Pool", "JITWorker"…; the process's own thread is "main"), from /proc/{pid}/task.
  */
 export function threadCpuSeconds(pid: number): Map<string, number> {
   const out = new Map<string, number>();
@@ -117,9 +124,8 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   for (const tid of tids) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+/g, "").trim();
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+      const name = tid === String(pid) ? "main" : statName(stat).replace(/\d+/g, "").trim();
+      out.set(name, (out.get(name) ?? 0) + statCpuSeconds(stat));
     } catch {}
   }
   return out;
@@ -132,8 +138,7 @@ export function cpuSecondsByName(name: string): number {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      if (comm === name) total += cpuSeconds(Number(d));
+      if (statName(stat) === name) total += statCpuSeconds(stat);
     } catch {}
   }
   return total;
