@@ -5,12 +5,11 @@
  * mutations of the marker segments of a baseline and a progressive page, every file libjpeg refuses is refused, and
  * the walk refuses nothing libjpeg decodes.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "bun:test";
 import { probeImage } from "../src/media/index.ts";
 import { jpegStructureProblem } from "../src/media/jpeg-structure.ts";
 import { SHARED } from "./helpers/shared.ts";

@@ -243,8 +243,8 @@ function scanProblem(
   // class the standard ones where none is defined (Motion JPEG); the progressive one does not. A table is checked when
   // a scan uses it: DC tables in sequential scans and first DC scans, AC tables in AC scans; lossless scans use
   // DC-class tables with symbols up to 16. Table numbers over 3 never exist (JERR_NO_HUFF_TABLE).
-  if (firstScan && frame.coding === "sequential") for (const cls of huffman) for (const i of [0, 1]) if (cls[i] === undefined) cls[i] = null;
   const sequential = frame.coding === "sequential";
+  if (firstScan && sequential) for (const cls of huffman) for (const i of [0, 1]) if (cls[i] === undefined) cls[i] = null;
   const dcUsed = sequential || frame.coding === "lossless" || (ss === 0 && ah === 0);
   const acUsed = sequential || (frame.coding === "progressive" && ss > 0);
   for (const [dc, ac] of tables) {
