@@ -4,7 +4,7 @@
  * free-port finder and a streamed multipart body (never buffered whole).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** A numeric benchmark setting: the environment variable `k`, else `d`. */
@@ -142,6 +142,23 @@ export function cpuSecondsByName(name: string): number {
     } catch {}
   }
   return total;
+}
+
+/**
+ * CPU microseconds (user + system, this process) that creating one empty file costs in a new directory under `dir`:
+ * `count` files are created and kept (deleting them would make the next allocations dearer; they go with `dir`).
+ * A diagnostic for the server benchmark, whose uploads create one file and one directory per job: on an ext4 without
+ * a journal (this VM's disk), the inode allocator skips every free inode deleted in the last 30 s or whose
+ * inode-table block is still dirty (fs/ext4/ialloc.c, recently_deleted), so right after many files were deleted — a
+ * previous run's clean-up, a test suite — each create can cost hundreds of microseconds of kernel time instead of ~15.
+ */
+export function fileCreateMicros(dir: string, count = 200): number {
+  const sub = join(dir, `create-probe-${process.pid}`);
+  mkdirSync(sub, { recursive: true });
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < count; i++) closeSync(openSync(join(sub, `f${i}`), "wx"));
+  const t = process.cpuUsage(t0);
+  return (t.user + t.system) / count;
 }
 
 /** Samples RSS every `everyMs` until stopped; returns the peak. */

@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, cpuSeconds, cpuSecondsByName, threadCpuSeconds, envNumber as env, fmtMB, freePort, multipartFileStream, multipartOnce, rssBytes, sampleRss, startBenchServer } from "./lib.ts";
+import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, cpuSeconds, fileCreateMicros, cpuSecondsByName, threadCpuSeconds, envNumber as env, fmtMB, freePort, multipartFileStream, multipartOnce, rssBytes, sampleRss, startBenchServer } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
@@ -340,6 +340,9 @@ async function main() {
         lat = new Latencies();
         await Bun.sleep(1500); // let the last empty long-polls of the warm-up end
       }
+      // The disk's file-creation cost is part of every upload (one file and one directory per job) and varies a lot
+      // between runs on this VM's disk (bench/lib.ts fileCreateMicros): printed so that runs can be compared.
+      const createUs = fileCreateMicros(join(work, "data"));
       const rssStart = rssBytes(server.child.pid!);
       const tx0 = db ? await pgTransactions(db.url) : 0;
       const threads0 = threadCpuSeconds(server.child.pid!);
@@ -364,6 +367,7 @@ async function main() {
           `${(lc.uploadBytes / 1048576 / (lc.uploadMs / 1000)).toFixed(1)} MiB/s per single upload request (mean)`,
       );
       console.log(`job timeline (mean ms from the previous step): created ${lc.timeline}`);
+      console.log(`file creation on the data disk just before the phase: ${createUs.toFixed(0)} µs CPU each (200 empty files)`);
       console.log(`server RSS: ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(server.child.pid!))} MiB after`);
       const perJob = (x: number) => ((x / N) * 1000).toFixed(1);
       console.log(

@@ -20,6 +20,7 @@ test("bench/server.ts completes a small run with no request errors and prints ev
   expect(out).toMatch(/warm-up: 2 jobs in [\d.]+ s = [\d.]+ jobs\/s/);
   expect(out).toMatch(/job timeline \(mean ms from the previous step\): created → uploaded [\d.]+, → leased [\d.]+, → done [\d.]+, → seen [\d.]+, → downloaded [\d.]+/);
   expect(out).toMatch(/server CPU by thread \(ms\/job\): main [\d.]+/);
+  expect(out).toMatch(/file creation on the data disk just before the phase: \d+ µs CPU each/);
   for (const endpoint of ["POST /v1/jobs ", "PUT .../files/image", "GET /v1/jobs/{id} ", "POST /v1/jobs/lease", "POST .../result", "PATCH /v1/jobs/{id} done", "GET .../result"]) {
     expect(out).toContain(endpoint);
   }
