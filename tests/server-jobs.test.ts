@@ -4,7 +4,7 @@
  * release, retries and failure after JOB_MAX_ATTEMPTS, lease expiry, lease tokens, idempotency.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { client, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
@@ -231,6 +231,13 @@ describe("life cycle", () => {
     const done = await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done", progress: 0.1, log: "end" } });
     expect(done.body.code).toBe("JOB_COMPLETED");
     expect((await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done" } })).body.code).toBe("JOB_ALREADY_COMPLETED");
+    // §11.16 fixed: a repeated `done` stays JOB_ALREADY_COMPLETED after the result zip is gone (the reference: 409)
+    const zipPath = join(s.config.resultsDir, `${id}.zip`);
+    const zipCopy = readFileSync(zipPath);
+    rmSync(zipPath);
+    const again = await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done" } });
+    expect([again.status, again.body.code]).toEqual([200, "JOB_ALREADY_COMPLETED"]);
+    writeFileSync(zipPath, zipCopy);
     expect((await w("PATCH", `/v1/jobs/${id}`, { json: { state: "error" } })).body.code).toBe("JOB_UNFINISHABLE");
     expect((await w("PATCH", `/v1/jobs/${id}`, { json: { progress: 0.5 } })).body.code).toBe("JOB_NOT_IN_PROCESSING");
     j = (await w("GET", `/v1/jobs/${id}`)).body.data;

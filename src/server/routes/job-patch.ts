@@ -66,6 +66,9 @@ export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: 
     if (state !== undefined && state !== "done" && state !== "error") throw new AppError("API_KEY_WORKER_FORBIDDEN");
     const unfinishable = () => new AppError("JOB_UNFINISHABLE", { details: { state: job.state } });
     if (state !== undefined && !["processing", "done", "error"].includes(job.state)) throw unfinishable();
+    // Reference bug §11.16, fixed (decision 2): a repeated `done` on a done job is JOB_ALREADY_COMPLETED even when its
+    // result zip has since been deleted; the reference checked the zip first and answered 409 JOB_RESULT_MISSING.
+    if (state === "done" && job.state === "done") return { code: "JOB_ALREADY_COMPLETED" as const, data: null };
     if (state === "done" && !resultExists) throw new AppError("JOB_RESULT_MISSING");
     if (noFields) throw new AppError("JOB_UPDATE_NO_FIELDS");
     const now = nowIso();
@@ -76,7 +79,6 @@ export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: 
       return lastChange === undefined ? JOB_CHANGED : { code: "JOB_UPDATED" as const, data: leaseData(deps, jobId, lastChange) };
     }
     if (state === "done") {
-      if (job.state === "done") return { code: "JOB_ALREADY_COMPLETED" as const, data: null };
       if (job.state !== "processing") throw unfinishable();
       return (await apply({ ...update, state: "done" })) === undefined ? JOB_CHANGED : { code: "JOB_COMPLETED" as const, data: null };
     }
