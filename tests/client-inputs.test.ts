@@ -66,7 +66,7 @@ describe("collectInputs", () => {
     expect(inputs).toBeUndefined();
     const text = problems.join("\n");
     expect(text).toContain(`cannot read image ${join(images, "broken.jpg")}: no such file (or a broken link)`);
-    expect(text).toContain(`image ${join(images, "c.png")} is not a JPEG, PNG, TIFF, BMP or WebP file`);
+    expect(text).toContain(`image ${join(images, "c.png")} is not a JPEG, PNG, TIFF, WebP, BMP or GIF file`);
     expect(text).toContain(`image ${join(images, "empty.jpg")} is empty`);
     expect(text).toContain(`image b.jpg has no ALTO file ${join(alto, "b.xml")}`);
     expect(text).toContain(`ALTO file ${join(alto, "c.xml")} is empty`);
@@ -81,7 +81,7 @@ describe("collectInputs", () => {
     const empty = dir({ "readme.md": "hello" });
     const meta = join(dir({ "m.json": "null" }), "m.json");
     const r = collectInputs({ imagesDir: empty, altoDir: join(root, "nope"), pageDir: join(root, "nope2"), metadataFile: meta });
-    expect(r.problems).toContain(`no images in ${empty} (looked for .jpg .jpeg .png .tif .tiff .bmp .webp)`);
+    expect(r.problems).toContain(`no images in ${empty} (looked for .jpg .jpeg .png .tif .tiff .bmp .webp .gif)`);
     expect(r.problems).toContain(`ALTO directory ${join(root, "nope")}: no such file (or a broken link)`);
     expect(r.problems.some((p) => p.startsWith("give either --alto or --page-xmls"))).toBe(true);
     expect(r.problems.some((p) => p.includes("is JSON null"))).toBe(true);
@@ -101,6 +101,12 @@ describe("collectInputs", () => {
     expect(sniffImage(new Uint8Array([0x49, 0x49, 0x2a, 0]))).toBe("tiff");
     expect(sniffImage(new Uint8Array([0x4d, 0x4d, 0, 0x2a]))).toBe("tiff");
     expect(sniffImage(new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8 "))).toBe("webp");
+    expect(sniffImage(new TextEncoder().encode("GIF89a\x01\0\x01\0"))).toBe("gif");
+    const bmpHead = new Uint8Array(18);
+    bmpHead.set([0x42, 0x4d]);
+    bmpHead[14] = 40; // BITMAPINFOHEADER
+    expect(sniffImage(bmpHead)).toBe("bmp");
+    expect(sniffImage(new TextEncoder().encode("BM is a text file, not a bitmap"))).toBeUndefined();
     expect(sniffImage(new TextEncoder().encode("<html>"))).toBeUndefined();
   });
 });

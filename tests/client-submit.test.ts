@@ -97,7 +97,7 @@ describe("annopage submit", () => {
     const lines = r.stderr.trim().split("\n");
     expect(lines[0]).toBe("annopage: 5 problems, nothing was submitted:");
     expect(r.stderr).toContain("image p2.jpg has no ALTO file");
-    expect(r.stderr).toContain("p4.jpg is not a JPEG, PNG, TIFF, BMP or WebP file");
+    expect(r.stderr).toContain("p4.jpg is not a JPEG, PNG, TIFF, WebP, BMP or GIF file");
     expect(r.stderr).toContain(`cannot read image ${join(f.images, "p5.jpg")}`);
     expect(r.stderr).toContain("image p4.jpg has no ALTO file"); // p5 is unreadable: reported once
     expect(r.stderr).toContain("is not valid JSON");

@@ -20,6 +20,7 @@ import {
   takeDecodedCanvas,
   canvasFromRgba,
 } from "../src/media/index.ts";
+import { bmpBytes, gifBytes } from "./helpers/server-api.ts";
 
 const W = 64;
 const H = 40;
@@ -190,7 +191,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("sniffImageFormat", () => {
-  test("recognises the four formats by magic bytes and refuses others", () => {
+  test("recognises the six formats by magic bytes and refuses others", () => {
     const c = drawPicture();
     expect(sniffImageFormat(c.encodeSync("jpeg", 90))?.format).toBe("jpeg");
     expect(sniffImageFormat(c.encodeSync("png"))?.contentType).toBe("image/png");
@@ -199,14 +200,19 @@ describe("sniffImageFormat", () => {
     expect(sniffImageFormat(tif)?.format).toBe("tiff");
     expect(sniffImageFormat(writeTiff(4, 4, { bps: 8, spp: 1, photometric: 1, rowsPerStrip: 4, bigEndian: true }, ramp))?.format).toBe("tiff");
     expect(sniffImageFormat(new TextEncoder().encode("%PDF-1.7 hello"))).toBeNull();
-    expect(sniffImageFormat(new TextEncoder().encode("GIF89a......"))).toBeNull();
+    expect(sniffImageFormat(new TextEncoder().encode("GIF89a......"))?.format).toBe("gif");
+    expect(sniffImageFormat(new TextEncoder().encode("GIF90a......"))).toBeNull();
+    expect(sniffImageFormat(bmpBytes())?.contentType).toBe("image/bmp");
+    expect(sniffImageFormat(new TextEncoder().encode("BMW owners' manual, page 1"))).toBeNull(); // "BM", no info header
     expect(sniffImageFormat(new Uint8Array([0xff, 0xd8]))).toBeNull();
   });
 
   test("extension lookup", () => {
     expect(formatFromExtension("Page.TIFF")).toBe("tiff");
     expect(formatFromExtension(".jpeg")).toBe("jpeg");
-    expect(formatFromExtension("a.gif")).toBeNull();
+    expect(formatFromExtension("a.gif")).toBe("gif");
+    expect(formatFromExtension("scan.BMP")).toBe("bmp");
+    expect(formatFromExtension("a.pdf")).toBeNull();
   });
 });
 
@@ -313,6 +319,50 @@ describe("decodeImage", () => {
     expect(g.data[(H - 1) * W]).toBe(0);
     const t = toGrey({ width: 1, height: 1, data: new Uint8ClampedArray([0, 255, 0, 255]) });
     expect(t.data[0]).toBe(150);
+  });
+});
+
+describe("BMP and GIF (protocol §6.2: what the reference client uploads and OpenCV reads)", () => {
+  const rgb = (x: number, y: number): [number, number, number] => [x * 40, y * 80, 200];
+
+  test("a BMP decodes exactly, bottom-up rows and row padding included; probe gives its size", async () => {
+    const bmp = bmpBytes(5, 3, rgb); // 15-byte rows padded to 16
+    expect(await probeImage(bmp)).toEqual({ format: "bmp", width: 5, height: 3 });
+    const img = await decodeImage(bmp);
+    expect([img.format, img.width, img.height]).toEqual(["bmp", 5, 3]);
+    for (const [x, y] of [[0, 0], [4, 0], [2, 1], [4, 2]] as const) {
+      const o = (y * 5 + x) * 4;
+      expect(Array.from(img.data.subarray(o, o + 4))).toEqual([...rgb(x, y), 255]);
+    }
+  });
+
+  test("a GIF (skia's encoder) decodes to its picture; probe gives its size", async () => {
+    const c = createCanvas(24, 16);
+    const ctx = c.getContext("2d");
+    ctx.fillStyle = "#ff0000";
+    ctx.fillRect(0, 0, 12, 16);
+    ctx.fillStyle = "#0000ff";
+    ctx.fillRect(12, 0, 12, 16);
+    const gif = new Uint8Array(c.encodeSync("gif"));
+    expect(await probeImage(gif)).toEqual({ format: "gif", width: 24, height: 16 });
+    const img = await decodeImage(gif);
+    expect([img.format, img.width, img.height]).toEqual(["gif", 24, 16]);
+    expect(Array.from(img.data.subarray(0, 3))).toEqual([255, 0, 0]);
+    const right = (8 * 24 + 20) * 4;
+    expect(Array.from(img.data.subarray(right, right + 3))).toEqual([0, 0, 255]);
+  });
+
+  test("cut-off BMPs and GIFs are refused at every length; trailing bytes after a whole file are not", async () => {
+    const codeOf = async (p: Promise<unknown>) => p.then(() => "no error", (e) => (e as ImageError).code);
+    const bmp = bmpBytes(7, 6, rgb);
+    const gif = gifBytes(30, 20);
+    for (const whole of [bmp, gif]) {
+      expect(await codeOf(probeImage(whole))).toBe("no error");
+      const withTail = new Uint8Array(whole.length + 7);
+      withTail.set(whole);
+      expect(await codeOf(probeImage(withTail))).toBe("no error");
+      for (let n = 18; n < whole.length; n++) expect([n, await codeOf(probeImage(whole.subarray(0, n)))]).toEqual([n, "IMAGE_CORRUPT"]);
+    }
   });
 });
 

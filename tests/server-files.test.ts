@@ -14,7 +14,7 @@ import { LocalStorage } from "../src/storage/local.ts";
 import { checkAlto, checkPage } from "../src/server/xml-check.ts";
 import { contentDisposition, stem } from "../src/server/file-response.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
-import { ALTO, PAGE, SUITE_VALID_ZIP, client, jpegBytes, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
+import { ALTO, PAGE, SUITE_VALID_ZIP, bmpBytes, client, gifBytes, jpegBytes, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
 
 let s: TestServer;
 let u: ReturnType<typeof client>;
@@ -91,6 +91,30 @@ describe("images", () => {
     rmSync(join(s.config.jobsDir, id, `${i1.id}.jpg`));
     expect((await w("GET", `/v1/jobs/${id}/images/${i1.id}/files/image`)).body.code).toBe("IMAGE_GONE");
     expect((await w("GET", `/v1/jobs/${id}/images/${crypto.randomUUID()}/files/image`)).body.code).toBe("IMAGE_NOT_FOUND_FOR_JOB");
+  });
+
+  test("BMP and GIF (what the reference client uploads, §6.2) are accepted, stored byte for byte and served with their type; cut off → 415", async () => {
+    const id = await newJob(["scan.bmp", "icon.gif"]);
+    const bmp = bmpBytes(9, 7);
+    const gif = gifBytes(20, 10);
+    for (const [name, bytes] of [["scan.bmp", bmp], ["icon.gif", gif]] as const) {
+      const cut = await u("PUT", `/v1/jobs/${id}/images/${name}/files/image`, { file: bytes.subarray(0, bytes.length - 3) });
+      expect([cut.status, cut.body.code, cut.body.details.reason]).toEqual([415, "IMAGE_INVALID", expect.stringContaining("truncated")]);
+      expect((await u("PUT", `/v1/jobs/${id}/images/${name}/files/image`, { file: bytes })).body.code).toBe("IMAGE_UPLOADED");
+    }
+    const job = await leaseJob(id);
+    const rows = await s.deps.sql`SELECT name, image_format, image_width, image_height FROM images WHERE job_id = ${id} ORDER BY "order"`;
+    expect(rows.map((r) => ({ ...r }))).toEqual([
+      { name: "scan.bmp", image_format: "bmp", image_width: 9, image_height: 7 },
+      { name: "icon.gif", image_format: "gif", image_width: 20, image_height: 10 },
+    ]);
+    for (const [i, ext, type, bytes] of [[0, "bmp", "image/bmp", bmp], [1, "gif", "image/gif", gif]] as const) {
+      const image = job.images[i];
+      expect(readFileSync(join(s.config.jobsDir, id, `${image.id}.${ext}`))).toEqual(Buffer.from(bytes));
+      const r = await rawGet(`/v1/jobs/${id}/images/${image.id}/files/image`);
+      expect([r.status, r.headers.get("content-type")]).toEqual([200, type]);
+      expect(new Uint8Array(await r.arrayBuffer())).toEqual(new Uint8Array(bytes));
+    }
   });
 
   test("undecodable, empty and truncated images → 415; unknown name → 404; %2F never matches", async () => {

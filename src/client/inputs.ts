@@ -6,9 +6,10 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { naturalSort } from "./natural-sort.ts";
+import { FORMAT_NAMES, sniffImageFormat, type ImageFormat } from "../media/format.ts";
 
-/** Extensions the reference client collects (case-insensitive), plus WebP, which the server decodes. */
-export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"] as const;
+/** Extensions the reference client collects (case-insensitive), plus WebP and GIF, which the server decodes too. */
+export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"] as const;
 
 /** The server refuses image names longer than this (protocol decision 2, bug 11). */
 const MAX_NAME_LENGTH = 300;
@@ -49,15 +50,9 @@ export function isImageName(name: string): boolean {
   return (IMAGE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
 }
 
-/** Recognises the formats the server can decode from their first bytes. */
-export function sniffImage(head: Uint8Array): "jpeg" | "png" | "tiff" | "bmp" | "webp" | undefined {
-  const b = head;
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "png";
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 0x2a))) return "tiff";
-  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return "bmp";
-  if (b.length >= 12 && String.fromCharCode(...b.subarray(0, 4)) === "RIFF" && String.fromCharCode(...b.subarray(8, 12)) === "WEBP") return "webp";
-  return undefined;
+/** Recognises the formats the server can decode from their first bytes (the server's own sniffer). */
+export function sniffImage(head: Uint8Array): ImageFormat | undefined {
+  return sniffImageFormat(head)?.format;
 }
 
 function errText(e: unknown): string {
@@ -69,7 +64,7 @@ function errText(e: unknown): string {
 }
 
 /** Opens the file and reads its first bytes: the only reliable "is it readable" test. */
-function readHead(path: string, n = 16): { head: Uint8Array; size: number } {
+function readHead(path: string, n = 18): { head: Uint8Array; size: number } {
   const fd = openSync(path, "r");
   try {
     const size = statSync(path).size;
@@ -163,7 +158,7 @@ export function collectInputs(opts: InputOptions): { inputs?: SubmitInputs; prob
           const r = readHead(path);
           size = r.size;
           if (size === 0) problems.push(`image ${path} is empty`);
-          else if (!sniffImage(r.head)) problems.push(`image ${path} is not a JPEG, PNG, TIFF, BMP or WebP file`);
+          else if (!sniffImage(r.head)) problems.push(`image ${path} is not a ${FORMAT_NAMES} file`);
         } catch (e) {
           problems.push(`cannot read image ${path}: ${errText(e)}`);
           continue;

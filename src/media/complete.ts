@@ -15,7 +15,70 @@ export function truncationProblem(bytes: Uint8Array, format: ImageFormat): strin
       return webpComplete(bytes) ? null : "WebP is truncated (shorter than its RIFF header says)";
     case "tiff":
       return null; // strips are located by offset and count; utif2 fails on data outside the file
+    case "bmp":
+      return bmpProblem(bytes);
+    case "gif":
+      return gifProblem(bytes);
   }
+}
+
+/**
+ * A BMP's headers say where its pixels start and, uncompressed, how many bytes they take (rows padded to 4 bytes);
+ * compressed (RLE, embedded JPEG/PNG), the info header's image size. A file shorter than that is cut off: decoders
+ * would fill the missing rows.
+ */
+function bmpProblem(b: Uint8Array): string | null {
+  if (b.length < 26) return "BMP is truncated (shorter than its headers)";
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const pixelsAt = dv.getUint32(10, true);
+  const infoSize = dv.getUint32(14, true);
+  if (b.length < 14 + infoSize) return "BMP is truncated (shorter than its headers)";
+  const core = infoSize === 12; // BITMAPCOREHEADER: 16-bit width and height, never compressed
+  const width = core ? dv.getUint16(18, true) : dv.getInt32(18, true);
+  const height = core ? dv.getInt16(20, true) : dv.getInt32(22, true);
+  const bitsPerPixel = dv.getUint16(core ? 24 : 28, true);
+  const compression = core || infoSize < 20 ? 0 : dv.getUint32(30, true);
+  const imageSize = core || infoSize < 24 ? 0 : dv.getUint32(34, true);
+  if (!(width > 0) || height === 0) return "BMP has no pixels";
+  if (![1, 2, 4, 8, 16, 24, 32, 64].includes(bitsPerPixel)) return `BMP has an unsupported depth of ${bitsPerPixel} bits per pixel`;
+  if (pixelsAt < 14 + infoSize || pixelsAt >= b.length) return "BMP is truncated (no pixel data)";
+  const uncompressed = compression === 0 || compression === 3 || compression === 6; // RGB, BITFIELDS, ALPHABITFIELDS
+  const needed = uncompressed ? Math.ceil((width * bitsPerPixel) / 32) * 4 * Math.abs(height) : imageSize;
+  if (b.length < pixelsAt + needed) return "BMP is truncated (its pixel data ends before the image does)";
+  return null;
+}
+
+/**
+ * Walk a GIF's blocks (header, colour tables, extensions, images with their data sub-blocks) to the trailer: a file
+ * that ends before it is cut off; decoders show the frames that arrived.
+ */
+function gifProblem(b: Uint8Array): string | null {
+  const truncated = "GIF is truncated (no trailer after the last block)";
+  const colourTable = (flags: number) => (flags & 0x80 ? 3 * (1 << ((flags & 7) + 1)) : 0);
+  /** Skips data sub-blocks (a length byte, then that many bytes) up to the empty one; -1 when the file ends first. */
+  const skipSubBlocks = (at: number) => {
+    while (at < b.length) {
+      const n = b[at]!;
+      at += 1 + n;
+      if (n === 0) return at;
+    }
+    return -1;
+  };
+  if (b.length < 13) return truncated;
+  let at = 13 + colourTable(b[10]!);
+  let images = 0;
+  while (at < b.length) {
+    const block = b[at]!;
+    if (block === 0x3b) return images > 0 ? null : "GIF has no image";
+    if (block === 0x21) at = skipSubBlocks(at + 2); // extension: introducer, label, sub-blocks
+    else if (block === 0x2c) {
+      if (at + 11 > b.length) return truncated; // image descriptor (10 bytes), then the LZW minimum code size
+      at = skipSubBlocks(at + 10 + colourTable(b[at + 9]!) + 1);
+      images++;
+    } else return `GIF has an unknown block 0x${block.toString(16).padStart(2, "0")} at byte ${at}`;
+    if (at < 0) return truncated;
+  }
+  return truncated;
 }
 
 const SOS = Buffer.from([0xff, 0xda]);

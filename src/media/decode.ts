@@ -1,6 +1,6 @@
 import { Image, createCanvas, type Canvas } from "@napi-rs/canvas";
 import { ImageError } from "./errors.ts";
-import { sniffImageFormat, type ImageFormat } from "./format.ts";
+import { FORMAT_NAMES, declaredSize, sniffImageFormat, type ImageFormat } from "./format.ts";
 import { toGrey, type GreyImage, type RgbaImage } from "./image.ts";
 import { decodeTiff, tiffSize } from "./tiff.ts";
 import { truncationProblem } from "./complete.ts";
@@ -26,7 +26,7 @@ async function readInput(input: Uint8Array | string): Promise<Uint8Array> {
 
 function formatOf(bytes: Uint8Array): ImageFormat {
   const info = sniffImageFormat(bytes);
-  if (!info) throw new ImageError("IMAGE_UNKNOWN_FORMAT", "not a JPEG, PNG, TIFF or WebP image");
+  if (!info) throw new ImageError("IMAGE_UNKNOWN_FORMAT", `not a ${FORMAT_NAMES} image`);
   const problem = truncationProblem(bytes, info.format);
   if (problem) throw new ImageError("IMAGE_CORRUPT", problem);
   return info.format;
@@ -39,26 +39,30 @@ function checkSize(width: number, height: number): void {
 }
 
 /**
- * Load JPEG/PNG/WebP bytes into a canvas Image and force a full decode. (Setting `src` alone starts that decode in the
+ * Load JPEG/PNG/WebP/BMP/GIF bytes into a canvas Image (skia's codecs) and force a full decode. (Setting `src` alone starts that decode in the
  * background anyway, so the canvas is no cheap way to read a header.)
  */
 async function canvasImage(bytes: Uint8Array, format: ImageFormat): Promise<Image> {
   const img = new Image();
   img.onerror = () => {}; // reported through decode()
   img.src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (!(img.width > 0 && img.height > 0)) throw new ImageError("IMAGE_CORRUPT", `corrupt ${format.toUpperCase()} image`);
-  checkSize(img.width, img.height);
+  const corrupt = () => new ImageError("IMAGE_CORRUPT", `corrupt ${format.toUpperCase()} image`);
+  // The canvas knows a JPEG's, PNG's or WebP's size before decoding, a BMP's or GIF's only after: their headers say it.
+  const size = img.width > 0 && img.height > 0 ? { width: img.width, height: img.height } : declaredSize(bytes, format);
+  if (!size) throw corrupt();
+  checkSize(size.width, size.height);
   try {
     await img.decode();
   } catch {
-    throw new ImageError("IMAGE_CORRUPT", `corrupt ${format.toUpperCase()} image`);
+    throw corrupt();
   }
+  if (!(img.width > 0 && img.height > 0)) throw corrupt();
   return img;
 }
 
 /**
  * Check that the bytes (or the file at a path) are a complete image that the decoder accepts. Returns the format and
- * size, or throws an ImageError. PNG, WebP and TIFF are decoded in full. A JPEG is not: its decodability is settled
+ * size, or throws an ImageError. PNG, WebP, BMP, GIF (its first frame) and TIFF are decoded in full. A JPEG is not: its decodability is settled
  * by its marker segments, which jpegStructureProblem checks as libjpeg does, while libjpeg decodes damaged
  * entropy-coded data with a warning (so did this check's earlier full decode, through its canvas fallback); its size
  * comes from the decoder's header read. Truncated files are refused (formatOf).
@@ -84,7 +88,7 @@ export async function probeImage(input: Uint8Array | string): Promise<ImageProbe
 }
 
 /**
- * The fast decode check for PNG and WebP: Bun.Image (statically linked libspng, libwebp) on Bun's worker threads, so
+ * The fast decode check for PNG, WebP, BMP and GIF: Bun.Image (statically linked codecs) on Bun's worker threads, so
  * the event loop stays free. The image is decoded in full (the 1×1 output only spares the resampling). Width and
  * height come from the header, as the canvas decoder reports them.
  * Returns undefined when Bun.Image refuses the bytes; the caller then falls back to the canvas decoder, so nothing that
@@ -122,7 +126,7 @@ async function jpegDisplaySize(bytes: Uint8Array): Promise<{ width: number; heig
   return { width: size.width, height: size.height };
 }
 
-/** Decode a JPEG, PNG, TIFF or WebP image to 8-bit RGBA. Grey inputs come out with R = G = B. */
+/** Decode a JPEG, PNG, TIFF, WebP, BMP or GIF (first frame) image to 8-bit RGBA. Grey inputs come out with R = G = B. */
 export async function decodeImage(input: Uint8Array | string): Promise<RgbaImage & { format: ImageFormat }> {
   const bytes = await readInput(input);
   const format = formatOf(bytes);

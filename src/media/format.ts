@@ -1,5 +1,5 @@
 /** Image container formats the page processor and the upload check accept, recognised by magic bytes. */
-export type ImageFormat = "jpeg" | "png" | "tiff" | "webp";
+export type ImageFormat = "jpeg" | "png" | "tiff" | "webp" | "bmp" | "gif";
 
 export interface ImageFormatInfo {
   format: ImageFormat;
@@ -15,7 +15,15 @@ const INFO: Record<ImageFormat, ImageFormatInfo> = {
   png: { format: "png", extension: "png", extensions: ["png"], contentType: "image/png" },
   tiff: { format: "tiff", extension: "tif", extensions: ["tif", "tiff"], contentType: "image/tiff" },
   webp: { format: "webp", extension: "webp", extensions: ["webp"], contentType: "image/webp" },
+  bmp: { format: "bmp", extension: "bmp", extensions: ["bmp", "dib"], contentType: "image/bmp" },
+  gif: { format: "gif", extension: "gif", extensions: ["gif"], contentType: "image/gif" },
 };
+
+/** The formats by name, for messages: "JPEG, PNG, TIFF, WebP, BMP or GIF". */
+export const FORMAT_NAMES = "JPEG, PNG, TIFF, WebP, BMP or GIF";
+
+/** Sizes of the BMP info headers (BITMAPCOREHEADER 12, OS/2 2.x 16/64, BITMAPINFOHEADER 40, V2 52, V3 56, V4 108, V5 124). */
+const BMP_INFO_HEADER_SIZES = new Set([12, 16, 40, 52, 56, 64, 108, 124]);
 
 export function formatInfo(format: ImageFormat): ImageFormatInfo {
   return INFO[format];
@@ -29,14 +37,15 @@ export function formatFromExtension(nameOrExt: string): ImageFormat | null {
   return null;
 }
 
-/** True when the file name has an image extension we read (jpg, jpeg, png, tif, tiff, webp …). */
+/** True when the file name has an image extension we read (jpg, jpeg, png, tif, tiff, webp, bmp, gif …). */
 export function hasImageExtension(name: string): boolean {
   return name.lastIndexOf(".") > 0 && formatFromExtension(name) !== null;
 }
 
 /**
- * Recognise the container format by its magic bytes; null when it is none of JPEG, PNG, TIFF, WebP.
- * Needs at most the first 16 bytes.
+ * Recognise the container format by its magic bytes; null when it is none of JPEG, PNG, TIFF, WebP, BMP, GIF.
+ * Needs at most the first 18 bytes (a BMP's "BM" is confirmed by a known info-header size, so text starting with "BM"
+ * is not taken for one).
  */
 export function sniffImageFormat(bytes: Uint8Array): ImageFormatInfo | null {
   const b = bytes;
@@ -53,5 +62,23 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormatInfo | null {
     b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 &&
     b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50
   ) return INFO.webp;
+  if (b.length >= 18 && b[0] === 0x42 && b[1] === 0x4d && BMP_INFO_HEADER_SIZES.has(b[14]! | (b[15]! << 8) | (b[16]! << 16) | (b[17]! << 24)))
+    return INFO.bmp;
+  if (b.length >= 6 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38 && (b[4] === 0x37 || b[4] === 0x39) && b[5] === 0x61)
+    return INFO.gif; // GIF87a, GIF89a
+  return null;
+}
+
+/**
+ * Width and height a BMP or GIF header declares (a BMP's info header; a GIF's logical screen, which holds its frames),
+ * read before decoding so that oversized images are refused first; null for other formats or a header too short.
+ */
+export function declaredSize(b: Uint8Array, format: ImageFormat): { width: number; height: number } | null {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (format === "gif" && b.length >= 10) return { width: dv.getUint16(6, true), height: dv.getUint16(8, true) };
+  if (format === "bmp" && b.length >= 26) {
+    if (dv.getUint32(14, true) === 12) return { width: dv.getUint16(18, true), height: Math.abs(dv.getInt16(20, true)) };
+    return { width: dv.getInt32(18, true), height: Math.abs(dv.getInt32(22, true)) };
+  }
   return null;
 }

@@ -1,4 +1,4 @@
-export { sniffImageFormat, formatFromExtension, formatInfo, hasImageExtension } from "./format.ts";
+export { sniffImageFormat, formatFromExtension, formatInfo, hasImageExtension, FORMAT_NAMES } from "./format.ts";
 export type { ImageFormat, ImageFormatInfo } from "./format.ts";
 export { ImageError, isImageError } from "./errors.ts";
 export type { ImageErrorCode } from "./errors.ts";

@@ -77,6 +77,43 @@ export function jpegBytes(w = 16, h = 12): Uint8Array {
   return new Uint8Array(c.toBuffer("image/jpeg"));
 }
 
+/** A GIF of the same picture as pngBytes, from the canvas's (skia's) GIF encoder. */
+export function gifBytes(w = 16, h = 12): Uint8Array {
+  const c = createCanvas(w, h);
+  const ctx = c.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, w, h);
+  ctx.fillStyle = "#123456";
+  ctx.fillRect(2, 2, 5, 5);
+  return new Uint8Array(c.encodeSync("gif"));
+}
+
+/**
+ * An uncompressed 24-bit BMP (BITMAPINFOHEADER, bottom-up rows padded to 4 bytes) whose pixel (x, y) is
+ * `rgb(x, y)`; written by hand, as no library here encodes BMP — the decoders that read it are independent of it.
+ */
+export function bmpBytes(w = 5, h = 3, rgb: (x: number, y: number) => [number, number, number] = (x, y) => [x * 40, y * 80, 200]): Uint8Array {
+  const stride = Math.ceil((w * 3) / 4) * 4;
+  const b = new Uint8Array(54 + stride * h);
+  const v = new DataView(b.buffer);
+  b.set([0x42, 0x4d]);
+  v.setUint32(2, b.length, true);
+  v.setUint32(10, 54, true);
+  v.setUint32(14, 40, true);
+  v.setInt32(18, w, true);
+  v.setInt32(22, h, true);
+  v.setUint16(26, 1, true);
+  v.setUint16(28, 24, true);
+  v.setUint32(34, stride * h, true);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [r, g, bl] = rgb(x, y);
+      b.set([bl, g, r], 54 + (h - 1 - y) * stride + x * 3);
+    }
+  }
+  return b;
+}
+
 export function zipBytes(files: Record<string, string> = { "a.txt": "hello" }): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, new TextEncoder().encode(v)])));
 }

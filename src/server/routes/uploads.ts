@@ -100,7 +100,7 @@ export const uploadRoutes = (deps: AppDeps) => [
       tag: "User",
       showSwitch: "image",
       summary: "Upload an image",
-      description: "Multipart part `file`. JPEG, PNG, TIFF or WebP, stored byte for byte once the decoder accepts it: PNG, WebP and TIFF are decoded in full, a JPEG's marker segments are checked as libjpeg reads them (libjpeg decodes damaged pixel data with a warning). A truncated file is refused.",
+      description: "Multipart part `file`. JPEG, PNG, TIFF, WebP, BMP or GIF, stored byte for byte once the decoder accepts it: PNG, WebP, TIFF, BMP and GIF (first frame) are decoded in full, a JPEG's marker segments are checked as libjpeg reads them (libjpeg decodes damaged pixel data with a warning). A truncated file is refused.",
       responses: { ...uploadResponses("IMAGE"), 415: { code: ["IMAGE_INVALID"] } },
     },
     handler: async ({ key, params, file }) => {
