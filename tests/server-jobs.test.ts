@@ -314,6 +314,23 @@ describe("life cycle", () => {
     expect((await u("PATCH", `/v1/jobs/${id}`, { json: { state: "cancelled" } })).body.code).toBe("JOB_UNCANCELLABLE");
   });
 
+  test("sweep, then FIFO claim: an older job this lease call requeues comes before a younger queued one", async () => {
+    await drain();
+    const older = await queuedJob(["o.png"]);
+    expect((await w("POST", "/v1/jobs/lease")).body.data.id).toBe(older);
+    await w("PATCH", `/v1/jobs/${older}`, { json: { state: "error", progress: 0.6 } });
+    const younger = await queuedJob(["y.png"]);
+    const l1 = await w2("POST", "/v1/jobs/lease"); // sweeps `older` back to the queue, where it is first by created_date
+    expect(l1.body.data.id).toBe(older);
+    const j = (await w2("GET", `/v1/jobs/${older}`)).body.data;
+    expect(j).toMatchObject({ state: "processing", progress: 0, previous_attempts: 1 });
+    expect(j.started_date).toBe(l1.body.data.server_time);
+    expect((await w("POST", "/v1/jobs/lease")).body.data.id).toBe(younger);
+    expect((await w("POST", "/v1/jobs/lease")).body.code).toBe("JOB_QUEUE_EMPTY");
+    await admin("PATCH", `/v1/admin/jobs/${older}`, { json: { state: "done" } });
+    await admin("PATCH", `/v1/admin/jobs/${younger}`, { json: { state: "done" } });
+  });
+
   test("stale lease token → 409 and nothing changes; the current token works", async () => {
     await drain();
     const id = await queuedJob(["t.png"]);

@@ -259,42 +259,51 @@ export interface SweepConfig {
  * Rows locked by someone else are skipped — never waited for.
  */
 export async function sweepStaleLeases(sql: Sql, now: string, cfg: SweepConfig): Promise<{ requeued: number; failed: number }> {
-  const rows = await sql<{ state: string }[]>`WITH ${sweepCtes(sql, now, cfg, false)} SELECT state FROM s`;
+  const rows = await sql<{ state: string }[]>`WITH ${sweepRowsCte(sql, now, cfg, false)}, ${sweepUpdateCte(sql, now, false)} SELECT state FROM s`;
   const requeued = rows.filter((r) => r.state === "QUEUED").length;
   return { requeued, failed: rows.length - requeued };
 }
 
 /**
- * The sweep as two CTEs, `r` (rows to sweep, locked, skipping locked ones) and `s` (the UPDATE, RETURNING state):
+ * The sweep's first CTE, `r`: the rows to sweep, locked, skipping locked ones, with `retry` (attempts are left):
  * stale `processing` leases, and with `errors` every `error` job too (the lease call's sweep, §4.10 step 1).
  */
-function sweepCtes(sql: Sql, now: string, cfg: SweepConfig, errors = true) {
+function sweepRowsCte(sql: Sql, now: string, cfg: SweepConfig, errors: boolean) {
   const threshold = `${cfg.timeoutSeconds + cfg.graceSeconds} seconds`;
-  const last = cfg.maxAttempts - 1;
-  const retry = sql`coalesce(j.previous_attempts, -1) < ${last}`;
   return sql`
     r AS (
-      SELECT id FROM jobs
+      SELECT id, created_date, coalesce(previous_attempts, -1) < ${cfg.maxAttempts - 1} AS retry FROM jobs
        WHERE ${errors ? sql`state = 'ERROR' OR` : sql``}
              (state = 'PROCESSING' AND last_change < ${now}::timestamptz - ${threshold}::interval)
-       FOR UPDATE SKIP LOCKED),
+       FOR UPDATE SKIP LOCKED)`;
+}
+
+/**
+ * The sweep's second CTE, `s`: requeues the rows of `r` with attempts left (worker cleared, progress 0) and fails the
+ * others (progress 1, finished now, worker kept), RETURNING state. With `exceptPick` it leaves out the row of an
+ * earlier CTE named `pick`, which the lease call claims itself.
+ */
+function sweepUpdateCte(sql: Sql, now: string, exceptPick: boolean) {
+  return sql`
     s AS (
       UPDATE jobs j SET
-        state = CASE WHEN ${retry} THEN 'QUEUED' ELSE 'FAILED' END::processingstate,
-        worker_key_id = CASE WHEN ${retry} THEN NULL ELSE j.worker_key_id END,
-        lease_token = CASE WHEN ${retry} THEN NULL ELSE j.lease_token END,
-        progress = CASE WHEN ${retry} THEN 0.0 ELSE 1.0 END,
-        finished_date = CASE WHEN ${retry} THEN j.finished_date ELSE ${next(sql, now)} END,
+        state = CASE WHEN r.retry THEN 'QUEUED' ELSE 'FAILED' END::processingstate,
+        worker_key_id = CASE WHEN r.retry THEN NULL ELSE j.worker_key_id END,
+        lease_token = CASE WHEN r.retry THEN NULL ELSE j.lease_token END,
+        progress = CASE WHEN r.retry THEN 0.0 ELSE 1.0 END,
+        finished_date = CASE WHEN r.retry THEN j.finished_date ELSE ${next(sql, now)} END,
         last_change = ${next(sql, now)}
-        FROM r WHERE j.id = r.id
+        FROM r WHERE j.id = r.id${exceptPick ? sql` AND r.id NOT IN (SELECT id FROM pick)` : sql``}
       RETURNING j.state)`;
 }
 
 /**
- * One lease attempt as ONE statement (§4.10): the sweep and the FIFO claim run as two data-modifying
- * CTEs, so no explicit transaction (BEGIN/COMMIT round trips) is needed. Both see the same snapshot,
- * so a job the sweep requeues is not claimable by the same statement: when the sweep requeued jobs
- * and nothing else was claimable, the caller claims once more (claimNext).
+ * One lease attempt as ONE statement (§4.10: sweep, then claim the oldest queued job), so no explicit transaction
+ * (BEGIN/COMMIT round trips) is needed. The data-modifying CTEs all see the statement's starting snapshot, where a job
+ * the sweep requeues is still `error` or `processing`; so the claim picks the oldest of the oldest `queued` job (`c`,
+ * locked, skipping locked ones) and the jobs this sweep requeues (`r` with attempts left) — the job the sequential
+ * sweep-then-claim would get — and the sweep leaves that one to the claim, which applies the sweep's reset (worker,
+ * progress 0) together with the lease. A PostgreSQL statement must not update one row twice.
  */
 export async function sweepAndClaim(
   sql: Sql,
@@ -304,39 +313,24 @@ export async function sweepAndClaim(
   cfg: SweepConfig,
 ): Promise<{ requeued: number; claimed: { id: string; last_change: string } | undefined }> {
   const rows = await sql<{ requeued: number; id: string | null; last_change: string | null }[]>`
-    WITH ${sweepCtes(sql, now, cfg)}, ${claimCtes(sql, workerKeyId, now, leaseToken)}
+    WITH
+    c AS (
+      SELECT id, created_date FROM jobs WHERE state = 'QUEUED' ORDER BY created_date, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+    ${sweepRowsCte(sql, now, cfg, true)},
+    pick AS (
+      SELECT id FROM (SELECT id, created_date FROM c UNION ALL SELECT id, created_date FROM r WHERE retry) o
+       ORDER BY created_date, id LIMIT 1),
+    ${sweepUpdateCte(sql, now, true)},
+    l AS (
+      UPDATE jobs j SET state = 'PROCESSING', started_date = ${next(sql, now)}, last_change = ${next(sql, now)},
+             worker_key_id = ${workerKeyId}, previous_attempts = coalesce(j.previous_attempts, -1) + 1,
+             lease_token = ${leaseToken}, progress = CASE WHEN j.state = 'QUEUED' THEN j.progress ELSE 0.0 END
+        FROM pick WHERE j.id = pick.id
+      RETURNING j.id, j.last_change)
     SELECT (SELECT count(*) FROM s WHERE s.state = 'QUEUED')::int AS requeued, l.id, l.last_change
       FROM (SELECT 1) one LEFT JOIN l ON true`;
   const row = rows[0]!;
   return { requeued: row.requeued, claimed: row.id ? { id: row.id, last_change: row.last_change! } : undefined };
-}
-
-/**
- * The FIFO claim as two CTEs, `c` (the oldest queued job, locked, skipping locked ones) and `l` (the UPDATE to
- * processing for this worker and lease token, RETURNING id and last_change).
- */
-function claimCtes(sql: Sql, workerKeyId: string, now: string, leaseToken: string) {
-  return sql`
-    c AS (
-      SELECT id FROM jobs WHERE state = 'QUEUED' ORDER BY created_date, id LIMIT 1 FOR UPDATE SKIP LOCKED),
-    l AS (
-      UPDATE jobs j SET state = 'PROCESSING', started_date = ${next(sql, now)}, last_change = ${next(sql, now)},
-             worker_key_id = ${workerKeyId}, previous_attempts = coalesce(j.previous_attempts, -1) + 1,
-             lease_token = ${leaseToken}
-        FROM c WHERE j.id = c.id
-      RETURNING j.id, j.last_change)`;
-}
-
-/** Claims the oldest queued job for a worker (§4.10 steps 2–3). */
-export async function claimNext(
-  sql: Sql,
-  workerKeyId: string,
-  now: string,
-  leaseToken: string,
-): Promise<{ id: string; last_change: string } | undefined> {
-  const rows = await sql<{ id: string; last_change: string }[]>`
-    WITH ${claimCtes(sql, workerKeyId, now, leaseToken)} SELECT id, last_change FROM l`;
-  return rows[0];
 }
 
 /** The row `j` is still the given version (JobRow.row_version). */

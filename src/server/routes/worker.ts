@@ -6,7 +6,7 @@
  * processing is a 409 (§11.8 fixed).
  */
 import type { Context } from "hono";
-import { claimNext, findJob, findJobAndImage, releaseJob, sweepAndClaim, touchJob, type JobRow } from "../../db/jobs.ts";
+import { findJob, findJobAndImage, releaseJob, sweepAndClaim, touchJob, type JobRow } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
 import { validateZipFile } from "../zip-validate.ts";
@@ -25,12 +25,8 @@ export async function tryLease(deps: AppDeps, key: KeyRow) {
   const c = deps.config;
   const token = crypto.randomUUID();
   const cfg = { timeoutSeconds: c.jobTimeoutSeconds, graceSeconds: c.jobTimeoutGraceSeconds, maxAttempts: c.jobMaxAttempts };
-  const r = await sweepAndClaim(deps.sql, key.id, nowIso(), token, cfg);
-  let claimed = r.claimed;
-  // a job requeued by this very sweep was not claimable by the same statement: claim it now
-  if (!claimed && r.requeued > 0) claimed = await claimNext(deps.sql, key.id, nowIso(), token);
-  const left = r.requeued - (claimed && !r.claimed ? 1 : 0);
-  if (left > 0) await deps.queue.jobsQueued(left);
+  const { requeued, claimed } = await sweepAndClaim(deps.sql, key.id, nowIso(), token, cfg);
+  if (requeued > 0) await deps.queue.jobsQueued(requeued); // jobs this sweep requeued and left for other workers
   return claimed ? leaseData(deps, claimed.id, claimed.last_change, token) : null;
 }
 
