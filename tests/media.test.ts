@@ -184,6 +184,17 @@ function writePng(
 
 const ramp = (x: number, y: number, c: number) => (c === 0 ? (x * 4) & 255 : c === 1 ? (y * 6) & 255 : 200);
 
+/** Left half red, right half blue. */
+function redBlueHalves(w: number, h: number) {
+  const c = createCanvas(w, h);
+  const ctx = c.getContext("2d");
+  ctx.fillStyle = "#ff0000";
+  ctx.fillRect(0, 0, w / 2, h);
+  ctx.fillStyle = "#0000ff";
+  ctx.fillRect(w / 2, 0, w / 2, h);
+  return c;
+}
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "media-test-"));
@@ -290,12 +301,7 @@ describe("decodeImage", () => {
   });
 
   test("JPEG EXIF orientation is applied, as OpenCV's imread does", async () => {
-    const c = createCanvas(80, 40);
-    const ctx = c.getContext("2d");
-    ctx.fillStyle = "#ff0000";
-    ctx.fillRect(0, 0, 40, 40);
-    ctx.fillStyle = "#0000ff";
-    ctx.fillRect(40, 0, 40, 40);
+    const c = redBlueHalves(80, 40);
     const jpg = c.encodeSync("jpeg", 95);
     // APP1 "Exif": little-endian TIFF header, IFD0 with Orientation (0x0112) = 6 (rotate 90° clockwise)
     const tiff = [0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0];
@@ -337,13 +343,7 @@ describe("BMP and GIF (protocol §6.2: what the reference client uploads and Ope
   });
 
   test("a GIF (skia's encoder) decodes to its picture; probe gives its size", async () => {
-    const c = createCanvas(24, 16);
-    const ctx = c.getContext("2d");
-    ctx.fillStyle = "#ff0000";
-    ctx.fillRect(0, 0, 12, 16);
-    ctx.fillStyle = "#0000ff";
-    ctx.fillRect(12, 0, 12, 16);
-    const gif = new Uint8Array(c.encodeSync("gif"));
+    const gif = new Uint8Array(redBlueHalves(24, 16).encodeSync("gif"));
     expect(await probeImage(gif)).toEqual({ format: "gif", width: 24, height: 16 });
     const img = await decodeImage(gif);
     expect([img.format, img.width, img.height]).toEqual(["gif", 24, 16]);

@@ -61,14 +61,19 @@ export async function makeKey(s: TestServer, role: Role, label = `${role}-${Math
   return { key: formatApiKey("doc-api", kid, secret), id: row.id, label };
 }
 
-export function pngBytes(w = 16, h = 12): Uint8Array {
+/** The small test page: white with a dark square near the top left corner. */
+function testPicture(w: number, h: number) {
   const c = createCanvas(w, h);
   const ctx = c.getContext("2d");
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, w, h);
   ctx.fillStyle = "#123456";
   ctx.fillRect(2, 2, 5, 5);
-  return new Uint8Array(c.toBuffer("image/png"));
+  return c;
+}
+
+export function pngBytes(w = 16, h = 12): Uint8Array {
+  return new Uint8Array(testPicture(w, h).toBuffer("image/png"));
 }
 
 export function jpegBytes(w = 16, h = 12): Uint8Array {
@@ -79,13 +84,7 @@ export function jpegBytes(w = 16, h = 12): Uint8Array {
 
 /** A GIF of the same picture as pngBytes, from the canvas's (skia's) GIF encoder. */
 export function gifBytes(w = 16, h = 12): Uint8Array {
-  const c = createCanvas(w, h);
-  const ctx = c.getContext("2d");
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, w, h);
-  ctx.fillStyle = "#123456";
-  ctx.fillRect(2, 2, 5, 5);
-  return new Uint8Array(c.encodeSync("gif"));
+  return new Uint8Array(testPicture(w, h).encodeSync("gif"));
 }
 
 /**
