@@ -352,6 +352,27 @@ describe("BMP and GIF (protocol §6.2: what the reference client uploads and Ope
     expect(Array.from(img.data.subarray(right, right + 3))).toEqual([0, 0, 255]);
   });
 
+  test("a BMP that declares more pixels than the limit is refused before decoding", async () => {
+    // RLE8, 20000 × 20000: a 2-colour palette and one end-of-bitmap code (00 01) make it whole in 64 bytes
+    const b = new Uint8Array(14 + 40 + 8 + 2);
+    const v = new DataView(b.buffer);
+    b.set([0x42, 0x4d]);
+    v.setUint32(2, b.length, true);
+    v.setUint32(10, 62, true);
+    v.setUint32(14, 40, true);
+    v.setInt32(18, 20000, true);
+    v.setInt32(22, 20000, true);
+    v.setUint16(26, 1, true);
+    v.setUint16(28, 8, true);
+    v.setUint32(30, 1, true); // BI_RLE8
+    v.setUint32(34, 2, true);
+    v.setUint32(46, 2, true); // colours used
+    b.set([0, 1], 62);
+    const codeOf = async (p: Promise<unknown>) => p.then(() => "no error", (e) => (e as ImageError).code);
+    expect(await codeOf(probeImage(b))).toBe("IMAGE_TOO_LARGE");
+    expect(await codeOf(decodeImage(b))).toBe("IMAGE_TOO_LARGE");
+  });
+
   test("cut-off BMPs and GIFs are refused at every length; trailing bytes after a whole file are not", async () => {
     const codeOf = async (p: Promise<unknown>) => p.then(() => "no error", (e) => (e as ImageError).code);
     const bmp = bmpBytes(7, 6, rgb);

@@ -1,5 +1,5 @@
 import { inflateSync } from "node:zlib";
-import type { ImageFormat } from "./format.ts";
+import { readBmpHeader, type ImageFormat } from "./format.ts";
 
 /**
  * Structural end-of-file checks. Decoders (libjpeg, libpng in skia) fill truncated images with grey and report
@@ -28,23 +28,14 @@ export function truncationProblem(bytes: Uint8Array, format: ImageFormat): strin
  * would fill the missing rows.
  */
 function bmpProblem(b: Uint8Array): string | null {
-  if (b.length < 26) return "BMP is truncated (shorter than its headers)";
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const pixelsAt = dv.getUint32(10, true);
-  const infoSize = dv.getUint32(14, true);
-  if (b.length < 14 + infoSize) return "BMP is truncated (shorter than its headers)";
-  const core = infoSize === 12; // BITMAPCOREHEADER: 16-bit width and height, never compressed
-  const width = core ? dv.getUint16(18, true) : dv.getInt32(18, true);
-  const height = core ? dv.getInt16(20, true) : dv.getInt32(22, true);
-  const bitsPerPixel = dv.getUint16(core ? 24 : 28, true);
-  const compression = core || infoSize < 20 ? 0 : dv.getUint32(30, true);
-  const imageSize = core || infoSize < 24 ? 0 : dv.getUint32(34, true);
-  if (!(width > 0) || height === 0) return "BMP has no pixels";
-  if (![1, 2, 4, 8, 16, 24, 32, 64].includes(bitsPerPixel)) return `BMP has an unsupported depth of ${bitsPerPixel} bits per pixel`;
-  if (pixelsAt < 14 + infoSize || pixelsAt >= b.length) return "BMP is truncated (no pixel data)";
-  const uncompressed = compression === 0 || compression === 3 || compression === 6; // RGB, BITFIELDS, ALPHABITFIELDS
-  const needed = uncompressed ? Math.ceil((width * bitsPerPixel) / 32) * 4 * Math.abs(height) : imageSize;
-  if (b.length < pixelsAt + needed) return "BMP is truncated (its pixel data ends before the image does)";
+  const h = readBmpHeader(b);
+  if (!h) return "BMP is truncated (shorter than its headers)";
+  if (!(h.width > 0) || h.height === 0) return "BMP has no pixels";
+  if (![1, 2, 4, 8, 16, 24, 32, 64].includes(h.bitsPerPixel)) return `BMP has an unsupported depth of ${h.bitsPerPixel} bits per pixel`;
+  if (h.pixelsAt < 14 + h.infoSize || h.pixelsAt >= b.length) return "BMP is truncated (no pixel data)";
+  const uncompressed = h.compression === 0 || h.compression === 3 || h.compression === 6; // RGB, BITFIELDS, ALPHABITFIELDS
+  const needed = uncompressed ? Math.ceil((h.width * h.bitsPerPixel) / 32) * 4 * Math.abs(h.height) : h.imageSize;
+  if (b.length < h.pixelsAt + needed) return "BMP is truncated (its pixel data ends before the image does)";
   return null;
 }
 

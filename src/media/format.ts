@@ -69,16 +69,48 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormatInfo | null {
   return null;
 }
 
+/** The fields of a BMP's file and info headers that the checks read. */
+export interface BmpHeader {
+  /** Offset of the pixel data in the file. */
+  pixelsAt: number;
+  infoSize: number;
+  width: number;
+  /** Negative for top-down rows. */
+  height: number;
+  bitsPerPixel: number;
+  /** 0 RGB, 1 RLE8, 2 RLE4, 3 BITFIELDS, 4 JPEG, 5 PNG, 6 ALPHABITFIELDS. */
+  compression: number;
+  /** Bytes of (compressed) pixel data the info header gives; 0 when it gives none. */
+  imageSize: number;
+}
+
+/**
+ * Reads a BMP's headers (BITMAPCOREHEADER: 16-bit width and height, never compressed; the longer info headers:
+ * 32-bit, compression and image size where they reach); null when the file is shorter than the headers it declares.
+ */
+export function readBmpHeader(b: Uint8Array): BmpHeader | null {
+  if (b.length < 26) return null;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const infoSize = dv.getUint32(14, true);
+  if (b.length < 14 + infoSize) return null;
+  const core = infoSize === 12;
+  return {
+    pixelsAt: dv.getUint32(10, true),
+    infoSize,
+    width: core ? dv.getUint16(18, true) : dv.getInt32(18, true),
+    height: core ? dv.getInt16(20, true) : dv.getInt32(22, true),
+    bitsPerPixel: dv.getUint16(core ? 24 : 28, true),
+    compression: core || infoSize < 20 ? 0 : dv.getUint32(30, true),
+    imageSize: core || infoSize < 24 ? 0 : dv.getUint32(34, true),
+  };
+}
+
 /**
  * Width and height a BMP or GIF header declares (a BMP's info header; a GIF's logical screen, which holds its frames),
  * read before decoding so that oversized images are refused first; null for other formats or a header too short.
  */
 export function declaredSize(b: Uint8Array, format: ImageFormat): { width: number; height: number } | null {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (format === "gif" && b.length >= 10) return { width: dv.getUint16(6, true), height: dv.getUint16(8, true) };
-  if (format === "bmp" && b.length >= 26) {
-    if (dv.getUint32(14, true) === 12) return { width: dv.getUint16(18, true), height: Math.abs(dv.getInt16(20, true)) };
-    return { width: dv.getInt32(18, true), height: Math.abs(dv.getInt32(22, true)) };
-  }
-  return null;
+  if (format === "gif" && b.length >= 10) return { width: b[6]! | (b[7]! << 8), height: b[8]! | (b[9]! << 8) };
+  const bmp = format === "bmp" ? readBmpHeader(b) : null;
+  return bmp && { width: bmp.width, height: Math.abs(bmp.height) };
 }
