@@ -154,6 +154,16 @@ describe("detection outputs", () => {
     expect(r.stderr).toMatch(/\[WARNING\|[^\]]+\]: --device gpu: this processor has no GPU models; running on CPU/);
   });
 
+  test("without --device (or with --device cpu) there is no GPU warning", async () => {
+    for (const extra of [[], ["--device", "cpu"]]) {
+      const r2 = await runProcess(["--config", join(d, "config.ini"), "--input-image-path", join(d, "images"), "--output-alto-path", join(d, `alto-nodev${extra.length}`), "--logging-level", "INFO", "--process-count", "2", ...extra]);
+      expect(r2.code).toBe(0);
+      expect(r2.progress).toHaveLength(3);
+      expect(r2.stderr).toContain("Processing dev_002");
+      expect(r2.stderr).not.toMatch(/GPU|--device/);
+    }
+  }, 60_000);
+
   test("our PAGE XML read back as input: its elements return as elements (same categories and boxes, tags, crops)", async () => {
     const cfg = join(d, "no-engines.ini");
     writeFileSync(cfg, "[PARSE_FOLDER]\n");

@@ -90,8 +90,8 @@ export function parseProcessArgs(rawArgs: string[]): RunOptions {
     throw new CliError(`process: ${(e as Error).message.split("\n")[0]}`, EXIT_USAGE);
   }
   if (values["input-xml-path"] && values["input-alto-path"]) throw new CliError("process: --input-xml-path and --input-alto-path cannot be used together", EXIT_USAGE);
-  const device = (values.device as string | undefined) ?? "gpu";
-  if (device !== "gpu" && device !== "cpu") throw new CliError(`process: --device must be gpu or cpu, not '${device}'`, EXIT_USAGE);
+  const device = values.device as string | undefined;
+  if (device !== undefined && device !== "gpu" && device !== "cpu") throw new CliError(`process: --device must be gpu or cpu, not '${device}'`, EXIT_USAGE);
   const intFlag = (name: string, min: number): number | undefined => {
     const v = values[name] as string | undefined;
     if (v === undefined) return undefined;
@@ -103,7 +103,7 @@ export function parseProcessArgs(rawArgs: string[]): RunOptions {
   const opts: RunOptions = {
     embeddingsJsonlines: values["embeddings-jsonlines"] === true,
     skipProcessed: values["skip-processed"] === true,
-    device,
+    device: device as RunOptions["device"],
     gpuId: intFlag("gpu-id", 0),
     processCount: intFlag("process-count", 1) ?? 1,
     loggingLevel: level as LogLevel,
@@ -126,7 +126,8 @@ function childArgs(opts: RunOptions): string[] {
     if (typeof v === "string") args.push(`--${f}`, v);
   }
   if (opts.embeddingsJsonlines) args.push("--embeddings-jsonlines");
-  args.push("--device", opts.device, "--logging-level", opts.loggingLevel);
+  if (opts.device) args.push("--device", opts.device);
+  args.push("--logging-level", opts.loggingLevel);
   if (opts.gpuId !== undefined) args.push("--gpu-id", String(opts.gpuId));
   return args;
 }

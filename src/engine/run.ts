@@ -41,7 +41,8 @@ export interface RunOptions {
   embeddingsJsonlines: boolean;
   skipProcessed: boolean;
   llmApiAliasesPath?: string;
-  device: "gpu" | "cpu";
+  /** `--device` as given; absent = not given (the spec's default gpu, without a warning: this processor runs on CPU either way). */
+  device?: "gpu" | "cpu";
   gpuId?: number;
   processCount: number;
   loggingLevel: LogLevel;
