@@ -43,12 +43,16 @@ function checkSize(width: number, height: number): void {
  * background anyway, so the canvas is no cheap way to read a header.)
  */
 async function canvasImage(bytes: Uint8Array, format: ImageFormat): Promise<Image> {
+  // A BMP's or GIF's header says its size; check it before setting src, which starts the full decode in the background
+  // (a 64-byte RLE BMP declaring 20000×20000 would otherwise have skia fill 1.6 GB after it was refused).
+  const declared = declaredSize(bytes, format);
+  if (declared && declared.width * declared.height > MAX_IMAGE_PIXELS) checkSize(declared.width, declared.height);
   const img = new Image();
   img.onerror = () => {}; // reported through decode()
   img.src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const corrupt = () => new ImageError("IMAGE_CORRUPT", `corrupt ${format.toUpperCase()} image`);
   // The canvas knows a JPEG's, PNG's or WebP's size before decoding, a BMP's or GIF's only after: their headers say it.
-  const size = img.width > 0 && img.height > 0 ? { width: img.width, height: img.height } : declaredSize(bytes, format);
+  const size = img.width > 0 && img.height > 0 ? { width: img.width, height: img.height } : declared;
   if (!size) throw corrupt();
   checkSize(size.width, size.height);
   try {
