@@ -1,5 +1,6 @@
 /**
- * The compiled, relocated executable serves /healthz and /v1/me on the embedded database.
+ * The compiled, relocated executable serves /healthz and /v1/me on the embedded database, and the
+ * Swagger UI files of /docs (embedded in the executable).
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -36,6 +37,12 @@ test("the relocated binary serves /healthz and /v1/me on the embedded database",
   const me = await fetch(`${url}/v1/me`, { headers: { "X-API-Key": "doc-api.binkid.binsecret" } });
   expect(me.status).toBe(200);
   expect((await me.json()).data).toMatchObject({ label: "admin", role: "admin", active: true });
+  for (const [file, type] of [["swagger-ui-bundle.js", "text/javascript"], ["swagger-ui.css", "text/css"]] as const) {
+    const asset = await fetch(`${url}/docs/${file}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toStartWith(type);
+    expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  }
   child.kill("SIGTERM");
   expect(await child.exited).toBe(0);
 }, 180_000);

@@ -3,9 +3,14 @@
  * SHOW_PUT_*=false leaves an upload route out of /openapi.json while the route keeps working, and
  * the texts of POST /v1/jobs, the metadata upload and the result download come from
  * JOB_DEFINITION_*, META_JSON_*, RESULT_* (built-in examples otherwise, which the server accepts).
+ * The document stays small (shared schemas are references, content unchanged once resolved), and
+ * /docs lists the operations in its HTML and runs Swagger UI from this server's own assets.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { z } from "zod";
 import { ConfigError, loadServerConfig } from "../src/config.ts";
+import { APP_CODES } from "../src/shared/codes.ts";
+import { ErrorEnvelope, ValidationIssueSchema } from "../src/shared/schemas/common.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { client, makeKey, pngBytes } from "./helpers/server-api.ts";
 
@@ -190,5 +195,80 @@ describe("JOB_DEFINITION_*, META_JSON_*, RESULT_*", () => {
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as ConfigError).variable).toBe(variable);
     }
+  });
+});
+
+/** `doc` with every local `$ref` replaced by what it points to (throws on a dangling one). */
+function dereference(doc: Doc): Doc {
+  const resolve = (node: Doc): Doc => {
+    if (Array.isArray(node)) return node.map(resolve);
+    if (node === null || typeof node !== "object") return node;
+    if (typeof node.$ref === "string") {
+      const target = node.$ref.replace(/^#\//, "").split("/").reduce((o: Doc, k: string) => o?.[k], doc);
+      if (target === undefined) throw new Error(`dangling $ref ${node.$ref}`);
+      return resolve(target);
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v)]));
+  };
+  return resolve(doc);
+}
+
+const jsonSchema = (s: z.ZodType) => {
+  const j = z.toJSONSchema(s, { io: "output", unrepresentable: "any", target: "draft-2020-12" }) as Doc;
+  delete j.$schema;
+  return j;
+};
+
+describe("size", () => {
+  test("/openapi.json is under 150 KB; its references resolve to the full schemas", async () => {
+    const text = await (await fetch(`${dflt.url}/openapi.json`)).text();
+    // The list of application codes (~2.5 KB) was inlined in each of ~200 responses (530 KB). Written
+    // once and referenced, the document is ~75 KB; 150 KB leaves room for new routes, not for re-inlining.
+    expect(text.length).toBeLessThan(150_000);
+    const full = dereference(JSON.parse(text));
+    const errorSchema = jsonSchema(ErrorEnvelope);
+    const validationSchema = jsonSchema(ErrorEnvelope.extend({ details: z.array(ValidationIssueSchema) }));
+    let errors = 0;
+    for (const { op } of operations(full)) {
+      for (const [status, r] of Object.entries(op.responses as Record<string, Doc>)) {
+        const schema = r.content?.["application/json"]?.schema;
+        if (!schema?.properties) continue; // a file download (binary) or no body
+        expect(schema.properties.code.enum).toEqual(Object.keys(APP_CODES));
+        if (Number(status) >= 400) {
+          errors++;
+          // A 422 is the validation envelope, unless the route documents its own 422 (then the plain one).
+          expect(status === "422" ? [errorSchema, validationSchema] : [errorSchema]).toContainEqual(schema);
+        }
+      }
+    }
+    expect(errors).toBeGreaterThan(100);
+  });
+});
+
+describe("/docs", () => {
+  test("lists the operations in its HTML and references only same-origin assets, served with JS/CSS types", async () => {
+    const r = await fetch(`${dflt.url}/docs`);
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    // Every documented operation is in the page itself (no script needed to see the endpoints).
+    const esc = (t: string) => t.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+    for (const { path, op } of operations(dfltDoc)) expect(html).toContain(esc(`${path} — ${op.summary}`));
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(2);
+    for (const u of refs) expect(new URL(u, dflt.url).origin).toBe(new URL(dflt.url).origin);
+    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
+    const styles = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(styles.length).toBeGreaterThan(0);
+    for (const [urls, type] of [[scripts, "text/javascript"], [styles, "text/css"]] as const) {
+      for (const u of urls) {
+        const a = await fetch(new URL(u, dflt.url));
+        expect(a.status).toBe(200);
+        expect(a.headers.get("content-type")).toStartWith(type);
+        expect((await a.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+      }
+    }
+    expect(html).toContain("SwaggerUIBundle(");
+    expect(html).toContain("persistAuthorization");
   });
 });
