@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { writeAlto } from "../src/engine/alto/write.ts";
 import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../src/engine/layout.ts";
 import { firstDifference, xmlDict } from "./engine-support/xmldict.ts";
+import { REFERENCE_CREDITS } from "./engine-support/reference-credits.ts";
 import { ALTO_SUBSET_XSD, danglingTagRefs, xmllint, xmllintCheck } from "./engine-support/xmllint.ts";
 import { SHARED } from "./helpers/shared.ts";
 
@@ -76,7 +77,7 @@ describe("hyphenation (§4.1.1)", () => {
   test("HypPart1 on a line's last word and HypPart2 on the next line's first; a first word after a non-blank line is never HypPart1", () => {
     const texts = ["first line ends", "hyphen-", "ated word and a split-", "ting end", "", "alone-", "after blank"];
     const lines = texts.map((t, i) => line(`l${i}`, t, 10, 10 + 20 * i, 200, 28 + 20 * i));
-    const xml = writeAlto(page([{ kind: "text", id: "t", polygon: boxPolygon(10, 10, 200, 160).slice(0, 4), lines }]), { ids: frozen });
+    const xml = writeAlto(page([{ kind: "text", id: "t", polygon: boxPolygon(10, 10, 200, 160).slice(0, 4), lines }]), { ids: frozen, credits: REFERENCE_CREDITS });
     const subs = [...xml.matchAll(/<String CONTENT="([^"]+)"[^>]*?(?: SUBS_CONTENT="([^"]+)" SUBS_TYPE="(HypPart[12])")?\/>/g)]
       .filter((m) => m[2])
       .map((m) => [m[1], m[2], m[3]]);
@@ -95,19 +96,19 @@ describe("hyphenation (§4.1.1)", () => {
 
 describe("ALTO mode B against the reference fixtures", () => {
   test("alto_image_no_metadata", () => {
-    const xml = writeAlto(page([imageElement(false)]), { ids: frozen });
+    const xml = writeAlto(page([imageElement(false)]), { ids: frozen, credits: REFERENCE_CREDITS });
     expect(xml.startsWith("<?xml version='1.0' encoding='utf-8'?>\n<alto ")).toBe(true);
     expectMatches(xml, "alto_image_no_metadata.xml");
   });
 
   test("alto_image_with_basic_metadata", () => {
-    expectMatches(writeAlto(page([imageElement(true)]), { ids: frozen }), "alto_image_with_basic_metadata.xml");
+    expectMatches(writeAlto(page([imageElement(true)]), { ids: frozen, credits: REFERENCE_CREDITS }), "alto_image_with_basic_metadata.xml");
   });
 
   test("alto_image_with_basic_metadata_and_text_lines (pero word-width quirk)", () => {
     const img = imageElement(true);
     img.meta!.title = "This is line no. 2";
-    expectMatches(writeAlto(page([img, textRegion()]), { ids: frozen }), "alto_image_with_basic_metadata_and_text_lines.xml");
+    expectMatches(writeAlto(page([img, textRegion()]), { ids: frozen, credits: REFERENCE_CREDITS }), "alto_image_with_basic_metadata_and_text_lines.xml");
   });
 
   for (const [fixture, models] of [
@@ -128,7 +129,7 @@ describe("ALTO mode B against the reference fixtures", () => {
         title: { eng: "This is line no. 2.", cze: null },
         usedAiModels: [],
       };
-      expectMatches(writeAlto(page([img, textRegion()]), { ids: frozen }), fixture);
+      expectMatches(writeAlto(page([img, textRegion()]), { ids: frozen, credits: REFERENCE_CREDITS }), fixture);
     });
   }
 
@@ -170,7 +171,7 @@ describe("ALTO mode B against the reference fixtures", () => {
           continuingLineId: "line2",
         },
       };
-      expectMatches(writeAlto(page([r1, r2, initial]), { ids: frozen }), fixture);
+      expectMatches(writeAlto(page([r1, r2, initial]), { ids: frozen, credits: REFERENCE_CREDITS }), fixture);
     });
   }
 
@@ -178,7 +179,7 @@ describe("ALTO mode B against the reference fixtures", () => {
     const img = imageElement(true);
     img.confidence = 0.8;
     const want = xmlDict(readFileSync(fixturePath("alto_image_with_basic_metadata.xml"), "utf8"));
-    expect(firstDifference(xmlDict(writeAlto(page([img]), { ids: frozen })), want)).toContain("0.800");
+    expect(firstDifference(xmlDict(writeAlto(page([img]), { ids: frozen, credits: REFERENCE_CREDITS })), want)).toContain("0.800");
   });
 });
 
@@ -193,7 +194,7 @@ describe("ALTO mode A (merge into an input ALTO)", () => {
     const el = imageElement(true);
     el.polygon = boxPolygon(100, 10, 150, 60);
     const layout = page([el]);
-    const xml = writeAlto(layout, { ids: frozen, inputAlto: input });
+    const xml = writeAlto(layout, { ids: frozen, credits: REFERENCE_CREDITS, inputAlto: input });
     const inStrings = input.match(/<String /g)!.length;
     expect(xml.match(/<String /g)!.length).toBe(inStrings);
     expect(xml).toContain('xmlns:mods="http://www.loc.gov/mods/v3"');
@@ -207,10 +208,10 @@ describe("ALTO mode A (merge into an input ALTO)", () => {
   });
 
   test("re-processing an AnnoPage output numbers new blocks after the existing ones and keeps Processing IDs unique", () => {
-    const first = writeAlto(page([imageElement(true)]), { ids: frozen });
+    const first = writeAlto(page([imageElement(true)]), { ids: frozen, credits: REFERENCE_CREDITS });
     const el = imageElement(true);
     el.meta!.tagId = "image_002";
-    const second = writeAlto(page([el]), { ids: frozen, inputAlto: first });
+    const second = writeAlto(page([el]), { ids: frozen, credits: REFERENCE_CREDITS, inputAlto: first });
     expect(second).toContain('ID="id_test_page_CB0002"');
     expect(second).toContain('<Processing ID="AnnoPage_2">');
     expect(second).toContain('<LayoutTag ID="image_001"');
@@ -224,7 +225,7 @@ describe("ALTO mode A (merge into an input ALTO)", () => {
       tagId: "fc.image_001", modsId: "MODS_PICT_0001_CAPTION_0001", modsUuid: frozen.uuid(), recordId: frozen.uuid(),
       lineIds: ["line_line3"], description: "This is line no. 3.", title: "This is line no. 3.", usedAiModels: [],
     };
-    const xml = writeAlto(page([el]), { ids: frozen, inputAlto: input });
+    const xml = writeAlto(page([el]), { ids: frozen, credits: REFERENCE_CREDITS, inputAlto: input });
     expect(xml).toMatch(/<TextLine ID="line_line3"[^>]*TAGREFS="fc.image_001"/);
   });
 });
@@ -236,17 +237,44 @@ describe("schema validation of the written ALTO (xmllint + ALTO v4 subset XSD)",
       tagId: "fc.image_001", modsId: "MODS_PICT_0001_CAPTION_0001", modsUuid: frozen.uuid(), recordId: frozen.uuid(),
       lineIds: ["line2"], description: "This is line no. 2.", title: { eng: "This is line no. 2.", cze: null }, usedAiModels: [],
     };
-    xmllintCheck(writeAlto(page([img, textRegion()]), { ids: frozen }));
-    xmllintCheck(writeAlto(page([imageElement(false)]), { ids: frozen }));
+    xmllintCheck(writeAlto(page([img, textRegion()]), { ids: frozen, credits: REFERENCE_CREDITS }));
+    xmllintCheck(writeAlto(page([imageElement(false)]), { ids: frozen, credits: REFERENCE_CREDITS }));
   });
 
   test("the checks reject a Tags element after Layout, a duplicate ID and a TAGREFS to a missing tag", () => {
-    const good = writeAlto(page([imageElement(true)]), { ids: frozen });
+    const good = writeAlto(page([imageElement(true)]), { ids: frozen, credits: REFERENCE_CREDITS });
     const tags = /\n\s*<Tags>[\s\S]*<\/Tags>/.exec(good)![0];
     const misplaced = good.replace(tags, "").replace("</Layout>", `</Layout>${tags}`);
     expect(xmllint(misplaced, ALTO_SUBSET_XSD).code).not.toBe(0);
     expect(xmllint(good.replace('ID="id_test_page_GE0001"', 'ID="id_test_page_CB0001"'), ALTO_SUBSET_XSD).stderr).toContain("not a valid value of the atomic type 'xs:ID'");
     expect(danglingTagRefs(good.replace('TAGREFS="image_001"', 'TAGREFS="image_009"'))).toEqual(["image_009"]);
     expect(danglingTagRefs(good)).toEqual([]);
+  });
+});
+
+describe("software credited in the ALTO (real names and versions, not the reference's placeholders)", () => {
+  const pkgVersion = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  const steps = (xml: string) => [(xmlDict(xml) as any).alto.Description.Processing].flat() as any[];
+  const software = (p: any) => ({ creator: p.processingSoftware.softwareCreator, name: p.processingSoftware.softwareName, version: p.processingSoftware.softwareVersion });
+  const sources = (xml: string) => [...xml.matchAll(/<mods:recordContentSource>([^<]*)</g)].map((m) => m[1]);
+
+  test("default: the processor is annopage at the package version; the OCR step credits the layout's OCR; no OCR step when none ran", () => {
+    const img = imageElement(true);
+    const noOcr = writeAlto(page([img, textRegion()]), { ids: frozen });
+    expect(steps(noOcr).map((p) => p["@ID"])).toEqual(["AnnoPage"]);
+    expect(software(steps(noOcr)[0])).toEqual({ creator: "AnnoPage API", name: "annopage", version: pkgVersion });
+    expect(sources(noOcr)).toEqual([`annopage v${pkgVersion}`]);
+    expect(noOcr).not.toContain("PERO");
+    expect(noOcr).not.toContain("0.0.1");
+    xmllintCheck(noOcr);
+
+    const layout = { ...page([imageElement(true), textRegion()]), ocr: { creator: "tesseract-ocr", name: "tesseract", version: "9.8.7", description: "test build" } };
+    const withOcr = writeAlto(layout, { ids: frozen });
+    const [ocr, proc] = steps(withOcr);
+    expect(ocr["@ID"]).toBe("IdOcr");
+    expect(software(ocr)).toEqual({ creator: "tesseract-ocr", name: "tesseract", version: "9.8.7" });
+    expect(ocr.processingSoftware.applicationDescription).toBe("test build");
+    expect(software(proc).version).toBe(pkgVersion);
+    xmllintCheck(withOcr);
   });
 });

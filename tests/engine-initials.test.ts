@@ -13,6 +13,7 @@ import type { InitialSpec } from "../src/engine/config/engine-config.ts";
 import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../src/engine/layout.ts";
 import { createLogger } from "../src/engine/log.ts";
 import { firstDifference, xmlDict } from "./engine-support/xmldict.ts";
+import { REFERENCE_CREDITS } from "./engine-support/reference-credits.ts";
 import { xmllintCheck } from "./engine-support/xmllint.ts";
 import { SHARED } from "./helpers/shared.ts";
 
@@ -90,7 +91,7 @@ describe("initial recognition", () => {
       expect(used.get("initial_region")).toEqual(space
         ? { prompt_tokens: 53, completion_tokens: 6, total_tokens: 59, cost: 0.0002, failed_attempts: 1 }
         : { prompt_tokens: 50, completion_tokens: 5, total_tokens: 55, cost: 0.0002, failed_attempts: 0 });
-      const xml = writeAlto(layout, { ids: frozen });
+      const xml = writeAlto(layout, { ids: frozen, credits: REFERENCE_CREDITS });
       expect(firstDifference(xmlDict(xml), xmlDict(readFileSync(join(FIX, fixture), "utf8")))).toBeNull();
       xmllintCheck(xml);
     });

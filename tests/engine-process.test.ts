@@ -16,6 +16,16 @@ import { xmlDict } from "./engine-support/xmldict.ts";
 import { SHARED } from "./helpers/shared.ts";
 
 const FIXTURE_ALTO = `${SHARED}/fixtures/annopage-alto`;
+const ROOT = join(import.meta.dir, "..");
+const packageVersion = (dir: string) => (JSON.parse(readFileSync(join(ROOT, dir, "package.json"), "utf8")) as { version: string }).version;
+
+/** The version string the tesseract WebAssembly build itself reports (TessBaseAPI::Version). */
+async function tesseractVersion(): Promise<string> {
+  // @ts-ignore -- emscripten factory without type declarations
+  const factory = (await import("tesseract.js-core/tesseract-core-simd-lstm.js")).default;
+  const mod = await factory({ wasmBinary: readFileSync(join(ROOT, "node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm")), print: () => {}, printErr: () => {} });
+  return new mod.TessBaseAPI().Version();
+}
 
 function detConfig(dir: string, extra = ""): string {
   const p = join(dir, "config.ini");
@@ -110,7 +120,8 @@ describe("detection outputs", () => {
       expect(xml.startsWith("<?xml version='1.0' encoding='utf-8'?>\n")).toBe(true);
       const doc = xmlDict(xml) as any;
       for (const ns of ["@xmlns", "@xmlns:mods", "@xmlns:xlink", "@xmlns:xsi"]) expect(doc.alto[ns]).toBe(fixture.alto[ns]);
-      expect(doc.alto.Description.Processing.map((p: any) => p["@ID"])).toEqual(["IdOcr", "AnnoPage"]);
+      // a detection-only config runs no OCR: only this processor's step, no OCR credited
+      expect([doc.alto.Description.Processing].flat().map((p: any) => p["@ID"])).toEqual(["AnnoPage"]);
       const page = doc.alto.Layout.Page;
       expect(page["@ID"]).toBe(`id_${id}`);
       const img = readFileSync(join(d, "images", `${id}.jpg`));
@@ -204,6 +215,14 @@ describe("default configuration (OCR) and ALTO input", () => {
     expect(words).toEqual(expect.arrayContaining(["quick", "brown", "fox", "lazy", "Brno", "Praha"]));
     expect(xml).toMatch(/<TextLine ID="line_[^"]+" BASELINE="\d+,\d+ \d+,\d+"/);
     expect(xml).toMatch(/<String [^>]*WC="0\.\d\d"/);
+    // the real software: tesseract at the version its WebAssembly build reports, annopage at the package version
+    const steps = [(xmlDict(xml) as any).alto.Description.Processing].flat() as any[];
+    expect(steps.map((p) => p["@ID"])).toEqual(["IdOcr", "AnnoPage"]);
+    const [ocr, proc] = steps.map((p) => p.processingSoftware);
+    expect([ocr.softwareCreator, ocr.softwareName, ocr.softwareVersion]).toEqual(["tesseract-ocr", "tesseract", await tesseractVersion()]);
+    expect(ocr.applicationDescription).toContain(`tesseract.js-core ${packageVersion("node_modules/tesseract.js-core")}`);
+    expect([proc.softwareName, proc.softwareVersion]).toEqual(["annopage", packageVersion(".")]);
+    expect(xml).not.toMatch(/PERO|0\.0\.1/);
   }, 60_000);
 
   test("OCR lines inside detected elements (pictures read as text) are dropped; the rest of the text stays", async () => {

@@ -3,6 +3,7 @@
  * (annopage-tool.md §3.2–§3.5). Coordinates are page pixels after the resize of §3.2.
  */
 import { requireCategory } from "./categories.ts";
+import type { SoftwareInfo } from "./software.ts";
 
 export type Point = [number, number];
 
@@ -81,6 +82,8 @@ export interface Layout {
   width: number;
   height: number;
   regions: Region[];
+  /** The OCR that produced the text lines, when this processor ran one (credited in the ALTO). */
+  ocr?: SoftwareInfo;
 }
 
 export interface BBox {

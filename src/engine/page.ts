@@ -103,6 +103,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     // no ALTO/PAGE text for this page (none given, or its file is missing): OCR it
     const ocr = await env.getOcr();
     layout.regions.push(...ocr.recognize(getGrey()));
+    layout.ocr = ocr.software;
   }
 
   const fromOcr = !loaded && !!env.config.ocrLanguages;

@@ -23,6 +23,7 @@ import {
   type Layout,
   type TextRegion,
 } from "../layout.ts";
+import { ANNOPAGE_SOFTWARE, type Credits, type SoftwareInfo } from "../software.ts";
 import { escapeAttr, escapeText, serializePretty } from "../xml/serialize.ts";
 
 export const ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#";
@@ -82,21 +83,23 @@ export function sanitizePageId(id: string): string {
   return id.replace(/[!"#$%&'()*+,/:;<=>?@[\\\]^`{|}~ ]/g, "_");
 }
 
-function processingXml(id: string, dateTime: string, creator: string, name: string, version: string): string {
-  return (
-    `<Processing ID="${escapeAttr(id)}"><processingDateTime>${escapeText(dateTime)}</processingDateTime>` +
-    `<processingSoftware><softwareCreator>${creator}</softwareCreator><softwareName>${name}</softwareName>` +
-    `<softwareVersion>${version}</softwareVersion></processingSoftware></Processing>`
-  );
+/** A `Processing` step crediting `sw` (ALTO 4: processingDateTime, then processingSoftware). */
+function writeProcessing(A: Maker, parent: Element, id: string, dateTime: string, sw: SoftwareInfo): void {
+  const proc = A.el(parent, "Processing", { ID: id });
+  A.el(proc, "processingDateTime", {}, dateTime);
+  const el = A.el(proc, "processingSoftware");
+  A.el(el, "softwareCreator", {}, sw.creator);
+  A.el(el, "softwareName", {}, sw.name);
+  A.el(el, "softwareVersion", {}, sw.version);
+  if (sw.description) A.el(el, "applicationDescription", {}, sw.description);
 }
 
-/** Mode B skeleton as text (parsed back into a DOM for the shared additions). */
-function skeleton(layout: Layout, ids: IdServices): string {
+/** Mode B skeleton as text (parsed back into a DOM for the shared additions; the OCR step is added there). */
+function skeleton(layout: Layout): string {
   const pageId = `id_${sanitizePageId(layout.id)}`;
   return (
     `<alto xmlns:xlink="${XLINK_NS}" xmlns:mods="${MODS_NS}" xmlns:xsi="${XSI_NS}" xmlns="${ALTO_NS}">` +
     `<Description><MeasurementUnit>pixel</MeasurementUnit><sourceImageInformation><fileName>${escapeText(layout.id)}</fileName></sourceImageInformation>` +
-    processingXml("IdOcr", ids.processingDateTime(), "Project PERO", "PERO OCR", "v0.1.0") +
     `</Description><Tags/><Layout><Page ID="${escapeAttr(pageId)}" PHYSICAL_IMG_NR="1" HEIGHT="${layout.height}" WIDTH="${layout.width}">` +
     `<PrintSpace HEIGHT="0" WIDTH="0" VPOS="${layout.height}" HPOS="${layout.width}"/></Page></Layout></alto>`
   );
@@ -106,12 +109,18 @@ export interface AltoWriteOptions {
   ids: IdServices;
   /** Text of the input ALTO for mode A; absent → mode B. */
   inputAlto?: string;
+  /**
+   * Software credited in `Processing` steps and `recordContentSource`. Default: this processor, and the
+   * OCR that made the layout's text lines (`layout.ocr`; no OCR step when none ran, e.g. text from PAGE XML).
+   * Deviation from the reference, which always credits "PERO OCR v0.1.0" and "AnnoPage 0.0.1".
+   */
+  credits?: Credits;
 }
 
 /** Write the page's ALTO (mode A when `inputAlto` is given, else mode B). */
 export function writeAlto(layout: Layout, opts: AltoWriteOptions): string {
   const merge = opts.inputAlto !== undefined;
-  const doc = new DOMParser().parseFromString(merge ? opts.inputAlto! : skeleton(layout, opts.ids), "text/xml") as unknown as Document;
+  const doc = new DOMParser().parseFromString(merge ? opts.inputAlto! : skeleton(layout), "text/xml") as unknown as Document;
   const root = doc.documentElement as Element | null;
   if (!root || root.localName !== "alto") throw new Error("input ALTO has no <alto> root element");
   const altoNs = root.namespaceURI;
@@ -131,15 +140,13 @@ export function writeAlto(layout: Layout, opts: AltoWriteOptions): string {
     description = A.el(null, "Description");
     root.insertBefore(description, root.firstChild);
   }
+  const credits: Credits = opts.credits ?? { processor: ANNOPAGE_SOFTWARE, ocr: layout.ocr ?? null };
+  if (!merge && credits.ocr) writeProcessing(A, description, "IdOcr", opts.ids.processingDateTime(), credits.ocr);
   const existingIds = new Set(descendants(root, altoNs, "Processing").map((p) => p.getAttribute("ID") ?? ""));
   let procId = "AnnoPage";
   for (let n = 2; existingIds.has(procId); n++) procId = `AnnoPage_${n}`;
-  const proc = A.el(description, "Processing", { ID: procId });
-  A.el(proc, "processingDateTime", {}, opts.ids.processingDateTime());
-  const sw = A.el(proc, "processingSoftware");
-  A.el(sw, "softwareCreator", {}, "Orbis Pictus");
-  A.el(sw, "softwareName", {}, "AnnoPage");
-  A.el(sw, "softwareVersion", {}, "0.0.1");
+  writeProcessing(A, description, procId, opts.ids.processingDateTime(), credits.processor);
+  const source = `${credits.processor.name} v${credits.processor.version}`;
 
   // Layout/Page/PrintSpace
   let layoutEl = childElements(root, altoNs, "Layout")[0];
@@ -227,8 +234,8 @@ export function writeAlto(layout: Layout, opts: AltoWriteOptions): string {
   // Tags
   for (const el of elements(layout)) {
     if (!el.meta) continue;
-    writeLayoutTag(A, M, tags, el, el.meta, opts.ids);
-    if (el.meta.captionRecord) writeCaptionTag(A, M, tags, el, el.meta.captionRecord, opts.ids);
+    writeLayoutTag(A, M, tags, el, el.meta, opts.ids, source);
+    if (el.meta.captionRecord) writeCaptionTag(A, M, tags, el, el.meta.captionRecord, opts.ids, source);
   }
 
   postProcessLines(root, altoNs, layout);
@@ -310,10 +317,10 @@ function writeTitle(M: Maker, mods: Element, title: LangValue | undefined): void
   else for (const [lang, t] of perLang(title)) M.el(ti, "title", { lang }, t);
 }
 
-function writeRecordInfo(M: Maker, mods: Element, confidence: number | null, models: [string, string][], recordId: string, ids: IdServices): void {
+function writeRecordInfo(M: Maker, mods: Element, confidence: number | null, models: [string, string][], recordId: string, ids: IdServices, source: string): void {
   const ri = M.el(mods, "recordInfo");
   M.el(ri, "recordCreationDate", {}, ids.recordCreationDate());
-  M.el(ri, "recordContentSource", {}, "AnnoPage v0.0.1");
+  M.el(ri, "recordContentSource", {}, source);
   M.el(ri, "descriptionStandard", {}, "StandardNDK");
   M.el(ri, "recordOrigin", {}, "machine-generated");
   if (confidence !== null && confidence !== undefined) M.el(ri, "recordInfoNote", { type: "confidence" }, confidence.toFixed(3));
@@ -328,7 +335,7 @@ function topicList(v: string | string[]): string[] {
   return (typeof v === "string" ? v.split(",") : v).map((t) => t.trim());
 }
 
-function writeLayoutTag(A: Maker, M: Maker, tags: Element, el: ElementRegion, meta: GraphicalMetadata, ids: IdServices): void {
+function writeLayoutTag(A: Maker, M: Maker, tags: Element, el: ElementRegion, meta: GraphicalMetadata, ids: IdServices, source: string): void {
   const cat = categoryByLabel(el.category);
   const tag = A.el(tags, "LayoutTag", { ID: meta.tagId, TYPE: "Structural", LABEL: cat?.label ?? el.category, DESCRIPTION: meta.tagDescription });
   const xd = A.el(tag, "XmlData");
@@ -364,10 +371,10 @@ function writeLayoutTag(A: Maker, M: Maker, tags: Element, el: ElementRegion, me
   }
   M.el(mods, "identifier", { type: "uuid" }, `uuid:${meta.modsUuid}`);
   if (meta.captionRecord) M.el(mods, "relatedItem", { type: "constituent", IDREF: meta.captionRecord.modsId });
-  writeRecordInfo(M, mods, el.confidence, meta.usedAiModels, meta.recordId, ids);
+  writeRecordInfo(M, mods, el.confidence, meta.usedAiModels, meta.recordId, ids, source);
 }
 
-function writeCaptionTag(A: Maker, M: Maker, tags: Element, el: ElementRegion, rec: CaptionRecord, ids: IdServices): void {
+function writeCaptionTag(A: Maker, M: Maker, tags: Element, el: ElementRegion, rec: CaptionRecord, ids: IdServices, source: string): void {
   const tag = A.el(tags, "StructureTag", { ID: rec.tagId, TYPE: "Functional", LABEL: "FigureCaption", DESCRIPTION: rec.description });
   const mods = M.el(A.el(tag, "XmlData"), "mods", { ID: rec.modsId });
   writeTitle(M, mods, rec.title);
@@ -377,7 +384,7 @@ function writeCaptionTag(A: Maker, M: Maker, tags: Element, el: ElementRegion, r
   M.el(mods, "genre", { altRepGroup: "genre-1", lang: "cze", type: "part" }, "popisek");
   M.el(mods, "identifier", { type: "uuid" }, `uuid:${rec.modsUuid}`);
   M.el(mods, "relatedItem", { type: "host", IDREF: el.meta!.modsId });
-  writeRecordInfo(M, mods, el.confidence, rec.usedAiModels, rec.recordId, ids);
+  writeRecordInfo(M, mods, el.confidence, rec.usedAiModels, rec.recordId, ids, source);
 }
 
 // ---- §4.1.6 post-processing ---------------------------------------------------------------------

@@ -16,7 +16,9 @@ import engPath from "../../../node_modules/@tesseract.js-data/eng/4.0.0_best_int
 import cesPath from "../../../node_modules/@tesseract.js-data/ces/4.0.0_best_int/ces.traineddata.gz" with { type: "file" };
 // @ts-ignore -- file import (embedded by bun build --compile)
 import deuPath from "../../../node_modules/@tesseract.js-data/deu/4.0.0_best_int/deu.traineddata.gz" with { type: "file" };
+import corePkg from "tesseract.js-core/package.json" with { type: "json" };
 import type { GreyImage } from "../../media/index.ts";
+import type { SoftwareInfo } from "../software.ts";
 import type { OcrLanguage } from "../config/engine-config.ts";
 import type { Point, TextLine, TextRegion } from "../layout.ts";
 
@@ -28,6 +30,8 @@ interface TessModule {
 }
 interface TessApi {
   Init(datapath: string, lang: string, oem: number): number;
+  /** Tesseract's own version string (e.g. `5.1.0-288-g2a9c1`). */
+  Version(): string;
   SetVariable(name: string, value: string): boolean;
   SetImageFile(exif: number, angle: number): number;
   Recognize(monitor: null): number;
@@ -52,7 +56,17 @@ export class OcrEngine {
     private readonly mod: TessModule,
     private readonly api: TessApi,
     readonly languages: OcrLanguage[],
-  ) {}
+  ) {
+    this.software = {
+      creator: "tesseract-ocr",
+      name: "tesseract",
+      version: api.Version(),
+      description: `tesseract.js-core ${corePkg.version} (WebAssembly, LSTM), traineddata 4.0.0_best_int: ${languages.join("+")}`,
+    };
+  }
+
+  /** What produced the text (credited in the ALTO's OCR Processing step). */
+  readonly software: SoftwareInfo;
 
   static async create(languages: OcrLanguage[]): Promise<OcrEngine> {
     const mod: TessModule = await TesseractCore({
