@@ -73,6 +73,9 @@ export async function run(rawArgs: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // The worker's processor supervisor (src/worker/supervisor.ts): internal, not a subcommand.
+  const { SUPERVISE_ARG, supervise } = await import("./worker/supervisor.ts");
+  if (process.argv[2] === SUPERVISE_ARG) await supervise(process.argv.slice(3));
   // Started as annopage_client / annopage_worker / annopage_api (e.g. a symlink to the binary)?
   const { aliasedArgs } = await import("./client/aliases.ts");
   const code = await run(aliasedArgs([process.argv0, process.argv[1]], process.argv.slice(2)));

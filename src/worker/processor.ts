@@ -1,11 +1,13 @@
 /**
  * Runs the page processor as a child process in its own process group (so a kill reaches the
- * processes it starts, e.g. a Python process pool), streams stdout and stderr line by line to a
+ * processes it starts, e.g. a Python process pool), under the supervisor (supervisor.ts) that kills
+ * that group when the worker dies, even by SIGKILL; streams stdout and stderr line by line to a
  * callback, keeps the last stderr lines for error reports, and can be stopped gracefully
  * (SIGTERM, then SIGKILL after a delay) or at once (SIGKILL).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { supervisedCommand } from "./supervisor.ts";
 
 export interface ProcessorResult {
   exitCode: number | null;
@@ -15,6 +17,7 @@ export interface ProcessorResult {
 }
 
 export interface ProcessorRun {
+  /** The supervisor's pid, which is also the process group of the processor. */
   readonly pid: number | undefined;
   readonly done: Promise<ProcessorResult>;
   /** SIGTERM the process group, SIGKILL after `graceMs` if it is still running. */
@@ -30,16 +33,18 @@ export function startProcessor(opts: {
   onLine: (stream: "stdout" | "stderr", line: string) => void;
   tailLines?: number;
 }): ProcessorRun {
-  const [cmd, ...args] = opts.argv;
-  if (!cmd) throw new Error("empty processor command");
+  if (!opts.argv[0]) throw new Error("empty processor command");
+  const [cmd, ...args] = supervisedCommand(opts.argv);
   const tailMax = opts.tailLines ?? 20;
   const tail: string[] = [];
-  const child: ChildProcess = spawn(cmd, args, {
+  const child: ChildProcess = spawn(cmd!, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    // stdin: the supervisor's lifeline, never written to; it closes when this process ends.
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  const lifeline = child.stdin;
   let exited = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -76,11 +81,12 @@ export function startProcessor(opts: {
   const done = new Promise<ProcessorResult>((resolve) => {
     child.on("error", (err) => {
       exited = true;
-      tail.push(`cannot start processor ${JSON.stringify(cmd)}: ${err.message}`);
+      tail.push(`cannot start the processor's supervisor ${JSON.stringify(cmd)}: ${err.message}`);
       resolve({ exitCode: 127, signal: null, stderrTail: tail.slice(-tailMax) });
     });
     child.on("exit", (code, signal) => {
       exited = true;
+      lifeline?.destroy();
       if (killTimer) clearTimeout(killTimer);
       // Children of the processor may still hold the pipes open; do not wait for them forever.
       const settle = () => resolve({ exitCode: code, signal, stderrTail: tail.slice(-tailMax) });

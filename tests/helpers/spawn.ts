@@ -22,8 +22,11 @@ export interface Child {
   exited: Promise<number>;
 }
 
-export function spawnAnnopage(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; binary?: string } = {}): Child {
-  const proc = Bun.spawn([...annopageCommand(opts.binary), ...args], {
+export function spawnAnnopage(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string; binary?: string; /** another program instead of annopage */ command?: string[] } = {},
+): Child {
+  const proc = Bun.spawn([...(opts.command ?? annopageCommand(opts.binary)), ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: "1", ...opts.env },
     stdin: "ignore",
