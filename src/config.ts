@@ -136,6 +136,8 @@ const EnvSchema = z.object({
   JOB_MAX_ATTEMPTS: envInt(3, 1),
   SWEEP_INTERVAL_SECONDS: envInt(5, 1, 3600),
   MAX_UPLOAD_BYTES: envInt(4 * 1024 * 1024 * 1024, 1),
+  /** Staged upload files (`.part`) not written to for this long are removed (left by a crashed replica). */
+  STAGING_MAX_AGE_SECONDS: envInt(3600, 1),
   KEY_CACHE_MS: envInt(2000, 0, 60_000),
   RESULT_ZIP_VALIDATION: envBool(true),
   ARTIFACTS_ZIP_VALIDATION: envBool(true),
@@ -227,6 +229,8 @@ export interface ServerConfig {
   jobMaxAttempts: number;
   sweepIntervalSeconds: number;
   maxUploadBytes: number;
+  /** STAGING_MAX_AGE_SECONDS: staged files idle this long are swept (storage/staging.ts). */
+  stagingMaxAgeSeconds: number;
   /** How long a verified key row is reused without a database lookup (0: never). */
   keyCacheMs: number;
   zipValidation: { result: boolean; artifacts: boolean; engineFiles: boolean };
@@ -362,6 +366,7 @@ export function loadServerConfig(
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    stagingMaxAgeSeconds: e.STAGING_MAX_AGE_SECONDS,
     keyCacheMs: e.KEY_CACHE_MS,
     zipValidation: {
       result: e.RESULT_ZIP_VALIDATION,

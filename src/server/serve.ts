@@ -3,6 +3,7 @@
  * Returns a handle so that tests, the demo and the CLI share one start-up path.
  */
 import { mkdirSync } from "node:fs";
+import { consola } from "consola";
 import type { ServerConfig } from "../config.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
@@ -51,6 +52,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const deps: ServerDeps = { config, sql: db.sql, embedded: !!db.embedded };
     app = createApp(deps);
     await app.deps.storage.ready?.();
+    // Staged files of an earlier run of this instance that was killed mid-upload (and any long idle ones).
+    const swept = await app.deps.storage.sweepStaging({ startup: true, maxAgeMs: config.stagingMaxAgeSeconds * 1000 });
+    if (swept > 0) consola.info(`removed ${swept} staged upload file${swept === 1 ? "" : "s"} left by an earlier run`);
     if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
     server = Bun.serve({
       hostname: config.host,

@@ -4,6 +4,8 @@
  * the next lease call, as in the reference (§5.1). Safe with several
  * replicas: the sweep skips rows locked by others. Also purges expired idempotency keys. The
  * timer does not keep the process alive and stops when the database pool has been closed.
+ * A second timer removes staged upload files idle for longer than STAGING_MAX_AGE_SECONDS (left by a
+ * crashed replica; storage/staging.ts), every half of that bound but at least once a minute.
  */
 import { consola } from "consola";
 import { purgeIdempotencyKeys } from "../db/idempotency.ts";
@@ -44,10 +46,24 @@ export function startSweeper(deps: AppDeps): Sweeper {
     }
   }, c.sweepIntervalSeconds * 1000);
   timer.unref?.();
+  const stagingMaxAgeMs = c.stagingMaxAgeSeconds * 1000;
+  let sweepingStaging = false;
+  const stagingTimer = setInterval(async () => {
+    if (sweepingStaging) return;
+    sweepingStaging = true;
+    try {
+      const n = await deps.storage.sweepStaging({ startup: false, maxAgeMs: stagingMaxAgeMs });
+      if (n > 0) consola.info(`removed ${n} staged upload file${n === 1 ? "" : "s"} idle for more than ${c.stagingMaxAgeSeconds} s`);
+    } finally {
+      sweepingStaging = false;
+    }
+  }, Math.max(1000, Math.min(60_000, stagingMaxAgeMs / 2)));
+  stagingTimer.unref?.();
   return {
     runOnce,
     stop() {
       clearInterval(timer);
+      clearInterval(stagingTimer);
     },
   };
 }

@@ -44,6 +44,7 @@ export class LocalStorage extends StagedStorage {
     mkdirSync(dirname(target), { recursive: true });
     const existed = isFile(target);
     renameSync(staged.path, target);
+    this.settled(staged);
     return { existed };
   }
 

@@ -1,15 +1,22 @@
 /**
  * Staged writes to local temporary files, shared by every Storage implementation: the bytes stream
- * to `{dir}/{uuid}.part` (one directory per area, given by the caller) and are hashed with MD5 on a
+ * to `{dir}/{owner}_{uuid}.part` (one directory per area, given by the caller) and are hashed with MD5 on a
  * worker thread once whole (md5-thread.ts), so validators can read `StagedFile.path` before the commit.
  * LocalStorage stages next to the final place (atomic rename); S3Storage stages under the base dir
  * and uploads the file on commit.
+ *
+ * A process killed mid-upload (SIGKILL, OOM, power loss) leaves its `.part` files behind; `sweep` removes them
+ * (staging-owner.ts says whose a file is): at start every file of a dead instance on this host, and periodically
+ * every file not written to for longer than the age bound (STAGING_MAX_AGE_SECONDS), whoever wrote it — never the
+ * files this instance is still writing or checking.
  */
 import { randomUUID } from "node:crypto";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { md5OfFile } from "./md5-thread.ts";
-import type { StagedFile, StagingWriter, Storage, StorageArea, StoredFile } from "./storage.ts";
+import { newStagingOwner, ownerIsDeadHere, parseStagingName } from "./staging-owner.ts";
+import { STORAGE_AREAS, type StagedFile, type StagingSweep, type StagingWriter, type Storage, type StorageArea, type StoredFile } from "./storage.ts";
 
 /** A long staged write runs a (synchronous) garbage collection after every this many bytes. */
 const GC_EVERY_BYTES = 64 << 20;
@@ -17,6 +24,10 @@ const GC_EVERY_BYTES = 64 << 20;
 class Stager {
   /** Areas whose staging directory this instance has created (spares a mkdir per upload). */
   private readonly ready = new Set<StorageArea>();
+  /** Staged files of this instance not yet committed or discarded: a sweep never touches them. */
+  private readonly live = new Set<string>();
+  /** `{host}_{pid}_{token}`: the first part of this instance's staged file names. */
+  private readonly owner = newStagingOwner();
 
   constructor(private readonly dirOf: (area: StorageArea) => string) {}
 
@@ -32,9 +43,11 @@ class Stager {
         mkdirSync(dir, { recursive: true });
         this.ready.add(area);
       }
-      const path = join(dir, `${randomUUID()}.part`);
+      const path = join(dir, `${this.owner}_${randomUUID()}.part`);
       try {
-        return { path, fd: openSync(path, "wx") };
+        const fd = openSync(path, "wx");
+        this.live.add(path);
+        return { path, fd };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt > 0) throw e;
         this.ready.delete(area);
@@ -87,9 +100,10 @@ class Stager {
         const md5 = wantMd5 ? await md5OfFile(path) : null;
         return { area, path, size, md5 };
       },
-      async abort() {
+      abort: async () => {
         close();
         rmSync(path, { force: true });
+        this.live.delete(path);
       },
     };
   }
@@ -97,6 +111,37 @@ class Stager {
   /** Deletes a staged file (idempotent). */
   async discard(staged: StagedFile): Promise<void> {
     rmSync(staged.path, { force: true });
+    this.live.delete(staged.path);
+  }
+
+  /** The staged file has been moved to its final place (LocalStorage's rename): nothing is left to sweep or discard. */
+  settled(staged: StagedFile): void {
+    this.live.delete(staged.path);
+  }
+
+  /** See the module comment; returns how many files were removed. Never throws (a file gone meanwhile is skipped). */
+  async sweep(opts: StagingSweep): Promise<number> {
+    const cutoff = Date.now() - opts.maxAgeMs;
+    let removed = 0;
+    for (const dir of new Set(STORAGE_AREAS.map((a) => this.dirOf(a)))) {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        if (!name.endsWith(".part")) continue;
+        const path = join(dir, name);
+        if (this.live.has(path)) continue;
+        const owner = parseStagingName(name);
+        let stale = opts.startup && owner !== null && ownerIsDeadHere(owner);
+        if (!stale) {
+          const st = await stat(path).catch(() => null);
+          stale = st !== null && st.mtimeMs < cutoff;
+        }
+        if (stale && !this.live.has(path)) {
+          await rm(path, { force: true }).catch(() => {});
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 }
 
@@ -127,6 +172,15 @@ export abstract class StagedStorage implements Storage {
 
   async discard(staged: StagedFile): Promise<void> {
     await this.stager.discard(staged);
+  }
+
+  /** For subclasses: `staged` was moved into place by the commit (nothing left to sweep). */
+  protected settled(staged: StagedFile): void {
+    this.stager.settled(staged);
+  }
+
+  sweepStaging(opts: StagingSweep): Promise<number> {
+    return this.stager.sweep(opts);
   }
 
   async put(area: StorageArea, key: string, bytes: Uint8Array): Promise<{ existed: boolean }> {

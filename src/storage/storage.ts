@@ -7,6 +7,15 @@
  * object. Nothing half-written is ever visible under a final name.
  */
 export type StorageArea = "jobs" | "results" | "artifacts" | "engines";
+export const STORAGE_AREAS: readonly StorageArea[] = ["jobs", "results", "artifacts", "engines"];
+
+/** What a sweep of leftover staged files removes (staging.ts). */
+export interface StagingSweep {
+  /** At start: also every file of an instance on this host that is no longer running, however fresh. */
+  startup: boolean;
+  /** Files not written to for longer than this are removed, whoever wrote them. */
+  maxAgeMs: number;
+}
 
 /** A staged (temporary, complete) file. `path` is a local file that validators may read. */
 export interface StagedFile {
@@ -47,6 +56,8 @@ export interface Storage {
   remove(area: StorageArea, key: string): Promise<void>;
   /** The stored file, or null when it does not exist (e.g. deleted by an operator → 410). */
   open(area: StorageArea, key: string): Promise<StoredFile | null>;
+  /** Removes staged files left by crashed processes (staging.ts); returns how many. */
+  sweepStaging(opts: StagingSweep): Promise<number>;
   /** Checked once at start-up: throws a clear error when the storage cannot be used (e.g. a missing bucket). */
   ready?(): Promise<void>;
 }
