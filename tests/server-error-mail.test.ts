@@ -1,16 +1,15 @@
 /**
  * Internal error mails (protocol §2.5, §8; src/server/error-mail.ts) against a real SMTP server
- * (aiosmtpd's Debugging handler, which prints every message it receives) and real servers on
+ * (tests/helpers/smtp-server.ts: a small one over node:net that keeps every message it accepts) and real servers on
  * PostgreSQL. A 500 is provoked as in server-auth.test.ts: the `images` table is renamed away, so
  * GET /v1/jobs/{id} fails inside the database.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createServer, connect, type Server, type Socket } from "node:net";
-import type { Subprocess } from "bun";
+import { createServer, type Server, type Socket } from "node:net";
 import { consola, type ConsolaReporter, type LogObject } from "consola";
 import { loadServerConfig } from "../src/config.ts";
 import { createErrorMailer, FLOOD_WINDOW_MS } from "../src/server/error-mail.ts";
-import { freePort } from "./helpers/ports.ts";
+import { startSmtpServer, type SmtpServer } from "./helpers/smtp-server.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { makeKey } from "./helpers/server-api.ts";
 
@@ -19,6 +18,8 @@ const SUBJECT = "test-node-7 - INTERNAL SERVER ERROR";
 // ---- the SMTP server -------------------------------------------------------------------------
 
 interface Mail {
+  /** The envelope's recipients (RCPT TO). */
+  rcpt: string[];
   headers: Record<string, string>;
   /** Body after undoing the transfer encoding. */
   body: string;
@@ -26,18 +27,13 @@ interface Mail {
   raw: string;
 }
 
-let smtp: Subprocess<"ignore", "pipe", "pipe"> | undefined;
-let smtpPort = 0;
-let smtpOut = "";
+let smtp: SmtpServer;
 
 function mails(): Mail[] {
-  const out: Mail[] = [];
-  const re = /-{10} MESSAGE FOLLOWS -{10}\r?\n([\s\S]*?)\r?\n-{12} END MESSAGE -{12}/g;
-  for (const m of smtpOut.matchAll(re)) out.push(parseMail(m[1]!.replace(/\r\n/g, "\n")));
-  return out;
+  return smtp.received.map((m) => ({ rcpt: m.to, ...parseMail(m.data.replace(/\r\n/g, "\n")) }));
 }
 
-function parseMail(raw: string): Mail {
+function parseMail(raw: string): Omit<Mail, "rcpt"> {
   const split = raw.indexOf("\n\n");
   const head = raw.slice(0, split).replace(/\n[ \t]+/g, " "); // unfold
   const headers: Record<string, string> = {};
@@ -61,17 +57,9 @@ async function waitForMails(n: number, ms = 15_000): Promise<Mail[]> {
   for (;;) {
     const all = mails();
     if (all.length >= n) return all;
-    if (Date.now() > until) throw new Error(`expected ${n} mails, got ${all.length}; SMTP output:\n${smtpOut}`);
+    if (Date.now() > until) throw new Error(`expected ${n} mails, got ${all.length}; SMTP commands:\n${smtp.transcript.join("\n")}`);
     await Bun.sleep(50);
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const sock = connect(port, "127.0.0.1");
-    sock.once("connect", () => (sock.destroy(), res(true)));
-    sock.once("error", () => res(false));
-  });
 }
 
 // ---- consola warnings ------------------------------------------------------------------------
@@ -90,7 +78,7 @@ let jobId: string;
 
 const mailEnv = (): Record<string, string> => ({
   INTERNAL_MAIL_SERVER: "127.0.0.1",
-  INTERNAL_MAIL_PORT: String(smtpPort),
+  INTERNAL_MAIL_PORT: String(smtp.port),
   INTERNAL_MAIL_SENDER_MAIL: "annopage@example.org",
   INTERNAL_MAIL_RECEIVER_MAILS: " ops@example.org ,dev@example.org ",
   INTERNAL_MAIL_FLOOD_LEVEL: "2",
@@ -117,21 +105,7 @@ async function failingGet(server: TestServer, id: string, init: { query?: string
 beforeAll(async () => {
   consola.addReporter(capture);
   if (consola.level < 1) consola.level = 1; // warnings are what these tests look at
-  smtpPort = await freePort();
-  smtp = Bun.spawn(["/usr/bin/python3", "-u", "-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${smtpPort}`, "-c", "aiosmtpd.handlers.Debugging"], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  void (async () => {
-    const dec = new TextDecoder();
-    for await (const chunk of smtp!.stdout) smtpOut += dec.decode(chunk, { stream: true });
-  })();
-  const until = Date.now() + 15_000;
-  while (!(await canConnect(smtpPort))) {
-    if (Date.now() > until || smtp.exitCode !== null) throw new Error(`aiosmtpd did not start: ${await new Response(smtp.stderr).text()}`);
-    await Bun.sleep(50);
-  }
+  smtp = await startSmtpServer();
   s = await startTestServer({ env: mailEnv() });
   user = await makeKey(s, "user");
   const r = await fetch(`${s.url}/v1/jobs`, {
@@ -147,8 +121,7 @@ afterAll(async () => {
   consola.removeReporter(capture);
   consola.level = consolaLevel;
   await s?.close();
-  smtp?.kill();
-  await smtp?.exited;
+  await smtp?.close();
 });
 
 describe("configuration", () => {
@@ -185,6 +158,7 @@ describe("error mails over real SMTP", () => {
     expect(mail.headers.subject).toBe(SUBJECT);
     expect(mail.headers.from).toBe(`"test-node-7" <annopage@example.org>`);
     expect(mail.headers.to).toBe("ops@example.org, dev@example.org");
+    expect(mail.rcpt).toEqual(["ops@example.org", "dev@example.org"]);
     expect(mail.body).toMatch(/^Time \(UTC\): \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/m);
     expect(mail.body).toContain(`Request: GET /v1/jobs/${jobId}\n`);
     expect(mail.body).toContain('relation "images" does not exist'); // the error's message…
