@@ -84,6 +84,10 @@ const envExamples = () =>
 const envList = (dflt: string) =>
   envStr(dflt).transform((v) => v!.split(",").map((x) => x.trim()).filter((x) => x !== ""));
 
+/** The reference's HMAC secret (protocol §8); `serve` warns when it is still in use. */
+export const DEFAULT_HMAC_SECRET = "changemehmacsecret12345";
+export const DEFAULT_CONTACT = "the administrator of this server";
+
 const KEY_RE = /^[^.]+\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
 
 const EnvSchema = z.object({
@@ -100,10 +104,12 @@ const EnvSchema = z.object({
     .transform((v) => (v === undefined || v === "" ? "doc-api" : v))
     .refine((v) => !v.includes("."), "must not contain a dot"),
   ADMIN_KEY: envStr().refine((v) => v === undefined || KEY_RE.test(v), "must look like prefix.kid.secret"),
-  HMAC_SECRET: envStr("changemehmacsecret12345"),
+  HMAC_SECRET: envStr(DEFAULT_HMAC_SECRET),
   SERVER_NAME: envStr("DocAPI"),
   APP_VERSION: envStr("custom"),
-  CONTACT_TO_GET_NEW_KEY: envStr("admin@pc-doc-api-01.cz"),
+  // The reference's default is one institution's mail address (protocol §8: admin@pc-doc-api-01.cz);
+  // ours names no one, so a server left on the default does not send people to a stranger.
+  CONTACT_TO_GET_NEW_KEY: envStr(DEFAULT_CONTACT),
   BASE_DIR: envStr("./annopage_data"),
   JOBS_DIR: envStr(),
   RESULTS_DIR: envStr(),

@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { consola } from "consola";
-import type { ServerConfig } from "../config.ts";
+import { DEFAULT_HMAC_SECRET, type ServerConfig } from "../config.ts";
+import { CliError } from "../shared/cli-error.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
 import { bootstrapKeys } from "./bootstrap.ts";
@@ -48,7 +49,6 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let server: ReturnType<typeof Bun.serve> | undefined;
   let app: ReturnType<typeof createApp> | undefined;
   try {
-    const { generatedAdminKey } = await bootstrapKeys(db.sql, config);
     const deps: ServerDeps = { config, sql: db.sql, embedded: !!db.embedded };
     app = createApp(deps);
     await app.deps.storage.ready?.();
@@ -56,14 +56,10 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const swept = await app.deps.storage.sweepStaging({ startup: true, maxAgeMs: config.stagingMaxAgeSeconds * 1000 });
     if (swept > 0) consola.info(`removed ${swept} staged upload file${swept === 1 ? "" : "s"} left by an earlier run`);
     if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
-    server = Bun.serve({
-      hostname: config.host,
-      port: config.port,
-      fetch: app.fetch,
-      // Uploads are streamed; the limit is enforced per route with a clear code (413).
-      maxRequestBodySize: config.maxUploadBytes + 1024 * 1024,
-      idleTimeout: 120,
-    });
+    server = listen(config, app.fetch);
+    // Keys only once the server listens: a start that fails (port in use) must not store a generated
+    // admin key that nobody was shown (the next start would find it and print nothing).
+    const { generatedAdminKey } = await bootstrapKeys(db.sql, config);
     const s = server;
     const a = app;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
@@ -96,6 +92,25 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   }
 }
 
+/** Bun.serve on the configured address; a port in use is one clear line (CliError, exit 1). */
+function listen(config: ServerConfig, fetch: (req: Request) => Response | Promise<Response>): ReturnType<typeof Bun.serve> {
+  try {
+    return Bun.serve({
+      hostname: config.host,
+      port: config.port,
+      fetch,
+      // Uploads are streamed; the limit is enforced per route with a clear code (413).
+      maxRequestBodySize: config.maxUploadBytes + 1024 * 1024,
+      idleTimeout: 120,
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code === "EADDRINUSE") {
+      throw new CliError(`port ${config.port} on ${config.host} is already in use; choose another with --port or APP_PORT`, 1);
+    }
+    throw e;
+  }
+}
+
 /** The first line of the start-up banner (also written to the server log file by the serve command). */
 export function listeningLine(s: RunningServer): string {
   return (
@@ -106,14 +121,23 @@ export function listeningLine(s: RunningServer): string {
   );
 }
 
-/** Prints the start-up banner; the generated admin key is printed once, to stderr, never logged again. */
+/**
+ * Prints the start-up banner: where the server and its documentation are; the generated admin key
+ * once, to stderr, never logged; a warning while HMAC_SECRET is the reference's public default.
+ */
 export function announce(s: RunningServer): void {
   // Written directly (not through consola, which goes quiet under NODE_ENV=test): scripts and tests
   // read this line to learn the URL.
-  process.stderr.write(`${listeningLine(s)}\n`);
+  const out = (line: string) => process.stderr.write(`${line}\n`);
+  out(listeningLine(s));
+  out(`API documentation: ${s.url}/docs`);
   if (s.generatedAdminKey) {
-    process.stderr.write(
-      `\nGenerated the admin API key (shown only this once; only its hash is stored):\n\n  ${s.generatedAdminKey}\n\n`,
-    );
+    out(`\nGenerated the admin API key (shown only this once; only its hash is stored):\n\n  ${s.generatedAdminKey}\n`);
+    out(`Keep it. To choose the admin key yourself (or replace a lost one), start with ADMIN_KEY=<prefix.kid.secret>.\n`);
+  } else if (!s.deps.config.adminKey) {
+    out(`Admin key: the one generated and shown on the first start (set ADMIN_KEY=<prefix.kid.secret> to replace it).`);
+  }
+  if (s.deps.config.hmacSecret === DEFAULT_HMAC_SECRET) {
+    out(`Warning: HMAC_SECRET is the public default; set it to a long random secret before anyone else can reach this server (keys must be re-issued after a change).`);
   }
 }
