@@ -50,7 +50,12 @@ describe("authentication and roles", () => {
       for (const role of ["readonly", "user", "worker"]) {
         const r = await call(method, path, keys[role], body);
         expect(r.status).toBe(403);
-        expect(r.json).toEqual({ status: 403, code: "API_KEY_ROLE_FORBIDDEN", detail: "Access denied: the API key does not have the required role." });
+        expect(r.json).toEqual({
+          status: 403,
+          code: "API_KEY_ROLE_FORBIDDEN",
+          detail: "Access denied: the API key does not have the required role.",
+          details: { role, required_roles: ["admin"] },
+        });
       }
     });
   }

@@ -104,6 +104,9 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   // Hono answers HEAD with the GET handler; the reference does not implement HEAD (§0).
   const honoFetch = app.fetch;
   app.fetch = (req: Request, ...rest: unknown[]) => {
+    const absolute = withAbsoluteUrl(req, (rest[0] as { url?: URL } | undefined)?.url?.origin);
+    if (!absolute) return jsonResponse({ status: 400, code: "HTTP_ERROR", detail: "Bad Request" }, 400);
+    req = absolute;
     if (req.method === "HEAD" || req.method === "OPTIONS") {
       const path = safeDecode(new URL(req.url).pathname);
       const allowed = allowedMethods(routes, path);
@@ -116,6 +119,20 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
     return (honoFetch as (r: Request, ...a: unknown[]) => Response | Promise<Response>)(req, ...rest);
   };
   return app;
+}
+
+/**
+ * The request with a URL that parses. Bun builds `req.url` from the Host header: without one (HTTP/1.0) it is the bare
+ * path, and a malformed one (`a b`, `[::1`, a port past 65535) makes an unparsable URL — every `new URL(req.url)` would
+ * throw. Such a request is answered like any other, as if addressed to the server's own origin (Starlette does the same
+ * with the server address).
+ */
+export function withAbsoluteUrl(req: Request, origin = "http://localhost"): Request | undefined {
+  if (URL.canParse(req.url)) return req;
+  const scheme = req.url.indexOf("://");
+  const start = req.url.startsWith("/") ? 0 : scheme >= 0 ? req.url.indexOf("/", scheme + 3) : -1;
+  const url = origin + (start >= 0 ? req.url.slice(start) : "/"); // concatenated: a path `//x` must not become a host
+  return URL.canParse(url) ? new Request(url, req) : undefined;
 }
 
 /** Percent-decoded path; an encoded `/` becomes a real one, so it can never match a one-segment parameter (§0). */

@@ -6,6 +6,8 @@ import { mkdirSync } from "node:fs";
 import { consola } from "consola";
 import { DEFAULT_HMAC_SECRET, type ServerConfig } from "../config.ts";
 import { CliError } from "../shared/cli-error.ts";
+import { APP_CODES } from "../shared/codes.ts";
+import { jsonResponse } from "./errors.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
 import { bootstrapKeys } from "./bootstrap.ts";
@@ -102,6 +104,10 @@ function listen(config: ServerConfig, fetch: (req: Request) => Response | Promis
       // Uploads are streamed; the limit is enforced per route with a clear code (413).
       maxRequestBodySize: config.maxUploadBytes + 1024 * 1024,
       idleTimeout: 120,
+      // Never Bun's HTML error page (it shows source code): an error that escapes the app's own handling is logged
+      // and answered in the error envelope.
+      development: false,
+      error: escapedError,
     });
   } catch (e) {
     if ((e as { code?: string }).code === "EADDRINUSE") {
@@ -109,6 +115,12 @@ function listen(config: ServerConfig, fetch: (req: Request) => Response | Promis
     }
     throw e;
   }
+}
+
+/** Bun.serve's last resort, for an error thrown outside Hono's onError (the app renders every other one). */
+export function escapedError(e: Error): Response {
+  consola.error("request failed outside the application's error handling:", e);
+  return jsonResponse({ status: 500, code: "INTERNAL_ERROR", detail: APP_CODES.INTERNAL_ERROR[1] }, 500);
 }
 
 /** The first line of the start-up banner (also written to the server log file by the serve command). */

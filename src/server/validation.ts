@@ -11,6 +11,14 @@
  *     extra_forbidden, string_type, enum, dict_type, list_type, …). Issues at a location that
  *     already failed coercion are dropped, so each bad input is reported once.
  * All errors of all parts are collected and reported together as one 422.
+ *
+ * Text that PostgreSQL cannot store is refused here, never stripped (422): the coerce pass refuses a NUL
+ * character (text and jsonb have none) and a lone UTF-16 surrogate (not Unicode; jsonb refuses its
+ * escape) in every typed string (path, query, body) and in every string and member name of a record
+ * (`z.record`: the jsonb columns engine_settings and engine definitions). Other free-form JSON (unions,
+ * unknown values: the metadata document, stored as a file) may hold NUL but no lone surrogate, which
+ * cannot be written as UTF-8. JSON bodies nested deeper than MAX_JSON_DEPTH are refused before they are
+ * parsed, by a linear scan, so that no recursive walker (ours, zod's, JSON.stringify) can overflow.
  */
 import { z } from "zod";
 import { AppError } from "./errors.ts";
@@ -108,6 +116,37 @@ function uuidError(v: string): string {
   return `invalid group count: expected 5, found ${v.split("-").length}`;
 }
 
+/** The one rule for text (see the header): undefined when `s` can be stored (in PostgreSQL unless `nul` is allowed). */
+function textIssue(s: string, loc: Loc, allowNul = false): ValidationIssue | undefined {
+  if (!allowNul && s.includes("\u0000")) {
+    return { type: "value_error", loc, msg: "Value error, text must not contain the NUL character (\\u0000)", input: s };
+  }
+  if (!s.isWellFormed()) {
+    return { type: "string_unicode", loc, msg: "Input should be a valid string, unable to parse raw data as a unicode string (lone surrogate)", input: s };
+  }
+  return undefined;
+}
+
+/** textIssue for every string and member name inside free-form JSON; iterative, as the value may be deep. */
+function freeFormTextIssues(value: unknown, loc: Loc, errors: ValidationIssue[], allowNul: boolean): void {
+  const stack: [unknown, Loc][] = [[value, loc]];
+  while (stack.length > 0) {
+    const [v, l] = stack.pop()!;
+    if (typeof v === "string") {
+      const issue = textIssue(v, l, allowNul);
+      if (issue) errors.push(issue);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], [...l, i]]);
+    } else if (isPlainObject(v)) {
+      for (const [k, x] of Object.entries(v).reverse()) {
+        const issue = textIssue(k, [...l, k, "[key]"], allowNul);
+        if (issue) errors.push({ ...issue, input: k });
+        stack.push([x, [...l, k]]);
+      }
+    }
+  }
+}
+
 /** Pass 1: lax coercion. Returns the coerced value; pushes errors for values that cannot be coerced. */
 export function coerce(schema: AnySchema, value: unknown, loc: Loc, errors: ValidationIssue[]): unknown {
   const def = defOf(schema);
@@ -171,6 +210,11 @@ export function coerce(schema: AnySchema, value: unknown, loc: Loc, errors: Vali
     }
     case "string": {
       if (typeof value !== "string") return value;
+      if (def.format === undefined) {
+        const issue = textIssue(value, loc);
+        if (issue) errors.push(issue);
+        return value;
+      }
       if (def.format === "guid" || def.format === "uuid") {
         const u = normaliseUuid(value);
         if (u === null) {
@@ -202,6 +246,14 @@ export function coerce(schema: AnySchema, value: unknown, loc: Loc, errors: Vali
     case "array":
       if (!Array.isArray(value)) return value;
       return value.map((v, i) => coerce(def.element!, v, [...loc, i], errors));
+    case "record":
+      if (isPlainObject(value)) freeFormTextIssues(value, loc, errors, false);
+      return value;
+    case "union":
+    case "unknown":
+    case "any":
+      freeFormTextIssues(value, loc, errors, true);
+      return value;
     default:
       return value;
   }
@@ -312,6 +364,11 @@ export function decodeJsonBody(text: string, contentType: string | undefined): {
   const ct = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   const jsonish = ct === "" || ct === "application/json" || (ct.startsWith("application/") && ct.endsWith("+json"));
   if (!jsonish) return { value: text, parsed: false };
+  const tooDeep = depthExceededAt(text);
+  if (tooDeep >= 0) {
+    const message = `Nesting deeper than ${MAX_JSON_DEPTH} arrays/objects`;
+    return { error: { type: "json_invalid", loc: ["body", tooDeep], msg: "JSON decode error", input: {}, ctx: { error: message } } };
+  }
   try {
     const v = JSON.parse(text);
     return { value: v === null ? undefined : v, parsed: true };
@@ -319,6 +376,32 @@ export function decodeJsonBody(text: string, contentType: string | undefined): {
     const { offset, message } = jsonErrorPosition(text, (e as Error).message);
     return { error: { type: "json_invalid", loc: ["body", offset], msg: "JSON decode error", input: {}, ctx: { error: message } } };
   }
+}
+
+/** Deepest nesting of arrays/objects a JSON body may have (Python's json gives up near 1000 with a RecursionError). */
+export const MAX_JSON_DEPTH = 512;
+
+/**
+ * Offset of the first `[`/`{` (outside strings) that opens a level deeper than MAX_JSON_DEPTH, or -1: one linear
+ * scan, no recursion, on any text (well-formed or not).
+ */
+export function depthExceededAt(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return -1;
 }
 
 /** Best-effort character offset of a JSON syntax error (Python reports one; JavaScriptCore does not). */

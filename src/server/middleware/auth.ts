@@ -79,7 +79,10 @@ export async function authenticate(deps: AppDeps, c: Context, roles: readonly Ro
   if (!key) throw authFailure(deps, "API_KEY_INVALID");
   if (shouldTouch(key)) await touch(deps, key);
   if (!key.active) throw new AppError("API_KEY_INACTIVE");
-  if (key.role !== "admin" && !roles.includes(key.role)) throw new AppError("API_KEY_ROLE_FORBIDDEN");
+  if (key.role !== "admin" && !roles.includes(key.role)) {
+    // The reference's detail text, and which role the key has and which the route needs (issue 16).
+    throw new AppError("API_KEY_ROLE_FORBIDDEN", { details: { role: key.role, required_roles: [...new Set([...roles, "admin"])] } });
+  }
   return key;
 }
 

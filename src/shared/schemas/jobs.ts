@@ -13,7 +13,10 @@ export const ImageName = z
   // eslint-disable-next-line no-control-regex
   .refine((s) => !/[/\\\u0000-\u001f\u007f]/.test(s), "image name must not contain '/', '\\' or control characters");
 
-export const ImageForJobDefinitionSchema = z.object({ name: ImageName, order: z.int() }).strict();
+/** Integers stored in PostgreSQL `integer` columns (images.order, jobs.previous_attempts): its 32-bit range. */
+export const PgInteger = z.int32();
+
+export const ImageForJobDefinitionSchema = z.object({ name: ImageName, order: PgInteger }).strict();
 
 /** JSON object with free-form members (engine_settings, metadata objects). */
 export const JsonObject = z.record(z.string(), z.unknown());
@@ -45,7 +48,7 @@ export const JobProgressUpdateSchema = z
 export const JobUpdateSchema = z.object({
   state: JobStateSchema.nullable().optional(),
   progress: z.number().nullable().optional(),
-  previous_attempts: z.int().nullable().optional(),
+  previous_attempts: PgInteger.nullable().optional(),
   meta_json_uploaded: z.boolean().nullable().optional(),
   meta_json_required: z.boolean().nullable().optional(),
   alto_required: z.boolean().nullable().optional(),
