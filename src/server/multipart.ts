@@ -6,12 +6,13 @@
  *  - a non-file field named `file` → 422 (value_error);
  *  - multipart without boundary or otherwise unparseable → 400 HTTP_ERROR with the parser message;
  *  - file larger than MAX_UPLOAD_BYTES → 413 FILE_TOO_LARGE;
- *  - body cut off (client went away) → the staged file is deleted; the error propagates.
+ *  - body cut off (client went away, malformed chunked encoding) → the staged file is deleted; 400, logged at WARN.
  * Other parts are drained and ignored; only the first `file` part counts.
  */
 import { Busboy } from "@fastify/busboy";
 import type { Readable } from "node:stream";
 import { AppError } from "./errors.ts";
+import { readBodyChunk, unreadableBody } from "./body-read.ts";
 import { validationError } from "./validation.ts";
 import type { StagedFile, StagingWriter, Storage, StorageArea } from "../storage/storage.ts";
 
@@ -110,8 +111,8 @@ export async function receiveFilePart(
   try {
     if (reader) {
       for (;;) {
-        const { done, value } = await reader.read();
-        if (disconnected) throw new Error("client disconnected during the upload");
+        const { done, value } = await readBodyChunk(req, reader);
+        if (disconnected) throw unreadableBody(req, "the client disconnected during the upload");
         if (done) break;
         if (!bb.write(value)) {
           await new Promise<void>((resolve, reject) => {
@@ -134,7 +135,7 @@ export async function receiveFilePart(
     await fileDone;
   } catch (e) {
     req.signal.removeEventListener("abort", onAbort);
-    failure ??= new AppError("HTTP_ERROR", { status: 400, detail: parserMessage(e as Error) });
+    failure ??= e instanceof AppError ? e : new AppError("HTTP_ERROR", { status: 400, detail: parserMessage(e as Error) });
     bb.destroy();
     fileStream?.destroy(e as Error); // ends the part's read loop, which then aborts the staged write
     await fileDone?.catch(() => {});

@@ -43,6 +43,7 @@ import type { Role } from "../shared/roles.ts";
 import type { StagedFile, StorageArea } from "../storage/storage.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { AppError } from "./errors.ts";
+import { readBodyChunk, unreadableBody } from "./body-read.ts";
 import { authenticate } from "./middleware/auth.ts";
 import { receiveFilePart } from "./multipart.ts";
 import { decodeJsonBody, validatePart, validationError, type ValidationIssue } from "./validation.ts";
@@ -136,12 +137,12 @@ const jsonTooLarge = () => new AppError("FILE_TOO_LARGE", { detail: `The JSON bo
 async function readJsonText(req: Request): Promise<string> {
   if (!req.body) return "";
   // With a content-length (already checked against the limit) the body cannot be longer: read it natively.
-  if (req.headers.get("content-length") !== null) return req.text();
+  if (req.headers.get("content-length") !== null) return req.text().catch((e) => Promise.reject(unreadableBody(req, e)));
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readBodyChunk(req, reader);
     if (done) break;
     total += value.byteLength;
     if (total > MAX_JSON_BYTES) {
