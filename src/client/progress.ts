@@ -5,6 +5,8 @@
  * - "lines": not a terminal → no bars, one plain line per state change and per new log_user line;
  * - "quiet": --json → nothing (the JSON document on stdout says it all).
  */
+import { TERMINAL_STATES } from "./submit.ts";
+
 export type ReporterMode = "bars" | "lines" | "quiet";
 
 export interface JobView {
@@ -93,15 +95,20 @@ class LineReporter implements Reporter {
     this.info("Upload complete");
   }
   job(v: JobView): void {
-    if (v.state !== this.lastState) {
-      this.lastState = v.state;
-      this.info(`Job ${v.state}, progress ${Math.round(v.progress * 100)}%`);
-    }
     const log = v.log_user ?? "";
     // log_user only grows while a job runs; print what is new. A shorter log means a retry began.
     const fresh = log.startsWith(this.logSeen) ? log.slice(this.logSeen.length) : log;
     this.logSeen = log;
-    for (const l of fresh.split("\n").map((x) => x.trim()).filter(Boolean)) this.info(`  ${l}`);
+    const lines = fresh.split("\n").map((x) => x.trim()).filter(Boolean);
+    const changed = v.state !== this.lastState;
+    this.lastState = v.state;
+    const stateLine = `Job ${v.state}, progress ${Math.round(v.progress * 100)}%`;
+    // A state line heads the log lines written in that state; the final state comes after the last of them
+    // (the worker sends its last page lines together with done/error).
+    const final = (TERMINAL_STATES as readonly string[]).includes(v.state);
+    if (changed && !final) this.info(stateLine);
+    for (const l of lines) this.info(`  ${l}`);
+    if (changed && final) this.info(stateLine);
   }
   end(): void {}
 }

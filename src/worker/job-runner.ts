@@ -16,7 +16,8 @@ import { JobLog } from "./job-log.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import type { WorkerOptions } from "./options.ts";
 import { isUuid, timestampForName } from "./paths.ts";
-import { parseProgress, startProcessor, type ProcessorResult } from "./processor.ts";
+import { PageTally } from "./page-progress.ts";
+import { startProcessor, type ProcessorResult } from "./processor.ts";
 import { prepareConfig, processorArgs, type EngineSettings } from "./processor-config.ts";
 import { zipDirectory } from "./zip.ts";
 
@@ -129,16 +130,15 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     jobLog.setProgress(0);
     note(`running: ${argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`);
     const t0 = performance.now();
-    let pagesDone = 0;
+    // Progress is the job's: pages finished across all of the processor's processes / the job's pages.
+    const pages = new PageTally(job.images.length);
     const result = await runProcessor(argv, dir, options, keeper, ctx.release, (stream, line) => {
       workerLog?.write(`[${stream}] ${line}\n`);
       log.debug(`job ${jobId} processor ${stream}: ${line}`); // §7.2: the processor's output at DEBUG
       jobLog.line(line);
-      const p = parseProgress(line);
-      // Our processor reports each page twice (reference log line on stderr, PAGE line on stdout).
-      if (p && p.done > pagesDone) {
-        pagesDone = p.done;
-        jobLog.setProgress(p.done / p.total);
+      const p = pages.add(line);
+      if (p) {
+        jobLog.setProgress(pages.fraction);
         jobLog.userLine(`Page ${p.done}/${p.total} ${p.failed ? "failed" : "done"}${p.pageId ? ` (${p.pageId})` : ""}`);
       }
     });
