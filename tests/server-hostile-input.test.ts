@@ -186,6 +186,11 @@ describe("requests without a usable Host", () => {
     const me = parseRawAnswer(await rawExchange(s.port, `GET /v1/me HTTP/1.0\r\nX-API-Key: ${s.adminKey}\r\n\r\n`));
     expect(me.status).toBe(200);
     expect(JSON.parse(me.body).data.role).toBe("admin");
+    const body = JSON.stringify({ images: [{ name: "h.png", order: 0 }] });
+    const post = `POST /v1/jobs HTTP/1.0\r\nX-API-Key: ${s.adminKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const created = parseRawAnswer(await rawExchange(s.port, post));
+    expect(created.status).toBe(201);
+    expect(JSON.parse(created.body).data.images[0].name).toBe("h.png");
     const none = parseRawAnswer(await rawExchange(s.port, "GET /v1/nothing HTTP/1.0\r\n\r\n"));
     expect({ status: none.status, body: JSON.parse(none.body) }).toEqual({ status: 404, body: { status: 404, code: "HTTP_ERROR", detail: "Not Found" } });
   });

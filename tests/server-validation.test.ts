@@ -5,7 +5,16 @@
  */
 import { describe, expect, test } from "bun:test";
 import { z } from "zod";
-import { decodeJsonBody, jsonErrorPosition, normaliseUuid, parseLaxDatetime, validatePart, type ValidationIssue } from "../src/server/validation.ts";
+import {
+  decodeJsonBody,
+  depthExceededAt,
+  jsonErrorPosition,
+  MAX_JSON_DEPTH,
+  normaliseUuid,
+  parseLaxDatetime,
+  validatePart,
+  type ValidationIssue,
+} from "../src/server/validation.ts";
 
 function run<S extends z.ZodType>(schema: S, value: unknown, prefix: (string | number)[] = ["body"]) {
   const errors: ValidationIssue[] = [];
@@ -109,5 +118,30 @@ describe("JSON bodies", () => {
     expect(jsonErrorPosition('{"a" 1}', "x")).toEqual({ offset: 5, message: "Expecting ':' delimiter" });
     expect(jsonErrorPosition("[1, 2", "x")).toEqual({ offset: 5, message: "Expecting ',' delimiter" });
     expect(jsonErrorPosition("[1] x", "x")).toEqual({ offset: 4, message: "Extra data" });
+  });
+});
+
+describe("text PostgreSQL cannot store, and nesting depth", () => {
+  test("NUL and lone surrogates: refused in typed strings and records, NUL allowed in other free-form JSON", () => {
+    const S = z.object({ s: z.string().optional(), r: z.record(z.string(), z.unknown()).optional(), m: z.union([z.string(), z.array(z.unknown())]).optional() });
+    expect(run(S, { s: "a\u0000" }).errors).toEqual([
+      { type: "value_error", loc: ["body", "s"], msg: "Value error, text must not contain the NUL character (\\u0000)", input: "a\u0000" },
+    ]);
+    expect(run(S, { r: { x: [{ y: "\ud800" }] } }).errors.map((e) => [e.type, e.loc])).toEqual([["string_unicode", ["body", "r", "x", 0, "y"]]]);
+    expect(run(S, { r: { "\u0000": 1 } }).errors.map((e) => [e.type, e.loc])).toEqual([["value_error", ["body", "r", "\u0000", "[key]"]]]);
+    expect(run(S, { m: ["a\u0000"] }).errors).toEqual([]);
+    expect(run(S, { m: ["\udc00"] }).errors.map((e) => e.type)).toEqual(["string_unicode"]);
+    expect(run(S, { s: "\ud83d\ude00", r: { k: "ok" }, m: "x" }).errors).toEqual([]);
+  });
+
+  test("depth scan: levels counted outside strings only (escaped quotes included), offset of the first level too deep", () => {
+    const open = (n: number) => "[".repeat(n);
+    expect(depthExceededAt(open(MAX_JSON_DEPTH))).toBe(-1);
+    expect(depthExceededAt(open(MAX_JSON_DEPTH + 1))).toBe(MAX_JSON_DEPTH);
+    expect(depthExceededAt(`["\\"${open(1000)}"]`)).toBe(-1); // a string holding \" then brackets
+    expect(depthExceededAt(`["\\\\",${open(MAX_JSON_DEPTH)}`)).toBe(6 + MAX_JSON_DEPTH - 1); // the string is one escaped backslash: its closing quote still ends it
+    expect(depthExceededAt("]".repeat(5) + open(MAX_JSON_DEPTH))).toBe(-1);
+    const deep = decodeJsonBody(open(100_000), "application/json");
+    expect(deep).toEqual({ error: expect.objectContaining({ type: "json_invalid", loc: ["body", MAX_JSON_DEPTH] }) });
   });
 });
