@@ -545,23 +545,30 @@ export class ApiClient {
       ...spec.headers,
     };
     let body: BodyInit | undefined;
+    let upload: Awaited<ReturnType<typeof multipartFromFile>> | undefined;
     if (spec.file) {
-      const mp = await multipartFromFile(spec.file);
-      headers["Content-Type"] = mp.contentType;
-      headers["Content-Length"] = String(mp.length);
-      body = mp.stream;
+      upload = await multipartFromFile(spec.file);
+      headers["Content-Type"] = upload.contentType;
+      headers["Content-Length"] = String(upload.length);
+      body = upload.stream;
     } else if (spec.json !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(spec.json);
     }
     const timeout = spec.file ? undefined : (spec.timeoutMs ?? this.timeoutMs);
-    return fetch(this.url(spec.path, spec.query), {
-      method: spec.method,
-      headers,
-      body,
-      redirect: "follow",
-      signal: timeout ? AbortSignal.timeout(timeout) : undefined,
-    });
+    try {
+      return await fetch(this.url(spec.path, spec.query), {
+        method: spec.method,
+        headers,
+        body,
+        redirect: "follow",
+        signal: timeout ? AbortSignal.timeout(timeout) : undefined,
+      });
+    } finally {
+      // Whether the request went through, failed to connect or broke mid-body, the file is closed
+      // now (a connection refused never reads the body to its end; a retry opens the file again).
+      await upload?.close();
+    }
   }
 }
 
@@ -605,6 +612,8 @@ async function multipartFromFile(file: { path: string; filename: string; content
   stream: ReadableStream<Uint8Array>;
   contentType: string;
   length: number;
+  /** Closes the file (idempotent); the stream ends early if it was still being read. */
+  close(): Promise<void>;
 }> {
   const size = (await stat(file.path)).size;
   const boundary = `----annopage-${randomUUID()}`;
@@ -618,13 +627,16 @@ async function multipartFromFile(file: { path: string; filename: string; content
   const chunkSize = 256 * 1024;
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   let phase: "head" | "body" | "tail" | "end" = "head";
+  let closed = false;
   let sent = 0;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         if (phase === "head") {
           controller.enqueue(head);
-          fh = await open(file.path, "r");
+          const opened = await open(file.path, "r");
+          if (closed) return void (await opened.close());
+          fh = opened;
           phase = "body";
           return;
         }
@@ -657,5 +669,12 @@ async function multipartFromFile(file: { path: string; filename: string; content
       fh = undefined;
     },
   });
-  return { stream, contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + size + tail.length };
+  const close = async () => {
+    closed = true;
+    phase = "end";
+    const h = fh;
+    fh = undefined;
+    await h?.close().catch(() => {});
+  };
+  return { stream, contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + size + tail.length, close };
 }

@@ -46,8 +46,11 @@ function takeLock(lockFile: string, dataDir: string): () => void {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(lockFile, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
       return () => {
         try {
           if (readFileSync(lockFile, "utf8").trim() === String(process.pid)) unlinkSync(lockFile);
