@@ -4,13 +4,14 @@
  * it runs. Failures are printed here, once: a CliError or ConfigError as one line with its exit
  * code (ConfigError: 2), anything else as one line with exit code 1.
  */
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { defineCommand, runCommand, type CommandDef } from "citty";
 import { ConfigError } from "./config.ts";
 import { CliError } from "./shared/cli-error.ts";
 import { DataDirInUseError } from "./db/embedded.ts";
+import { renderUsage, subCommandsOf, withHelp } from "./shared/usage.ts";
 import pkg from "../package.json" with { type: "json" };
 
-export const main = defineCommand({
+export const main = withHelp(defineCommand({
   meta: { name: "annopage", version: pkg.version, description: "AnnoPage API: server, worker, client and page processor" },
   subCommands: {
     serve: () => import("./server/command.ts").then((m) => m.default),
@@ -22,24 +23,30 @@ export const main = defineCommand({
     demo: () => import("./demo/command.ts").then((m) => m.default),
     process: () => import("./engine/command.ts").then((m) => m.default),
   },
+}), {
+  examples: [
+    "annopage serve                     # the API server; prints the admin key on first start",
+    "annopage submit --images scans/ --output results.zip",
+    "annopage process --input-image-path scans/ --output-alto-path out/alto",
+  ],
+  notes: ["Options: --help (any command), --version. Client commands read ANNOPAGE_API_URL and ANNOPAGE_API_KEY."],
 });
 
-async function resolveTarget(cmd: CommandDef<any>, rawArgs: string[]): Promise<[CommandDef<any>, CommandDef<any> | undefined]> {
-  const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
+/** The command that `rawArgs` name (following subcommand names) and its path, e.g. ["annopage", "keys", "create"]. */
+async function resolveTarget(cmd: CommandDef<any>, rawArgs: string[], path: string[] = ["annopage"]): Promise<[CommandDef<any>, string[]]> {
   const name = rawArgs.find((a) => !a.startsWith("-"));
-  if (subs && name && subs[name]) {
-    const sub = subs[name]!;
-    const resolved = (typeof sub === "function" ? await (sub as () => Promise<CommandDef<any>>)() : await sub) as CommandDef<any>;
-    return resolveTarget(resolved, rawArgs.slice(rawArgs.indexOf(name) + 1)).then(([c, p]) => [c, p ?? cmd]);
-  }
-  return [cmd, undefined];
+  const sub = name ? (await subCommandsOf(cmd)).find(([n]) => n === name) : undefined;
+  if (sub) return resolveTarget(sub[1], rawArgs.slice(rawArgs.indexOf(name!) + 1), [...path, sub[0]]);
+  return [cmd, path];
 }
 
 export async function run(rawArgs: string[]): Promise<number> {
   try {
     if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
-      const [cmd, parent] = await resolveTarget(main, rawArgs);
-      await showUsage(cmd, parent);
+      const [cmd, path] = await resolveTarget(main, rawArgs);
+      const tty = !!process.stdout.isTTY;
+      const width = tty && process.stdout.columns ? Math.max(60, Math.min(100, process.stdout.columns)) : 100;
+      process.stdout.write(await renderUsage(cmd, path, { width, color: tty && !process.env.NO_COLOR }));
       return 0;
     }
     if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {

@@ -181,3 +181,31 @@ describe("jobs and the reference program names", () => {
     expect(aliasedArgs(["bun", "/repo/src/cli.ts"], ["engines"])).toEqual(["engines"]);
   });
 });
+
+describe("--json on the commands that change something", () => {
+  test("keys disable/enable, engines update/upload-files, jobs cancel print one JSON document", async () => {
+    const key = await runCli(["keys", "create", "json-reader", "--role", "readonly", "--json"], admin);
+    expect(JSON.parse(key.stdout)).toMatchObject({ label: "json-reader", role: "readonly" });
+    const off = await runCli(["keys", "disable", "json-reader", "--json"], admin);
+    expect(off.code).toBe(0);
+    expect(JSON.parse(off.stdout)).toEqual({ label: "json-reader", active: false, code: "KEY_UPDATED" });
+    expect(JSON.parse((await runCli(["keys", "enable", "json-reader", "--json"], admin)).stdout)).toEqual({ label: "json-reader", active: true, code: "KEY_UPDATED" });
+    const listed = JSON.parse((await runCli(["keys", "list", "--json"], admin)).stdout) as { label: string; active: boolean }[];
+    expect(listed.find((k) => k.label === "json-reader")?.active).toBe(true);
+
+    expect((await runCli(["engines", "add", "--name", "Json Engine", "--version", "1"], admin)).code).toBe(0);
+    const up = await runCli(["engines", "update", "Json Engine", "1", "--description", "via json", "--json"], admin);
+    expect(up.code).toBe(0);
+    expect(JSON.parse(up.stdout)).toEqual({ name: "Json Engine", version: "1", changes: { description: "via json" }, code: "ENGINE_UPDATED" });
+    const zip = join(tmp, "json-engine.zip");
+    writeFileSync(zip, zipSync({ "config.ini": strToU8("[PAGE_PARSE]\nMETHOD = YOLO_DETECTION\n") }));
+    const files = await runCli(["engines", "upload-files", "Json Engine", "1", zip, "--json"], admin);
+    expect(JSON.parse(files.stdout)).toEqual({ name: "Json Engine", version: "1", file: zip, code: "ENGINE_FILES_UPLOADED" });
+
+    const job = await new ApiClient({ apiUrl: server.url, apiKey: keys.user }).createJob({ images: [{ name: "j.jpg", order: 0 }] });
+    const cancel = await runCli(["jobs", "cancel", job.id, "--json"], user);
+    expect(cancel.code).toBe(0);
+    expect(JSON.parse(cancel.stdout)).toEqual({ job_id: job.id, state: "cancelled", code: "JOB_CANCELLED" });
+    expect((await new ApiClient({ apiUrl: server.url, apiKey: keys.user }).getJob(job.id)).state).toBe("cancelled");
+  }, 60_000);
+});

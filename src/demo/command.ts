@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
+import { withHelp } from "../shared/usage.ts";
 import { loadServerConfig } from "../config.ts";
 import { provisionInternalKey } from "../server/internal-keys.ts";
 import { startServer } from "../server/serve.ts";
@@ -16,11 +17,11 @@ import { selfCommand } from "../shared/self.ts";
 import { examplesDir } from "./examples.ts";
 import { formatSummary, summariseResultZip } from "./summary.ts";
 
-export default defineCommand({
+export default withHelp(defineCommand({
   meta: { name: "demo", description: "Run serve + a local worker + the client on the sample pages and write results.zip" },
   args: {
-    output: { type: "string", description: "Where to write the results ZIP", default: "results.zip" },
-    examples: { type: "string", description: "A folder with images/, metadata.json and config.json (default: ./examples or the built-in samples)" },
+    output: { type: "string", valueHint: "file", description: "Where to write the results ZIP", default: "results.zip" },
+    examples: { type: "string", valueHint: "dir", description: "A folder with images/, metadata.json and config.json (default: ./examples or the built-in samples)" },
     "base-dir": { type: "string", description: "Server data directory (default: a scratch directory, removed afterwards)" },
     keep: { type: "boolean", description: "Keep the scratch data directory" },
   },
@@ -63,4 +64,4 @@ export default defineCommand({
       if (!args["base-dir"] && !args.keep) rmSync(scratch, { recursive: true, force: true });
     }
   },
-});
+}), { examples: ["annopage demo", "annopage demo --examples my-pages/ --output my-results.zip"] });

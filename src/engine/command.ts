@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { CliError } from "../shared/cli-error.ts";
+import { withHelp } from "../shared/usage.ts";
 import { ConfigFileError, ConfigFileMissingError } from "./config/engine-config.ts";
 import { LEVELS, type LogLevel } from "./log.ts";
 import {
@@ -241,30 +242,36 @@ export async function runProcessCommand(rawArgs: string[], write: (line: string)
   }
 }
 
-export default defineCommand({
+export default withHelp(defineCommand({
   meta: { name: "process", description: "Process page images into ALTO, renders, crops (AnnoPage-compatible processor)" },
   args: {
-    config: { type: "string", description: "INI processing configuration (default: built-in OCR + detection)" },
+    config: { type: "string", valueHint: "file", description: "INI processing configuration (default: built-in OCR + detection)" },
     "input-image-path": { type: "string", description: "Directory of page images" },
     "input-xml-path": { type: "string", description: "Directory of PAGE XML files (<page id>.xml)" },
     "input-alto-path": { type: "string", description: "Directory of ALTO files (<page id>.xml)" },
-    "input-metadata-path": { type: "string", description: "JSON with per-image metadata (keyed by image file name)" },
+    "input-metadata-path": { type: "string", valueHint: "file", description: "JSON with per-image metadata (keyed by image file name)" },
     "output-xml-path": { type: "string", description: "Write PAGE XML here" },
     "output-alto-path": { type: "string", description: "Write ALTO v4 here" },
     "output-render-path": { type: "string", description: "Write renders (<page id>.jpg) here" },
     "output-crops-path": { type: "string", description: "Write element crops (<page id>_<tag id>.jpg) here" },
     "output-image-captioning-prompts-path": { type: "string", description: "Write captioning prompts here" },
-    "output-processing-info-path": { type: "string", description: "Write the processing info JSON (LLM usage, failures) to this file" },
+    "output-processing-info-path": { type: "string", valueHint: "file", description: "Write the processing info JSON (LLM usage, failures) to this file" },
     "output-embeddings-path": { type: "string", description: "Write embeddings here (needs an embedding model)" },
     "embeddings-jsonlines": { type: "boolean", description: "Embeddings as JSON Lines" },
     "skip-processed": { type: "boolean", alias: "s", description: "Skip pages already in the PAGE/ALTO/render outputs" },
-    "llm-api-aliases-path": { type: "string", description: "JSON table of LLM API aliases" },
-    device: { type: "string", description: "gpu | cpu (accepted; this processor runs on CPU)" },
+    "llm-api-aliases-path": { type: "string", valueHint: "file", description: "JSON table of LLM API aliases" },
+    device: { type: "string", valueHint: "gpu|cpu", description: "gpu | cpu (accepted; this processor runs on CPU)" },
     "gpu-id": { type: "string", description: "GPU index (accepted; runs on CPU)" },
-    "process-count": { type: "string", description: "Pages processed in parallel by this many processes (default 1)" },
+    "process-count": { type: "string", valueHint: "n", description: "Pages processed in parallel by this many processes (default 1)" },
     "logging-level": { type: "string", description: "DEBUG | INFO | WARNING | ERROR | CRITICAL (default WARNING)" },
   },
   async run({ rawArgs }) {
     await runProcessCommand(rawArgs);
   },
+}), {
+  examples: [
+    "annopage process --input-image-path scans/ --output-alto-path out/alto",
+    "annopage process --config config.ini --input-image-path scans/ --output-crops-path out/crops",
+  ],
+  notes: ["Exit codes: 0 every page succeeded, 3 some pages failed, 2 usage error, 255 no such --config file, 1 other fatal error."],
 });

@@ -3,17 +3,18 @@ import { defineCommand } from "citty";
 import { consola } from "consola";
 import { loadServerConfig } from "../config.ts";
 import { CliError } from "../shared/cli-error.ts";
+import { withHelp } from "../shared/usage.ts";
 import { attachServerLog } from "./log-file.ts";
 import { announce, listeningLine, startServer } from "./serve.ts";
 
-export default defineCommand({
+export default withHelp(defineCommand({
   meta: { name: "serve", description: "Run the API server (embedded PostgreSQL unless DATABASE_URL is set)" },
   args: {
-    host: { type: "string", description: "Bind address (APP_HOST, default 0.0.0.0)" },
+    host: { type: "string", valueHint: "address", description: "Bind address (APP_HOST, default 0.0.0.0)" },
     port: { type: "string", description: "Port (APP_PORT, default 9999; 0 = any free port)" },
     "base-dir": { type: "string", description: "Data directory (BASE_DIR, default ./annopage_data)" },
     "database-url": { type: "string", description: "PostgreSQL URL (DATABASE_URL); omit for the embedded database" },
-    workers: { type: "string", description: "Local workers in this process (default: 1 on the embedded database, else 0)" },
+    workers: { type: "string", valueHint: "n", description: "Local workers in this process (default: 1 on the embedded database, else 0)" },
   },
   async run({ args }) {
     const config = loadServerConfig(process.env, {
@@ -59,4 +60,13 @@ export default defineCommand({
     log.fileOnly("INFO", listeningLine(server));
     await stopped;
   },
+}), {
+  examples: [
+    "annopage serve --port 8080                  # embedded database under ./annopage_data",
+    "DATABASE_URL=postgres://user:pw@db/annopage annopage serve --workers 0",
+  ],
+  notes: [
+    "On the first start without ADMIN_KEY it prints a generated admin key once; the documentation is at /docs. " +
+      "Every setting is an environment variable (README: Configuration); set HMAC_SECRET.",
+  ],
 });

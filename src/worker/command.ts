@@ -4,6 +4,7 @@ import { createConsola, type ConsolaInstance } from "consola";
 import { CliError } from "../shared/cli-error.ts";
 import { DailyLogFile, LOG_LEVELS, logLine, logMessage } from "../shared/daily-log-file.ts";
 import { unknownOptions } from "../shared/unknown-options.ts";
+import { withHelp } from "../shared/usage.ts";
 import { startWorker } from "./loop.ts";
 import type { Logger } from "./job-runner.ts";
 import { DEFAULTS, defaultProcessor, dirsFrom, splitCommand, type WorkerOptions } from "./options.ts";
@@ -19,28 +20,28 @@ function number(name: string, v: string | undefined, dflt: number, min: number, 
 const workArgs = {
     "api-url": { type: "string", description: "API base URL, may include a path prefix (ANNOPAGE_API_URL)" },
     "api-key": { type: "string", description: "Worker API key (ANNOPAGE_API_KEY)" },
-    wait: { type: "string", description: `Seconds between polls when the queue is empty; long-poll length on servers that offer it (default ${DEFAULTS.waitSeconds})` },
+    wait: { type: "string", valueHint: "seconds", description: `Seconds between polls when the queue is empty; long-poll length on servers that offer it (default ${DEFAULTS.waitSeconds})` },
     "base-dir": { type: "string", description: "Working directory with jobs/ and engines/ (default ./annopage_worker_data)" },
     "jobs-dir": { type: "string", description: "Job workspaces (default <base-dir>/jobs)" },
     "engines-dir": { type: "string", description: "Engine files cache (default <base-dir>/engines)" },
     "cleanup-job-dir": { type: "boolean", description: "Delete a job's workspace after its result is uploaded" },
     "cleanup-old-engines": { type: "boolean", description: "Delete older cached versions of an engine when a new one is downloaded" },
     once: { type: "boolean", description: "Process one job, then exit" },
-    processor: { type: "string", description: "Processor command (default: this program's `annopage process`); the flags of the AnnoPage command line are appended" },
-    device: { type: "string", description: "Processor device: gpu or cpu (default gpu)" },
-    "process-count": { type: "string", description: "Pages the processor works on in parallel, passed as its --process-count (default 1: not passed, as by the reference worker)" },
+    processor: { type: "string", valueHint: "command", description: "Processor command (default: this program's `annopage process`); the flags of the AnnoPage command line are appended" },
+    device: { type: "string", valueHint: "gpu|cpu", description: "Processor device: gpu or cpu (default gpu)" },
+    "process-count": { type: "string", valueHint: "n", description: "Pages the processor works on in parallel, passed as its --process-count (default 1: not passed, as by the reference worker)" },
     "logging-level": { type: "string", description: "DEBUG, INFO, WARNING or ERROR (worker and processor; default INFO)" },
-    grace: { type: "string", description: `Seconds a running job may still take after SIGTERM/SIGINT before it is released (default ${DEFAULTS.graceSeconds})` },
-    "processor-timeout": { type: "string", description: "Longest processor run per job in seconds; a longer run is stopped and the job marked error (default 0 = no limit)" },
-    heartbeat: { type: "string", description: `Longest pause between lease renewals in seconds; also how fast a cancel is noticed (default ${DEFAULTS.heartbeatMs / 1000})` },
+    grace: { type: "string", valueHint: "seconds", description: `Seconds a running job may still take after SIGTERM/SIGINT before it is released (default ${DEFAULTS.graceSeconds})` },
+    "processor-timeout": { type: "string", valueHint: "seconds", description: "Longest processor run per job in seconds; a longer run is stopped and the job marked error (default 0 = no limit)" },
+    heartbeat: { type: "string", valueHint: "seconds", description: `Longest pause between lease renewals in seconds; also how fast a cancel is noticed (default ${DEFAULTS.heartbeatMs / 1000})` },
     // The reference worker's flags (annopage-tool §7.4), so that its command lines work unchanged:
-    "polling-interval": { type: "string", description: "The reference worker's name for --wait" },
-    "log-file-path": { type: "string", description: "Also write the worker's log to this file, rotated at UTC midnight (name.YYYY-MM-DD)" },
+    "polling-interval": { type: "string", valueHint: "seconds", description: "The reference worker's name for --wait" },
+    "log-file-path": { type: "string", valueHint: "file", description: "Also write the worker's log to this file, rotated at UTC midnight (name.YYYY-MM-DD)" },
     "logging-format": { type: "string", description: "Accepted for compatibility with the reference worker; the built-in line format is used" },
     "logging-date-format": { type: "string", description: "Accepted for compatibility with the reference worker; the built-in line format is used" },
 } satisfies ArgsDef;
 
-export default defineCommand({
+export default withHelp(defineCommand({
   meta: { name: "work", description: "Run a worker: lease jobs from the API, run the page processor on them, upload the results" },
   args: workArgs,
   async run({ args, rawArgs }) {
@@ -125,6 +126,11 @@ export default defineCommand({
       process.off("SIGINT", onInt);
     }
   },
+}), {
+  examples: [
+    "annopage work --api-url http://api.example:9999 --api-key WORKER_KEY --device cpu",
+    "annopage work --once --processor 'python -m annopage'    # another processor, one job",
+  ],
 });
 
 function loggerFrom(c: ConsolaInstance): Logger {

@@ -6,18 +6,19 @@ import { defineCommand } from "citty";
 import { CliError } from "../../shared/cli-error.ts";
 import { JobStateSchema } from "../api.ts";
 import { EXIT } from "../exit-codes.ts";
+import { withHelp } from "../../shared/usage.ts";
 import { printJson, printTable } from "../output.ts";
 import { resolveOutput, saveResult } from "../result.ts";
 import { apiFromArgs, call, connectionArgs, jsonArg, positionals, usageError } from "./common.ts";
 
-const list = defineCommand({
+const list = withHelp(defineCommand({
   meta: { name: "list", description: "List jobs, newest first" },
   args: {
     ...connectionArgs,
     ...jsonArg,
-    state: { type: "string", description: `Only jobs in this state (${JobStateSchema.options.join(", ")})` },
+    state: { type: "string", valueHint: "state", description: `Only jobs in this state (${JobStateSchema.options.join(", ")})` },
     "engine-name": { type: "string", description: "Only jobs of this engine" },
-    since: { type: "string", description: "Only jobs created at or after this time (ISO 8601, taken as UTC)" },
+    since: { type: "string", valueHint: "time", description: "Only jobs created at or after this time (ISO 8601, taken as UTC)" },
   },
   async run({ args }) {
     positionals(args, []);
@@ -37,9 +38,9 @@ const list = defineCommand({
       "No jobs.",
     );
   },
-});
+}), { examples: ["annopage jobs list --state processing", "annopage jobs list --since 2026-12-01 --json"] });
 
-const show = defineCommand({
+const show = withHelp(defineCommand({
   meta: { name: "show", description: "Show one job: annopage jobs show ID" },
   args: { ...connectionArgs, ...jsonArg },
   async run({ args }) {
@@ -64,22 +65,23 @@ const show = defineCommand({
     if (job.log_user) process.stdout.write(`user log:\n${job.log_user.replace(/^/gm, "  ")}\n`);
     if (job.log) process.stdout.write(`log:\n${job.log.replace(/^/gm, "  ")}\n`);
   },
-});
+}), { positionals: [["ID", "The job's id"]], examples: ["annopage jobs show 0b7e4f2a-5c1d-4e8f-9a3b-2c6d8e0f1a4b"] });
 
-const cancel = defineCommand({
+const cancel = withHelp(defineCommand({
   meta: { name: "cancel", description: "Cancel a job that has not ended: annopage jobs cancel ID" },
-  args: { ...connectionArgs },
+  args: { ...connectionArgs, ...jsonArg },
   async run({ args }) {
     const [id] = positionals(args, ["id"]) as [string];
     const { api, conn } = apiFromArgs(args);
-    await call(conn, `cancelling job ${id}`, () => api.cancelJob(id));
+    const env = await call(conn, `cancelling job ${id}`, () => api.cancelJob(id));
+    if (args.json) return printJson({ job_id: id, state: "cancelled", code: env.code });
     process.stdout.write(`Job ${id} cancelled\n`);
   },
-});
+}), { positionals: [["ID", "The job's id"]], examples: ["annopage jobs cancel 0b7e4f2a-5c1d-4e8f-9a3b-2c6d8e0f1a4b"] });
 
-const result = defineCommand({
+const result = withHelp(defineCommand({
   meta: { name: "result", description: "Download the result of a done job: annopage jobs result ID --output FILE.zip|DIR" },
-  args: { ...connectionArgs, ...jsonArg, output: { type: "string", required: true, description: "FILE.zip, or a directory to unpack into" } },
+  args: { ...connectionArgs, ...jsonArg, output: { type: "string", required: true, valueHint: "path", description: "FILE.zip, or a directory to unpack into" } },
   async run({ args }) {
     const [id] = positionals(args, ["id"]) as [string];
     const problems: string[] = [];
@@ -95,9 +97,12 @@ const result = defineCommand({
     if (args.json) return printJson({ job_id: id, output: saved.path, bytes: saved.bytes, files: saved.files });
     process.stdout.write(`Saved the result of job ${id} (${saved.bytes} bytes) to ${saved.path}\n`);
   },
+}), {
+  positionals: [["ID", "The job's id"]],
+  examples: ["annopage jobs result 0b7e4f2a-5c1d-4e8f-9a3b-2c6d8e0f1a4b --output results.zip"],
 });
 
-export default defineCommand({
+export default withHelp(defineCommand({
   meta: { name: "jobs", description: "Jobs: list, show, cancel, result (user key: own jobs; admin key: all)" },
   subCommands: { list, show, cancel, result },
-});
+}), { examples: ["annopage jobs list", "annopage jobs result JOB_ID --output results.zip"] });

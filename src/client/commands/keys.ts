@@ -4,14 +4,15 @@
  */
 import { defineCommand } from "citty";
 import { RoleSchema } from "../api.ts";
+import { withHelp } from "../../shared/usage.ts";
 import { printJson, printTable } from "../output.ts";
 import { apiFromArgs, call, connectionArgs, jsonArg, positionals, usageError } from "./common.ts";
 
 const ROLES = RoleSchema.options;
 
-const create = defineCommand({
+const create = withHelp(defineCommand({
   meta: { name: "create", description: "Create a key: annopage keys create LABEL --role user|readonly|worker|admin" },
-  args: { ...connectionArgs, ...jsonArg, role: { type: "string", required: true, description: `Role: ${ROLES.join(", ")}` } },
+  args: { ...connectionArgs, ...jsonArg, role: { type: "string", required: true, valueHint: "role", description: `Role: ${ROLES.join(", ")}` } },
   async run({ args }) {
     const [label] = positionals(args, ["label"]) as [string];
     const role = RoleSchema.safeParse(args.role);
@@ -22,9 +23,12 @@ const create = defineCommand({
     process.stdout.write(`${secret}\n`);
     process.stderr.write(`Created ${role.data} key "${label}". The key above is shown only this once.\n`);
   },
+}), {
+  positionals: [["LABEL", "Name of the new key (unique)"]],
+  examples: ["annopage keys create librarian --role user"],
 });
 
-const list = defineCommand({
+const list = withHelp(defineCommand({
   meta: { name: "list", description: "List all keys (label, role, active, created, last used)" },
   args: { ...connectionArgs, ...jsonArg },
   async run({ args }) {
@@ -38,9 +42,9 @@ const list = defineCommand({
       "No keys.",
     );
   },
-});
+}), { examples: ["annopage keys list", "annopage keys list --json"] });
 
-const rotate = defineCommand({
+const rotate = withHelp(defineCommand({
   meta: { name: "rotate", description: "Give a key a new secret (the old one stops working): annopage keys rotate LABEL" },
   args: { ...connectionArgs, ...jsonArg },
   async run({ args }) {
@@ -51,22 +55,28 @@ const rotate = defineCommand({
     process.stdout.write(`${secret}\n`);
     process.stderr.write(`New secret for key "${label}"; the previous one no longer works. Shown only this once.\n`);
   },
-});
+}), { positionals: [["LABEL", "The key's label"]], examples: ["annopage keys rotate librarian"] });
 
 function setActive(active: boolean) {
-  return defineCommand({
-    meta: { name: active ? "enable" : "disable", description: `${active ? "Re-activate" : "Deactivate"} a key: annopage keys ${active ? "enable" : "disable"} LABEL` },
-    args: { ...connectionArgs },
+  const verb = active ? "enable" : "disable";
+  const cmd = defineCommand({
+    meta: { name: verb, description: `${active ? "Re-activate" : "Deactivate"} a key: annopage keys ${active ? "enable" : "disable"} LABEL` },
+    args: { ...connectionArgs, ...jsonArg },
     async run({ args }) {
       const [label] = positionals(args, ["label"]) as [string];
       const { api, conn } = apiFromArgs(args);
-      await call(conn, `${active ? "enabling" : "disabling"} key ${label}`, () => api.updateKey(label, { active }));
+      const env = await call(conn, `${active ? "enabling" : "disabling"} key ${label}`, () => api.updateKey(label, { active }));
+      if (args.json) return printJson({ label, active, code: env.code });
       process.stdout.write(`Key "${label}" ${active ? "enabled" : "disabled"}\n`);
     },
   });
+  return withHelp(cmd, { positionals: [["LABEL", "The key's label"]], examples: [`annopage keys ${verb} librarian`] });
 }
 
-export default defineCommand({
+export default withHelp(defineCommand({
   meta: { name: "keys", description: "Manage API keys (admin key): create, list, rotate, disable, enable" },
   subCommands: { create, list, rotate, disable: setActive(false), enable: setActive(true) },
+}), {
+  examples: ["annopage keys create librarian --role user", "annopage keys list"],
+  notes: ["These commands need an admin key (--api-key or ANNOPAGE_API_KEY)."],
 });

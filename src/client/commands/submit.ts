@@ -14,28 +14,29 @@ import { chooseMode, createReporter } from "../progress.ts";
 import { resolveOutput } from "../result.ts";
 import { buildEngineSettings, OUTPUT_NAMES } from "../settings.ts";
 import { Interrupted, submit, type SubmitOutcome } from "../submit.ts";
+import { withHelp } from "../../shared/usage.ts";
 import { usageError } from "./common.ts";
 import { listEnginesOutput } from "./engines.ts";
 
 const args = {
   ...connectionArgs,
-  images: { type: "string", description: "Directory of page images (.jpg .jpeg .png .tif .tiff .bmp .webp), sent in natural order" },
-  alto: { type: "string", alias: ["alto-xmls"], description: "Directory of ALTO files, <image stem>.xml" },
-  "page-xmls": { type: "string", alias: ["page"], description: "Directory of PAGE XML files, <image stem>.xml" },
-  metadata: { type: "string", description: "Metadata JSON file for the job" },
-  config: { type: "string", description: "JSON file with the job's engine_settings ({outputs, image_captioning})" },
+  images: { type: "string", valueHint: "dir", description: "Directory of page images (.jpg .jpeg .png .tif .tiff .bmp .webp), sent in natural order" },
+  alto: { type: "string", valueHint: "dir", alias: ["alto-xmls"], description: "Directory of ALTO files, <image stem>.xml" },
+  "page-xmls": { type: "string", valueHint: "dir", alias: ["page"], description: "Directory of PAGE XML files, <image stem>.xml" },
+  metadata: { type: "string", valueHint: "file", description: "Metadata JSON file for the job" },
+  config: { type: "string", valueHint: "file", description: "JSON file with the job's engine_settings ({outputs, image_captioning})" },
   "engine-name": { type: "string", description: "Engine to use (default: the server's default engine)" },
-  output: { type: "string", description: "Where the result goes: FILE.zip, or a directory to unpack it into" },
+  output: { type: "string", valueHint: "path", description: "Where the result goes: FILE.zip, or a directory to unpack it into" },
   "output-alto": { type: "boolean", description: "Ask for ALTO output (engine_settings.outputs.alto)" },
   "output-embeddings": { type: "boolean", description: "Ask for embeddings" },
   "output-embeddings-jsonlines": { type: "boolean", description: "Embeddings as JSON lines" },
   "output-renders": { type: "boolean", description: "Ask for rendered pages" },
   "output-crops": { type: "boolean", description: "Ask for crops of the detected elements" },
   "output-image-captioning-prompts": { type: "boolean", description: "Ask for the image-captioning prompts" },
-  "image-captioning-settings": { type: "string", description: "Image-captioning settings: a JSON file or a JSON string (an 'api' other than the engine's needs its own 'api_key')" },
-  "polling-interval": { type: "string", description: "Seconds between job status checks (default 1.0)" },
-  parallel: { type: "string", description: "Uploads at the same time (default 4)" },
-  job: { type: "string", description: "Resume this job: upload only what is missing, then wait" },
+  "image-captioning-settings": { type: "string", valueHint: "json", description: "Image-captioning settings: a JSON file or a JSON string (an 'api' other than the engine's needs its own 'api_key')" },
+  "polling-interval": { type: "string", valueHint: "seconds", description: "Seconds between job status checks (default 1.0)" },
+  parallel: { type: "string", valueHint: "n", description: "Uploads at the same time (default 4)" },
+  job: { type: "string", valueHint: "id", description: "Resume this job: upload only what is missing, then wait" },
   detach: { type: "boolean", description: "On Ctrl-C leave the job running instead of cancelling it" },
   "list-engines": { type: "boolean", description: "List the available engines and exit" },
   json: { type: "boolean", description: "No progress bars; one JSON document on stdout at the end" },
@@ -60,7 +61,7 @@ function summary(o: SubmitOutcome): string {
   return `Job ${o.job_id} ended ${o.state}: ${o.reason}`;
 }
 
-export default defineCommand({
+export default withHelp(defineCommand({
   meta: { name: "submit", description: "Submit a folder of page images (with ALTO/PAGE and metadata) and download the result" },
   args,
   async run({ args: a, rawArgs }) {
@@ -168,4 +169,14 @@ export default defineCommand({
       throw new CliError(`job ${outcome.job_id} ended ${outcome.state}: ${outcome.reason}`, EXIT.JOB_FAILED);
     }
   },
+}), {
+  examples: [
+    "annopage submit --images scans/ --output-alto --output-crops --output results.zip",
+    "annopage submit --images scans/ --alto alto/ --metadata meta.json --output out/",
+    "annopage submit --job JOB_ID --output results.zip    # resume an interrupted submit",
+  ],
+  notes: [
+    "Exit codes: 0 done, 1 the job failed or was cancelled, 2 usage or input problem, 3 server unreachable, " +
+      "130 interrupted (Ctrl-C cancels the job, or with --detach leaves it running).",
+  ],
 });
