@@ -136,16 +136,16 @@ describe("annopage submit", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ job_id: id, state: "cancelled" });
   }, 60_000);
 
-  test("Ctrl-C cancels the job on the server; with --detach it keeps running", async () => {
+  test("Ctrl-C cancels the job on the server; with --detach it keeps running; exit 130 either way", async () => {
     const f = makePageFolder(join(tmp, "sigint"), ["x.jpg"]);
     const run = startCli(["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "s.zip"), ...FAST], env);
     await run.waitForStderr(/Job processing/);
     const id = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
     run.proc.kill("SIGINT");
     const r = await run.done;
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(130);
     expect(r.stderr).toContain(`interrupted: job ${id} cancelled`);
-    expect(JSON.parse(r.stdout)).toMatchObject({ job_id: id, state: "cancelled", exit_code: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ job_id: id, state: "cancelled", exit_code: 130 });
     expect((await keys.admin.getJob(id)).state).toBe("cancelled");
 
     const run2 = startCli(["submit", "--detach", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "d.zip"), ...FAST], env);
@@ -177,7 +177,7 @@ describe("annopage submit", () => {
     }
     run.proc.kill("SIGINT");
     const r = await run.done;
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(130);
     expect(r.stderr).toContain(`interrupted: job ${id} cancelled`);
     const job = await keys.admin.getJob(id);
     expect(job.state).toBe("cancelled");

@@ -2,12 +2,13 @@
  * Exit codes of the client commands and the one place where API failures become CLI errors:
  *   0 done · 1 the job ended failed/cancelled (or the server refused an operation) ·
  *   2 usage or input error (including a refused key and inputs the server rejected) ·
- *   3 server or network unreachable (no answer, or 502/503/504 after all retries).
+ *   3 server or network unreachable (no answer, or 502/503/504 after all retries) ·
+ *   130 interrupted (Ctrl-C / SIGTERM), whether the job was then cancelled or left running (--detach).
  */
 import { CliError } from "../shared/cli-error.ts";
 import { ApiError } from "./api.ts";
 
-export const EXIT = { OK: 0, JOB_FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
+export const EXIT = { OK: 0, JOB_FAILED: 1, USAGE: 2, UNREACHABLE: 3, INTERRUPTED: 130 } as const;
 
 /** Transport failures and gateway errors mean "could not reach a working server". */
 export function isUnreachable(e: ApiError): boolean {

@@ -37,7 +37,7 @@ const args = {
   "polling-interval": { type: "string", valueHint: "seconds", description: "Seconds between job status checks (default 1.0)" },
   parallel: { type: "string", valueHint: "n", description: "Uploads at the same time (default 4)" },
   job: { type: "string", valueHint: "id", description: "Resume this job: upload only what is missing, then wait" },
-  detach: { type: "boolean", description: "On Ctrl-C leave the job running instead of cancelling it" },
+  detach: { type: "boolean", description: "On Ctrl-C leave the job running instead of cancelling it (resume later with --job); either way the exit code is 130" },
   "list-engines": { type: "boolean", description: "List the available engines and exit" },
   json: { type: "boolean", description: "No progress bars; one JSON document on stdout at the end" },
   "logging-level": { type: "string", description: "Accepted for compatibility with annopage_client (ignored)" },
@@ -109,7 +109,7 @@ export default withHelp(defineCommand({
     let interrupts = 0;
     const onSignal = () => {
       interrupts++;
-      if (interrupts > 1) process.exit(130);
+      if (interrupts > 1) process.exit(EXIT.INTERRUPTED);
       reporter.info(a.detach ? "Interrupted: detaching (the job keeps running)" : "Interrupted: cancelling the job (Ctrl-C again to quit at once)");
       ac.abort();
     };
@@ -138,16 +138,16 @@ export default withHelp(defineCommand({
       let state: string | null = null;
       if (e instanceof Interrupted) {
         if (a.detach || !e.jobId) {
-          err = new CliError(e.jobId ? `detached from job ${e.jobId}; resume with --job ${e.jobId}` : "interrupted before a job was created", 130);
+          err = new CliError(e.jobId ? `detached from job ${e.jobId}; resume with --job ${e.jobId}` : "interrupted before a job was created", EXIT.INTERRUPTED);
         } else {
           try {
             await api.cancelJob(e.jobId);
             state = "cancelled";
-            err = new CliError(`interrupted: job ${e.jobId} cancelled`, EXIT.JOB_FAILED);
+            err = new CliError(`interrupted: job ${e.jobId} cancelled`, EXIT.INTERRUPTED);
           } catch (ce) {
             if (ce instanceof ApiError && ce.code === "JOB_UNCANCELLABLE") {
               state = ((ce.details as { state?: string } | undefined)?.state ?? null) as string | null;
-              err = new CliError(`interrupted: job ${e.jobId} had already ended (${state ?? "unknown state"}); fetch it with annopage jobs result ${e.jobId}`, EXIT.JOB_FAILED);
+              err = new CliError(`interrupted: job ${e.jobId} had already ended (${state ?? "unknown state"}); fetch it with annopage jobs result ${e.jobId}`, EXIT.INTERRUPTED);
             } else {
               err = apiFailure(ce, `cancelling job ${e.jobId}`, conn.apiUrl);
             }
