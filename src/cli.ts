@@ -70,7 +70,11 @@ export async function run(rawArgs: string[]): Promise<number> {
       return 1;
     }
     if (err?.name === "CLIError" || err?.code?.startsWith?.("E_")) {
-      process.stderr.write(`annopage: ${err.message} (see annopage --help)\n`);
+      // citty's own usage errors: plain text, pointing at the help of the command that was meant.
+      const [cmd, path] = await resolveTarget(main, rawArgs).catch(() => [main, ["annopage"]] as const);
+      let message = err.message.replace(/\x1b\[[0-9;]*m/g, "");
+      if (err.code === "E_NO_COMMAND") message = `a command is needed: ${(await subCommandsOf(cmd)).map(([n]) => n).join(", ")}`;
+      process.stderr.write(`annopage: ${message} (see ${path.join(" ")} --help)\n`);
       return 2;
     }
     process.stderr.write(`annopage: ${err?.message ?? String(e)}\n`);

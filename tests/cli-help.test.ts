@@ -56,3 +56,12 @@ test("positional arguments and required options are in the USAGE line and marked
   const process = (await help(["process"])).text;
   expect(process).toContain("-s, --skip-processed");
 }, 60_000);
+
+test("a missing or unknown subcommand is one plain line pointing at that command's help, exit 2", async () => {
+  const none = spawnAnnopage(["keys"], { env: { NO_COLOR: undefined } });
+  expect(await none.exited).toBe(2);
+  expect(none.output()).toBe("annopage: a command is needed: create, list, rotate, disable, enable (see annopage keys --help)\n");
+  const unknown = spawnAnnopage(["jobs", "nope"], { env: { NO_COLOR: undefined } });
+  expect(await unknown.exited).toBe(2);
+  expect(unknown.output()).toBe("annopage: Unknown command nope (see annopage jobs --help)\n");
+}, 60_000);
