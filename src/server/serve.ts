@@ -59,14 +59,20 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     if (swept > 0) consola.info(`removed ${swept} staged upload file${swept === 1 ? "" : "s"} left by an earlier run`);
     if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
     server = listen(config, app.fetch);
-    // Keys only once the server listens: a start that fails (port in use) must not store a generated
-    // admin key that nobody was shown (the next start would find it and print nothing).
-    const { generatedAdminKey } = await bootstrapKeys(db.sql, config);
     const s = server;
     const a = app;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${s.port}`;
     const workers = await startLocalWorkers(db.sql, config, url, opts.workers ?? 0, { processor: opts.processor });
+    // Keys last, once everything else has started: a start that fails (port in use) must not store a
+    // generated admin key that nobody was shown (the next start would find it and print nothing).
+    let generatedAdminKey: string | undefined;
+    try {
+      ({ generatedAdminKey } = await bootstrapKeys(db.sql, config));
+    } catch (e) {
+      await workers.stop(true);
+      throw e;
+    }
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -147,7 +153,7 @@ export function announce(s: RunningServer): void {
     out(`\nGenerated the admin API key (shown only this once; only its hash is stored):\n\n  ${s.generatedAdminKey}\n`);
     out(`Keep it. To choose the admin key yourself (or replace a lost one), start with ADMIN_KEY=<prefix.kid.secret>.\n`);
   } else if (!s.deps.config.adminKey) {
-    out(`Admin key: the one generated and shown on the first start (set ADMIN_KEY=<prefix.kid.secret> to replace it).`);
+    out(`Admin key: the existing one, shown only when it was generated (set ADMIN_KEY=<prefix.kid.secret> to replace it).`);
   }
   if (s.deps.config.hmacSecret === DEFAULT_HMAC_SECRET) {
     out(`Warning: HMAC_SECRET is the public default; set it to a long random secret before anyone else can reach this server (keys must be re-issued after a change).`);
