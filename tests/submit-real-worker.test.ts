@@ -5,7 +5,7 @@
  * between the worker and the server keeps every progress update the worker sends.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
@@ -13,6 +13,8 @@ import { startWorker } from "../src/worker/loop.ts";
 import type { Logger } from "../src/worker/job-runner.ts";
 import { defaultProcessor } from "../src/worker/options.ts";
 import { PageTally } from "../src/worker/page-progress.ts";
+import { resolveEngineSettings } from "../src/client/settings.ts";
+import { unzipSync } from "fflate";
 import { runCli, setupKeys, type Keys } from "./client-support.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { SHARED } from "./helpers/shared.ts";
@@ -70,6 +72,7 @@ async function submitWithWorker(args: string[]) {
     quiet,
   );
   const r = await runCli(["submit", "--engine-name", "det", "--polling-interval", "0.1", ...args], { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user });
+  if (r.code !== 0) worker.stop(true); // no job will come: end the one-job worker's wait
   const reports = await worker.done;
   return { ...r, reports };
 }
@@ -135,5 +138,57 @@ describe("PageTally (the worker's per-job page count)", () => {
       null,
     ]);
     expect(t.fraction).toBe(1);
+  });
+});
+
+describe("submit without --output-* flags asks for ALTO", () => {
+  const NOTICE = "No output chosen: asking for ALTO (--output-alto); --no-outputs asks for none";
+
+  test("a default submit: the notice on stderr, the job asks for ALTO, the ZIP holds one ALTO per page", async () => {
+    const out = join(tmp, "default.zip");
+    const r = await submitWithWorker(["--images", pageFolder("default"), "--output", out, "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr.trim()).toBe(NOTICE);
+    const job = await keys.admin.getJob(JSON.parse(r.stdout).job_id);
+    expect(job.engine_settings).toEqual({ outputs: { alto: true } });
+    const entries = unzipSync(readFileSync(out));
+    expect(Object.keys(entries).sort()).toEqual(PAGES.map((p) => `alto/${p}.xml`));
+    for (const p of PAGES) expect(new TextDecoder().decode(entries[`alto/${p}.xml`])).toContain(`<fileName>${p}</fileName>`);
+  }, 120_000);
+
+  test("--no-outputs keeps the old wire behaviour: no engine_settings, a result without page files, no notice", async () => {
+    const out = join(tmp, "none.zip");
+    const r = await submitWithWorker(["--images", pageFolder("none"), "--output", out, "--json", "--no-outputs"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const job = await keys.admin.getJob(JSON.parse(r.stdout).job_id);
+    expect(job.engine_settings ?? null).toBeNull();
+    expect(Object.keys(unzipSync(readFileSync(out)))).toEqual([]);
+  }, 120_000);
+
+  test("--no-outputs with an --output-* flag is a usage error; --help names --no-outputs", async () => {
+    const r = await runCli(["submit", "--images", pageFolder("conflict"), "--no-outputs", "--output-alto", "--output", join(tmp, "c.zip")], { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--no-outputs cannot be combined with --output-* flags");
+    const help = await runCli(["submit", "--help"]);
+    expect(help.stdout + help.stderr).toMatch(/--no-outputs/);
+    expect(help.stdout + help.stderr).toMatch(/ALTO is asked for/);
+  }, 60_000);
+
+  test("resolveEngineSettings: the default applies only when no output was chosen; an explicit empty set is a choice", () => {
+    const d = join(tmp, "settings");
+    mkdirSync(d, { recursive: true });
+    const file = (name: string, v: unknown) => (writeFileSync(join(d, name), JSON.stringify(v)), join(d, name));
+    const dflt = { defaultOutputs: { alto: true } };
+    const problems: string[] = [];
+    expect(resolveEngineSettings({ ...dflt }, problems)).toEqual({ settings: { outputs: { alto: true } }, defaulted: true });
+    expect(resolveEngineSettings({ ...dflt, outputs: { crops: true } }, problems)).toEqual({ settings: { outputs: { crops: true } }, defaulted: false });
+    expect(resolveEngineSettings({ ...dflt, config: file("empty.json", { outputs: {} }) }, problems)).toEqual({ settings: { outputs: {} }, defaulted: false });
+    expect(resolveEngineSettings({ ...dflt, config: file("ic.json", { image_captioning: { model: "m" } }) }, problems)).toEqual({
+      settings: { outputs: { alto: true }, image_captioning: { model: "m" } },
+      defaulted: true,
+    });
+    expect(resolveEngineSettings({}, problems)).toEqual({ settings: undefined, defaulted: false }); // --no-outputs / reference client
+    expect(problems).toEqual([]);
   });
 });

@@ -3,6 +3,8 @@
  * "image_captioning": {...}}`. Built from a JSON file (`--config`) and/or the reference client's
  * flags (`--output-alto`, …, `--image-captioning-settings`); flags add to the file's outputs and
  * `--image-captioning-settings` replaces its `image_captioning`. Problems are collected, not thrown.
+ * When nothing says which outputs to produce, `annopage submit` asks for DEFAULT_OUTPUTS (ALTO) instead
+ * of sending a job whose result is empty; the reference client (and `--no-outputs`) send none.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { z } from "zod";
@@ -23,6 +25,9 @@ export interface EngineSettings {
   outputs: Partial<Record<OutputName, boolean>>;
   image_captioning?: Record<string, unknown>;
 }
+
+/** What `annopage submit` asks for when no `--output-*` flag and no `outputs` in `--config` say otherwise. */
+export const DEFAULT_OUTPUTS: Partial<Record<OutputName, boolean>> = { alto: true };
 
 export interface SettingsFlags {
   /** Path of a JSON file holding the whole engine_settings object. */
@@ -68,8 +73,21 @@ function readJsonFile(path: string, what: string, problems: string[]): unknown {
  * reference flags was given (then the job carries none, as a plain DocAPI server expects).
  */
 export function buildEngineSettings(flags: SettingsFlags, problems: string[]): EngineSettings | undefined {
+  return resolveEngineSettings(flags, problems).settings;
+}
+
+/**
+ * Like buildEngineSettings, and with `defaultOutputs`: when no output was chosen (no `--output-*` flag,
+ * no `outputs` member in the config — an explicit `"outputs": {}` is a choice), those outputs are asked
+ * for; `defaulted` tells the caller so it can say so.
+ */
+export function resolveEngineSettings(
+  flags: SettingsFlags & { defaultOutputs?: Partial<Record<OutputName, boolean>> },
+  problems: string[],
+): { settings: EngineSettings | undefined; defaulted: boolean } {
   const settings: EngineSettings = { outputs: {} };
   let given = false;
+  let outputsChosen = false;
 
   if (flags.config !== undefined) {
     given = true;
@@ -80,6 +98,7 @@ export function buildEngineSettings(flags: SettingsFlags, problems: string[]): E
         problems.push(`config ${flags.config} is not a valid engine_settings object: ${describeIssues(parsed.error)}`);
       } else {
         settings.outputs = { ...parsed.data.outputs };
+        if (parsed.data.outputs) outputsChosen = true;
         if (parsed.data.image_captioning) settings.image_captioning = parsed.data.image_captioning;
       }
     }
@@ -88,6 +107,7 @@ export function buildEngineSettings(flags: SettingsFlags, problems: string[]): E
   for (const name of OUTPUT_NAMES) {
     if (flags.outputs?.[name]) {
       given = true;
+      outputsChosen = true;
       settings.outputs[name] = true;
     }
   }
@@ -112,5 +132,10 @@ export function buildEngineSettings(flags: SettingsFlags, problems: string[]): E
     }
   }
 
-  return given ? settings : undefined;
+  const defaulted = !outputsChosen && flags.defaultOutputs !== undefined;
+  if (defaulted) {
+    given = true;
+    settings.outputs = { ...flags.defaultOutputs };
+  }
+  return { settings: given ? settings : undefined, defaulted };
 }

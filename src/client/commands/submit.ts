@@ -12,7 +12,7 @@ import { collectInputs, formatProblems } from "../inputs.ts";
 import { printJson } from "../output.ts";
 import { chooseMode, createReporter } from "../progress.ts";
 import { resolveOutput } from "../result.ts";
-import { buildEngineSettings, OUTPUT_NAMES } from "../settings.ts";
+import { DEFAULT_OUTPUTS, OUTPUT_NAMES, resolveEngineSettings } from "../settings.ts";
 import { Interrupted, submit, type SubmitOutcome } from "../submit.ts";
 import { withHelp } from "../../shared/usage.ts";
 import { usageError } from "./common.ts";
@@ -27,12 +27,17 @@ const args = {
   config: { type: "string", valueHint: "file", description: "JSON file with the job's engine_settings ({outputs, image_captioning})" },
   "engine-name": { type: "string", description: "Engine to use (default: the server's default engine)" },
   output: { type: "string", valueHint: "path", description: "Where the result goes: FILE.zip, or a directory to unpack it into" },
-  "output-alto": { type: "boolean", description: "Ask for ALTO output (engine_settings.outputs.alto)" },
+  "output-alto": { type: "boolean", description: "Ask for ALTO output (engine_settings.outputs.alto); the default when no output is chosen" },
   "output-embeddings": { type: "boolean", description: "Ask for embeddings" },
   "output-embeddings-jsonlines": { type: "boolean", description: "Embeddings as JSON lines" },
   "output-renders": { type: "boolean", description: "Ask for rendered pages" },
   "output-crops": { type: "boolean", description: "Ask for crops of the detected elements" },
   "output-image-captioning-prompts": { type: "boolean", description: "Ask for the image-captioning prompts" },
+  outputs: {
+    type: "boolean",
+    description: "With no --output-* flag and no outputs in --config, ALTO is asked for (said on stderr)",
+    negativeDescription: "Ask for no outputs at all (the job is sent without them; its result has no page files)",
+  },
   "image-captioning-settings": { type: "string", valueHint: "json", description: "Image-captioning settings: a JSON file or a JSON string (an 'api' other than the engine's needs its own 'api_key')" },
   "polling-interval": { type: "string", valueHint: "seconds", description: "Seconds between job status checks (default 1.0)" },
   parallel: { type: "string", valueHint: "n", description: "Uploads at the same time (default 4)" },
@@ -78,11 +83,16 @@ export default withHelp(defineCommand({
     const pollSeconds = positiveNumber(a["polling-interval"], "polling-interval", 1.0, problems);
     const parallel = positiveNumber(a.parallel, "parallel", 4, problems, true);
     const output = resolveOutput(a.output ?? (a["reference-client"] ? "./" : undefined), problems);
-    const engineSettings = buildEngineSettings(
+    const outputFlags = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, !!a[`output-${n.replaceAll("_", "-")}` as keyof typeof a]]));
+    if (a.outputs === false && Object.values(outputFlags).some(Boolean)) problems.push("--no-outputs cannot be combined with --output-* flags");
+    // Default outputs (issue 16): not for a resumed job (it has its settings), --no-outputs, or the reference client's alias.
+    const useDefault = !a.job && a.outputs !== false && !a["reference-client"];
+    const { settings: engineSettings, defaulted } = resolveEngineSettings(
       {
         config: a.config,
-        outputs: Object.fromEntries(OUTPUT_NAMES.map((n) => [n, !!a[`output-${n.replaceAll("_", "-")}` as keyof typeof a]])),
+        outputs: outputFlags,
         imageCaptioningSettings: a["image-captioning-settings"],
+        defaultOutputs: useDefault ? DEFAULT_OUTPUTS : undefined,
       },
       problems,
     );
@@ -99,6 +109,8 @@ export default withHelp(defineCommand({
     }
 
     const reporter = createReporter(chooseMode({ json: !!a.json, stderrIsTty: !!process.stderr.isTTY }));
+    // on stderr in every mode (--json too): the job asks for something the user did not name
+    if (defaulted) process.stderr.write("No output chosen: asking for ALTO (--output-alto); --no-outputs asks for none\n");
     const api = connect(conn, {
       onRetry: ({ method, path, attempt, delayMs, error }) =>
         reporter.info(`retrying ${method} ${path} in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${error.status ? `${error.status} ${error.code}` : error.detail}`),
