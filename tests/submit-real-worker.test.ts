@@ -173,6 +173,9 @@ describe("submit without --output-* flags asks for ALTO", () => {
     const help = await runCli(["submit", "--help"]);
     expect(help.stdout + help.stderr).toMatch(/--no-outputs/);
     expect(help.stdout + help.stderr).toMatch(/ALTO is asked for/);
+    const bad = await runCli(["submit", "--images", pageFolder("conflict"), "--outputs", "--output", join(tmp, "c.zip")], { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown option --outputs");
   }, 60_000);
 
   test("resolveEngineSettings: the default applies only when no output was chosen; an explicit empty set is a choice", () => {

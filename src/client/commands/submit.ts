@@ -33,10 +33,9 @@ const args = {
   "output-renders": { type: "boolean", description: "Ask for rendered pages" },
   "output-crops": { type: "boolean", description: "Ask for crops of the detected elements" },
   "output-image-captioning-prompts": { type: "boolean", description: "Ask for the image-captioning prompts" },
-  outputs: {
+  "no-outputs": {
     type: "boolean",
-    description: "With no --output-* flag and no outputs in --config, ALTO is asked for (said on stderr)",
-    negativeDescription: "Ask for no outputs at all (the job is sent without them; its result has no page files)",
+    description: "Ask for no outputs at all (without it, no --output-* flag and no outputs in --config means ALTO is asked for, said on stderr)",
   },
   "image-captioning-settings": { type: "string", valueHint: "json", description: "Image-captioning settings: a JSON file or a JSON string (an 'api' other than the engine's needs its own 'api_key')" },
   "polling-interval": { type: "string", valueHint: "seconds", description: "Seconds between job status checks (default 1.0)" },
@@ -84,9 +83,11 @@ export default withHelp(defineCommand({
     const parallel = positiveNumber(a.parallel, "parallel", 4, problems, true);
     const output = resolveOutput(a.output ?? (a["reference-client"] ? "./" : undefined), problems);
     const outputFlags = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, !!a[`output-${n.replaceAll("_", "-")}` as keyof typeof a]]));
-    if (a.outputs === false && Object.values(outputFlags).some(Boolean)) problems.push("--no-outputs cannot be combined with --output-* flags");
+    // citty reads --no-outputs as the negation of "outputs"
+    const noOutputs = (a as { outputs?: boolean }).outputs === false;
+    if (noOutputs && Object.values(outputFlags).some(Boolean)) problems.push("--no-outputs cannot be combined with --output-* flags");
     // Default outputs (issue 16): not for a resumed job (it has its settings), --no-outputs, or the reference client's alias.
-    const useDefault = !a.job && a.outputs !== false && !a["reference-client"];
+    const useDefault = !a.job && !noOutputs && !a["reference-client"];
     const { settings: engineSettings, defaulted } = resolveEngineSettings(
       {
         config: a.config,
