@@ -16,14 +16,14 @@ export const BENCH_ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789
 /**
  * Starts `annopage serve` from this checkout as a child process on 127.0.0.1:`port` and waits (30 s at most) until
  * /healthz answers; without `dbUrl` it runs on its embedded PostgreSQL (PGlite) under `baseDir`. It hosts no local
- * workers (the benchmarks bring their own). BENCH_PROFILE=<dir>: the server writes a CPU profile (markdown) there when it exits. With
+ * workers (the benchmarks bring their own); `repo`: another checkout's server (a before/after comparison). BENCH_PROFILE=<dir>: the server writes a CPU profile (markdown) there when it exits. With
  * `stderr: "pipe"` the server's last output is kept for the error when it does not start.
  */
-export async function startBenchServer(o: { dbUrl?: string; baseDir: string; port: number; stderr?: "pipe" | "inherit" }): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+export async function startBenchServer(o: { dbUrl?: string; baseDir: string; port: number; stderr?: "pipe" | "inherit"; repo?: string; env?: Record<string, string> }): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : [];
-  const cli = join(import.meta.dir, "..", "src", "cli.ts");
+  const cli = join(o.repo ?? join(import.meta.dir, ".."), "src", "cli.ts");
   const child = spawn(process.execPath, [...profile, cli, "serve", "--host", "127.0.0.1", "--port", String(o.port), "--base-dir", o.baseDir, ...(o.dbUrl ? ["--database-url", o.dbUrl] : []), "--workers", "0"], {
-    env: { ...process.env, DATABASE_URL: "", ADMIN_KEY: BENCH_ADMIN_KEY },
+    env: { ...process.env, DATABASE_URL: "", ADMIN_KEY: BENCH_ADMIN_KEY, ...o.env },
     stdio: ["ignore", "ignore", o.stderr ?? "pipe"],
   });
   let stderr = "";

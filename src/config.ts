@@ -142,6 +142,8 @@ const EnvSchema = z.object({
   JOB_MAX_ATTEMPTS: envInt(3, 1),
   SWEEP_INTERVAL_SECONDS: envInt(5, 1, 3600),
   MAX_UPLOAD_BYTES: envInt(4 * 1024 * 1024 * 1024, 1),
+  /** Memory the upload checks may spend on decoded pixels at once (media/decode-budget.ts), in MiB. */
+  IMAGE_CHECK_MEMORY_MB: envInt(1024, 1, 1 << 20),
   /** Staged upload files (`.part`) not written to for this long are removed (left by a crashed replica). */
   STAGING_MAX_AGE_SECONDS: envInt(3600, 1),
   KEY_CACHE_MS: envInt(2000, 0, 60_000),
@@ -235,6 +237,8 @@ export interface ServerConfig {
   jobMaxAttempts: number;
   sweepIntervalSeconds: number;
   maxUploadBytes: number;
+  /** IMAGE_CHECK_MEMORY_MB in bytes: decoded pixels of the upload checks at once. */
+  imageCheckMemoryBytes: number;
   /** STAGING_MAX_AGE_SECONDS: staged files idle this long are swept (storage/staging.ts). */
   stagingMaxAgeSeconds: number;
   /** How long a verified key row is reused without a database lookup (0: never). */
@@ -373,6 +377,7 @@ export function loadServerConfig(
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     stagingMaxAgeSeconds: e.STAGING_MAX_AGE_SECONDS,
+    imageCheckMemoryBytes: e.IMAGE_CHECK_MEMORY_MB * 1024 * 1024,
     keyCacheMs: e.KEY_CACHE_MS,
     zipValidation: {
       result: e.RESULT_ZIP_VALIDATION,

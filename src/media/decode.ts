@@ -1,3 +1,4 @@
+import { open } from "node:fs/promises";
 import { Image, createCanvas, type Canvas } from "@napi-rs/canvas";
 import { ImageError } from "./errors.ts";
 import { FORMAT_NAMES, declaredSize, sniffImageFormat, type ImageFormat } from "./format.ts";
@@ -5,9 +6,11 @@ import { toGrey, type GreyImage, type RgbaImage } from "./image.ts";
 import { decodeTiff, tiffSize } from "./tiff.ts";
 import { truncationProblem } from "./complete.ts";
 import { jpegStructureProblem } from "./jpeg-structure.ts";
+import { checkPng } from "./png-check.ts";
+import { MAX_IMAGE_PIXELS, checkSize } from "./limits.ts";
+import type { DecodeBudget } from "./decode-budget.ts";
 
-/** Largest accepted image, in pixels (about 16k × 12k); bigger inputs are refused before decoding. */
-export const MAX_IMAGE_PIXELS = 200_000_000;
+export { MAX_IMAGE_PIXELS };
 
 export interface ImageProbe {
   format: ImageFormat;
@@ -24,19 +27,37 @@ async function readInput(input: Uint8Array | string): Promise<Uint8Array> {
   }
 }
 
-function formatOf(bytes: Uint8Array): ImageFormat {
+/** The first bytes of a file: enough to recognise its format. */
+async function readHead(path: string): Promise<Uint8Array> {
+  try {
+    const fh = await open(path, "r");
+    try {
+      const b = new Uint8Array(32);
+      const { bytesRead } = await fh.read(b, 0, b.length, 0);
+      return b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new ImageError("IMAGE_UNREADABLE_FILE", `cannot read file: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The format of whole image bytes, refusing unknown and visibly incomplete files; a PNG is checked in full (png-check.ts). */
+async function formatOf(bytes: Uint8Array): Promise<ImageFormat> {
   const info = sniffImageFormat(bytes);
   if (!info) throw new ImageError("IMAGE_UNKNOWN_FORMAT", `not a ${FORMAT_NAMES} image`);
+  if (info.format === "png") {
+    await checkPng(bytes);
+    return "png";
+  }
   const problem = truncationProblem(bytes, info.format);
   if (problem) throw new ImageError("IMAGE_CORRUPT", problem);
   return info.format;
 }
 
-function checkSize(width: number, height: number): void {
-  if (!(width > 0 && height > 0)) throw new ImageError("IMAGE_CORRUPT", "image has no pixels");
-  if (width * height > MAX_IMAGE_PIXELS)
-    throw new ImageError("IMAGE_TOO_LARGE", `image is ${width}×${height}, more than ${MAX_IMAGE_PIXELS} pixels`);
-}
+/** Unlimited: for callers that decode anyway (the page processor). */
+const noBudget = { run: <T>(_bytes: number, _what: string, check: () => Promise<T> | T) => Promise.resolve().then(check) };
 
 /**
  * Load JPEG/PNG/WebP/BMP/GIF bytes into a canvas Image (skia's codecs) and force a full decode. (Setting `src` alone starts that decode in the
@@ -66,33 +87,62 @@ async function canvasImage(bytes: Uint8Array, format: ImageFormat): Promise<Imag
 
 /**
  * Check that the bytes (or the file at a path) are a complete image that the decoder accepts. Returns the format and
- * size, or throws an ImageError. PNG, WebP, BMP, GIF (its first frame) and TIFF are decoded in full. A JPEG is not: its decodability is settled
- * by its marker segments, which jpegStructureProblem checks as libjpeg does, while libjpeg decodes damaged
- * entropy-coded data with a warning (so did this check's earlier full decode, through its canvas fallback); its size
- * comes from the decoder's header read. Truncated files are refused (formatOf).
+ * size, or throws an ImageError. The size is checked against MAX_IMAGE_PIXELS from the header first.
+ * - PNG: walked once in bounded memory, its image data inflated as a stream and checked as libpng reads it, never
+ *   decoded (png-check.ts); a file path is read in blocks, not whole.
+ * - JPEG: not decoded either: its decodability is settled by its marker segments, which jpegStructureProblem checks as
+ *   libjpeg does, while libjpeg decodes damaged entropy-coded data with a warning; its size comes from the decoder's
+ *   header read.
+ * - WebP, BMP, GIF (its first frame) and TIFF are decoded in full, each once `budget` has room for its pixels
+ *   (decode-budget.ts; without one, at once). Truncated files are refused (formatOf).
  */
-export async function probeImage(input: Uint8Array | string): Promise<ImageProbe> {
+export async function probeImage(input: Uint8Array | string, opts: { budget?: DecodeBudget } = {}): Promise<ImageProbe> {
+  if (sniffImageFormat(typeof input === "string" ? await readHead(input) : input)?.format === "png") {
+    return { format: "png", ...(await checkPng(input)) };
+  }
   const bytes = await readInput(input);
-  const format = formatOf(bytes);
+  const format = await formatOf(bytes);
   if (format === "jpeg") {
     const problem = jpegStructureProblem(bytes);
     if (problem) throw new ImageError("IMAGE_CORRUPT", problem);
     return { format, ...(await jpegDisplaySize(bytes)) };
   }
+  const budget = opts.budget ?? noBudget;
   if (format === "tiff") {
     const { width, height } = tiffSize(bytes);
     checkSize(width, height);
-    const img = decodeTiff(bytes);
+    // utif2 holds the decoded samples and their RGBA conversion: up to 8 bytes per pixel for 8-bit images
+    const img = await budget.run(width * height * 8, `a ${width}×${height} TIFF`, () => decodeTiff(bytes));
     return { format, width: img.width, height: img.height };
   }
-  const fast = await bunDecodeCheck(bytes);
-  if (fast) return { format, ...fast };
-  const img = await canvasImage(bytes, format);
-  return { format, width: img.width, height: img.height };
+  const size = await headerSize(bytes, format);
+  const cost = size ? size.width * size.height * 4 : MAX_IMAGE_PIXELS * 4;
+  const what = size ? `a ${size.width}×${size.height} ${format.toUpperCase()}` : `a ${format.toUpperCase()} of unknown size`;
+  return budget.run(cost, what, async () => {
+    const fast = await bunDecodeCheck(bytes);
+    if (fast) return { format, ...fast };
+    const img = await canvasImage(bytes, format);
+    return { format, width: img.width, height: img.height };
+  });
 }
 
 /**
- * The fast decode check for PNG, WebP, BMP and GIF: Bun.Image (statically linked codecs) on Bun's worker threads, so
+ * Width and height from the header (Bun.Image's header read, else a BMP's or GIF's own header), checked against the
+ * pixel limit before anything is decoded; undefined when neither can read it (the decoder then decides).
+ */
+async function headerSize(bytes: Uint8Array, format: ImageFormat): Promise<{ width: number; height: number } | undefined> {
+  let size: { width: number; height: number } | null = null;
+  try {
+    const meta = await new Bun.Image(bytes).metadata();
+    if (meta.width > 0 && meta.height > 0) size = { width: meta.width, height: meta.height };
+  } catch {}
+  size ??= declaredSize(bytes, format);
+  if (size) checkSize(size.width, size.height);
+  return size ?? undefined;
+}
+
+/**
+ * The fast decode check for WebP, BMP and GIF: Bun.Image (statically linked codecs) on Bun's worker threads, so
  * the event loop stays free. The image is decoded in full (the 1×1 output only spares the resampling). Width and
  * height come from the header, as the canvas decoder reports them.
  * Returns undefined when Bun.Image refuses the bytes; the caller then falls back to the canvas decoder, so nothing that
@@ -133,7 +183,7 @@ async function jpegDisplaySize(bytes: Uint8Array): Promise<{ width: number; heig
 /** Decode a JPEG, PNG, TIFF, WebP, BMP or GIF (first frame) image to 8-bit RGBA. Grey inputs come out with R = G = B. */
 export async function decodeImage(input: Uint8Array | string): Promise<RgbaImage & { format: ImageFormat }> {
   const bytes = await readInput(input);
-  const format = formatOf(bytes);
+  const format = await formatOf(bytes);
   if (format === "tiff") {
     const { width, height } = tiffSize(bytes);
     checkSize(width, height);

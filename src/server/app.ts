@@ -13,6 +13,7 @@ import { S3Storage } from "../storage/s3.ts";
 import { join } from "node:path";
 import { QueueSignal } from "./queue-signal.ts";
 import { KeyCache } from "./key-cache.ts";
+import { DecodeBudget } from "../media/decode-budget.ts";
 import { createErrorMailer } from "./error-mail.ts";
 import { allowedMethods, mountRoutes, type AnyRoute } from "./route.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -50,6 +51,7 @@ export function createAppDeps(deps: ServerDeps): AppDeps {
         : new LocalStorage({ jobs: c.jobsDir, results: c.resultsDir, artifacts: c.artifactsDir, engines: c.enginesDir }),
     queue: new QueueSignal(deps.sql, !deps.embedded),
     keys: new KeyCache(deps.sql, !deps.embedded, c.keyCacheMs),
+    imageChecks: new DecodeBudget(c.imageCheckMemoryBytes),
     errorMail: createErrorMailer(c.internalMail, {
       secrets: [c.hmacSecret, c.adminKey, c.metricsKey, c.storage.kind === "s3" ? c.storage.secretAccessKey : undefined, ...c.testKeys.map((t) => t.key)],
     }),

@@ -6,6 +6,7 @@ import type { ServerConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import type { KeyRow } from "../db/keys.ts";
 import type { Storage } from "../storage/storage.ts";
+import type { DecodeBudget } from "../media/decode-budget.ts";
 import type { ErrorMailer } from "./error-mail.ts";
 import type { KeyCache } from "./key-cache.ts";
 import type { QueueSignal } from "./queue-signal.ts";
@@ -23,6 +24,8 @@ export interface AppDeps extends ServerDeps {
   queue: QueueSignal;
   /** Verified key rows for a short time (key-cache.ts). */
   keys: KeyCache;
+  /** Memory budget of the image upload checks that decode (IMAGE_CHECK_MEMORY_MB). */
+  imageChecks: DecodeBudget;
   /** Mails 500 INTERNAL_ERROR failures (error-mail.ts); undefined: no mails. */
   errorMail?: ErrorMailer;
 }

@@ -100,14 +100,14 @@ export const uploadRoutes = (deps: AppDeps) => [
       tag: "User",
       showSwitch: "image",
       summary: "Upload an image",
-      description: "Multipart part `file`. JPEG, PNG, TIFF, WebP, BMP or GIF, stored byte for byte once the decoder accepts it: PNG, WebP, TIFF, BMP and GIF (first frame) are decoded in full, a JPEG's marker segments are checked as libjpeg reads them (libjpeg decodes damaged pixel data with a warning). A truncated file is refused.",
+      description: "Multipart part `file`. JPEG, PNG, TIFF, WebP, BMP or GIF, stored byte for byte once the decoder accepts it: the size is checked against the pixel limit from the header first; a PNG's chunks, checksums and image data (inflated as a stream: row filters, length) are checked as libpng reads them, and a JPEG's marker segments as libjpeg reads them (libjpeg decodes damaged pixel data with a warning); WebP, TIFF, BMP and GIF (first frame) are decoded in full within the server's memory budget for image checks (an image needing more than all of it is refused). A truncated file is refused.",
       responses: { ...uploadResponses("IMAGE"), 415: { code: ["IMAGE_INVALID"] } },
     },
     handler: async ({ key, params, file }) => {
       const { job, image } = await jobAndImage(deps, key, params.job_id, params.image_name);
       let probe;
       try {
-        probe = await probeImage(file.path);
+        probe = await probeImage(file.path, { budget: deps.imageChecks });
       } catch (e) {
         if (isImageError(e)) throw new AppError("IMAGE_INVALID", { details: { reason: e.message } });
         throw e;
