@@ -5,9 +5,7 @@
  * code (ConfigError: 2), anything else as one line with exit code 1.
  */
 import { defineCommand, runCommand, type CommandDef } from "citty";
-import { ConfigError } from "./config.ts";
 import { CliError } from "./shared/cli-error.ts";
-import { DataDirInUseError } from "./db/embedded.ts";
 import { renderUsage, subCommandsOf, withHelp } from "./shared/usage.ts";
 import pkg from "../package.json" with { type: "json" };
 
@@ -56,6 +54,8 @@ export async function run(rawArgs: string[]): Promise<number> {
     await runCommand(main, { rawArgs });
     return 0;
   } catch (e) {
+    // Loaded here, not on top: the processor supervisor starts from this file and should stay small.
+    const [{ ConfigError }, { DataDirInUseError }] = await Promise.all([import("./config.ts"), import("./db/embedded.ts")]);
     const err = e as Error & { code?: string };
     if (e instanceof CliError) {
       process.stderr.write(`annopage: ${e.message}\n`);

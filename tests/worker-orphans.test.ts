@@ -124,25 +124,31 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function workerKilledMidJob(tag: string, binary?: string) {
+/** `nested`: the processor is a shell that runs the fake processor as its own child (like a Python process pool). */
+async function workerKilledMidJob(tag: string, opts: { binary?: string; nested?: boolean } = {}) {
   await queueJob(userApi, `${tag}.jpg`);
   const pidFile = join(tmp, `${tag}.pid`);
+  const fake = `${BUN} ${FAKE} --fake-mode hang --fake-pid-file ${pidFile}`;
   const worker = spawnAnnopage(
     ["work", "--api-url", server.url, "--base-dir", join(tmp, tag), "--wait", "0.2", "--device", "cpu",
-      "--processor", `${BUN} ${FAKE} --fake-mode hang --fake-pid-file ${pidFile}`],
-    { env: { ANNOPAGE_API_KEY: workerKey }, binary },
+      "--processor", opts.nested ? `sh -c '${BUN} ${FAKE} "$@" & wait' processor --fake-mode hang --fake-pid-file ${pidFile}` : fake],
+    { env: { ANNOPAGE_API_KEY: workerKey }, binary: opts.binary },
   );
   const { processor, family, left } = await killAndCollect(worker, pidFile);
   expect(family).toContain(processor);
   expect(left).toEqual([]);
 }
 
-test("a SIGKILLed `annopage work` takes its running processor (and everything it started) down with it", async () => {
+test("a SIGKILLed `annopage work` takes its running processor down with it", async () => {
   await workerKilledMidJob("work-src");
 }, 90_000);
 
+test("… and the processes that processor started (the processor is a shell whose child does the work)", async () => {
+  await workerKilledMidJob("work-nested", { nested: true });
+}, 90_000);
+
 test("the same with the compiled binary (its supervisor is the binary itself)", async () => {
-  await workerKilledMidJob("work-bin", await relocatedBinary());
+  await workerKilledMidJob("work-bin", { binary: await relocatedBinary() });
 }, 300_000);
 
 test("a SIGKILLed server with local workers (`serve --workers`) takes their processors down with it", async () => {
