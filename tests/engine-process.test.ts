@@ -8,6 +8,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from "node:path";
 import { decodeImage } from "../src/media/index.ts";
 import { PROGRESS_RE } from "../src/engine/run.ts";
+import { CATEGORIES } from "../src/engine/categories.ts";
+import { formatSummary, summariseResultZip } from "../src/demo/summary.ts";
+import { zipSync } from "fflate";
 import { PAGES, removeTempDirs, runProcess, tempDir, textPage } from "./engine-support/run-cli.ts";
 
 afterAll(removeTempDirs);
@@ -159,6 +162,36 @@ describe("detection outputs", () => {
     const customs = [...pageXml.matchAll(/custom="([^"]*)"/g)].map((c) => c[1]!.replaceAll("&quot;", '"'));
     expect(customs.length).toBeGreaterThan(0);
     for (const c of customs) expect(c).toMatch(/^\{"category": "[^"]+", "detection_confidence": \d+\.\d{1,3}\}$/);
+  });
+
+  test("one name per category: ALTO TYPE/LABEL, PAGE XML category and the summary use the label; ids and crop files the table's genre", async () => {
+    const counts: Record<string, number> = {};
+    const zip: Record<string, Uint8Array> = {};
+    for (const id of ["dev_002", "dev_003", "dev_004"]) {
+      const alto = readFileSync(join(d, "alto", `${id}.xml`), "utf8");
+      zip[`alto/${id}.xml`] = new TextEncoder().encode(alto);
+      const labels = new Map([...alto.matchAll(/<LayoutTag ID="([^"]+)"[^>]*LABEL="([^"]+)"/g)].map((m) => [m[1]!, m[2]!]));
+      const pageXml = readFileSync(join(d, "page", `${id}.xml`), "utf8");
+      const pageCats = new Map([...pageXml.matchAll(/<TextRegion id="([^"]+)" custom="([^"]*)"/g)].map((m) => [m[1]!, JSON.parse(m[2]!.replaceAll("&quot;", '"')).category]));
+      for (const m of alto.matchAll(/<ComposedBlock [^>]*TYPE="([^"]+)"[^>]*TAGREFS="([^"]+)"/g)) {
+        const [label, tag] = [m[1]!, m[2]!];
+        const row = CATEGORIES.find((c) => c.label === label)!;
+        expect(row).toBeDefined();
+        expect(labels.get(tag)).toBe(label);
+        expect(pageCats.get(tag)).toBe(label);
+        expect(tag).toMatch(new RegExp(`^${row.genreEng}_\\d{3}$`));
+        expect(existsSync(join(d, "crops", `${id}_${tag}.jpg`))).toBe(true);
+        expect(alto).toContain(`<mods:genre altRepGroup="genre-1" lang="eng">${row.genreEng}</mods:genre>`);
+        counts[label] = (counts[label] ?? 0) + 1;
+      }
+    }
+    expect(Object.keys(counts).length).toBeGreaterThan(1); // dev_002: a Photograph and a Graph
+    const zipPath = join(d, "names.zip");
+    writeFileSync(zipPath, zipSync(zip));
+    const elementsLine = formatSummary(summariseResultZip(zipPath), zipPath, 1).split("\n").find((l) => l.startsWith("elements:"))!;
+    for (const [label, n] of Object.entries(counts)) {
+      expect(elementsLine).toContain(`${label} ${n} (${CATEGORIES.find((c) => c.label === label)!.genreEng}_*)`);
+    }
   });
 
   test("--device gpu falls back to the CPU with a WARNING (§1.2)", () => {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { unzipSync, strFromU8 } from "fflate";
+import { categoryByLabel, fileNamePrefix } from "../engine/categories.ts";
 
 export interface ResultSummary {
   pages: number;
@@ -44,10 +45,15 @@ function decodeXml(s: string): string {
 
 export function formatSummary(s: ResultSummary, output: string, seconds: number): string {
   const cats = Object.entries(s.byCategory).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  // A category by its name (the ALTO TYPE), with the id prefix its crop files carry: "Graph 1 (chart_*)".
+  const named = ([label, n]: [string, number]) => {
+    const c = categoryByLabel(label);
+    return `${label} ${n}${c ? ` (${fileNamePrefix(c)}*)` : ""}`;
+  };
   const lines = [
     `results: ${output} (${(s.bytes / 1024).toFixed(0)} KiB)`,
     `pages: ${s.pages}`,
-    `elements: ${s.elements}${cats.length ? ` — ${cats.map(([c, n]) => `${c} ${n}`).join(", ")}` : ""}`,
+    `elements: ${s.elements}${cats.length ? ` — ${cats.map(named).join(", ")}` : ""}`,
     `files: ${Object.entries(s.filesByFolder).map(([f, n]) => `${f}/ ${n}`).join(", ")}`,
     `time: ${seconds.toFixed(1)} s`,
   ];

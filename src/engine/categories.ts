@@ -1,18 +1,26 @@
 /**
- * The 25 element categories of annopage-tool.md §3.4 and their three vocabularies: English label
- * (ALTO TYPE/LABEL), Czech label, MODS genres (eng = region-id prefix and embedding category; cze)
- * and MODS typeOfResource. Label lookup is exact (case-sensitive), English or Czech.
+ * The one table of the 25 element categories (annopage-tool.md §3.4); every name of a category
+ * anywhere comes from here:
+ *  - `label`, the English label, is THE name of the category: ALTO `ComposedBlock@TYPE` and
+ *    `LayoutTag@LABEL`, the PAGE XML `custom` category, the detector's verdict, the demo summary and
+ *    the box captions of renders;
+ *  - `genreEng`, the MODS genre, is only an identifier prefix the spec fixes: tag/region ids
+ *    `<genreEng>_<NNN>` (so crop and prompt file names, `<page id>_chart_001.jpg`), `mods:genre`,
+ *    the embedding `category`. Where a user sees such an id, the label is shown next to it
+ *    (`fileNamePrefix` says which files belong to a category);
+ *  - `czech`, `genreCze`: the Czech label and genre; `typeOfResource`: MODS.
+ * Label lookup is exact (case-sensitive), English or Czech.
  */
 export interface CategoryInfo {
   id: number;
-  label: string;
+  label: CategoryLabel;
   czech: string;
   genreEng: string;
   genreCze: string;
   typeOfResource: "still image" | "cartographic";
 }
 
-const ROWS: [string, string, string, string][] = [
+const ROWS = [
   ["Barcode and QR code", "Čárový a QR kód", "barcode", "čárovýKód"],
   ["Exlibris", "Exlibris", "exlibris", "exlibris"],
   ["Photograph", "Fotografie", "photograph", "fotografie"],
@@ -38,7 +46,11 @@ const ROWS: [string, string, string, string][] = [
   ["Mathematical expression and equation", "Matematický výraz a rovnice", "mathematicalFormula", "matematickáFormule"],
   ["Chemical formula and equation", "Chemický vzorec a rovnice", "chemicalFormula", "chemickáFormule"],
   ["Image", "Obrázek", "image", "obrázek"],
-];
+] as const satisfies readonly (readonly [string, string, string, string])[];
+
+/** English labels in table order (id = index + 1). */
+export const CATEGORY_LABELS: readonly CategoryLabel[] = ROWS.map((r) => r[0]);
+export type CategoryLabel = (typeof ROWS)[number][0];
 
 export const CATEGORIES: readonly CategoryInfo[] = ROWS.map(([label, czech, genreEng, genreCze], i) => ({
   id: i + 1,
@@ -53,6 +65,16 @@ const BY_LABEL = new Map<string, CategoryInfo>();
 for (const c of CATEGORIES) {
   BY_LABEL.set(c.label, c);
   BY_LABEL.set(c.czech, c);
+}
+
+/** The table id (1–25) of an English label. */
+export function categoryId(label: CategoryLabel): number {
+  return CATEGORY_LABELS.indexOf(label) + 1;
+}
+
+/** How the files of a category's elements begin after the page id: `<genre>_` (crops `<page id>_chart_001.jpg`). */
+export function fileNamePrefix(c: CategoryInfo): string {
+  return `${c.genreEng}_`;
 }
 
 /** The category of an English or Czech label (exact match), or undefined. */

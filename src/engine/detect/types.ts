@@ -31,40 +31,9 @@ export interface DetectOptions {
   categories?: readonly string[];
 }
 
-/** English labels of annopage-tool.md §3.4 (id = index + 1). */
-export const CATEGORY_LABELS = [
-  "Barcode and QR code",
-  "Exlibris",
-  "Photograph",
-  "Graph",
-  "Caricature and comics",
-  "Vignette",
-  "Frieze",
-  "Initial",
-  "Signet",
-  "Other book decor",
-  "Map",
-  "Musical notation",
-  "Decorative inscription",
-  "Stamp",
-  "Advertisement",
-  "Handwritten note",
-  "Symbol, logo, coat of arms",
-  "Table",
-  "Floor plan",
-  "Diagram",
-  "Geometric drawing",
-  "Other technical drawing",
-  "Mathematical expression and equation",
-  "Chemical formula and equation",
-  "Image",
-] as const;
-
-export type CategoryLabel = (typeof CATEGORY_LABELS)[number];
-
-export function categoryId(label: CategoryLabel): number {
-  return CATEGORY_LABELS.indexOf(label) + 1;
-}
+// the category table is src/engine/categories.ts (one table for the detector and every output)
+import type { CategoryLabel } from "../categories.ts";
+export { CATEGORY_LABELS, categoryId, type CategoryLabel } from "../categories.ts";
 
 /** A caption text line associated with an element (§3.5). */
 export interface DetectedCaption {

@@ -1,7 +1,7 @@
 /**
  * Render (annopage-tool.md §4.4): the page with a box on every non-text element, JPEG quality 70.
  * Deviation requested for our product: boxes are coloured per category (2 px) and labelled with
- * the tag id and confidence, instead of the reference's plain green unlabelled boxes.
+ * the category label, tag id and confidence, instead of the reference's plain green unlabelled boxes.
  */
 import { canvasFromRgba, encodeJpeg, takeDecodedCanvas, type RgbaImage } from "../../media/index.ts";
 import { categoryByLabel } from "../categories.ts";
@@ -27,7 +27,8 @@ export function renderPage(image: RgbaImage, layout: Layout): Buffer {
     ctx.strokeStyle = colour;
     ctx.lineWidth = 2;
     ctx.strokeRect(bb.x1, bb.y1, bb.x2 - bb.x1, bb.y2 - bb.y1);
-    const label = `${el.meta?.tagId ?? el.id}${el.confidence !== null ? ` ${el.confidence.toFixed(2)}` : ""}`;
+    // the category's name, then the element's id (= its crop file's suffix), then the confidence
+    const label = `${el.category} ${el.meta?.tagId ?? el.id}${el.confidence !== null ? ` ${el.confidence.toFixed(2)}` : ""}`;
     const w = ctx.measureText(label).width + 6;
     const y = bb.y1 - fontPx - 4 >= 0 ? bb.y1 - fontPx - 4 : bb.y1;
     ctx.fillStyle = colour;
