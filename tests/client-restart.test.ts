@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { ApiClient } from "../src/client/api.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
+import { freePort } from "./helpers/ports.ts";
 import { ADMIN_KEY } from "./helpers/server.ts";
 import { HttpWorker, makePageFolder, setupKeys, startCli } from "./client-support.ts";
 
@@ -20,13 +21,6 @@ let baseDir: string;
 let tmp: string;
 let port: number;
 let serverProc: ReturnType<typeof Bun.spawn> | undefined;
-
-function freePort(): number {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
-  const p = s.port!;
-  s.stop(true);
-  return p;
-}
 
 async function startServerProcess(): Promise<void> {
   serverProc = Bun.spawn([process.execPath, join(REPO, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url], {
@@ -54,7 +48,7 @@ beforeAll(async () => {
   db = await createTestDatabase("restart");
   baseDir = mkdtempSync(join(tmpdir(), "annopage-restart-base-"));
   tmp = mkdtempSync(join(tmpdir(), "annopage-restart-"));
-  port = freePort();
+  port = await freePort();
   await startServerProcess();
 });
 
