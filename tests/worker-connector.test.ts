@@ -9,7 +9,8 @@ import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ApiClient, ApiError } from "../src/client/api.ts";
+import { createServer } from "node:net";
+import { ApiClient, ApiError, REFUSED_RETRY } from "../src/client/api.ts";
 
 interface Seen {
   method: string;
@@ -107,13 +108,51 @@ describe("errors and retries", () => {
     expect(seen.length).toBe(4);
   });
 
-  test("network errors are retried and reported as NETWORK_ERROR", async () => {
+  test("a reset connection is retried (reported to onRetry) and ends as NETWORK_ERROR", async () => {
+    // A TCP server that drops every connection at once: the request reached a server but got no answer.
+    const dropper = createServer((sock) => sock.destroy());
+    await new Promise<void>((r) => dropper.listen(0, "127.0.0.1", r));
+    let connections = 0;
+    dropper.on("connection", () => connections++);
     const tries: number[] = [];
-    const dead = new ApiClient({ apiUrl: "http://127.0.0.1:1", apiKey: "a.b.c", retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, onRetry: (i) => tries.push(i.attempt) });
-    const err = (await dead.me().catch((e) => e)) as ApiError;
-    expect(err.code).toBe("NETWORK_ERROR");
-    expect(err.status).toBe(0);
+    const flaky = new ApiClient({ apiUrl: `http://127.0.0.1:${(dropper.address() as { port: number }).port}`, apiKey: "a.b.c", retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, onRetry: (i) => tries.push(i.attempt) });
+    const err = (await flaky.me().catch((e) => e)) as ApiError;
+    await new Promise((r) => dropper.close(r));
+    expect([err.code, err.status, err.attempts]).toEqual(["NETWORK_ERROR", 0, 3]);
     expect(tries).toEqual([1, 2]);
+    expect(connections).toBe(3);
+  });
+
+  test("connection refused before any answer: one quick quiet round (REFUSED_RETRY), even for a request sent once otherwise", async () => {
+    const tries: number[] = [];
+    const dead = new ApiClient({ apiUrl: "http://127.0.0.1:1/a/long/prefix", apiKey: "a.b.c", retry: { attempts: 10, baseDelayMs: 1, maxDelayMs: 2 }, onRetry: (i) => tries.push(i.attempt) });
+    for (const call of [() => dead.me(), () => dead.leaseJob()]) {
+      const err = (await call().catch((e) => e)) as ApiError;
+      expect([err.code, err.status, err.refused, err.attempts]).toEqual(["NETWORK_ERROR", 0, true, REFUSED_RETRY.attempts]);
+      expect(err.detail).toBe("connection refused");
+    }
+    expect(tries).toEqual([]);
+  });
+
+  test("connection refused after the server has answered (a restart): the full policy, reported", async () => {
+    const gone = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ status: 200, code: "JOB_RETRIEVED", detail: "ok", data: null }) });
+    const tries: number[] = [];
+    const api = new ApiClient({ apiUrl: `http://127.0.0.1:${gone.port}`, apiKey: "a.b.c", retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 2 }, onRetry: (i) => tries.push(i.attempt) });
+    await api.cancelJob("j");
+    await gone.stop(true);
+    const err = (await api.leaseJob().catch((e) => e)) as ApiError;
+    expect([err.refused, err.attempts]).toEqual([true, 5]);
+    expect(tries).toEqual([1, 2, 3, 4]);
+  });
+
+  test("a 503 with Retry-After waits at least that long (within maxDelayMs) before the retry", async () => {
+    let fails = 1;
+    script = () => (fails-- > 0 ? Response.json({ status: 503, code: "DATABASE_UNAVAILABLE", detail: "down" }, { status: 503, headers: { "retry-after": "1" } }) : undefined);
+    const delays: number[] = [];
+    await client("", { retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 5000 }, onRetry: (i) => delays.push(i.delayMs) }).finishJob("j");
+    expect(seen.length).toBe(2);
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(1000);
   });
 });
 

@@ -8,10 +8,15 @@
  *  - `api_url` may carry a path prefix (`https://host/docapi`, with or without a trailing `/`,
  *    protocol §11.25): every route is resolved *below* that prefix;
  *  - path values are percent-encoded (image names with `#`, `?`, `/` or spaces stay one segment);
- *  - requests that are safe to repeat are retried with exponential backoff + jitter on network
- *    errors, 5xx, 408 and 429 (attempts, base and cap configurable); a request that is not safe to
- *    repeat (`POST /v1/jobs/lease`, progress/log PATCHes that append to the log) is sent once.
- *    `POST /v1/jobs` is made safe by an `Idempotency-Key` header (protocol Decisions 5);
+ *  - requests that are safe to repeat are retried with exponential backoff + jitter (src/shared/retry.ts)
+ *    on network errors, 5xx (503 DATABASE_UNAVAILABLE while the server's database is down), 408 and
+ *    429, waiting at least what a `Retry-After` asks (attempts, base and cap configurable); a request
+ *    that is not safe to repeat (`POST /v1/jobs/lease`, progress/log PATCHes that append to the log)
+ *    is sent once. `POST /v1/jobs` is made safe by an `Idempotency-Key` header (protocol Decisions 5);
+ *  - a refused connection reached no server, so any request is tried again; but until this client
+ *    has had any answer from the server, only for one quick round (REFUSED_RETRY, without onRetry
+ *    reports): "connection refused" then means no server runs there, which waiting will not fix.
+ *    Once the server has answered, a refused connection is a restart and gets the full policy;
  *  - uploads stream from disk (multipart body built as a stream, never buffered whole; re-created
  *    for each attempt); downloads stream to a temporary file next to the target, renamed into
  *    place only when complete;
@@ -21,10 +26,12 @@
  * envelope and engine listing items are parsed loosely here (any code string, every engine view).
  */
 import { randomUUID } from "node:crypto";
-import { open, rename, rm, stat } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
-import type { AppCode } from "../shared/codes.ts";
+import { ApiError, describeFetchError, EnvelopeSchema, networkError, toApiError, type Envelope } from "./http-errors.ts";
+import { multipartFromFile } from "./multipart.ts";
+import { withRetry, type RetryDecision, type RetryPolicy } from "../shared/retry.ts";
 import { JobStateSchema, KeySchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
 import { KeySecretSchema } from "../shared/schemas/keys.ts";
 import { ImageSchema, JobLeaseSchema, JobSchema, JobWithEngineSchema, type Job, type JobLease } from "../shared/schemas/jobs.ts";
@@ -65,14 +72,7 @@ export const EngineSchema = z.looseObject({
 });
 export type Engine = z.infer<typeof EngineSchema>;
 
-export const EnvelopeSchema = z.looseObject({
-  status: z.number().int(),
-  code: z.string(),
-  detail: z.string(),
-  data: z.unknown().optional(),
-  details: z.unknown().optional(),
-});
-export type Envelope = z.infer<typeof EnvelopeSchema>;
+export { EnvelopeSchema, type Envelope } from "./http-errors.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies (protocol §3.7)
@@ -127,38 +127,12 @@ export interface JobQuery {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** A non-2xx answer (status > 0) or a transport failure (status 0, code `NETWORK_ERROR`). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: AppCode | (string & {}),
-    readonly detail: string,
-    readonly details: unknown,
-    readonly method: string,
-    readonly path: string,
-  ) {
-    super(`${method} ${path}: ${status ? `${status} ` : ""}${code}: ${detail}`);
-    this.name = "ApiError";
-  }
-  /** Transport failure (no HTTP answer) or a server-side failure worth retrying. */
-  get transient(): boolean {
-    return isTransientStatus(this.status);
-  }
-}
-
-function isTransientStatus(status: number): boolean {
-  return status === 0 || status === 408 || status === 429 || status >= 500;
-}
+export { ApiError } from "./http-errors.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
-export interface RetryPolicy {
-  /** Total attempts for a retryable request (1 = no retry). */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+export type { RetryPolicy } from "../shared/retry.ts";
 
 export interface ApiClientOptions {
   apiUrl: string;
@@ -172,6 +146,8 @@ export interface ApiClientOptions {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
+/** Refused connections before the server ever answered: one quick round (under a second of pauses). */
+export const REFUSED_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 500 };
 
 interface RequestSpec {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -208,6 +184,8 @@ export class ApiClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly onRetry: ApiClientOptions["onRetry"];
+  /** Some answer came from the server (so a refused connection later means a restart). */
+  private reached = false;
 
   constructor(opts: ApiClientOptions) {
     let base: URL;
@@ -468,30 +446,28 @@ export class ApiClient {
 
   /** Sends a request whose success answer is a JSON envelope (or 204) and returns the envelope. */
   async json(spec: RequestSpec): Promise<Envelope> {
-    const res = await this.send(spec);
-    if (res.status === 204) {
+    const { status, text } = await this.send(spec, async (res) => {
+      if (res.status !== 204) return { status: res.status, text: await this.readBody(res, spec) };
       await res.body?.cancel();
-      return { status: 204, code: "JOB_LEASE_RELEASED", detail: "", data: null };
-    }
-    const text = await res.text();
+      return { status: 204, text: "" };
+    });
+    if (status === 204) return { status: 204, code: "JOB_LEASE_RELEASED", detail: "", data: null };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new ApiError(res.status, "BAD_RESPONSE", `expected a JSON envelope, got: ${text.slice(0, 200)}`, undefined, spec.method, "/" + spec.path);
+      throw new ApiError(status, "BAD_RESPONSE", `expected a JSON envelope, got: ${text.slice(0, 200)}`, undefined, spec.method, "/" + spec.path);
     }
     const env = EnvelopeSchema.safeParse(parsed);
     if (!env.success) {
-      throw new ApiError(res.status, "BAD_RESPONSE", `not a DocAPI envelope: ${text.slice(0, 200)}`, undefined, spec.method, "/" + spec.path);
+      throw new ApiError(status, "BAD_RESPONSE", `not a DocAPI envelope: ${text.slice(0, 200)}`, undefined, spec.method, "/" + spec.path);
     }
     return env.data;
   }
 
   /** Streams a binary answer to `dest` via a temporary file + rename. Returns bytes written. */
   async download(spec: RequestSpec, dest: string): Promise<number> {
-    const { retry } = spec;
-    for (let attempt = 1; ; attempt++) {
-      const res = await this.send({ ...spec, retry });
+    return this.send(spec, async (res) => {
       const tmp = join(dirname(dest), `.${basename(dest)}.${randomUUID().slice(0, 8)}.part`);
       try {
         const bytes = await Bun.write(tmp, res);
@@ -499,43 +475,56 @@ export class ApiClient {
         return bytes;
       } catch (e) {
         await rm(tmp, { force: true });
-        // The body broke mid-stream: retry the whole download like a network error.
-        const err = new ApiError(0, "NETWORK_ERROR", `download interrupted: ${(e as Error).message}`, undefined, spec.method, "/" + spec.path);
-        if (!retry || attempt >= this.retryPolicy.attempts) throw err;
-        await this.backoff(spec, attempt, err);
+        // The body broke mid-stream: retried like a network error.
+        throw new ApiError(0, "NETWORK_ERROR", `download interrupted: ${(e as Error).message}`, undefined, spec.method, "/" + spec.path);
       }
+    });
+  }
+
+  /** The whole body as text; a body that breaks mid-stream is a NETWORK_ERROR (retried like one). */
+  private async readBody(res: Response, spec: RequestSpec): Promise<string> {
+    try {
+      return await res.text();
+    } catch (e) {
+      throw new ApiError(0, "NETWORK_ERROR", `answer interrupted: ${describeFetchError(e)}`, undefined, spec.method, "/" + spec.path);
     }
   }
 
-  /** One logical request with retries; resolves with a 2xx Response, throws ApiError otherwise. */
-  private async send(spec: RequestSpec): Promise<Response> {
-    const attempts = spec.retry ? Math.max(1, this.retryPolicy.attempts) : 1;
-    for (let attempt = 1; ; attempt++) {
-      let res: Response;
-      try {
-        res = await this.fetchOnce(spec);
-      } catch (e) {
-        const err =
-          e instanceof ApiError
-            ? e
-            : new ApiError(0, "NETWORK_ERROR", describeFetchError(e), undefined, spec.method, "/" + spec.path);
-        if (attempt >= attempts || !err.transient) throw err;
-        await this.backoff(spec, attempt, err);
-        continue;
-      }
-      if (res.ok) return res;
-      const err = await toApiError(res, spec);
-      if (attempt >= attempts || !err.transient) throw err;
-      await this.backoff(spec, attempt, err);
+  /**
+   * One logical request: sends it, hands a 2xx Response to `use` (whose NETWORK_ERROR counts as a
+   * failed attempt), retries per the policy (src/shared/retry.ts) and throws the last ApiError.
+   */
+  private async send<T>(spec: RequestSpec, use: (res: Response) => Promise<T>): Promise<T> {
+    let attempts = 0;
+    try {
+      return await withRetry(
+        async () => {
+          attempts++;
+          const res = await this.fetchOnce(spec);
+          this.reached = true;
+          if (!res.ok) throw await toApiError(res, spec.method, "/" + spec.path);
+          return await use(res);
+        },
+        {
+          policy: this.retryPolicy,
+          toError: (e) => (e instanceof ApiError ? e : networkError(e, spec.method, "/" + spec.path)),
+          decide: (err) => this.decide(spec, err),
+          onRetry: ({ attempt, delayMs, error }) => this.onRetry?.({ method: spec.method, path: "/" + spec.path, attempt, delayMs, error }),
+        },
+      );
+    } catch (e) {
+      if (e instanceof ApiError) e.attempts = attempts;
+      throw e;
     }
   }
 
-  private async backoff(spec: RequestSpec, attempt: number, error: ApiError): Promise<void> {
-    const { baseDelayMs, maxDelayMs } = this.retryPolicy;
-    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-    const delayMs = Math.round(cap / 2 + Math.random() * (cap / 2));
-    this.onRetry?.({ method: spec.method, path: "/" + spec.path, attempt, delayMs, error });
-    await Bun.sleep(delayMs);
+  private decide(spec: RequestSpec, err: ApiError): RetryDecision {
+    // A refused connection reached no server: safe to repeat whatever the request.
+    if (err.refused && !this.reached) {
+      return { retry: true, attempts: Math.min(REFUSED_RETRY.attempts, this.retryPolicy.attempts), backoff: REFUSED_RETRY, quiet: true };
+    }
+    if (!err.transient || !(spec.retry || err.refused)) return { retry: false };
+    return { retry: true, atLeastMs: err.retryAfterMs };
   }
 
   private async fetchOnce(spec: RequestSpec): Promise<Response> {
@@ -578,103 +567,4 @@ function leaseHeader(opts: WriteOptions): Record<string, string> | undefined {
 
 function dropUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function describeFetchError(e: unknown): string {
-  const err = e as Error & { code?: string };
-  if (err?.name === "TimeoutError") return "request timed out";
-  return [err?.code, err?.message ?? String(e)].filter(Boolean).join(": ");
-}
-
-async function toApiError(res: Response, spec: RequestSpec): Promise<ApiError> {
-  const text = await res.text().catch(() => "");
-  let code = "HTTP_ERROR";
-  let detail = res.statusText || `HTTP ${res.status}`;
-  let details: unknown;
-  try {
-    const env = EnvelopeSchema.safeParse(JSON.parse(text));
-    if (env.success) {
-      code = env.data.code;
-      detail = env.data.detail;
-      details = env.data.details;
-    } else if (text) detail = text.slice(0, 500);
-  } catch {
-    if (text) detail = text.slice(0, 500);
-  }
-  return new ApiError(res.status, code, detail, details, spec.method, "/" + spec.path);
-}
-
-/**
- * A multipart/form-data body with one part `file`, streamed from disk in 256 KiB chunks. The
- * length is computed up front so the request carries Content-Length (no chunked encoding).
- */
-async function multipartFromFile(file: { path: string; filename: string; contentType?: string }): Promise<{
-  stream: ReadableStream<Uint8Array>;
-  contentType: string;
-  length: number;
-  /** Closes the file (idempotent); the stream ends early if it was still being read. */
-  close(): Promise<void>;
-}> {
-  const size = (await stat(file.path)).size;
-  const boundary = `----annopage-${randomUUID()}`;
-  const safeName = file.filename.replace(/["\r\n\\]/g, "_");
-  const head = new TextEncoder().encode(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${safeName}"\r\n` +
-      (file.contentType ? `Content-Type: ${file.contentType}\r\n` : "") +
-      "\r\n",
-  );
-  const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
-  const chunkSize = 256 * 1024;
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  let phase: "head" | "body" | "tail" | "end" = "head";
-  let closed = false;
-  let sent = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (phase === "head") {
-          controller.enqueue(head);
-          const opened = await open(file.path, "r");
-          if (closed) return void (await opened.close());
-          fh = opened;
-          phase = "body";
-          return;
-        }
-        if (phase === "body") {
-          const buf = new Uint8Array(Math.min(chunkSize, Math.max(1, size - sent)));
-          const { bytesRead } = await fh!.read(buf, 0, buf.length, sent);
-          if (bytesRead > 0 && sent < size) {
-            sent += bytesRead;
-            controller.enqueue(buf.subarray(0, bytesRead));
-            return;
-          }
-          if (sent !== size) throw new Error(`${file.path} changed size while uploading`);
-          await fh!.close();
-          fh = undefined;
-          phase = "tail";
-        }
-        if (phase === "tail") {
-          controller.enqueue(tail);
-          phase = "end";
-          controller.close();
-        }
-      } catch (e) {
-        await fh?.close().catch(() => {});
-        fh = undefined;
-        controller.error(e);
-      }
-    },
-    async cancel() {
-      await fh?.close().catch(() => {});
-      fh = undefined;
-    },
-  });
-  const close = async () => {
-    closed = true;
-    phase = "end";
-    const h = fh;
-    fh = undefined;
-    await h?.close().catch(() => {});
-  };
-  return { stream, contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + size + tail.length, close };
 }

@@ -27,7 +27,8 @@ export function apiFailure(e: unknown, what: string, apiUrl?: string): CliError 
   if (e instanceof ApiError) {
     if (isUnreachable(e)) {
       const where = apiUrl ? ` at ${apiUrl}` : "";
-      return new CliError(`cannot reach the server${where} while ${what}: ${e.status ? `${e.status} ` : ""}${e.detail}`, EXIT.UNREACHABLE);
+      const tries = e.attempts > 1 ? ` (tried ${e.attempts} times)` : "";
+      return new CliError(`cannot reach the server${where} while ${what}: ${e.status ? `${e.status} ` : ""}${e.detail}${tries}`, EXIT.UNREACHABLE);
     }
     return new CliError(`the server refused ${what}: ${e.status} ${e.code}: ${e.detail}${detailsSuffix(e.details)}`, exitCodeFor(e));
   }

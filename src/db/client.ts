@@ -1,9 +1,21 @@
 /**
  * The one postgres.js connection pool every query module uses. Session time zone is UTC and
  * timestamptz values come back as the wire strings of protocol §2.7 (see timestamps.ts).
+ *
+ * Bounded waits, so that a database outage costs a request a short 503 (unavailable.ts), not a
+ * 500 after tens of seconds: a connection attempt gives up after CONNECT_TIMEOUT_SECONDS, a
+ * statement after STATEMENT_TIMEOUT_MS (PostgreSQL's statement_timeout; migrations lift it), and
+ * a pooled connection that lost its server reconnects after at most RECONNECT_BACKOFF.maxDelayMs
+ * (postgres.js's own backoff grows to 20 s and never shrinks again, and a query handed to that
+ * connection waits it out).
  */
 import postgres from "postgres";
+import { backoffDelay, type Backoff } from "../shared/retry.ts";
 import { pgTimestampToIso } from "./timestamps.ts";
+
+export const CONNECT_TIMEOUT_SECONDS = 5;
+export const STATEMENT_TIMEOUT_MS = 30_000;
+export const RECONNECT_BACKOFF: Backoff = { baseDelayMs: 50, maxDelayMs: 500 };
 
 export type Sql = postgres.Sql<{}>;
 export type TxSql = postgres.TransactionSql<{}>;
@@ -61,9 +73,11 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
     ...(socket.dir ? { host: socket.dir } : {}),
     max: opts.max ?? 10,
     idle_timeout: opts.idleTimeout ?? 30,
-    connect_timeout: 10,
+    connect_timeout: CONNECT_TIMEOUT_SECONDS,
+    // postgres.js counts failed connections over the pool's life and wants seconds.
+    backoff: (retries: number) => backoffDelay(retries, RECONNECT_BACKOFF) / 1000,
     onnotice: () => {},
-    connection: { TimeZone: "UTC", application_name: "annopage" },
+    connection: { TimeZone: "UTC", application_name: "annopage", statement_timeout: STATEMENT_TIMEOUT_MS },
     types: {
       // timestamptz (1184) and timestamp (1114): keep microseconds; accept Date or string params.
       timestamptz: {

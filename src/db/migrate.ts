@@ -36,6 +36,8 @@ export class MigrationRefused extends Error {
 
 export async function migrate(sql: Sql, migrations: Migration[] = all, opts: MigrateOptions = {}): Promise<MigrateResult> {
   return sql.begin(async (tx) => {
+    // A migration may rewrite big tables, and waits for another replica's: no statement timeout here.
+    await tx`SET LOCAL statement_timeout = 0`;
     await tx`SELECT pg_advisory_xact_lock(${LOCK_KEY.toString()}::bigint)`;
     if (!(await hasMigrationsTable(tx))) {
       const { tables } = (await tx<{ tables: number }[]>`

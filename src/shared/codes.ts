@@ -124,16 +124,18 @@ export const APP_CODES = {
   ENGINE_RETRIEVED: [200, "Engine retrieved successfully."],
   JOB_INVALID_STATE_UPDATE: [409, "Invalid job state update."],
 
-  // Extensions of this project (decision 5; upload size limit). Only ever sent with 4xx statuses.
+  // Extensions of this project (decision 5; upload size limit; database outage). Only ever sent with error statuses
+  // (4xx, and 503 for DATABASE_UNAVAILABLE, with Retry-After), never in a 2xx, which a reference client validates.
   JOB_LEASE_TOKEN_STALE: [409, "The lease token does not match the job's current lease; the job was leased again or released."],
   IDEMPOTENCY_KEY_REUSED: [422, "The Idempotency-Key was already used with a different request body."],
   FILE_TOO_LARGE: [413, "The uploaded file exceeds the size limit of this server."],
+  DATABASE_UNAVAILABLE: [503, "The database is not available right now; try again shortly."],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type AppCode = keyof typeof APP_CODES;
 
 /** The 105 members of the reference's AppCode enum (what a reference client accepts in a 2xx). */
-export const EXTENSION_CODES = ["JOB_LEASE_TOKEN_STALE", "IDEMPOTENCY_KEY_REUSED", "FILE_TOO_LARGE"] as const satisfies readonly AppCode[];
+export const EXTENSION_CODES = ["JOB_LEASE_TOKEN_STALE", "IDEMPOTENCY_KEY_REUSED", "FILE_TOO_LARGE", "DATABASE_UNAVAILABLE"] as const satisfies readonly AppCode[];
 export const REFERENCE_CODES = (Object.keys(APP_CODES) as AppCode[]).filter(
   (c) => !(EXTENSION_CODES as readonly string[]).includes(c),
 );

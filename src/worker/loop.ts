@@ -1,8 +1,9 @@
 /**
  * The worker loop: lease a job (long-poll when the server offers it, else sleep `--wait`
- * seconds between empty polls), run it, repeat. Network errors and 5xx while leasing are retried
- * with growing pauses (1 s … 30 s), so the worker survives a server restart. An API key the
- * server refuses ends the loop with an error.
+ * seconds between empty polls), run it, repeat. Network errors and 5xx while leasing (a server
+ * restart, 503 DATABASE_UNAVAILABLE while its database is down) are retried with growing pauses
+ * (LEASE_BACKOFF, the shared backoff of src/shared/retry.ts), so the worker outlives both. An API
+ * key the server refuses ends the loop with an error.
  *
  * Shutdown (`stop()`, wired to SIGTERM/SIGINT by the command): no new leases; the running job
  * gets `graceSeconds` to finish, then its processor is stopped and the lease released so another
@@ -10,6 +11,7 @@
  */
 import { ApiClient, ApiError } from "../client/api.ts";
 import { CliError } from "../shared/cli-error.ts";
+import { backoffDelay, sleep, type Backoff, type RetryPolicy } from "../shared/retry.ts";
 import { runJob, type JobReport, type Logger } from "./job-runner.ts";
 import type { WorkerOptions } from "./options.ts";
 
@@ -20,12 +22,17 @@ export interface WorkerHandle {
   stop(immediate?: boolean): void;
 }
 
+/** Each request of a running job: about half a minute of pauses before it gives up. */
+export const WORKER_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelayMs: 8000 };
+/** Pauses between failed lease calls (the loop never gives up on those). */
+export const LEASE_BACKOFF: Backoff = { baseDelayMs: 1000, maxDelayMs: 30_000 };
+
 export function createApi(options: Pick<WorkerOptions, "apiUrl" | "apiKey">, log: Logger): ApiClient {
   return new ApiClient({
     apiUrl: options.apiUrl,
     apiKey: options.apiKey,
     userAgent: "AnnoPageWorker/1.0",
-    retry: { attempts: 8, baseDelayMs: 250, maxDelayMs: 8000 },
+    retry: WORKER_RETRY,
     onRetry: ({ method, path, attempt, delayMs, error }) =>
       log.warn(`${method} ${path} failed (${error.status || error.code}: ${error.detail}); retry ${attempt} in ${delayMs} ms`),
   });
@@ -60,18 +67,22 @@ export function startWorker(options: WorkerOptions, log: Logger): WorkerHandle {
           lease = await api.leaseJob({ wait: options.waitSeconds });
           failures = 0;
         } catch (e) {
+          failures++;
+          const delayMs = backoffDelay(failures, LEASE_BACKOFF, e instanceof ApiError ? e.retryAfterMs : undefined);
           if (e instanceof ApiError && !e.transient) {
             if (e.status === 401 || e.status === 403) throw new CliError(`the server refused the worker key: ${e.code}: ${e.detail}`, 1);
             log.error(`lease request failed: ${e.message}`);
-          } else log.warn(`server not reachable: ${(e as Error).message}`);
-          failures++;
-          await sleepUnless(Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)), stopping.signal);
+          } else {
+            const why = e instanceof ApiError && e.status ? `${e.status} ${e.code}` : `server not reachable: ${(e as Error).message}`;
+            log.warn(`lease request failed (${why}); next try in ${(delayMs / 1000).toFixed(1)} s`);
+          }
+          await sleep(delayMs, stopping.signal);
           continue;
         }
         if (!lease) {
           // A long-polling server already waited; a reference server answered at once.
           const left = options.waitSeconds * 1000 - (performance.now() - t0);
-          if (left > 0) await sleepUnless(left, stopping.signal);
+          if (left > 0) await sleep(left, stopping.signal);
           continue;
         }
         if (stopping.signal.aborted) {
@@ -91,17 +102,4 @@ export function startWorker(options: WorkerOptions, log: Logger): WorkerHandle {
   })();
 
   return { done, stop };
-}
-
-function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
 }

@@ -20,7 +20,13 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startTestServer(
-  opts: { embedded?: boolean; env?: Record<string, string>; baseDir?: string } = {},
+  opts: {
+    embedded?: boolean;
+    env?: Record<string, string>;
+    baseDir?: string;
+    /** How the server reaches its fresh database (e.g. through a TCP proxy the test can cut). */
+    databaseUrl?: (url: string) => string;
+  } = {},
 ): Promise<TestServer> {
   const baseDir = opts.baseDir ?? mkdtempSync(join(tmpdir(), "annopage-test-"));
   const database = opts.embedded ? undefined : await createTestDatabase("srv");
@@ -29,7 +35,7 @@ export async function startTestServer(
     APP_PORT: "0",
     BASE_DIR: baseDir,
     ADMIN_KEY,
-    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(database ? { DATABASE_URL: opts.databaseUrl ? opts.databaseUrl(database.url) : database.url } : {}),
     ...opts.env,
   });
   const server = await startServer(config);
