@@ -71,10 +71,17 @@ describe("processing configuration", () => {
   writeFileSync(join(dir, "engine", "key.txt"), "  sk-from-file\n");
   const cfgPath = join(dir, "engine", "config.ini");
 
-  test("the built-in default runs OCR (ces+eng+deu) and detection, no LLM", () => {
+  test("the built-in default runs OCR (ces+eng+deu, tessdata_fast) and detection, no LLM", () => {
     const c = parseProcessorConfig(DEFAULT_CONFIG_INI, null, aliases);
-    expect(c.ocrLanguages).toEqual(["ces", "eng", "deu"]);
+    expect(c.ocr).toEqual({ languages: ["ces", "eng", "deu"], models: "fast" });
     expect(c.engines.map((e) => e.kind)).toEqual(["detection"]);
+  });
+
+  test("TESSDATA chooses the OCR model set: best_int for accuracy; another value is a config error", () => {
+    const ocr = (extra: string) => parseProcessorConfig(`[OCR]\nMETHOD = TESSERACT_OCR\nLANGUAGES = eng\n${extra}`, null, aliases).ocr;
+    expect(ocr("TESSDATA = best_int\n")).toEqual({ languages: ["eng"], models: "best_int" });
+    expect(ocr("TESSDATA = FAST\n")).toEqual({ languages: ["eng"], models: "fast" });
+    expect(() => ocr("TESSDATA = best\n")).toThrow(/TESSDATA must be one of fast, best_int, not 'best'/);
   });
 
   test("captioning section: alias resolved, API_KEY read from a config-relative file, prompt settings loaded", () => {

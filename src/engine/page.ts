@@ -75,7 +75,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     if (existsSync(file)) {
       inputAlto = decodeXml(readFileSync(file));
       loaded = readAltoText(inputAlto);
-    } else log.warning(`ALTO file '${file}' does not exist; a fresh ALTO is generated for ${task.pageId}${env.config.ocrLanguages ? " from OCR" : ""}`);
+    } else log.warning(`ALTO file '${file}' does not exist; a fresh ALTO is generated for ${task.pageId}${env.config.ocr ? " from OCR" : ""}`);
   } else if (env.inputXmlDir) {
     const file = join(env.inputXmlDir, `${task.pageId}.xml`);
     if (existsSync(file)) loaded = readPageXmlText(decodeXml(readFileSync(file)));
@@ -99,14 +99,14 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     }
     layout.width = image.width;
     layout.height = image.height;
-  } else if (env.config.ocrLanguages) {
+  } else if (env.config.ocr) {
     // no ALTO/PAGE text for this page (none given, or its file is missing): OCR it
     const ocr = await env.getOcr();
     layout.regions.push(...ocr.recognize(getGrey()));
     layout.ocr = ocr.software;
   }
 
-  const fromOcr = !loaded && !!env.config.ocrLanguages;
+  const fromOcr = !loaded && !!env.config.ocr;
   const usage: PageResult["usage"] = {};
   for (const engine of env.config.engines) {
     if (engine.kind === "detection") {

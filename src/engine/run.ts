@@ -255,7 +255,7 @@ export async function processPages(
     ids,
     log,
     getOcr: () =>
-      (ocr ??= import("./ocr/tesseract.ts").then((m) => m.OcrEngine.create(prep.config.ocrLanguages ?? ["eng"]))),
+      (ocr ??= import("./ocr/tesseract.ts").then((m) => m.OcrEngine.create(prep.config.ocr ?? { languages: ["eng"], models: "fast" }))),
   };
   const data: UsageData = {};
   const failed: Record<string, string> = {};

@@ -4,7 +4,7 @@
  *
  * Our extensions (the reference ignores unknown keys and skips unknown methods with a warning, so
  * such configs stay portable): METHOD `TESSERACT_OCR` (keys `LANGUAGES`, e.g. `eng+ces+deu` or a
- * JSON list; OCR runs for pages without ALTO/PAGE input); `YOLO_DETECTION` without `MODEL_PATH`
+ * JSON list, and `TESSDATA`, `fast` (default) or `best_int`; OCR runs for pages without ALTO/PAGE input); `YOLO_DETECTION` without `MODEL_PATH`
  * runs the built-in weight-free detector; captioning keys `RETRY_BACKOFF_MS` (default 1000) and
  * `TIMEOUT_MS` (default 120000), also for INITIAL_RECOGNITION.
  */
@@ -30,6 +30,13 @@ export class ConfigFileMissingError extends ConfigFileError {
 
 export const OCR_LANGUAGES = ["eng", "ces", "deu"] as const;
 export type OcrLanguage = (typeof OCR_LANGUAGES)[number];
+/** Tesseract model sets shipped: tessdata_fast (vendor/tessdata_fast, the default) and tessdata best_int (npm). */
+export const OCR_MODEL_SETS = ["fast", "best_int"] as const;
+export type OcrModelSet = (typeof OCR_MODEL_SETS)[number];
+export interface OcrSettings {
+  languages: OcrLanguage[];
+  models: OcrModelSet;
+}
 
 export interface DetectionSpec {
   kind: "detection";
@@ -101,8 +108,8 @@ export interface ProcessorConfig {
   source: string;
   parseFolder: Partial<Record<ParseFolderKey, string>>;
   engines: EngineSpec[];
-  /** OCR languages when a TESSERACT_OCR section exists, else null (no OCR). */
-  ocrLanguages: OcrLanguage[] | null;
+  /** OCR languages and models when a TESSERACT_OCR section exists, else null (no OCR). */
+  ocr: OcrSettings | null;
   /** Start-up warnings (skipped sections, ignored keys). */
   warnings: string[];
 }
@@ -225,6 +232,12 @@ function parseLanguages(r: Reader): OcrLanguage[] {
   return langs as OcrLanguage[];
 }
 
+function parseModelSet(r: Reader): OcrModelSet {
+  const v = (r.str("TESSDATA") ?? "fast").toLowerCase();
+  if (!(OCR_MODEL_SETS as readonly string[]).includes(v)) r.fail(`TESSDATA must be one of ${OCR_MODEL_SETS.join(", ")}, not '${v}'`);
+  return v as OcrModelSet;
+}
+
 /**
  * Parse a config text. `configPath` (as given on the command line) anchors config-relative paths;
  * null for the built-in default.
@@ -240,7 +253,7 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
   const warnings: string[] = [];
   const engines: EngineSpec[] = [];
   const parseFolder: ProcessorConfig["parseFolder"] = {};
-  let ocrLanguages: OcrLanguage[] | null = null;
+  let ocr: OcrSettings | null = null;
   for (const s of views) {
     const r = new Reader(s, configPath);
     if (s.name === "PARSE_FOLDER") {
@@ -263,7 +276,7 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
     }
     switch (method) {
       case "TESSERACT_OCR":
-        ocrLanguages = parseLanguages(r);
+        ocr = { languages: parseLanguages(r), models: parseModelSet(r) };
         break;
       case "YOLO_DETECTION": {
         const modelPath = r.path("MODEL_PATH") ?? null;
@@ -319,7 +332,7 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
         warnings.push(`[${s.name}] unknown METHOD '${method}'; section skipped`);
     }
   }
-  return { source: configPath ?? "built-in default", parseFolder, engines, ocrLanguages, warnings };
+  return { source: configPath ?? "built-in default", parseFolder, engines, ocr, warnings };
 }
 
 /** Read and parse the --config file (or the built-in default when `path` is undefined). */

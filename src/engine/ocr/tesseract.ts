@@ -1,8 +1,10 @@
 /**
  * OCR with tesseract.js-core driven directly (no tesseract.js worker): the WebAssembly core and the
- * traineddata (npm packages @tesseract.js-data/{eng,ces,deu}, "best_int" models) are imported as
- * files, so `bun build --compile` embeds them and a relocated binary never looks in node_modules
- * and never downloads anything. One engine per process; `recognize` is synchronous.
+ * traineddata are imported as files, so `bun build --compile` embeds them and a relocated binary never
+ * looks in node_modules and never downloads anything. Two model sets: tessdata_fast (vendored from Debian's
+ * tesseract-ocr-{ces,deu,eng}, vendor/tessdata_fast/README.md; the default: about 40 % less CPU a page)
+ * and tessdata best_int (npm packages @tesseract.js-data/{eng,ces,deu}; `TESSDATA = best_int`).
+ * One engine per process; `recognize` is synchronous.
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
@@ -11,18 +13,27 @@ import TesseractCore from "tesseract.js-core/tesseract-core-simd-lstm.js";
 // @ts-ignore -- file import (embedded by bun build --compile)
 import coreWasmPath from "../../../node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm" with { type: "file" };
 // @ts-ignore -- file import (embedded by bun build --compile)
-import engPath from "../../../node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz" with { type: "file" };
+import engBestPath from "../../../node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz" with { type: "file" };
 // @ts-ignore -- file import (embedded by bun build --compile)
-import cesPath from "../../../node_modules/@tesseract.js-data/ces/4.0.0_best_int/ces.traineddata.gz" with { type: "file" };
+import cesBestPath from "../../../node_modules/@tesseract.js-data/ces/4.0.0_best_int/ces.traineddata.gz" with { type: "file" };
 // @ts-ignore -- file import (embedded by bun build --compile)
-import deuPath from "../../../node_modules/@tesseract.js-data/deu/4.0.0_best_int/deu.traineddata.gz" with { type: "file" };
+import deuBestPath from "../../../node_modules/@tesseract.js-data/deu/4.0.0_best_int/deu.traineddata.gz" with { type: "file" };
+// @ts-ignore -- file import (embedded by bun build --compile)
+import engFastPath from "../../../vendor/tessdata_fast/eng.traineddata.gz" with { type: "file" };
+// @ts-ignore -- file import (embedded by bun build --compile)
+import cesFastPath from "../../../vendor/tessdata_fast/ces.traineddata.gz" with { type: "file" };
+// @ts-ignore -- file import (embedded by bun build --compile)
+import deuFastPath from "../../../vendor/tessdata_fast/deu.traineddata.gz" with { type: "file" };
 import corePkg from "tesseract.js-core/package.json" with { type: "json" };
 import type { GreyImage } from "../../media/index.ts";
 import type { SoftwareInfo } from "../software.ts";
-import type { OcrLanguage } from "../config/engine-config.ts";
+import type { OcrLanguage, OcrModelSet, OcrSettings } from "../config/engine-config.ts";
 import type { Point, TextLine, TextRegion } from "../layout.ts";
 
-const TRAINEDDATA: Record<OcrLanguage, string> = { eng: engPath, ces: cesPath, deu: deuPath };
+const TRAINEDDATA: Record<OcrModelSet, Record<OcrLanguage, string>> = {
+  fast: { eng: engFastPath, ces: cesFastPath, deu: deuFastPath },
+  best_int: { eng: engBestPath, ces: cesBestPath, deu: deuBestPath },
+};
 
 interface TessModule {
   FS: { writeFile(path: string, data: Uint8Array | string): void };
@@ -55,31 +66,33 @@ export class OcrEngine {
   private constructor(
     private readonly mod: TessModule,
     private readonly api: TessApi,
-    readonly languages: OcrLanguage[],
+    readonly settings: OcrSettings,
   ) {
+    const models = settings.models === "fast" ? "tessdata_fast 4.1.0 (Debian)" : "tessdata 4.0.0_best_int";
     this.software = {
       creator: "tesseract-ocr",
       name: "tesseract",
       version: api.Version(),
-      description: `tesseract.js-core ${corePkg.version} (WebAssembly, LSTM), traineddata 4.0.0_best_int: ${languages.join("+")}`,
+      description: `tesseract.js-core ${corePkg.version} (WebAssembly, LSTM), ${models}: ${settings.languages.join("+")}`,
     };
   }
 
   /** What produced the text (credited in the ALTO's OCR Processing step). */
   readonly software: SoftwareInfo;
 
-  static async create(languages: OcrLanguage[]): Promise<OcrEngine> {
+  static async create(settings: OcrSettings): Promise<OcrEngine> {
+    const { languages, models } = settings;
     const mod: TessModule = await TesseractCore({
       wasmBinary: readFileSync(coreWasmPath),
       print: () => {},
       printErr: () => {},
     });
-    for (const lang of languages) mod.FS.writeFile(`/${lang}.traineddata`, gunzipSync(readFileSync(TRAINEDDATA[lang])));
+    for (const lang of languages) mod.FS.writeFile(`/${lang}.traineddata`, gunzipSync(readFileSync(TRAINEDDATA[models][lang])));
     const api = new mod.TessBaseAPI();
     const status = api.Init("/", languages.join("+"), 1 /* OEM_LSTM_ONLY */);
-    if (status !== 0) throw new Error(`tesseract could not load languages ${languages.join("+")}`);
+    if (status !== 0) throw new Error(`tesseract could not load languages ${languages.join("+")} (${models})`);
     api.SetVariable("tessedit_pageseg_mode", "3");
-    return new OcrEngine(mod, api, languages);
+    return new OcrEngine(mod, api, settings);
   }
 
   /** Recognise a grey page; returns text regions (Tesseract blocks) with their lines and words. */
