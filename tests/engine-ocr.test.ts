@@ -1,0 +1,56 @@
+/**
+ * OCR model sets: tessdata_fast (vendored, the default) and best_int (npm) both load and read a dev page to
+ * within a small character error rate of the text the page was typeset from (bench/ocr-truth.ts), and the
+ * engine credits the model set it used.
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { decodeImage, toGrey } from "../src/media/index.ts";
+import { OcrEngine } from "../src/engine/ocr/tesseract.ts";
+import { OCR_MODEL_SETS } from "../src/engine/config/engine-config.ts";
+import { loadTruth, scoreOcr } from "../bench/ocr-truth.ts";
+import { SHARED } from "./helpers/shared.ts";
+
+describe("OCR model sets", () => {
+  for (const models of OCR_MODEL_SETS) {
+    test(`${models}: a dev page is read with CER under 1 % of its source text; the ALTO credit names the models`, async () => {
+      // the top of a two-column page (its first dozen rows of text) keeps the test short; cut between two rows
+      const page = toGrey(await decodeImage(join(SHARED, "fixtures", "pages", "images", "dev_007.jpg")));
+      const full = loadTruth("dev_007");
+      let height = 450;
+      while (full.lines.some((l) => l.box[1] < height && height < l.box[3])) height++;
+      const image = { width: page.width, height, data: page.data.subarray(0, page.width * height) };
+      const truth = { ...full, height, lines: full.lines.filter((l) => l.box[3] < height) };
+      const engine = await OcrEngine.create({ languages: ["ces", "eng", "deu"], models });
+      const lines = engine.recognize(image).flatMap((r) => r.lines).map((l) => {
+        const xs = l.polygon.map((p) => p[0]), ys = l.polygon.map((p) => p[1]);
+        return { box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as [number, number, number, number], text: l.transcription };
+      });
+      const { errors, chars } = scoreOcr(truth, lines, image.width, image.height);
+      expect(truth.lines.length).toBeGreaterThan(10);
+      expect(chars).toBeGreaterThan(500);
+      expect(errors / chars).toBeLessThan(0.01);
+      expect(engine.software.description).toContain(models === "fast" ? "tessdata_fast" : "best_int");
+      expect(engine.software.description).toContain("ces+eng+deu");
+    });
+  }
+});
+
+describe("the CER scorer", () => {
+  const truth = { page: "p", width: 1000, height: 1000, lines: [{ box: [100, 100, 900, 140] as [number, number, number, number], text: "In the beginning" }, { box: [100, 160, 900, 200] as [number, number, number, number], text: "was the word" }] };
+  test("OCR lines go to the truth line they overlap most, joined left to right; missed lines count as deleted", () => {
+    // page given at half the truth's size: boxes are scaled up
+    const got = [
+      { box: [250, 50, 450, 70] as [number, number, number, number], text: "beginning" },
+      { box: [50, 50, 240, 70] as [number, number, number, number], text: "In the" },
+    ];
+    expect(scoreOcr(truth, got, 500, 500)).toEqual({ errors: "was the word".length, chars: "In the beginning".length + "was the word".length });
+  });
+  test("substitutions and typographic quotes: quotes are normalised, letters are not", () => {
+    const got = [
+      { box: [100, 100, 900, 140] as [number, number, number, number], text: "In the beginnlng" },
+      { box: [100, 160, 900, 200] as [number, number, number, number], text: "was  the word" },
+    ];
+    expect(scoreOcr(truth, got, 1000, 1000).errors).toBe(1);
+  });
+});
