@@ -195,4 +195,11 @@ describe("database outage", () => {
     const httpErr = await fetch(`http://127.0.0.1:${await freePort()}/`).catch((e) => e);
     expect([(httpErr as { code?: string }).code, isDatabaseUnavailable(httpErr)]).toEqual(["ECONNREFUSED", false]);
   });
+
+  test("/openapi.json documents the 503 DATABASE_UNAVAILABLE answer on every authenticated operation", async () => {
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown; responses: Record<string, { description: string }> }>> };
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p)).filter((op) => op.security);
+    expect(ops.length).toBeGreaterThan(20);
+    expect(ops.filter((op) => !op.responses["503"]?.description.includes("DATABASE_UNAVAILABLE"))).toEqual([]);
+  });
 });

@@ -165,6 +165,11 @@ export function buildOpenApi(config: ServerConfig, routes: AnyRoute[]): Json {
     if (r.roles !== "public") {
       responses["401"] ??= { description: "API_KEY_MISSING, API_KEY_INVALID", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
       responses["403"] ??= { description: "API_KEY_INACTIVE, API_KEY_ROLE_FORBIDDEN", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
+      // Every authenticated request reads the database (errors.ts renders the outage).
+      responses["503"] ??= {
+        description: "DATABASE_UNAVAILABLE: the database cannot be reached right now; try again after `Retry-After` seconds",
+        content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } },
+      };
     }
     applyConfiguredTexts(r.doc.configuredTexts, op, options);
     (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
