@@ -208,6 +208,17 @@ export async function listJobs(sql: Sql, f: JobFilter, opts: { withLog: boolean 
   return rows.map(toJob);
 }
 
+/**
+ * Jobs of every owner changed at or after `since` (last_change, or finished_date: a cancel sets only that), for the
+ * dashboard's change feed (server/job-changes.ts): one statement per poll of the whole process, however many watch.
+ */
+export async function listJobsChangedSince(sql: Sql, since: string): Promise<JobRow[]> {
+  const rows = await sql<RawJob[]>`${SELECT_JOB(sql)}
+     WHERE j.last_change >= ${since}::timestamptz OR j.finished_date >= ${since}::timestamptz
+     ORDER BY j.last_change, j.id`;
+  return rows.map(toJob);
+}
+
 /** NOTIFY channel on which long-polling lease calls of other replicas are woken; the payload is a job count. */
 export const JOB_QUEUED_CHANNEL = "annopage_job_queued"; // also named in sql/006_record_upload.sql
 

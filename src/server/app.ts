@@ -14,6 +14,8 @@ import { join } from "node:path";
 import { QueueSignal } from "./queue-signal.ts";
 import { KeyCache } from "./key-cache.ts";
 import { DecodeBudget } from "../media/decode-budget.ts";
+import { JobChanges } from "./job-changes.ts";
+import { jobEventRoutes } from "./routes/job-events.ts";
 import { createErrorMailer } from "./error-mail.ts";
 import { allowedMethods, mountRoutes, type AnyRoute } from "./route.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -23,9 +25,11 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 import { workerRoutes } from "./routes/worker.ts";
 import { resultRoutes } from "./routes/results.ts";
+import { resultPageRoutes } from "./routes/result-pages.ts";
 import { adminJobRoutes } from "./routes/admin-jobs.ts";
 import { startSweeper, type Sweeper } from "./sweeper.ts";
 import { rootRoutes } from "./routes/root.ts";
+import { uiRoutes } from "./routes/ui.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { engineRoutes } from "./routes/engines.ts";
 import { adminKeyRoutes } from "./routes/admin-keys.ts";
@@ -52,6 +56,7 @@ export function createAppDeps(deps: ServerDeps): AppDeps {
     queue: new QueueSignal(deps.sql, !deps.embedded),
     keys: new KeyCache(deps.sql, !deps.embedded, c.keyCacheMs),
     imageChecks: new DecodeBudget(c.imageCheckMemoryBytes),
+    jobChanges: new JobChanges(deps.sql),
     errorMail: createErrorMailer(c.internalMail, {
       secrets: [c.hmacSecret, c.adminKey, c.metricsKey, c.storage.kind === "s3" ? c.storage.secretAccessKey : undefined, ...c.testKeys.map((t) => t.key)],
     }),
@@ -65,13 +70,16 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   // One line per route module:
   routes.push(...meRoutes(deps));
   routes.push(...workerRoutes(deps)); // before jobRoutes: POST /v1/jobs/lease
+  routes.push(...jobEventRoutes(deps)); // before jobRoutes: GET /v1/jobs/events
   routes.push(...jobRoutes(deps));
   routes.push(...uploadRoutes(deps));
   routes.push(...resultRoutes(deps));
+  routes.push(...resultPageRoutes(deps));
   routes.push(...adminJobRoutes(deps));
   routes.push(...healthRoutes(deps));
   routes.push(...docsRoutes(deps, () => routes));
   routes.push(...rootRoutes(deps));
+  routes.push(...uiRoutes(deps));
   routes.push(...metricsRoutes(deps));
   routes.push(...engineRoutes(deps));
   routes.push(...adminKeyRoutes(deps));
@@ -99,6 +107,7 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   app.sweeper = startSweeper(deps);
   app.dispose = async () => {
     app.sweeper.stop();
+    deps.jobChanges.stop(); // ends open event streams, so the server can stop
     await deps.queue.stop();
     await deps.keys.stop();
   };

@@ -8,6 +8,7 @@ import type { KeyRow } from "../db/keys.ts";
 import type { Storage } from "../storage/storage.ts";
 import type { DecodeBudget } from "../media/decode-budget.ts";
 import type { ErrorMailer } from "./error-mail.ts";
+import type { JobChanges } from "./job-changes.ts";
 import type { KeyCache } from "./key-cache.ts";
 import type { QueueSignal } from "./queue-signal.ts";
 
@@ -26,6 +27,8 @@ export interface AppDeps extends ServerDeps {
   keys: KeyCache;
   /** Memory budget of the image upload checks that decode (IMAGE_CHECK_MEMORY_MB). */
   imageChecks: DecodeBudget;
+  /** Job changes for the dashboard's event streams (one poll per process while anybody watches). */
+  jobChanges: JobChanges;
   /** Mails 500 INTERNAL_ERROR failures (error-mail.ts); undefined: no mails. */
   errorMail?: ErrorMailer;
 }

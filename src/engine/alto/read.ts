@@ -21,7 +21,7 @@ export interface LoadedText {
   elements?: { category: string; confidence: number | null; box: { x1: number; y1: number; x2: number; y2: number } }[];
 }
 
-function parse(xml: string, what: string): Element {
+export function parse(xml: string, what: string): Element {
   let failed: string | null = null;
   let doc;
   try {
@@ -38,7 +38,7 @@ function parse(xml: string, what: string): Element {
   return root;
 }
 
-function byLocal(parent: Element, local: string): Element[] {
+export function byLocal(parent: Element, local: string): Element[] {
   return Array.from(parent.getElementsByTagNameNS("*", local) as unknown as Element[]);
 }
 
@@ -48,7 +48,7 @@ function kids(parent: Element, local: string): Element[] {
   return out;
 }
 
-function num(e: Element, a: string): number | null {
+export function num(e: Element, a: string): number | null {
   const v = e.getAttribute(a);
   if (v === null || v.trim() === "") return null;
   const n = Number(v);

@@ -1,11 +1,24 @@
 /** GET /v1/jobs/{job_id}/result (§4.9): the result ZIP of a done job. */
-import { findJob } from "../../db/jobs.ts";
+import { findJob, type JobRow } from "../../db/jobs.ts";
+import type { KeyRow } from "../../db/keys.ts";
+import type { StoredFile } from "../../storage/storage.ts";
 import { JobIdParams } from "../../shared/schemas/jobs.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { fileResponse } from "../file-response.ts";
 import { guardJob } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
+
+/** The caller's done job and its stored result ZIP; the answers of §4.9 for a job without one. */
+export async function doneJobResult(deps: AppDeps, key: KeyRow, jobId: string): Promise<{ job: JobRow; stored: StoredFile }> {
+  const job = guardJob(await findJob(deps.sql, jobId), key, { owner: true });
+  if (job.state === "cancelled") throw new AppError("JOB_CANCELLED", { status: 409, detail: "Job cancelled and result is not available." });
+  if (job.state === "failed") throw new AppError("JOB_FAILED");
+  if (job.state !== "done") throw new AppError("JOB_RESULT_NOT_READY", { details: { state: job.state } });
+  const stored = await deps.storage.open("results", `${job.id}.zip`);
+  if (!stored) throw new AppError("JOB_RESULT_GONE");
+  return { job, stored };
+}
 
 export const resultRoutes = (deps: AppDeps) => [
   defineRoute({
@@ -27,12 +40,7 @@ export const resultRoutes = (deps: AppDeps) => [
       },
     },
     handler: async ({ key, params }) => {
-      const job = guardJob(await findJob(deps.sql, params.job_id), key, { owner: true });
-      if (job.state === "cancelled") throw new AppError("JOB_CANCELLED", { status: 409, detail: "Job cancelled and result is not available." });
-      if (job.state === "failed") throw new AppError("JOB_FAILED");
-      if (job.state !== "done") throw new AppError("JOB_RESULT_NOT_READY", { details: { state: job.state } });
-      const stored = await deps.storage.open("results", `${job.id}.zip`);
-      if (!stored) throw new AppError("JOB_RESULT_GONE");
+      const { job, stored } = await doneJobResult(deps, key, params.job_id);
       return fileResponse(stored, "application/zip", `${job.id}.zip`);
     },
   }),

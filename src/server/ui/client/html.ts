@@ -1,0 +1,7 @@
+/** Preact + htm: components as tagged templates, no build-time JSX. */
+import { h } from "preact";
+import htm from "htm";
+
+export const html = htm.bind(h);
+export { render } from "preact";
+export { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";

@@ -1,0 +1,102 @@
+/** The jobs list: filter by state, 50 per page, live updates from the event stream (polling when it is down). */
+import { api } from "./api.ts";
+import type { Me } from "./app.ts";
+import { watchJobs, type LiveMode } from "./events.ts";
+import { errorText, percent, STATES, when } from "./format.ts";
+import { html, useCallback, useEffect, useState } from "./html.ts";
+
+export interface JobItem {
+  id: string;
+  state: string;
+  progress: number;
+  created_date: string;
+  finished_date?: string | null;
+  last_change: string;
+  engine_name?: string | null;
+  engine_version?: string | null;
+  log_user?: string | null;
+}
+
+const PAGE = 50;
+const byCreated = (a: JobItem, b: JobItem) => (a.created_date < b.created_date ? 1 : a.created_date > b.created_date ? -1 : a.id < b.id ? -1 : 1);
+
+export function StateBadge({ state }: { state: string }) {
+  return html`<span class=${`state s-${state}`}>${state}</span>`;
+}
+
+export function JobsPage({ me }: { me: Me }) {
+  const [state, setState] = useState("");
+  const [jobs, setJobs] = useState<JobItem[] | null>(null);
+  const [error, setError] = useState("");
+  const [page, setPage] = useState(0);
+  const [mode, setMode] = useState<LiveMode>("connecting");
+
+  const load = useCallback(() => {
+    api<JobItem[]>("GET", `/v1/jobs${state ? `?state=${state}` : ""}`)
+      .then((list) => {
+        setJobs(list);
+        setError("");
+      })
+      .catch((e) => setError(errorText(e)));
+  }, [state]);
+
+  useEffect(() => {
+    load();
+    return watchJobs(
+      (changed) => {
+        const job = changed as unknown as JobItem;
+        setJobs((list) => {
+          if (!list) return list;
+          const rest = list.filter((j) => j.id !== job.id);
+          if (state && job.state !== state) return rest;
+          return [...rest, job].sort(byCreated);
+        });
+      },
+      load,
+      setMode,
+    );
+  }, [load]);
+
+  const pages = jobs ? Math.max(1, Math.ceil(jobs.length / PAGE)) : 1;
+  const current = Math.min(page, pages - 1);
+  const shown = jobs ? jobs.slice(current * PAGE, current * PAGE + PAGE) : [];
+  return html`<section aria-labelledby="jobs-h">
+    <div class="row">
+      <h1 id="jobs-h">${me.role === "admin" ? "All jobs" : "Your jobs"}</h1>
+      <span class=${`live live-${mode}`} role="status" aria-live="polite">${mode === "live" ? "● live" : mode === "polling" ? "○ polling" : "… connecting"}</span>
+    </div>
+    <div class="row">
+      <label for="state-filter">State</label>
+      <select id="state-filter" value=${state} onChange=${(e: Event) => (setState((e.target as HTMLSelectElement).value), setPage(0))}>
+        <option value="">all</option>
+        ${STATES.map((s) => html`<option value=${s}>${s}</option>`)}
+      </select>
+      <span class="count">${jobs ? `${jobs.length} job${jobs.length === 1 ? "" : "s"}` : ""}</span>
+    </div>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${jobs === null
+      ? html`<p class="loading">Loading…</p>`
+      : jobs.length === 0
+        ? html`<p>No jobs${state ? ` in state ${state}` : ""}.${me.role !== "readonly" ? html` <a href="#/submit">Submit pages</a>.` : ""}</p>`
+        : html`<table class="jobs">
+            <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Engine</th><th scope="col">Progress</th><th scope="col">Created</th><th scope="col">Finished</th></tr></thead>
+            <tbody>
+              ${shown.map(
+                (j) => html`<tr key=${j.id} data-job=${j.id}>
+                  <td><a href=${`#/jobs/${j.id}`}><code>${j.id.slice(0, 8)}</code></a></td>
+                  <td><${StateBadge} state=${j.state} /></td>
+                  <td>${j.engine_name ? `${j.engine_name} ${j.engine_version ?? ""}` : "–"}</td>
+                  <td><progress max="1" value=${j.progress} aria-label="progress"></progress> <span class="pct">${percent(j.progress)}</span></td>
+                  <td>${when(j.created_date)}</td>
+                  <td>${when(j.finished_date)}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+          <nav class="pager" aria-label="Pages of jobs">
+            <button disabled=${current === 0} onClick=${() => setPage(current - 1)}>← Newer</button>
+            <span>Page ${current + 1} of ${pages}</span>
+            <button disabled=${current >= pages - 1} onClick=${() => setPage(current + 1)}>Older →</button>
+          </nav>`}
+  </section>`;
+}

@@ -1,0 +1,213 @@
+/**
+ * The web dashboard (issue 19) in Debian's Chromium against a real server on PostgreSQL and a real worker (the test
+ * processor writing ALTO with two elements per page): sign in, submit two pages by drag and drop, watch the job reach
+ * done through live updates, open the viewer and find the boxes, download the ZIP; an admin creates and disables a
+ * key and deactivates an engine; another user cannot see the job. Saves the screenshots shown in the README.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createCanvas } from "@napi-rs/canvas";
+import { unzipSync } from "fflate";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Page } from "playwright-core";
+import { startLocalWorkers, type LocalWorkers } from "../src/server/local-workers.ts";
+import { launchBrowser, signIn, type TestBrowser } from "./helpers/browser.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { makeKey } from "./helpers/server-api.ts";
+
+const REPO = resolve(import.meta.dir, "..");
+const FAKE = [process.execPath, join(REPO, "tests/fixtures/fake-processor.ts")];
+const DOCS = join(REPO, "docs");
+
+let server: TestServer;
+let browser: TestBrowser;
+let workers: LocalWorkers | undefined;
+let alice: { key: string; label: string };
+let bob: { key: string; label: string };
+let jobId = "";
+
+/** A 400 × 500 scan-like page: a dark photograph and a ruled table where the test processor reports them. */
+function pagePng(title: string): string {
+  const c = createCanvas(400, 500);
+  const g = c.getContext("2d");
+  g.fillStyle = "#f4efe1";
+  g.fillRect(0, 0, 400, 500);
+  g.fillStyle = "#5b5247";
+  g.fillRect(40, 60, 200, 150);
+  g.strokeStyle = "#333";
+  for (let y = 260; y <= 380; y += 30) g.strokeRect(60, y, 240, 0);
+  for (const x of [60, 180, 300]) g.strokeRect(x, 260, 0, 120);
+  g.fillStyle = "#222";
+  g.font = "20px sans-serif";
+  g.fillText(title, 40, 40);
+  g.fillText("Total 42", 80, 322);
+  for (let y = 410; y < 480; y += 18) g.fillRect(40, y, 320, 6);
+  return c.toBuffer("image/png").toString("base64");
+}
+
+/** Drops files on the element matching `selector` as a user dragging them from the desktop would. */
+async function dropFiles(page: Page, selector: string, files: { name: string; type: string; base64: string }[]) {
+  const transfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (ch) => ch.charCodeAt(0))], f.name, { type: f.type }));
+    return dt;
+  }, files);
+  await page.dispatchEvent(selector, "drop", { dataTransfer: transfer });
+}
+
+const listCalls: string[] = [];
+
+beforeAll(async () => {
+  process.env.FAKE_PROCESSOR_ELEMENTS = "1";
+  process.env.FAKE_PROCESSOR_MODE = "slow";
+  process.env.FAKE_PROCESSOR_DELAY_MS = "700";
+  server = await startTestServer();
+  alice = await makeKey(server, "user", "alice");
+  bob = await makeKey(server, "user", "bob");
+  browser = await launchBrowser();
+  browser.page.on("request", (r) => {
+    if (new URL(r.url()).pathname === "/v1/jobs" && r.method() === "GET") listCalls.push(r.url());
+    expect(r.url()).not.toContain(alice.key.split(".").pop()!); // the key never goes into a URL
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await workers?.stop(true);
+  await server?.close();
+  delete process.env.FAKE_PROCESSOR_ELEMENTS;
+  delete process.env.FAKE_PROCESSOR_MODE;
+  delete process.env.FAKE_PROCESSOR_DELAY_MS;
+});
+
+test("a browser at / is sent to the dashboard; sign-in keeps the key in session storage only", async () => {
+  const { page } = browser;
+  await page.goto(server.url + "/");
+  expect(new URL(page.url()).pathname).toBe("/ui");
+  await page.getByLabel("API key").fill("doc-api.nothing.wrong");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").textContent()).resolves.toContain("not valid");
+  await signIn(page, server.url, alice.key);
+  expect(await page.locator(".who").textContent()).toBe("alice (user)");
+  expect(await page.evaluate(() => sessionStorage.getItem("annopage.apiKey"))).toBe(alice.key);
+  expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(alice.key);
+}, 60_000);
+
+test("submit two pages by drag and drop; the list shows the job reach done through live updates", async () => {
+  const { page } = browser;
+  await page.getByRole("link", { name: "Submit", exact: true }).click();
+  await dropFiles(page, ".drop", [
+    { name: "p1.png", type: "image/png", base64: pagePng("Page one") },
+    { name: "p2.png", type: "image/png", base64: pagePng("Page two") },
+  ]);
+  await page.getByRole("button", { name: "Submit 2 pages" }).click();
+  await page.getByRole("heading", { name: /^Job / }).waitFor();
+  jobId = page.url().split("#/jobs/")[1]!;
+  expect(jobId).toMatch(/^[0-9a-f-]{36}$/);
+  await page.locator(".s-queued").waitFor(); // both files uploaded: queued, no worker yet
+
+  await page.getByRole("link", { name: "Jobs", exact: true }).click();
+  await page.getByText("● live").waitFor();
+  const row = page.locator(`tr[data-job="${jobId}"]`);
+  expect(await row.locator(".state").textContent()).toBe("queued");
+  const callsBefore = listCalls.length;
+  workers = await startLocalWorkers(server.deps.sql, server.config, server.url, 1, { processor: FAKE, waitSeconds: 1 });
+  await row.locator(".s-processing").waitFor({ timeout: 60_000 });
+  await row.locator(".s-done").waitFor({ timeout: 60_000 });
+  expect(await row.locator(".pct").textContent()).toBe("100 %");
+  expect(listCalls.length).toBe(callsBefore); // the changes came by the event stream, not by reloading the list
+  // Two more jobs, made through the API, appear without a reload: one waiting for its files, one cancelled.
+  const call = (method: string, path: string, body: unknown) =>
+    fetch(server.url + path, { method, headers: { "X-API-Key": alice.key, "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
+  const waiting = await call("POST", "/v1/jobs", { images: [{ name: "scan-001.tif", order: 1 }] });
+  const cancelled = await call("POST", "/v1/jobs", { images: [{ name: "scan-002.tif", order: 1 }] });
+  await call("PATCH", `/v1/jobs/${cancelled.data.id}`, { state: "cancelled" });
+  await page.locator(`tr[data-job="${waiting.data.id}"] .s-new`).waitFor();
+  await page.locator(`tr[data-job="${cancelled.data.id}"] .s-cancelled`).waitFor();
+  expect(listCalls.length).toBe(callsBefore);
+  await page.screenshot({ path: join(DOCS, "ui-jobs.png") });
+}, 120_000);
+
+test("the job page shows pages, log and the result ZIP downloads", async () => {
+  const { page } = browser;
+  await page.locator(`tr[data-job="${jobId}"] a`).click();
+  await page.locator(".s-done").waitFor();
+  expect(await page.locator(".pages-done").textContent()).toBe("2 / 2");
+  expect(await page.getByRole("button", { name: "Cancel job" }).count()).toBe(0);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download result ZIP" }).click()]);
+  expect(download.suggestedFilename()).toBe(`${jobId}.zip`);
+  const entries = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+  expect(Object.keys(entries).filter((n) => n.startsWith("alto/")).sort()).toEqual(["alto/p1.xml", "alto/p2.xml"]);
+}, 60_000);
+
+test("the viewer draws the page's elements as boxes and tells their category, confidence, caption and text", async () => {
+  const { page } = browser;
+  await page.getByRole("link", { name: "View pages" }).click();
+  await page.getByRole("heading", { name: "p1.png" }).waitFor();
+  await page.locator(".canvas img").waitFor();
+  const boxes = page.locator("rect.box");
+  expect(await boxes.evaluateAll((els) => els.map((e) => [e.getAttribute("data-category"), e.getAttribute("x"), e.getAttribute("y")]))).toEqual([
+    ["Photograph", "40", "60"],
+    ["Table", "60", "260"],
+  ]);
+  await boxes.first().click();
+  const details = page.locator(".element-details");
+  expect(await details.textContent()).toContain("Fake photograph of p1");
+  expect(await details.textContent()).toContain("0.91");
+  await boxes.nth(1).focus(); // keyboard users reach every box
+  expect(await details.textContent()).toContain("Total 42");
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  expect(await page.locator(".toolbar").textContent()).toContain("125 %");
+  await page.screenshot({ path: join(DOCS, "ui-viewer.png") });
+  await page.getByRole("button", { name: "Next page →" }).click();
+  await page.getByRole("heading", { name: "p2.png" }).waitFor();
+  await page.locator("rect.box").first().click();
+  expect(await page.locator(".element-details").textContent()).toContain("Fake photograph of p2");
+}, 60_000);
+
+test("another user sees neither the job in the list nor its page", async () => {
+  const other = await launchBrowser();
+  try {
+    await signIn(other.page, server.url, bob.key);
+    await other.page.getByText("No jobs").waitFor();
+    await other.page.goto(`${server.url}/ui#/jobs/${jobId}`);
+    await other.page.getByRole("alert").waitFor();
+    expect(await other.page.getByRole("alert").textContent()).toContain("API_KEY_FORBIDDEN_FOR_JOB");
+  } finally {
+    await other.close();
+  }
+}, 60_000);
+
+test("an admin creates a key (shown once), disables it, and deactivates an engine", async () => {
+  const admin = await launchBrowser();
+  try {
+    const { page } = admin;
+    await signIn(page, server.url, server.adminKey);
+    await page.getByText("All jobs").waitFor();
+    await page.locator(`tr[data-job="${jobId}"]`).waitFor(); // an admin sees every job
+    await page.getByRole("link", { name: "Admin" }).click();
+    await page.getByLabel("Label").fill("made-in-ui");
+    await page.getByLabel("Role").selectOption("readonly");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = await page.getByLabel("New API key").inputValue();
+    const me = (k: string) => fetch(`${server.url}/v1/me`, { headers: { "X-API-Key": k } });
+    expect((await me(secret)).status).toBe(200);
+    const row = page.locator('tr[data-key="made-in-ui"]');
+    await row.getByRole("button", { name: "Disable", exact: true }).click();
+    await row.getByRole("button", { name: "Enable", exact: true }).waitFor();
+    expect(await row.locator(".active").textContent()).toBe("no");
+    await Bun.sleep(server.config.keyCacheMs + 50);
+    const refused = await me(secret);
+    expect([refused.status, (await refused.json()).code]).toEqual([403, "API_KEY_INACTIVE"]);
+
+    const engine = page.locator('tr[data-engine^="annopage/"]');
+    await engine.getByRole("button", { name: "Deactivate" }).click();
+    await engine.getByRole("button", { name: "Activate", exact: true }).waitFor();
+    const listed = await fetch(`${server.url}/v1/engines`, { headers: { "X-API-Key": server.adminKey } }).then((r) => r.json());
+    expect(listed.data.filter((e: { name: string }) => e.name === "annopage").map((e: { active: boolean }) => e.active)).toEqual([false]);
+    await engine.getByRole("button", { name: "Activate", exact: true }).click();
+    await engine.getByRole("button", { name: "Deactivate" }).waitFor();
+  } finally {
+    await admin.close();
+  }
+}, 60_000);
