@@ -1,6 +1,6 @@
 /**
  * The compiled, relocated executable serves /healthz and /v1/me on the embedded database, and the
- * Swagger UI files of /docs (embedded in the executable).
+ * Swagger UI files of /docs and the web dashboard of /ui (embedded in the executable).
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -43,6 +43,12 @@ test("the relocated binary serves /healthz and /v1/me on the embedded database",
     expect(asset.headers.get("content-type")).toStartWith(type);
     expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
   }
+  // the web dashboard, bundled into the executable at build time (no node_modules beside the relocated binary)
+  const ui = await fetch(`${url}/ui`);
+  expect(ui.status).toBe(200);
+  const script = await fetch(url + /src="([^"]+)"/.exec(await ui.text())![1]!);
+  expect(script.status).toBe(200);
+  expect(await script.text()).toContain("/v1/jobs/events");
   child.kill("SIGTERM");
   expect(await child.exited).toBe(0);
 }, 180_000);

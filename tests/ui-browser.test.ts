@@ -165,6 +165,31 @@ test("the viewer draws the page's elements as boxes and tells their category, co
   expect(await page.locator(".element-details").textContent()).toContain("Fake photograph of p2");
 }, 60_000);
 
+test("a job still waiting for files takes the missing ones on its page (a submission resumed after a reload), and can be cancelled", async () => {
+  const { page } = browser;
+  const call = (method: string, path: string, o: { json?: unknown; file?: string } = {}) => {
+    const body = o.file ? new FormData() : o.json === undefined ? undefined : JSON.stringify(o.json);
+    if (o.file && body instanceof FormData) body.append("file", new Blob([Buffer.from(o.file, "base64")]), "x.png");
+    return fetch(server.url + path, { method, headers: { "X-API-Key": alice.key, ...(o.json ? { "content-type": "application/json" } : {}) }, body }).then((r) => r.json());
+  };
+  const half = (await call("POST", "/v1/jobs", { json: { images: [{ name: "p3.png", order: 1 }, { name: "p4.png", order: 2 }] } })).data.id;
+  expect((await call("PUT", `/v1/jobs/${half}/images/p3.png/files/image`, { file: pagePng("Page three") })).code).toBe("IMAGE_UPLOADED");
+  await page.goto(`${server.url}/ui#/jobs/${half}`);
+  await page.reload(); // still signed in: the key is in this tab's session storage
+  await page.getByRole("heading", { name: "Waiting for files" }).waitFor();
+  expect(await page.locator(".card").textContent()).toContain("Still missing: image p4.png.");
+  await dropFiles(page, ".drop", [{ name: "p4.png", type: "image/png", base64: pagePng("Page four") }]);
+  await page.locator(".s-queued, .s-processing, .s-done").waitFor();
+  expect((await call("GET", `/v1/jobs/${half}`)).data.images.map((i: { image_uploaded: boolean }) => i.image_uploaded)).toEqual([true, true]);
+
+  const waiting = (await call("POST", "/v1/jobs", { json: { images: [{ name: "p5.png", order: 1 }] } })).data.id;
+  await page.goto(`${server.url}/ui#/jobs/${waiting}`);
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Cancel job" }).click();
+  await page.locator(".s-cancelled").waitFor();
+  expect((await call("GET", `/v1/jobs/${waiting}`)).data.state).toBe("cancelled");
+}, 60_000);
+
 test("another user sees neither the job in the list nor its page", async () => {
   const other = await launchBrowser();
   try {
