@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as UTIF from "utif2";
 import { DecodeBudget } from "../src/media/decode-budget.ts";
+import { ThreadCall } from "../src/shared/thread-call.ts";
 import { ImageError, probeImage } from "../src/media/index.ts";
 import { filteredSize, greyPng, ihdr, pngFromChunks, type PngChunk } from "./helpers/png-parts.ts";
 import { deflateSync } from "node:zlib";
@@ -138,6 +139,53 @@ describe("checks that decode share a memory budget", () => {
     expect(budget.most).toBe(0); // refused before anything was decoded
     // the PNG bomb needs no budget at all
     expect(await verdict(probeImage(greyPng(14000, 14000), { budget }))).toBe("ok 14000×14000");
+  });
+});
+
+/** A one-strip 8-bit grey TIFF whose strip is `strip` compressed with `compression` (1 none, 8 Deflate), `count` bytes long by its header. */
+function greyTiff(w: number, h: number, strip: Uint8Array, compression: number, count = strip.length): Uint8Array {
+  const entries: [number, number, number][] = [[256, 4, w], [257, 4, h], [258, 3, 8], [259, 3, compression], [262, 3, 1], [273, 4, 0], [277, 3, 1], [278, 4, h], [279, 4, count]];
+  const dataAt = 8 + 2 + entries.length * 12 + 4;
+  const out = new Uint8Array(dataAt + strip.length);
+  const dv = new DataView(out.buffer);
+  out.set([0x49, 0x49, 42, 0]);
+  dv.setUint32(4, 8, true);
+  dv.setUint16(8, entries.length, true);
+  entries.forEach(([t, type, v], i) => {
+    const e = 10 + i * 12;
+    dv.setUint16(e, t, true);
+    dv.setUint16(e + 2, type, true);
+    dv.setUint32(e + 4, 1, true);
+    const value = t === 273 ? dataAt : v;
+    if (type === 3) dv.setUint16(e + 8, value, true);
+    else dv.setUint32(e + 8, value, true);
+  });
+  out.set(strip, dataAt);
+  return out;
+}
+
+describe("TIFF: decoded on a worker thread", () => {
+  test("a Deflate TIFF bomb's size comes back from the worker; a strip utif2 decodes for ever is refused after the time bound, and the next TIFF is checked", async () => {
+    const bomb = greyTiff(3000, 3000, new Uint8Array(deflateSync(new Uint8Array(3000 * 3000), { level: 9 })), 8);
+    expect(bomb.length).toBeLessThan(20_000);
+    expect(await probeImage(bomb, { budget: new DecodeBudget(1 << 30) })).toEqual({ format: "tiff", width: 3000, height: 3000 });
+    const endless = greyTiff(300, 300, new Uint8Array(500).fill(0xff), 5); // LZW codes utif2 never gets out of
+    const budget = new DecodeBudget(1 << 30);
+    expect(await verdict(probeImage(endless, { budget, tiffTimeoutMs: 1000 }))).toBe("IMAGE_CORRUPT: TIFF could not be decoded within 1 s");
+    expect(budget.inUse).toBe(0);
+    expect(await probeImage(bomb, { budget })).toEqual({ format: "tiff", width: 3000, height: 3000 });
+  });
+
+  test("ThreadCall: answers in order from the worker; a worker whose script cannot load answers undefined, now and later", async () => {
+    const echo = new ThreadCall<{ n: number }, { twice: number }>(
+      () => new Worker(URL.createObjectURL(new Blob(["self.onmessage = (e) => postMessage({ id: e.data.id, twice: e.data.n * 2 });"], { type: "application/javascript" }))),
+    );
+    expect(await Promise.all([1, 2, 3].map((n) => echo.call({ n })))).toEqual([{ id: 0, twice: 2 }, { id: 1, twice: 4 }, { id: 2, twice: 6 }] as never);
+    const broken = new ThreadCall<{ n: number }, { twice: number }>(
+      () => new Worker(URL.createObjectURL(new Blob(["this is not ( javascript"], { type: "application/javascript" }))),
+    );
+    expect(await broken.call({ n: 1 })).toBeUndefined();
+    expect(await broken.call({ n: 2 })).toBeUndefined();
   });
 });
 

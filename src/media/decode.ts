@@ -7,6 +7,7 @@ import { decodeTiff, tiffSize } from "./tiff.ts";
 import { truncationProblem } from "./complete.ts";
 import { jpegStructureProblem } from "./jpeg-structure.ts";
 import { checkPng } from "./png-check.ts";
+import { checkTiffDecodes } from "./tiff-thread.ts";
 import { MAX_IMAGE_PIXELS, checkSize } from "./limits.ts";
 import type { DecodeBudget } from "./decode-budget.ts";
 
@@ -94,9 +95,10 @@ async function canvasImage(bytes: Uint8Array, format: ImageFormat): Promise<Imag
  *   libjpeg does, while libjpeg decodes damaged entropy-coded data with a warning; its size comes from the decoder's
  *   header read.
  * - WebP, BMP, GIF (its first frame) and TIFF are decoded in full, each once `budget` has room for its pixels
- *   (decode-budget.ts; without one, at once). Truncated files are refused (formatOf).
+ *   (decode-budget.ts; without one, at once); TIFF on a worker thread, for at most `tiffTimeoutMs` (tiff-thread.ts).
+ *   Truncated files are refused (formatOf).
  */
-export async function probeImage(input: Uint8Array | string, opts: { budget?: DecodeBudget } = {}): Promise<ImageProbe> {
+export async function probeImage(input: Uint8Array | string, opts: { budget?: DecodeBudget; tiffTimeoutMs?: number } = {}): Promise<ImageProbe> {
   if (sniffImageFormat(typeof input === "string" ? await readHead(input) : input)?.format === "png") {
     return { format: "png", ...(await checkPng(input)) };
   }
@@ -112,8 +114,7 @@ export async function probeImage(input: Uint8Array | string, opts: { budget?: De
     const { width, height } = tiffSize(bytes);
     checkSize(width, height);
     // utif2 holds the decoded samples and their RGBA conversion: up to 8 bytes per pixel for 8-bit images
-    const img = await budget.run(width * height * 8, `a ${width}×${height} TIFF`, () => decodeTiff(bytes));
-    return { format, width: img.width, height: img.height };
+    return { format, ...(await budget.run(width * height * 8, `a ${width}×${height} TIFF`, () => checkTiffDecodes(bytes, opts.tiffTimeoutMs))) };
   }
   const size = await headerSize(bytes, format);
   const cost = size ? size.width * size.height * 4 : MAX_IMAGE_PIXELS * 4;
