@@ -180,7 +180,7 @@ describe("GET /v1/jobs/{job_id}/result/pages", () => {
     const image = await fetch(`${s.url}/v1/jobs/${id}/result/pages/${encodeURIComponent("scan 1.png")}/image`, { headers: { "X-API-Key": keys.alice } });
     expect(image.status).toBe(200);
     expect(image.headers.get("content-type")).toBe("image/png");
-    expect(new Uint8Array(await image.arrayBuffer())).toEqual(png);
+    expect(new Uint8Array(await image.arrayBuffer())).toEqual(new Uint8Array(png));
     expect((await alice("GET", `/v1/jobs/${id}/result/pages/nope.png/image`)).body.code).toBe("IMAGE_NOT_FOUND_FOR_JOB");
     const bob = client(s, keys.bob);
     expect((await bob("GET", `/v1/jobs/${id}/result/pages`)).body.code).toBe("API_KEY_FORBIDDEN_FOR_JOB");
