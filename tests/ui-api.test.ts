@@ -146,6 +146,26 @@ describe("GET /v1/jobs/events", () => {
   });
 });
 
+describe("GET /v1/jobs?limit=&offset= (the dashboard's paging)", () => {
+  test("pages the list newest first and counts every matching job in X-Total-Count; without them the answer is unchanged", async () => {
+    const carol = client(s, (await makeKey(s, "user", "carol")).key);
+    const ids = [await newJob(carol), await newJob(carol), await newJob(carol)];
+    const all = await carol("GET", "/v1/jobs");
+    expect(all.body.data.map((j: { id: string }) => j.id)).toEqual([...ids].reverse());
+    expect(all.headers.get("x-total-count")).toBeNull();
+    const first = await carol("GET", "/v1/jobs?limit=2");
+    expect(first.body.data).toEqual(all.body.data.slice(0, 2));
+    expect(first.headers.get("x-total-count")).toBe("3");
+    const second = await carol("GET", "/v1/jobs?limit=2&offset=2");
+    expect(second.body.data).toEqual(all.body.data.slice(2));
+    expect(second.headers.get("x-total-count")).toBe("3");
+    expect((await carol("GET", `/v1/jobs?limit=2&state=cancelled`)).headers.get("x-total-count")).toBe("0");
+    const bad = await carol("GET", "/v1/jobs?limit=0&offset=-1");
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.map((d: { loc: string[] }) => d.loc.join("."))).toEqual(["query.limit", "query.offset"]);
+  });
+});
+
 describe("GET /v1/jobs/{job_id}/result/pages", () => {
   test("425 before the job is done; then the pages with the elements of their ALTO; the page image; others get 403", async () => {
     const id = await newJob(alice, ["scan 1.png", "scan2.png"]);

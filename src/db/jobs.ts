@@ -192,8 +192,7 @@ export interface JobFilter {
   fromFinishedDate?: string;
 }
 
-/** GET /v1/jobs: newest first; LEFT JOIN so jobs without an engine are listed too (§11.5 fixed). `withLog` as findJobWithImages. */
-export async function listJobs(sql: Sql, f: JobFilter, opts: { withLog: boolean }): Promise<JobRow[]> {
+function jobConditions(sql: Sql, f: JobFilter) {
   const conds = [sql`TRUE`];
   if (f.ownerKeyId) conds.push(sql`j.owner_key_id = ${f.ownerKeyId}`);
   if (f.state) conds.push(sql`j.state = ${toDbEnum(f.state)}::processingstate`);
@@ -203,9 +202,25 @@ export async function listJobs(sql: Sql, f: JobFilter, opts: { withLog: boolean 
   if (f.fromStartedDate) conds.push(sql`j.started_date >= ${f.fromStartedDate}::timestamptz`);
   if (f.fromLastChange) conds.push(sql`j.last_change >= ${f.fromLastChange}::timestamptz`);
   if (f.fromFinishedDate) conds.push(sql`j.finished_date >= ${f.fromFinishedDate}::timestamptz`);
-  const where = conds.reduce((a, b) => sql`${a} AND ${b}`);
-  const rows = await sql<RawJob[]>`${SELECT_JOB(sql, opts.withLog)} WHERE ${where} ORDER BY j.created_date DESC, j.id`;
+  return conds.reduce((a, b) => sql`${a} AND ${b}`);
+}
+
+/**
+ * GET /v1/jobs: newest first; LEFT JOIN so jobs without an engine are listed too (§11.5 fixed). `withLog` as
+ * findJobWithImages. `page` (the dashboard's paging): at most `limit` jobs after `offset`.
+ */
+export async function listJobs(sql: Sql, f: JobFilter, opts: { withLog: boolean; page?: { limit: number; offset: number } }): Promise<JobRow[]> {
+  const page = opts.page ? sql`LIMIT ${opts.page.limit} OFFSET ${opts.page.offset}` : sql``;
+  const rows = await sql<RawJob[]>`${SELECT_JOB(sql, opts.withLog)} WHERE ${jobConditions(sql, f)} ORDER BY j.created_date DESC, j.id ${page}`;
   return rows.map(toJob);
+}
+
+/** How many jobs `listJobs` lists without a page. */
+export async function countJobs(sql: Sql, f: JobFilter): Promise<number> {
+  const needsEngine = f.engineName !== undefined || f.engineVersion !== undefined;
+  const rows = await sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM jobs j ${needsEngine ? sql`LEFT JOIN engines e ON e.id = j.engine_id` : sql``} WHERE ${jobConditions(sql, f)}`;
+  return rows[0]!.n;
 }
 
 /**

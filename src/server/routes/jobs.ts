@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_ENGINE, selectEngineForJob } from "../../db/engines.ts";
 import { lockIdempotencyKey, rememberIdempotencyKey } from "../../db/idempotency.ts";
-import { findJobWithImages, insertJobReturningView, listJobs, transaction, type NewJob } from "../../db/jobs.ts";
+import { countJobs, findJobWithImages, insertJobReturningView, listJobs, transaction, type JobFilter, type NewJob } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { JobDefinitionSchema, JobIdParams, JobProgressUpdateSchema, JobSchema, JobWithEngineSchema, ListJobsQuery } from "../../shared/schemas/jobs.ts";
 import type { JobDefinition } from "../../shared/schemas/jobs.ts";
@@ -130,11 +130,13 @@ export const jobRoutes = (deps: AppDeps) => [
     doc: {
       tag: "User",
       summary: "List jobs",
-      description: "Your jobs (all jobs for admin keys), newest first. `from_*` filters keep jobs with that timestamp at or after the value.",
+      description:
+        "Your jobs (all jobs for admin keys), newest first. `from_*` filters keep jobs with that timestamp at or after the value. " +
+        "Extension: `limit` and `offset` page the list; such an answer carries the number of all matching jobs in `X-Total-Count`.",
       responses: { 200: { code: ["JOBS_RETRIEVED"], data: z.array(JobWithEngineSchema) } },
     },
     handler: async ({ key, query }) => {
-      const rows = await listJobs(deps.sql, {
+      const filter: JobFilter = {
         ownerKeyId: key.role === "admin" ? undefined : key.id,
         state: query.state,
         engineName: query.engine_name,
@@ -143,8 +145,13 @@ export const jobRoutes = (deps: AppDeps) => [
         fromStartedDate: query.from_started_date,
         fromLastChange: query.from_last_change,
         fromFinishedDate: query.from_finished_date,
-      }, { withLog: !isUserView(key.role) });
-      return envelopeOk("JOBS_RETRIEVED", rows.map((j) => jobListItem(j, key.role)));
+      };
+      const paged = query.limit !== undefined || query.offset !== undefined;
+      const page = paged ? { limit: query.limit ?? 10_000, offset: query.offset ?? 0 } : undefined;
+      const rows = await listJobs(deps.sql, filter, { withLog: !isUserView(key.role), page });
+      const res = envelopeOk("JOBS_RETRIEVED", rows.map((j) => jobListItem(j, key.role)));
+      if (paged) res.headers.set("x-total-count", String(await countJobs(deps.sql, filter)));
+      return res;
     },
   }),
 

@@ -9,6 +9,7 @@ export function uiShell(title: string, root: string): string {
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${escapeHtml(css)}">
 <script type="module" src="${escapeHtml(js)}"></script></head>
 <body data-root="${escapeHtml(root)}"><div id="app"><main><h1>${escapeHtml(title)}</h1>

@@ -76,6 +76,9 @@ export const ListJobsQuery = z.object({
   from_started_date: z.iso.datetime().optional(),
   from_last_change: z.iso.datetime().optional(),
   from_finished_date: z.iso.datetime().optional(),
+  /** Extension (issue 19: the dashboard's paging): at most this many jobs, after skipping `offset`; the answer's `X-Total-Count` header counts them all. */
+  limit: z.int().min(1).max(10_000).optional(),
+  offset: z.int().min(0).max(2_147_483_647).optional(),
 });
 
 /** Extension: long-poll seconds for POST /v1/jobs/lease (0 = answer at once). */

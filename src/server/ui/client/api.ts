@@ -43,6 +43,14 @@ export async function api<T = unknown>(method: string, path: string, opts: { jso
   return ((await res.json()) as { data: T }).data;
 }
 
+/** One page of a list that carries its full length in X-Total-Count (GET /v1/jobs?limit=&offset=). */
+export async function apiPage<T>(path: string, signal?: AbortSignal): Promise<{ items: T[]; total: number }> {
+  const res = await fetch(root + path, { headers: authHeaders(), signal });
+  if (!res.ok) throw await errorOf(res);
+  const items = ((await res.json()) as { data: T[] }).data;
+  return { items, total: Number(res.headers.get("x-total-count") ?? items.length) };
+}
+
 /** A binary answer (result ZIP, page image) as a Blob. */
 export async function apiBlob(path: string, signal?: AbortSignal): Promise<Blob> {
   const res = await fetch(root + path, { headers: authHeaders(), signal });

@@ -1,9 +1,12 @@
-/** The jobs list: filter by state, 50 per page, live updates from the event stream (polling when it is down). */
-import { api } from "./api.ts";
+/**
+ * The jobs list: filter by state, 50 per page (fetched a page at a time: GET /v1/jobs?limit=&offset=), live updates from
+ * the event stream (polling when it is down): a job on the page shown is updated in place, a new job shows on page 1.
+ */
+import { apiPage } from "./api.ts";
 import type { Me } from "./app.ts";
 import { watchJobs, type LiveMode } from "./events.ts";
 import { errorText, percent, STATES, when } from "./format.ts";
-import { html, useCallback, useEffect, useState } from "./html.ts";
+import { html, useCallback, useEffect, useRef, useState } from "./html.ts";
 
 export interface JobItem {
   id: string;
@@ -27,39 +30,53 @@ export function StateBadge({ state }: { state: string }) {
 export function JobsPage({ me }: { me: Me }) {
   const [state, setState] = useState("");
   const [jobs, setJobs] = useState<JobItem[] | null>(null);
+  const [total, setTotal] = useState(0);
   const [error, setError] = useState("");
   const [page, setPage] = useState(0);
   const [mode, setMode] = useState<LiveMode>("connecting");
 
   const load = useCallback(() => {
-    api<JobItem[]>("GET", `/v1/jobs${state ? `?state=${state}` : ""}`)
-      .then((list) => {
-        setJobs(list);
+    const query = new URLSearchParams({ limit: String(PAGE), offset: String(page * PAGE) });
+    if (state) query.set("state", state);
+    apiPage<JobItem>(`/v1/jobs?${query}`)
+      .then(({ items, total }) => {
+        setJobs(items);
+        setTotal(total);
         setError("");
       })
       .catch((e) => setError(errorText(e)));
-  }, [state]);
+  }, [state, page]);
 
-  useEffect(() => {
-    load();
-    return watchJobs(
-      (changed) => {
-        const job = changed as unknown as JobItem;
-        setJobs((list) => {
-          if (!list) return list;
-          const rest = list.filter((j) => j.id !== job.id);
-          if (state && job.state !== state) return rest;
-          return [...rest, job].sort(byCreated);
-        });
-      },
-      load,
-      setMode,
-    );
-  }, [load]);
+  // One event stream for the page's life; the handler reads the current filter and page through a ref.
+  const view = useRef({ state, page, load });
+  view.current = { state, page, load };
+  useEffect(() => load(), [load]);
+  useEffect(
+    () =>
+      watchJobs(
+        (changed) => {
+          const job = changed as unknown as JobItem;
+          const { state, page } = view.current;
+          setJobs((list) => {
+            if (!list) return list;
+            const known = list.some((j) => j.id === job.id);
+            const newer = page === 0 && (list.length === 0 || job.created_date >= list[0]!.created_date);
+            if (!known && !newer) return list; // on another page
+            const rest = list.filter((j) => j.id !== job.id);
+            if (state && job.state !== state) return rest;
+            return [...rest, job].sort(byCreated).slice(0, PAGE);
+          });
+          if (page === 0 && (!state || job.state === state) && job.created_date === job.last_change) setTotal((t) => t + 1); // just created
+        },
+        () => view.current.load(),
+        setMode,
+      ),
+    [],
+  );
 
-  const pages = jobs ? Math.max(1, Math.ceil(jobs.length / PAGE)) : 1;
-  const current = Math.min(page, pages - 1);
-  const shown = jobs ? jobs.slice(current * PAGE, current * PAGE + PAGE) : [];
+  const pages = Math.max(1, Math.ceil(total / PAGE));
+  const current = page;
+  const shown = jobs ?? [];
   return html`<section aria-labelledby="jobs-h">
     <div class="row">
       <h1 id="jobs-h">${me.role === "admin" ? "All jobs" : "Your jobs"}</h1>
@@ -71,12 +88,12 @@ export function JobsPage({ me }: { me: Me }) {
         <option value="">all</option>
         ${STATES.map((s) => html`<option value=${s}>${s}</option>`)}
       </select>
-      <span class="count">${jobs ? `${jobs.length} job${jobs.length === 1 ? "" : "s"}` : ""}</span>
+      <span class="count">${jobs ? `${total} job${total === 1 ? "" : "s"}` : ""}</span>
     </div>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${jobs === null
       ? html`<p class="loading">Loading…</p>`
-      : jobs.length === 0
+      : total === 0
         ? html`<p>No jobs${state ? ` in state ${state}` : ""}.${me.role !== "readonly" ? html` <a href="#/submit">Submit pages</a>.` : ""}</p>`
         : html`<table class="jobs">
             <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Engine</th><th scope="col">Progress</th><th scope="col">Created</th><th scope="col">Finished</th></tr></thead>
