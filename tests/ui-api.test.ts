@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { zipSync, strToU8 } from "fflate";
 import { readFileSync } from "node:fs";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
-import { client, makeKey, pngBytes } from "./helpers/server-api.ts";
+import * as UTIF from "utif2";
+import { probeImage } from "../src/media/index.ts";
+import { client, jpegBytes, makeKey, pngBytes } from "./helpers/server-api.ts";
 import { SHARED } from "./helpers/shared.ts";
 
 const ALTO_FIXTURE = readFileSync(`${SHARED}/fixtures/annopage-alto/alto_image_with_basic_metadata_and_text_lines_tagrefs.xml`, "utf8");
@@ -207,6 +209,27 @@ describe("GET /v1/jobs/{job_id}/result/pages", () => {
     expect((await bob("GET", `/v1/jobs/${id}/result/pages/scan2.png/image`)).body.code).toBe("API_KEY_FORBIDDEN_FOR_JOB");
     expect((await admin("GET", `/v1/jobs/${id}/result/pages`)).status).toBe(200);
   }, 60_000);
+});
+
+describe("page images of TIFF scans (browsers do not show TIFF)", () => {
+  test("the page's render from the result ZIP when there is one, else a JPEG made from the TIFF", async () => {
+    const rgba = new Uint8Array(120 * 80 * 4).fill(200);
+    const tiff = new Uint8Array(UTIF.encodeImage(rgba, 120, 80));
+    const id = await newJob(alice, ["t1.tif", "t2.tif"]);
+    for (const name of ["t1.tif", "t2.tif"]) expect((await alice("PUT", `/v1/jobs/${id}/images/${name}/files/image`, { file: tiff })).status).toBe(201);
+    expect((await w("POST", "/v1/jobs/lease")).body.data.id).toBe(id);
+    const render = new Uint8Array(jpegBytes(120, 80));
+    expect((await w("POST", `/v1/jobs/${id}/result`, { file: zipSync({ "renders/t1.jpg": render }) })).body.code).toBe("JOB_RESULT_UPLOADED");
+    expect((await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done" } })).body.code).toBe("JOB_COMPLETED");
+    const get = (name: string) => fetch(`${s.url}/v1/jobs/${id}/result/pages/${name}/image`, { headers: { "X-API-Key": keys.alice } });
+    const fromZip = await get("t1.tif");
+    expect(fromZip.headers.get("content-type")).toBe("image/jpeg");
+    expect(new Uint8Array(await fromZip.arrayBuffer())).toEqual(render);
+    const made = await get("t2.tif");
+    expect(made.headers.get("content-type")).toBe("image/jpeg");
+    const probe = await probeImage(new Uint8Array(await made.arrayBuffer()));
+    expect([probe.format, probe.width, probe.height]).toEqual(["jpeg", 120, 80]);
+  });
 });
 
 describe("/ui", () => {

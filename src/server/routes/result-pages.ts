@@ -1,17 +1,17 @@
 /**
  * The result of a done job for the dashboard's page viewer (extension, issue 19): `GET …/result/pages` lists the
  * job's pages with the elements read from the result ZIP's ALTO files (engine/alto/elements.ts), and
- * `GET …/result/pages/{image_name}/image` gives a page's original image. Same keys and answers as
+ * `GET …/result/pages/{image_name}/image` gives a page's image as a browser can show it (page-image.ts). Same keys and answers as
  * `GET /v1/jobs/{job_id}/result` (the owner or an admin; 409/410/425 for a job without a result).
  */
 import { listImages } from "../../db/images.ts";
 import { readAltoElements } from "../../engine/alto/elements.ts";
-import { formatInfo, type ImageFormat } from "../../media/index.ts";
 import { ImageNameParams, JobIdParams } from "../../shared/schemas/jobs.ts";
 import { ResultPagesSchema, type ResultPage } from "../../shared/schemas/results.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
-import { fileResponse, stem } from "../file-response.ts";
+import { contentDisposition, stem } from "../file-response.ts";
+import { browserPageImage } from "../page-image.ts";
 import { defineRoute } from "../route.ts";
 import { readZipEntries, ZipEntriesTooLarge } from "../zip-entries.ts";
 import { doneJobResult } from "./results.ts";
@@ -73,20 +73,23 @@ export const resultPageRoutes = (deps: AppDeps) => [
     params: ImageNameParams,
     doc: {
       tag: "User",
-      summary: "A page image of a done job (the uploaded original)",
-      responses: { 200: { content: "image/*", description: "The image as uploaded" }, ...resultErrors, 410: { code: ["JOB_RESULT_GONE", "IMAGE_GONE"] } },
+      summary: "A page image of a done job, as a browser can show it",
+      description: "The uploaded image; for a TIFF, the page's render from the result ZIP when there is one, else a JPEG made from it (at most 3000 pixels on the long side).",
+      responses: { 200: { content: "image/*", description: "The page image" }, ...resultErrors, 410: { code: ["JOB_RESULT_GONE", "IMAGE_GONE"] } },
     },
     handler: async ({ key, params }) => {
-      const { job } = await doneJobResult(deps, key, params.job_id);
+      const { job, stored } = await doneJobResult(deps, key, params.job_id);
       const image = (await listImages(deps.sql, job.id)).find((i) => i.name === params.image_name);
       if (!image) throw new AppError("IMAGE_NOT_FOUND_FOR_JOB");
-      const info = image.image_format ? formatInfo(image.image_format as ImageFormat) : undefined;
-      const stored = info ? await deps.storage.open("jobs", `${job.id}/${image.id}.${info.extension}`) : null;
-      if (!stored || !info) throw new AppError("IMAGE_GONE");
-      const res = fileResponse(stored, info.contentType, image.name);
-      res.headers.set("content-disposition", res.headers.get("content-disposition")!.replace(/^attachment/, "inline"));
-      res.headers.set("cache-control", "private, max-age=3600");
-      return res;
+      const shown = await browserPageImage(deps, job.id, image, stored);
+      return new Response(shown.body, {
+        headers: {
+          "content-type": shown.type,
+          "content-length": String(shown.body.size),
+          "content-disposition": contentDisposition(image.name).replace(/^attachment/, "inline"),
+          "cache-control": "private, max-age=3600",
+        },
+      });
     },
   }),
 ];
