@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { startLocalWorkers, type LocalWorkers } from "../src/server/local-workers.ts";
-import { launchBrowser, signIn, type TestBrowser } from "./helpers/browser.ts";
+import { accessibilityViolations, launchBrowser, signIn, type TestBrowser } from "./helpers/browser.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { makeKey } from "./helpers/server-api.ts";
 
@@ -84,6 +84,7 @@ test("a browser at / is sent to the dashboard; sign-in keeps the key in session 
   const { page } = browser;
   await page.goto(server.url + "/");
   expect(new URL(page.url()).pathname).toBe("/ui");
+  expect(await accessibilityViolations(page)).toEqual([]);
   await page.getByLabel("API key").fill("doc-api.nothing.wrong");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert").textContent()).resolves.toContain("not valid");
@@ -100,6 +101,7 @@ test("submit two pages by drag and drop; the list shows the job reach done throu
     { name: "p1.png", type: "image/png", base64: pagePng("Page one") },
     { name: "p2.png", type: "image/png", base64: pagePng("Page two") },
   ]);
+  expect(await accessibilityViolations(page)).toEqual([]);
   await page.getByRole("button", { name: "Submit 2 pages" }).click();
   await page.getByRole("heading", { name: /^Job / }).waitFor();
   jobId = page.url().split("#/jobs/")[1]!;
@@ -126,6 +128,7 @@ test("submit two pages by drag and drop; the list shows the job reach done throu
   await page.locator(`tr[data-job="${cancelled.data.id}"] .s-cancelled`).waitFor();
   expect(listCalls.length).toBe(callsBefore);
   await page.screenshot({ path: join(DOCS, "ui-jobs.png") });
+  expect(await accessibilityViolations(page)).toEqual([]);
 }, 120_000);
 
 test("the job page shows pages, log and the result ZIP downloads", async () => {
@@ -133,6 +136,7 @@ test("the job page shows pages, log and the result ZIP downloads", async () => {
   await page.locator(`tr[data-job="${jobId}"] a`).click();
   await page.locator(".s-done").waitFor();
   expect(await page.locator(".pages-done").textContent()).toBe("2 / 2");
+  expect(await accessibilityViolations(page)).toEqual([]);
   expect(await page.getByRole("button", { name: "Cancel job" }).count()).toBe(0);
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download result ZIP" }).click()]);
   expect(download.suggestedFilename()).toBe(`${jobId}.zip`);
@@ -159,6 +163,7 @@ test("the viewer draws the page's elements as boxes and tells their category, co
   await page.getByRole("button", { name: "Zoom in" }).click();
   expect(await page.locator(".toolbar").textContent()).toContain("125 %");
   await page.screenshot({ path: join(DOCS, "ui-viewer.png") });
+  expect(await accessibilityViolations(page)).toEqual([]);
   await page.getByRole("button", { name: "Next page →" }).click();
   await page.getByRole("heading", { name: "p2.png" }).waitFor();
   await page.locator("rect.box").first().click();
@@ -215,6 +220,7 @@ test("an admin creates a key (shown once), disables it, and deactivates an engin
     await page.getByLabel("Role").selectOption("readonly");
     await page.getByRole("button", { name: "Create key" }).click();
     const secret = await page.getByLabel("New API key").inputValue();
+    expect(await accessibilityViolations(page)).toEqual([]);
     const me = (k: string) => fetch(`${server.url}/v1/me`, { headers: { "X-API-Key": k } });
     expect((await me(secret)).status).toBe(200);
     const row = page.locator('tr[data-key="made-in-ui"]');
