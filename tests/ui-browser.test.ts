@@ -162,6 +162,29 @@ test("the viewer draws the page's elements as boxes and tells their category, co
   expect(await details.textContent()).toContain("Total 42");
   await page.getByRole("button", { name: "Zoom in" }).click();
   expect(await page.locator(".toolbar").textContent()).toContain("125 %");
+  // the wheel zooms about the pointer: the point under it stays put
+  const centre = async () => {
+    const b = (await boxes.first().boundingBox())!;
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2, w: b.width };
+  };
+  const before = await centre();
+  await page.mouse.move(before.x, before.y);
+  await page.mouse.wheel(0, -100);
+  await page.waitForFunction((w) => document.querySelector("rect.box")!.getBoundingClientRect().width > w + 1, before.w);
+  const after = await centre();
+  expect(Math.abs(after.x - before.x) + Math.abs(after.y - before.y)).toBeLessThan(2);
+  // dragging the page (not a box) and the arrow keys pan
+  const stage = (await page.locator(".stage").boundingBox())!;
+  await page.mouse.move(stage.x + stage.width - 20, stage.y + stage.height - 20);
+  await page.mouse.down();
+  await page.mouse.move(stage.x + stage.width - 70, stage.y + stage.height - 50, { steps: 4 });
+  await page.mouse.up();
+  const dragged = await centre();
+  expect([Math.round(dragged.x - after.x), Math.round(dragged.y - after.y)]).toEqual([-50, -30]);
+  await page.locator(".stage").focus();
+  await page.keyboard.press("ArrowLeft");
+  expect(Math.round((await centre()).x - dragged.x)).toBe(60);
+  await page.getByRole("button", { name: "Fit" }).click();
   await page.screenshot({ path: join(DOCS, "ui-viewer.png") });
   expect(await accessibilityViolations(page)).toEqual([]);
   await page.getByRole("button", { name: "Next page →" }).click();

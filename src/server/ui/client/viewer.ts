@@ -75,7 +75,16 @@ export function ViewerPage({ jobId, page }: { jobId: string; page: number }) {
   if (!current) return html`<p>This result has no pages.</p>`;
   const w = current.width ?? natural?.w ?? 1000;
   const h = current.height ?? natural?.h ?? 1400;
-  const zoom = (f: number) => setView((v) => ({ ...v, scale: Math.min(16, Math.max(0.25, v.scale * f)) }));
+  /** Zooms by `f` keeping the point (ax, ay) of the stage (default: its centre) where it is. */
+  const zoom = (f: number, ax?: number, ay?: number) =>
+    setView((v) => {
+      const stage = document.querySelector(".stage")?.getBoundingClientRect();
+      const px = ax ?? (stage ? stage.width / 2 : 0);
+      const py = ay ?? (stage ? stage.height / 2 : 0);
+      const scale = Math.min(16, Math.max(0.25, v.scale * f));
+      const k = scale / v.scale;
+      return { scale, x: px - (px - v.x) * k, y: py - (py - v.y) * k };
+    });
   const pan = (dx: number, dy: number) => setView((v) => ({ ...v, x: v.x + dx, y: v.y + dy }));
   const go = (n: number) => (location.hash = `#/jobs/${jobId}/view/${n}`);
   const onKey = (e: KeyboardEvent) => {
@@ -108,7 +117,11 @@ export function ViewerPage({ jobId, page }: { jobId: string; page: number }) {
     </div>
     <div class="viewer-body">
       <div class="stage" tabindex="0" aria-label="Page image; arrow keys pan, + and - zoom" onKeyDown=${onKey}
-        onWheel=${(e: WheelEvent) => (e.preventDefault(), zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15))}
+        onWheel=${(e: WheelEvent) => {
+          e.preventDefault();
+          const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+          zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
+        }}
         onPointerDown=${(e: PointerEvent) => {
           if ((e.target as SVGElement).tagName === "rect") return;
           drag.current = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y };
