@@ -133,6 +133,16 @@ describe("GET /v1/jobs/events", () => {
     expect(s.deps.jobChanges.watching).toBe(0);
   }, 60_000);
 
+  test("a stream ends when its key is disabled", async () => {
+    const { key, label } = await makeKey(s, "user");
+    const st = await openEvents(key);
+    await st.next((f) => f.some((x) => x.includes("event: ready")));
+    expect((await admin("PATCH", `/v1/admin/keys/${label}`, { json: { active: false } })).body.code).toBe("KEY_UPDATED");
+    for (let i = 0; i < 150 && !st.ended; i++) await Bun.sleep(100);
+    expect(st.ended).toBe(true);
+    await st.close();
+  }, 60_000);
+
   test("worker keys and requests without a key are refused like GET /v1/jobs", async () => {
     expect((await w("GET", "/v1/jobs/events")).status).toBe((await w("GET", "/v1/jobs")).status);
     const anon = await fetch(`${s.url}/v1/jobs/events`);

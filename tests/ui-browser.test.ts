@@ -231,6 +231,31 @@ test("another user sees neither the job in the list nor its page", async () => {
   }
 }, 60_000);
 
+test("without the event stream the list falls back to polling; a readonly key gets neither Submit nor Admin", async () => {
+  const reader = await makeKey(server, "readonly", "reader");
+  const other = await launchBrowser();
+  try {
+    const { page } = other;
+    await page.route("**/v1/jobs/events", (route) => route.abort()); // e.g. a proxy that refuses long responses
+    await signIn(page, server.url, alice.key);
+    await page.getByText("○ polling").waitFor();
+    const created = await fetch(`${server.url}/v1/jobs`, {
+      method: "POST",
+      headers: { "X-API-Key": alice.key, "content-type": "application/json" },
+      body: JSON.stringify({ images: [{ name: "polled.png", order: 1 }] }),
+    }).then((r) => r.json());
+    await page.locator(`tr[data-job="${created.data.id}"]`).waitFor({ timeout: 30_000 }); // within a poll (5 s)
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(page, server.url, reader.key);
+    expect(await page.getByRole("link", { name: "Submit", exact: true }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Admin", exact: true }).count()).toBe(0);
+    await page.getByText("No jobs.").waitFor(); // a readonly key owns no job
+  } finally {
+    await other.close();
+  }
+}, 60_000);
+
 test("an admin creates a key (shown once), disables it, and deactivates an engine", async () => {
   const admin = await launchBrowser();
   try {

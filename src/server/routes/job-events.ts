@@ -3,15 +3,19 @@
  * live job list. Same keys and visibility as `GET /v1/jobs`: a user or readonly key gets its own jobs, an admin key
  * every job. Each `job` event carries one item in the user view of the job list (no technical log). The server polls
  * once per process for all watchers (job-changes.ts); a comment line every KEEP_ALIVE_MS keeps proxies from closing
- * an idle stream; the stream ends when the client goes away or the server stops.
+ * an idle stream; the stream ends when the client goes away, the server stops, or the key no longer authenticates
+ * with the same role (checked every KEY_RECHECK_MS, through the key cache).
  */
 import type { KeyRow } from "../../db/keys.ts";
 import type { JobRow } from "../../db/jobs.ts";
 import type { AppDeps } from "../context.ts";
+import { providedKey, verifyKey } from "../middleware/auth.ts";
 import { defineRoute } from "../route.ts";
 import { jobListItem } from "../views.ts";
 
 export const KEEP_ALIVE_MS = 15_000;
+/** How often an open stream checks its key again: a key disabled, rotated or given another role ends its streams. */
+export const KEY_RECHECK_MS = 5_000;
 
 const visibleTo = (key: KeyRow, job: JobRow) => key.role === "admin" || job.owner_key_id === key.id;
 
@@ -53,10 +57,17 @@ export const jobEventRoutes = (deps: AppDeps) => [
             onClose: () => end(),
           });
           const keepAlive = setInterval(() => send(": keep-alive\n\n"), KEEP_ALIVE_MS);
+          const provided = providedKey(c)!;
+          const recheck = setInterval(() => {
+            verifyKey(deps, provided)
+              .then((now) => (!now || !now.active || now.role !== key.role) && end())
+              .catch(() => {}); // the database is away: keep the stream, check again later
+          }, KEY_RECHECK_MS);
           end = () => {
             end = () => {};
             unsubscribe();
             clearInterval(keepAlive);
+            clearInterval(recheck);
             signal.removeEventListener("abort", onAbort);
             try {
               controller.close();
