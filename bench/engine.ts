@@ -7,8 +7,9 @@
  *   bun bench/engine.ts [--image PATH] [--runs N] [--ocr-runs N]
  *
  * Then a table: every dev-set page resampled to 1600×2300, one timed run each (after a warm-up), with the OCR
- * model sets tessdata_fast (the default) and best_int: wall and CPU seconds per page, and the character error
- * rate against the pages' source text (bench/ocr-truth.ts); then median s/page, pages under 3 s and CER.
+ * model sets tessdata_fast (the default) and best_int on one thread (one core), and fast with the page's text blocks
+ * shared over every core (up to 4; `[OCR] THREADS`): wall and CPU seconds per page, and the character error rate
+ * against the pages' source text (bench/ocr-truth.ts); then median s/page, pages under 3 s and CER.
  *
  * Targets: detection + ALTO + crops + render < 250 ms; with OCR < 3 s a page (median over the dev pages).
  */
@@ -21,7 +22,8 @@ import { builtinAliases } from "../src/engine/config/aliases.ts";
 import { createLogger } from "../src/engine/log.ts";
 import { realIdServices } from "../src/engine/layout.ts";
 import { processPage, type PageEnv } from "../src/engine/page.ts";
-import { OcrEngine } from "../src/engine/ocr/tesseract.ts";
+import { PageOcr } from "../src/engine/ocr/parallel.ts";
+import { availableParallelism } from "node:os";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { readAltoText } from "../src/engine/alto/read.ts";
 import { loadTruth, scoreOcr } from "./ocr-truth.ts";
@@ -48,8 +50,8 @@ writeFileSync(imagePath, encodeJpeg(page, 88));
 
 const log = createLogger("ERROR");
 const aliases = builtinAliases();
-/** One OCR engine per language set (as one per `annopage process` run), created on first use. */
-const ocrEngines = new Map<string, Promise<OcrEngine>>();
+/** One OCR engine per language set, model set and thread count (as one per `annopage process` run), created on first use. */
+const ocrEngines = new Map<string, Promise<PageOcr>>();
 function env(ini: string, out = dir): PageEnv {
   const config = parseProcessorConfig(ini, null, aliases);
   return {
@@ -59,9 +61,10 @@ function env(ini: string, out = dir): PageEnv {
     ids: realIdServices,
     log,
     getOcr: () => {
-      const ocr = config.ocr ?? { languages: ["eng"], models: "fast" };
-      const k = `${ocr.languages.join("+")}/${ocr.models}`;
-      if (!ocrEngines.has(k)) ocrEngines.set(k, OcrEngine.create(ocr));
+      const ocr = config.ocr ?? { languages: ["eng"], models: "fast", threads: 1 };
+      const threads = ocr.threads === "auto" ? 1 : ocr.threads;
+      const k = `${ocr.languages.join("+")}/${ocr.models}/${threads}`;
+      if (!ocrEngines.has(k)) ocrEngines.set(k, PageOcr.create(ocr, threads));
       return ocrEngines.get(k)!;
     },
   };
@@ -97,11 +100,21 @@ let medDefault = 0;
   // source text (bench/ocr-truth.ts).
   const imagesDir = `${SHARED}/fixtures/pages/images`;
   const names = (await Array.fromAsync(new Bun.Glob("*.jpg").scan(imagesDir))).sort();
+  // one thread (pinned to one core) unless a config says more: then every core is allowed while it runs
+  const withThreads = (extra: string) => DEFAULT_CONFIG_INI.replace("LANGUAGES = ces+eng+deu", `LANGUAGES = ces+eng+deu\n${extra}`);
+  const cores = Math.min(availableParallelism(), 4);
   const configs = [
-    ["fast ces+eng+deu (default)", env(DEFAULT_CONFIG_INI)],
-    ["best_int ces+eng+deu", env(DEFAULT_CONFIG_INI.replace("LANGUAGES = ces+eng+deu", "LANGUAGES = ces+eng+deu\nTESSDATA = best_int"))],
+    ["fast ces+eng+deu (default)", env(withThreads("THREADS = 1")), 1],
+    ["best_int ces+eng+deu", env(withThreads("TESSDATA = best_int\nTHREADS = 1")), 1],
+    ...(cores > 1 ? ([[`fast, ${cores} threads`, env(withThreads(`THREADS = ${cores}`)), cores]] as const) : []),
   ] as const;
-  for (const [, e] of configs) await processPage({ pageId: "warm", imageName: "page.jpg", imagePath }, e); // JIT warm-up, models loaded
+  const allowCores = (n: number) => {
+    if (process.env.BENCH_PINNED && Bun.which("taskset")) Bun.spawnSync(["taskset", "-a", "-p", "-c", n > 1 ? `0-${n - 1}` : "0", String(process.pid)]);
+  };
+  for (const [, e, n] of configs) {
+    allowCores(n);
+    await processPage({ pageId: "warm", imageName: "page.jpg", imagePath }, e); // JIT warm-up, models loaded, threads started
+  }
   console.log(`\nper page, 1600x2300, whole pipeline (s wall / s CPU, CER %)`);
   console.log(`  ${"page".padEnd(10)}${configs.map(([l]) => l.padStart(34)).join("")}`);
   const wall: number[][] = configs.map(() => []), errs = configs.map(() => 0), chars = configs.map(() => 0);
@@ -111,7 +124,8 @@ let medDefault = 0;
     const p = join(dir, `p-${name}`);
     writeFileSync(p, encodeJpeg(resizeRgba(await decodeImage(join(imagesDir, name)), 1600, 2300), 88));
     const cells: string[] = [];
-    for (const [i, [, e]] of configs.entries()) {
+    for (const [i, [, e, n]] of configs.entries()) {
+      allowCores(n);
       const cpu0 = process.cpuUsage(), t = performance.now();
       await processPage({ pageId, imageName: name, imagePath: p }, e);
       const ms = performance.now() - t, cpu = process.cpuUsage(cpu0);

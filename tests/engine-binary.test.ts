@@ -6,7 +6,8 @@
  * --process-count must all work from what is embedded in the binary.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { SHARED } from "./helpers/shared.ts";
 import { relocatedBinary } from "./helpers/binary.ts";
 import { join } from "node:path";
 import { PROGRESS_RE } from "../src/engine/run.ts";
@@ -59,6 +60,21 @@ describe("relocated compiled binary", () => {
     const b = readFileSync(join(work, "out", "alto", "b.xml"), "utf8");
     expect(b).toContain('CONTENT="Svět"');
     expect(readdirSync(join(work, "out", "renders")).sort()).toEqual(["a.jpg", "b.jpg"]);
+  }, 120_000);
+
+  test("OCR of one page on two threads (the OCR worker thread is an entry point of the binary)", async () => {
+    const img = join(work, "pages2");
+    mkdirSync(img);
+    copyFileSync(join(SHARED, "fixtures", "pages", "images", "dev_002.jpg"), join(img, "c.jpg")); // three columns: many text blocks
+    writeFileSync(join(work, "threads.ini"), "[OCR]\nMETHOD = TESSERACT_OCR\nLANGUAGES = eng\nTHREADS = 2\n\n[DET]\nMETHOD = YOLO_DETECTION\n");
+    const r = await runHidden(binary, ["--config", "threads.ini", "--input-image-path", "pages2", "--output-alto-path", "out2/alto", "--device", "cpu", "--logging-level", "DEBUG"], work);
+    expect(r.stderr).not.toContain("node_modules");
+    expect(r.code).toBe(0);
+    const m = /c: OCR on 2 threads, (\d+) of (\d+) text blocks read on worker threads/.exec(r.stderr);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    const words = [...readFileSync(join(work, "out2", "alto", "c.xml"), "utf8").matchAll(/<String CONTENT="([^"]+)"/g)].map((m) => m[1]);
+    expect(words.length).toBeGreaterThan(200);
   }, 120_000);
 
   test("a missing config from the binary: one line, exit 255 (§1.6)", async () => {

@@ -6,8 +6,10 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { decodeImage, toGrey } from "../src/media/index.ts";
-import { OcrEngine } from "../src/engine/ocr/tesseract.ts";
-import { OCR_MODEL_SETS } from "../src/engine/config/engine-config.ts";
+import { OcrEngine, toRegions } from "../src/engine/ocr/tesseract.ts";
+import { PageOcr, shareOut } from "../src/engine/ocr/parallel.ts";
+import { ocrThreads } from "../src/engine/ocr/threads.ts";
+import { OCR_MODEL_SETS, type OcrLanguage } from "../src/engine/config/engine-config.ts";
 import { loadTruth, scoreOcr } from "../bench/ocr-truth.ts";
 import { SHARED } from "./helpers/shared.ts";
 
@@ -52,5 +54,34 @@ describe("the CER scorer", () => {
       { box: [100, 160, 900, 200] as [number, number, number, number], text: "was  the word" },
     ];
     expect(scoreOcr(truth, got, 1000, 1000).errors).toBe(1);
+  });
+});
+
+describe("one page on several threads", () => {
+  test("the text blocks shared over 2 threads read exactly as one thread reading them one by one, in reading order", async () => {
+    const page = toGrey(await decodeImage(join(SHARED, "fixtures", "pages", "images", "dev_002.jpg")));
+    const settings = { languages: ["eng"] as OcrLanguage[], models: "fast" as const };
+    const engine = await OcrEngine.create(settings);
+    const boxes = engine.textBlocks(page);
+    expect(boxes.length).toBeGreaterThan(3); // a three-column page with a photograph and a graph
+    const sequential = toRegions(engine.recognizeBlocks(page, boxes));
+    const parallel = await (await PageOcr.create(settings, 2)).recognize(page);
+    expect(parallel.length).toBe(sequential.length);
+    expect(parallel).toEqual(sequential);
+    expect(parallel.flatMap((r) => r.lines).length).toBeGreaterThan(40);
+  });
+
+  test("blocks are shared out by area, largest first onto the least loaded thread; each share in reading order", () => {
+    const box = (w: number, h: number): [number, number, number, number] => [0, 0, w, h];
+    expect(shareOut([box(10, 10), box(30, 10), box(20, 10), box(5, 10)], 2)).toEqual([[1, 3], [0, 2]]);
+    expect(shareOut([box(10, 10)], 3)).toEqual([[0], [], []]);
+  });
+
+  test("THREADS = auto: the idle cores per page process, 1 to 4", () => {
+    expect(ocrThreads(3, 1)).toBe(3);
+    expect(ocrThreads("auto", 1, 2, 0.1)).toBe(2);
+    expect(ocrThreads("auto", 2, 2, 0.1)).toBe(1);
+    expect(ocrThreads("auto", 1, 2, 1.7)).toBe(1);
+    expect(ocrThreads("auto", 1, 16, 0)).toBe(4);
   });
 });

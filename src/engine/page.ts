@@ -13,7 +13,7 @@ import { runInitialRecognition, INITIAL_ENGINE_NAME } from "./caption/initials.t
 import type { ProcessorConfig } from "./config/engine-config.ts";
 import { addDetectedElement, assignCaption, polygonBBox, textLines, type IdServices, type Layout, type TextLine } from "./layout.ts";
 import type { Logger } from "./log.ts";
-import type { OcrEngine } from "./ocr/tesseract.ts";
+import type { PageOcr } from "./ocr/parallel.ts";
 import { writePageOutputs, type OutputPaths } from "./outputs/write-page.ts";
 import type { Usage } from "./usage.ts";
 
@@ -34,7 +34,7 @@ export interface PageEnv {
   out: OutputPaths;
   ids: IdServices;
   log: Logger;
-  getOcr(): Promise<OcrEngine>;
+  getOcr(): Promise<PageOcr>;
 }
 
 export interface PageResult {
@@ -102,7 +102,9 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
   } else if (env.config.ocr) {
     // no ALTO/PAGE text for this page (none given, or its file is missing): OCR it
     const ocr = await env.getOcr();
-    layout.regions.push(...ocr.recognize(getGrey()));
+    layout.regions.push(...(await ocr.recognize(getGrey())));
+    const { threads, blocks, onWorkers } = ocr.lastPage;
+    if (threads > 1) log.debug(`${task.pageId}: OCR on ${threads} threads, ${onWorkers} of ${blocks} text blocks read on worker threads`);
     layout.ocr = ocr.software;
   }
 

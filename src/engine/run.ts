@@ -11,7 +11,8 @@ import { loadAliases } from "./config/aliases.ts";
 import { ConfigFileError, loadProcessorConfig, type ParseFolderKey, type ProcessorConfig } from "./config/engine-config.ts";
 import { realIdServices, type IdServices } from "./layout.ts";
 import { createLogger, type LogLevel, type Logger } from "./log.ts";
-import type { OcrEngine } from "./ocr/tesseract.ts";
+import type { PageOcr } from "./ocr/parallel.ts";
+import { ocrThreads } from "./ocr/threads.ts";
 import { createOutputDirs, type OutputPaths } from "./outputs/write-page.ts";
 import { processPage, type PageEnv, type PageTask } from "./page.ts";
 import { buildProcessingInfo, type UsageData } from "./usage.ts";
@@ -245,7 +246,7 @@ export async function processPages(
   ids: IdServices,
   report: (page: PageTask, ok: boolean, seconds: number) => void,
 ): Promise<ShardOutcome> {
-  let ocr: Promise<OcrEngine> | null = null;
+  let ocr: Promise<PageOcr> | null = null;
   const env: PageEnv = {
     config: prep.config,
     inputAltoDir: prep.opts.inputAltoPath,
@@ -255,7 +256,10 @@ export async function processPages(
     ids,
     log,
     getOcr: () =>
-      (ocr ??= import("./ocr/tesseract.ts").then((m) => m.OcrEngine.create(prep.config.ocr ?? { languages: ["eng"], models: "fast" }))),
+      (ocr ??= import("./ocr/parallel.ts").then((m) => {
+        const settings = prep.config.ocr ?? { languages: ["eng"], models: "fast", threads: 1 };
+        return m.PageOcr.create(settings, ocrThreads(settings.threads, prep.opts.processCount));
+      })),
   };
   const data: UsageData = {};
   const failed: Record<string, string> = {};

@@ -4,7 +4,8 @@
  *
  * Our extensions (the reference ignores unknown keys and skips unknown methods with a warning, so
  * such configs stay portable): METHOD `TESSERACT_OCR` (keys `LANGUAGES`, e.g. `eng+ces+deu` or a
- * JSON list, and `TESSDATA`, `fast` (default) or `best_int`; OCR runs for pages without ALTO/PAGE input); `YOLO_DETECTION` without `MODEL_PATH`
+ * JSON list; `TESSDATA`, `fast` (default) or `best_int`; `THREADS`, `auto` (default: the idle cores per page process)
+ * or a number, threads that read one page's text blocks; OCR runs for pages without ALTO/PAGE input); `YOLO_DETECTION` without `MODEL_PATH`
  * runs the built-in weight-free detector; captioning keys `RETRY_BACKOFF_MS` (default 1000) and
  * `TIMEOUT_MS` (default 120000), also for INITIAL_RECOGNITION.
  */
@@ -36,6 +37,8 @@ export type OcrModelSet = (typeof OCR_MODEL_SETS)[number];
 export interface OcrSettings {
   languages: OcrLanguage[];
   models: OcrModelSet;
+  /** Threads reading one page (its text blocks shared out), or "auto": the idle cores per page process. */
+  threads: number | "auto";
 }
 
 export interface DetectionSpec {
@@ -232,6 +235,13 @@ function parseLanguages(r: Reader): OcrLanguage[] {
   return langs as OcrLanguage[];
 }
 
+function parseThreads(r: Reader): number | "auto" {
+  const v = (r.str("THREADS") ?? "auto").toLowerCase();
+  if (v === "auto") return v;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) r.fail(`THREADS must be auto or a whole number from 1 to 64, not '${v}'`);
+  return Number(v);
+}
+
 function parseModelSet(r: Reader): OcrModelSet {
   const v = (r.str("TESSDATA") ?? "fast").toLowerCase();
   if (!(OCR_MODEL_SETS as readonly string[]).includes(v)) r.fail(`TESSDATA must be one of ${OCR_MODEL_SETS.join(", ")}, not '${v}'`);
@@ -276,7 +286,7 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
     }
     switch (method) {
       case "TESSERACT_OCR":
-        ocr = { languages: parseLanguages(r), models: parseModelSet(r) };
+        ocr = { languages: parseLanguages(r), models: parseModelSet(r), threads: parseThreads(r) };
         break;
       case "YOLO_DETECTION": {
         const modelPath = r.path("MODEL_PATH") ?? null;

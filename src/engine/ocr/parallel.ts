@@ -1,0 +1,81 @@
+/**
+ * OCR of one page on several threads: Tesseract's layout analysis finds the text blocks on this thread, the blocks
+ * are shared out by area over this thread and `threads - 1` worker threads (ocr-worker.ts), each recognising its
+ * blocks as uniform text, and the regions come back in the layout's reading order. Cuts are only ever between
+ * Tesseract's own text blocks, never through a line or a figure; the result does not depend on the thread count.
+ * A worker thread that cannot be started or fails leaves its blocks to this thread.
+ */
+import { ThreadCall } from "../../shared/thread-call.ts";
+import type { GreyImage } from "../../media/index.ts";
+import type { TextRegion } from "../layout.ts";
+import { OcrEngine, toRegions, type Block, type Box, type OcrModels } from "./tesseract.ts";
+import type { OcrThreadAnswer, OcrThreadRequest } from "./ocr-worker.ts";
+
+/**
+ * The worker's script: next to this file, or in the compiled binary the extra entry point scripts/build.ts adds,
+ * named relative to src/ (there every module's import.meta.url is the binary's).
+ */
+const WORKER_URL = new URL(import.meta.url.includes("/$bunfs/") ? "./engine/ocr/ocr-worker.ts" : "./ocr-worker.ts", import.meta.url).href;
+
+/** Reads pages with one engine on this thread and, when `threads` > 1, worker threads beside it. */
+export class PageOcr {
+  private readonly helpers: ThreadCall<OcrThreadRequest, OcrThreadAnswer>[];
+
+  private constructor(
+    private readonly engine: OcrEngine,
+    threads: number,
+  ) {
+    this.helpers = Array.from({ length: Math.max(0, threads - 1) }, () => new ThreadCall<OcrThreadRequest, OcrThreadAnswer>(() => new Worker(WORKER_URL)));
+  }
+
+  static async create(settings: OcrModels, threads: number): Promise<PageOcr> {
+    return new PageOcr(await OcrEngine.create(settings), threads);
+  }
+
+  get software() {
+    return this.engine.software;
+  }
+
+  /** How the last page was read: its text blocks, and how many of them worker threads read. */
+  lastPage = { threads: 1, blocks: 0, onWorkers: 0 };
+
+  /** Text regions of the page: the whole page at once on one thread, else its text blocks shared out. */
+  async recognize(grey: GreyImage): Promise<TextRegion[]> {
+    if (this.helpers.length === 0) {
+      this.lastPage = { threads: 1, blocks: 0, onWorkers: 0 };
+      return this.engine.recognize(grey);
+    }
+    const boxes = this.engine.textBlocks(grey);
+    const shares = shareOut(boxes, this.helpers.length + 1);
+    const settings = this.engine.settings;
+    const asked = this.helpers.map((h, i) => (shares[i + 1]!.length ? h.call({ settings, page: grey, boxes: shares[i + 1]!.map((j) => boxes[j]!) }) : Promise.resolve({ perBox: [] })));
+    const byBox = new Map<number, Block[]>();
+    let onWorkers = 0;
+    const mine = shares[0]!;
+    for (const j of mine) byBox.set(j, this.engine.recognizeBlocks(grey, [boxes[j]!]));
+    for (const [i, answer] of (await Promise.all(asked)).entries()) {
+      const share = shares[i + 1]!;
+      const perBox = answer?.perBox;
+      if (perBox && perBox.length === share.length) {
+        share.forEach((j, k) => byBox.set(j, perBox[k]!));
+        onWorkers += share.length;
+      } else for (const j of share) byBox.set(j, this.engine.recognizeBlocks(grey, [boxes[j]!]));
+    }
+    this.lastPage = { threads: this.helpers.length + 1, blocks: boxes.length, onWorkers };
+    return toRegions(boxes.flatMap((_, j) => byBox.get(j) ?? []));
+  }
+}
+
+/** Box indexes shared out over `n` threads, largest area first onto the least loaded (share 0 is this thread's). */
+export function shareOut(boxes: readonly Box[], n: number): number[][] {
+  const shares: number[][] = Array.from({ length: n }, () => []);
+  const load = new Array<number>(n).fill(0);
+  const area = ([x1, y1, x2, y2]: Box) => (x2 - x1) * (y2 - y1);
+  for (const j of boxes.map((_, j) => j).sort((a, b) => area(boxes[b]!) - area(boxes[a]!))) {
+    const t = load.indexOf(Math.min(...load));
+    shares[t]!.push(j);
+    load[t]! += area(boxes[j]!);
+  }
+  for (const s of shares) s.sort((a, b) => a - b);
+  return shares;
+}
