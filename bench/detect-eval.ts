@@ -7,6 +7,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { decodeImage, encodeJpeg, resizeRgba, toGrey } from "../src/media/index.ts";
 import { detectTraced, type TracedElement } from "../src/engine/detect/detect.ts";
+import { ocrLines } from "./ocr-cache.ts";
 
 export interface PagePrediction {
   id: string;
@@ -45,6 +46,8 @@ export interface PredictOptions {
   greyOnly?: boolean;
   /** re-encode as JPEG at this quality first (stronger compression artefacts) */
   jpegQuality?: number;
+  /** give the detector the page's OCR text lines (as the processor does after OCR; cached, bench/ocr-cache.ts) */
+  ocr?: boolean;
 }
 
 /** Detect on every image of `setDir/images` and write `<id>.xml` into `outDir`. */
@@ -58,8 +61,9 @@ export async function predictSet(setDir: string, outDir: string, opts: PredictOp
     if (opts.scale && opts.scale !== 1) img = resizeRgba(img, Math.round(img.width * opts.scale), Math.round(img.height * opts.scale));
     if (opts.jpegQuality) img = await decodeImage(encodeJpeg(img, opts.jpegQuality));
     const grey = toGrey(img);
+    const textLines = opts.ocr ? await ocrLines(join(imagesDir, file), img) : undefined;
     const t0 = performance.now();
-    const elements = detectTraced({ grey: grey.data, width: img.width, height: img.height, rgba: opts.greyOnly ? undefined : img.data });
+    const elements = detectTraced({ grey: grey.data, width: img.width, height: img.height, rgba: opts.greyOnly ? undefined : img.data, textLines });
     const ms = performance.now() - t0;
     writeFileSync(join(outDir, `${id}.xml`), evalAlto(id, img.width, img.height, elements));
     out.push({ id, width: img.width, height: img.height, ms, elements });

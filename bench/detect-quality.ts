@@ -2,13 +2,14 @@
 /**
  * Detection quality on a labelled page set (default: the dev set in /work/shared/fixtures/pages).
  *
- *   bun bench/detect-quality.ts [--set DIR] [--out DIR] [--per-page] [--trace] [--scale F] [--grey] [--jpeg Q]
+ *   bun bench/detect-quality.ts [--set DIR] [--out DIR] [--per-page] [--trace] [--scale F] [--grey] [--jpeg Q] [--ocr]
  *
  * --scale F resamples pages first (another scan resolution), --grey withholds colour, --jpeg Q recompresses: the
  * robustness checks that the constants are not tied to the dev set's resolution and encoding.
  *
  * Runs the weight-free detector on every image of DIR/images with no text lines given (the evidence the processor
- * has without ALTO input and before OCR), writes minimal ALTO per page and runs the set's own scorer (DIR/score.ts,
+ * has without ALTO input and before OCR) — or, with --ocr, with the page's OCR lines (what the processor has after
+ * OCR: caption evidence; OCR is cached per page in bench/out/ocr-cache), writes minimal ALTO per page and runs the set's own scorer (DIR/score.ts,
  * else the dev set's — e.g. for a set written by bench/synth-pages.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
@@ -32,6 +33,7 @@ const preds = await predictSet(setDir, outDir, {
   scale: scale ? Number(scale) : undefined,
   greyOnly: args.includes("--grey"),
   jpegQuality: jpeg ? Number(jpeg) : undefined,
+  ocr: args.includes("--ocr"),
 });
 for (const p of preds) {
   console.log(`${p.id}: ${p.elements.length} elements, ${p.ms.toFixed(0)} ms`);

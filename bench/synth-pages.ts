@@ -7,7 +7,7 @@
  * diagrams, geometric drawings, decorative initials, vignettes, friezes and stamps. 1–3 columns, skew ±1.5°,
  * JPEG quality 60–92, captions above/below, some figure-free pages. Deterministic per seed.
  *
- *   bun bench/synth-pages.ts --out DIR [--count 30] [--seed 1] [--ci]
+ *   bun bench/synth-pages.ts --out DIR [--count 30] [--seed 1] [--ci] [--extended]
  *
  * Writes DIR/images/<id>.jpg and DIR/gt/<id>.json (the ground-truth form /work/shared/fixtures/pages/score.ts
  * reads). `--ci` (and `synthPage(seed, { ciOnly: true })`) uses only what CI always has: canvas drawing plus the
@@ -16,6 +16,7 @@
 import { GlobalFonts, createCanvas, loadImage, type Image, type SKRSContext2D } from "@napi-rs/canvas";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { floorPlan, handNote, namingCaption, outlineMap, technicalDrawing } from "./synth-figures.ts";
 
 export type Bbox = [number, number, number, number];
 export interface GtElement {
@@ -43,6 +44,9 @@ export interface SynthOptions {
   ciOnly?: boolean;
   /** a page of running text only (no figure, no decoration): any detection on it is a false positive */
   figureFree?: boolean;
+  /** also floor plans, technical drawings, outline maps, handwritten margin notes, more stamps, and captions that
+   *  name what the figure shows (bench/synth-figures.ts) */
+  extended?: boolean;
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
@@ -147,9 +151,9 @@ function pictureAssets(): PictureAsset[] {
 
 // ---------------------------------------------------------------- drawing helpers
 
-type R = () => number;
-const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const between = (r: R, a: number, b: number) => a + (b - a) * r();
+export type R = () => number;
+export const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+export const between = (r: R, a: number, b: number) => a + (b - a) * r();
 /** Printing ink: a little lighter or darker from line to line, always the same near-neutral hue. */
 const ink = (r: R) => {
   const v = 18 + Math.floor(r() * 22);
@@ -157,7 +161,7 @@ const ink = (r: R) => {
 };
 
 /** Text drawn with a font, or — without any font — as glyph-like strokes of the same metrics. */
-class Typesetter {
+export class Typesetter {
   constructor(readonly useFonts: boolean) {}
   /** advance of one stroke glyph: letters differ in width like type does (i, l narrow; m, w wide) */
   private adv(ch: string, px: number): number {
@@ -229,7 +233,7 @@ class Typesetter {
   }
 }
 
-function font(px: number, family: string, ts: Typesetter): string {
+export function font(px: number, family: string, ts: Typesetter): string {
   return ts.useFonts ? `${Math.round(px)}px "${family}"` : `${Math.round(px)}px sans-serif`;
 }
 
@@ -255,7 +259,7 @@ function inkBounds(ctx: SKRSContext2D, w: number, h: number): Bbox | null {
 // ---------------------------------------------------------------- figure painters (draw inside w × h)
 
 /** Paints a figure filling w × h; `bodyPx` is the page's body font size (labels are set in proportion to it). */
-type Painter = (ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesetter, words: string[], fam: string, bodyPx: number) => void;
+export type Painter = (ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesetter, words: string[], fam: string, bodyPx: number) => void;
 
 const photo: Painter = (ctx, w, h, r) => {
   const g = ctx.createLinearGradient(0, 0, w * r(), h);
@@ -607,7 +611,8 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   const face = fonts.length ? pick(r, fonts) : { family: "sans-serif", italic: "sans-serif" };
   const words = corpusWords(ciOnly);
   const assets = ciOnly ? [] : pictureAssets();
-  const id = `${ciOnly ? "ci" : "syn"}${opts.figureFree ? "_free" : ""}_${String(seed).padStart(3, "0")}`;
+  const ext = !!opts.extended;
+  const id = `${ciOnly ? "ci" : ext ? "ext" : "syn"}${opts.figureFree ? "_free" : ""}_${String(seed).padStart(3, "0")}`;
 
   const W = Math.round(between(r, 1640, 1720));
   const H = Math.round(between(r, 2340, 2440));
@@ -639,6 +644,12 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     ["Diagram", diagram, between(r, 1.2, 2), true],
     ["Geometric drawing", geometric, between(r, 0.9, 1.3), true],
   ];
+  if (ext)
+    kinds.push(
+      ["Floor plan", floorPlan, between(r, 1.1, 1.6), true],
+      ["Other technical drawing", technicalDrawing, between(r, 1.2, 1.7), true],
+      ["Map", outlineMap, between(r, 0.9, 1.4), true],
+    );
   const plans: FigurePlan[] = [];
   let figNo = 1 + Math.floor(r() * 20);
   let tabNo = 1 + Math.floor(r() * 9);
@@ -664,7 +675,7 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
       const isTab = category === "Table";
       const label = isTab ? pick(r, ["Tab.", "Table", "Tab."]) + ` ${tabNo++}` : pick(r, ["Fig.", "Obr.", "Figure", "Fig."]) + ` ${figNo++}`;
       const n = 2 + Math.floor(r() * 5);
-      const text = `${label}: ${Array.from({ length: n }, () => pick(r, words)).join(" ")}`.replace(/[.,;:]+$/, "");
+      const text = ext && !isTab ? namingCaption(category, label, r, words) : `${label}: ${Array.from({ length: n }, () => pick(r, words)).join(" ")}`.replace(/[.,;:]+$/, "");
       caption = { text, above: isTab ? r() < 0.7 : r() < 0.15 };
     }
     plans.push({ category, source, paint, aspect, widthFrac, span, caption });
@@ -673,7 +684,7 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   const decor: string[] = [];
   if (r() < 0.3) decor.push("Initial");
   if (r() < 0.2) decor.push(pick(r, ["Vignette", "Frieze"]));
-  if (r() < 0.2) decor.push("Stamp");
+  if (r() < (ext ? 0.4 : 0.2)) decor.push("Stamp");
   if (nFig === 0 && decor.length && r() < 0.6) decor.length = 0; // keep figure-free pages common
   if (opts.figureFree) decor.length = 0;
 
@@ -893,6 +904,18 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     if (!reserved.some((q) => overlaps(q, res))) await placeFigure({ category: "Stamp", source: "drawn stamp", paint: stampPainter, aspect: 1, widthFrac: 1, span: false }, sw, sh, x, y);
   }
 
+  // 4b. a handwritten note in the outer margin (own random stream: the rest of the page stays as without it)
+  const rn = rng(seed * 7 + 99991);
+  if (ext && !opts.figureFree && rn() < 0.4) {
+    const nw = Math.min(mx - 16, fontPx * between(rn, 3.5, 6));
+    const nh = fontPx * between(rn, 1.2, 3.2);
+    const left = rn() < 0.5;
+    const x = left ? between(rn, 14, Math.max(15, mx - nw - 10)) : W - mx + between(rn, 10, Math.max(11, mx - nw - 14));
+    const y = top + rn() * (bottom - top - nh);
+    if (nw > fontPx * 2)
+      await placeFigure({ category: "Handwritten note", source: "drawn note", paint: (c, w, h, _r, t, ws, f) => handNote(c, w, h, rn, t, ws, face.italic ?? f), aspect: 1, widthFrac: 1, span: false }, nw, nh, x, y);
+  }
+
   // 5. scan: paper tone and uneven light, skew, noise, JPEG
   const skew = between(r, -1.5, 1.5);
   const out = createCanvas(W, H);
@@ -974,10 +997,10 @@ if (import.meta.main) {
   };
   const out = opt("--out");
   if (!out) {
-    console.error("usage: bun bench/synth-pages.ts --out DIR [--count 30] [--seed 1] [--ci]");
+    console.error("usage: bun bench/synth-pages.ts --out DIR [--count 30] [--seed 1] [--ci] [--extended]");
     process.exit(2);
   }
-  const pages = await writeSet(out, Number(opt("--count") ?? 30), Number(opt("--seed") ?? 1), { ciOnly: args.includes("--ci") });
+  const pages = await writeSet(out, Number(opt("--count") ?? 30), Number(opt("--seed") ?? 1), { ciOnly: args.includes("--ci"), extended: args.includes("--extended") });
   const cats = new Map<string, number>();
   for (const p of pages) for (const e of p.gt.elements) cats.set(e.category, (cats.get(e.category) ?? 0) + 1);
   console.log(`${pages.length} pages (${pages.filter((p) => !p.gt.elements.length).length} figure-free) in ${out}: ${[...cats].map(([c, n]) => `${c} ${n}`).join(", ")}`);

@@ -1,5 +1,6 @@
 import type { RegionFeatures } from "./features.ts";
 import type { CategoryLabel } from "./types.ts";
+import { drawingCategory } from "./drawings.ts";
 
 export interface Verdict {
   category: CategoryLabel;
@@ -67,6 +68,8 @@ export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
   // (running text passes under a stamp; a coloured figure's own labels cover little of it)
   if (f.colourFrac >= 0.18 && f.textComps >= 10 && f.toneFrac < 0.4 && f.textCover >= 0.2) return { category: "Stamp", confidence: 0.35, keep: true };
   // never below 0.3: AnnoPage configs commonly use DETECTION_THRESHOLD 0.283
+  const drawn = drawingCategory(f);
+  if (drawn) return { ...drawn, confidence: Math.max(0.3, drawn.confidence), keep: true };
   const confidence = Math.min(0.6, 0.3 + 0.015 * Math.min(f.wG, f.hG) + 0.15 * Math.min(1, f.toneFrac / 0.3));
   return { category: "Image", confidence, keep: true };
 }

@@ -1,10 +1,13 @@
 import { analysePage, type PageAnalysis } from "./analysis.ts";
 import { associateCaptions } from "./captions.ts";
+import { CAPTION_DECIDES, categoryFromCaption } from "./caption-category.ts";
 import { classify } from "./classify.ts";
 import { measure, type RegionFeatures } from "./features.ts";
 import { findCandidates } from "./regions.ts";
-import { findMarginNotes } from "./margins.ts";
+import { findMarginNotes, inSideMargin } from "./margins.ts";
 import { intersection } from "./boxes.ts";
+import { joinDrawnParts, type Classified } from "./join.ts";
+import type { Verdict } from "./classify.ts";
 import { categoryId, type Box, type DetectInput, type DetectOptions, type DetectedElement } from "./types.ts";
 
 /** A detection with the evidence that led to it (for evaluation and debugging). */
@@ -25,14 +28,18 @@ function toPage(a: PageAnalysis, b: Box, width: number, height: number): Box {
 export function detectTraced(page: DetectInput, options: DetectOptions = {}): TracedElement[] {
   if (page.grey.length !== page.width * page.height) throw new Error("detectElements: grey buffer does not match width × height");
   const a = analysePage(page);
-  const out: TracedElement[] = [];
+  const regions: Classified[] = [];
   for (const cand of findCandidates(a)) {
     if (isEdgeShadow(a, cand.box)) continue;
     const features = measure(a, cand.box);
-    const v = classify(features, { ruled: cand.ruled });
-    if (!v.keep) continue;
+    const verdict = classify(features, { ruled: cand.ruled });
+    if (verdict.keep) regions.push({ box: cand.box, verdict, features, ruled: cand.ruled });
+  }
+  const out: TracedElement[] = [];
+  for (const { box: found, verdict, features } of joinDrawnParts(a, regions)) {
+    const v = marginWriting(a, found, verdict, features) ? { ...verdict, category: "Handwritten note" as const, confidence: Math.min(0.5, verdict.confidence) } : verdict;
     // a chart's box takes in the value labels along its axes
-    const box = v.category === "Graph" ? features.withAxisLabels : cand.box;
+    const box = v.category === "Graph" ? features.withAxisLabels : found;
     out.push({
       bbox: toPage(a, box, page.width, page.height),
       category: v.category,
@@ -51,16 +58,39 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
       features: measure(a, note.box),
     });
   }
+  out.sort((p, q) => q.confidence - p.confidence);
+  if (page.textLines?.length) {
+    associateCaptions(out, page.textLines);
+    for (const e of out) if (e.caption) nameFromCaption(e, e.caption.text);
+    out.sort((p, q) => q.confidence - p.confidence);
+  }
   const threshold = options.threshold ?? 0;
   const wanted = options.categories?.map((c) => c.toLowerCase());
-  const kept = out.filter((e) => e.confidence >= threshold && (!wanted || wanted.includes(e.category.toLowerCase())));
-  kept.sort((p, q) => q.confidence - p.confidence);
-  if (page.textLines?.length) associateCaptions(kept, page.textLines);
-  return kept;
+  return out.filter((e) => e.confidence >= threshold && (!wanted || wanted.includes(e.category.toLowerCase())));
 }
 
 export function detectElements(page: DetectInput, options: DetectOptions = {}): DetectedElement[] {
   return detectTraced(page, options).map(({ features: _f, ...e }) => e);
+}
+
+/**
+ * Word-like coloured or unassigned marks wholly in the side margin, a few lines tall: writing added by hand beside
+ * the print (a stamp is pressed onto the text block; printed side notes are text and never reach this stage).
+ */
+function marginWriting(a: PageAnalysis, b: Box, v: Verdict, f: RegionFeatures): boolean {
+  if (v.category !== "Stamp" && v.category !== "Image") return false;
+  if (b.y2 - b.y1 > 6 * a.glyph || f.textComps + f.smallComps < 3 || f.toneFrac >= 0.5) return false;
+  return inSideMargin(a, b);
+}
+
+/** A caption that names a category ("Map 3.", "Obr. 2: Půdorys") decides it for the drawn-figure family. */
+function nameFromCaption(e: TracedElement, text: string): void {
+  if (!CAPTION_DECIDES.has(e.category)) return;
+  const named = categoryFromCaption(text);
+  if (!named || named === e.category) return;
+  e.category = named;
+  e.categoryId = categoryId(named);
+  e.confidence = Math.max(e.confidence, 0.5);
 }
 
 /**

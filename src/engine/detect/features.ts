@@ -2,9 +2,10 @@ import { INK_LEVEL, Kind, TONE_LEVEL, type PageAnalysis } from "./analysis.ts";
 import { contains } from "./boxes.ts";
 import type { Component } from "./components.ts";
 import type { Box } from "./types.ts";
+import { strokeStats, type StrokeStats } from "./strokes.ts";
 
 /** Measurements of one candidate region (analysis scale) that the classifier decides on. */
-export interface RegionFeatures {
+export interface RegionFeatures extends StrokeStats {
   width: number;
   height: number;
   /** width and height in glyph heights */
@@ -180,6 +181,7 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     linesRight,
     linesBeside,
     textCover: Math.min(1, covered / n),
+    ...strokeStats(a, b),
   };
 }
 

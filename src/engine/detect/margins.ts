@@ -33,17 +33,48 @@ function darkestStrokes(a: PageAnalysis, ids: readonly number[], limit = 20000):
 
 /**
  * Handwritten notes and similar annotations: clusters of marks in the left or right margin, outside the horizontal
- * extent of the body text, whose strokes are clearly paler than the printed text (another pen, pencil). Marks in
- * the same ink as the print (side notes, line numbers) are left alone.
+ * extent of the body text, whose strokes are clearly paler than the printed text (another pen, pencil) or coloured.
+ * Marks in the same ink as the print (side notes, line numbers) are left alone.
  */
-export function findMarginNotes(a: PageAnalysis): MarginNote[] {
+/** Horizontal extent of the body text (left edge of most lines … right edge of most lines), or null when the page
+ *  has too little running text to tell. */
+export function bodyExtent(a: PageAnalysis): { left: number; right: number; long: PageAnalysis["lines"] } | null {
   const g = a.glyph;
   const long = a.lines.filter((l) => l.x2 - l.x1 >= 10 * g);
-  if (long.length < 5) return [];
+  if (long.length < 5) return null;
   const x1s = long.map((l) => l.x1).sort((p, q) => p - q);
   const x2s = long.map((l) => l.x2).sort((p, q) => p - q);
-  const left = x1s[Math.floor(0.05 * x1s.length)]! - 0.5 * g;
-  const right = x2s[Math.floor(0.95 * (x2s.length - 1))]! + 0.5 * g;
+  return { left: x1s[Math.floor(0.05 * x1s.length)]! - 0.5 * g, right: x2s[Math.floor(0.95 * (x2s.length - 1))]! + 0.5 * g, long };
+}
+
+/** True when `b` lies wholly in the left or right margin, beside the body text. */
+export function inSideMargin(a: PageAnalysis, b: Box): boolean {
+  const body = bodyExtent(a);
+  return !!body && (b.x1 > body.right || b.x2 < body.left);
+}
+
+/** Share of the components' pixels that are coloured ink (another pen than the black print). */
+function colouredShare(a: PageAnalysis, ids: readonly number[]): number {
+  if (!a.colour) return 0;
+  let n = 0;
+  let coloured = 0;
+  for (const id of ids) {
+    const c = a.comps[id]!;
+    for (let y = c.y1; y < c.y2; y++)
+      for (let x = c.x1; x < c.x2; x++)
+        if (a.labels[y * a.width + x] === id + 1) {
+          n++;
+          coloured += a.colour[y * a.width + x]!;
+        }
+  }
+  return n ? coloured / n : 0;
+}
+
+export function findMarginNotes(a: PageAnalysis): MarginNote[] {
+  const g = a.glyph;
+  const extent = bodyExtent(a);
+  if (!extent) return [];
+  const { left, right, long } = extent;
   const bodyIds: number[] = [];
   for (const l of long) for (const m of l.members) if (bodyIds.length < 3000) bodyIds.push(m);
   const body = darkestStrokes(a, bodyIds);
@@ -79,7 +110,8 @@ export function findMarginNotes(a: PageAnalysis): MarginNote[] {
     const h = grp.box.y2 - grp.box.y1;
     if (grp.ids.length < 4 || w < 3 * g || h < 1.5 * g) continue;
     const paler = darkestStrokes(a, grp.ids) - body;
-    if (paler >= 40) out.push({ box: toneExtent(a, grp.box, Math.ceil(0.5 * g)), paler });
+    // another pen: paler strokes than the print, or coloured ink (blue, brown) where the print is black
+    if (paler >= 40 || colouredShare(a, grp.ids) >= 0.3) out.push({ box: toneExtent(a, grp.box, Math.ceil(0.5 * g)), paler: Math.max(40, paler) });
   }
   return out;
 }
