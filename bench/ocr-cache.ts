@@ -1,7 +1,8 @@
 /**
  * OCR text lines of a page image for the detection benches, cached: OCR takes seconds per page, so each page's
  * lines are kept in bench/out/ocr-cache/<sha1 of the image file>.json (page pixels, one {bbox, text} per line) and
- * reused on the next run. Languages: English, Czech and German (the corpus languages).
+ * reused on the next run. Languages: English, Czech and German (the corpus languages); tessdata best_int models
+ * (not the processor default `fast`: the slower, more accurate set).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,7 +19,7 @@ export async function ocrLines(file: string, img: RgbaImage): Promise<TextLineHi
   const key = createHash("sha1").update(readFileSync(file)).update(`${img.width}x${img.height}`).digest("hex");
   const path = join(CACHE, `${key}.json`);
   if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as TextLineHint[];
-  engine ??= OcrEngine.create(["eng", "ces", "deu"]);
+  engine ??= OcrEngine.create({ languages: ["eng", "ces", "deu"], models: "best_int" });
   const regions = (await engine).recognize(toGrey(img));
   const lines: TextLineHint[] = [];
   for (const r of regions)
