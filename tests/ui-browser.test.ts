@@ -218,6 +218,30 @@ test("a job still waiting for files takes the missing ones on its page (a submis
   expect((await call("GET", `/v1/jobs/${waiting}`)).data.state).toBe("cancelled");
 }, 60_000);
 
+test("a submission whose upload broke is continued after a reload", async () => {
+  const { page } = browser;
+  await page.goto(`${server.url}/ui#/submit`);
+  await page.route("**/files/image", (route) => (route.request().url().includes("/q2.png/") ? route.abort() : route.continue()));
+  await dropFiles(page, ".drop", [
+    { name: "q1.png", type: "image/png", base64: pagePng("Page q1") },
+    { name: "q2.png", type: "image/png", base64: pagePng("Page q2") },
+  ]);
+  await page.getByRole("button", { name: "Submit 2 pages" }).click();
+  await page.getByText("Some files did not upload").waitFor();
+  await page.unroute("**/files/image");
+
+  await page.reload();
+  await page.getByText("An earlier submission did not finish uploading.").waitFor();
+  await page.getByRole("link", { name: "Continue it on its job page" }).click();
+  await page.getByRole("heading", { name: "Waiting for files" }).waitFor();
+  expect(await page.locator(".card").textContent()).toContain("Still missing: image q2.png.");
+  await dropFiles(page, ".drop", [{ name: "q2.png", type: "image/png", base64: pagePng("Page q2") }]);
+  await page.locator(".s-queued, .s-processing, .s-done").waitFor();
+  await page.getByRole("link", { name: "Submit", exact: true }).click();
+  await page.getByRole("heading", { name: "Submit pages" }).waitFor();
+  expect(await page.getByText("An earlier submission did not finish uploading.").count()).toBe(0);
+}, 60_000);
+
 test("another user sees neither the job in the list nor its page", async () => {
   const other = await launchBrowser();
   try {

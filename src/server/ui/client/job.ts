@@ -8,6 +8,7 @@ import { watchJobs } from "./events.ts";
 import { errorText, isFinished, percent, when } from "./format.ts";
 import { html, useCallback, useEffect, useState } from "./html.ts";
 import { StateBadge } from "./jobs.ts";
+import { pending, PENDING } from "./submit.ts";
 import { classify, DropZone, ProgressList, uploadAll, type Picked, type Progress } from "./upload.ts";
 
 interface JobImage {
@@ -78,6 +79,10 @@ export function JobPage({ jobId, me }: { jobId: string; me: Me }) {
     load();
     return watchJobs((j) => j.id === jobId && load(), load, () => {});
   }, [load]);
+
+  useEffect(() => {
+    if (job && job.state !== "new" && pending()?.jobId === job.id) localStorage.removeItem(PENDING); // the submission is complete
+  }, [job?.state]);
 
   if (error) return html`<p class="error" role="alert">${error}</p>`;
   if (!job) return html`<p class="loading">Loading…</p>`;

@@ -22,6 +22,20 @@ const OUTPUTS = [
 ] as const;
 export const PENDING = "annopage.pendingSubmission";
 
+interface Pending {
+  fingerprint: string;
+  key: string;
+  /** Set once the job exists: its page takes the files still missing. */
+  jobId?: string;
+}
+export const pending = (): Pending | null => {
+  try {
+    return JSON.parse(localStorage.getItem(PENDING) ?? "null") as Pending | null;
+  } catch {
+    return null;
+  }
+};
+
 export function SubmitPage() {
   const [engines, setEngines] = useState<Engine[]>([]);
   const [engine, setEngine] = useState("");
@@ -30,6 +44,7 @@ export function SubmitPage() {
   const [progress, setProgress] = useState<Progress>({});
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const [, rerender] = useState(0);
 
   useEffect(() => {
     api<Engine[]>("GET", "/v1/engines")
@@ -58,11 +73,12 @@ export function SubmitPage() {
     };
     // The same submission (same files, same choices) reuses its Idempotency-Key: a retry after a reload finds its job.
     const fingerprint = JSON.stringify([definition, picked.map((p) => [p.file.name, p.file.size, p.file.lastModified])]);
-    const saved = JSON.parse(localStorage.getItem(PENDING) ?? "null") as { fingerprint: string; key: string } | null;
+    const saved = pending();
     const key = saved?.fingerprint === fingerprint ? saved.key : crypto.randomUUID();
     localStorage.setItem(PENDING, JSON.stringify({ fingerprint, key }));
     try {
       const job = await api<{ id: string }>("POST", "/v1/jobs", { json: definition, headers: { "Idempotency-Key": key } });
+      localStorage.setItem(PENDING, JSON.stringify({ fingerprint, key, jobId: job.id }));
       const ok = await uploadAll(job.id, picked, (n, v) => setProgress((p) => ({ ...p, [n]: v })));
       if (ok) {
         localStorage.removeItem(PENDING);
@@ -75,8 +91,13 @@ export function SubmitPage() {
     }
   };
 
+  const unfinished = busy ? null : pending();
   return html`<section aria-labelledby="submit-h">
     <h1 id="submit-h">Submit pages</h1>
+    ${unfinished?.jobId &&
+    html`<p class="card" role="status">An earlier submission did not finish uploading.
+      <a href=${`#/jobs/${unfinished.jobId}`}>Continue it on its job page</a> or
+      <button type="button" class="link" onClick=${() => (localStorage.removeItem(PENDING), rerender((n) => n + 1))}>forget it</button>.</p>`}
     <form onSubmit=${submit} class="card">
       <${DropZone} onFiles=${add} label="Drop page images here (JPEG, PNG, TIFF, JPEG 2000), with optional ALTO or PAGE XML per page and a metadata JSON." />
       ${picked.length > 0 &&
