@@ -63,7 +63,8 @@ export function createAppDeps(deps: ServerDeps): AppDeps {
   };
 }
 
-export function createApp(serverDeps: ServerDeps): AppHandle {
+/** `sweeper: false`: no background sweep timers (a replica: its primary sweeps); `runOnce` still works. */
+export function createApp(serverDeps: ServerDeps, opts: { sweeper?: boolean } = {}): AppHandle {
   const deps = createAppDeps(serverDeps);
   const app = new Hono<AppEnv>() as unknown as AppHandle;
   const routes: AnyRoute[] = [];
@@ -104,7 +105,7 @@ export function createApp(serverDeps: ServerDeps): AppHandle {
   });
   app.deps = deps;
   app.routeTable = routes;
-  app.sweeper = startSweeper(deps);
+  app.sweeper = startSweeper(deps, { background: opts.sweeper !== false });
   app.dispose = async () => {
     app.sweeper.stop();
     deps.jobChanges.stop(); // ends open event streams, so the server can stop

@@ -5,6 +5,7 @@ import { loadServerConfig } from "../config.ts";
 import { CliError } from "../shared/cli-error.ts";
 import { withHelp } from "../shared/usage.ts";
 import { attachServerLog } from "./log-file.ts";
+import { exitWithPrimary, isReplica, processCount, startReplicas, type Replicas } from "./replicas.ts";
 import { announce, listeningLine, startServer } from "./serve.ts";
 
 export default withHelp(defineCommand({
@@ -15,6 +16,7 @@ export default withHelp(defineCommand({
     "base-dir": { type: "string", description: "Data directory (BASE_DIR, default ./annopage_data)" },
     "database-url": { type: "string", description: "PostgreSQL URL (DATABASE_URL); omit for the embedded database" },
     workers: { type: "string", valueHint: "n", description: "Local workers in this process (default: 1 on the embedded database, else 0)" },
+    processes: { type: "string", valueHint: "n", description: "Server processes sharing the port (APP_PROCESSES, default: the CPU count; 1 on the embedded database)" },
   },
   async run({ args }) {
     const config = loadServerConfig(process.env, {
@@ -25,10 +27,15 @@ export default withHelp(defineCommand({
     });
     const workers = args.workers === undefined ? (config.databaseUrl ? 0 : 1) : Number(args.workers);
     if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new CliError(`--workers must be a whole number from 0 to 64, got "${args.workers}"`, 2);
+    const replica = isReplica();
+    if (replica) exitWithPrimary();
+    const processes = replica ? { count: 1 } : processCount(args.processes, process.env, !config.databaseUrl);
+    if (processes.notice) process.stderr.write(`${processes.notice}\n`);
     const log = attachServerLog(config.logsDir, config.logLevel, config.logFileLevel);
     let server: Awaited<ReturnType<typeof startServer>>;
+    let replicas: Replicas | undefined;
     try {
-      server = await startServer(config, { workers });
+      server = await startServer(config, { workers, replica, reusePort: processes.count > 1 });
     } catch (e) {
       log.fileOnly("ERROR", `start-up failed: ${(e as Error).message}`);
       throw e;
@@ -42,7 +49,7 @@ export default withHelp(defineCommand({
         }
         signalled = true;
         consola.info(`${sig}: shutting down`);
-        server.stop().then(
+        Promise.all([server.stop(), replicas?.stop()]).then(
           () => {
             log.fileOnly("INFO", "stopped");
             resolve();
@@ -56,17 +63,35 @@ export default withHelp(defineCommand({
       process.on("SIGTERM", () => onSignal("SIGTERM"));
       process.on("SIGINT", () => onSignal("SIGINT"));
     });
+    if (replica) {
+      process.stderr.write(`annopage serve replica (pid ${process.pid}) listening on ${server.url}\n`);
+      await stopped;
+      return;
+    }
     announce(server);
     log.fileOnly("INFO", listeningLine(server));
+    if (processes.count > 1) {
+      replicas = startReplicas(processes.count - 1, {
+        APP_HOST: config.host,
+        APP_PORT: String(server.port),
+        BASE_DIR: config.baseDir,
+        DATABASE_URL: config.databaseUrl!,
+      });
+      const line = `serving with ${processes.count} processes on port ${server.port} (this one and ${processes.count - 1} replica${processes.count === 2 ? "" : "s"})`;
+      process.stderr.write(`${line}\n`);
+      log.fileOnly("INFO", line);
+    }
     await stopped;
   },
 }), {
   examples: [
     "annopage serve --port 8080                  # embedded database under ./annopage_data",
-    "DATABASE_URL=postgres://user:pw@db/annopage annopage serve --workers 0",
+    "DATABASE_URL=postgres://user:pw@db/annopage annopage serve --workers 0 --processes 4",
   ],
   notes: [
     "On the first start without ADMIN_KEY it prints a generated admin key once; the documentation is at /docs. " +
-      "Every setting is an environment variable (README: Configuration); set HMAC_SECRET.",
+      "Every setting is an environment variable (README: Configuration); set HMAC_SECRET. " +
+      "On PostgreSQL it runs --processes server processes on one port (one JavaScript thread each); the sweeper, " +
+      "local workers and start-up tasks run in the first one only.",
   ],
 });

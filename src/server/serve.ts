@@ -34,6 +34,16 @@ export interface StartOptions {
   processor?: string[];
   /** Register the built-in engine (default true). */
   builtinEngine?: boolean;
+  /**
+   * Bind with SO_REUSEPORT so that replicas can share the port (replicas.ts). The primary first checks that the port
+   * is free (a plain bind), so that a second server on the same port still fails with "already in use".
+   */
+  reusePort?: boolean;
+  /**
+   * A replica of a primary that runs the once-only parts: no start-up staging sweep, built-in engine, background
+   * sweeper, local workers or key bootstrap here; the port is shared (`reusePort`) with the primary.
+   */
+  replica?: boolean;
 }
 
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
@@ -52,23 +62,26 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let app: ReturnType<typeof createApp> | undefined;
   try {
     const deps: ServerDeps = { config, sql: db.sql, embedded: !!db.embedded };
-    app = createApp(deps);
+    const replica = opts.replica === true;
+    app = createApp(deps, { sweeper: !replica });
     await app.deps.storage.ready?.();
-    // Staged files of an earlier run of this instance that was killed mid-upload (and any long idle ones).
-    const swept = await app.deps.storage.sweepStaging({ startup: true, maxAgeMs: config.stagingMaxAgeSeconds * 1000 });
-    if (swept > 0) consola.info(`removed ${swept} staged upload file${swept === 1 ? "" : "s"} left by an earlier run`);
-    if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
-    server = listen(config, app.fetch);
+    if (!replica) {
+      // Staged files of an earlier run of this instance that was killed mid-upload (and any long idle ones).
+      const swept = await app.deps.storage.sweepStaging({ startup: true, maxAgeMs: config.stagingMaxAgeSeconds * 1000 });
+      if (swept > 0) consola.info(`removed ${swept} staged upload file${swept === 1 ? "" : "s"} left by an earlier run`);
+      if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
+    }
+    server = listen(config, app.fetch, { reusePort: replica || opts.reusePort === true, probe: !replica });
     const s = server;
     const a = app;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${s.port}`;
-    const workers = await startLocalWorkers(db.sql, config, url, opts.workers ?? 0, { processor: opts.processor });
+    const workers = await startLocalWorkers(db.sql, config, url, replica ? 0 : (opts.workers ?? 0), { processor: opts.processor });
     // Keys last, once everything else has started: a start that fails (port in use) must not store a
     // generated admin key that nobody was shown (the next start would find it and print nothing).
     let generatedAdminKey: string | undefined;
     try {
-      ({ generatedAdminKey } = await bootstrapKeys(db.sql, config));
+      if (!replica) ({ generatedAdminKey } = await bootstrapKeys(db.sql, config));
     } catch (e) {
       await workers.stop(true);
       throw e;
@@ -100,12 +113,27 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   }
 }
 
-/** Bun.serve on the configured address; a port in use is one clear line (CliError, exit 1). */
-function listen(config: ServerConfig, fetch: (req: Request) => Response | Promise<Response>): ReturnType<typeof Bun.serve> {
+/**
+ * Bun.serve on the configured address; a port in use is one clear line (CliError, exit 1). With `reusePort` the socket
+ * can be shared with replicas; `probe` first binds the port without it (and lets it go), so that a port another server
+ * holds is still refused, and `--port 0` picks the port the replicas then join.
+ */
+function listen(config: ServerConfig, fetch: (req: Request) => Response | Promise<Response>, o: { reusePort: boolean; probe: boolean }): ReturnType<typeof Bun.serve> {
+  let port = config.port;
+  if (o.reusePort && o.probe) {
+    const probe = bind(config, port, () => new Response(null, { status: 503 }), false);
+    port = probe.port!;
+    probe.stop(true);
+  }
+  return bind(config, port, fetch, o.reusePort);
+}
+
+function bind(config: ServerConfig, port: number, fetch: (req: Request) => Response | Promise<Response>, reusePort: boolean): ReturnType<typeof Bun.serve> {
   try {
     return Bun.serve({
       hostname: config.host,
-      port: config.port,
+      port,
+      reusePort,
       fetch,
       // Uploads are streamed; the limit is enforced per route with a clear code (413).
       maxRequestBodySize: config.maxUploadBytes + 1024 * 1024,

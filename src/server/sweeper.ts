@@ -18,7 +18,7 @@ export interface Sweeper {
   stop(): void;
 }
 
-export function startSweeper(deps: AppDeps): Sweeper {
+export function startSweeper(deps: AppDeps, opts: { background?: boolean } = {}): Sweeper {
   const c = deps.config;
   let running = false;
   let ticks = 0;
@@ -27,6 +27,7 @@ export function startSweeper(deps: AppDeps): Sweeper {
     if (r.requeued > 0) await deps.queue.jobsQueued();
     return r;
   };
+  if (opts.background === false) return { runOnce, stop() {} };
   const timer = setInterval(async () => {
     if (running) return;
     running = true;

@@ -13,6 +13,7 @@
  * they mean) and ends the way the processor ended: same exit code, or killed by the same signal.
  */
 import { spawn } from "node:child_process";
+import { onParentGone } from "../shared/lifeline.ts";
 import { selfCommand } from "../shared/self.ts";
 
 export const SUPERVISE_ARG = "__supervise-processor";
@@ -43,9 +44,7 @@ export function supervise(argv: string[]): Promise<never> {
     }
     process.exit(137);
   };
-  process.stdin.on("end", workerGone);
-  process.stdin.on("error", workerGone);
-  process.stdin.resume();
+  onParentGone(workerGone);
 
   child.on("error", (err) => {
     process.stderr.write(`cannot start processor ${JSON.stringify(cmd)}: ${err.message}\n`);
