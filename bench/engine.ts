@@ -24,6 +24,7 @@ import { realIdServices } from "../src/engine/layout.ts";
 import { processPage, type PageEnv } from "../src/engine/page.ts";
 import { PageOcr } from "../src/engine/ocr/parallel.ts";
 import { availableParallelism } from "node:os";
+import { noOnnxModels } from "../src/engine/onnx/models.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { readAltoText } from "../src/engine/alto/read.ts";
 import { loadTruth, scoreOcr } from "./ocr-truth.ts";
@@ -67,6 +68,7 @@ function env(ini: string, out = dir): PageEnv {
       if (!ocrEngines.has(k)) ocrEngines.set(k, PageOcr.create(ocr, threads));
       return ocrEngines.get(k)!;
     },
+    onnx: noOnnxModels(),
   };
 }
 for (const d of ["alto", "crops", "renders"]) Bun.spawnSync(["mkdir", "-p", join(dir, d)]);

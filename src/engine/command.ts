@@ -36,6 +36,7 @@ import {
   cleanupShardFiles,
   createLogger,
   makeShardFiles,
+  openModels,
   prepareRun,
   processPages,
   progressLine,
@@ -209,6 +210,8 @@ export async function runProcessCommand(rawArgs: string[], write: (line: string)
   let prep: Prepared;
   try {
     prep = prepareRun(opts, log, { quiet: !!shardPages });
+    // ONNX models open before the first page (a parent of --process-count too: a bad model fails the run, not each page)
+    if (prep.pages.length > 0) await openModels(prep);
   } catch (e) {
     if (e instanceof ConfigFileMissingError) throw new CliError(`process: ${e.message}`, EXIT_CONFIG_MISSING);
     if (e instanceof ConfigFileError) throw new CliError(`process: bad config (${opts.config ?? "built-in"}): ${e.message}`, EXIT_FATAL);

@@ -60,6 +60,19 @@ export interface GraphicalMetadata {
   prompts: string[];
   /** Id of the line an initial continues (§3.7). */
   continuingLineId?: string;
+  /** Image embedding records (§4.3), one per embedding engine that embedded this element. */
+  embeddings?: EmbeddingRecord[];
+}
+
+/** One record of the embeddings output (annopage-tool §4.3), keys in the output order. */
+export interface EmbeddingRecord {
+  id: string;
+  tag_id: string;
+  page_uuid: string;
+  category: string;
+  source: null;
+  processing_info: { system: string; version: string; datetime: string; model: string; decimal_places: number | null; precision: string };
+  embedding: number[];
 }
 
 export interface ElementRegion {

@@ -5,13 +5,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { decodeXml } from "../shared/xml-text.ts";
 import { join } from "node:path";
-import { decodeImage, resizeRgba, toGrey, type GreyImage, type RgbaImage } from "../media/index.ts";
+import { cropRgba, decodeImage, resizeRgba, toGrey, type GreyImage, type RgbaImage } from "../media/index.ts";
 import { detectElements } from "./detect/index.ts";
 import { readAltoText, readPageXmlText, type LoadedText } from "./alto/read.ts";
 import { runCaptioning, ENGINE_NAME as CAPTIONING_ENGINE } from "./caption/captioning.ts";
 import { runInitialRecognition, INITIAL_ENGINE_NAME } from "./caption/initials.ts";
-import type { ProcessorConfig } from "./config/engine-config.ts";
-import { addDetectedElement, assignCaption, polygonBBox, textLines, type IdServices, type Layout, type TextLine } from "./layout.ts";
+import type { DetectionSpec, EmbeddingSpec, ProcessorConfig } from "./config/engine-config.ts";
+import { addDetectedElement, assignCaption, elements, polygonBBox, textLines, type IdServices, type Layout, type TextLine } from "./layout.ts";
+import { categoryByLabel, passesFilter } from "./categories.ts";
+import type { OnnxModels } from "./onnx/models.ts";
+import { ANNOPAGE_SOFTWARE } from "./software.ts";
 import type { Logger } from "./log.ts";
 import type { PageOcr } from "./ocr/parallel.ts";
 import { writePageOutputs, type OutputPaths } from "./outputs/write-page.ts";
@@ -19,6 +22,8 @@ import type { Usage } from "./usage.ts";
 
 /** Value recorded for the `element-detection` role: our detector is the weight-free fallback of §8.1, not YOLO. */
 export const DETECTOR_MODEL_NAME = "annopage-heuristic";
+/** Value recorded for the `element-detection` role by a YOLO model (§3.3 step 6: the literal word). */
+export const YOLO_MODEL_NAME = "yolo";
 
 export interface PageTask {
   pageId: string;
@@ -35,6 +40,8 @@ export interface PageEnv {
   ids: IdServices;
   log: Logger;
   getOcr(): Promise<PageOcr>;
+  /** The run's opened ONNX models (empty maps when none is configured). */
+  onnx: OnnxModels;
 }
 
 export interface PageResult {
@@ -111,7 +118,10 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
   const fromOcr = !loaded && !!env.config.ocr;
   const usage: PageResult["usage"] = {};
   for (const engine of env.config.engines) {
-    if (engine.kind === "detection") {
+    if (engine.kind === "detection" && engine.onnx) {
+      await runOnnxDetection(engine, layout, image, env);
+      if (fromOcr) dropLinesInsideElements(layout);
+    } else if (engine.kind === "detection") {
       const lines = textLines(layout);
       const found = detectElements(
         { ...getGreyInput(getGrey()), rgba: image.data, textLines: lines.map((l) => ({ bbox: lineArea(l), text: l.transcription })) },
@@ -143,11 +153,49 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
         const mine = (usage[INITIAL_ENGINE_NAME] ??= {});
         for (const [region, u] of used) mine[region] = u;
       }
+    } else if (engine.kind === "embedding" && engine.onnxPath) {
+      await runOnnxEmbedding(engine, layout, image, env);
     }
-    // embedding engines: no model runtime; reported once per run (see run.ts)
+    // embedding engines without an ONNX model: no model runtime; reported once per run (see run.ts)
   }
   writePageOutputs(task.pageId, layout, image, inputAlto, env.out, env.ids, log);
   return { usage, elements: layout.regions.filter((r) => r.kind === "element").length, textLines: textLines(layout).length };
+}
+
+async function runOnnxDetection(engine: DetectionSpec, layout: Layout, image: RgbaImage, env: PageEnv): Promise<void> {
+  const found = await env.onnx.detectors.get(engine.name)!.detect(image);
+  for (const d of found) {
+    if (!passesFilter(d.label, engine.categories)) continue; // §3.3 step 1, before the label check of step 2
+    addDetectedElement(layout, d, env.ids, YOLO_MODEL_NAME);
+  }
+}
+
+/** §3.8: one record per element passing CATEGORIES whose crop is not empty. */
+async function runOnnxEmbedding(engine: EmbeddingSpec, layout: Layout, image: RgbaImage, env: PageEnv): Promise<void> {
+  const embedder = env.onnx.embedders.get(engine.name)!;
+  for (const el of elements(layout)) {
+    if (!el.meta || !passesFilter(el.category, engine.categories)) continue;
+    const bb = polygonBBox(el.polygon);
+    const crop = cropRgba(image, bb.x1, bb.y1, bb.x2, bb.y2);
+    if (crop.width === 0 || crop.height === 0) continue;
+    const v = await embedder.embed(crop);
+    (el.meta.embeddings ??= []).push({
+      id: `uuid:${el.meta.modsUuid}`,
+      tag_id: el.meta.tagId,
+      page_uuid: layout.id,
+      category: categoryByLabel(el.category)?.genreEng ?? el.category,
+      source: null,
+      processing_info: {
+        system: "AnnoPage",
+        version: ANNOPAGE_SOFTWARE.version,
+        datetime: new Date().toISOString().replace("Z", "000+00:00"),
+        model: engine.model,
+        decimal_places: engine.decimalPlaces ?? null,
+        precision: v.precision,
+      },
+      embedding: v.values,
+    });
+  }
 }
 
 function dropLinesInsideElements(layout: Layout): void {

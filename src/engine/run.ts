@@ -16,6 +16,8 @@ import { ocrThreads } from "./ocr/threads.ts";
 import { createOutputDirs, type OutputPaths } from "./outputs/write-page.ts";
 import { processPage, type PageEnv, type PageTask } from "./page.ts";
 import { buildProcessingInfo, type UsageData } from "./usage.ts";
+import { noOnnxModels, openOnnxModels, type OnnxModels } from "./onnx/models.ts";
+import { OnnxModelError } from "./onnx/errors.ts";
 import { pyJson, writeFileAtomic } from "./outputs/files.ts";
 
 /** Bad configuration or input: one line, exit code 2. */
@@ -176,6 +178,8 @@ export interface Prepared {
   pages: PageTask[];
   metadata: Record<string, unknown>;
   notices: string[];
+  /** Filled by openModels before the first page. */
+  onnx: OnnxModels;
 }
 
 /** Everything that can fail before the first page: config, inputs, page list. Throws InputError/ConfigFileError. */
@@ -197,9 +201,10 @@ export function prepareRun(raw: RunOptions, log: Logger, opts2: { quiet?: boolea
   else if (opts.device === "gpu") log.warning("--device gpu: this processor has no GPU models; running on CPU");
   const notices: string[] = [];
   for (const e of config.engines) {
-    if (e.kind === "embedding") notices.push(`[${e.name}] HUGGINGFACE_IMAGE_EMBEDDING needs the image model '${e.model}', which this processor cannot run; no embeddings are computed`);
+    if (e.kind === "embedding" && !e.onnxPath) notices.push(`[${e.name}] HUGGINGFACE_IMAGE_EMBEDDING needs the image model '${e.model}', which this processor cannot run (it runs ONNX image encoders: MODEL = <file>.onnx); no embeddings are computed`);
   }
-  if (opts.outputEmbeddingsPath) notices.push("embeddings were requested but no embedding model is available to this processor; the embedding files are written empty");
+  const embeds = config.engines.some((e) => e.kind === "embedding" && e.onnxPath);
+  if (opts.outputEmbeddingsPath && !embeds) notices.push("embeddings were requested but no embedding model is available to this processor; the embedding files are written empty");
   for (const n of notices) startup(n);
   if (opts.outputProcessingInfoPath && !existsSync(dirname(opts.outputProcessingInfoPath) || ".")) {
     throw new InputError(`the directory of --output-processing-info-path '${opts.outputProcessingInfoPath}' does not exist`);
@@ -223,7 +228,17 @@ export function prepareRun(raw: RunOptions, log: Logger, opts2: { quiet?: boolea
     }
   }
   createOutputDirs(outputPaths(opts));
-  return { opts, config, pages, metadata, notices };
+  return { opts, config, pages, metadata, notices, onnx: noOnnxModels() };
+}
+
+/** Opens the configured ONNX models (a missing or malformed one is an InputError: the run fails before any page). */
+export async function openModels(prep: Prepared): Promise<void> {
+  try {
+    prep.onnx = await openOnnxModels(prep.config);
+  } catch (e) {
+    if (e instanceof OnnxModelError) throw new InputError(e.message);
+    throw e;
+  }
 }
 
 /** Progress line on stdout, one per finished page: `PAGE <done>/<total> <ok|failed> <seconds>s <page id>`. */
@@ -260,6 +275,7 @@ export async function processPages(
         const settings = prep.config.ocr ?? { languages: ["eng"], models: "fast", threads: 1 };
         return m.PageOcr.create(settings, ocrThreads(settings.threads, prep.opts.processCount));
       })),
+    onnx: prep.onnx,
   };
   const data: UsageData = {};
   const failed: Record<string, string> = {};

@@ -28,3 +28,7 @@ declare module "*/swagger-ui-bundle.js" {
   const path: string;
   export default path;
 }
+declare module "*/libonnxruntime.so.1" {
+  const path: string;
+  export default path;
+}

@@ -5,9 +5,13 @@
  * Our extensions (the reference ignores unknown keys and skips unknown methods with a warning, so
  * such configs stay portable): METHOD `TESSERACT_OCR` (keys `LANGUAGES`, e.g. `eng+ces+deu` or a
  * JSON list; `TESSDATA`, `fast` (default) or `best_int`; `THREADS`, `auto` (default: the idle cores per page process)
- * or a number, threads that read one page's text blocks; OCR runs for pages without ALTO/PAGE input); `YOLO_DETECTION` without `MODEL_PATH`
- * runs the built-in weight-free detector; captioning keys `RETRY_BACKOFF_MS` (default 1000) and
- * `TIMEOUT_MS` (default 120000), also for INITIAL_RECOGNITION.
+ * or a number, threads that read one page's text blocks; OCR runs for pages without ALTO/PAGE input);
+ * `YOLO_DETECTION` without `MODEL_PATH` runs the built-in weight-free detector, with an `.onnx`
+ * MODEL_PATH the ONNX export (§8.3; key `CLASS_NAMES`, a JSON list in class-id order, overrides the
+ * model's `names` metadata), with any other MODEL_PATH (a `.pt` checkpoint) the built-in detector plus
+ * a warning; the image embedding runs an `.onnx` `MODEL`/`MODEL_PATH` (keys `IMAGE_MEAN`/`IMAGE_STD`,
+ * JSON lists of 3 numbers, default 0 and 1 on 0–1 pixels; `TRUE_RGB`, see onnx/embedding.ts);
+ * captioning keys `RETRY_BACKOFF_MS` (default 1000) and `TIMEOUT_MS` (default 120000), also for INITIAL_RECOGNITION.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
@@ -46,8 +50,14 @@ export interface DetectionSpec {
   name: string;
   threshold: number | undefined;
   categories: string[] | null;
-  /** A configured model file (a YOLO checkpoint): present but not runnable here; noted as a warning. */
+  /** The configured model file: an ONNX export runs (`onnx`), anything else is noted as a warning. */
   modelPath: string | null;
+  /** An `.onnx` MODEL_PATH: run it instead of the built-in detector. */
+  onnx: boolean;
+  imageSize: number | undefined;
+  agnosticNms: boolean;
+  /** CLASS_NAMES (class-id order), else null: the model's `names` metadata. */
+  classNames: string[] | null;
 }
 
 export interface PromptSettings {
@@ -86,8 +96,15 @@ export interface InitialSpec {
 export interface EmbeddingSpec {
   kind: "embedding";
   name: string;
+  /** MODEL (or MODEL_PATH) as configured: recorded in processing_info.model. */
   model: string;
+  /** The `.onnx` file to run, else null (a Hugging Face id this processor cannot load). */
+  onnxPath: string | null;
   categories: string[] | null;
+  decimalPlaces: number | undefined;
+  mean: number[];
+  std: number[];
+  trueRgb: boolean;
 }
 
 export type EngineSpec = DetectionSpec | CaptioningSpec | InitialSpec | EmbeddingSpec;
@@ -128,6 +145,10 @@ METHOD = YOLO_DETECTION
 `;
 
 const BOOL: Record<string, boolean> = { "1": true, yes: true, true: true, on: true, "0": false, no: false, false: false, off: false };
+
+function isOnnx(path: string): boolean {
+  return path.toLowerCase().endsWith(".onnx");
+}
 
 function configRelative(value: string, configPath: string | null): string {
   if (isAbsolute(value) || !configPath) return value;
@@ -185,6 +206,19 @@ class Reader {
     }
     warnings.push(`[${this.s.name}] ${key} is not a JSON list of strings; using its default (${fallback ? JSON.stringify(fallback) : "no filter"})`);
     return fallback;
+  }
+  /** JSON list of exactly `n` finite numbers (a malformed value is an error: it changes every vector). */
+  numbers(key: string, n: number, fallback: number[]): number[] {
+    const v = this.str(key);
+    if (v === undefined) return fallback;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      parsed = null;
+    }
+    if (!Array.isArray(parsed) || parsed.length !== n || !parsed.every((x) => typeof x === "number" && Number.isFinite(x))) this.fail(`${key} must be a JSON list of ${n} numbers, not '${v}'`);
+    return parsed as number[];
   }
   path(key: string): string | undefined {
     const v = this.str(key);
@@ -291,9 +325,12 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
       case "YOLO_DETECTION": {
         const modelPath = r.path("MODEL_PATH") ?? null;
         if (modelPath && !existsSync(modelPath)) r.fail(`MODEL_PATH file not found: '${modelPath}'`);
-        if (modelPath) warnings.push(`[${s.name}] MODEL_PATH '${modelPath}' is a YOLO model, which this processor cannot run; the built-in weight-free detector is used instead`);
+        const onnx = !!modelPath && isOnnx(modelPath);
+        if (modelPath && !onnx) warnings.push(`[${s.name}] MODEL_PATH '${modelPath}' is not an ONNX export (.onnx), which is the only YOLO format this processor runs; the built-in weight-free detector is used instead`);
         const threshold = r.float("DETECTION_THRESHOLD");
-        engines.push({ kind: "detection", name: s.name, threshold, categories: r.list("CATEGORIES", null, warnings), modelPath });
+        const categories = r.list("CATEGORIES", null, warnings);
+        const classNames = r.list("CLASS_NAMES", null, warnings);
+        engines.push({ kind: "detection", name: s.name, threshold, categories, modelPath, onnx, imageSize: r.int("IMAGE_SIZE", 1), agnosticNms: r.bool("AGNOSTIC_NMS", false), classNames });
         break;
       }
       case "OPENAI_COMPLETIONS_IMAGE_CAPTIONING": {
@@ -314,9 +351,20 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
         });
         break;
       }
-      case "HUGGINGFACE_IMAGE_EMBEDDING":
-        engines.push({ kind: "embedding", name: s.name, model: r.required("MODEL"), categories: r.list("CATEGORIES", null, warnings) });
+      case "HUGGINGFACE_IMAGE_EMBEDDING": {
+        // MODEL_PATH (ours) is config-relative like every model file; MODEL is relative to the working
+        // directory (§2.3) — for an engine's own .onnx file next to its config, the config's directory is tried too.
+        const modelPath = r.path("MODEL_PATH");
+        const model = modelPath ? r.required("MODEL_PATH") : r.required("MODEL");
+        const onnxPath = modelPath ?? (isOnnx(model) ? (existsSync(model) ? model : configRelative(model, configPath)) : null);
+        if (onnxPath && !isOnnx(onnxPath)) r.fail(`MODEL_PATH must be an ONNX file (.onnx), not '${onnxPath}'`);
+        if (onnxPath && !existsSync(onnxPath)) r.fail(`${modelPath ? "MODEL_PATH" : "MODEL"} file not found: '${onnxPath}'`);
+        const std = r.numbers("IMAGE_STD", 3, [1, 1, 1]);
+        if (std.includes(0)) r.fail("IMAGE_STD values must not be 0");
+        const [categories, decimalPlaces, mean, trueRgb] = [r.list("CATEGORIES", null, warnings), r.int("DECIMAL_PLACES", 0), r.numbers("IMAGE_MEAN", 3, [0, 0, 0]), r.bool("TRUE_RGB", false)];
+        engines.push({ kind: "embedding", name: s.name, model, onnxPath, categories, decimalPlaces, mean, std, trueRgb });
         break;
+      }
       case "CAPTION_YOLO_NEAREST":
       case "CAPTION_YOLO_KEYPOINTS":
       case "CAPTION_YOLO_ORGANIZER":

@@ -37,9 +37,11 @@ export function writePageOutputs(
   if (out.xml) writeFileAtomic(join(out.xml, `${pageId}.xml`), writePageXml(layout, ids));
   if (out.alto) writeFileAtomic(join(out.alto, `${pageId}.xml`), writeAlto(layout, { ids, inputAlto }));
   if (out.embeddings) {
-    // No embedding model is available to this processor: the file is written empty (§4.3: written
-    // for every processed page) and the run reports the missing model on stderr and in processing info.
-    writeFileAtomic(join(out.embeddings, `${pageId}.${out.embeddingsJsonLines ? "jsonl" : "json"}`), out.embeddingsJsonLines ? "" : "[]");
+    // §4.3: written for every processed page, empty without records (no ONNX embedding model configured:
+    // the run reports the missing model on stderr and in the processing info).
+    const records = elements(layout).flatMap((el) => el.meta?.embeddings ?? []);
+    const text = out.embeddingsJsonLines ? records.map((r) => JSON.stringify(r) + "\n").join("") : pyJson(records);
+    writeFileAtomic(join(out.embeddings, `${pageId}.${out.embeddingsJsonLines ? "jsonl" : "json"}`), text);
   }
   if (out.render) writeFileAtomic(join(out.render, `${pageId}.jpg`), renderPage(image, layout));
   if (out.crops) {
