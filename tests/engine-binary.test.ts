@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { SHARED } from "./helpers/shared.ts";
+import { meanColourModel, yoloModel } from "./engine-support/onnx-graph.ts";
+import { blocks, HEAD, NAMES, page } from "./engine-support/onnx-fixture.ts";
 import { relocatedBinary } from "./helpers/binary.ts";
 import { join } from "node:path";
 import { PROGRESS_RE } from "../src/engine/run.ts";
@@ -22,10 +24,10 @@ function canHideRepo(): boolean {
   return r.exitCode === 0;
 }
 
-async function runHidden(binary: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runHidden(binary: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const quoted = [binary, "process", ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const cmd = hide ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs none '${REPO}' && exec ${quoted}`] : [binary, "process", ...args];
-  const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore", env: { PATH: "/usr/bin:/bin", HOME: cwd } });
+  const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore", env: { PATH: "/usr/bin:/bin", HOME: cwd, ...env } });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
 }
@@ -47,7 +49,9 @@ describe("relocated compiled binary", () => {
     mkdirSync(img);
     writeFileSync(join(img, "a.jpg"), textPage(["Orbis sensualium pictus", "The world in pictures"], { picture: true }));
     writeFileSync(join(img, "b.jpg"), textPage(["Svět v obrazech", "Komenský 1658"], { picture: false }));
-    const r = await runHidden(binary, ["--input-image-path", "pages", "--output-alto-path", "out/alto", "--output-crops-path", "out/crops", "--output-render-path", "out/renders", "--process-count", "2", "--device", "cpu"], work);
+    const runtimeDir = join(work, "ort-default");
+    const r = await runHidden(binary, ["--input-image-path", "pages", "--output-alto-path", "out/alto", "--output-crops-path", "out/crops", "--output-render-path", "out/renders", "--process-count", "2", "--device", "cpu"], work, { ANNOPAGE_RUNTIME_DIR: runtimeDir });
+    expect(readdirSync(work)).not.toContain("ort-default"); // no ONNX model configured: onnxruntime is never loaded
     expect(r.stderr).not.toContain("node_modules");
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n").filter(Boolean);
@@ -82,4 +86,29 @@ describe("relocated compiled binary", () => {
     expect(r.code).toBe(255);
     expect(r.stderr.trim()).toBe("annopage: process: Config file does not exist: 'missing.ini'");
   });
+
+  test("ONNX detector and image encoder from the binary alone: the embedded onnxruntime is unpacked once to a private directory, with --process-count 2", async () => {
+    const dir = join(work, "onnx");
+    mkdirSync(join(dir, "engine"), { recursive: true });
+    mkdirSync(join(dir, "pages"));
+    writeFileSync(join(dir, "pages", "p1.png"), page());
+    writeFileSync(join(dir, "pages", "p2.png"), page());
+    writeFileSync(join(dir, "engine", "yolo.onnx"), yoloModel({ size: 64, head: HEAD, names: NAMES }));
+    writeFileSync(join(dir, "engine", "mean.onnx"), meanColourModel());
+    writeFileSync(join(dir, "engine", "config.ini"), "[DET]\nMETHOD = YOLO_DETECTION\nMODEL_PATH = yolo.onnx\n\n[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = mean.onnx\nTRUE_RGB = yes\nCATEGORIES = [\"photograph\"]\n");
+    const runtimeDir = join(dir, "ort");
+    const r = await runHidden(binary, ["--config", "engine/config.ini", "--input-image-path", "pages", "--output-alto-path", "alto", "--output-embeddings-path", "emb", "--process-count", "2"], dir, { ANNOPAGE_RUNTIME_DIR: runtimeDir });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const p of ["p1", "p2"]) {
+      expect(blocks(readFileSync(join(dir, "alto", `${p}.xml`), "utf8")).map((b) => [b.type, b.hpos, b.vpos, b.width, b.height])).toEqual([
+        ["Photograph", 64, 32, 128, 64],
+        ["Map", 68, 32, 128, 64],
+        ["Image", 208, 96, 48, 32],
+      ]);
+      const records = JSON.parse(readFileSync(join(dir, "emb", `${p}.json`), "utf8"));
+      expect(records.map((x: any) => [x.tag_id, x.embedding])).toEqual([["photograph_001", [1, 0.5, 0]]]);
+    }
+    expect(readdirSync(runtimeDir)).toEqual([expect.stringMatching(/^libonnxruntime-\d+\.so\.1$/)]);
+  }, 120_000);
 });
