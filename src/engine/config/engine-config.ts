@@ -6,12 +6,10 @@
  * such configs stay portable): METHOD `TESSERACT_OCR` (keys `LANGUAGES`, e.g. `eng+ces+deu` or a
  * JSON list; `TESSDATA`, `fast` (default) or `best_int`; `THREADS`, `auto` (default: the idle cores per page process)
  * or a number, threads that read one page's text blocks; OCR runs for pages without ALTO/PAGE input);
- * `YOLO_DETECTION` without `MODEL_PATH` runs the built-in weight-free detector, with an `.onnx`
- * MODEL_PATH the ONNX export (§8.3; key `CLASS_NAMES`, a JSON list in class-id order, overrides the
- * model's `names` metadata), with any other MODEL_PATH (a `.pt` checkpoint) the built-in detector plus
- * a warning; the image embedding runs an `.onnx` `MODEL`/`MODEL_PATH` (keys `IMAGE_MEAN`/`IMAGE_STD`,
- * JSON lists of 3 numbers, default 0 and 1 on 0–1 pixels; `TRUE_RGB`, see onnx/embedding.ts);
- * captioning keys `RETRY_BACKOFF_MS` (default 1000) and `TIMEOUT_MS` (default 120000), also for INITIAL_RECOGNITION.
+ * `YOLO_DETECTION` without `MODEL_PATH` runs the built-in weight-free detector, with an `.onnx` one
+ * the ONNX export (key `CLASS_NAMES`), else (`.pt`) the built-in one plus a warning; the image
+ * embedding runs an `.onnx` `MODEL`/`MODEL_PATH` (keys `IMAGE_MEAN`, `IMAGE_STD`, `TRUE_RGB`; see
+ * onnx/yolo.ts, onnx/embedding.ts); captioning keys `RETRY_BACKOFF_MS` (default 1000) and `TIMEOUT_MS` (default 120000), also for INITIAL_RECOGNITION.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
@@ -50,9 +48,8 @@ export interface DetectionSpec {
   name: string;
   threshold: number | undefined;
   categories: string[] | null;
-  /** The configured model file: an ONNX export runs (`onnx`), anything else is noted as a warning. */
+  /** The configured model file; only an ONNX export (`onnx`) runs, anything else is noted as a warning. */
   modelPath: string | null;
-  /** An `.onnx` MODEL_PATH: run it instead of the built-in detector. */
   onnx: boolean;
   imageSize: number | undefined;
   agnosticNms: boolean;
@@ -98,7 +95,7 @@ export interface EmbeddingSpec {
   name: string;
   /** MODEL (or MODEL_PATH) as configured: recorded in processing_info.model. */
   model: string;
-  /** The `.onnx` file to run, else null (a Hugging Face id this processor cannot load). */
+  /** The `.onnx` file to run (MODEL_PATH config-relative; MODEL cwd-relative as §2.3, else config-relative), else null. */
   onnxPath: string | null;
   categories: string[] | null;
   decimalPlaces: number | undefined;
@@ -208,16 +205,16 @@ class Reader {
     return fallback;
   }
   /** JSON list of exactly `n` finite numbers (a malformed value is an error: it changes every vector). */
-  numbers(key: string, n: number, fallback: number[]): number[] {
+  numbers(key: string, n: number, fallback: number[], nonZero = false): number[] {
     const v = this.str(key);
     if (v === undefined) return fallback;
-    let parsed: unknown;
+    let parsed: unknown = null;
     try {
       parsed = JSON.parse(v);
     } catch {
-      parsed = null;
+      // not JSON: refused below
     }
-    if (!Array.isArray(parsed) || parsed.length !== n || !parsed.every((x) => typeof x === "number" && Number.isFinite(x))) this.fail(`${key} must be a JSON list of ${n} numbers, not '${v}'`);
+    if (!Array.isArray(parsed) || parsed.length !== n || !parsed.every((x) => typeof x === "number" && Number.isFinite(x) && !(nonZero && x === 0))) this.fail(`${key} must be a JSON list of ${n} ${nonZero ? "non-zero " : ""}numbers, not '${v}'`);
     return parsed as number[];
   }
   path(key: string): string | undefined {
@@ -327,9 +324,7 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
         if (modelPath && !existsSync(modelPath)) r.fail(`MODEL_PATH file not found: '${modelPath}'`);
         const onnx = !!modelPath && isOnnx(modelPath);
         if (modelPath && !onnx) warnings.push(`[${s.name}] MODEL_PATH '${modelPath}' is not an ONNX export (.onnx), which is the only YOLO format this processor runs; the built-in weight-free detector is used instead`);
-        const threshold = r.float("DETECTION_THRESHOLD");
-        const categories = r.list("CATEGORIES", null, warnings);
-        const classNames = r.list("CLASS_NAMES", null, warnings);
+        const [threshold, categories, classNames] = [r.float("DETECTION_THRESHOLD"), r.list("CATEGORIES", null, warnings), r.list("CLASS_NAMES", null, warnings)];
         engines.push({ kind: "detection", name: s.name, threshold, categories, modelPath, onnx, imageSize: r.int("IMAGE_SIZE", 1), agnosticNms: r.bool("AGNOSTIC_NMS", false), classNames });
         break;
       }
@@ -352,15 +347,12 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
         break;
       }
       case "HUGGINGFACE_IMAGE_EMBEDDING": {
-        // MODEL_PATH (ours) is config-relative like every model file; MODEL is relative to the working
-        // directory (§2.3) — for an engine's own .onnx file next to its config, the config's directory is tried too.
         const modelPath = r.path("MODEL_PATH");
         const model = modelPath ? r.required("MODEL_PATH") : r.required("MODEL");
         const onnxPath = modelPath ?? (isOnnx(model) ? (existsSync(model) ? model : configRelative(model, configPath)) : null);
         if (onnxPath && !isOnnx(onnxPath)) r.fail(`MODEL_PATH must be an ONNX file (.onnx), not '${onnxPath}'`);
         if (onnxPath && !existsSync(onnxPath)) r.fail(`${modelPath ? "MODEL_PATH" : "MODEL"} file not found: '${onnxPath}'`);
-        const std = r.numbers("IMAGE_STD", 3, [1, 1, 1]);
-        if (std.includes(0)) r.fail("IMAGE_STD values must not be 0");
+        const std = r.numbers("IMAGE_STD", 3, [1, 1, 1], true);
         const [categories, decimalPlaces, mean, trueRgb] = [r.list("CATEGORIES", null, warnings), r.int("DECIMAL_PLACES", 0), r.numbers("IMAGE_MEAN", 3, [0, 0, 0]), r.bool("TRUE_RGB", false)];
         engines.push({ kind: "embedding", name: s.name, model, onnxPath, categories, decimalPlaces, mean, std, trueRgb });
         break;
