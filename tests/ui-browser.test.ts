@@ -2,12 +2,15 @@
  * The web dashboard (issue 19) in Debian's Chromium against a real server on PostgreSQL and a real worker (the test
  * processor writing ALTO with two elements per page): sign in, submit two pages by drag and drop, watch the job reach
  * done through live updates, open the viewer and find the boxes, download the ZIP; an admin creates and disables a
- * key and deactivates an engine; another user cannot see the job. Saves the screenshots shown in the README.
+ * key and deactivates an engine; another user cannot see the job. Takes the screenshots shown in the README: into
+ * docs/ with UPDATE_SCREENSHOTS=1 (`UPDATE_SCREENSHOTS=1 bun test tests/ui-browser.test.ts`), else into a temporary
+ * directory, so a test run never changes a tracked file.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createCanvas } from "@napi-rs/canvas";
 import { unzipSync } from "fflate";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { startLocalWorkers, type LocalWorkers } from "../src/server/local-workers.ts";
@@ -17,7 +20,11 @@ import { makeKey } from "./helpers/server-api.ts";
 
 const REPO = resolve(import.meta.dir, "..");
 const FAKE = [process.execPath, join(REPO, "tests/fixtures/fake-processor.ts")];
-const DOCS = join(REPO, "docs");
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1";
+const DOCS = UPDATE_SCREENSHOTS ? join(REPO, "docs") : mkdtempSync(join(tmpdir(), "annopage-ui-shots-"));
+afterAll(() => {
+  if (!UPDATE_SCREENSHOTS) rmSync(DOCS, { recursive: true, force: true });
+});
 
 let server: TestServer;
 let browser: TestBrowser;
