@@ -124,6 +124,7 @@ test("submit two pages by drag and drop; the list shows the job reach done throu
   await row.locator(".s-processing").waitFor({ timeout: 60_000 });
   await row.locator(".s-done").waitFor({ timeout: 60_000 });
   expect(await row.locator(".pct").textContent()).toBe("100 %");
+  expect(await row.locator(".pages-done").textContent()).toBe("2 / 2 pages");
   expect(listCalls.length).toBe(callsBefore); // the changes came by the event stream, not by reloading the list
   // Two more jobs, made through the API, appear without a reload: one waiting for its files, one cancelled.
   const call = (method: string, path: string, body: unknown) =>

@@ -46,6 +46,8 @@ export interface JobRow {
   engine_version: string | null;
   engine_definition: Record<string, unknown> | null;
   engine_files_updated: string | null;
+  /** The job's number of pages (images), read only for the dashboard (a paged list, the change feed). */
+  page_count?: number;
   /**
    * The row's version (`xmin` as text): every UPDATE of the row makes a new one. Updates that must not
    * overwrite a change the caller has not seen take it as `version` and touch nothing when it moved on.
@@ -72,8 +74,9 @@ const JOB_COLUMNS = (sql: Sql, withLog = false) => sql`
   j.meta_json_uploaded, j.state, j.progress, j.previous_attempts, j.created_date, j.started_date, j.last_change,
   j.finished_date, j.log_user, j.engine_settings, j.lease_token, ${withLog ? sql`j.log,` : sql``} j.xmin::text AS row_version`;
 
-const SELECT_JOB = (sql: Sql, withLog = false) => sql`
+const SELECT_JOB = (sql: Sql, withLog = false, withPageCount = false) => sql`
   SELECT ${JOB_COLUMNS(sql, withLog)}, ${ENGINE_COLUMNS(sql)}
+         ${withPageCount ? sql`, (SELECT count(*)::int FROM images i WHERE i.job_id = j.id) AS page_count` : sql``}
     FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id`;
 
 /** The images of a job view as one JSON array (by `order`, ties by name), from the rows `i` of `source`. */
@@ -211,7 +214,8 @@ function jobConditions(sql: Sql, f: JobFilter) {
  */
 export async function listJobs(sql: Sql, f: JobFilter, opts: { withLog: boolean; page?: { limit: number; offset: number } }): Promise<JobRow[]> {
   const page = opts.page ? sql`LIMIT ${opts.page.limit} OFFSET ${opts.page.offset}` : sql``;
-  const rows = await sql<RawJob[]>`${SELECT_JOB(sql, opts.withLog)} WHERE ${jobConditions(sql, f)} ORDER BY j.created_date DESC, j.id ${page}`;
+  // a page (the dashboard's) also counts each job's pages; the whole list (the reference's) stays as it was
+  const rows = await sql<RawJob[]>`${SELECT_JOB(sql, opts.withLog, !!opts.page)} WHERE ${jobConditions(sql, f)} ORDER BY j.created_date DESC, j.id ${page}`;
   return rows.map(toJob);
 }
 
@@ -228,7 +232,7 @@ export async function countJobs(sql: Sql, f: JobFilter): Promise<number> {
  * dashboard's change feed (server/job-changes.ts): one statement per poll of the whole process, however many watch.
  */
 export async function listJobsChangedSince(sql: Sql, since: string): Promise<JobRow[]> {
-  const rows = await sql<RawJob[]>`${SELECT_JOB(sql)}
+  const rows = await sql<RawJob[]>`${SELECT_JOB(sql, false, true)}
      WHERE j.last_change >= ${since}::timestamptz OR j.finished_date >= ${since}::timestamptz
      ORDER BY j.last_change, j.id`;
   return rows.map(toJob);

@@ -131,6 +131,8 @@ export const JobWithEngineSchema = z.object({
   ...jobCore,
   engine_name: z.string().nullable().optional(),
   engine_version: z.string().nullable().optional(),
+  /** Extension: the job's number of pages, in a paged list (`limit`/`offset`) and in the dashboard's job events. */
+  page_count: z.number().int().optional(),
 });
 
 /** JobLease (§3.6) + the fencing token extension (decision 5). */

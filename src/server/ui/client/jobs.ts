@@ -18,6 +18,15 @@ export interface JobItem {
   engine_name?: string | null;
   engine_version?: string | null;
   log_user?: string | null;
+  /** The job's number of pages (paged list and events). */
+  page_count?: number;
+}
+
+/** "3 / 4 pages": pages done of the job's pages, as the job page counts them (a done job has done them all). */
+export function pagesDone(j: Pick<JobItem, "state" | "progress" | "page_count">): string {
+  if (j.page_count === undefined) return "";
+  const done = j.state === "done" ? j.page_count : Math.floor(j.progress * j.page_count + 1e-9);
+  return `${done} / ${j.page_count} pages`;
 }
 
 const PAGE = 50;
@@ -96,14 +105,14 @@ export function JobsPage({ me }: { me: Me }) {
       : total === 0
         ? html`<p>No jobs${state ? ` in state ${state}` : ""}.${me.role !== "readonly" ? html` <a href="#/submit">Submit pages</a>.` : ""}</p>`
         : html`<table class="jobs">
-            <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Engine</th><th scope="col">Progress</th><th scope="col">Created</th><th scope="col">Finished</th></tr></thead>
+            <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Engine</th><th scope="col">Pages</th><th scope="col">Created</th><th scope="col">Finished</th></tr></thead>
             <tbody>
               ${shown.map(
                 (j) => html`<tr key=${j.id} data-job=${j.id}>
                   <td><a href=${`#/jobs/${j.id}`}><code>${j.id.slice(0, 8)}</code></a></td>
                   <td><${StateBadge} state=${j.state} /></td>
                   <td>${j.engine_name ? `${j.engine_name} ${j.engine_version ?? ""}` : "–"}</td>
-                  <td><progress max="1" value=${j.progress} aria-label="progress"></progress> <span class="pct">${percent(j.progress)}</span></td>
+                  <td><span class="pages-done">${pagesDone(j)}</span> <progress max="1" value=${j.progress} aria-label="progress"></progress> <span class="pct">${percent(j.progress)}</span></td>
                   <td>${when(j.created_date)}</td>
                   <td>${when(j.finished_date)}</td>
                 </tr>`,
