@@ -16,18 +16,26 @@ export const BENCH_ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789
 /**
  * Starts `annopage serve` from this checkout as a child process on 127.0.0.1:`port` and waits (30 s at most) until
  * /healthz answers; without `dbUrl` it runs on its embedded PostgreSQL (PGlite) under `baseDir`. It hosts no local
- * workers (the benchmarks bring their own); `repo`: another checkout's server (a before/after comparison). BENCH_PROFILE=<dir>: the server writes a CPU profile (markdown) there when it exits. With
- * `stderr: "pipe"` the server's last output is kept for the error when it does not start.
+ * workers (the benchmarks bring their own); `repo`: another checkout's server (a before/after comparison); `processes`:
+ * server processes on the port (`serve --processes`, default 1; the replicas are awaited too). BENCH_PROFILE=<dir>:
+ * the server (the first process) writes a CPU profile (markdown) there when it exits. Its last output is kept for the
+ * error when it does not start; `stderr: "inherit"` also passes it on.
  */
-export async function startBenchServer(o: { dbUrl?: string; baseDir: string; port: number; stderr?: "pipe" | "inherit"; repo?: string; env?: Record<string, string> }): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+export async function startBenchServer(o: { dbUrl?: string; baseDir: string; port: number; stderr?: "pipe" | "inherit"; repo?: string; env?: Record<string, string>; processes?: number }): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : [];
   const cli = join(o.repo ?? join(import.meta.dir, ".."), "src", "cli.ts");
   const child = spawn(process.execPath, [...profile, cli, "serve", "--host", "127.0.0.1", "--port", String(o.port), "--base-dir", o.baseDir, ...(o.dbUrl ? ["--database-url", o.dbUrl] : []), "--workers", "0"], {
-    env: { ...process.env, DATABASE_URL: "", ADMIN_KEY: BENCH_ADMIN_KEY, ...o.env },
-    stdio: ["ignore", "ignore", o.stderr ?? "pipe"],
+    // One server process unless asked (`serve` runs one per core by default); as APP_PROCESSES, which older checkouts ignore.
+    env: { ...process.env, DATABASE_URL: "", ADMIN_KEY: BENCH_ADMIN_KEY, APP_PROCESSES: String(o.processes ?? 1), ...o.env },
+    stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
-  child.stderr?.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  let replicasUp = 0;
+  child.stderr?.on("data", (d) => {
+    if (o.stderr === "inherit") process.stderr.write(d);
+    replicasUp += String(d).match(/replica \(pid \d+\) listening on/g)?.length ?? 0;
+    stderr = (stderr + d).slice(-4000);
+  });
   const url = `http://127.0.0.1:${o.port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -38,6 +46,13 @@ export async function startBenchServer(o: { dbUrl?: string; baseDir: string; por
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`server did not start: ${stderr}`);
+    }
+    await Bun.sleep(50);
+  }
+  while (replicasUp < (o.processes ?? 1) - 1) {
+    if (child.exitCode !== null || Date.now() > deadline + 60_000) {
+      child.kill("SIGKILL");
+      throw new Error(`the server's replicas did not start: ${stderr}`);
     }
     await Bun.sleep(50);
   }
@@ -131,6 +146,26 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   return out;
 }
 
+/** `pid` and every process descended from it (the server's replicas), from the parent pids in /proc. */
+export function processTree(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {}
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i]) out.push(p);
+  return out;
+}
+
+/** CPU seconds used so far by `pid` and its descendants (a server with its replicas). */
+export function treeCpuSeconds(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + (cpuSeconds(p) || 0), 0);
+}
+
 /** CPU seconds used so far by every process whose command name is `name` (e.g. the PostgreSQL backends). */
 export function cpuSecondsByName(name: string): number {
   let total = 0;
@@ -153,7 +188,7 @@ export function cpuSecondsByName(name: string): number {
  * previous run's clean-up, a test suite — each create can cost hundreds of microseconds of kernel time instead of ~15.
  */
 export function fileCreateMicros(dir: string, count = 200): number {
-  const sub = join(dir, `create-probe-${process.pid}`);
+  const sub = join(dir, `create-probe-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
   mkdirSync(sub, { recursive: true });
   const t0 = process.cpuUsage();
   for (let i = 0; i < count; i++) closeSync(openSync(join(sub, `f${i}`), "wx"));

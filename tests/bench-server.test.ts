@@ -1,5 +1,5 @@
 /**
- * Smoke test of the server benchmark (bench/server.ts): a tiny run drives the whole life cycle and a
+ * Smoke test of the server benchmark (bench/server.ts): a tiny run drives the whole life cycle (cold start, then both client variants) and a
  * small big-upload through a child-process server on a real PostgreSQL and must finish without
  * request errors, printing every figure. Speed itself is not asserted here (that is the bench's job).
  */
@@ -15,9 +15,11 @@ test("bench/server.ts completes a small run with no request errors and prints ev
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   expect(err).not.toContain("benchmark failed");
   expect(code).toBe(0);
-  expect(out).toMatch(/life cycle: 6 jobs in [\d.]+ s = [\d.]+ jobs\/s/);
-  expect(out).toMatch(/CPU over the phase \(\d+ cores\): server [\d.]+ s/);
-  expect(out).toMatch(/warm-up: 2 jobs in [\d.]+ s = [\d.]+ jobs\/s/);
+  // both client variants, each with its jobs/s and the server's CPU per job
+  expect(out).toMatch(/life cycle \(prepared clients\): 6 jobs in [\d.]+ s = [\d.]+ jobs\/s, e2e p50 [\d.]+ s p95 [\d.]+ s; server CPU [\d.]+ ms\/job/);
+  expect(out).toMatch(/life cycle \(fetch clients, a new connection per request\): 6 jobs in [\d.]+ s = [\d.]+ jobs\/s, e2e p50 [\d.]+ s p95 [\d.]+ s; server CPU [\d.]+ ms\/job/);
+  expect(out.match(/CPU over the phase \(\d+ cores\): server [\d.]+ s \([\d.]+ ms\/job\), PostgreSQL [\d.]+ s/g)).toHaveLength(2);
+  expect(out).toMatch(/cold start: the first 2 jobs of a fresh server \(fetch clients, a new connection per request\): 2 jobs in [\d.]+ s = [\d.]+ jobs\/s/);
   expect(out).toMatch(/job timeline \(mean ms from the previous step\): created → uploaded [\d.]+, → leased [\d.]+, → done [\d.]+, → seen [\d.]+, → downloaded [\d.]+/);
   expect(out).toMatch(/server CPU by thread \(ms\/job\): main [\d.]+/);
   expect(out).toMatch(/file creation on the data disk just before the phase: \d+ µs CPU each/);
