@@ -35,7 +35,10 @@ export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
   const edgeH = f.hLines.filter((t) => t * f.hG < 2 || (1 - t) * f.hG < 2).length;
   const innerH = hl - edgeH;
   // (printed tables are set in the text's ink: a coloured ruled picture is not called a table)
-  if (hl >= 3 && f.toneFrac < 0.45 && f.colourFrac < 0.3 && f.textComps + f.smallComps >= 8 && (vl >= 2 || innerH >= 1))
+  // (and its cells hold words: a floor plan's walls or a drawing's dimension lines cross it as rules do, but its
+  // few names and numbers are sparse)
+  const wordDensity = f.textComps / (f.wG * f.hG);
+  if (hl >= 3 && f.toneFrac < 0.45 && f.colourFrac < 0.3 && f.textComps + f.smallComps >= 8 && wordDensity >= 0.02 && (vl >= 2 || innerH >= 1))
     return { category: "Table", confidence: Math.min(0.8, 0.45 + 0.05 * hl + 0.05 * Math.min(vl, 3)), keep: true };
   // found as a stack of rules with cell text between them (hairline rules the line scan may miss)
   if (evidence.ruled && f.toneFrac < 0.3 && f.colourFrac < 0.3 && f.textComps + f.smallComps >= 12 && f.bigComps <= 2)
@@ -50,7 +53,8 @@ export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
   if (f.tallComps >= 3 && f.hG <= 12 && aspect >= 2 && ((f.tallGapRatio < 0.45 && f.tallRepeat < 0.6) || (f.tallGapRatio < 0.6 && !identical)))
     return { category: "Image", confidence: 0, keep: false };
   // vignette: a small, mirror-symmetric ornament of a few heavy pieces, free of text
-  if (aspect >= 1.8 && aspect < 8 && f.hG <= 10 && f.symmetry >= 0.45 && f.tallComps >= 2 && f.tallComps <= 5 && f.textComps <= 2 && f.inkFrac >= 0.15)
+  // (one connected ornament must be clearly mirror-symmetric; a few pieces less so)
+  if (aspect >= 1.8 && aspect < 8 && f.hG <= 10 && f.symmetry >= (f.tallComps >= 2 ? 0.45 : 0.7) && f.tallComps >= 1 && f.tallComps <= 5 && f.textComps <= 2 && f.inkFrac >= 0.15)
     return { category: "Vignette", confidence: 0.4, keep: true };
   // decorated initial: one dominant compact glyph a few lines tall, with text lines running on to its right
   if (f.largestShare >= 0.8 && f.hG >= 2 && f.hG <= 10 && near(f.wG / f.hG, 1, 0.6) && f.inkFrac >= 0.12 && f.linesRight >= 2)

@@ -29,13 +29,17 @@ export function drawingCategory(f: RegionFeatures): { category: CategoryLabel; c
   // diagram: labelled boxes joined by connectors — words inside one connected frame of thin lines
   if (lineArt && words >= 8 && words / area >= 0.005 && f.largestShare >= 0.6) return { category: "Diagram", confidence: 0.4 };
   // technical drawing: several separate drawn parts (a plate, a gear, a section) side by side, none dominating
-  if (lineArt && f.bigComps >= 3 && f.largestShare < 0.5 && f.smallComps + words >= 5)
+  // map: names scattered over a line drawing of many separate pieces (coastlines, islands, borders)
+  if (lineArt && f.bigComps >= 3 && f.largestShare < 0.5 && f.wordsInside >= 3) return { category: "Map", confidence: 0.35 };
+  // (with few words: numbers of parts and dimensions)
+  if (lineArt && f.bigComps >= 3 && f.largestShare < 0.5 && f.smallComps + words >= 5 && f.wordsInside <= 2)
     return { category: "Other technical drawing", confidence: 0.35 };
   // geometric drawing: sparse thin curves and lines with at most a few letter labels
   if (f.toneFrac < 0.15 && f.inkFrac < 0.08 && f.axisFrac < 0.35 && words <= 4 && f.smallComps <= 8 && f.wG >= 10 && f.hG >= 10)
     return { category: "Geometric drawing", confidence: 0.35 };
   // map: pale fills or pale lines that do not run along the axes, scattered with small marks and names
-  if (f.paleFrac >= 0.7 && f.axisFrac < 0.7 && f.toneFrac >= 0.15 && f.smallComps + words >= 20)
+  // (not a drafted drawing of many separate parts: a wiring plan with shaded components)
+  if (f.paleFrac >= 0.7 && (f.axisFrac < 0.7 || f.largestShare >= 0.5) && f.toneFrac >= 0.15 && f.smallComps + words >= 20)
     return { category: "Map", confidence: 0.35 };
   // technical drawing: drafted (axis-aligned) drawing of many separate small parts, shaded
   if (f.axisFrac >= 0.7 && f.largestShare < 0.5 && f.smallComps + words >= 30 && f.colourFrac < 0.3)

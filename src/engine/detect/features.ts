@@ -48,6 +48,8 @@ export interface RegionFeatures extends StrokeStats {
   linesBeside: number;
   /** share of the region covered by text-line boxes (running text passing through it) */
   textCover: number;
+  /** text lines of three or more glyphs lying wholly inside the region: words (names, labels), not lone digits */
+  wordsInside: number;
 }
 
 function longLines(a: PageAnalysis, b: Box, horizontal: boolean, frac: number): number[] {
@@ -149,7 +151,9 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
   let linesRight = 0;
   let linesBeside = 0;
   let covered = 0;
+  let wordsInside = 0;
   for (const l of a.lines) {
+    if (l.x1 >= b.x1 && l.x2 <= b.x2 && l.y1 >= b.y1 && l.y2 <= b.y2 && l.members.length >= 3) wordsInside++;
     const iw = Math.min(b.x2, l.x2) - Math.max(b.x1, l.x1);
     const ih = Math.min(b.y2, l.y2) - Math.max(b.y1, l.y1);
     if (iw > 0 && ih > 0) covered += iw * ih;
@@ -181,6 +185,7 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     linesRight,
     linesBeside,
     textCover: Math.min(1, covered / n),
+    wordsInside,
     ...strokeStats(a, b),
   };
 }

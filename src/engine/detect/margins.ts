@@ -108,10 +108,10 @@ export function findMarginNotes(a: PageAnalysis): MarginNote[] {
   for (const grp of groups) {
     const w = grp.box.x2 - grp.box.x1;
     const h = grp.box.y2 - grp.box.y1;
-    if (grp.ids.length < 4 || w < 3 * g || h < 1.5 * g) continue;
+    if (grp.ids.length < 3 || w < 3 * g || h < 1.2 * g) continue;
     const paler = darkestStrokes(a, grp.ids) - body;
     // another pen: paler strokes than the print, or coloured ink (blue, brown) where the print is black
-    if (paler >= 40 || colouredShare(a, grp.ids) >= 0.3) out.push({ box: toneExtent(a, grp.box, Math.ceil(0.5 * g)), paler: Math.max(40, paler) });
+    if (paler >= 30 || colouredShare(a, grp.ids) >= 0.3) out.push({ box: toneExtent(a, grp.box, Math.ceil(0.5 * g)), paler: Math.max(40, paler) });
   }
   return out;
 }
