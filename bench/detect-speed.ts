@@ -3,9 +3,11 @@
  * Detection speed on one core: a 1600×2300 JPEG page (a dev-set page resampled to that size).
  *
  *   bun bench/detect-speed.ts [--image PATH] [--runs N]
+ *   bun bench/detect-speed.ts --set DIR [--runs N]     # every page of DIR/images at its own size: detect wall + CPU
  *
  * Reports median and p90 over N runs of: JPEG decode to RGBA, grey conversion, detection, and the stages inside
- * detection (analysis, candidates, classification).
+ * detection (analysis, candidates, classification). "detect CPU" is the process CPU time of the detection (user + system):
+ * the figure to compare on a loaded machine, where wall time includes waiting for a core.
  */
 import { decodeImage, encodeJpeg, resizeRgba, toGrey } from "../src/media/index.ts";
 import { analysePage } from "../src/engine/detect/analysis.ts";
@@ -21,11 +23,34 @@ const opt = (name: string) => {
 const source = opt("--image") ?? `${SHARED}/fixtures/pages/images/dev_008.jpg`;
 const runs = Number(opt("--runs") ?? 15);
 
+const setDir = opt("--set");
+if (setDir) {
+  const { readdirSync } = await import("node:fs");
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  for (const f of readdirSync(`${setDir}/images`).sort()) {
+    const img = await decodeImage(`${setDir}/images/${f}`);
+    const input = { grey: toGrey(img).data, width: img.width, height: img.height, rgba: img.data };
+    const wall: number[] = [];
+    const cpuMs: number[] = [];
+    for (let r = 0; r < runs + 1; r++) {
+      const t = performance.now();
+      const c = process.cpuUsage();
+      detectElements(input);
+      const d = process.cpuUsage(c);
+      if (r === 0) continue; // warm-up
+      wall.push(performance.now() - t);
+      cpuMs.push((d.user + d.system) / 1000);
+    }
+    console.log(`${f.padEnd(14)} ${img.width}×${img.height}  detect median ${med(wall).toFixed(0)} ms wall, ${med(cpuMs).toFixed(0)} ms CPU`);
+  }
+  process.exit(0);
+}
+
 const original = await decodeImage(source);
 const page = original.width === 1600 && original.height === 2300 ? original : resizeRgba(original, 1600, 2300);
 const jpeg = encodeJpeg(page, 88);
 
-const times: Record<string, number[]> = { decode: [], grey: [], detect: [], analyse: [], candidates: [] };
+const times: Record<string, number[]> = { decode: [], grey: [], detect: [], "detect CPU": [], analyse: [], candidates: [] };
 let found = 0;
 for (let r = 0; r < runs + 2; r++) {
   let t = performance.now();
@@ -36,8 +61,11 @@ for (let r = 0; r < runs + 2; r++) {
   const tGrey = performance.now() - t;
   const input = { grey: grey.data, width: img.width, height: img.height, rgba: img.data };
   t = performance.now();
+  const cpu0 = process.cpuUsage();
   found = detectElements(input).length;
   const tDetect = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  const tDetectCpu = (cpu.user + cpu.system) / 1000;
   t = performance.now();
   const a = analysePage(input);
   const tAnalyse = performance.now() - t;
@@ -48,6 +76,7 @@ for (let r = 0; r < runs + 2; r++) {
   times.decode!.push(tDecode);
   times.grey!.push(tGrey);
   times.detect!.push(tDetect);
+  times["detect CPU"]!.push(tDetectCpu);
   times.analyse!.push(tAnalyse);
   times.candidates!.push(tCand);
 }
