@@ -38,8 +38,8 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
   const out: TracedElement[] = [];
   for (const { box: found, verdict, features } of joinDrawnParts(a, regions)) {
     const v = marginWriting(a, found, verdict, features) ? { ...verdict, category: "Handwritten note" as const, confidence: Math.min(0.5, verdict.confidence) } : verdict;
-    // a chart's box takes in the value labels along its axes
-    const box = v.category === "Graph" ? features.withAxisLabels : found;
+    // a chart's box takes in the value labels along its axes; a stamp is its coloured ink, not the print it lies on
+    const box = v.category === "Graph" ? features.withAxisLabels : v.category === "Stamp" ? colourExtent(a, found) : found;
     out.push({
       bbox: toPage(a, box, page.width, page.height),
       category: v.category,
@@ -71,6 +71,22 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
 
 export function detectElements(page: DetectInput, options: DetectOptions = {}): DetectedElement[] {
   return detectTraced(page, options).map(({ features: _f, ...e }) => e);
+}
+
+/** Tight box of the coloured-ink pixels inside `b` (b itself when there are too few to tell). */
+function colourExtent(a: PageAnalysis, b: Box): Box {
+  if (!a.colour) return b;
+  let x1 = b.x2, y1 = b.y2, x2 = b.x1, y2 = b.y1, n = 0;
+  for (let y = b.y1; y < b.y2; y++)
+    for (let x = b.x1; x < b.x2; x++)
+      if (a.colour[y * a.width + x]) {
+        n++;
+        if (x < x1) x1 = x;
+        if (x >= x2) x2 = x + 1;
+        if (y < y1) y1 = y;
+        if (y >= y2) y2 = y + 1;
+      }
+  return n >= 4 * a.glyph * a.glyph ? { x1, y1, x2, y2 } : b;
 }
 
 /**
