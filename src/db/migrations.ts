@@ -8,6 +8,7 @@ import m003 from "../../sql/003_image_files.sql" with { type: "text" };
 import m004 from "../../sql/004_key_change_notify.sql" with { type: "text" };
 import m005 from "../../sql/005_lean_indexes.sql" with { type: "text" };
 import m006 from "../../sql/006_record_upload.sql" with { type: "text" };
+import m007 from "../../sql/007_big_table_indexes.sql" with { type: "text" };
 
 export interface Migration {
   id: number;
@@ -22,4 +23,5 @@ export const migrations: Migration[] = [
   { id: 4, name: "004_key_change_notify.sql", sql: m004 },
   { id: 5, name: "005_lean_indexes.sql", sql: m005 },
   { id: 6, name: "006_record_upload.sql", sql: m006 },
+  { id: 7, name: "007_big_table_indexes.sql", sql: m007 },
 ];
