@@ -14,6 +14,7 @@ import { bootstrapKeys } from "./bootstrap.ts";
 import type { AppDeps, ServerDeps } from "./context.ts";
 import { ensureBuiltinEngine } from "./builtin-engine.ts";
 import { startLocalWorkers, type LocalWorkers } from "./local-workers.ts";
+import { warmUp, warmUpRounds } from "./warm-up.ts";
 
 export interface RunningServer {
   url: string;
@@ -22,6 +23,8 @@ export interface RunningServer {
   db: Database;
   generatedAdminKey?: string;
   startupMs: number;
+  /** The self warm-up before listening (warm-up.ts). */
+  warmUp: { requests: number; ms: number };
   /** Workers running inside this process (`--workers N`). */
   workers: LocalWorkers;
   stop(): Promise<void>;
@@ -44,6 +47,8 @@ export interface StartOptions {
    * sweeper, local workers or key bootstrap here; the port is shared (`reusePort`) with the primary.
    */
   replica?: boolean;
+  /** Rounds of the self warm-up before listening (warm-up.ts; default WARMUP_ROUNDS). */
+  warmUpRounds?: number;
 }
 
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
@@ -71,6 +76,8 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       if (swept > 0) consola.info(`removed ${swept} staged upload file${swept === 1 ? "" : "s"} left by an earlier run`);
       if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
     }
+    // JIT-compile the request paths before the first client comes (warm-up.ts)
+    const warm = await warmUp(app.deps, app.fetch, opts.warmUpRounds ?? warmUpRounds());
     server = listen(config, app.fetch, { reusePort: replica || opts.reusePort === true, probe: !replica });
     const s = server;
     const a = app;
@@ -94,6 +101,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       db,
       generatedAdminKey,
       startupMs: performance.now() - t0,
+      warmUp: warm,
       workers,
       stop() {
         stopping ??= (async () => {
@@ -163,7 +171,7 @@ export function listeningLine(s: RunningServer): string {
     `annopage serve listening on ${s.url} (${s.db.embedded ? `embedded PostgreSQL in ${s.db.embedded.dataDir}` : "PostgreSQL"}, ` +
     `${s.workers.count} local worker${s.workers.count === 1 ? "" : "s"}, ${s.db.created ? "database created, " : ""}schema ${s.db.migration.current}` +
     `${s.deps.config.databaseForce ? " (not checked: DATABASE_FORCE)" : ""}${s.db.migration.applied.length ? `, applied ${s.db.migration.applied.join(", ")}` : ""}; ` +
-    `started in ${s.startupMs.toFixed(0)} ms)`
+    `started in ${s.startupMs.toFixed(0)} ms${s.warmUp.requests ? `, ${s.warmUp.ms.toFixed(0)} of them warming up with ${s.warmUp.requests} requests` : ""})`
   );
 }
 

@@ -27,6 +27,12 @@ export class HttpRequestCounter {
     } else this.durations.set(dk, { method, route, seconds, n: 1 });
   }
 
+  /** Forget every count (after the server's self warm-up, warm-up.ts). */
+  reset(): void {
+    this.counts.clear();
+    this.durations.clear();
+  }
+
   entries(): { method: string; route: string; status: number; n: number }[] {
     return [...this.counts.values()];
   }
