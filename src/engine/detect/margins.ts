@@ -111,7 +111,7 @@ export function findMarginNotes(a: PageAnalysis): MarginNote[] {
     if (grp.ids.length < 3 || w < 3 * g || h < 1.2 * g) continue;
     const paler = darkestStrokes(a, grp.ids) - body;
     // another pen: paler strokes than the print, or coloured ink (blue, brown) where the print is black
-    if (paler >= 30 || colouredShare(a, grp.ids) >= 0.3) out.push({ box: toneExtent(a, grp.box, Math.ceil(0.5 * g)), paler: Math.max(40, paler) });
+    if (paler >= 40 || colouredShare(a, grp.ids) >= 0.3) out.push({ box: toneExtent(a, grp.box, Math.ceil(0.5 * g)), paler: Math.max(40, paler) });
   }
   return out;
 }
