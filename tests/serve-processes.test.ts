@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processCount } from "../src/server/replicas.ts";
+import { poolShare, processCount } from "../src/server/replicas.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 import { HttpConnection } from "./helpers/http-connection.ts";
 import { freePort } from "./helpers/ports.ts";
@@ -88,6 +88,10 @@ test("the process count: --processes, else APP_PROCESSES, else the CPU count; th
   expect(processCount("4", {}, true).count).toBe(1);
   expect(processCount("4", {}, true).notice).toContain("--processes 4: the embedded database belongs to one process");
   expect(() => processCount("0", {}, false)).toThrow(/--processes must be a whole number from 1 to 64, got "0"/);
+  // the processes share DATABASE_POOL_SIZE
+  expect(poolShare(8, 2)).toBe(4);
+  expect(poolShare(10, 4)).toBe(3);
+  expect(poolShare(4, 8)).toBe(2);
 });
 
 test("two processes on one port serve one job's life cycle, each step alternating between the primary and the replica", async () => {

@@ -5,7 +5,7 @@ import { loadServerConfig } from "../config.ts";
 import { CliError } from "../shared/cli-error.ts";
 import { withHelp } from "../shared/usage.ts";
 import { attachServerLog } from "./log-file.ts";
-import { exitWithPrimary, isReplica, processCount, startReplicas, type Replicas } from "./replicas.ts";
+import { exitWithPrimary, isReplica, poolShare, processCount, startReplicas, type Replicas } from "./replicas.ts";
 import { announce, listeningLine, startServer } from "./serve.ts";
 
 export default withHelp(defineCommand({
@@ -19,7 +19,7 @@ export default withHelp(defineCommand({
     processes: { type: "string", valueHint: "n", description: "Server processes sharing the port (APP_PROCESSES, default: the CPU count; 1 on the embedded database)" },
   },
   async run({ args }) {
-    const config = loadServerConfig(process.env, {
+    let config = loadServerConfig(process.env, {
       host: args.host,
       port: args.port,
       baseDir: args["base-dir"],
@@ -31,6 +31,8 @@ export default withHelp(defineCommand({
     if (replica) exitWithPrimary();
     const processes = replica ? { count: 1 } : processCount(args.processes, process.env, !config.databaseUrl);
     if (processes.notice) process.stderr.write(`${processes.notice}\n`);
+    // DATABASE_POOL_SIZE is the server's: its processes share it (a replica is given its share as its own)
+    if (processes.count > 1) config = { ...config, databasePoolSize: poolShare(config.databasePoolSize, processes.count) };
     const log = attachServerLog(config.logsDir, config.logLevel, config.logFileLevel);
     let server: Awaited<ReturnType<typeof startServer>>;
     let replicas: Replicas | undefined;
@@ -76,6 +78,7 @@ export default withHelp(defineCommand({
         APP_PORT: String(server.port),
         BASE_DIR: config.baseDir,
         DATABASE_URL: config.databaseUrl!,
+        DATABASE_POOL_SIZE: String(config.databasePoolSize),
       });
       const line = `serving with ${processes.count} processes on port ${server.port} (this one and ${processes.count - 1} replica${processes.count === 2 ? "" : "s"})`;
       process.stderr.write(`${line}\n`);

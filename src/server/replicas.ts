@@ -41,6 +41,12 @@ export function processCount(flag: string | undefined, env: Record<string, strin
   };
 }
 
+/**
+ * Connections per process when `count` processes share DATABASE_POOL_SIZE (the server's total, so that the default —
+ * twice the cores — stays the same whatever the process count): an equal share, at least 2.
+ */
+export const poolShare = (total: number, count: number) => Math.max(2, Math.ceil(total / count));
+
 export interface Replicas {
   /** Process ids of the replicas running now. */
   pids(): number[];
