@@ -179,3 +179,18 @@ test("the primary killed with SIGKILL takes its replica with it", async () => {
   expect(gone).toBe(true);
   await expect(fetch(`http://127.0.0.1:${port}/healthz`, { keepalive: false })).rejects.toThrow();
 }, 60_000);
+
+test("SIGTERM on the primary stops its replicas too, and both end cleanly", async () => {
+  const p = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url, "--workers", "0", "--processes", "2"], {
+    env: { ADMIN_KEY },
+  });
+  try {
+    const pid = Number((await p.waitFor(/replica \(pid (\d+)\) listening on/, 90_000))[1]);
+    expect(alive(pid)).toBe(true);
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    expect(alive(pid)).toBe(false);
+  } finally {
+    p.kill("SIGKILL");
+  }
+}, 120_000);
