@@ -110,6 +110,21 @@ describe("categories from how it is drawn", () => {
     expect(iou(els[0]!.bbox, NOTE)).toBeGreaterThan(0.4);
   });
 
+  test("a framed initial (letter and frame in separate pieces) with text running on beside it is an Initial", () => {
+    const INI: Box = { x1: 90, y1: 300, x2: 196, y2: 400 };
+    const framed = (ctx: SKRSContext2D, b: Box) => {
+      ctx.strokeStyle = ctx.fillStyle = "rgb(25,22,20)";
+      ctx.lineWidth = 3;
+      ctx.strokeRect(b.x1 + 2, b.y1 + 2, b.x2 - b.x1 - 4, b.y2 - b.y1 - 4);
+      ctx.font = "bold 80px DejaVu Serif";
+      ctx.fillText("T", b.x1 + 16, b.y2 - 18);
+    };
+    const els = detectElements(drawPage({ seed: 31, figures: [{ box: INI, draw: framed, runIn: true }] }).page);
+    expect(els.length).toBe(1);
+    expect(els[0]!.category).toBe("Initial");
+    expect(iou(els[0]!.bbox, INI)).toBeGreaterThan(0.8);
+  });
+
   test("a floor plan and a technical drawing are told apart from a generic image", () => {
     const FIG: Box = { x1: 200, y1: 400, x2: 1000, y2: 900 };
     const plan = detectElements(drawPage({ seed: 25, figures: [{ box: FIG, draw: painted(floorPlan, 5) }] }).page);

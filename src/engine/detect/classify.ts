@@ -57,7 +57,10 @@ export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
   if (aspect >= 1.8 && aspect < 8 && f.hG <= 10 && f.symmetry >= (f.tallComps >= 2 ? 0.45 : 0.7) && f.tallComps >= 1 && f.tallComps <= 5 && f.textComps <= 2 && f.inkFrac >= 0.15)
     return { category: "Vignette", confidence: 0.4, keep: true };
   // decorated initial: one dominant compact glyph a few lines tall, with text lines running on to its right
-  if (f.largestShare >= 0.8 && f.hG >= 2 && f.hG <= 10 && near(f.wG / f.hG, 1, 0.6) && f.inkFrac >= 0.12 && f.linesRight >= 2)
+  // (a framed or ornamented letter is two or more pieces: then three lines must run on beside it, and no words inside)
+  const onePiece = f.largestShare >= 0.8 && f.linesRight >= 2;
+  const framed = f.largestShare >= 0.5 && f.linesRight >= 3 && f.textComps <= 2;
+  if ((onePiece || framed) && f.hG >= 2 && f.hG <= 10 && near(f.wG / f.hG, 1, 0.6) && f.inkFrac >= 0.12)
     return { category: "Initial", confidence: 0.45, keep: true };
   // graph: value labels lined up along a bottom axis and beside a left axis
   const labels = Math.min(f.labelsBelowAxis, f.labelsLeftOfAxis) >= 2 && f.labelsBelowAxis + f.labelsLeftOfAxis >= 5;

@@ -42,7 +42,7 @@ export interface RegionFeatures extends StrokeStats {
   tallRepeat: number;
   /** median horizontal gap between neighbouring tall components / their median height (type ≈ 0.1–0.4) */
   tallGapRatio: number;
-  /** text lines that start just right of the region and overlap it vertically (a drop cap's lines) */
+  /** text lines that start just right of the region (within three glyph heights) and overlap it vertically (a drop cap's lines) */
   linesRight: number;
   /** text lines overlapping the region's band to the left or right (the region sits inside a text column) */
   linesBeside: number;
@@ -159,7 +159,7 @@ export function measure(a: PageAnalysis, b: Box): RegionFeatures {
     if (iw > 0 && ih > 0) covered += iw * ih;
     const ov = Math.min(b.y2, l.y2) - Math.max(b.y1, l.y1);
     if (ov < 0.5 * (l.y2 - l.y1)) continue;
-    if (l.x1 >= b.x2 - 0.5 * a.glyph && l.x1 - b.x2 <= 2 * a.glyph) linesRight++;
+    if (l.x1 >= b.x2 - 0.5 * a.glyph && l.x1 - b.x2 <= 3 * a.glyph) linesRight++;
     if ((l.x1 >= b.x2 - 1 && l.x1 - b.x2 <= 3 * a.glyph) || (l.x2 <= b.x1 + 1 && b.x1 - l.x2 <= 3 * a.glyph)) linesBeside++;
   }
   return {
