@@ -7,24 +7,11 @@
 import { api, apiBlob, path } from "./api.ts";
 import { categoryColour, errorText } from "./format.ts";
 import { html, useEffect, useRef, useState } from "./html.ts";
+import type { ResultPage } from "../../../shared/schemas/results.ts";
 
-interface PageElement {
-  id: string;
-  category: string;
-  confidence: number | null;
-  caption: string | null;
-  text: string;
-  box: { x: number; y: number; w: number; h: number };
-}
-interface Page {
-  name: string;
-  order: number;
-  alto: string | null;
-  width: number | null;
-  height: number | null;
-  lines: number;
-  elements: PageElement[];
-}
+/** The answer of GET /v1/jobs/{id}/result/pages, typed by its zod schema (a type-only import: nothing of zod is bundled). */
+type Page = ResultPage;
+type PageElement = ResultPage["elements"][number];
 
 function Details({ el }: { el: PageElement | null }) {
   if (!el) return html`<p class="hint">Point at, focus or click a box to see its element.</p>`;
