@@ -7,8 +7,13 @@
  *
  * The keys are made up for the warm-up and live only in the key cache (never in the database); requests for jobs
  * use random ids, so every answer is a 404 or 422 and nothing is stored. The request counters of GET /metrics are
- * reset afterwards. Bounded by WARMUP_ROUNDS (default 250 rounds of 8 requests; 0: none, the default under
- * NODE_ENV=test) and by 3 s; skipped when the key cache is off (KEY_CACHE_MS=0).
+ * reset afterwards. Bounded by WARMUP_ROUNDS (rounds of 8 requests) and by 3 s; skipped when the key cache is off
+ * (KEY_CACHE_MS=0).
+ *
+ * Off by default: on the 2-core benchmark machine (bench/server.ts, first 400 jobs of a fresh process, fetch clients,
+ * 45 s apart at load < 1) it did not measurably help — 0 rounds 132.5 and 136.3 jobs/s, 250 rounds (2000 requests,
+ * +1.1 s at start) 125.3 and 130.8, 1000 rounds (3 s) 125.4; JavaScriptCore was still compiling through those 400 jobs
+ * (JIT threads 0.8–1.4 ms/job) whatever the warm-up.
  */
 import { consola } from "consola";
 import type { KeyRow } from "../db/keys.ts";
@@ -21,10 +26,8 @@ const MAX_MS = 3000;
 const IN_FLIGHT = 8;
 
 export function warmUpRounds(env: Record<string, string | undefined> = process.env): number {
-  const v = env.WARMUP_ROUNDS;
-  if (v === undefined || v === "") return env.NODE_ENV === "test" ? 0 : 250;
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? Math.min(n, 100_000) : 250;
+  const n = Number(env.WARMUP_ROUNDS || 0);
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, 100_000) : 0;
 }
 
 /** A key that exists only in this process's key cache for the warm-up. */
