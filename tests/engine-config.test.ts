@@ -73,16 +73,17 @@ describe("processing configuration", () => {
 
   test("the built-in default runs OCR (ces+eng+deu, tessdata_fast) and detection, no LLM", () => {
     const c = parseProcessorConfig(DEFAULT_CONFIG_INI, null, aliases);
-    expect(c.ocr).toEqual({ languages: ["ces", "eng", "deu"], models: "fast", threads: "auto" });
+    expect(c.ocr).toEqual({ languages: ["ces", "eng", "deu"], models: "fast", threads: 1 });
     expect(c.engines.map((e) => e.kind)).toEqual(["detection"]);
   });
 
   test("TESSDATA chooses the OCR model set: best_int for accuracy; another value is a config error", () => {
     const ocr = (extra: string) => parseProcessorConfig(`[OCR]\nMETHOD = TESSERACT_OCR\nLANGUAGES = eng\n${extra}`, null, aliases).ocr;
-    expect(ocr("TESSDATA = best_int\n")).toEqual({ languages: ["eng"], models: "best_int", threads: "auto" });
-    expect(ocr("TESSDATA = FAST\n")).toEqual({ languages: ["eng"], models: "fast", threads: "auto" });
+    expect(ocr("TESSDATA = best_int\n")).toEqual({ languages: ["eng"], models: "best_int", threads: 1 });
+    expect(ocr("TESSDATA = FAST\n")).toEqual({ languages: ["eng"], models: "fast", threads: 1 });
     expect(() => ocr("TESSDATA = best\n")).toThrow(/TESSDATA must be one of fast, best_int, not 'best'/);
     expect(ocr("THREADS = 3\n")?.threads).toBe(3);
+    expect(ocr("THREADS = Auto\n")?.threads).toBe("auto");
     for (const bad of ["0", "two", "1.5", "65"]) expect(() => ocr(`THREADS = ${bad}\n`)).toThrow(/THREADS must be auto or a whole number from 1 to 64/);
   });
 

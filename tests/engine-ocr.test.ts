@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { decodeImage, toGrey } from "../src/media/index.ts";
 import { OcrEngine, toRegions } from "../src/engine/ocr/tesseract.ts";
-import { PageOcr, shareOut } from "../src/engine/ocr/parallel.ts";
+import { PageOcr, shareOut, worthSharing } from "../src/engine/ocr/parallel.ts";
 import { ocrThreads } from "../src/engine/ocr/threads.ts";
 import { OCR_MODEL_SETS, type OcrLanguage } from "../src/engine/config/engine-config.ts";
 import { loadTruth, scoreOcr } from "../bench/ocr-truth.ts";
@@ -75,6 +75,10 @@ describe("one page on several threads", () => {
     const box = (w: number, h: number): [number, number, number, number] => [0, 0, w, h];
     expect(shareOut([box(10, 10), box(30, 10), box(20, 10), box(5, 10)], 2)).toEqual([[1, 3], [0, 2]]);
     expect(shareOut([box(10, 10)], 3)).toEqual([[0], [], []]);
+    // one column of text (a block with over three quarters of the area) is read whole
+    expect(worthSharing([box(10, 10)])).toBe(false);
+    expect(worthSharing([box(100, 10), box(10, 10)])).toBe(false);
+    expect(worthSharing([box(30, 10), box(20, 10), box(10, 10)])).toBe(true);
   });
 
   test("THREADS = auto: the idle cores per page process, 1 to 4", () => {

@@ -3,6 +3,7 @@
  * are shared out by area over this thread and `threads - 1` worker threads (ocr-worker.ts), each recognising its
  * blocks as uniform text, and the regions come back in the layout's reading order. Cuts are only ever between
  * Tesseract's own text blocks, never through a line or a figure; the result does not depend on the thread count.
+ * A page whose text is mostly one block (a single column) is read whole: sharing would gain nothing.
  * A worker thread that cannot be started or fails leaves its blocks to this thread.
  */
 import { ThreadCall } from "../../shared/thread-call.ts";
@@ -46,6 +47,10 @@ export class PageOcr {
       return this.engine.recognize(grey);
     }
     const boxes = this.engine.textBlocks(grey);
+    if (!worthSharing(boxes)) {
+      this.lastPage = { threads: this.helpers.length + 1, blocks: boxes.length, onWorkers: 0 };
+      return this.engine.recognize(grey);
+    }
     const shares = shareOut(boxes, this.helpers.length + 1);
     const settings = this.engine.settings;
     const asked = this.helpers.map((h, i) => (shares[i + 1]!.length ? h.call({ settings, page: grey, boxes: shares[i + 1]!.map((j) => boxes[j]!) }) : Promise.resolve({ perBox: [] })));
@@ -66,11 +71,18 @@ export class PageOcr {
   }
 }
 
+const area = ([x1, y1, x2, y2]: Box) => (x2 - x1) * (y2 - y1);
+
+/** Sharing pays when there are two blocks or more and no one block holds three quarters of the text area. */
+export function worthSharing(boxes: readonly Box[]): boolean {
+  const total = boxes.reduce((a, b) => a + area(b), 0);
+  return boxes.length >= 2 && Math.max(...boxes.map(area)) <= 0.75 * total;
+}
+
 /** Box indexes shared out over `n` threads, largest area first onto the least loaded (share 0 is this thread's). */
 export function shareOut(boxes: readonly Box[], n: number): number[][] {
   const shares: number[][] = Array.from({ length: n }, () => []);
   const load = new Array<number>(n).fill(0);
-  const area = ([x1, y1, x2, y2]: Box) => (x2 - x1) * (y2 - y1);
   for (const j of boxes.map((_, j) => j).sort((a, b) => area(boxes[b]!) - area(boxes[a]!))) {
     const t = load.indexOf(Math.min(...load));
     shares[t]!.push(j);
