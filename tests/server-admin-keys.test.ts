@@ -53,7 +53,7 @@ describe("authentication and roles", () => {
         expect(r.json).toEqual({
           status: 403,
           code: "API_KEY_ROLE_FORBIDDEN",
-          detail: "Access denied: the API key does not have the required role.",
+          detail: `Access denied: the API key does not have the required role. This key's role is '${role}'; this endpoint needs 'admin'.`,
           details: { role, required_roles: ["admin"] },
         });
       }

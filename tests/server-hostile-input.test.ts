@@ -221,13 +221,13 @@ describe("requests without a usable Host", () => {
 });
 
 describe("403 for a wrong role", () => {
-  test("names the key's role and the roles the route needs (the reference's detail text kept)", async () => {
+  test("names the key's role and the roles the route needs, after the reference's detail text and in details", async () => {
     const r = await w("GET", "/v1/jobs");
     expect(r.status).toBe(403);
     expect(r.body).toEqual({
       status: 403,
       code: "API_KEY_ROLE_FORBIDDEN",
-      detail: "Access denied: the API key does not have the required role.",
+      detail: "Access denied: the API key does not have the required role. This key's role is 'worker'; this endpoint needs 'readonly' or 'user' or 'admin'.",
       details: { role: "worker", required_roles: ["readonly", "user", "admin"] },
     });
     expect((await ro("POST", "/v1/jobs", { json: { images: [] } })).body.details).toEqual({ role: "readonly", required_roles: ["user", "admin"] });

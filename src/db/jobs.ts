@@ -213,9 +213,17 @@ function jobConditions(sql: Sql, f: JobFilter) {
  * findJobWithImages. `page` (the dashboard's paging): at most `limit` jobs after `offset`.
  */
 export async function listJobs(sql: Sql, f: JobFilter, opts: { withLog: boolean; page?: { limit: number; offset: number } }): Promise<JobRow[]> {
-  const page = opts.page ? sql`LIMIT ${opts.page.limit} OFFSET ${opts.page.offset}` : sql``;
-  // a page (the dashboard's) also counts each job's pages; the whole list (the reference's) stays as it was
-  const rows = await sql<RawJob[]>`${SELECT_JOB(sql, opts.withLog, !!opts.page)} WHERE ${jobConditions(sql, f)} ORDER BY j.created_date DESC, j.id ${page}`;
+  const order = sql`ORDER BY j.created_date DESC, j.id`;
+  if (!opts.page) {
+    const rows = await sql<RawJob[]>`${SELECT_JOB(sql, opts.withLog)} WHERE ${jobConditions(sql, f)} ${order}`;
+    return rows.map(toJob);
+  }
+  // a page (the dashboard's) also counts each job's pages — only for the jobs of the page, after LIMIT/OFFSET; the
+  // whole list (the reference's answer) stays as it was
+  const rows = await sql<RawJob[]>`
+    SELECT p.*, (SELECT count(*)::int FROM images i WHERE i.job_id = p.id) AS page_count
+      FROM (${SELECT_JOB(sql, opts.withLog)} WHERE ${jobConditions(sql, f)} ${order} LIMIT ${opts.page.limit} OFFSET ${opts.page.offset}) p
+     ORDER BY p.created_date DESC, p.id`;
   return rows.map(toJob);
 }
 

@@ -80,8 +80,11 @@ export async function authenticate(deps: AppDeps, c: Context, roles: readonly Ro
   if (shouldTouch(key)) await touch(deps, key);
   if (!key.active) throw new AppError("API_KEY_INACTIVE");
   if (key.role !== "admin" && !roles.includes(key.role)) {
-    // The reference's detail text, and which role the key has and which the route needs (issue 16).
-    throw new AppError("API_KEY_ROLE_FORBIDDEN", { details: { role: key.role, required_roles: [...new Set([...roles, "admin"])] } });
+    // The reference's detail text, then which role the key has and which the route needs, in words and in `details`
+    // (clients of the reference read the code, not the text).
+    const required = [...new Set([...roles, "admin"])];
+    const detail = `${APP_CODES.API_KEY_ROLE_FORBIDDEN[1]} This key's role is '${key.role}'; this endpoint needs ${required.map((r) => `'${r}'`).join(" or ")}.`;
+    throw new AppError("API_KEY_ROLE_FORBIDDEN", { detail, details: { role: key.role, required_roles: required } });
   }
   return key;
 }
