@@ -166,16 +166,26 @@ export function treeCpuSeconds(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + (cpuSeconds(p) || 0), 0);
 }
 
-/** CPU seconds used so far by every process whose command name is `name` (e.g. the PostgreSQL backends). */
-export function cpuSecondsByName(name: string): number {
-  let total = 0;
+/** CPU seconds used so far by each process (by pid) whose command name is `name` (e.g. the PostgreSQL backends). */
+export function cpuSecondsByName(name: string): Map<string, number> {
+  const byPid = new Map<string, number>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      if (statName(stat) === name) total += statCpuSeconds(stat);
+      if (statName(stat) === name) byPid.set(d, statCpuSeconds(stat));
     } catch {}
   }
+  return byPid;
+}
+
+/**
+ * CPU seconds the processes of `after` used since `before` (a process new since then counts whole). Processes that
+ * ended in between are missing (their CPU is lost, never negative): other programs' backends may come and go.
+ */
+export function cpuSecondsSince(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, s] of after) total += Math.max(0, s - (before.get(pid) ?? 0));
   return total;
 }
 

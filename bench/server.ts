@@ -32,7 +32,7 @@ import { join } from "node:path";
 import { createTestDatabase } from "../tests/helpers/db.ts";
 import { bigUpload } from "./big-upload.ts";
 import { call, jsonInit, lifeCycle, type ClientMode, type Load } from "./life-cycle.ts";
-import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, fileCreateMicros, cpuSecondsByName, threadCpuSeconds, treeCpuSeconds, envNumber as env, fmtMB, freePort, processTree, rssBytes, startBenchServer } from "./lib.ts";
+import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, fileCreateMicros, cpuSecondsByName, cpuSecondsSince, threadCpuSeconds, treeCpuSeconds, envNumber as env, fmtMB, freePort, processTree, rssBytes, startBenchServer } from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
@@ -122,7 +122,7 @@ async function measure(title: string, load: Load, n: number, ctx: { pid: number;
   const m1 = await serverTimes(load.base);
   const benchCpu = process.cpuUsage(cpu0.bench);
   const threads1 = threadCpuSeconds(ctx.pid);
-  const cpu = { server: treeCpuSeconds(ctx.pid) - cpu0.server, bench: (benchCpu.user + benchCpu.system) / 1e6, pg: cpuSecondsByName("postgres") - cpu0.pg };
+  const cpu = { server: treeCpuSeconds(ctx.pid) - cpu0.server, bench: (benchCpu.user + benchCpu.system) / 1e6, pg: cpuSecondsSince(cpu0.pg, cpuSecondsByName("postgres")) };
   if (load.lat.errors.length) throw new Error(`${title}: ${load.lat.errors.slice(0, 5).join("; ")}`);
   const rate = n / lc.seconds;
   const perJob = (x: number) => ((x / n) * 1000).toFixed(1);
