@@ -7,16 +7,9 @@
 import { availableParallelism } from "node:os";
 import { resolve, join } from "node:path";
 import { z } from "zod";
+import { ConfigError } from "./shared/config-error.ts";
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 /** Protocol §8: unset → default; set → true iff the trimmed, lower-cased value is `true` or `1` (so `yes` and `` are false). */
 const envBool = (dflt: boolean) =>

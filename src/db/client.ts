@@ -1,6 +1,6 @@
 /**
  * The one postgres.js connection pool every query module uses. Session time zone is UTC and
- * timestamptz values come back as the wire strings of protocol §2.7 (see timestamps.ts).
+ * timestamptz values come back as the wire strings of protocol §2.7 (see src/shared/timestamps.ts).
  *
  * Bounded waits, so that a database outage costs a request a short 503 (unavailable.ts), not a
  * 500 after tens of seconds: a connection attempt gives up after CONNECT_TIMEOUT_SECONDS, a
@@ -11,7 +11,7 @@
  */
 import postgres from "postgres";
 import { backoffDelay, type Backoff } from "../shared/retry.ts";
-import { pgTimestampToIso } from "./timestamps.ts";
+import { pgTimestampToIso } from "../shared/timestamps.ts";
 
 export const CONNECT_TIMEOUT_SECONDS = 5;
 export const STATEMENT_TIMEOUT_MS = 30_000;

@@ -22,7 +22,7 @@
  */
 import { z } from "zod";
 import { AppError } from "./errors.ts";
-import { isoFromMicros } from "../db/timestamps.ts";
+import { isoFromMicros } from "../shared/timestamps.ts";
 
 export type Loc = (string | number)[];
 

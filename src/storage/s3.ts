@@ -21,7 +21,7 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { ConfigError } from "../config.ts";
+import { ConfigError } from "../shared/config-error.ts";
 import { StagedStorage } from "./staging.ts";
 import type { StagedFile, StorageArea, StoredFile } from "./storage.ts";
 

@@ -1,0 +1,59 @@
+/**
+ * Import direction (issue 17, "One direction"): composition lives at the top (src/cli.ts, src/cli/);
+ * the server knows neither the worker nor the page processor, storage knows nothing of the
+ * configuration, and the CLI entry loads the embedded database only when a command needs it.
+ * Run with `npm run lint:deps` (.ci/run runs it before the tests).
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "warn" /* not yet fixed (issue 17) */,
+      comment: "Modules import each other in one direction only.",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    {
+      name: "server-not-worker",
+      severity: "warn" /* not yet fixed (issue 17) */,
+      comment: "The server does not start or import the worker; `annopage serve` (src/cli/) combines them.",
+      from: { path: "^src/server/" },
+      to: { path: "^src/worker/" },
+    },
+    {
+      name: "server-not-engine",
+      severity: "warn" /* not yet fixed (issue 17) */,
+      comment: "The server does not import the page processor; what it needs of it is passed in from src/cli/.",
+      from: { path: "^src/server/" },
+      to: { path: "^src/engine/" },
+    },
+    {
+      name: "storage-not-config",
+      severity: "error",
+      comment: "Storage gets its settings as values; it does not import the configuration module.",
+      from: { path: "^src/storage/" },
+      to: { path: "^src/config\\.ts$" },
+    },
+    {
+      name: "server-time-not-from-db",
+      severity: "error",
+      comment: "Time helpers live in src/shared/; the server does not reach into src/db/ for them.",
+      from: { path: "^src/server/" },
+      to: { path: "^src/db/timestamps\\.ts$" },
+    },
+    {
+      name: "cli-entry-not-embedded-db-eagerly",
+      severity: "error",
+      comment: "`annopage --version` must not load PGlite: the CLI entry imports src/db/embedded.ts only dynamically.",
+      from: { path: "^src/(cli\\.ts|cli/)" },
+      to: { path: "^src/db/embedded\\.ts$", dependencyTypesNot: ["dynamic-import"] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(node_modules|dist)/" },
+    tsPreCompilationDeps: true,
+    parser: "swc",
+    enhancedResolveOptions: { extensions: [".ts", ".tsx", ".js", ".json"] },
+  },
+};
