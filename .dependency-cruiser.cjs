@@ -8,7 +8,7 @@ module.exports = {
   forbidden: [
     {
       name: "no-circular",
-      severity: "warn" /* not yet fixed (issue 17) */,
+      severity: "error",
       comment: "Modules import each other in one direction only.",
       from: { path: "^src/" },
       to: { circular: true },

@@ -5,7 +5,7 @@
  * - "lines": not a terminal → no bars, one plain line per state change and per new log_user line;
  * - "quiet": --json → nothing (the JSON document on stdout says it all).
  */
-import { TERMINAL_STATES } from "./submit.ts";
+import { TERMINAL_STATES } from "../shared/roles.ts";
 
 export type ReporterMode = "bars" | "lines" | "quiet";
 

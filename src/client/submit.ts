@@ -10,14 +10,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { CliError } from "../shared/cli-error.ts";
+import { TERMINAL_STATES } from "../shared/roles.ts";
 import { ApiError, type ApiClient, type Job, type JobDefinition } from "./api.ts";
 import { apiFailure, EXIT } from "./exit-codes.ts";
 import type { InputImage, SubmitInputs } from "./inputs.ts";
 import type { Reporter } from "./progress.ts";
 import { saveResult, type OutputTarget } from "./result.ts";
 import type { EngineSettings } from "./settings.ts";
-
-export const TERMINAL_STATES = ["done", "failed", "cancelled"] as const;
 
 export interface SubmitRequest {
   api: ApiClient;

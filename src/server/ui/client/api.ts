@@ -9,6 +9,12 @@ export const getKey = () => sessionStorage.getItem(KEY);
 export const setKey = (k: string) => sessionStorage.setItem(KEY, k);
 export const clearKey = () => sessionStorage.removeItem(KEY);
 
+/** GET /v1/me: who the signed-in key is. */
+export interface Me {
+  label: string;
+  role: "readonly" | "user" | "worker" | "admin";
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,

@@ -1,5 +1,5 @@
 /** The dashboard: sign-in with an API key, then a hash-routed single page (jobs, job, viewer, submit, admin). */
-import { api, ApiError, clearKey, getKey, setKey } from "./api.ts";
+import { api, ApiError, clearKey, getKey, setKey, type Me } from "./api.ts";
 import { html, render, useEffect, useState } from "./html.ts";
 import { AdminPage } from "./admin.ts";
 import { JobPage } from "./job.ts";
@@ -7,11 +7,6 @@ import { JobsPage } from "./jobs.ts";
 import { SubmitPage } from "./submit.ts";
 import { ViewerPage } from "./viewer.ts";
 import { errorText } from "./format.ts";
-
-export interface Me {
-  label: string;
-  role: "readonly" | "user" | "worker" | "admin";
-}
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash || "#/jobs");

@@ -3,7 +3,7 @@
  * `new` lists the files it waits for and takes them here (resuming a submission after a reload).
  */
 import { api, apiBlob, path, saveBlob } from "./api.ts";
-import type { Me } from "./app.ts";
+import type { Me } from "./api.ts";
 import { watchJobs } from "./events.ts";
 import { errorText, isFinished, percent, when } from "./format.ts";
 import { html, useCallback, useEffect, useState } from "./html.ts";

@@ -3,7 +3,7 @@
  * the event stream (polling when it is down): a job on the page shown is updated in place, a new job shows on page 1.
  */
 import { apiPage } from "./api.ts";
-import type { Me } from "./app.ts";
+import type { Me } from "./api.ts";
 import { watchJobs, type LiveMode } from "./events.ts";
 import { errorText, percent, STATES, when } from "./format.ts";
 import { html, useCallback, useEffect, useRef, useState } from "./html.ts";
