@@ -2,7 +2,8 @@
  * Reading text from an input ALTO or PAGE XML (annopage-tool.md §3.2, pero-ocr semantics): page
  * size, layout id, and the text regions/lines the engines and the detector use.
  */
-import { DOMParser, type Element } from "@xmldom/xmldom";
+import type { Element } from "@xmldom/xmldom";
+import { byLocal, num, parse } from "../../shared/xml-dom.ts";
 import { categoryByLabel } from "../categories.ts";
 import type { Point, TextLine, TextRegion } from "../layout.ts";
 
@@ -21,38 +22,10 @@ export interface LoadedText {
   elements?: { category: string; confidence: number | null; box: { x1: number; y1: number; x2: number; y2: number } }[];
 }
 
-export function parse(xml: string, what: string): Element {
-  let failed: string | null = null;
-  let doc;
-  try {
-    doc = new DOMParser({
-      onError: (level, msg) => {
-        if (level !== "warning" && !failed) failed = msg;
-      },
-    }).parseFromString(xml, "text/xml");
-  } catch (e) {
-    throw new Error(`${what} is not well-formed XML: ${String((e as Error).message).split("\n")[0]}`);
-  }
-  const root = doc.documentElement as unknown as Element | null;
-  if (failed || !root) throw new Error(`${what} is not well-formed XML${failed ? `: ${String(failed).split("\n")[0]}` : ""}`);
-  return root;
-}
-
-export function byLocal(parent: Element, local: string): Element[] {
-  return Array.from(parent.getElementsByTagNameNS("*", local) as unknown as Element[]);
-}
-
 function kids(parent: Element, local: string): Element[] {
   const out: Element[] = [];
   for (let c = parent.firstChild; c; c = c.nextSibling) if (c.nodeType === 1 && (c as Element).localName === local) out.push(c as Element);
   return out;
-}
-
-export function num(e: Element, a: string): number | null {
-  const v = e.getAttribute(a);
-  if (v === null || v.trim() === "") return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
 }
 
 function rect(x: number, y: number, w: number, h: number): Point[] {

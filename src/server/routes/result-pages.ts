@@ -1,11 +1,11 @@
 /**
  * The result of a done job for the dashboard's page viewer (extension, issue 19): `GET …/result/pages` lists the
- * job's pages with the elements read from the result ZIP's ALTO files (engine/alto/elements.ts), and
+ * job's pages with the elements read from the result ZIP's ALTO files (shared/alto-elements.ts), and
  * `GET …/result/pages/{image_name}/image` gives a page's image as a browser can show it (page-image.ts). Same keys and answers as
  * `GET /v1/jobs/{job_id}/result` (the owner or an admin; 409/410/425 for a job without a result).
  */
 import { listImages } from "../../db/images.ts";
-import { readAltoElements } from "../../engine/alto/elements.ts";
+import { readAltoElements } from "../../shared/alto-elements.ts";
 import { ImageNameParams, JobIdParams } from "../../shared/schemas/jobs.ts";
 import { ResultPagesSchema, type ResultPage } from "../../shared/schemas/results.ts";
 import type { AppDeps } from "../context.ts";
