@@ -366,7 +366,8 @@ describe("image captioning through a local OpenAI-compatible server", () => {
     expect(readFileSync(join(d, "prompts", p2), "utf8")).toContain('[\n    "Title');
     // dev_004 has no metadata: undefined variables render empty
     const p4 = prompts.find((f) => f.startsWith("dev_004_") && !f.includes("initial"));
-    if (p4) expect(JSON.parse(readFileSync(join(d, "prompts", p4), "utf8"))[0]).toMatch(/^Title: ; category .*no year$/);
+    expect(p4).toBeDefined();
+    expect(JSON.parse(readFileSync(join(d, "prompts", p4!), "utf8"))[0]).toMatch(/^Title: ; category .*no year$/);
 
     const info = JSON.parse(readFileSync(join(d, "info.json"), "utf8"));
     const engine = info.summary.per_engine.OpenAICompletionsImageCaptioningEngine;

@@ -102,16 +102,23 @@ describe("key cache without NOTIFY: the TTL is the bound", () => {
     await s.close();
   });
 
-  test("a row is reused for KEY_CACHE_MS, then read again", async () => {
+  test("a row is reused while it is younger than KEY_CACHE_MS", async () => {
+    // a TTL no loaded machine can outlast between the two requests: the second answer is always the cached row's
+    await withAppWithoutNotify(s, 600_000, async (url, sql) => {
+      const k = await makeKey(s, "user");
+      expect((await me(url, k.key)).status).toBe(200);
+      await sql`UPDATE keys SET active = false WHERE id = ${k.id}`;
+      expect((await me(url, k.key)).status).toBe(200); // still the cached row: no lookup was made
+    });
+  });
+
+  test("a row older than KEY_CACHE_MS is read again", async () => {
     await withAppWithoutNotify(s, 400, async (url, sql) => {
       const k = await makeKey(s, "user");
       expect((await me(url, k.key)).status).toBe(200);
       await sql`UPDATE keys SET active = false WHERE id = ${k.id}`;
-      const t0 = performance.now();
-      const cachedAnswer = (await me(url, k.key)).status;
-      if (performance.now() - t0 < 300) expect(cachedAnswer).toBe(200); // still the cached row: no lookup was made
-      const ms = await until("the disabled key is refused after the TTL", 2000, async () => (await me(url, k.key)).status === 403);
-      expect(ms).toBeLessThan(1000);
+      // without NOTIFY only the TTL ends the entry (the test above keeps it for 600 s); the bound is generous for a loaded machine
+      await until("the disabled key is refused after the TTL", 20_000, async () => (await me(url, k.key)).status === 403);
     });
   });
 
