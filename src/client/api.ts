@@ -33,8 +33,20 @@ import { ApiError, describeFetchError, EnvelopeSchema, networkError, toApiError,
 import { multipartFromFile } from "./multipart.ts";
 import { withRetry, type RetryDecision, type RetryPolicy } from "../shared/retry.ts";
 import { JobStateSchema, KeySchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
-import { KeySecretSchema } from "../shared/schemas/keys.ts";
-import { ImageSchema, JobLeaseSchema, JobSchema, JobWithEngineSchema, type Job, type JobLease } from "../shared/schemas/jobs.ts";
+import { EngineListQuery, EngineNewSchema, EngineUpdateSchema } from "../shared/schemas/engines.ts";
+import { KeySecretSchema, KeyUpdateSchema } from "../shared/schemas/keys.ts";
+import {
+  ImageSchema,
+  JobDefinitionSchema,
+  JobLeaseSchema,
+  JobProgressUpdateSchema,
+  JobSchema,
+  JobUpdateSchema,
+  JobWithEngineSchema,
+  ListJobsQuery,
+  type Job,
+  type JobLease,
+} from "../shared/schemas/jobs.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Response schemas (protocol §2, §3)
@@ -77,52 +89,16 @@ export { EnvelopeSchema, type Envelope } from "./http-errors.ts";
 // ---------------------------------------------------------------------------------------------
 // Request bodies (protocol §3.7)
 
-export interface JobDefinition {
-  images: { name: string; order: number }[];
-  meta_json_required?: boolean;
-  alto_required?: boolean;
-  page_required?: boolean;
-  engine_name?: string | null;
-  engine_version?: string | null;
-  engine_settings?: Record<string, unknown> | null;
-}
-export interface JobProgressUpdate {
-  progress?: number;
-  log?: string;
-  log_user?: string;
-}
-export interface KeyUpdate {
-  label?: string;
-  role?: Role;
-  active?: boolean;
-}
-export interface EngineNew {
-  name: string;
-  version: string;
-  description: string;
-  definition?: Record<string, unknown> | null;
-  default?: boolean;
-  active?: boolean;
-}
-export type EngineUpdate = Partial<EngineNew>;
-export type JobUpdate = Partial<Record<string, unknown>>;
-
-export interface EngineQuery {
-  name?: string;
-  version?: string;
-  default?: boolean;
-  active?: boolean;
-  show_definition?: boolean;
-}
-export interface JobQuery {
-  state?: JobState;
-  engine_name?: string;
-  engine_version?: string;
-  from_created_date?: string;
-  from_started_date?: string;
-  from_last_change?: string;
-  from_finished_date?: string;
-}
+// The request types are the inputs of the server's own request schemas (src/shared/schemas):
+// what the server accepts is what the client may send (z.input: defaulted members are optional).
+export type JobDefinition = z.input<typeof JobDefinitionSchema>;
+export type JobProgressUpdate = z.input<typeof JobProgressUpdateSchema>;
+export type JobUpdate = z.input<typeof JobUpdateSchema>;
+export type JobQuery = z.input<typeof ListJobsQuery>;
+export type KeyUpdate = z.input<typeof KeyUpdateSchema>;
+export type EngineNew = z.input<typeof EngineNewSchema>;
+export type EngineUpdate = z.input<typeof EngineUpdateSchema>;
+export type EngineQuery = z.input<typeof EngineListQuery>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
