@@ -7,27 +7,13 @@
  * of sending a job whose result is empty; the reference client (and `--no-outputs`) send none.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { z } from "zod";
+import type { z } from "zod";
+import { EngineSettingsSchema, ImageCaptioningSchema, OUTPUT_NAMES, type EngineSettings, type OutputName, type Outputs } from "../shared/schemas/engine-settings.ts";
 
-export const OUTPUT_NAMES = ["alto", "embeddings", "embeddings_jsonlines", "renders", "crops", "image_captioning_prompts"] as const;
-export type OutputName = (typeof OUTPUT_NAMES)[number];
-
-const OutputsSchema = z.strictObject(Object.fromEntries(OUTPUT_NAMES.map((n) => [n, z.boolean().optional()])) as Record<OutputName, z.ZodOptional<z.ZodBoolean>>);
-
-const CaptioningSchema = z.record(z.string(), z.unknown());
-
-export const EngineSettingsSchema = z.strictObject({
-  outputs: OutputsSchema.optional(),
-  image_captioning: CaptioningSchema.optional(),
-});
-
-export interface EngineSettings {
-  outputs: Partial<Record<OutputName, boolean>>;
-  image_captioning?: Record<string, unknown>;
-}
+export { OUTPUT_NAMES, type OutputName, type EngineSettings } from "../shared/schemas/engine-settings.ts";
 
 /** What `annopage submit` asks for when no `--output-*` flag and no `outputs` in `--config` say otherwise. */
-export const DEFAULT_OUTPUTS: Partial<Record<OutputName, boolean>> = { alto: true };
+export const DEFAULT_OUTPUTS: Outputs = { alto: true };
 
 export interface SettingsFlags {
   /** Path of a JSON file holding the whole engine_settings object. */
@@ -43,7 +29,7 @@ function describeIssues(error: z.ZodError): string {
       const at = i.path.length ? i.path.join(".") : "(top level)";
       if (i.code === "unrecognized_keys") {
         const where = i.path.length ? `in ${i.path.join(".")}` : "at the top level";
-        const allowed = i.path.length ? OUTPUT_NAMES.join(", ") : "outputs, image_captioning";
+        const allowed = (i.path.length ? OUTPUT_NAMES : EngineSettingsSchema.keyof().options).join(", ");
         return `unknown member${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")} ${where} (allowed: ${allowed})`;
       }
       return `${at}: ${i.message}`;
@@ -82,10 +68,10 @@ export function buildEngineSettings(flags: SettingsFlags, problems: string[]): E
  * for; `defaulted` tells the caller so it can say so.
  */
 export function resolveEngineSettings(
-  flags: SettingsFlags & { defaultOutputs?: Partial<Record<OutputName, boolean>> },
+  flags: SettingsFlags & { defaultOutputs?: Outputs },
   problems: string[],
 ): { settings: EngineSettings | undefined; defaulted: boolean } {
-  const settings: EngineSettings = { outputs: {} };
+  const settings: EngineSettings & { outputs: Outputs } = { outputs: {} };
   let given = false;
   let outputsChosen = false;
 
@@ -126,7 +112,7 @@ export function resolveEngineSettings(
       }
     }
     if (raw !== undefined) {
-      const parsed = CaptioningSchema.safeParse(raw);
+      const parsed = ImageCaptioningSchema.safeParse(raw);
       if (!parsed.success) problems.push("--image-captioning-settings must be a JSON object");
       else settings.image_captioning = parsed.data;
     }

@@ -75,7 +75,7 @@ export function jobDefinition(inputs: SubmitInputs, engineName?: string, engineS
   if (inputs.pageRequired) def.page_required = true;
   if (inputs.metadata) def.meta_json_required = true;
   if (engineName) def.engine_name = engineName;
-  if (engineSettings) def.engine_settings = engineSettings as unknown as Record<string, unknown>;
+  if (engineSettings) def.engine_settings = engineSettings;
   return def;
 }
 

@@ -116,7 +116,7 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     const resultDir = join(dir, "result");
     await rm(resultDir, { recursive: true, force: true });
     await mkdir(resultDir, { recursive: true });
-    const settings = (job.engine_settings ?? {}) as EngineSettings;
+    const settings: EngineSettings = job.engine_settings ?? {};
     const configPath = await step("Failed to prepare the engine configuration", () => prepareConfig(engine.dir, dir, settings));
     const argv = [
       ...options.processor,

@@ -14,15 +14,13 @@ import { isAbsolute, join } from "node:path";
 import { escapeIniValue, IniDocument, unescapeIniValue } from "./ini.ts";
 import { isInside } from "./paths.ts";
 import type { JobInputs } from "./inputs.ts";
+import type { OutputName, StoredEngineSettings } from "../shared/schemas/engine-settings.ts";
 
-export interface EngineSettings {
-  outputs?: Record<string, unknown>;
-  image_captioning?: Record<string, unknown>;
-  [k: string]: unknown;
-}
+/** The job's engine_settings as the server stored it: each member is checked where it is read. */
+export type EngineSettings = StoredEngineSettings;
 
 /** Result sub-directories per output switch (annopage-tool §7.2, §7.4). */
-const OUTPUT_FLAGS: [switchName: string, flag: string, subdir: string][] = [
+const OUTPUT_FLAGS: [switchName: Exclude<OutputName, "embeddings_jsonlines">, flag: string, subdir: string][] = [
   ["alto", "--output-alto-path", "alto"],
   ["embeddings", "--output-embeddings-path", "embeddings"],
   ["renders", "--output-render-path", "renders"],
