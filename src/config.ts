@@ -195,8 +195,6 @@ const EnvSchema = z.object({
   TEST_WORKER_KEY_LABEL: envStr("test-worker"),
 });
 
-export type Env = z.infer<typeof EnvSchema>;
-
 export interface ServerConfig {
   host: string;
   port: number;

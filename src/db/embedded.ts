@@ -11,7 +11,7 @@
  * The WebAssembly modules and the file-system bundle are imported as files so that
  * `bun build --compile` embeds them and a relocated binary still finds them.
  */
-import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync, existsSync } from "node:fs";
+import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
@@ -122,6 +122,3 @@ export async function startEmbeddedPostgres(baseDir: string, opts: { maxConnecti
   }
 }
 
-export function embeddedDataExists(baseDir: string): boolean {
-  return existsSync(join(baseDir, "pgdata", "PG_VERSION"));
-}

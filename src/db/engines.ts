@@ -69,11 +69,6 @@ export async function selectEngineForJob(
   return active ? { ok: true, engine: active } : { ok: false, code: "ENGINE_INACTIVE" };
 }
 
-/** Sets `last_used = now` on an engine (called when a job using it is queued, §5.2). */
-export async function touchEngine(sql: Sql, id: string, now: string): Promise<void> {
-  await sql`UPDATE engines SET last_used = ${now} WHERE id = ${id}`;
-}
-
 export async function findEngineById(sql: Sql, id: string): Promise<EngineRow | undefined> {
   const rows = await sql<EngineRow[]>`SELECT * FROM engines WHERE id = ${id}`;
   return rows[0];

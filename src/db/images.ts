@@ -20,12 +20,3 @@ export async function listImages(sql: Sql, jobId: string): Promise<ImageRow[]> {
   return sql<ImageRow[]>`SELECT * FROM images WHERE job_id = ${jobId} ORDER BY "order", name`;
 }
 
-export async function findImageByName(sql: Sql, jobId: string, name: string): Promise<ImageRow | undefined> {
-  const rows = await sql<ImageRow[]>`SELECT * FROM images WHERE job_id = ${jobId} AND name = ${name} LIMIT 1`;
-  return rows[0];
-}
-
-export async function findImageById(sql: Sql, jobId: string, id: string): Promise<ImageRow | undefined> {
-  const rows = await sql<ImageRow[]>`SELECT * FROM images WHERE job_id = ${jobId} AND id = ${id}`;
-  return rows[0];
-}

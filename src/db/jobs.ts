@@ -492,14 +492,6 @@ export async function adminUpdateJob(tx: Sql, id: string, u: AdminJobUpdate, app
   await tx`UPDATE jobs SET ${assignments} WHERE id = ${id}`;
 }
 
-/** Job counts per state (for /metrics). */
-export async function countJobsByState(sql: Sql): Promise<Record<JobState, number>> {
-  const rows = await sql<{ state: string; n: string }[]>`SELECT state::text AS state, count(*)::text AS n FROM jobs GROUP BY state`;
-  const out = { new: 0, queued: 0, processing: 0, error: 0, done: 0, cancelled: 0, failed: 0 } as Record<JobState, number>;
-  for (const r of rows) out[fromDbEnum<JobState>(r.state)] = Number(r.n);
-  return out;
-}
-
 /** Runs `fn` in a transaction. Keep it short: never wait on anything but the database inside. */
 export async function transaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
   return (await sql.begin((tx) => fn(tx as unknown as Sql))) as T;

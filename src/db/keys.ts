@@ -27,10 +27,6 @@ export async function findKeyByLabel(sql: Sql, label: string): Promise<KeyRow | 
   return rows[0] ? toKey(rows[0]) : undefined;
 }
 
-export async function listKeys(sql: Sql): Promise<KeyRow[]> {
-  return (await sql<RawKeyRow[]>`SELECT * FROM keys ORDER BY created_date, label`).map(toKey);
-}
-
 export interface NewKey {
   kid: string;
   salt: string;

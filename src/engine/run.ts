@@ -51,17 +51,6 @@ export interface RunOptions {
   loggingLevel: LogLevel;
 }
 
-export interface RunResult {
-  total: number;
-  failed: Record<string, string>;
-}
-
-export interface RunIo {
-  progress(line: string): void;
-  log?: Logger;
-  ids?: IdServices;
-}
-
 const OPTION_FOR_KEY: Record<ParseFolderKey, keyof RunOptions> = {
   INPUT_IMAGE_PATH: "inputImagePath",
   INPUT_XML_PATH: "inputXmlPath",

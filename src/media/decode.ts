@@ -11,8 +11,6 @@ import { checkTiffDecodes } from "./tiff-thread.ts";
 import { MAX_IMAGE_PIXELS, checkSize } from "./limits.ts";
 import type { DecodeBudget } from "./decode-budget.ts";
 
-export { MAX_IMAGE_PIXELS };
-
 export interface ImageProbe {
   format: ImageFormat;
   width: number;

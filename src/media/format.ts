@@ -37,11 +37,6 @@ export function formatFromExtension(nameOrExt: string): ImageFormat | null {
   return null;
 }
 
-/** True when the file name has an image extension we read (jpg, jpeg, png, tif, tiff, webp, bmp, gif …). */
-export function hasImageExtension(name: string): boolean {
-  return name.lastIndexOf(".") > 0 && formatFromExtension(name) !== null;
-}
-
 /**
  * Recognise the container format by its magic bytes; null when it is none of JPEG, PNG, TIFF, WebP, BMP, GIF.
  * Needs at most the first 18 bytes (a BMP's "BM" is confirmed by a known info-header size, so text starting with "BM"

@@ -7,7 +7,7 @@
  */
 import { Hono } from "hono";
 import type { AppDeps, AppEnv, ServerDeps } from "./context.ts";
-import { AppError, jsonResponse, renderError } from "./errors.ts";
+import { jsonResponse, renderError } from "./errors.ts";
 import { LocalStorage } from "../storage/local.ts";
 import { S3Storage } from "../storage/s3.ts";
 import { join } from "node:path";
@@ -155,5 +155,3 @@ function safeDecode(p: string): string {
     return p;
   }
 }
-
-export { AppError };

@@ -1,6 +1,5 @@
 /** Response objects for keys and engines (protocol §3.1, §3.2), built from database rows. */
 import type { EngineRow } from "../db/engines.ts";
-import type { KeyRow } from "../db/keys.ts";
 
 export { keyView } from "./views.ts";
 
@@ -48,6 +47,3 @@ export function engineWorkerView(e: EngineRow) {
     files_updated: null,
   };
 }
-
-export type KeyView = ReturnType<typeof import("./views.ts").keyView>;
-export type { KeyRow };

@@ -140,6 +140,3 @@ export const REFERENCE_CODES = (Object.keys(APP_CODES) as AppCode[]).filter(
   (c) => !(EXTENSION_CODES as readonly string[]).includes(c),
 );
 
-export function isAppCode(v: unknown): v is AppCode {
-  return typeof v === "string" && Object.hasOwn(APP_CODES, v);
-}

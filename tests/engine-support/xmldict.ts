@@ -45,11 +45,6 @@ export function xmlDict(xml: string): unknown {
   return { [doc.documentElement!.tagName]: toDict(doc.documentElement as unknown as Element) };
 }
 
-/** Canonical text of the xmltodict form; equal strings ⇔ documents equal under the reference comparison. */
-export function canonicalXml(xml: string): string {
-  return canon(xmlDict(xml));
-}
-
 /** First path where two dict forms differ (for readable failures), or null. */
 export function firstDifference(a: unknown, b: unknown, path = ""): string | null {
   if (canon(a) === canon(b)) return null;

@@ -10,11 +10,6 @@ export function intersection(a: Box, b: Box): number {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
-export function iou(a: Box, b: Box): number {
-  const i = intersection(a, b);
-  return i === 0 ? 0 : i / (area(a) + area(b) - i);
-}
-
 export function union(a: Box, b: Box): Box {
   return { x1: Math.min(a.x1, b.x1), y1: Math.min(a.y1, b.y1), x2: Math.max(a.x2, b.x2), y2: Math.max(a.y2, b.y2) };
 }

@@ -23,4 +23,4 @@
  */
 export { detectElements } from "./detect.ts";
 export { CATEGORY_LABELS, categoryId } from "./types.ts";
-export type { Box, CategoryLabel, DetectInput, DetectOptions, DetectedCaption, DetectedElement, TextLineHint } from "./types.ts";
+export type { Box, DetectedElement, TextLineHint } from "./types.ts";

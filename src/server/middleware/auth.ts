@@ -4,10 +4,10 @@
  * it is verified by kid lookup + HMAC compared in constant time; then active, then role. Admin
  * passes every role check.
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { AppError } from "../errors.ts";
-import type { AppDeps, AppEnv, ServerDeps } from "../context.ts";
+import type { AppDeps, ServerDeps } from "../context.ts";
 import { findKeyByKid, touchKey, type KeyRow } from "../../db/keys.ts";
 import { hashSecret, hashesEqual, parseApiKey } from "../../shared/api-key.ts";
 import { APP_CODES } from "../../shared/codes.ts";
@@ -87,12 +87,4 @@ export async function authenticate(deps: AppDeps, c: Context, roles: readonly Ro
     throw new AppError("API_KEY_ROLE_FORBIDDEN", { detail, details: { role: key.role, required_roles: required } });
   }
   return key;
-}
-
-/** Middleware form of {@link authenticate}: `requireRole(deps, "user", "readonly")`. */
-export function requireRole(deps: AppDeps, ...roles: Role[]): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    c.set("key", await authenticate(deps, c, roles));
-    await next();
-  };
 }

@@ -4,4 +4,4 @@ import htm from "htm";
 
 export const html = htm.bind(h);
 export { render } from "preact";
-export { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+export { useCallback, useEffect, useRef, useState } from "preact/hooks";
