@@ -15,14 +15,14 @@ module.exports = {
     },
     {
       name: "server-not-worker",
-      severity: "warn" /* not yet fixed (issue 17) */,
+      severity: "error",
       comment: "The server does not start or import the worker; `annopage serve` (src/cli/) combines them.",
       from: { path: "^src/server/" },
       to: { path: "^src/worker/" },
     },
     {
       name: "server-not-engine",
-      severity: "warn" /* not yet fixed (issue 17) */,
+      severity: "error",
       comment: "The server does not import the page processor; what it needs of it is passed in from src/cli/.",
       from: { path: "^src/server/" },
       to: { path: "^src/engine/" },

@@ -12,7 +12,7 @@ import pkg from "../package.json" with { type: "json" };
 export const main = withHelp(defineCommand({
   meta: { name: "annopage", version: pkg.version, description: "AnnoPage API: server, worker, client and page processor" },
   subCommands: {
-    serve: () => import("./server/command.ts").then((m) => m.default),
+    serve: () => import("./cli/serve-command.ts").then((m) => m.default),
     work: () => import("./worker/command.ts").then((m) => m.default),
     submit: () => import("./client/commands/submit.ts").then((m) => m.default),
     engines: () => import("./client/commands/engines.ts").then((m) => m.default),

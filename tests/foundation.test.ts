@@ -149,7 +149,7 @@ describe("bootstrap admin key", () => {
       await first.db.sql`UPDATE keys SET label = 'root' WHERE label = 'admin'`;
       await first.stop();
       const { loadServerConfig } = await import("../src/config.ts");
-      const { startServer } = await import("../src/server/serve.ts");
+      const { startServer } = await import("../src/cli/serve.ts");
       const again = await startServer(loadServerConfig({ APP_HOST: "127.0.0.1", APP_PORT: "0", BASE_DIR: first.baseDir, ADMIN_KEY: first.adminKey, DATABASE_URL: db.url }));
       try {
         const me = await fetch(`${again.url}/v1/me`, { headers: { "X-API-Key": first.adminKey } });

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadServerConfig } from "../src/config.ts";
-import { startServer, type RunningServer } from "../src/server/serve.ts";
+import { startServer } from "../src/cli/serve.ts";
+import type { RunningServer } from "../src/server/serve.ts";
 import { createApp } from "../src/server/app.ts";
 import { connect } from "../src/db/client.ts";
 import { makeKey } from "./helpers/server-api.ts";

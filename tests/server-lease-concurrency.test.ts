@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadServerConfig } from "../src/config.ts";
-import { startServer, type RunningServer } from "../src/server/serve.ts";
+import { startServer } from "../src/cli/serve.ts";
+import type { RunningServer } from "../src/server/serve.ts";
 import { ADMIN_KEY, startTestServer, type TestServer } from "./helpers/server.ts";
 import { client, makeKey, pngBytes } from "./helpers/server-api.ts";
 

@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { freePort } from "./helpers/ports.ts";
 import { createTestDatabase } from "./helpers/db.ts";
 import { ConfigError, loadServerConfig } from "../src/config.ts";
-import { startServer } from "../src/server/serve.ts";
+import { startServer } from "../src/cli/serve.ts";
 import { client, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
 
 const CREDS = { accessKeyId: "testing", secretAccessKey: "testing-secret", region: "us-east-1" };

@@ -10,7 +10,7 @@ import { unzipSync, zipSync, strToU8 } from "fflate";
 import { listFiles, unzipSafe, zipDirectory, UnsafeZipError, ZipTooLargeError } from "../src/worker/zip.ts";
 import { IniDocument } from "../src/worker/ini.ts";
 import { prepareConfig, processorArgs } from "../src/worker/processor-config.ts";
-import { localProcessCount } from "../src/server/local-workers.ts";
+import { localProcessCount } from "../src/cli/local-workers.ts";
 import { parseProgress } from "../src/worker/processor.ts";
 import { safeChild, stem, timestampForName, UnsafeNameError } from "../src/worker/paths.ts";
 import { splitCommand } from "../src/worker/options.ts";

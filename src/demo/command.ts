@@ -11,7 +11,7 @@ import { defineCommand } from "citty";
 import { withHelp } from "../shared/usage.ts";
 import { loadServerConfig } from "../config.ts";
 import { provisionInternalKey } from "../server/internal-keys.ts";
-import { startServer } from "../server/serve.ts";
+import { startServer } from "../cli/serve.ts";
 import { CliError } from "../shared/cli-error.ts";
 import { selfCommand } from "../shared/self.ts";
 import { examplesDir } from "./examples.ts";

@@ -6,11 +6,13 @@
  *
  * It becomes the default only when no active engine is the default yet, or when the default is an
  * older built-in version: an administrator's own choice of default is never overridden.
+ *
+ * The configuration comes from the caller (src/cli/serve.ts passes the processor's default): the server does not
+ * import the processor.
  */
 import { zipSync, strToU8 } from "fflate";
 import type { Sql } from "../db/client.ts";
 import { findEngine, insertEngine, listEngines, markEngineFilesUpdated, type EngineRow } from "../db/engines.ts";
-import { DEFAULT_CONFIG_INI } from "../engine/config/engine-config.ts";
 import type { Storage } from "../storage/storage.ts";
 import { nowIso } from "./clock.ts";
 import pkg from "../../package.json" with { type: "json" };
@@ -18,13 +20,13 @@ import pkg from "../../package.json" with { type: "json" };
 export const BUILTIN_ENGINE_NAME = "annopage";
 export const BUILTIN_ENGINE_VERSION = pkg.version;
 
-export function builtinEngineZip(): Uint8Array {
-  return zipSync({ "config.ini": strToU8(DEFAULT_CONFIG_INI) }, { level: 6, mtime: new Date("2026-01-01T00:00:00Z") });
+export function builtinEngineZip(configIni: string): Uint8Array {
+  return zipSync({ "config.ini": strToU8(configIni) }, { level: 6, mtime: new Date("2026-01-01T00:00:00Z") });
 }
 
 const isBuiltin = (e: EngineRow) => e.name === BUILTIN_ENGINE_NAME && (e.definition as { builtin?: boolean } | null)?.builtin === true;
 
-export async function ensureBuiltinEngine(sql: Sql, storage: Storage): Promise<{ engine: EngineRow; created: boolean }> {
+export async function ensureBuiltinEngine(sql: Sql, storage: Storage, configIni: string): Promise<{ engine: EngineRow; created: boolean }> {
   let created = false;
   const engine = (await sql.begin(async (tx) => {
     const t = tx as unknown as Sql;
@@ -48,7 +50,7 @@ export async function ensureBuiltinEngine(sql: Sql, storage: Storage): Promise<{
     return row!;
   })) as EngineRow;
   if (!(await storage.exists("engines", `${engine.id}.zip`)) || !engine.files_updated) {
-    await storage.put("engines", `${engine.id}.zip`, builtinEngineZip());
+    await storage.put("engines", `${engine.id}.zip`, builtinEngineZip(configIni));
     engine.files_updated = (await markEngineFilesUpdated(sql, engine.id, nowIso())) ?? engine.files_updated;
   }
   return { engine, created };

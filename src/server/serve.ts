@@ -1,6 +1,7 @@
 /**
- * `annopage serve`: open the database (embedded or real), migrate, seed keys, listen.
- * Returns a handle so that tests, the demo and the CLI share one start-up path.
+ * The API server: open the database (embedded or real), migrate, seed keys, listen. Returns a handle.
+ * What the server must not know itself (local workers, the built-in engine's configuration) is passed in by
+ * src/cli/serve.ts, which `annopage serve`, the demo and the tests start it through.
  */
 import { mkdirSync } from "node:fs";
 import { consola } from "consola";
@@ -9,12 +10,21 @@ import { CliError } from "../shared/cli-error.ts";
 import { APP_CODES } from "../shared/codes.ts";
 import { jsonResponse } from "./errors.ts";
 import { openDatabase, type Database } from "../db/database.ts";
+import type { Sql } from "../db/client.ts";
 import { createApp } from "./app.ts";
 import { bootstrapKeys } from "./bootstrap.ts";
 import type { AppDeps, ServerDeps } from "./context.ts";
 import { ensureBuiltinEngine } from "./builtin-engine.ts";
-import { startLocalWorkers, type LocalWorkers } from "./local-workers.ts";
 import { warmUp, warmUpRounds } from "./warm-up.ts";
+
+/** Workers running inside the server's process (src/cli/local-workers.ts). */
+export interface LocalWorkers {
+  count: number;
+  /** Graceful stop of every local worker (running jobs get the grace period, then are released). */
+  stop(immediate?: boolean): Promise<void>;
+}
+
+const NO_WORKERS: LocalWorkers = { count: 0, stop: async () => {} };
 
 export interface RunningServer {
   url: string;
@@ -31,12 +41,10 @@ export interface RunningServer {
 }
 
 export interface StartOptions {
-  /** Local workers to run in this process (default 0). */
-  workers?: number;
-  /** Their processor command (default: this program's own `annopage process`). */
-  processor?: string[];
-  /** Register the built-in engine (default true). */
-  builtinEngine?: boolean;
+  /** Starts the local workers once the server listens at `url` (not on a replica); none without it. */
+  startWorkers?: (sql: Sql, url: string) => Promise<LocalWorkers>;
+  /** The built-in engine's config.ini: with it the built-in engine is registered (builtin-engine.ts). */
+  builtinEngineConfig?: string;
   /**
    * Bind with SO_REUSEPORT so that replicas can share the port (replicas.ts). The primary first checks that the port
    * is free (a plain bind), so that a second server on the same port still fails with "already in use".
@@ -51,7 +59,7 @@ export interface StartOptions {
   warmUpRounds?: number;
 }
 
-export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
+export async function startApiServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const t0 = performance.now();
   for (const d of [config.baseDir, config.jobsDir, config.resultsDir, config.artifactsDir, config.enginesDir, config.logsDir]) {
     mkdirSync(d, { recursive: true });
@@ -74,7 +82,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       // Staged files of an earlier run of this instance that was killed mid-upload (and any long idle ones).
       const swept = await app.deps.storage.sweepStaging({ startup: true, maxAgeMs: config.stagingMaxAgeSeconds * 1000 });
       if (swept > 0) consola.info(`removed ${swept} staged upload file${swept === 1 ? "" : "s"} left by an earlier run`);
-      if (opts.builtinEngine !== false) await ensureBuiltinEngine(db.sql, app.deps.storage);
+      if (opts.builtinEngineConfig !== undefined) await ensureBuiltinEngine(db.sql, app.deps.storage, opts.builtinEngineConfig);
     }
     // JIT-compile the request paths before the first client comes (warm-up.ts)
     const warm = await warmUp(app.deps, app.fetch, opts.warmUpRounds ?? warmUpRounds());
@@ -83,7 +91,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const a = app;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${s.port}`;
-    const workers = await startLocalWorkers(db.sql, config, url, replica ? 0 : (opts.workers ?? 0), { processor: opts.processor });
+    const workers = replica || !opts.startWorkers ? NO_WORKERS : await opts.startWorkers(db.sql, url);
     // Keys last, once everything else has started: a start that fails (port in use) must not store a
     // generated admin key that nobody was shown (the next start would find it and print nothing).
     let generatedAdminKey: string | undefined;

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadServerConfig, type ServerConfig } from "../../src/config.ts";
-import { startServer, type RunningServer } from "../../src/server/serve.ts";
+import { startServer } from "../../src/cli/serve.ts";
+import type { RunningServer } from "../../src/server/serve.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 
 export const ADMIN_KEY = "doc-api.testadminkid2.testadminsecret";

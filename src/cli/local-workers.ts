@@ -1,7 +1,7 @@
 /**
  * `annopage serve --workers N`: N workers in the server's own process, talking to it over
  * loopback HTTP exactly like remote workers, with a worker key the server provisions for itself
- * (label `local-worker`, see internal-keys.ts). They run the built-in processor on the CPU and share
+ * (label `local-worker`, see server/internal-keys.ts). They run the built-in processor on the CPU and share
  * the machine: each processes up to cores / N pages of a job in parallel (`--process-count`), fewer when
  * memory would not hold them (a page process with OCR peaks at ~250 MB; 512 MiB are counted per process).
  */
@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { consola } from "consola";
 import type { ServerConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
-import { provisionInternalKey } from "./internal-keys.ts";
+import { provisionInternalKey } from "../server/internal-keys.ts";
+import type { LocalWorkers } from "../server/serve.ts";
 import { startWorker, type WorkerHandle } from "../worker/loop.ts";
 import { DEFAULTS, defaultProcessor } from "../worker/options.ts";
 
@@ -19,12 +20,6 @@ export const LOCAL_WORKER_LABEL = "local-worker";
 /** Page processes per local worker: the cores, then the memory, shared by `count` workers; at least 1. */
 export function localProcessCount(count: number, cores = availableParallelism(), memoryBytes = totalmem()): number {
   return Math.max(1, Math.min(Math.floor(cores / count), Math.floor(memoryBytes / (512 * 1024 * 1024) / count)));
-}
-
-export interface LocalWorkers {
-  count: number;
-  /** Graceful stop of every local worker (running jobs get the grace period, then are released). */
-  stop(immediate?: boolean): Promise<void>;
 }
 
 export async function startLocalWorkers(

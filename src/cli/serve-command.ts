@@ -1,12 +1,13 @@
-/** `annopage serve`: the API server. */
+/** `annopage serve`: the API server, with local workers in its process (src/cli/serve.ts puts them together). */
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import { loadServerConfig } from "../config.ts";
 import { CliError } from "../shared/cli-error.ts";
 import { withHelp } from "../shared/usage.ts";
-import { attachServerLog } from "./log-file.ts";
-import { exitWithPrimary, isReplica, poolShare, processCount, startReplicas, type Replicas } from "./replicas.ts";
-import { announce, listeningLine, startServer } from "./serve.ts";
+import { attachServerLog } from "../server/log-file.ts";
+import { exitWithPrimary, isReplica, poolShare, processCount, startReplicas, type Replicas } from "../server/replicas.ts";
+import { announce, listeningLine } from "../server/serve.ts";
+import { startServer } from "./serve.ts";
 
 export default withHelp(defineCommand({
   meta: { name: "serve", description: "Run the API server (embedded PostgreSQL unless DATABASE_URL is set)" },
