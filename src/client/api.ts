@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { Envelope } from "./http-errors.ts";
 import { ApiTransport } from "./transport.ts";
 import { JobStateSchema, KeySchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
-import { EngineListQuery, EngineNewSchema, EngineUpdateSchema } from "../shared/schemas/engines.ts";
+import { EngineListQuery, EngineNewSchema, EngineSchema as EngineViewSchema, EngineUpdateSchema } from "../shared/schemas/engines.ts";
 import { KeySecretSchema, KeyUpdateSchema } from "../shared/schemas/keys.ts";
 import {
   ImageSchema,
@@ -35,38 +35,29 @@ import {
 
 // Jobs, leases and keys use the server's own response schemas (src/shared/schemas), which follow
 // protocol §3 and accept the reference server's answers too (unknown members are dropped).
-export { JobStateSchema, RoleSchema, KeySchema, type Key } from "../shared/schemas/common.ts";
+export { JobStateSchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
 export { KeySecretSchema } from "../shared/schemas/keys.ts";
-export { ImageSchema, JobSchema, JobWithEngineSchema, JobLeaseSchema, type Job, type JobLease } from "../shared/schemas/jobs.ts";
-export type JobState = z.infer<typeof JobStateSchema>;
+export { JobWithEngineSchema, type Job, type JobLease } from "../shared/schemas/jobs.ts";
 export type Role = z.infer<typeof RoleSchema>;
 export type KeySecret = z.infer<typeof KeySecretSchema>;
-export type Image = z.infer<typeof ImageSchema>;
 export type JobWithEngine = z.infer<typeof JobWithEngineSchema>;
 
-const timestamp = z.string();
-const uuid = z.string();
-
 /**
- * Engine listing item, loose on purpose: admins get the full object, users/readonly only
- * name/version/description/default (§3.2), and a worker on the reference gets explicit nulls —
- * one schema for all views (the server's EngineSchema/EnginePublicSchema describe one view each).
+ * Engine listing item: the server's Engine object (admin view) with every member but name and
+ * version optional and nullable, and unknown members kept — users/readonly get only
+ * name/version/description/default (§3.2), a worker on the reference explicit nulls; one schema
+ * for all views (the server's EngineSchema/EnginePublicSchema describe one view each).
  */
+const { name, version, ...inSomeViews } = EngineViewSchema.shape;
+type Nullish<T extends z.core.$ZodShape> = { [K in keyof T]: z.ZodOptional<z.ZodNullable<T[K]>> };
 export const EngineSchema = z.looseObject({
-  id: uuid.nullish(),
-  name: z.string(),
-  version: z.string(),
-  description: z.string().nullish(),
-  definition: z.record(z.string(), z.unknown()).nullish(),
-  default: z.boolean().nullish(),
-  active: z.boolean().nullish(),
-  created_date: timestamp.nullish(),
-  last_used: timestamp.nullish(),
-  files_updated: timestamp.nullish(),
+  name,
+  version,
+  ...(Object.fromEntries(Object.entries(inSomeViews).map(([k, v]) => [k, v.nullish()])) as Nullish<typeof inSomeViews>),
 });
 export type Engine = z.infer<typeof EngineSchema>;
 
-export { EnvelopeSchema, type Envelope } from "./http-errors.ts";
+export type { Envelope } from "./http-errors.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies (protocol §3.7)
@@ -91,7 +82,7 @@ export { ApiError } from "./http-errors.ts";
 // Options
 
 export type { RetryPolicy } from "../shared/retry.ts";
-export { DEFAULT_RETRY, REFUSED_RETRY, ApiTransport, type ApiClientOptions, type RequestSpec } from "./transport.ts";
+export { REFUSED_RETRY } from "./transport.ts";
 
 export interface LeaseOptions {
   /** Long-poll seconds (extension; ignored by a reference server). */
