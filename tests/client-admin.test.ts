@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient } from "../src/client/api.ts";
-import { aliasedArgs, programName } from "../src/client/aliases.ts";
+import { aliasedArgs, programName } from "../src/cli/aliases.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { HttpWorker, makePageFolder, runCli, setupKeys, type Keys } from "./client-support.ts";
 

@@ -15,13 +15,15 @@ import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } f
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { CliError } from "../shared/cli-error.ts";
 import pgliteWasmPath from "../../node_modules/@electric-sql/pglite/dist/pglite.wasm" with { type: "file" };
 import initdbWasmPath from "../../node_modules/@electric-sql/pglite/dist/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "../../node_modules/@electric-sql/pglite/dist/pglite.data" with { type: "file" };
 
-export class DataDirInUseError extends Error {
+/** A CliError (exit code 1), so that the CLI prints it without loading this module (and PGlite) to recognise it. */
+export class DataDirInUseError extends CliError {
   constructor(dir: string, pid: number) {
-    super(`the embedded database in ${dir} is in use by another annopage process (pid ${pid}); stop it or use another --base-dir`);
+    super(`the embedded database in ${dir} is in use by another annopage process (pid ${pid}); stop it or use another --base-dir`, 1);
     this.name = "DataDirInUseError";
   }
 }
