@@ -28,6 +28,7 @@ import {
   ListJobsQuery,
   type Job,
   type JobLease,
+  type JobWithEngine,
 } from "../shared/schemas/jobs.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -37,10 +38,9 @@ import {
 // protocol §3 and accept the reference server's answers too (unknown members are dropped).
 export { JobStateSchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
 export { KeySecretSchema } from "../shared/schemas/keys.ts";
-export { JobWithEngineSchema, type Job, type JobLease } from "../shared/schemas/jobs.ts";
+export type { Job, JobLease, JobWithEngine } from "../shared/schemas/jobs.ts";
 export type Role = z.infer<typeof RoleSchema>;
 export type KeySecret = z.infer<typeof KeySecretSchema>;
-export type JobWithEngine = z.infer<typeof JobWithEngineSchema>;
 
 /**
  * Engine listing item: the server's Engine object (admin view) with every member but name and

@@ -1,11 +1,14 @@
 /** Response objects for keys and engines (protocol §3.1, §3.2), built from database rows. */
+import type { z } from "zod";
 import type { EngineRow } from "../db/engines.ts";
+import type { Engine, EnginePublicSchema } from "../shared/schemas/engines.ts";
+import type { KeySecretSchema } from "../shared/schemas/keys.ts";
 
 export { keyView } from "./views.ts";
 
 /** `KeySecret` (routes 24 and 27): the full key string, shown once. */
 export function keySecretView(fullKey: string) {
-  return { secret: fullKey };
+  return { secret: fullKey } satisfies z.output<typeof KeySecretSchema>;
 }
 
 /** Admin view of an engine: every member, nulls kept; `definition` only when asked for (else null). */
@@ -21,12 +24,12 @@ export function engineAdminView(e: EngineRow, showDefinition: boolean) {
     created_date: e.created_date,
     last_used: e.last_used,
     files_updated: e.files_updated,
-  };
+  } satisfies Engine;
 }
 
 /** Non-admin view for user/readonly (§3.2 with the §11.1 fix): name, version, description, default. */
 export function enginePublicView(e: EngineRow) {
-  return { name: e.name, version: e.version, description: e.description, default: e.default };
+  return { name: e.name, version: e.version, description: e.description, default: e.default } satisfies z.output<typeof EnginePublicSchema>;
 }
 
 /**
@@ -45,5 +48,5 @@ export function engineWorkerView(e: EngineRow) {
     created_date: null,
     last_used: null,
     files_updated: null,
-  };
+  } satisfies Engine;
 }

@@ -6,9 +6,11 @@
 import type { JobRow, JobViewImage } from "../db/jobs.ts";
 import type { KeyRow } from "../db/keys.ts";
 import type { Role } from "../shared/roles.ts";
+import type { Key } from "../shared/schemas/common.ts";
+import type { Job, JobWithEngine } from "../shared/schemas/jobs.ts";
 
 export function keyView(k: KeyRow) {
-  return { id: k.id, label: k.label, role: k.role, active: k.active, created_date: k.created_date, last_used: k.last_used };
+  return { id: k.id, label: k.label, role: k.role, active: k.active, created_date: k.created_date, last_used: k.last_used } satisfies Key;
 }
 
 /** Removes every member whose value is null, recursively (objects inside lists included). */
@@ -66,7 +68,7 @@ export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) 
       engine_name: j.engine_name,
       engine_version: j.engine_version,
       images: imgs.map(({ id: _id, ...rest }) => rest),
-    });
+    } satisfies Job);
   }
   return {
     ...jobCore(j, role),
@@ -77,12 +79,12 @@ export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) 
     engine_definition: j.engine_definition,
     engine_settings: j.engine_settings,
     images: imgs,
-  };
+  } satisfies Job;
 }
 
 /** Items of GET /v1/jobs (§3.5); `log` hidden from user/readonly (§11.5 fixed). */
 export function jobListItem(j: JobRow, role: Role) {
-  const item = { ...jobCore(j, role), engine_name: j.engine_name, engine_version: j.engine_version, ...(j.page_count === undefined ? {} : { page_count: j.page_count }) };
+  const item = { ...jobCore(j, role), engine_name: j.engine_name, engine_version: j.engine_version, ...(j.page_count === undefined ? {} : { page_count: j.page_count }) } satisfies JobWithEngine;
   if (!isUserView(role)) return item;
   const { log: _log, ...rest } = item;
   return stripNulls(rest);

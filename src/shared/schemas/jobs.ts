@@ -134,6 +134,7 @@ export const JobWithEngineSchema = z.object({
   /** Extension: the job's number of pages, in a paged list (`limit`/`offset`) and in the dashboard's job events. */
   page_count: z.number().int().optional(),
 });
+export type JobWithEngine = z.infer<typeof JobWithEngineSchema>;
 
 /** JobLease (§3.6) + the fencing token extension (decision 5). */
 export const JobLeaseSchema = z.object({
