@@ -79,7 +79,7 @@ const envList = (dflt: string) =>
 
 /** The reference's HMAC secret (protocol §8); `serve` warns when it is still in use. */
 export const DEFAULT_HMAC_SECRET = "changemehmacsecret12345";
-export const DEFAULT_CONTACT = "the administrator of this server";
+const DEFAULT_CONTACT = "the administrator of this server";
 
 const KEY_RE = /^[^.]+\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
 

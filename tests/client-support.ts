@@ -37,7 +37,7 @@ export function pageJpeg(label: string, w = 320, h = 440, noise = false): Buffer
   return c.toBuffer("image/jpeg", 92);
 }
 
-export function altoXml(stem: string): string {
+function altoXml(stem: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Description><sourceImageInformation><fileName>${stem}</fileName></sourceImageInformation></Description><Layout><Page ID="${stem}" WIDTH="320" HEIGHT="440"/></Layout></alto>\n`;
 }
 

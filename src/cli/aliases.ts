@@ -6,7 +6,7 @@
  */
 import { basename } from "node:path";
 
-export const ALIASES: Record<string, readonly string[]> = {
+const ALIASES: Record<string, readonly string[]> = {
   annopage_client: ["submit", "--reference-client"],
   annopage_worker: ["work"],
   annopage_api: ["serve"],

@@ -15,7 +15,7 @@ import type { LocalWorkers } from "../server/serve.ts";
 import { startWorker, type WorkerHandle } from "../worker/loop.ts";
 import { DEFAULTS, defaultProcessor } from "../worker/options.ts";
 
-export const LOCAL_WORKER_LABEL = "local-worker";
+const LOCAL_WORKER_LABEL = "local-worker";
 
 /** Page processes per local worker: the cores, then the memory, shared by `count` workers; at least 1. */
 export function localProcessCount(count: number, cores = availableParallelism(), memoryBytes = totalmem()): number {

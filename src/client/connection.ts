@@ -6,9 +6,9 @@
  */
 import { ApiClient, type RetryPolicy } from "./api.ts";
 
-export const CLIENT_USER_AGENT = "AnnoPageClient/1.0";
+const CLIENT_USER_AGENT = "AnnoPageClient/1.0";
 
-export const CLI_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 250, maxDelayMs: 8000 };
+const CLI_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 250, maxDelayMs: 8000 };
 
 export const connectionArgs = {
   "api-url": { type: "string", description: "API base URL (or ANNOPAGE_API_URL)" },
@@ -43,7 +43,7 @@ export function resolveConnection(
 }
 
 /** ANNOPAGE_RETRIES overrides the number of attempts per request (1 = no retries). */
-export function retryFromEnv(env: Record<string, string | undefined> = process.env): Partial<RetryPolicy> {
+function retryFromEnv(env: Record<string, string | undefined> = process.env): Partial<RetryPolicy> {
   const n = Number(env.ANNOPAGE_RETRIES);
   return env.ANNOPAGE_RETRIES && Number.isInteger(n) && n >= 1 ? { attempts: n } : {};
 }

@@ -11,7 +11,7 @@ import { ApiError } from "./api.ts";
 export const EXIT = { OK: 0, JOB_FAILED: 1, USAGE: 2, UNREACHABLE: 3, INTERRUPTED: 130 } as const;
 
 /** Transport failures and gateway errors mean "could not reach a working server". */
-export function isUnreachable(e: ApiError): boolean {
+function isUnreachable(e: ApiError): boolean {
   return e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504;
 }
 

@@ -9,7 +9,7 @@ import { naturalSort } from "./natural-sort.ts";
 import { FORMAT_NAMES, sniffImageFormat, type ImageFormat } from "../media/format.ts";
 
 /** Extensions the reference client collects (case-insensitive), plus WebP and GIF, which the server decodes too. */
-export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"] as const;
+const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"] as const;
 
 /** The server refuses image names longer than this (protocol decision 2, bug 11). */
 const MAX_NAME_LENGTH = 300;
@@ -46,7 +46,7 @@ export function stemOf(name: string): string {
   return ext ? name.slice(0, -ext.length) : name;
 }
 
-export function isImageName(name: string): boolean {
+function isImageName(name: string): boolean {
   return (IMAGE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
 }
 

@@ -5,7 +5,7 @@ export function printJson(value: unknown): void {
 }
 
 /** Columns padded to the widest cell; the last column is not padded. Newlines in cells become spaces. */
-export function formatTable(headers: string[], rows: (string | number | boolean | null | undefined)[][]): string {
+function formatTable(headers: string[], rows: (string | number | boolean | null | undefined)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? "" : String(c)).replace(/\s*\n\s*/g, " ")))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   return cells

@@ -38,7 +38,7 @@ export function chooseMode(opts: { json: boolean; stderrIsTty: boolean }): Repor
   return opts.stderrIsTty ? "bars" : "lines";
 }
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   if (n < 1024) return `${Math.round(n)} B`;
   const units = ["KB", "MB", "GB", "TB"];
   let v = n / 1024;

@@ -69,7 +69,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function jobDefinition(inputs: SubmitInputs, engineName?: string, engineSettings?: EngineSettings): JobDefinition {
+function jobDefinition(inputs: SubmitInputs, engineName?: string, engineSettings?: EngineSettings): JobDefinition {
   const def: JobDefinition = { images: inputs.images.map((i) => ({ name: i.name, order: i.order })) };
   if (inputs.altoRequired) def.alto_required = true;
   if (inputs.pageRequired) def.page_required = true;
@@ -86,7 +86,7 @@ interface UploadTask {
 }
 
 /** What the server still lacks, given the job's view of its images. */
-export function missingUploads(api: ApiClient, job: Job, inputs: SubmitInputs): { tasks: UploadTask[]; problems: string[] } {
+function missingUploads(api: ApiClient, job: Job, inputs: SubmitInputs): { tasks: UploadTask[]; problems: string[] } {
   const byName = new Map<string, InputImage>(inputs.images.map((i) => [i.name, i]));
   const tasks: UploadTask[] = [];
   const problems: string[] = [];

@@ -39,7 +39,7 @@ export interface ApiClientOptions {
   onRetry?: (info: { method: string; path: string; attempt: number; delayMs: number; error: ApiError }) => void;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
+const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
 /** Refused connections before the server ever answered: one quick round (under a second of pauses). */
 export const REFUSED_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 500 };
 

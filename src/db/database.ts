@@ -62,7 +62,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
  * same server's `postgres` database. Another replica creating it at the same moment (42P04) is fine. Returns whether
  * this call created it.
  */
-export async function createDatabaseIfMissing(url: string): Promise<boolean> {
+async function createDatabaseIfMissing(url: string): Promise<boolean> {
   const probe = connect(url, { max: 1 });
   try {
     await probe`SELECT 1`;

@@ -21,7 +21,7 @@ import initdbWasmPath from "../../node_modules/@electric-sql/pglite/dist/initdb.
 import pgliteDataPath from "../../node_modules/@electric-sql/pglite/dist/pglite.data" with { type: "file" };
 
 /** A CliError (exit code 1), so that the CLI prints it without loading this module (and PGlite) to recognise it. */
-export class DataDirInUseError extends CliError {
+class DataDirInUseError extends CliError {
   constructor(dir: string, pid: number) {
     super(`the embedded database in ${dir} is in use by another annopage process (pid ${pid}); stop it or use another --base-dir`, 1);
     this.name = "DataDirInUseError";

@@ -189,7 +189,7 @@ export async function markEngineFilesUpdated(sql: Sql, id: string, now: string):
  * Natural order (Python natsort default): digit runs compare as numbers, other runs as
  * case-sensitive strings; `1.0` < `2.0` < `10.0`, `Engine 2` < `Engine 10`.
  */
-export function naturalCompare(a: string, b: string): number {
+function naturalCompare(a: string, b: string): number {
   const ta = a.match(/\d+|\D+/g) ?? [];
   const tb = b.match(/\d+|\D+/g) ?? [];
   for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
@@ -216,6 +216,6 @@ function compareDigits(x: string, y: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function sortEngines(rows: EngineRow[]): EngineRow[] {
+function sortEngines(rows: EngineRow[]): EngineRow[] {
   return [...rows].sort((a, b) => naturalCompare(a.name, b.name) || naturalCompare(a.version, b.version));
 }

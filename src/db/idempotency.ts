@@ -4,7 +4,7 @@
  */
 import type { Sql } from "./client.ts";
 
-export const IDEMPOTENCY_WINDOW = "24 hours";
+const IDEMPOTENCY_WINDOW = "24 hours";
 
 /**
  * Serialises requests with the same (key, Idempotency-Key) for the rest of the transaction and

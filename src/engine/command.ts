@@ -48,12 +48,12 @@ import {
 } from "./run.ts";
 import type { PageTask } from "./page.ts";
 
-export const EXIT_PAGES_FAILED = 3;
-export const EXIT_USAGE = 2;
+const EXIT_PAGES_FAILED = 3;
+const EXIT_USAGE = 2;
 /** §1.6: a fatal error outside the per-page loop (config, engines, metadata, inputs). */
-export const EXIT_FATAL = 1;
+const EXIT_FATAL = 1;
 /** §1.6: the --config file does not exist. */
-export const EXIT_CONFIG_MISSING = 255;
+const EXIT_CONFIG_MISSING = 255;
 
 const PATH_FLAGS = [
   "config",
@@ -74,7 +74,7 @@ const PATH_FLAGS = [
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Strict parse of the §1.1 flags; every problem is a usage error (exit 2). */
-export function parseProcessArgs(rawArgs: string[]): RunOptions {
+function parseProcessArgs(rawArgs: string[]): RunOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
     const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
@@ -201,7 +201,7 @@ async function runSharded(prep: Prepared, progress: (page: string, ok: boolean, 
   return outcome;
 }
 
-export async function runProcessCommand(rawArgs: string[], write: (line: string) => void = (l) => process.stdout.write(l)): Promise<void> {
+async function runProcessCommand(rawArgs: string[], write: (line: string) => void = (l) => process.stdout.write(l)): Promise<void> {
   const opts = parseProcessArgs(rawArgs);
   process.once("SIGINT", onInterrupt);
   process.once("SIGTERM", onInterrupt);

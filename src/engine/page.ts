@@ -21,9 +21,9 @@ import { writePageOutputs, type OutputPaths } from "./outputs/write-page.ts";
 import type { Usage } from "./usage.ts";
 
 /** Value recorded for the `element-detection` role: our detector is the weight-free fallback of §8.1, not YOLO. */
-export const DETECTOR_MODEL_NAME = "annopage-heuristic";
+const DETECTOR_MODEL_NAME = "annopage-heuristic";
 /** Value recorded for the `element-detection` role by a YOLO model (§3.3 step 6: the literal word). */
-export const YOLO_MODEL_NAME = "yolo";
+const YOLO_MODEL_NAME = "yolo";
 
 export interface PageTask {
   pageId: string;

@@ -149,7 +149,7 @@ function withConfigPaths(opts: RunOptions, config: ProcessorConfig): RunOptions 
   return merged;
 }
 
-export function outputPaths(o: RunOptions): OutputPaths {
+function outputPaths(o: RunOptions): OutputPaths {
   return {
     xml: o.outputXmlPath,
     alto: o.outputAltoPath,

@@ -10,7 +10,7 @@ import { decodeTiff } from "./tiff.ts";
 import { ThreadCall, ThreadTimeout } from "../shared/thread-call.ts";
 
 /** Far more than a TIFF within the pixel limit takes to decode (~1.4 s for 121 Mpx here). */
-export const TIFF_DECODE_TIMEOUT_MS = 60_000;
+const TIFF_DECODE_TIMEOUT_MS = 60_000;
 
 type Answer = { width?: number; height?: number; code?: ImageErrorCode; message?: string };
 

@@ -45,7 +45,7 @@ export interface AppHandle extends Hono<AppEnv> {
   dispose(): Promise<void>;
 }
 
-export function createAppDeps(deps: ServerDeps): AppDeps {
+function createAppDeps(deps: ServerDeps): AppDeps {
   const c = deps.config;
   return {
     ...deps,
@@ -139,7 +139,7 @@ export function createApp(serverDeps: ServerDeps, opts: { sweeper?: boolean } = 
  * throw. Such a request is answered like any other, as if addressed to the server's own origin (Starlette does the same
  * with the server address).
  */
-export function withAbsoluteUrl(req: Request, origin = "http://localhost"): Request | undefined {
+function withAbsoluteUrl(req: Request, origin = "http://localhost"): Request | undefined {
   if (URL.canParse(req.url)) return req;
   const scheme = req.url.indexOf("://");
   const start = req.url.startsWith("/") ? 0 : scheme >= 0 ? req.url.indexOf("/", scheme + 3) : -1;

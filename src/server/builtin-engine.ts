@@ -17,10 +17,10 @@ import type { Storage } from "../storage/storage.ts";
 import { nowIso } from "./clock.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-export const BUILTIN_ENGINE_NAME = "annopage";
-export const BUILTIN_ENGINE_VERSION = pkg.version;
+const BUILTIN_ENGINE_NAME = "annopage";
+const BUILTIN_ENGINE_VERSION = pkg.version;
 
-export function builtinEngineZip(configIni: string): Uint8Array {
+function builtinEngineZip(configIni: string): Uint8Array {
   return zipSync({ "config.ini": strToU8(configIni) }, { level: 6, mtime: new Date("2026-01-01T00:00:00Z") });
 }
 

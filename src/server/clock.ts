@@ -8,7 +8,7 @@ import { isoFromMicros } from "../shared/timestamps.ts";
 
 let last = 0n;
 
-export function nowMicros(): bigint {
+function nowMicros(): bigint {
   const wall = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
   last = wall > last ? wall : last + 1n;
   return last;
@@ -24,7 +24,7 @@ export function addSeconds(iso: string, seconds: number): string {
   return isoFromMicros(isoToMicros(iso) + BigInt(Math.round(seconds * 1_000_000)));
 }
 
-export function isoToMicros(iso: string): bigint {
+function isoToMicros(iso: string): bigint {
   const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(iso);
   if (!m) throw new Error(`not a canonical timestamp: ${iso}`);
   return BigInt(Date.parse(`${m[1]}Z`)) * 1000n + BigInt((m[2] ?? "").padEnd(6, "0"));

@@ -23,7 +23,7 @@ const STYLE = `body{font-family:system-ui,sans-serif;margin:0 auto;max-width:110
 .GET{color:#1565c0}.POST{color:#2e7d32}.PUT{color:#ef6c00}.PATCH{color:#6a1b9a}.DELETE{color:#c62828}`;
 
 /** The operations of `spec`, grouped by tag, as plain HTML. */
-export function operationsHtml(spec: Json): string {
+function operationsHtml(spec: Json): string {
   const byTag = new Map<string, string[]>();
   for (const [path, ops] of Object.entries(spec.paths as Json)) {
     for (const [method, op] of Object.entries(ops as Json)) {

@@ -38,7 +38,7 @@ export function envelopeOk(code: AppCode, data: unknown = null, opts: { status?:
 }
 
 /** Seconds a client is asked to wait after DATABASE_UNAVAILABLE (the pool reconnects within half a second). */
-export const DATABASE_RETRY_AFTER_SECONDS = 2;
+const DATABASE_RETRY_AFTER_SECONDS = 2;
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
 let lastOutageLog = -Infinity;
 let outageAnswers = 0;
@@ -77,7 +77,7 @@ export function renderError(err: Error, c: Context, deps?: Pick<AppDeps, "errorM
   return jsonResponse({ status: 500, code: "INTERNAL_ERROR", detail: APP_CODES.INTERNAL_ERROR[1] }, 500);
 }
 
-export function statusText(status: number): string {
+function statusText(status: number): string {
   const texts: Record<number, string> = {
     400: "Bad Request",
     404: "Not Found",

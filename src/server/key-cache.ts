@@ -14,7 +14,7 @@ import type { Sql } from "../db/client.ts";
 import { Subscription } from "../db/listen.ts";
 import type { KeyRow } from "../db/keys.ts";
 
-export const KEYS_CHANNEL = "annopage_keys_changed";
+const KEYS_CHANNEL = "annopage_keys_changed";
 const MAX_ENTRIES = 10_000;
 
 export class KeyCache {

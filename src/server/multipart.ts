@@ -16,7 +16,7 @@ import { readBodyChunk, unreadableBody } from "./body-read.ts";
 import { validationError } from "./validation.ts";
 import type { StagedFile, StagingWriter, Storage, StorageArea } from "../storage/storage.ts";
 
-export const FILE_FIELD = "file";
+const FILE_FIELD = "file";
 
 function missingFile(): AppError {
   return validationError([{ type: "missing", loc: ["body", FILE_FIELD], msg: "Field required", input: null }]);

@@ -50,7 +50,7 @@ const TAG_ORDER = ["User", "Worker", "Admin", "Health", "Docs"];
 type OpenApiOptions = ServerConfig["openapi"];
 
 /** Built-in request examples (used when JOB_DEFINITION_EXAMPLES / META_JSON_EXAMPLES are unset). */
-export const BUILTIN_JOB_DEFINITION_EXAMPLES = {
+const BUILTIN_JOB_DEFINITION_EXAMPLES = {
   images: {
     summary: "Images only",
     description: "Two pages; only the images are uploaded afterwards.",
@@ -62,12 +62,12 @@ export const BUILTIN_JOB_DEFINITION_EXAMPLES = {
     value: { images: [{ name: "scan.png", order: 0 }], meta_json_required: true, alto_required: true, page_required: false },
   },
 };
-export const BUILTIN_META_JSON_EXAMPLES = {
+const BUILTIN_META_JSON_EXAMPLES = {
   object: { summary: "JSON object", value: { source: "archive", shelfmark: "A 12/3" } },
   array: { summary: "JSON array", value: ["first pass", "second pass"] },
   scalar: { summary: "Scalar value", value: "any JSON value except null" },
 };
-export const BUILTIN_RESULT_EXAMPLE = "(ZIP archive: the engine's output files)";
+const BUILTIN_RESULT_EXAMPLE = "(ZIP archive: the engine's output files)";
 
 /** Overrides summary/description of `op` with the configured texts that are set. */
 function applyTexts(op: Json, t: { summary?: string; description?: string }): void {

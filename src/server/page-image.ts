@@ -12,7 +12,7 @@ import { AppError } from "./errors.ts";
 import { stem } from "./file-response.ts";
 import { readZipEntries } from "./zip-entries.ts";
 
-export const PREVIEW_SIDE = 3000;
+const PREVIEW_SIDE = 3000;
 const MAX_RENDER_BYTES = 256 * 1024 * 1024;
 
 export interface PageImage {

@@ -20,8 +20,8 @@ import { onParentGone } from "../shared/lifeline.ts";
 import { selfCommand } from "../shared/self.ts";
 
 /** Set (to "1") in a replica's environment. */
-export const REPLICA_ENV = "ANNOPAGE_REPLICA";
-export const MAX_PROCESSES = 64;
+const REPLICA_ENV = "ANNOPAGE_REPLICA";
+const MAX_PROCESSES = 64;
 
 export const isReplica = (env: Record<string, string | undefined> = process.env) => env[REPLICA_ENV] === "1";
 

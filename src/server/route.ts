@@ -126,7 +126,7 @@ export function defineRoute<
 }
 
 /** JSON bodies are read whole (they are small: job definitions, metadata); larger ones are refused. */
-export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
 const jsonTooLarge = () => new AppError("FILE_TOO_LARGE", { detail: `The JSON body exceeds ${MAX_JSON_BYTES} bytes.` });
 
 /**
@@ -155,10 +155,10 @@ async function readJsonText(req: Request): Promise<string> {
 }
 
 /** `/v1/jobs/{job_id}` → `/v1/jobs/:job_id` (Hono syntax). */
-export const honoPath = (p: string) => p.replace(/\{([^}]+)\}/g, ":$1");
+const honoPath = (p: string) => p.replace(/\{([^}]+)\}/g, ":$1");
 
 /** Regex that matches a decoded request path against a route path (one segment per param). */
-export function pathRegex(p: string): RegExp {
+function pathRegex(p: string): RegExp {
   const src = p
     .split(/(\{[^}]+\})/)
     .map((part) => (part.startsWith("{") ? "([^/]+)" : part.replace(/[.*+?^$()|[\]\\]/g, "\\$&")))

@@ -168,7 +168,7 @@ function bind(config: ServerConfig, port: number, fetch: (req: Request) => Respo
 }
 
 /** Bun.serve's last resort, for an error thrown outside Hono's onError (the app renders every other one). */
-export function escapedError(e: Error): Response {
+function escapedError(e: Error): Response {
   consola.error("request failed outside the application's error handling:", e);
   return jsonResponse({ status: 500, code: "INTERNAL_ERROR", detail: APP_CODES.INTERNAL_ERROR[1] }, 500);
 }

@@ -148,7 +148,7 @@ function freeFormTextIssues(value: unknown, loc: Loc, errors: ValidationIssue[],
 }
 
 /** Pass 1: lax coercion. Returns the coerced value; pushes errors for values that cannot be coerced. */
-export function coerce(schema: AnySchema, value: unknown, loc: Loc, errors: ValidationIssue[]): unknown {
+function coerce(schema: AnySchema, value: unknown, loc: Loc, errors: ValidationIssue[]): unknown {
   const def = defOf(schema);
   switch (def.type) {
     case "optional":

@@ -14,7 +14,7 @@ export function keyView(k: KeyRow) {
 }
 
 /** Removes every member whose value is null, recursively (objects inside lists included). */
-export function stripNulls<T>(v: T): T {
+function stripNulls<T>(v: T): T {
   if (Array.isArray(v)) return v.map(stripNulls) as T;
   if (v && typeof v === "object") {
     const out: Record<string, unknown> = {};

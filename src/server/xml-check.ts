@@ -16,7 +16,7 @@ const ALTO_NAMESPACES = [
 const PAGE_NS_PREFIX = "http://schema.primaresearch.org/PAGE/gts/pagecontent/";
 
 /** Parses XML text; returns the root element or a reason. */
-export function parseXml(text: string): { root: Element } | { error: string } {
+function parseXml(text: string): { root: Element } | { error: string } {
   const doctype = /<!DOCTYPE[\s\S]*?(\[[\s\S]*?\])?\s*>/i.exec(text);
   if (doctype) {
     if (/<!ENTITY/i.test(doctype[0])) return { error: "entity declarations are not allowed" };

@@ -135,7 +135,7 @@ export const APP_CODES = {
 export type AppCode = keyof typeof APP_CODES;
 
 /** The 105 members of the reference's AppCode enum (what a reference client accepts in a 2xx). */
-export const EXTENSION_CODES = ["JOB_LEASE_TOKEN_STALE", "IDEMPOTENCY_KEY_REUSED", "FILE_TOO_LARGE", "DATABASE_UNAVAILABLE"] as const satisfies readonly AppCode[];
+const EXTENSION_CODES = ["JOB_LEASE_TOKEN_STALE", "IDEMPOTENCY_KEY_REUSED", "FILE_TOO_LARGE", "DATABASE_UNAVAILABLE"] as const satisfies readonly AppCode[];
 export const REFERENCE_CODES = (Object.keys(APP_CODES) as AppCode[]).filter(
   (c) => !(EXTENSION_CODES as readonly string[]).includes(c),
 );

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 
 /** True inside a `bun build --compile` executable. */
-export function isCompiled(): boolean {
+function isCompiled(): boolean {
   return import.meta.url.includes("$bunfs") || import.meta.path.startsWith("/$bunfs") || import.meta.url.includes("~BUN");
 }
 

@@ -23,7 +23,7 @@ export function withHelp<T extends object>(cmd: T, help: Help): T {
   return cmd;
 }
 
-export function helpOf(cmd: object): Help | undefined {
+function helpOf(cmd: object): Help | undefined {
   return HELP.get(cmd);
 }
 
@@ -40,7 +40,7 @@ export async function subCommandsOf(cmd: AnyCommand): Promise<[string, AnyComman
 }
 
 /** Splits `text` into lines of at most `width` characters (words longer than that stay whole). */
-export function wrap(text: string, width: number): string[] {
+function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = "";
   for (const word of text.split(/\s+/).filter(Boolean)) {

@@ -14,7 +14,7 @@ export interface LocalStorageDirs {
   engines: string;
 }
 
-export const STAGING_DIR = ".staging";
+const STAGING_DIR = ".staging";
 
 function isFile(path: string): boolean {
   try {

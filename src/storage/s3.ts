@@ -49,7 +49,7 @@ function checkKey(key: string): void {
 }
 
 /** How long a downloaded copy is kept for its response (which opens it at once). */
-export const DOWNLOAD_TTL_MS = 60_000;
+const DOWNLOAD_TTL_MS = 60_000;
 
 function isNotFound(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;

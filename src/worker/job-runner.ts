@@ -22,7 +22,7 @@ import { prepareConfig, processorArgs, type EngineSettings } from "./processor-c
 import { zipDirectory } from "./zip.ts";
 
 /** Exit code of `annopage process` when some (not all) pages failed. */
-export const PARTIAL_EXIT = 3;
+const PARTIAL_EXIT = 3;
 
 export interface Logger {
   debug(msg: string): void;

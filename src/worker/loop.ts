@@ -23,11 +23,11 @@ export interface WorkerHandle {
 }
 
 /** Each request of a running job: about half a minute of pauses before it gives up. */
-export const WORKER_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelayMs: 8000 };
+const WORKER_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelayMs: 8000 };
 /** Pauses between failed lease calls (the loop never gives up on those). */
-export const LEASE_BACKOFF: Backoff = { baseDelayMs: 1000, maxDelayMs: 30_000 };
+const LEASE_BACKOFF: Backoff = { baseDelayMs: 1000, maxDelayMs: 30_000 };
 
-export function createApi(options: Pick<WorkerOptions, "apiUrl" | "apiKey">, log: Logger): ApiClient {
+function createApi(options: Pick<WorkerOptions, "apiUrl" | "apiKey">, log: Logger): ApiClient {
   return new ApiClient({
     apiUrl: options.apiUrl,
     apiKey: options.apiKey,

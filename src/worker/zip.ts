@@ -83,7 +83,7 @@ export class UnsafeZipError extends Error {
 }
 
 /** Checks a ZIP entry name and returns its destination under `destDir`. */
-export function entryTarget(destDir: string, name: string): string {
+function entryTarget(destDir: string, name: string): string {
   // eslint-disable-next-line no-control-regex
   if (!name || name.includes("\\") || name.includes("\0") || name.startsWith("/") || /^[a-zA-Z]:/.test(name)) throw new UnsafeZipError(name);
   const parts = name.split("/").filter((p) => p !== "" && p !== ".");

@@ -14,9 +14,9 @@ import { SHARED } from "./shared.ts";
 
 export type Verdict = "ok" | "warning" | "fatal";
 
-export const JPEG_FIXTURES = join(import.meta.dir, "..", "fixtures", "jpeg");
+const JPEG_FIXTURES = join(import.meta.dir, "..", "fixtures", "jpeg");
 export const VERDICTS_FILE = join(JPEG_FIXTURES, "libjpeg-verdicts.json");
-export const RECORD_COMMAND = "bun scripts/record-libjpeg-verdicts.ts";
+const RECORD_COMMAND = "bun scripts/record-libjpeg-verdicts.ts";
 
 const read = (path: string) => new Uint8Array(readFileSync(path));
 /** The full page (1671×2367, baseline). */
@@ -31,7 +31,7 @@ export const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("
 const join2 = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 /** [start, end) of every marker segment: the segment headers of the frame, the tables and each scan. */
-export function segments(b: Uint8Array): [number, number][] {
+function segments(b: Uint8Array): [number, number][] {
   const out: [number, number][] = [];
   let at = 2;
   while (at < b.length - 1) {

@@ -8,7 +8,7 @@ import type { Subprocess } from "bun";
 export const REPO = resolve(import.meta.dir, "..", "..");
 export const BUN = process.execPath;
 
-export function annopageCommand(binary?: string): string[] {
+function annopageCommand(binary?: string): string[] {
   return binary ? [binary] : [BUN, resolve(REPO, "src/cli.ts")];
 }
 

@@ -26,8 +26,8 @@ import {
 import { ANNOPAGE_SOFTWARE, type Credits, type SoftwareInfo } from "../software.ts";
 import { escapeAttr, escapeText, serializePretty } from "../xml/serialize.ts";
 
-export const ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#";
-export const MODS_NS = "http://www.loc.gov/mods/v3";
+const ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#";
+const MODS_NS = "http://www.loc.gov/mods/v3";
 const XLINK_NS = "http://www.w3.org/1999/xlink";
 const XSI_NS = "http://www.w3.org/2001/XMLSchema-instance";
 const XMLNS_NS = "http://www.w3.org/2000/xmlns/";
@@ -79,7 +79,7 @@ function union(ps: Box4, b: Box4): Box4 {
 }
 
 /** §4.1.1: characters replaced by `_` in the Page ID. */
-export function sanitizePageId(id: string): string {
+function sanitizePageId(id: string): string {
   return id.replace(/[!"#$%&'()*+,/:;<=>?@[\\\]^`{|}~ ]/g, "_");
 }
 

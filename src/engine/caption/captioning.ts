@@ -22,7 +22,7 @@ export const ENGINE_NAME = "OpenAICompletionsImageCaptioningEngine";
 const nullableString = { anyOf: [{ type: "string" }, { type: "null" }] };
 const topics = { anyOf: [{ type: "string" }, { items: { type: "string" }, type: "array" }, { type: "null" }] };
 /** PromptResult schema as the reference generates it (property order as listed in §3.6.2). */
-export const PROMPT_RESULT_SCHEMA = {
+const PROMPT_RESULT_SCHEMA = {
   properties: {
     caption_cz: { ...nullableString, title: "Caption Cz" },
     caption_en: { ...nullableString, title: "Caption En" },

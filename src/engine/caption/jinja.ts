@@ -7,7 +7,7 @@
  */
 import { PyFloat, pyFloatRepr } from "../../shared/py-json.ts";
 
-export class TemplateError extends Error {
+class TemplateError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "TemplateError";
@@ -18,7 +18,7 @@ const UNDEFINED = Symbol("undefined");
 type Value = unknown;
 
 /** Python str() of a JSON-ish value. */
-export function pyStr(v: Value): string {
+function pyStr(v: Value): string {
   if (v === UNDEFINED || v === undefined) return "";
   if (v === null) return "None";
   if (v === true) return "True";

@@ -74,7 +74,7 @@ export function parseIni(text: string): IniFile {
 }
 
 /** configparser BasicInterpolation of `value` within a section (depth-limited like Python). */
-export function interpolate(value: string, lookup: (key: string) => string | undefined, depth = 0): string {
+function interpolate(value: string, lookup: (key: string) => string | undefined, depth = 0): string {
   if (depth > 10) throw new IniError(`interpolation too deep in '${value}'`);
   let out = "";
   for (let i = 0; i < value.length; i++) {

@@ -16,7 +16,7 @@ export const enum Kind {
 /** Normalised grey at or below this is ink (≈ 2/3 of the paper brightness). */
 export const INK_LEVEL = 170;
 /** Chroma distance (in (r−g, g−b) units) from the paper–ink line above which a pixel counts as coloured ink. */
-export const COLOUR_DISTANCE = 11;
+const COLOUR_DISTANCE = 11;
 /** Normalised grey at or below this is visibly not paper (tone, pale ink, photo highlights). */
 export const TONE_LEVEL = 222;
 

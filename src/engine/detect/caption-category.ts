@@ -29,7 +29,7 @@ const KEYWORDS: [CategoryLabel, RegExp][] = [
 ];
 
 /** Lower case without diacritics (ß → ss), so "Půdorys" and an OCR'd "Pudorys" read alike. */
-export function foldText(text: string): string {
+function foldText(text: string): string {
   return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/ß/g, "ss").toLowerCase();
 }
 

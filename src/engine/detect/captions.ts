@@ -4,7 +4,7 @@ import type { DetectedElement, TextLineHint } from "./types.ts";
 const CAPTION_START =
   /^\s*(fig(ure)?|figs?\.|obr(ázek|azek)?|tab(le|ulka|elle)?|tab\.|abb(ildung)?|graf|chart|graph|map(a|e)?|plate|ill(ustration)?|diagram|sch(éma|ema)|foto|photo(graph)?|příloha|pl\.)\b[\s.:]*[\dIVXLC]*/i;
 
-export function looksLikeCaption(text: string): boolean {
+function looksLikeCaption(text: string): boolean {
   return CAPTION_START.test(text);
 }
 

@@ -38,7 +38,7 @@ function darkestStrokes(a: PageAnalysis, ids: readonly number[], limit = 20000):
  */
 /** Horizontal extent of the body text (left edge of most lines … right edge of most lines), or null when the page
  *  has too little running text to tell. */
-export function bodyExtent(a: PageAnalysis): { left: number; right: number; long: PageAnalysis["lines"] } | null {
+function bodyExtent(a: PageAnalysis): { left: number; right: number; long: PageAnalysis["lines"] } | null {
   const g = a.glyph;
   const long = a.lines.filter((l) => l.x2 - l.x1 >= 10 * g);
   if (long.length < 5) return null;

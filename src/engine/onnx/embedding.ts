@@ -21,7 +21,7 @@ export interface EmbeddingVector {
 }
 
 /** CHW float32 input of a crop: the channel order and normalisation described above. */
-export function embeddingInput(crop: RgbaImage, spec: Pick<EmbeddingSpec, "mean" | "std" | "trueRgb">): Float32Array {
+function embeddingInput(crop: RgbaImage, spec: Pick<EmbeddingSpec, "mean" | "std" | "trueRgb">): Float32Array {
   const plane = crop.width * crop.height;
   const chw = new Float32Array(3 * plane);
   const order = spec.trueRgb ? [0, 1, 2] : [2, 1, 0];

@@ -17,7 +17,7 @@ export function noOnnxModels(): OnnxModels {
   return { detectors: new Map(), embedders: new Map() };
 }
 
-export function usesOnnx(config: ProcessorConfig): boolean {
+function usesOnnx(config: ProcessorConfig): boolean {
   return config.engines.some((e) => (e.kind === "detection" && e.onnx) || (e.kind === "embedding" && e.onnxPath !== null));
 }
 

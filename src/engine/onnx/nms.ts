@@ -12,7 +12,7 @@ export interface ScoredBox {
   cls: number;
 }
 
-export function iou(a: ScoredBox, b: ScoredBox): number {
+function iou(a: ScoredBox, b: ScoredBox): number {
   const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
   const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
   if (iw <= 0 || ih <= 0) return 0;

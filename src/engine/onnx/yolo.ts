@@ -14,7 +14,7 @@ import { parseClassNames } from "./metadata.ts";
 import { nms, type ScoredBox } from "./nms.ts";
 import { openOnnxModel, type OnnxModel } from "./session.ts";
 
-export const DEFAULT_THRESHOLD = 0.2;
+const DEFAULT_THRESHOLD = 0.2;
 const DEFAULT_IMAGE_SIZE = 640;
 const IOU = 0.7;
 const MAX_DETECTIONS = 300;
@@ -41,7 +41,7 @@ export interface Letterbox {
 }
 
 /** The page fitted into height×width (Ultralytics' LetterBox: centred, grey 114 around). */
-export function letterbox(image: RgbaImage, height: number, width: number): Letterbox {
+function letterbox(image: RgbaImage, height: number, width: number): Letterbox {
   const gain = Math.min(height / image.height, width / image.width);
   const nw = Math.max(1, pyRound(image.width * gain)), nh = Math.max(1, pyRound(image.height * gain));
   const padLeft = pyRound((width - nw) / 2 - 0.1), padTop = pyRound((height - nh) / 2 - 0.1);
@@ -61,7 +61,7 @@ export function letterbox(image: RgbaImage, height: number, width: number): Lett
 }
 
 /** Candidates of a `[1, 4+nc, A]` output at or above the threshold, in letterbox coordinates. */
-export function decodeHead(data: Float32Array, dims: readonly number[], nc: number, threshold: number): ScoredBox[] {
+function decodeHead(data: Float32Array, dims: readonly number[], nc: number, threshold: number): ScoredBox[] {
   const anchors = dims[2]!;
   const out: ScoredBox[] = [];
   for (let a = 0; a < anchors; a++) {

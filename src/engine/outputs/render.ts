@@ -8,7 +8,7 @@ import { categoryByLabel } from "../categories.ts";
 import { elements, polygonBBox, type Layout } from "../layout.ts";
 
 /** Distinct, saturated colour per category id (golden-angle hues). */
-export function categoryColour(label: string): string {
+function categoryColour(label: string): string {
   const id = categoryByLabel(label)?.id ?? 0;
   const hue = Math.round((id * 137.508) % 360);
   return `hsl(${hue}, 90%, 42%)`;

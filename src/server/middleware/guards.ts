@@ -21,7 +21,7 @@ export interface JobGuard {
   leaseToken?: string;
 }
 
-export const LEASE_TOKEN_HEADER = "x-lease-token";
+const LEASE_TOKEN_HEADER = "x-lease-token";
 
 /** OpenAPI description of the X-Lease-Token header (decision 5). */
 export const LEASE_TOKEN_DOC = {

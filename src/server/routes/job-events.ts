@@ -13,14 +13,14 @@ import { providedKey, verifyKey } from "../middleware/auth.ts";
 import { defineRoute } from "../route.ts";
 import { jobListItem } from "../views.ts";
 
-export const KEEP_ALIVE_MS = 15_000;
+const KEEP_ALIVE_MS = 15_000;
 /** How often an open stream checks its key again: a key disabled, rotated or given another role ends its streams. */
-export const KEY_RECHECK_MS = 5_000;
+const KEY_RECHECK_MS = 5_000;
 
 const visibleTo = (key: KeyRow, job: JobRow) => key.role === "admin" || job.owner_key_id === key.id;
 
 /** One SSE frame. `data` is JSON (one line), so no line of it can end the frame early. */
-export const sseFrame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+const sseFrame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 export const jobEventRoutes = (deps: AppDeps) => [
   defineRoute({

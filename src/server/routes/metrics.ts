@@ -35,7 +35,7 @@ function checkMetricsKey(deps: ServerDeps, authorization: string | undefined, ap
   }
 }
 
-export async function renderMetrics(deps: ServerDeps): Promise<string> {
+async function renderMetrics(deps: ServerDeps): Promise<string> {
   const byState = await countJobsByState(deps.sql);
   const lines = [
     "# HELP annopage_jobs Jobs by state.",

@@ -21,7 +21,7 @@ import { defineRoute } from "../route.ts";
 import { leaseData } from "./job-patch.ts";
 
 /** One lease attempt: sweep + FIFO claim in one statement (§4.10; db/jobs.ts sweepAndClaim). */
-export async function tryLease(deps: AppDeps, key: KeyRow) {
+async function tryLease(deps: AppDeps, key: KeyRow) {
   const c = deps.config;
   const token = crypto.randomUUID();
   const cfg = { timeoutSeconds: c.jobTimeoutSeconds, graceSeconds: c.jobTimeoutGraceSeconds, maxAttempts: c.jobMaxAttempts };

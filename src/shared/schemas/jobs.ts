@@ -6,7 +6,7 @@ import { z } from "zod";
 import { JobStateSchema, Timestamp, Uuid } from "./common.ts";
 
 /** Image names (§11.11 fixed): not empty, not `.`/`..`, no `/`, `\`, NUL or control characters, ≤ 300 chars. */
-export const ImageName = z
+const ImageName = z
   .string()
   .max(300)
   .refine((s) => s.length > 0 && s !== "." && s !== "..", "image name must not be empty, '.' or '..'")
@@ -14,12 +14,12 @@ export const ImageName = z
   .refine((s) => !/[/\\\u0000-\u001f\u007f]/.test(s), "image name must not contain '/', '\\' or control characters");
 
 /** Integers stored in PostgreSQL `integer` columns (images.order, jobs.previous_attempts): its 32-bit range. */
-export const PgInteger = z.int32();
+const PgInteger = z.int32();
 
-export const ImageForJobDefinitionSchema = z.object({ name: ImageName, order: PgInteger }).strict();
+const ImageForJobDefinitionSchema = z.object({ name: ImageName, order: PgInteger }).strict();
 
 /** JSON object with free-form members (engine_settings, metadata objects). */
-export const JsonObject = z.record(z.string(), z.unknown());
+const JsonObject = z.record(z.string(), z.unknown());
 
 export const JobDefinitionSchema = z
   .object({

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { KeySchema, RoleSchema } from "./common.ts";
 
-export { KeySchema, RoleSchema };
+export { KeySchema };
 
 /** Path `{label}` of the key admin routes. */
 export const KeyLabelParams = z.object({ label: z.string() });

@@ -1,7 +1,7 @@
 /** The result of a done job as JSON (extension, issue 19: the dashboard's page viewer). */
 import { z } from "zod";
 
-export const ResultElementSchema = z.object({
+const ResultElementSchema = z.object({
   id: z.string(),
   category: z.string().describe("Element category (ALTO ComposedBlock TYPE), e.g. Photograph, Table"),
   confidence: z.number().nullable(),

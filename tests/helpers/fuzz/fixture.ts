@@ -46,7 +46,7 @@ const UNLISTED: Operation[] = [
 ];
 
 /** Every operation of the server's /openapi.json, with its parameters and body kind. */
-export async function operationsOf(url: string): Promise<Operation[]> {
+async function operationsOf(url: string): Promise<Operation[]> {
   const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Record<string, unknown>>> };
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {

@@ -7,7 +7,7 @@ import fc from "fast-check";
 
 /** A JSON value serialized by {@link jsonText} as the raw text it carries (for literals JSON.stringify never writes). */
 const RAW = "\u0001RAW\u0001";
-export const rawJson = (text: string): string => `${RAW}${text}${RAW}`;
+const rawJson = (text: string): string => `${RAW}${text}${RAW}`;
 
 /** JSON.stringify, except that values made by {@link rawJson} are spliced in as raw text. */
 export function jsonText(value: unknown): string {

@@ -23,7 +23,7 @@ const STREAM_MS = 300;
 const NOBODY = new Set(["inactive", "wrongSecret", "garbage", "none"]);
 const PUBLIC_OPS = new Set(["GET /healthz", "GET /metrics", "GET /openapi.json", "GET /", "GET /docs", "GET /redoc", "GET /docs/oauth2-redirect"]);
 
-export async function send(fx: Fixture, r: FuzzRequest): Promise<Answer> {
+async function send(fx: Fixture, r: FuzzRequest): Promise<Answer> {
   if (r.raw) return sendRaw(fx.url, r.raw, TIMEOUT_MS);
   try {
     const res = await fetch(fx.url + r.target, {
@@ -56,7 +56,7 @@ async function readStream(res: Response, ms: number): Promise<string> {
 }
 
 /** Why this answer breaks an invariant, or undefined when it is fine. */
-export function violation(fx: Fixture, r: FuzzRequest, a: Answer): string | undefined {
+function violation(fx: Fixture, r: FuzzRequest, a: Answer): string | undefined {
   if (a.status >= 500) return `server error ${a.status}`;
   if (a.status === -1) return `no answer: ${a.text || "timed out"}`;
   if (a.status === 0 && !r.raw?.mayClose) return "connection closed without an answer";
@@ -81,7 +81,7 @@ function recordCreated(fx: Fixture, r: FuzzRequest, a: Answer): void {
 }
 
 /** The class of a violation (what a shrunk request must still show): "5xx 500", "no answer", "foreign job"… */
-export function violationClass(v: string): string {
+function violationClass(v: string): string {
   const m = /^server error (\d+)/.exec(v);
   if (m) return `5xx ${m[1]}`;
   if (v.startsWith("no answer")) return "no answer";
@@ -118,7 +118,7 @@ const printable = (b: Uint8Array) => {
 };
 
 /** One line per part of the request, keys shown by role only. */
-export function describeRequest(fx: Fixture, r: FuzzRequest): string {
+function describeRequest(fx: Fixture, r: FuzzRequest): string {
   const secret = (v: string) => Object.entries(fx.keys).reduce((t, [n, k]) => (k ? t.split(k).join(`<${n} key>`) : t), v);
   if (r.raw) return `${r.op} (key ${r.key}) raw bytes ${secret(printable(r.raw.abortAfter === undefined ? r.raw.bytes : r.raw.bytes.subarray(0, r.raw.abortAfter)))}${r.raw.abortAfter === undefined ? "" : " then the client goes away"}`;
   const lines = [`${r.method} ${secret(r.target)}  [operation ${r.op}, key ${r.key}]`];

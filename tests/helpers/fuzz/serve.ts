@@ -41,7 +41,7 @@ export async function startFuzzServer(env: Record<string, string> = {}): Promise
 }
 
 /** Files left in any staging directory (`.staging`, `staging`) under the server's base directory. */
-export function stagedFiles(baseDir: string): string[] {
+function stagedFiles(baseDir: string): string[] {
   const found: string[] = [];
   const walk = (dir: string, staging: boolean) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -23,7 +23,7 @@ export interface JobItem {
 }
 
 /** "3 / 4 pages": pages done of the job's pages, as the job page counts them (a done job has done them all). */
-export function pagesDone(j: Pick<JobItem, "state" | "progress" | "page_count">): string {
+function pagesDone(j: Pick<JobItem, "state" | "progress" | "page_count">): string {
   if (j.page_count === undefined) return "";
   const done = j.state === "done" ? j.page_count : Math.floor(j.progress * j.page_count + 1e-9);
   return `${done} / ${j.page_count} pages`;

@@ -11,7 +11,7 @@ export interface Picked {
 }
 
 const IMAGE_EXT = /\.(jpe?g|png|tiff?|jp2|webp|bmp|gif)$/i;
-export const stemOf = (n: string) => (n.lastIndexOf(".") > 0 ? n.slice(0, n.lastIndexOf(".")) : n);
+const stemOf = (n: string) => (n.lastIndexOf(".") > 0 ? n.slice(0, n.lastIndexOf(".")) : n);
 
 /** Images by extension; XML as ALTO or PAGE by its root element; JSON as the job's metadata. */
 export async function classify(files: File[]): Promise<Picked[]> {
@@ -29,7 +29,7 @@ export async function classify(files: File[]): Promise<Picked[]> {
   return out;
 }
 
-export function uploadPath(jobId: string, p: Picked): string {
+function uploadPath(jobId: string, p: Picked): string {
   if (p.kind === "metadata") return path`/v1/jobs/${jobId}/files/metadata`;
   return path`/v1/jobs/${jobId}/images/${p.image!}/files/` + p.kind;
 }
