@@ -2,7 +2,8 @@
  * Server configuration: the environment variables of protocol §8 (plus our extensions), parsed and
  * validated in one place with zod. CLI flags of `annopage serve` are applied on top of the
  * environment (flags win). A wrong value is a ConfigError naming the variable; the CLI prints it on
- * one line and exits with code 2.
+ * one line and exits with code 2. ServerConfig is the output type of ServerConfigSchema (EnvSchema
+ * and its mapping to the server's fields), not a separate description.
  */
 import { availableParallelism } from "node:os";
 import { resolve, join } from "node:path";
@@ -50,7 +51,6 @@ const OpenApiExamplesSchema = z.record(
   z.string(),
   z.looseObject({ summary: z.string().optional(), description: z.string().optional(), value: z.unknown().optional(), externalValue: z.string().optional() }),
 );
-export type OpenApiExamples = z.output<typeof OpenApiExamplesSchema>;
 
 const envExamples = () =>
   z
@@ -195,67 +195,6 @@ const EnvSchema = z.object({
   TEST_WORKER_KEY_LABEL: envStr("test-worker"),
 });
 
-export interface ServerConfig {
-  host: string;
-  port: number;
-  production: boolean;
-  urlRoot: string;
-  baseUrl: string;
-  keyPrefix: string;
-  /** Explicit bootstrap admin key; undefined → generate one on first start (printed once). */
-  adminKey?: string;
-  hmacSecret: string;
-  serverName: string;
-  appVersion: string;
-  contact: string;
-  baseDir: string;
-  jobsDir: string;
-  resultsDir: string;
-  artifactsDir: string;
-  enginesDir: string;
-  logsDir: string;
-  /** `s3`: files in a bucket, staged locally under `{baseDir}/staging`; the *_DIR directories hold no files then. */
-  storage: StorageConfig;
-  /** undefined → embedded PGlite under `{baseDir}/pgdata`. */
-  databaseUrl?: string;
-  databasePoolSize: number;
-  /** DATABASE_ALLOW_UPDATE */
-  databaseAllowUpdate: boolean;
-  /** DATABASE_FORCE */
-  databaseForce: boolean;
-  jobTimeoutSeconds: number;
-  jobTimeoutGraceSeconds: number;
-  jobMaxAttempts: number;
-  sweepIntervalSeconds: number;
-  maxUploadBytes: number;
-  /** IMAGE_CHECK_MEMORY_MB in bytes: decoded pixels of the upload checks at once. */
-  imageCheckMemoryBytes: number;
-  /** STAGING_MAX_AGE_SECONDS: staged files idle this long are swept (storage/staging.ts). */
-  stagingMaxAgeSeconds: number;
-  /** How long a verified key row is reused without a database lookup (0: never). */
-  keyCacheMs: number;
-  zipValidation: { result: boolean; artifacts: boolean; engineFiles: boolean };
-  altoChecks: { root: boolean; namespace: boolean; hasLayout: boolean; hasPage: boolean; hasText: boolean };
-  pageChecks: { root: boolean; namespace: boolean; hasPage: boolean; hasText: boolean };
-  metricsKey?: string;
-  /** INTERNAL_MAIL_*: undefined when INTERNAL_MAIL_SERVER is unset (no error mails). */
-  internalMail?: InternalMailConfig;
-  /** LOGGING_CONSOLE_LEVEL: DEBUG, INFO, WARNING, ERROR or CRITICAL. */
-  logLevel: string;
-  /** LOGGING_FILE_LEVEL for `{logsDir}/server.log`. */
-  logFileLevel: string;
-  /** OpenAPI particulars (§4.1): unset texts/examples fall back to the built-in ones of openapi.ts. */
-  openapi: {
-    sections: string[];
-    /** false: the upload route is left out of /openapi.json (it keeps working). */
-    showPut: { image: boolean; alto: boolean; page: boolean; metadata: boolean };
-    jobDefinition: { summary?: string; description?: string; examples?: OpenApiExamples };
-    metaJson: { summary?: string; description?: string; examples?: OpenApiExamples };
-    result: { summary?: string; description?: string; example?: string };
-  };
-  testKeys: { role: "admin" | "readonly" | "user" | "worker"; key: string; label: string }[];
-}
-
 export interface InternalMailConfig {
   host: string;
   port: number;
@@ -292,29 +231,29 @@ export interface ServerFlags {
   databaseUrl?: string;
 }
 
-export function loadServerConfig(
-  env: Record<string, string | undefined> = process.env,
-  flags: ServerFlags = {},
-): ServerConfig {
-  const merged: Record<string, string | undefined> = { ...env };
-  if (flags.host !== undefined) merged.APP_HOST = String(flags.host);
-  if (flags.port !== undefined) merged.APP_PORT = String(flags.port);
-  if (flags.baseDir !== undefined) merged.BASE_DIR = String(flags.baseDir);
-  if (flags.databaseUrl !== undefined) merged.DATABASE_URL = String(flags.databaseUrl);
+/** One of the well-known test keys of protocol §1.5 (seeded with SEED_TEST_KEYS=true). */
+interface TestKey {
+  role: "admin" | "readonly" | "user" | "worker";
+  key: string;
+  label: string;
+}
 
-  const picked: Record<string, string | undefined> = {};
-  for (const k of Object.keys(EnvSchema.shape)) picked[k] = merged[k];
-  const parsed = EnvSchema.safeParse(picked);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
-  }
-  const e = parsed.data;
+/** A problem found after the variables parsed one by one: reported like theirs (first issue → ConfigError). */
+function invalid(ctx: z.RefinementCtx, variable: string, message: string): typeof z.NEVER {
+  ctx.addIssue({ code: "custom", path: [variable], message });
+  return z.NEVER;
+}
+
+/**
+ * The server's configuration: EnvSchema's output turned into the fields the server reads (camelCase,
+ * grouped, directories resolved). ServerConfig is this schema's output type: no second description.
+ */
+const ServerConfigSchema = EnvSchema.transform((e, ctx) => {
   const baseDir = resolve(e.BASE_DIR!);
   const dir = (v: string | undefined, sub: string) => resolve(v ?? join(baseDir, sub));
   const prefix = e.KEY_PREFIX;
   const testKey = (v: string | undefined, kid: string) => v ?? `${prefix}.${kid}.${kid.replace(/kid$/, "key")}`;
-  const testKeys: ServerConfig["testKeys"] = e.SEED_TEST_KEYS
+  const testKeys: TestKey[] = e.SEED_TEST_KEYS
     ? [
         { role: "admin", key: testKey(e.TEST_ADMIN_KEY, "testadminkid"), label: e.TEST_ADMIN_KEY_LABEL! },
         { role: "readonly", key: testKey(e.TEST_READONLY_KEY, "testreadonlykid"), label: e.TEST_READONLY_KEY_LABEL! },
@@ -323,9 +262,9 @@ export function loadServerConfig(
       ]
     : [];
   for (const t of testKeys) {
-    if (!KEY_RE.test(t.key)) throw new ConfigError(`TEST_${t.role.toUpperCase()}_KEY`, "must look like prefix.kid.secret");
+    if (!KEY_RE.test(t.key)) return invalid(ctx, `TEST_${t.role.toUpperCase()}_KEY`, "must look like prefix.kid.secret");
   }
-  if (e.STORAGE === "s3" && !e.S3_BUCKET) throw new ConfigError("S3_BUCKET", "required when STORAGE=s3");
+  if (e.STORAGE === "s3" && !e.S3_BUCKET) return invalid(ctx, "S3_BUCKET", "required when STORAGE=s3");
   const storage: StorageConfig =
     e.STORAGE === "s3"
       ? {
@@ -346,6 +285,7 @@ export function loadServerConfig(
     urlRoot: e.APP_URL_ROOT!,
     baseUrl: e.APP_BASE_URL ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${e.APP_PORT}${e.APP_URL_ROOT}/`,
     keyPrefix: prefix,
+    /** Explicit bootstrap admin key; undefined → generate one on first start (printed once). */
     adminKey: e.ADMIN_KEY,
     hmacSecret: e.HMAC_SECRET!,
     serverName: e.SERVER_NAME!,
@@ -357,7 +297,9 @@ export function loadServerConfig(
     artifactsDir: dir(e.ARTIFACTS_DIR, "artifacts"),
     enginesDir: dir(e.ENGINES_DIR, "engines"),
     logsDir: dir(e.LOGGING_DIR, "logs"),
+    /** `s3`: files in a bucket, staged locally under `{baseDir}/staging`; the *_DIR directories hold no files then. */
     storage,
+    /** undefined → embedded PGlite under `{baseDir}/pgdata`. */
     databaseUrl: e.DATABASE_URL?.replace("+asyncpg", ""),
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseAllowUpdate: e.DATABASE_ALLOW_UPDATE,
@@ -367,8 +309,11 @@ export function loadServerConfig(
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    /** STAGING_MAX_AGE_SECONDS: staged files idle this long are swept (storage/staging.ts). */
     stagingMaxAgeSeconds: e.STAGING_MAX_AGE_SECONDS,
+    /** IMAGE_CHECK_MEMORY_MB in bytes: decoded pixels of the upload checks at once. */
     imageCheckMemoryBytes: e.IMAGE_CHECK_MEMORY_MB * 1024 * 1024,
+    /** How long a verified key row is reused without a database lookup (0: never). */
     keyCacheMs: e.KEY_CACHE_MS,
     zipValidation: {
       result: e.RESULT_ZIP_VALIDATION,
@@ -389,6 +334,7 @@ export function loadServerConfig(
       hasText: e.PAGE_VALIDATE_HAS_TEXT,
     },
     metricsKey: e.METRICS_KEY,
+    /** INTERNAL_MAIL_*: undefined when INTERNAL_MAIL_SERVER is unset (no error mails). */
     internalMail:
       e.INTERNAL_MAIL_SERVER === undefined
         ? undefined
@@ -402,10 +348,14 @@ export function loadServerConfig(
             receivers: e.INTERNAL_MAIL_RECEIVER_MAILS,
             floodLevel: e.INTERNAL_MAIL_FLOOD_LEVEL,
           },
+    /** LOGGING_CONSOLE_LEVEL: DEBUG, INFO, WARNING, ERROR or CRITICAL. */
     logLevel: e.LOGGING_CONSOLE_LEVEL!,
+    /** LOGGING_FILE_LEVEL for `{logsDir}/server.log`. */
     logFileLevel: e.LOGGING_FILE_LEVEL!,
+    /** OpenAPI particulars (§4.1): unset texts/examples fall back to the built-in ones of openapi.ts. */
     openapi: {
       sections: e.SHOW_SECTIONS,
+      /** false: the upload route is left out of /openapi.json (it keeps working). */
       showPut: { image: e.SHOW_PUT_IMAGE, alto: e.SHOW_PUT_ALTO, page: e.SHOW_PUT_PAGE, metadata: e.SHOW_PUT_METADATA },
       jobDefinition: { summary: e.JOB_DEFINITION_SUMMARY, description: e.JOB_DEFINITION_DESCRIPTION, examples: e.JOB_DEFINITION_EXAMPLES },
       metaJson: { summary: e.META_JSON_SUMMARY, description: e.META_JSON_DESCRIPTION, examples: e.META_JSON_EXAMPLES },
@@ -413,4 +363,25 @@ export function loadServerConfig(
     },
     testKeys,
   };
+});
+export type ServerConfig = z.output<typeof ServerConfigSchema>;
+
+export function loadServerConfig(
+  env: Record<string, string | undefined> = process.env,
+  flags: ServerFlags = {},
+): ServerConfig {
+  const merged: Record<string, string | undefined> = { ...env };
+  if (flags.host !== undefined) merged.APP_HOST = String(flags.host);
+  if (flags.port !== undefined) merged.APP_PORT = String(flags.port);
+  if (flags.baseDir !== undefined) merged.BASE_DIR = String(flags.baseDir);
+  if (flags.databaseUrl !== undefined) merged.DATABASE_URL = String(flags.databaseUrl);
+
+  const picked: Record<string, string | undefined> = {};
+  for (const k of Object.keys(EnvSchema.shape)) picked[k] = merged[k];
+  const parsed = ServerConfigSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
+  }
+  return parsed.data;
 }

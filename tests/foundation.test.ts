@@ -26,6 +26,12 @@ describe("configuration", () => {
     expect(() => loadServerConfig({ DATABASE_URL: "mysql://x" })).toThrow(/^DATABASE_URL: /);
     expect(() => loadServerConfig({ ADMIN_KEY: "nodots" })).toThrow(/^ADMIN_KEY: /);
   });
+  test("checks across variables name the variable too", () => {
+    expect(() => loadServerConfig({ STORAGE: "s3" })).toThrow(ConfigError);
+    expect(() => loadServerConfig({ STORAGE: "s3" })).toThrow("S3_BUCKET: required when STORAGE=s3");
+    expect(() => loadServerConfig({ SEED_TEST_KEYS: "true", TEST_USER_KEY: "nodots" })).toThrow("TEST_USER_KEY: must look like prefix.kid.secret");
+    expect(loadServerConfig({ STORAGE: "s3", S3_BUCKET: "b" }).storage).toEqual({ kind: "s3", bucket: "b", prefix: "" });
+  });
   test("booleans: only true/1 are true", () => {
     expect(loadServerConfig({ PRODUCTION: "yes" }).production).toBe(false);
     expect(loadServerConfig({ PRODUCTION: " TRUE " }).production).toBe(true);
