@@ -16,7 +16,7 @@ import type { Envelope } from "./http-errors.ts";
 import { ApiTransport } from "./transport.ts";
 import { JobStateSchema, KeySchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
 import { EngineListQuery, EngineNewSchema, EngineSchema as EngineViewSchema, EngineUpdateSchema } from "../shared/schemas/engines.ts";
-import { KeySecretSchema, KeyUpdateSchema } from "../shared/schemas/keys.ts";
+import { KeyNewSchema, KeySecretSchema, KeyUpdateSchema } from "../shared/schemas/keys.ts";
 import {
   ImageSchema,
   JobDefinitionSchema,
@@ -68,6 +68,7 @@ export type JobDefinition = z.input<typeof JobDefinitionSchema>;
 export type JobProgressUpdate = z.input<typeof JobProgressUpdateSchema>;
 export type JobUpdate = z.input<typeof JobUpdateSchema>;
 export type JobQuery = z.input<typeof ListJobsQuery>;
+export type KeyNew = z.input<typeof KeyNewSchema>;
 export type KeyUpdate = z.input<typeof KeyUpdateSchema>;
 export type EngineNew = z.input<typeof EngineNewSchema>;
 export type EngineUpdate = z.input<typeof EngineUpdateSchema>;
@@ -137,7 +138,7 @@ export class ApiClient extends ApiTransport {
 
   /** User/admin cancel. Answers the envelope (code `JOB_CANCELLED`). */
   async cancelJob(jobId: string): Promise<Envelope> {
-    return this.json({ method: "PATCH", path: `v1/jobs/${seg(jobId)}`, json: { state: "cancelled" }, retry: true });
+    return this.json({ method: "PATCH", path: `v1/jobs/${seg(jobId)}`, json: { state: "cancelled" } satisfies JobProgressUpdate, retry: true });
   }
 
   /** Image upload from disk (routes 9–11). Answers the envelope (`IMAGE_UPLOADED` / `…_REUPLOADED`). */
@@ -222,7 +223,7 @@ export class ApiClient extends ApiTransport {
     return this.json({
       method: "PATCH",
       path: `v1/jobs/${seg(jobId)}`,
-      json: dropUndefined({ state: "done", log: opts.log, log_user: opts.log_user }),
+      json: dropUndefined({ state: "done", log: opts.log, log_user: opts.log_user } satisfies JobProgressUpdate),
       headers: leaseHeader(opts),
       retry: true,
     });
@@ -233,7 +234,7 @@ export class ApiClient extends ApiTransport {
     return this.json({
       method: "PATCH",
       path: `v1/jobs/${seg(jobId)}`,
-      json: dropUndefined({ state: "error", log, log_user: logUser }),
+      json: dropUndefined({ state: "error", log, log_user: logUser } satisfies JobProgressUpdate),
       headers: leaseHeader(opts),
       retry: true,
     });
@@ -279,7 +280,7 @@ export class ApiClient extends ApiTransport {
 
   /** `POST /v1/admin/keys` → the full key string (shown once). Not retried (a repeat would 409). */
   async createKey(label: string, role: Role): Promise<KeySecret> {
-    const env = await this.json({ method: "POST", path: "v1/admin/keys", json: { label, role }, retry: false });
+    const env = await this.json({ method: "POST", path: "v1/admin/keys", json: { label, role } satisfies KeyNew, retry: false });
     return KeySecretSchema.parse(env.data);
   }
   async listKeys(): Promise<Key[]> {
