@@ -6,14 +6,12 @@
  * - "quiet": --json → nothing (the JSON document on stdout says it all).
  */
 import { TERMINAL_STATES } from "../shared/roles.ts";
+import type { Job } from "../shared/schemas/jobs.ts";
 
 export type ReporterMode = "bars" | "lines" | "quiet";
 
-export interface JobView {
-  state: string;
-  progress: number;
-  log_user?: string | null;
-}
+/** The members of a job (the Job response schema's) that the progress display shows. */
+export type JobView = Pick<Job, "state" | "progress" | "log_user">;
 
 export interface Reporter {
   /** A message line (printed above the bar in bar mode). */
