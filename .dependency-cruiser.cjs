@@ -25,7 +25,7 @@ module.exports = {
       severity: "error",
       comment: "The server does not import the page processor; what it needs of it is passed in from src/cli/.",
       from: { path: "^src/server/" },
-      to: { path: "^src/engine/" },
+      to: { path: "^src/processor/" },
     },
     {
       name: "storage-not-config",

@@ -6,7 +6,7 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { decodeImage, encodeJpeg, resizeRgba, toGrey } from "../src/media/index.ts";
-import { detectTraced, type TracedElement } from "../src/engine/detect/detect.ts";
+import { detectTraced, type TracedElement } from "../src/processor/detect/detect.ts";
 import { ocrLines } from "./ocr-cache.ts";
 
 export interface PagePrediction {

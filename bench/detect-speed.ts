@@ -10,9 +10,9 @@
  * the figure to compare on a loaded machine, where wall time includes waiting for a core.
  */
 import { decodeImage, encodeJpeg, resizeRgba, toGrey } from "../src/media/index.ts";
-import { analysePage } from "../src/engine/detect/analysis.ts";
-import { findCandidates } from "../src/engine/detect/regions.ts";
-import { detectElements } from "../src/engine/detect/index.ts";
+import { analysePage } from "../src/processor/detect/analysis.ts";
+import { findCandidates } from "../src/processor/detect/regions.ts";
+import { detectElements } from "../src/processor/detect/index.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 
 const args = process.argv.slice(2);

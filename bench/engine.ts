@@ -17,16 +17,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeImage, encodeJpeg, resizeRgba } from "../src/media/index.ts";
-import { parseProcessorConfig, DEFAULT_CONFIG_INI } from "../src/engine/config/engine-config.ts";
-import { builtinAliases } from "../src/engine/config/aliases.ts";
-import { createLogger } from "../src/engine/log.ts";
-import { realIdServices } from "../src/engine/layout.ts";
-import { processPage, type PageEnv } from "../src/engine/page.ts";
-import { PageOcr } from "../src/engine/ocr/parallel.ts";
+import { parseProcessorConfig, DEFAULT_CONFIG_INI } from "../src/processor/config/engine-config.ts";
+import { builtinAliases } from "../src/processor/config/aliases.ts";
+import { createLogger } from "../src/processor/log.ts";
+import { realIdServices } from "../src/processor/layout.ts";
+import { processPage, type PageEnv } from "../src/processor/page.ts";
+import { PageOcr } from "../src/processor/ocr/parallel.ts";
 import { cpus } from "node:os";
-import { noOnnxModels } from "../src/engine/onnx/models.ts";
+import { noOnnxModels } from "../src/processor/onnx/models.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
-import { readAltoText } from "../src/engine/alto/read.ts";
+import { readAltoText } from "../src/processor/alto/read.ts";
 import { loadTruth, scoreOcr } from "./ocr-truth.ts";
 
 if (!process.env.BENCH_PINNED && Bun.which("taskset")) {

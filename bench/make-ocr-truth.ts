@@ -18,7 +18,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeImage, toGrey } from "../src/media/index.ts";
-import { OcrEngine } from "../src/engine/ocr/tesseract.ts";
+import { OcrEngine } from "../src/processor/ocr/tesseract.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { normalise, TRUTH_DIR, type PageTruth, type TruthLine } from "./ocr-truth.ts";
 

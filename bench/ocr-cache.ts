@@ -8,8 +8,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { toGrey, type RgbaImage } from "../src/media/index.ts";
-import { OcrEngine } from "../src/engine/ocr/tesseract.ts";
-import type { TextLineHint } from "../src/engine/detect/types.ts";
+import { OcrEngine } from "../src/processor/ocr/tesseract.ts";
+import type { TextLineHint } from "../src/processor/detect/types.ts";
 
 const CACHE = join(import.meta.dir, "out", "ocr-cache");
 let engine: Promise<OcrEngine> | null = null;

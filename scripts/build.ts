@@ -8,7 +8,7 @@ import { mkdirSync, statSync } from "node:fs";
 
 mkdirSync("dist", { recursive: true });
 // Worker threads loaded by URL (new Worker(new URL("./x.ts", import.meta.url))) are entry points of their own.
-const extra: string[] = ["src/media/tiff-worker.ts", "src/engine/ocr/ocr-worker.ts"];
+const extra: string[] = ["src/media/tiff-worker.ts", "src/processor/ocr/ocr-worker.ts"];
 const t0 = performance.now();
 await $`bun build --compile --minify-syntax --sourcemap=none src/cli.ts ${extra} --outfile dist/annopage`.quiet();
 const mb = statSync("dist/annopage").size / 1024 / 1024;

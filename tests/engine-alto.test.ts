@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { writeAlto } from "../src/engine/alto/write.ts";
-import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../src/engine/layout.ts";
+import { writeAlto } from "../src/processor/alto/write.ts";
+import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../src/processor/layout.ts";
 import { firstDifference, xmlDict } from "./engine-support/xmldict.ts";
 import { REFERENCE_CREDITS } from "./engine-support/reference-credits.ts";
 import { ALTO_SUBSET_XSD, danglingTagRefs, xmllint, xmllintCheck } from "./engine-support/xmllint.ts";

@@ -12,7 +12,7 @@ import { meanColourModel, yoloModel } from "./engine-support/onnx-graph.ts";
 import { blocks, HEAD, NAMES, page } from "./engine-support/onnx-fixture.ts";
 import { relocatedBinary } from "./helpers/binary.ts";
 import { join } from "node:path";
-import { PROGRESS_RE } from "../src/engine/run.ts";
+import { PROGRESS_RE } from "../src/processor/run.ts";
 import { REPO, removeTempDirs, tempDir, textPage } from "./engine-support/run-cli.ts";
 
 afterAll(removeTempDirs);

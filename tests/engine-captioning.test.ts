@@ -1,9 +1,9 @@
 /** The captioning engine in-process against a real local HTTP server (annopage-tool.md §3.6). */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { runCaptioning } from "../src/engine/caption/captioning.ts";
-import type { CaptioningSpec } from "../src/engine/config/engine-config.ts";
-import { addDetectedElement, realIdServices, type Layout } from "../src/engine/layout.ts";
-import { createLogger } from "../src/engine/log.ts";
+import { runCaptioning } from "../src/processor/caption/captioning.ts";
+import type { CaptioningSpec } from "../src/processor/config/engine-config.ts";
+import { addDetectedElement, realIdServices, type Layout } from "../src/processor/layout.ts";
+import { createLogger } from "../src/processor/log.ts";
 
 const answer = (text: string) =>
   JSON.stringify({ caption_cz: null, caption_en: text, description_cz: "popis", description_en: "desc", topics_cz: null, topics_en: "a, b ,c", color_cz: null, color_en: null });

@@ -3,12 +3,12 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { removeTempDirs, tempDir } from "./engine-support/run-cli.ts";
 import { join } from "node:path";
-import { parseIni, sectionViews } from "../src/engine/config/ini.ts";
-import { ConfigFileError, DEFAULT_CONFIG_INI, loadProcessorConfig, parseProcessorConfig } from "../src/engine/config/engine-config.ts";
-import { builtinAliases, loadAliases, resolveApi } from "../src/engine/config/aliases.ts";
-import { renderTemplate } from "../src/engine/caption/jinja.ts";
-import { parsePromptResult } from "../src/engine/caption/captioning.ts";
-import { discoverPages, extensionOf, loadMetadata, pageIdOf, processedIds } from "../src/engine/run.ts";
+import { parseIni, sectionViews } from "../src/processor/config/ini.ts";
+import { ConfigFileError, DEFAULT_CONFIG_INI, loadProcessorConfig, parseProcessorConfig } from "../src/processor/config/engine-config.ts";
+import { builtinAliases, loadAliases, resolveApi } from "../src/processor/config/aliases.ts";
+import { renderTemplate } from "../src/processor/caption/jinja.ts";
+import { parsePromptResult } from "../src/processor/caption/captioning.ts";
+import { discoverPages, extensionOf, loadMetadata, pageIdOf, processedIds } from "../src/processor/run.ts";
 
 afterAll(removeTempDirs);
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { SKRSContext2D } from "@napi-rs/canvas";
-import { detectElements, type Box } from "../src/engine/detect/index.ts";
-import { categoryFromCaption } from "../src/engine/detect/caption-category.ts";
+import { detectElements, type Box } from "../src/processor/detect/index.ts";
+import { categoryFromCaption } from "../src/processor/detect/caption-category.ts";
 import { Typesetter, rng } from "../bench/synth-pages.ts";
 import { floorPlan, technicalDrawing } from "../bench/synth-figures.ts";
 import { WORDS, best, drawLineArt, drawPage, iou } from "./helpers/detect-page.ts";

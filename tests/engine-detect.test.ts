@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { createCanvas, ImageData, type SKRSContext2D } from "@napi-rs/canvas";
-import { detectElements, CATEGORY_LABELS, categoryId, type Box, type DetectedElement, type TextLineHint } from "../src/engine/detect/index.ts";
+import { detectElements, CATEGORY_LABELS, categoryId, type Box, type DetectedElement, type TextLineHint } from "../src/processor/detect/index.ts";
 import { toGrey } from "../src/media/index.ts";
 import { rng } from "../bench/synth-pages.ts";
-import { groupLines } from "../src/engine/detect/textlines.ts";
-import type { Component } from "../src/engine/detect/components.ts";
+import { groupLines } from "../src/processor/detect/textlines.ts";
+import type { Component } from "../src/processor/detect/components.ts";
 import { PHOTO, TABLE, WORDS, best, drawGraph, drawLineArt, drawPage, drawPhoto, drawTable, iou } from "./helpers/detect-page.ts";
 
 describe("detectElements on synthetic pages", () => {
@@ -175,7 +175,7 @@ describe("detectElements on synthetic pages", () => {
     const drawn = drawPage({ seed: 12, figures: [{ box: CAP, draw: dropCap, runIn: true }] });
     const els = detectElements(drawn.page);
     if (process.env.DEBUG_DETECT) {
-      const { detectTraced } = await import("../src/engine/detect/detect.ts");
+      const { detectTraced } = await import("../src/processor/detect/detect.ts");
       console.log(JSON.stringify(detectTraced(drawn.page)));
       const { encodePng, cropRgba } = await import("../src/media/index.ts");
       await Bun.write("/tmp/synth2.png", encodePng(cropRgba({ width: 1200, height: 1700, data: drawn.page.rgba }, 0, 400, 600, 700)));

@@ -6,10 +6,10 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { decodeImage, toGrey } from "../src/media/index.ts";
-import { OcrEngine, toRegions } from "../src/engine/ocr/tesseract.ts";
-import { PageOcr, shareOut, worthSharing } from "../src/engine/ocr/parallel.ts";
-import { ocrThreads } from "../src/engine/ocr/threads.ts";
-import { OCR_MODEL_SETS, type OcrLanguage } from "../src/engine/config/engine-config.ts";
+import { OcrEngine, toRegions } from "../src/processor/ocr/tesseract.ts";
+import { PageOcr, shareOut, worthSharing } from "../src/processor/ocr/parallel.ts";
+import { ocrThreads } from "../src/processor/ocr/threads.ts";
+import { OCR_MODEL_SETS, type OcrLanguage } from "../src/processor/config/engine-config.ts";
 import { loadTruth, scoreOcr } from "../bench/ocr-truth.ts";
 import { SHARED } from "./helpers/shared.ts";
 

@@ -14,7 +14,7 @@ import { localProcessCount } from "../src/cli/local-workers.ts";
 import { parseProgress } from "../src/worker/processor.ts";
 import { safeChild, stem, timestampForName, UnsafeNameError } from "../src/worker/paths.ts";
 import { splitCommand } from "../src/worker/options.ts";
-import { progressLine } from "../src/engine/run.ts";
+import { progressLine } from "../src/processor/run.ts";
 
 const root = mkdtempSync(join(tmpdir(), "worker-units-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -188,8 +188,8 @@ describe("config edits (annopage-tool §7.3)", () => {
     const secret = join(fresh(), "host-secret.txt");
     writeFileSync(secret, "TOPSECRET");
     // The processor's own reading of API_KEY (a file relative to the config, else the value) then gives the job's text.
-    const { loadProcessorConfig } = await import("../src/engine/config/engine-config.ts");
-    const { builtinAliases } = await import("../src/engine/config/aliases.ts");
+    const { loadProcessorConfig } = await import("../src/processor/config/engine-config.ts");
+    const { builtinAliases } = await import("../src/processor/config/aliases.ts");
     const keyOf = (cfg: string) => {
       const c = loadProcessorConfig(cfg, builtinAliases());
       const cap = c.engines.find((e) => e.kind === "captioning") as { apiKey: string; apiUrl: string };
@@ -218,7 +218,7 @@ describe("small helpers", () => {
     expect(parseProgress("Processing page_0001")).toBeNull();
     expect(parseProgress("DONE 5/3")).toBeNull();
   });
-  test("parseProgress reads the PAGE lines of our own processor (src/engine/run.ts)", () => {
+  test("parseProgress reads the PAGE lines of our own processor (src/processor/run.ts)", () => {
     expect(parseProgress(progressLine(3, 8, true, 0.21, "dev 003"))).toEqual({ done: 3, total: 8, pageId: "dev 003", failed: false });
     expect(parseProgress(progressLine(4, 8, false, 1.5, "p4"))).toEqual({ done: 4, total: 8, pageId: "p4", failed: true });
   });

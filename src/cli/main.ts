@@ -17,7 +17,7 @@ export const main = withHelp(defineCommand({
     keys: () => import("../client/commands/keys.ts").then((m) => m.default),
     jobs: () => import("../client/commands/jobs.ts").then((m) => m.default),
     demo: () => import("../demo/command.ts").then((m) => m.default),
-    process: () => import("../engine/command.ts").then((m) => m.default),
+    process: () => import("../processor/command.ts").then((m) => m.default),
   },
 }), {
   examples: [

@@ -4,7 +4,7 @@
  * configuration, the page processor's default config.ini.
  */
 import type { ServerConfig } from "../config.ts";
-import { DEFAULT_CONFIG_INI } from "../engine/config/engine-config.ts";
+import { DEFAULT_CONFIG_INI } from "../processor/config/engine-config.ts";
 import { startApiServer, type RunningServer, type StartOptions } from "../server/serve.ts";
 import { startLocalWorkers } from "./local-workers.ts";
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { unzipSync, strFromU8 } from "fflate";
-import { categoryByLabel, fileNamePrefix } from "../engine/categories.ts";
+import { categoryByLabel, fileNamePrefix } from "../processor/categories.ts";
 
 export interface ResultSummary {
   pages: number;

@@ -1,5 +1,5 @@
 /**
- * The detected elements of a result ALTO (as engine/alto/write.ts writes them, and the reference AnnoPage): each
+ * The detected elements of a result ALTO (as processor/alto/write.ts writes them, and the reference AnnoPage): each
  * `ComposedBlock` with a category TYPE, its box, and from the MODS of the LayoutTag it refers to (TAGREFS) the
  * detection confidence and caption; its OCR text is the text of the lines whose centre lies inside the box. Used by
  * the dashboard's page viewer (GET /v1/jobs/{id}/result/pages).

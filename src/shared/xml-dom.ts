@@ -1,5 +1,5 @@
 /**
- * Small helpers over @xmldom/xmldom shared by the processor's ALTO/PAGE reader (engine/alto/read.ts) and the
+ * Small helpers over @xmldom/xmldom shared by the processor's ALTO/PAGE reader (processor/alto/read.ts) and the
  * server's reading of result ALTO elements (alto-elements.ts): parse with one clear error, elements by local name,
  * numeric attributes.
  */

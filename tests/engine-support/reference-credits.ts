@@ -1,4 +1,4 @@
-import type { Credits } from "../../src/engine/software.ts";
+import type { Credits } from "../../src/processor/software.ts";
 
 /** What the reference tool credits in every ALTO (annopage-tool §4.1.1); its fixtures carry these. */
 export const REFERENCE_CREDITS: Credits = {

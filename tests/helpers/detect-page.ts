@@ -1,6 +1,6 @@
 /** Scanned-looking test pages for the detector tests: text columns, figures drawn in given boxes, captions. */
 import { createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
-import type { Box, DetectedElement, TextLineHint } from "../../src/engine/detect/index.ts";
+import type { Box, DetectedElement, TextLineHint } from "../../src/processor/detect/index.ts";
 import { toGrey } from "../../src/media/index.ts";
 import { rng } from "../../bench/synth-pages.ts";
 

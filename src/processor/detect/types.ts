@@ -31,7 +31,7 @@ export interface DetectOptions {
   categories?: readonly string[];
 }
 
-// the category table is src/engine/categories.ts (one table for the detector and every output)
+// the category table is src/processor/categories.ts (one table for the detector and every output)
 import type { CategoryLabel } from "../categories.ts";
 export { CATEGORY_LABELS, categoryId, type CategoryLabel } from "../categories.ts";
 

@@ -16,7 +16,7 @@ import type { OcrThreadAnswer, OcrThreadRequest } from "./ocr-worker.ts";
  * The worker's script: next to this file, or in the compiled binary the extra entry point scripts/build.ts adds,
  * named relative to src/ (there every module's import.meta.url is the binary's).
  */
-const WORKER_URL = new URL(import.meta.url.includes("/$bunfs/") ? "./engine/ocr/ocr-worker.ts" : "./ocr-worker.ts", import.meta.url).href;
+const WORKER_URL = new URL(import.meta.url.includes("/$bunfs/") ? "./processor/ocr/ocr-worker.ts" : "./ocr-worker.ts", import.meta.url).href;
 
 /** Reads pages with one engine on this thread and, when `threads` > 1, worker threads beside it. */
 export class PageOcr {
