@@ -1,4 +1,4 @@
--- Every API server replica keeps verified keys in memory for a short time (src/server/key-cache.ts).
+-- Every API server replica keeps verified keys in memory for a short time (src/server/keys/key-cache.ts).
 -- A change of a key's credentials, label, role or active flag, or its removal, tells every replica to forget
 -- its cached keys (NOTIFY is sent at commit; the cache's short TTL bounds a lost notification).
 -- `last_used` alone (UPDATE OF lists the columns that matter) does not fire.

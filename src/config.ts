@@ -152,7 +152,7 @@ const EnvSchema = z.object({
   PAGE_VALIDATE_NAMESPACE: envBool(false),
   PAGE_VALIDATE_HAS_PAGE: envBool(false),
   PAGE_VALIDATE_HAS_TEXT: envBool(false),
-  /** Internal error mails (server/error-mail.ts): unset server ⇒ no mails. */
+  /** Internal error mails (server/ops/error-mail.ts): unset server ⇒ no mails. */
   INTERNAL_MAIL_SERVER: envStr(),
   INTERNAL_MAIL_PORT: envInt(25, 1, 65535),
   INTERNAL_MAIL_SENDER_NAME: envStr(),
@@ -352,7 +352,7 @@ const ServerConfigSchema = EnvSchema.transform((e, ctx) => {
     logLevel: e.LOGGING_CONSOLE_LEVEL!,
     /** LOGGING_FILE_LEVEL for `{logsDir}/server.log`. */
     logFileLevel: e.LOGGING_FILE_LEVEL!,
-    /** OpenAPI particulars (§4.1): unset texts/examples fall back to the built-in ones of openapi.ts. */
+    /** OpenAPI particulars (§4.1): unset texts/examples fall back to the built-in ones of server/docs/openapi.ts. */
     openapi: {
       sections: e.SHOW_SECTIONS,
       /** false: the upload route is left out of /openapi.json (it keeps working). */

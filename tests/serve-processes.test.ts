@@ -1,5 +1,5 @@
 /**
- * `annopage serve --processes N` (server/replicas.ts): real server processes on one port of 127.0.0.1 sharing a real
+ * `annopage serve --processes N` (server/ops/replicas.ts): real server processes on one port of 127.0.0.1 sharing a real
  * PostgreSQL. Two processes serve one job's whole life cycle, its requests sent alternately on a connection that the
  * primary accepted and one that the replica accepted (the owner of each connection is read from /proc), including a
  * long-polling lease on the replica woken by an upload to the primary (LISTEN/NOTIFY). A replica killed with SIGKILL
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { poolShare, processCount } from "../src/server/replicas.ts";
+import { poolShare, processCount } from "../src/server/ops/replicas.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 import { HttpConnection } from "./helpers/http-connection.ts";
 import { freePort } from "./helpers/ports.ts";

@@ -1,5 +1,5 @@
 /**
- * The server's self warm-up before it listens (server/warm-up.ts): a real server on a real PostgreSQL sends itself
+ * The server's self warm-up before it listens (server/ops/warm-up.ts): a real server on a real PostgreSQL sends itself
  * its rounds of requests (job GETs, a job definition, PATCH, image and result uploads, a result download) and leaves
  * no trace: no key, job or image row, no staged file, no count in GET /metrics; the start-up line says it ran.
  */
@@ -11,7 +11,7 @@ import { loadServerConfig } from "../src/config.ts";
 import { connect } from "../src/db/client.ts";
 import { startServer } from "../src/cli/serve.ts";
 import { listeningLine, type RunningServer } from "../src/server/serve.ts";
-import { warmUpRounds } from "../src/server/warm-up.ts";
+import { warmUpRounds } from "../src/server/ops/warm-up.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 import { ADMIN_KEY } from "./helpers/server.ts";
 

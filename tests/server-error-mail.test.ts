@@ -1,5 +1,5 @@
 /**
- * Internal error mails (protocol §2.5, §8; src/server/error-mail.ts) against a real SMTP server
+ * Internal error mails (protocol §2.5, §8; src/server/ops/error-mail.ts) against a real SMTP server
  * (tests/helpers/smtp-server.ts: a small one over node:net that keeps every message it accepts) and real servers on
  * PostgreSQL. A 500 is provoked as in server-auth.test.ts: the `images` table is renamed away, so
  * GET /v1/jobs/{id} fails inside the database.
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket } from "node:net";
 import { consola, type ConsolaReporter, type LogObject } from "consola";
 import { loadServerConfig } from "../src/config.ts";
-import { createErrorMailer, FLOOD_WINDOW_MS } from "../src/server/error-mail.ts";
+import { createErrorMailer, FLOOD_WINDOW_MS } from "../src/server/ops/error-mail.ts";
 import { startSmtpServer, type SmtpServer } from "./helpers/smtp-server.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { makeKey } from "./helpers/server-api.ts";

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadServerConfig } from "../src/config.ts";
 import { LocalStorage } from "../src/storage/local.ts";
-import { checkAlto, checkPage } from "../src/server/xml-check.ts";
-import { contentDisposition, stem } from "../src/server/file-response.ts";
+import { checkAlto, checkPage } from "../src/server/files/xml-check.ts";
+import { contentDisposition, stem } from "../src/server/http/file-response.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { ALTO, PAGE, SUITE_VALID_ZIP, bmpBytes, client, gifBytes, jpegBytes, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Job changes applied to the row version that was guarded (src/server/guarded-update.ts, sql/006), against a real
+ * Job changes applied to the row version that was guarded (src/server/jobs/guarded-update.ts, sql/006), against a real
  * PostgreSQL: a change made with a version that has moved on touches nothing; concurrent uploads of one job (images
  * and metadata, which changes the job row and forces the retry path) always queue it exactly once; a user's cancel
  * racing the worker's done ends with exactly one of them applied; progress, heartbeats and done of one worker
@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { applyWorkerUpdate, cancelJob, findJob, findJobAndImage, findJobWithImages, insertJobReturningView, listJobs, recordUpload, releaseJob, touchJob } from "../src/db/jobs.ts";
 import { Subscription } from "../src/db/listen.ts";
-import { JOB_CHANGED, untilApplied } from "../src/server/guarded-update.ts";
+import { JOB_CHANGED, untilApplied } from "../src/server/jobs/guarded-update.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { client, makeKey, pngBytes, zipBytes } from "./helpers/server-api.ts";
 

@@ -14,7 +14,7 @@ import {
   parseLaxDatetime,
   validatePart,
   type ValidationIssue,
-} from "../src/server/validation.ts";
+} from "../src/server/http/validation.ts";
 
 function run<S extends z.ZodType>(schema: S, value: unknown, prefix: (string | number)[] = ["body"]) {
   const errors: ValidationIssue[] = [];

@@ -1,7 +1,7 @@
 /**
  * `annopage serve --workers N`: N workers in the server's own process, talking to it over
  * loopback HTTP exactly like remote workers, with a worker key the server provisions for itself
- * (label `local-worker`, see server/internal-keys.ts). They run the built-in processor on the CPU and share
+ * (label `local-worker`, see server/keys/internal-keys.ts). They run the built-in processor on the CPU and share
  * the machine: each processes up to cores / N pages of a job in parallel (`--process-count`), fewer when
  * memory would not hold them (a page process with OCR peaks at ~250 MB; 512 MiB are counted per process).
  */
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { consola } from "consola";
 import type { ServerConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
-import { provisionInternalKey } from "../server/internal-keys.ts";
+import { provisionInternalKey } from "../server/keys/internal-keys.ts";
 import type { LocalWorkers } from "../server/serve.ts";
 import { startWorker, type WorkerHandle } from "../worker/loop.ts";
 import { DEFAULTS, defaultProcessor } from "../worker/options.ts";

@@ -4,8 +4,8 @@ import { consola } from "consola";
 import { loadServerConfig } from "../config.ts";
 import { CliError } from "../shared/cli-error.ts";
 import { withHelp } from "../shared/usage.ts";
-import { attachServerLog } from "../server/log-file.ts";
-import { exitWithPrimary, isReplica, poolShare, processCount, startReplicas, type Replicas } from "../server/replicas.ts";
+import { attachServerLog } from "../server/ops/log-file.ts";
+import { exitWithPrimary, isReplica, poolShare, processCount, startReplicas, type Replicas } from "../server/ops/replicas.ts";
 import { announce, listeningLine } from "../server/serve.ts";
 import { startServer } from "./serve.ts";
 

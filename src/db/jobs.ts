@@ -1,12 +1,12 @@
 /**
  * Queries on `jobs` (protocol §4, §5). Every timestamp written is the server clock's "now"
- * (src/server/clock.ts) passed in as a parameter; updates of one job take
+ * (src/server/jobs/clock.ts) passed in as a parameter; updates of one job take
  * GREATEST(now, last_change + 1 µs) so a job's timestamps strictly increase even across replicas.
  * State changes that depend on the current state are compare-and-set on the row version: the route
  * reads the job (JobRow.row_version is its `xmin`), runs its guards and decides in TypeScript, then
  * applies the change with one statement that touches the row only while it is still that version
  * (`AND j.xmin = version`); when another request changed the job in between, nothing is touched and
- * the route decides again on the new row (server/guarded-update.ts). That is what a transaction
+ * the route decides again on the new row (server/jobs/guarded-update.ts). That is what a transaction
  * locking the row gives, in 2 round trips instead of 4 (BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT).
  * Admin force-updates still lock (`lockJob`). The lease claim and the sweep use FOR UPDATE SKIP
  * LOCKED, so concurrent callers never wait on each other and never hand out a job twice.
@@ -237,7 +237,7 @@ export async function countJobs(sql: Sql, f: JobFilter): Promise<number> {
 
 /**
  * Jobs of every owner changed at or after `since` (last_change, or finished_date: a cancel sets only that), for the
- * dashboard's change feed (server/job-changes.ts): one statement per poll of the whole process, however many watch.
+ * dashboard's change feed (server/jobs/job-changes.ts): one statement per poll of the whole process, however many watch.
  */
 export async function listJobsChangedSince(sql: Sql, since: string): Promise<JobRow[]> {
   const rows = await sql<RawJob[]>`${SELECT_JOB(sql, false, true)}

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { withHelp } from "../shared/usage.ts";
 import { loadServerConfig } from "../config.ts";
-import { provisionInternalKey } from "../server/internal-keys.ts";
+import { provisionInternalKey } from "../server/keys/internal-keys.ts";
 import { startServer } from "../cli/serve.ts";
 import { CliError } from "../shared/cli-error.ts";
 import { selfCommand } from "../shared/self.ts";

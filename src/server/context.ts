@@ -7,10 +7,10 @@ import type { Sql } from "../db/client.ts";
 import type { KeyRow } from "../db/keys.ts";
 import type { Storage } from "../storage/storage.ts";
 import type { DecodeBudget } from "../media/decode-budget.ts";
-import type { ErrorMailer } from "./error-mail.ts";
-import type { JobChanges } from "./job-changes.ts";
-import type { KeyCache } from "./key-cache.ts";
-import type { QueueSignal } from "./queue-signal.ts";
+import type { ErrorMailer } from "./ops/error-mail.ts";
+import type { JobChanges } from "./jobs/job-changes.ts";
+import type { KeyCache } from "./keys/key-cache.ts";
+import type { QueueSignal } from "./jobs/queue-signal.ts";
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -23,13 +23,13 @@ export interface AppDeps extends ServerDeps {
   storage: Storage;
   /** Wakes long-polling lease calls when a job becomes queued (in-process + LISTEN/NOTIFY). */
   queue: QueueSignal;
-  /** Verified key rows for a short time (key-cache.ts). */
+  /** Verified key rows for a short time (server/keys/key-cache.ts). */
   keys: KeyCache;
   /** Memory budget of the image upload checks that decode (IMAGE_CHECK_MEMORY_MB). */
   imageChecks: DecodeBudget;
   /** Job changes for the dashboard's event streams (one poll per process while anybody watches). */
   jobChanges: JobChanges;
-  /** Mails 500 INTERNAL_ERROR failures (error-mail.ts); undefined: no mails. */
+  /** Mails 500 INTERNAL_ERROR failures (server/ops/error-mail.ts); undefined: no mails. */
   errorMail?: ErrorMailer;
 }
 

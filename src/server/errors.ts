@@ -10,7 +10,7 @@ import { consola } from "consola";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { APP_CODES, type AppCode } from "../shared/codes.ts";
 import type { AppDeps } from "./context.ts";
-import { failedRequest } from "./error-mail.ts";
+import { failedRequest } from "./ops/error-mail.ts";
 
 export class AppError extends Error {
   readonly status: number;

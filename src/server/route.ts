@@ -1,7 +1,7 @@
 /**
  * Route definitions: one declaration per endpoint carries its method, path, roles, zod schemas
  * for path/query/body and its OpenAPI text. `mountRoutes` registers it on Hono with the protocol's
- * fixed order of checks (§1.9), and `buildOpenApi` (openapi.ts) documents it from the same schemas.
+ * fixed order of checks (§1.9), and `buildOpenApi` (server/docs/openapi.ts) documents it from the same schemas.
  *
  * HOW TO ADD A ROUTE (B2 and everyone):
  *
@@ -43,10 +43,10 @@ import type { Role } from "../shared/roles.ts";
 import type { StagedFile, StorageArea } from "../storage/storage.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { AppError } from "./errors.ts";
-import { readBodyChunk, unreadableBody } from "./body-read.ts";
+import { readBodyChunk, unreadableBody } from "./http/body-read.ts";
 import { authenticate } from "./middleware/auth.ts";
-import { receiveFilePart } from "./multipart.ts";
-import { decodeJsonBody, validatePart, validationError, type ValidationIssue } from "./validation.ts";
+import { receiveFilePart } from "./http/multipart.ts";
+import { decodeJsonBody, validatePart, validationError, type ValidationIssue } from "./http/validation.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 type AnyObject = z.ZodObject<z.ZodRawShape>;

@@ -12,10 +12,10 @@ import { jsonResponse } from "./errors.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import type { Sql } from "../db/client.ts";
 import { createApp } from "./app.ts";
-import { bootstrapKeys } from "./bootstrap.ts";
+import { bootstrapKeys } from "./keys/bootstrap.ts";
 import type { AppDeps, ServerDeps } from "./context.ts";
-import { ensureBuiltinEngine } from "./builtin-engine.ts";
-import { warmUp, warmUpRounds } from "./warm-up.ts";
+import { ensureBuiltinEngine } from "./ops/builtin-engine.ts";
+import { warmUp, warmUpRounds } from "./ops/warm-up.ts";
 
 /** Workers running inside the server's process (src/cli/local-workers.ts). */
 export interface LocalWorkers {
@@ -33,7 +33,7 @@ export interface RunningServer {
   db: Database;
   generatedAdminKey?: string;
   startupMs: number;
-  /** The self warm-up before listening (warm-up.ts). */
+  /** The self warm-up before listening (server/ops/warm-up.ts). */
   warmUp: { requests: number; ms: number };
   /** Workers running inside this process (`--workers N`). */
   workers: LocalWorkers;
@@ -43,10 +43,10 @@ export interface RunningServer {
 export interface StartOptions {
   /** Starts the local workers once the server listens at `url` (not on a replica); none without it. */
   startWorkers?: (sql: Sql, url: string) => Promise<LocalWorkers>;
-  /** The built-in engine's config.ini: with it the built-in engine is registered (builtin-engine.ts). */
+  /** The built-in engine's config.ini: with it the built-in engine is registered (server/ops/builtin-engine.ts). */
   builtinEngineConfig?: string;
   /**
-   * Bind with SO_REUSEPORT so that replicas can share the port (replicas.ts). The primary first checks that the port
+   * Bind with SO_REUSEPORT so that replicas can share the port (server/ops/replicas.ts). The primary first checks that the port
    * is free (a plain bind), so that a second server on the same port still fails with "already in use".
    */
   reusePort?: boolean;
@@ -55,7 +55,7 @@ export interface StartOptions {
    * sweeper, local workers or key bootstrap here; the port is shared (`reusePort`) with the primary.
    */
   replica?: boolean;
-  /** Rounds of the self warm-up before listening (warm-up.ts; default WARMUP_ROUNDS). */
+  /** Rounds of the self warm-up before listening (server/ops/warm-up.ts; default WARMUP_ROUNDS). */
   warmUpRounds?: number;
 }
 
@@ -84,7 +84,7 @@ export async function startApiServer(config: ServerConfig, opts: StartOptions = 
       if (swept > 0) consola.info(`removed ${swept} staged upload file${swept === 1 ? "" : "s"} left by an earlier run`);
       if (opts.builtinEngineConfig !== undefined) await ensureBuiltinEngine(db.sql, app.deps.storage, opts.builtinEngineConfig);
     }
-    // JIT-compile the request paths before the first client comes (warm-up.ts)
+    // JIT-compile the request paths before the first client comes (server/ops/warm-up.ts)
     const warm = await warmUp(app.deps, app.fetch, opts.warmUpRounds ?? warmUpRounds());
     server = listen(config, app.fetch, { reusePort: replica || opts.reusePort === true, probe: !replica });
     const s = server;

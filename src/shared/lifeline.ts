@@ -1,7 +1,7 @@
 /**
  * A child's lifeline to its parent: the parent spawns it with a pipe on its stdin that it never writes to. When the
  * parent ends — however it ends (SIGKILL, crash, OOM) — the kernel closes the pipe and the child reads end-of-file.
- * Used by the processor supervisor (worker/supervisor.ts) and by the server's replica processes (server/replicas.ts).
+ * Used by the processor supervisor (worker/supervisor.ts) and by the server's replica processes (server/ops/replicas.ts).
  */
 
 /** Calls `gone` once when this process's stdin (the parent's lifeline) reaches end-of-file or fails. */

@@ -27,7 +27,7 @@ export class HttpRequestCounter {
     } else this.durations.set(dk, { method, route, seconds, n: 1 });
   }
 
-  /** Forget every count (after the server's self warm-up, warm-up.ts). */
+  /** Forget every count (after the server's self warm-up, server/ops/warm-up.ts). */
   reset(): void {
     this.counts.clear();
     this.durations.clear();

@@ -6,11 +6,11 @@
  */
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
-import { receiveFilePart } from "../multipart.ts";
+import { receiveFilePart } from "../http/multipart.ts";
 import { defineRoute } from "../route.ts";
-import { nowIso } from "../clock.ts";
-import { engineAdminView } from "../views-admin.ts";
-import { validateZipFile } from "../zip-validate.ts";
+import { nowIso } from "../jobs/clock.ts";
+import { engineAdminView } from "../views/admin.ts";
+import { validateZipFile } from "../files/zip-validate.ts";
 import { findEngine, insertEngine, markEngineFilesUpdated, updateEngine } from "../../db/engines.ts";
 import type { Sql } from "../../db/client.ts";
 import { EngineNameVersionParams, EngineNewSchema, EngineSchema, EngineUpdateSchema } from "../../shared/schemas/engines.ts";

@@ -5,10 +5,10 @@
  */
 import { adminUpdateJob, findJob, lockJob, queueIfComplete, transaction, type AdminJobUpdate } from "../../db/jobs.ts";
 import { AdminJobUpdateQuery, JobIdParams, JobUpdateSchema } from "../../shared/schemas/jobs.ts";
-import { nowIso } from "../clock.ts";
+import { nowIso } from "../jobs/clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
-import { fileResponse } from "../file-response.ts";
+import { fileResponse } from "../http/file-response.ts";
 import { defineRoute } from "../route.ts";
 
 export const adminJobRoutes = (deps: AppDeps) => [

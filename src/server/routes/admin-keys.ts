@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
 import { defineRoute } from "../route.ts";
-import { keySecretView, keyView } from "../views-admin.ts";
+import { keySecretView, keyView } from "../views/admin.ts";
 import { createKey, listKeysByLabel, replaceKeyCredentials, updateKeyByLabel } from "../../db/admin-keys.ts";
 import { formatApiKey, generateKeyParts, hashSecret, newSalt } from "../../shared/api-key.ts";
 import { KeyLabelParams, KeyNewSchema, KeySchema, KeySecretSchema, KeyUpdateSchema } from "../../shared/schemas/keys.ts";

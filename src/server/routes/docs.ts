@@ -1,10 +1,10 @@
 /**
  * Documentation routes (§4.1): /openapi.json generated from the route table; /docs (Swagger UI,
- * served from this server: docs-page.ts), /redoc (the operation list) and /docs/oauth2-redirect.
+ * served from this server: server/docs/docs-page.ts), /redoc (the operation list) and /docs/oauth2-redirect.
  */
 import type { AppDeps } from "../context.ts";
-import { DOCS_ASSETS, escapeHtml, listPage, swaggerPage } from "../docs-page.ts";
-import { buildOpenApi } from "../openapi.ts";
+import { DOCS_ASSETS, escapeHtml, listPage, swaggerPage } from "../docs/docs-page.ts";
+import { buildOpenApi } from "../docs/openapi.ts";
 import { defineRoute, type AnyRoute } from "../route.ts";
 
 const html = (body: string) => new Response(body, { status: 200, headers: { "content-type": "text/html; charset=utf-8" } });

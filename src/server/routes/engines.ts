@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
 import { defineRoute } from "../route.ts";
-import { engineAdminView, enginePublicView, engineWorkerView } from "../views-admin.ts";
+import { engineAdminView, enginePublicView, engineWorkerView } from "../views/admin.ts";
 import { findEngineById, listEngines } from "../../db/engines.ts";
 import { EngineIdParams, EngineListQuery, EnginePublicSchema, EngineSchema } from "../../shared/schemas/engines.ts";
 

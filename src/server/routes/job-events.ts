@@ -2,7 +2,7 @@
  * `GET /v1/jobs/events` (extension, issue 19): the caller's job changes as Server-Sent Events, for the dashboard's
  * live job list. Same keys and visibility as `GET /v1/jobs`: a user or readonly key gets its own jobs, an admin key
  * every job. Each `job` event carries one item in the user view of the job list (no technical log). The server polls
- * once per process for all watchers (job-changes.ts); a comment line every KEEP_ALIVE_MS keeps proxies from closing
+ * once per process for all watchers (server/jobs/job-changes.ts); a comment line every KEEP_ALIVE_MS keeps proxies from closing
  * an idle stream; the stream ends when the client goes away, the server stops, or the key no longer authenticates
  * with the same role (checked every KEY_RECHECK_MS, through the key cache).
  */
@@ -11,7 +11,7 @@ import type { JobRow } from "../../db/jobs.ts";
 import type { AppDeps } from "../context.ts";
 import { providedKey, verifyKey } from "../middleware/auth.ts";
 import { defineRoute } from "../route.ts";
-import { jobListItem } from "../views.ts";
+import { jobListItem } from "../views/jobs.ts";
 
 const KEEP_ALIVE_MS = 15_000;
 /** How often an open stream checks its key again: a key disabled, rotated or given another role ends its streams. */

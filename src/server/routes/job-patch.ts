@@ -5,17 +5,17 @@
  * otherwise (§11.7 fixed). Wrong-terminal-state finishes answer 409 JOB_UNFINISHABLE (§11.2) and
  * progress on a non-processing job 409 JOB_NOT_IN_PROCESSING (§11.3). The assigned worker's ordinary
  * report is one conditional UPDATE whose conditions are the guards'; every other case reads the job and
- * runs the guards and checks on the row version the change is applied to (guarded-update.ts). Either way a
+ * runs the guards and checks on the row version the change is applied to (server/jobs/guarded-update.ts). Either way a
  * concurrent cancel or sweep cannot be overwritten.
  */
 import type { z } from "zod";
 import { applyLeasedWorkerUpdate, applyWorkerUpdate, cancelJob, findJob } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import type { JobProgressUpdateSchema } from "../../shared/schemas/jobs.ts";
-import { addSeconds, nowIso } from "../clock.ts";
+import { addSeconds, nowIso } from "../jobs/clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
-import { JOB_CHANGED, untilApplied } from "../guarded-update.ts";
+import { JOB_CHANGED, untilApplied } from "../jobs/guarded-update.ts";
 import { guardJob } from "../middleware/guards.ts";
 
 type Body = z.output<typeof JobProgressUpdateSchema>;

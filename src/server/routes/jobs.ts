@@ -11,13 +11,13 @@ import { countJobs, findJobWithImages, insertJobReturningView, listJobs, transac
 import type { KeyRow } from "../../db/keys.ts";
 import { JobDefinitionSchema, JobIdParams, JobProgressUpdateSchema, JobSchema, JobWithEngineSchema, ListJobsQuery } from "../../shared/schemas/jobs.ts";
 import type { JobDefinition } from "../../shared/schemas/jobs.ts";
-import { nowIso } from "../clock.ts";
+import { nowIso } from "../jobs/clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
 import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
-import { validationError } from "../validation.ts";
-import { isUserView, jobListItem, jobView } from "../views.ts";
+import { validationError } from "../http/validation.ts";
+import { isUserView, jobListItem, jobView } from "../views/jobs.ts";
 import { patchJob } from "./job-patch.ts";
 import type { Sql } from "../../db/client.ts";
 

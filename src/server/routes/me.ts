@@ -3,11 +3,11 @@
  * value is written at most once a minute per key (issue 3; middleware/auth.ts), so other views may show it up to a
  * minute old.
  */
-import { nowIso } from "../clock.ts";
+import { nowIso } from "../jobs/clock.ts";
 import type { AppDeps } from "../context.ts";
 import { envelopeOk } from "../errors.ts";
 import { defineRoute } from "../route.ts";
-import { keyView } from "../views.ts";
+import { keyView } from "../views/jobs.ts";
 import { KeySchema } from "../../shared/schemas/common.ts";
 
 export const meRoutes = (_deps: AppDeps) => [

@@ -1,7 +1,7 @@
 /**
  * The result of a done job for the dashboard's page viewer (extension, issue 19): `GET …/result/pages` lists the
  * job's pages with the elements read from the result ZIP's ALTO files (shared/alto-elements.ts), and
- * `GET …/result/pages/{image_name}/image` gives a page's image as a browser can show it (page-image.ts). Same keys and answers as
+ * `GET …/result/pages/{image_name}/image` gives a page's image as a browser can show it (server/files/page-image.ts). Same keys and answers as
  * `GET /v1/jobs/{job_id}/result` (the owner or an admin; 409/410/425 for a job without a result).
  */
 import { listImages } from "../../db/images.ts";
@@ -10,10 +10,10 @@ import { ImageNameParams, JobIdParams } from "../../shared/schemas/jobs.ts";
 import { ResultPagesSchema, type ResultPage } from "../../shared/schemas/results.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
-import { contentDisposition, stem } from "../file-response.ts";
-import { browserPageImage } from "../page-image.ts";
+import { contentDisposition, stem } from "../http/file-response.ts";
+import { browserPageImage } from "../files/page-image.ts";
 import { defineRoute } from "../route.ts";
-import { readZipEntries, ZipEntriesTooLarge } from "../zip-entries.ts";
+import { readZipEntries, ZipEntriesTooLarge } from "../files/zip-entries.ts";
 import { doneJobResult } from "./results.ts";
 
 /** ALTO read from one result at most (a page's ALTO is tens of kB; 10,000 pages fit). */

@@ -5,7 +5,7 @@ import type { StoredFile } from "../../storage/storage.ts";
 import { JobIdParams } from "../../shared/schemas/jobs.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { fileResponse } from "../file-response.ts";
+import { fileResponse } from "../http/file-response.ts";
 import { guardJob } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 

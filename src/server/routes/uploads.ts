@@ -14,19 +14,19 @@ import { findJob, findJobAndImage, recordUpload, type JobRow, type UploadedFile 
 import type { KeyRow } from "../../db/keys.ts";
 import { ImageNameParams, JobIdParams, MetaJsonSchema } from "../../shared/schemas/jobs.ts";
 import type { StagedFile } from "../../storage/storage.ts";
-import { nowIso } from "../clock.ts";
+import { nowIso } from "../jobs/clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
-import { JOB_CHANGED, untilApplied } from "../guarded-update.ts";
+import { JOB_CHANGED, untilApplied } from "../jobs/guarded-update.ts";
 import { guardJob } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
-import { checkAlto, checkPage } from "../xml-check.ts";
+import { checkAlto, checkPage } from "../files/xml-check.ts";
 import { decodeXml, XmlEncodingError } from "../../shared/xml-text.ts";
 import { parsePyJson, pyJsonDumps } from "../../shared/py-json.ts";
 
 const userUploadGuard = { owner: true, state: "new" as const };
 
-/** Job inputs are staged with their MD5 (multipart.ts hashes the `jobs` area). */
+/** Job inputs are staged with their MD5 (server/http/multipart.ts hashes the `jobs` area). */
 function stagedMd5(file: StagedFile): string {
   if (file.md5 === null) throw new Error("job input staged without its MD5");
   return file.md5;

@@ -9,13 +9,13 @@ import type { Context } from "hono";
 import { findJob, findJobAndImage, releaseJob, sweepAndClaim, touchJob, type JobRow } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
-import { validateZipFile } from "../zip-validate.ts";
+import { validateZipFile } from "../files/zip-validate.ts";
 import { formatInfo, type ImageFormat } from "../../media/index.ts";
-import { nowIso } from "../clock.ts";
+import { nowIso } from "../jobs/clock.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError, envelopeOk } from "../errors.ts";
-import { fileResponse, stem } from "../file-response.ts";
-import { JOB_CHANGED, untilApplied } from "../guarded-update.ts";
+import { fileResponse, stem } from "../http/file-response.ts";
+import { JOB_CHANGED, untilApplied } from "../jobs/guarded-update.ts";
 import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf, requireState } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { leaseData } from "./job-patch.ts";
@@ -34,7 +34,7 @@ const workerGuard = (c: Context) => ({ assigned: true, state: "processing" as co
 
 /**
  * Applies `change` to the job's row version after the worker guards and the `processing` check (for admin keys too,
- * §11.8); `change` answers undefined/false when the job moved on, and everything runs again (guarded-update.ts).
+ * §11.8); `change` answers undefined/false when the job moved on, and everything runs again (server/jobs/guarded-update.ts).
  */
 function onProcessingJob<T>(deps: AppDeps, c: Context, key: KeyRow, jobId: string, change: (job: JobRow) => Promise<T | undefined | false>): Promise<T> {
   return untilApplied(async () => {

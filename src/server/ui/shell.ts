@@ -1,5 +1,5 @@
 /** The HTML page of /ui: a server-rendered shell that loads the dashboard's script (no CDN, nothing external). */
-import { escapeHtml } from "../docs-page.ts";
+import { escapeHtml } from "../docs/docs-page.ts";
 import { UI_ASSETS } from "./assets.ts";
 
 export function uiShell(title: string, root: string): string {

@@ -6,7 +6,7 @@
  * and errors, not requests. The console keeps LOGGING_CONSOLE_LEVEL; the file gets LOGGING_FILE_LEVEL.
  */
 import { consola, type ConsolaReporter, type LogObject } from "consola";
-import { consolaLevel, DailyLogFile, logLine, logMessage } from "../shared/daily-log-file.ts";
+import { consolaLevel, DailyLogFile, logLine, logMessage } from "../../shared/daily-log-file.ts";
 
 export interface ServerLog {
   readonly file: DailyLogFile;

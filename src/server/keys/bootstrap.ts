@@ -7,10 +7,10 @@
  * Test keys are seeded only when configured (see config.ts, SEED_TEST_KEYS).
  */
 import { consola } from "consola";
-import type { ServerConfig } from "../config.ts";
-import type { Sql } from "../db/client.ts";
-import { findKeyByKid, findKeyByLabel, insertKey, updateKeyCredentials } from "../db/keys.ts";
-import { formatApiKey, generateKeyParts, hashSecret, newSalt, parseApiKey } from "../shared/api-key.ts";
+import type { ServerConfig } from "../../config.ts";
+import type { Sql } from "../../db/client.ts";
+import { findKeyByKid, findKeyByLabel, insertKey, updateKeyCredentials } from "../../db/keys.ts";
+import { formatApiKey, generateKeyParts, hashSecret, newSalt, parseApiKey } from "../../shared/api-key.ts";
 
 export interface BootstrapResult {
   /** The admin key generated on this start (print once), if any. */

@@ -4,7 +4,7 @@
  * queries that update one job additionally take GREATEST(now, previous value + 1 µs), so values
  * of one job keep increasing even when several replicas with slightly different clocks write it.
  */
-import { isoFromMicros } from "../shared/timestamps.ts";
+import { isoFromMicros } from "../../shared/timestamps.ts";
 
 let last = 0n;
 

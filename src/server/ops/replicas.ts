@@ -15,9 +15,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { consola } from "consola";
-import { CliError } from "../shared/cli-error.ts";
-import { onParentGone } from "../shared/lifeline.ts";
-import { selfCommand } from "../shared/self.ts";
+import { CliError } from "../../shared/cli-error.ts";
+import { onParentGone } from "../../shared/lifeline.ts";
+import { selfCommand } from "../../shared/self.ts";
 
 /** Set (to "1") in a replica's environment. */
 const REPLICA_ENV = "ANNOPAGE_REPLICA";

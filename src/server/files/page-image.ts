@@ -4,12 +4,12 @@
  * (`renders/<stem>.jpg` in the result ZIP), else the TIFF is decoded and sent as a JPEG, scaled down to at most
  * PREVIEW_SIDE pixels on its long side, within the server's decode memory budget (IMAGE_CHECK_MEMORY_MB).
  */
-import type { ImageRow } from "../db/images.ts";
-import { decodeImage, encodeJpeg, formatInfo, resizeRgba, type ImageFormat } from "../media/index.ts";
-import type { StoredFile } from "../storage/storage.ts";
-import type { AppDeps } from "./context.ts";
-import { AppError } from "./errors.ts";
-import { stem } from "./file-response.ts";
+import type { ImageRow } from "../../db/images.ts";
+import { decodeImage, encodeJpeg, formatInfo, resizeRgba, type ImageFormat } from "../../media/index.ts";
+import type { StoredFile } from "../../storage/storage.ts";
+import type { AppDeps } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { stem } from "../http/file-response.ts";
 import { readZipEntries } from "./zip-entries.ts";
 
 const PREVIEW_SIDE = 3000;

@@ -4,7 +4,7 @@
  * server's: one WARN line with the reason (never the body), and a 400 for whoever still listens.
  */
 import { consola } from "consola";
-import { AppError } from "./errors.ts";
+import { AppError } from "../errors.ts";
 
 export function unreadableBody(req: Request, reason: unknown): AppError {
   const why = reason instanceof Error ? reason.message || reason.name : String(reason);

@@ -21,8 +21,8 @@
  * parsed, by a linear scan, so that no recursive walker (ours, zod's, JSON.stringify) can overflow.
  */
 import { z } from "zod";
-import { AppError } from "./errors.ts";
-import { isoFromMicros } from "../shared/timestamps.ts";
+import { AppError } from "../errors.ts";
+import { isoFromMicros } from "../../shared/timestamps.ts";
 
 export type Loc = (string | number)[];
 

@@ -10,9 +10,9 @@
  * owns the database and every key change runs here. A lost LISTEN connection leaves the TTL as the
  * bound.
  */
-import type { Sql } from "../db/client.ts";
-import { Subscription } from "../db/listen.ts";
-import type { KeyRow } from "../db/keys.ts";
+import type { Sql } from "../../db/client.ts";
+import { Subscription } from "../../db/listen.ts";
+import type { KeyRow } from "../../db/keys.ts";
 
 const KEYS_CHANNEL = "annopage_keys_changed";
 const MAX_ENTRIES = 10_000;

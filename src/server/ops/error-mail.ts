@@ -21,7 +21,7 @@ import { consola } from "consola";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createTransport } from "nodemailer";
-import type { InternalMailConfig } from "../config.ts";
+import type { InternalMailConfig } from "../../config.ts";
 
 export const FLOOD_WINDOW_MS = 60 * 60 * 1000;
 

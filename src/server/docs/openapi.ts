@@ -8,9 +8,9 @@
  * built-in examples below (§4.1, §8).
  */
 import { z } from "zod";
-import type { ServerConfig } from "../config.ts";
-import { AppCodeSchema, ErrorEnvelope, ValidationIssueSchema, okEnvelope } from "../shared/schemas/common.ts";
-import type { AnyRoute } from "./route.ts";
+import type { ServerConfig } from "../../config.ts";
+import { AppCodeSchema, ErrorEnvelope, ValidationIssueSchema, okEnvelope } from "../../shared/schemas/common.ts";
+import type { AnyRoute } from "../route.ts";
 
 type Json = Record<string, unknown>;
 

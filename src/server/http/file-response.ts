@@ -3,7 +3,7 @@
  * type, `content-length`, and `Content-Disposition: attachment; filename="…"` for names made only
  * of characters URL-quoting leaves unchanged, else the RFC 5987 `filename*=utf-8''…` form.
  */
-import type { StoredFile } from "../storage/storage.ts";
+import type { StoredFile } from "../../storage/storage.ts";
 
 const SAFE = /^[A-Za-z0-9_.\-~/]*$/;
 

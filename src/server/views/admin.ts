@@ -1,10 +1,10 @@
 /** Response objects for keys and engines (protocol §3.1, §3.2), built from database rows. */
 import type { z } from "zod";
-import type { EngineRow } from "../db/engines.ts";
-import type { Engine, EnginePublicSchema } from "../shared/schemas/engines.ts";
-import type { KeySecretSchema } from "../shared/schemas/keys.ts";
+import type { EngineRow } from "../../db/engines.ts";
+import type { Engine, EnginePublicSchema } from "../../shared/schemas/engines.ts";
+import type { KeySecretSchema } from "../../shared/schemas/keys.ts";
 
-export { keyView } from "./views.ts";
+export { keyView } from "./jobs.ts";
 
 /** `KeySecret` (routes 24 and 27): the full key string, shown once. */
 export function keySecretView(fullKey: string) {

@@ -4,7 +4,7 @@
  * refused like defusedxml does), then the ALTO/PAGE structure checks, each toggled by env.
  */
 import { DOMParser, onWarningStopParsing, type Element } from "@xmldom/xmldom";
-import type { ServerConfig } from "../config.ts";
+import type { ServerConfig } from "../../config.ts";
 
 export type XmlCheckResult = { ok: true } | { ok: false; code: "XML_PARSE_ERROR" | "SCHEMA_INVALID"; reason: string };
 

@@ -4,11 +4,11 @@
  * key. An existing row with the label keeps its role and active flag (an administrator who
  * disabled it stays obeyed).
  */
-import type { ServerConfig } from "../config.ts";
-import type { Sql } from "../db/client.ts";
-import { findKeyByLabel, insertKey, updateKeyCredentials } from "../db/keys.ts";
-import { formatApiKey, generateKeyParts, hashSecret, newSalt } from "../shared/api-key.ts";
-import type { Role } from "../shared/roles.ts";
+import type { ServerConfig } from "../../config.ts";
+import type { Sql } from "../../db/client.ts";
+import { findKeyByLabel, insertKey, updateKeyCredentials } from "../../db/keys.ts";
+import { formatApiKey, generateKeyParts, hashSecret, newSalt } from "../../shared/api-key.ts";
+import type { Role } from "../../shared/roles.ts";
 
 export async function provisionInternalKey(sql: Sql, config: ServerConfig, label: string, role: Role): Promise<string> {
   const { kid, secret } = generateKeyParts();

@@ -16,11 +16,11 @@
  * (JIT threads 0.8–1.4 ms/job) whatever the warm-up.
  */
 import { consola } from "consola";
-import type { KeyRow } from "../db/keys.ts";
-import { formatApiKey, generateKeyParts, hashSecret, newSalt } from "../shared/api-key.ts";
-import type { Role } from "../shared/roles.ts";
-import type { AppDeps } from "./context.ts";
-import { httpRequestCounter } from "./middleware/metrics.ts";
+import type { KeyRow } from "../../db/keys.ts";
+import { formatApiKey, generateKeyParts, hashSecret, newSalt } from "../../shared/api-key.ts";
+import type { Role } from "../../shared/roles.ts";
+import type { AppDeps } from "../context.ts";
+import { httpRequestCounter } from "../middleware/metrics.ts";
 
 const MAX_MS = 3000;
 const IN_FLIGHT = 8;

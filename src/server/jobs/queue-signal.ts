@@ -11,9 +11,9 @@
  * woken waiter that finds nothing simply waits again; every waiter also re-checks once a second.
  * The NOTIFY payload carries the number of jobs queued.
  */
-import type { Sql } from "../db/client.ts";
-import { Subscription } from "../db/listen.ts";
-import { JOB_QUEUED_CHANNEL as QUEUE_CHANNEL } from "../db/jobs.ts";
+import type { Sql } from "../../db/client.ts";
+import { Subscription } from "../../db/listen.ts";
+import { JOB_QUEUED_CHANNEL as QUEUE_CHANNEL } from "../../db/jobs.ts";
 
 export class QueueSignal {
   private waiters = new Set<() => void>();

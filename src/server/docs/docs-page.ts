@@ -4,8 +4,8 @@
  * starts Swagger UI over that list — "Try it out" with an API key under "Authorize" — from the
  * swagger-ui-dist package, served by this server (embedded in the compiled executable; no CDN).
  */
-import swaggerCssPath from "../../node_modules/swagger-ui-dist/swagger-ui.css" with { type: "file" };
-import swaggerJsPath from "../../node_modules/swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
+import swaggerCssPath from "../../../node_modules/swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import swaggerJsPath from "../../../node_modules/swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -11,11 +11,11 @@
  * import the processor.
  */
 import { zipSync, strToU8 } from "fflate";
-import type { Sql } from "../db/client.ts";
-import { findEngine, insertEngine, listEngines, markEngineFilesUpdated, type EngineRow } from "../db/engines.ts";
-import type { Storage } from "../storage/storage.ts";
-import { nowIso } from "./clock.ts";
-import pkg from "../../package.json" with { type: "json" };
+import type { Sql } from "../../db/client.ts";
+import { findEngine, insertEngine, listEngines, markEngineFilesUpdated, type EngineRow } from "../../db/engines.ts";
+import type { Storage } from "../../storage/storage.ts";
+import { nowIso } from "../jobs/clock.ts";
+import pkg from "../../../package.json" with { type: "json" };
 
 const BUILTIN_ENGINE_NAME = "annopage";
 const BUILTIN_ENGINE_VERSION = pkg.version;

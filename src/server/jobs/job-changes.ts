@@ -9,8 +9,8 @@
  * NOTIFY) and across replicas (each polls for its own watchers).
  */
 import { consola } from "consola";
-import type { Sql } from "../db/client.ts";
-import { listJobsChangedSince, type JobRow } from "../db/jobs.ts";
+import type { Sql } from "../../db/client.ts";
+import { listJobsChangedSince, type JobRow } from "../../db/jobs.ts";
 import { addSeconds, nowIso } from "./clock.ts";
 
 export interface JobWatcher {

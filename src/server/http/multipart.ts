@@ -11,10 +11,10 @@
  */
 import { Busboy } from "@fastify/busboy";
 import type { Readable } from "node:stream";
-import { AppError } from "./errors.ts";
+import { AppError } from "../errors.ts";
 import { readBodyChunk, unreadableBody } from "./body-read.ts";
 import { validationError } from "./validation.ts";
-import type { StagedFile, StagingWriter, Storage, StorageArea } from "../storage/storage.ts";
+import type { StagedFile, StagingWriter, Storage, StorageArea } from "../../storage/storage.ts";
 
 const FILE_FIELD = "file";
 

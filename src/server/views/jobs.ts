@@ -3,11 +3,11 @@
  * user/readonly views strip every null (recursively) and hide the technical log, image ids,
  * engine internals and engine_settings; worker/admin views keep explicit nulls.
  */
-import type { JobRow, JobViewImage } from "../db/jobs.ts";
-import type { KeyRow } from "../db/keys.ts";
-import type { Role } from "../shared/roles.ts";
-import type { Key } from "../shared/schemas/common.ts";
-import type { Job, JobWithEngine } from "../shared/schemas/jobs.ts";
+import type { JobRow, JobViewImage } from "../../db/jobs.ts";
+import type { KeyRow } from "../../db/keys.ts";
+import type { Role } from "../../shared/roles.ts";
+import type { Key } from "../../shared/schemas/common.ts";
+import type { Job, JobWithEngine } from "../../shared/schemas/jobs.ts";
 
 export function keyView(k: KeyRow) {
   return { id: k.id, label: k.label, role: k.role, active: k.active, created_date: k.created_date, last_used: k.last_used } satisfies Key;

@@ -8,10 +8,10 @@
  * crashed replica; storage/staging.ts), every half of that bound but at least once a minute.
  */
 import { consola } from "consola";
-import { purgeIdempotencyKeys } from "../db/idempotency.ts";
-import { sweepStaleLeases } from "../db/jobs.ts";
+import { purgeIdempotencyKeys } from "../../db/idempotency.ts";
+import { sweepStaleLeases } from "../../db/jobs.ts";
 import { nowIso } from "./clock.ts";
-import type { AppDeps } from "./context.ts";
+import type { AppDeps } from "../context.ts";
 
 export interface Sweeper {
   runOnce(): Promise<{ requeued: number; failed: number }>;
