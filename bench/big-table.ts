@@ -63,11 +63,18 @@ const q = (v: number[], p: number) => {
 try {
   const load = { base: server.url, lat: new Latencies(), mode: "prepared" as const, keepAlive: true };
   const req = (key: string, path: string, init?: RequestInit, expect?: number[]) => call(load, "x", key, path, init, expect);
-  const mk = async (label: string, role: string) => (await req(ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...jsonInit({ label, role }) }, [201])).body.data.secret as string;
+  const mk = async (label: string, role: string) =>
+    (await req(ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...jsonInit({ label, role }) }, [201])).body.data.secret as string;
   const users = await Promise.all(Array.from({ length: USERS }, (_, i) => mk(`big-user-${i}`, "user")));
   const worker = await mk("big-worker", "worker");
-  await req(ADMIN_KEY, "/v1/admin/engines", { method: "POST", ...jsonInit({ name: "big", version: "1", description: "big", definition: {}, default: true }) }, [201]);
-  const keyIds = async (labels: string[]) => (await sql<{ id: string }[]>`SELECT id FROM keys WHERE label = ANY(${labels}) ORDER BY label`).map((r) => r.id);
+  await req(
+    ADMIN_KEY,
+    "/v1/admin/engines",
+    { method: "POST", ...jsonInit({ name: "big", version: "1", description: "big", definition: {}, default: true }) },
+    [201],
+  );
+  const keyIds = async (labels: string[]) =>
+    (await sql<{ id: string }[]>`SELECT id FROM keys WHERE label = ANY(${labels}) ORDER BY label`).map((r) => r.id);
   const owners = await keyIds(users.map((_, i) => `big-user-${i}`));
   const [workerId] = await keyIds(["big-worker"]);
   const engineId = (await sql<{ id: string }[]>`SELECT id FROM engines WHERE name = 'big'`)[0]!.id;
@@ -85,11 +92,16 @@ try {
     rows.push([what, q(ms, 0.5).toFixed(2), q(ms, 0.95).toFixed(2)]);
   };
 
-  for (const [size, add] of [[SMALL, SMALL], [BIG, BIG - SMALL]] as const) {
+  for (const [size, add] of [
+    [SMALL, SMALL],
+    [BIG, BIG - SMALL],
+  ] as const) {
     if (add > 0) await seed(owners, workerId!, engineId, add);
     const n = (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM jobs`)[0]!.n;
     rows.length = 0;
-    const ids = (await sql<{ id: string }[]>`SELECT id FROM jobs WHERE owner_key_id = ${owners[0]!} ORDER BY random() LIMIT ${SAMPLES}`).map((r) => r.id);
+    const ids = (
+      await sql<{ id: string }[]>`SELECT id FROM jobs WHERE owner_key_id = ${owners[0]!} ORDER BY random() LIMIT ${SAMPLES}`
+    ).map((r) => r.id);
     await timed("lease, empty queue", SAMPLES, async () => {
       const r = await req(worker, "/v1/jobs/lease", { method: "POST" });
       if (r.body.code !== "JOB_QUEUE_EMPTY") throw new Error(`lease on an empty queue: ${r.body.code}`);
@@ -98,7 +110,8 @@ try {
     const queued: string[] = [];
     for (let round = 0; round < Math.ceil(SAMPLES / 10); round++) {
       for (let i = 0; i < 10; i++) {
-        const id = (await req(user, "/v1/jobs", { method: "POST", ...jsonInit({ images: [{ name: "page_0.png", order: 0 }] }) }, [201])).body.data.id as string;
+        const id = (await req(user, "/v1/jobs", { method: "POST", ...jsonInit({ images: [{ name: "page_0.png", order: 0 }] }) }, [201]))
+          .body.data.id as string;
         await req(user, `/v1/jobs/${id}/images/page_0.png/files/image`, { method: "PUT", ...upload }, [201]);
         queued.push(id);
       }
@@ -126,17 +139,23 @@ try {
   if (PLANS) {
     // The server's own query functions on a connection that records each statement, then EXPLAIN of the record.
     let last: { text: string; params: unknown[] } | undefined;
-    const rec = postgres(db.url, { max: 1, onnotice: () => {}, debug: (_c, text, params) => (last = { text, params: params as unknown[] }) }) as unknown as Sql;
+    const rec = postgres(db.url, {
+      max: 1,
+      onnotice: () => {},
+      debug: (_c, text, params) => (last = { text, params: params as unknown[] }),
+    }) as unknown as Sql;
     const plan = async (title: string, run: (s: Sql) => Promise<unknown>) => {
-      await rec.begin(async (tx) => {
-        await run(tx as unknown as Sql);
-        const { text, params } = last!;
-        const lines = await tx.unsafe(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params as postgres.ParameterOrJSON<never>[]);
-        console.log(`\n--- ${title}\n${lines.map((l) => l["QUERY PLAN"]).join("\n")}`);
-        throw new Rollback();
-      }).catch((e) => {
-        if (!(e instanceof Rollback)) throw e;
-      });
+      await rec
+        .begin(async (tx) => {
+          await run(tx as unknown as Sql);
+          const { text, params } = last!;
+          const lines = await tx.unsafe(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params as postgres.ParameterOrJSON<never>[]);
+          console.log(`\n--- ${title}\n${lines.map((l) => l["QUERY PLAN"]).join("\n")}`);
+          throw new Rollback();
+        })
+        .catch((e) => {
+          if (!(e instanceof Rollback)) throw e;
+        });
     };
     class Rollback extends Error {}
     const someId = (await sql<{ id: string }[]>`SELECT id FROM jobs WHERE owner_key_id = ${owners[0]!} LIMIT 1`)[0]!.id;
@@ -144,13 +163,19 @@ try {
     const now = new Date().toISOString();
     await plan("lease (sweep + claim, one statement), empty queue", (s) => sweepAndClaim(s, workerId!, now, crypto.randomUUID(), cfg));
     await plan("GET /v1/jobs/{id}", (s) => findJobWithImages(s, someId, { withLog: false }));
-    await plan("GET /v1/jobs?limit=50&offset=5000 (user)", (s) => listJobs(s, { ownerKeyId: owners[0] }, { withLog: false, page: { limit: 50, offset: 5000 } }));
-    await plan("GET /v1/jobs?state=processing&limit=50 (user)", (s) => listJobs(s, { ownerKeyId: owners[0], state: "processing" }, { withLog: false, page: { limit: 50, offset: 0 } }));
+    await plan("GET /v1/jobs?limit=50&offset=5000 (user)", (s) =>
+      listJobs(s, { ownerKeyId: owners[0] }, { withLog: false, page: { limit: 50, offset: 5000 } }),
+    );
+    await plan("GET /v1/jobs?state=processing&limit=50 (user)", (s) =>
+      listJobs(s, { ownerKeyId: owners[0], state: "processing" }, { withLog: false, page: { limit: 50, offset: 0 } }),
+    );
     await plan("GET /v1/jobs?limit=50 (admin)", (s) => listJobs(s, {}, { withLog: true, page: { limit: 50, offset: 0 } }));
     await plan("X-Total-Count of a paged list (user)", (s) => countJobs(s, { ownerKeyId: owners[0] }));
     await plan("X-Total-Count of a paged list (user, state=done)", (s) => countJobs(s, { ownerKeyId: owners[0], state: "done" }));
     await plan("X-Total-Count of a paged list (admin)", (s) => countJobs(s, {}));
-    await plan("dashboard change feed (jobs changed in the last 2 s)", (s) => listJobsChangedSince(s, new Date(Date.now() - 2000).toISOString()));
+    await plan("dashboard change feed (jobs changed in the last 2 s)", (s) =>
+      listJobsChangedSince(s, new Date(Date.now() - 2000).toISOString()),
+    );
     await rec.end({ timeout: 1 });
   }
 } catch (e) {

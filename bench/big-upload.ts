@@ -63,7 +63,14 @@ function ddSeconds(src: string, dst: string): number {
 }
 
 /** Uploads a BENCH_UPLOAD_MB engine zip (streamed) and downloads it again, with the server's RSS; `dd` of the same bytes for comparison. */
-export async function bigUpload(load: { base: string; lat: Latencies }, mb: number, timeLimitMs: number, adminKey: string, serverPid: number, work: string) {
+export async function bigUpload(
+  load: { base: string; lat: Latencies },
+  mb: number,
+  timeLimitMs: number,
+  adminKey: string,
+  serverPid: number,
+  work: string,
+) {
   const zipPath = join(work, "big-engine.zip");
   const size = writeBigZip(zipPath, mb);
   const dd = ddSeconds(zipPath, join(work, "data", "dd-test.bin"));
@@ -90,7 +97,9 @@ export async function bigUpload(load: { base: string; lat: Latencies }, mb: numb
   if (res.status !== 200 && res.status !== 201) load.lat.error(`big upload: HTTP ${res.status}`);
 
   // Download it back, streamed, counting bytes.
-  const engines = (await call({ ...load, mode: "prepared", keepAlive: true }, "GET /v1/engines", adminKey, "/v1/engines?name=bench&version=1")).body.data;
+  const engines = (
+    await call({ ...load, mode: "prepared", keepAlive: true }, "GET /v1/engines", adminKey, "/v1/engines?name=bench&version=1")
+  ).body.data;
   const sampler2 = sampleRss(serverPid);
   const t1 = performance.now();
   const dl = await fetch(`${load.base}/v1/engines/${engines[0].id}/files`, { headers: { "x-api-key": adminKey } });

@@ -53,7 +53,9 @@ export interface PredictOptions {
 /** Detect on every image of `setDir/images` and write `<id>.xml` into `outDir`. */
 export async function predictSet(setDir: string, outDir: string, opts: PredictOptions = {}): Promise<PagePrediction[]> {
   const imagesDir = join(setDir, "images");
-  const files = readdirSync(imagesDir).filter((f) => /\.(jpe?g|png|tiff?|webp)$/i.test(f)).sort();
+  const files = readdirSync(imagesDir)
+    .filter((f) => /\.(jpe?g|png|tiff?|webp)$/i.test(f))
+    .sort();
   const out: PagePrediction[] = [];
   for (const file of files) {
     const id = basename(file, extname(file));
@@ -63,7 +65,13 @@ export async function predictSet(setDir: string, outDir: string, opts: PredictOp
     const grey = toGrey(img);
     const textLines = opts.ocr ? await ocrLines(join(imagesDir, file), img) : undefined;
     const t0 = performance.now();
-    const elements = detectTraced({ grey: grey.data, width: img.width, height: img.height, rgba: opts.greyOnly ? undefined : img.data, textLines });
+    const elements = detectTraced({
+      grey: grey.data,
+      width: img.width,
+      height: img.height,
+      rgba: opts.greyOnly ? undefined : img.data,
+      textLines,
+    });
     const ms = performance.now() - t0;
     writeFileSync(join(outDir, `${id}.xml`), evalAlto(id, img.width, img.height, elements));
     out.push({ id, width: img.width, height: img.height, ms, elements });

@@ -41,7 +41,9 @@ if (setDir) {
       wall.push(performance.now() - t);
       cpuMs.push((d.user + d.system) / 1000);
     }
-    console.log(`${f.padEnd(14)} ${img.width}×${img.height}  detect median ${med(wall).toFixed(0)} ms wall, ${med(cpuMs).toFixed(0)} ms CPU`);
+    console.log(
+      `${f.padEnd(14)} ${img.width}×${img.height}  detect median ${med(wall).toFixed(0)} ms wall, ${med(cpuMs).toFixed(0)} ms CPU`,
+    );
   }
   process.exit(0);
 }
@@ -82,4 +84,5 @@ for (let r = 0; r < runs + 2; r++) {
 }
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 console.log(`page 1600×2300 JPEG (${(jpeg.length / 1024).toFixed(0)} KiB) from ${source}, ${runs} runs, ${found} elements`);
-for (const [k, v] of Object.entries(times)) console.log(`${k.padEnd(11)} median ${q(v, 0.5).toFixed(1)} ms   p90 ${q(v, 0.9).toFixed(1)} ms`);
+for (const [k, v] of Object.entries(times))
+  console.log(`${k.padEnd(11)} median ${q(v, 0.5).toFixed(1)} ms   p90 ${q(v, 0.9).toFixed(1)} ms`);

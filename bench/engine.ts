@@ -30,7 +30,10 @@ import { readAltoText } from "../src/processor/alto/read.ts";
 import { loadTruth, scoreOcr } from "./ocr-truth.ts";
 
 if (!process.env.BENCH_PINNED && Bun.which("taskset")) {
-  const p = Bun.spawn(["taskset", "-c", "0", process.execPath, import.meta.path, ...process.argv.slice(2)], { stdio: ["inherit", "inherit", "inherit"], env: { ...process.env, BENCH_PINNED: "1" } });
+  const p = Bun.spawn(["taskset", "-c", "0", process.execPath, import.meta.path, ...process.argv.slice(2)], {
+    stdio: ["inherit", "inherit", "inherit"],
+    env: { ...process.env, BENCH_PINNED: "1" },
+  });
   process.exit(await p.exited);
 }
 
@@ -43,7 +46,7 @@ const source = opt("--image") ?? join(import.meta.dir, "..", "..", "shared", "fi
 const runs = Number(opt("--runs") ?? 10);
 const ocrRuns = Number(opt("--ocr-runs") ?? 3);
 
-const original = await decodeImage(await Bun.file(source).exists() ? source : `${SHARED}/fixtures/pages/images/dev_004.jpg`);
+const original = await decodeImage((await Bun.file(source).exists()) ? source : `${SHARED}/fixtures/pages/images/dev_004.jpg`);
 const page = resizeRgba(original, 1600, 2300);
 const dir = mkdtempSync(join(tmpdir(), "annopage-bench-engine-"));
 const imagePath = join(dir, "page.jpg");
@@ -75,7 +78,8 @@ for (const d of ["alto", "crops", "renders"]) Bun.spawnSync(["mkdir", "-p", join
 
 async function measure(label: string, e: PageEnv, n: number): Promise<number[]> {
   const times: number[] = [];
-  let elements = 0, lines = 0;
+  let elements = 0,
+    lines = 0;
   for (let i = 0; i < n + 1; i++) {
     const t = performance.now();
     const r = await processPage({ pageId: "page", imageName: "page.jpg", imagePath }, e);
@@ -86,7 +90,9 @@ async function measure(label: string, e: PageEnv, n: number): Promise<number[]> 
   }
   const s = [...times].sort((a, b) => a - b);
   const med = s[Math.floor((s.length - 1) / 2)]!;
-  console.log(`${label.padEnd(44)} median ${med.toFixed(0).padStart(6)} ms   min ${s[0]!.toFixed(0).padStart(6)} ms   max ${s.at(-1)!.toFixed(0).padStart(6)} ms   (${n} runs; ${elements} elements, ${lines} text lines)`);
+  console.log(
+    `${label.padEnd(44)} median ${med.toFixed(0).padStart(6)} ms   min ${s[0]!.toFixed(0).padStart(6)} ms   max ${s.at(-1)!.toFixed(0).padStart(6)} ms   (${n} runs; ${elements} elements, ${lines} text lines)`,
+  );
   return s;
 }
 
@@ -111,7 +117,8 @@ let medDefault = 0;
     ...(cores > 1 ? ([[`fast, ${cores} threads`, env(withThreads(`THREADS = ${cores}`)), cores]] as const) : []),
   ] as const;
   const allowCores = (n: number) => {
-    if (process.env.BENCH_PINNED && Bun.which("taskset")) Bun.spawnSync(["taskset", "-a", "-p", "-c", n > 1 ? `0-${n - 1}` : "0", String(process.pid)]);
+    if (process.env.BENCH_PINNED && Bun.which("taskset"))
+      Bun.spawnSync(["taskset", "-a", "-p", "-c", n > 1 ? `0-${n - 1}` : "0", String(process.pid)]);
   };
   for (const [, e, n] of configs) {
     allowCores(n);
@@ -119,7 +126,9 @@ let medDefault = 0;
   }
   console.log(`\nper page, 1600x2300, whole pipeline (s wall / s CPU, CER %)`);
   console.log(`  ${"page".padEnd(10)}${configs.map(([l]) => l.padStart(34)).join("")}`);
-  const wall: number[][] = configs.map(() => []), errs = configs.map(() => 0), chars = configs.map(() => 0);
+  const wall: number[][] = configs.map(() => []),
+    errs = configs.map(() => 0),
+    chars = configs.map(() => 0);
   for (const name of names) {
     const pageId = name.replace(/\.jpg$/, "");
     const truth = loadTruth(pageId);
@@ -128,28 +137,44 @@ let medDefault = 0;
     const cells: string[] = [];
     for (const [i, [, e, n]] of configs.entries()) {
       allowCores(n);
-      const cpu0 = process.cpuUsage(), t = performance.now();
+      const cpu0 = process.cpuUsage(),
+        t = performance.now();
       await processPage({ pageId, imageName: name, imagePath: p }, e);
-      const ms = performance.now() - t, cpu = process.cpuUsage(cpu0);
+      const ms = performance.now() - t,
+        cpu = process.cpuUsage(cpu0);
       const alto = readAltoText(readFileSync(join(dir, "alto", `${pageId}.xml`), "utf8"));
-      const ocrLines = alto.regions.flatMap((r) => r.lines).map((l) => {
-        const xs = l.polygon.map((q) => q[0]), ys = l.polygon.map((q) => q[1]);
-        return { box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as [number, number, number, number], text: l.transcription };
-      });
+      const ocrLines = alto.regions
+        .flatMap((r) => r.lines)
+        .map((l) => {
+          const xs = l.polygon.map((q) => q[0]),
+            ys = l.polygon.map((q) => q[1]);
+          return {
+            box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as [number, number, number, number],
+            text: l.transcription,
+          };
+        });
       const score = scoreOcr(truth, ocrLines, 1600, 2300);
       wall[i]!.push(ms);
       errs[i]! += score.errors;
       chars[i]! += score.chars;
-      cells.push(`${(ms / 1000).toFixed(2)} / ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, ${((100 * score.errors) / score.chars).toFixed(2)} %`.padStart(34));
+      cells.push(
+        `${(ms / 1000).toFixed(2)} / ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, ${((100 * score.errors) / score.chars).toFixed(2)} %`.padStart(
+          34,
+        ),
+      );
     }
     console.log(`  ${pageId.padEnd(10)}${cells.join("")}`);
   }
   console.log(`\n  ${"config".padEnd(30)}${"median s/page".padStart(15)}${"pages < 3 s".padStart(13)}${"CER".padStart(9)}`);
   medDefault = med(wall[0]!);
   configs.forEach(([label], i) =>
-    console.log(`  ${label.padEnd(30)}${(med(wall[i]!) / 1000).toFixed(2).padStart(15)}${`${wall[i]!.filter((x) => x < 3000).length}/${wall[i]!.length}`.padStart(13)}${`${((100 * errs[i]!) / chars[i]!).toFixed(2)} %`.padStart(9)}`),
+    console.log(
+      `  ${label.padEnd(30)}${(med(wall[i]!) / 1000).toFixed(2).padStart(15)}${`${wall[i]!.filter((x) => x < 3000).length}/${wall[i]!.length}`.padStart(13)}${`${((100 * errs[i]!) / chars[i]!).toFixed(2)} %`.padStart(9)}`,
+    ),
   );
 }
 rmSync(dir, { recursive: true, force: true });
 const medDet = med(det);
-console.log(`targets: detection path < 250 ms: ${medDet < 250 ? "met" : "NOT met"}; with OCR < 3000 ms a page (median): ${medDefault < 3000 ? "met" : "NOT met"}`);
+console.log(
+  `targets: detection path < 250 ms: ${medDet < 250 ? "met" : "NOT met"}; with OCR < 3000 ms a page (median): ${medDefault < 3000 ? "met" : "NOT met"}`,
+);

@@ -25,7 +25,9 @@ try {
   const health = (await fetch(`${s.url}/healthz`)).status;
   const sealedSame = (await sealedSnapshot(s.url, fx.sealedKey, fx.sealed)) === fx.sealedView;
   const staged = await stagedFilesAfter(s.baseDir, 20_000);
-  console.log(`fuzz: afterwards /healthz ${health}, sealed jobs ${sealedSame ? "unchanged" : "CHANGED"}, ${staged.length} staged files left`);
+  console.log(
+    `fuzz: afterwards /healthz ${health}, sealed jobs ${sealedSame ? "unchanged" : "CHANGED"}, ${staged.length} staged files left`,
+  );
   failed = report.failures.length > 0 || health !== 200 || !sealedSame || staged.length > 0;
 } finally {
   await s.close();

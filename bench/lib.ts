@@ -21,14 +21,39 @@ export const BENCH_ADMIN_KEY = "doc-api.benchadminkid.benchadminsecret0123456789
  * the server (the first process) writes a CPU profile (markdown) there when it exits. Its last output is kept for the
  * error when it does not start; `stderr: "inherit"` also passes it on.
  */
-export async function startBenchServer(o: { dbUrl?: string; baseDir: string; port: number; stderr?: "pipe" | "inherit"; repo?: string; env?: Record<string, string>; processes?: number }): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+export async function startBenchServer(o: {
+  dbUrl?: string;
+  baseDir: string;
+  port: number;
+  stderr?: "pipe" | "inherit";
+  repo?: string;
+  env?: Record<string, string>;
+  processes?: number;
+}): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : [];
   const cli = join(o.repo ?? join(import.meta.dir, ".."), "src", "cli.ts");
-  const child = spawn(process.execPath, [...profile, cli, "serve", "--host", "127.0.0.1", "--port", String(o.port), "--base-dir", o.baseDir, ...(o.dbUrl ? ["--database-url", o.dbUrl] : []), "--workers", "0"], {
-    // One server process unless asked (`serve` runs one per core by default); as APP_PROCESSES, which older checkouts ignore.
-    env: { ...process.env, DATABASE_URL: "", ADMIN_KEY: BENCH_ADMIN_KEY, APP_PROCESSES: String(o.processes ?? 1), ...o.env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...profile,
+      cli,
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(o.port),
+      "--base-dir",
+      o.baseDir,
+      ...(o.dbUrl ? ["--database-url", o.dbUrl] : []),
+      "--workers",
+      "0",
+    ],
+    {
+      // One server process unless asked (`serve` runs one per core by default); as APP_PROCESSES, which older checkouts ignore.
+      env: { ...process.env, DATABASE_URL: "", ADMIN_KEY: BENCH_ADMIN_KEY, APP_PROCESSES: String(o.processes ?? 1), ...o.env },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   let stderr = "";
   let replicasUp = 0;
   child.stderr?.on("data", (d) => {
@@ -84,7 +109,9 @@ export class Latencies {
   table(): string {
     const rows = [...this.samples.entries()].sort(([a], [b]) => a.localeCompare(b));
     const pad = Math.max(8, ...rows.map(([k]) => k.length));
-    const out = [`${"endpoint".padEnd(pad)}  ${"count".padStart(6)}  ${"p50 ms".padStart(8)}  ${"p95 ms".padStart(8)}  ${"p99 ms".padStart(8)}`];
+    const out = [
+      `${"endpoint".padEnd(pad)}  ${"count".padStart(6)}  ${"p50 ms".padStart(8)}  ${"p95 ms".padStart(8)}  ${"p99 ms".padStart(8)}`,
+    ];
     for (const [k, v] of rows) {
       const s = [...v].sort((x, y) => x - y);
       const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(1);
@@ -270,7 +297,11 @@ export function multipartBytes(bytes: Uint8Array, filename: string, type: string
  * The same body as multipartBytes, encoded once: a load generator that sends the same file many times reuses the bytes
  * instead of encoding a FormData per request (its CPU shares the machine with the server). Spread into fetch's init.
  */
-export async function multipartOnce(bytes: Uint8Array, filename: string, type: string): Promise<{ body: Uint8Array<ArrayBuffer>; headers: Record<string, string> }> {
+export async function multipartOnce(
+  bytes: Uint8Array,
+  filename: string,
+  type: string,
+): Promise<{ body: Uint8Array<ArrayBuffer>; headers: Record<string, string> }> {
   const body = new Uint8Array(await new Response(multipartBytes(bytes, filename, type)).arrayBuffer());
   const firstLine = new TextDecoder().decode(body.subarray(0, body.indexOf(13)));
   return { body, headers: { "content-type": `multipart/form-data; boundary=${firstLine.slice(2)}` } };

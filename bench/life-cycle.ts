@@ -12,7 +12,7 @@
  *                connection churn an independent load generator brings.
  */
 import { zipSync } from "fflate";
-import { Latencies, multipartBytes, multipartOnce } from "./lib.ts";
+import { type Latencies, multipartBytes, multipartOnce } from "./lib.ts";
 
 export type ClientMode = "prepared" | "fetch";
 
@@ -37,7 +37,14 @@ export interface Load {
 export const jsonInit = (v: unknown): RequestInit => ({ body: JSON.stringify(v), headers: { "content-type": "application/json" } });
 
 /** One timed request; `endpoint` names the route for the latency table. */
-export async function call(load: Pick<Load, "base" | "lat" | "mode" | "keepAlive">, endpoint: string, key: string, path: string, init: RequestInit = {}, expect: number[] = [200]) {
+export async function call(
+  load: Pick<Load, "base" | "lat" | "mode" | "keepAlive">,
+  endpoint: string,
+  key: string,
+  path: string,
+  init: RequestInit = {},
+  expect: number[] = [200],
+) {
   const t0 = performance.now();
   const keepalive = load.mode === "prepared" || load.keepAlive;
   const res = await fetch(load.base + path, { ...init, keepalive, headers: { "x-api-key": key, ...(init.headers ?? {}) } });
@@ -53,7 +60,9 @@ export async function call(load: Pick<Load, "base" | "lat" | "mode" | "keepAlive
 
 export async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (t = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms)),
+  );
   try {
     return await Promise.race([p, timeout]);
   } finally {
@@ -81,7 +90,10 @@ function timeline(jobs: Iterable<JobTimes>): string {
     n++;
     for (let i = 1; i < steps.length; i++) sums[i - 1] += t[steps[i]!]! - t[steps[i - 1]!]!;
   }
-  return steps.slice(1).map((s, i) => `→ ${s} ${(sums[i] / Math.max(1, n)).toFixed(1)}`).join(", ");
+  return steps
+    .slice(1)
+    .map((s, i) => `→ ${s} ${(sums[i] / Math.max(1, n)).toFixed(1)}`)
+    .join(", ");
 }
 
 /** A multipart body with one part `file`: the prepared bytes, or a FormData built now (fetch mode). */
@@ -94,7 +106,10 @@ async function multipart(mode: ClientMode, bytes: Uint8Array, filename: string, 
 }
 
 /** Runs `n` jobs through their life cycle; the phase lasts until the last job's result is downloaded. */
-export async function lifeCycle(load: Load, n: number): Promise<{ seconds: number; uploadBytes: number; uploadMs: number; timeline: string; e2e: number[] }> {
+export async function lifeCycle(
+  load: Load,
+  n: number,
+): Promise<{ seconds: number; uploadBytes: number; uploadMs: number; timeline: string; e2e: number[] }> {
   const { userKey, workerKey, image } = load;
   const times = new Map<string, JobTimes>();
   const resultZip = zipSync({ "result.xml": new TextEncoder().encode("<alto/>".repeat(200)) });
@@ -108,7 +123,8 @@ export async function lifeCycle(load: Load, n: number): Promise<{ seconds: numbe
   let uploadBytes = 0;
   let uploadMs = 0;
   const e2e: number[] = [];
-  const req = (endpoint: string, key: string, path: string, init?: RequestInit, expect?: number[]) => call(load, endpoint, key, path, init, expect);
+  const req = (endpoint: string, key: string, path: string, init?: RequestInit, expect?: number[]) =>
+    call(load, endpoint, key, path, init, expect);
 
   const client = async () => {
     while (!stop && created < n) {
@@ -120,7 +136,13 @@ export async function lifeCycle(load: Load, n: number): Promise<{ seconds: numbe
       times.set(job.id, t);
       for (const im of images) {
         const t0 = performance.now();
-        await req("PUT .../files/image", userKey, `/v1/jobs/${job.id}/images/${im.name}/files/image`, { method: "PUT", ...(await uploadBodies.get(im.name)!()) }, [201]);
+        await req(
+          "PUT .../files/image",
+          userKey,
+          `/v1/jobs/${job.id}/images/${im.name}/files/image`,
+          { method: "PUT", ...(await uploadBodies.get(im.name)!()) },
+          [201],
+        );
         uploadMs += performance.now() - t0;
         uploadBytes += image.length;
       }

@@ -63,15 +63,20 @@ function gramIndex(src: string): Map<string, number[]> {
 
 /** Best span [start, end) of `src` within [lo, hi) for `text`, by edit distance with a free start and end. */
 function alignSpan(text: string, src: string, lo: number, hi: number): { start: number; end: number; dist: number } {
-  const t = text, s = src.slice(lo, hi);
+  const t = text,
+    s = src.slice(lo, hi);
   // rows: text characters; columns: source characters; start[j] remembers where the path entered the source
-  let prev = new Array<number>(s.length + 1).fill(0), prevStart = Array.from({ length: s.length + 1 }, (_, j) => j);
+  let prev = new Array<number>(s.length + 1).fill(0),
+    prevStart = Array.from({ length: s.length + 1 }, (_, j) => j);
   for (let i = 1; i <= t.length; i++) {
-    const cur = new Array<number>(s.length + 1), curStart = new Array<number>(s.length + 1);
+    const cur = new Array<number>(s.length + 1),
+      curStart = new Array<number>(s.length + 1);
     cur[0] = i;
     curStart[0] = 0;
     for (let j = 1; j <= s.length; j++) {
-      const sub = prev[j - 1]! + (t[i - 1] === s[j - 1] ? 0 : 1), del = prev[j]! + 1, ins = cur[j - 1]! + 1;
+      const sub = prev[j - 1]! + (t[i - 1] === s[j - 1] ? 0 : 1),
+        del = prev[j]! + 1,
+        ins = cur[j - 1]! + 1;
       if (sub <= del && sub <= ins) [cur[j], curStart[j]] = [sub, prevStart[j - 1]!];
       else if (del <= ins) [cur[j], curStart[j]] = [del, prevStart[j]!];
       else [cur[j], curStart[j]] = [ins, curStart[j - 1]!];
@@ -100,9 +105,13 @@ function locate(text: string, src: string, idx: Map<string, number[]>, after: nu
   let top = 0;
   for (const v of votes.values()) top = Math.max(top, v);
   if (top < Math.max(3, (text.length - 4) * 0.2)) return null;
-  const good = [...votes].filter(([, v]) => v >= 0.6 * top).map(([b]) => b).sort((a, b) => a - b);
+  const good = [...votes]
+    .filter(([, v]) => v >= 0.6 * top)
+    .map(([b]) => b)
+    .sort((a, b) => a - b);
   const best = good.find((b) => b * 16 >= after - 40) ?? [...votes].find(([, v]) => v === top)![0];
-  const lo = Math.max(0, best * 16 - 40), hi = Math.min(src.length, best * 16 + text.length + 40);
+  const lo = Math.max(0, best * 16 - 40),
+    hi = Math.min(src.length, best * 16 + text.length + 40);
   return alignSpan(text, src, lo, hi);
 }
 
@@ -120,7 +129,8 @@ for (const gtFile of Array.from(new Bun.Glob("*.json").scanSync(join(pagesDir, "
   const lang = gt.language;
   const src = sources[lang];
   const found: { start: number; end: number; hyphen: boolean; box: TruthLine["box"] }[] = [];
-  let dropped = 0, readEnd = 0;
+  let dropped = 0,
+    readEnd = 0;
   for (const region of engines[lang].recognize(toGrey(image))) {
     for (const line of region.lines) {
       const raw = normalise(line.transcription);
@@ -141,7 +151,12 @@ for (const gtFile of Array.from(new Bun.Glob("*.json").scanSync(join(pagesDir, "
         dropped++;
         continue;
       }
-      const box: TruthLine["box"] = [Math.min(...words.map((w) => w.x1)), Math.min(...words.map((w) => w.y1)), Math.max(...words.map((w) => w.x2)), Math.max(...words.map((w) => w.y2))];
+      const box: TruthLine["box"] = [
+        Math.min(...words.map((w) => w.x1)),
+        Math.min(...words.map((w) => w.y1)),
+        Math.max(...words.map((w) => w.x2)),
+        Math.max(...words.map((w) => w.y2)),
+      ];
       found.push({ start: span.start, end: span.end, hyphen, box });
       readEnd = span.end;
     }
@@ -165,6 +180,7 @@ for (const gtFile of Array.from(new Bun.Glob("*.json").scanSync(join(pagesDir, "
   const page: PageTruth = { page: gt.page_id, width: image.width, height: image.height, lines };
   writeFileSync(join(TRUTH_DIR, `${gt.page_id}.json`), `${JSON.stringify(page, null, 1)}\n`);
   const chars = lines.reduce((a, l) => a + l.text.length, 0);
-  console.log(`${gt.page_id} (${lang}): ${lines.length} truth lines, ${chars} characters; ${dropped} OCR lines not in the source (heads, captions, tables, figures)`);
+  console.log(
+    `${gt.page_id} (${lang}): ${lines.length} truth lines, ${chars} characters; ${dropped} OCR lines not in the source (heads, captions, tables, figures)`,
+  );
 }
-

@@ -31,11 +31,18 @@ async function req(key: string, path: string, init: RequestInit = {}, expect = [
 }
 const json = (v: unknown): RequestInit => ({ body: JSON.stringify(v), headers: { "content-type": "application/json" } });
 try {
-  const mk = async (role: string) => (await req(ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...json({ label: `m-${role}`, role }) }, [201])).data.secret as string;
+  const mk = async (role: string) =>
+    (await req(ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...json({ label: `m-${role}`, role }) }, [201])).data.secret as string;
   const user = await mk("user");
   const workerKey = await mk("worker");
-  await req(ADMIN_KEY, "/v1/admin/engines", { method: "POST", ...json({ name: "m", version: "1", description: "m", definition: {}, default: true }) }, [201]);
-  const newJob = async () => (await req(user, "/v1/jobs", { method: "POST", ...json({ images: [{ name: "p.jpg", order: 0 }] }) }, [201])).data.id as string;
+  await req(
+    ADMIN_KEY,
+    "/v1/admin/engines",
+    { method: "POST", ...json({ name: "m", version: "1", description: "m", definition: {}, default: true }) },
+    [201],
+  );
+  const newJob = async () =>
+    (await req(user, "/v1/jobs", { method: "POST", ...json({ images: [{ name: "p.jpg", order: 0 }] }) }, [201])).data.id as string;
   const id = await newJob();
   const jobsForUpload: string[] = [];
   const leased: string[] = [];
@@ -46,21 +53,49 @@ try {
     ["GET /healthz (no auth)", () => fetch(`${base}/healthz`).then((r) => r.arrayBuffer())],
     ["GET /v1/jobs/{id}", () => req(user, `/v1/jobs/${id}`)],
     ["POST /v1/jobs", () => newJob()],
-    ["PUT .../files/image", (i) => req(user, `/v1/jobs/${jobsForUpload[i]}/images/p.jpg/files/image`, { method: "PUT", body: multipartBytes(image, "p.jpg", "image/jpeg") }, [201])],
+    [
+      "PUT .../files/image",
+      (i) =>
+        req(
+          user,
+          `/v1/jobs/${jobsForUpload[i]}/images/p.jpg/files/image`,
+          { method: "PUT", body: multipartBytes(image, "p.jpg", "image/jpeg") },
+          [201],
+        ),
+    ],
     // the worker's side of the life cycle, on the jobs just uploaded (each queued once its image arrived)
-    ["POST /v1/jobs/lease", async () => {
-      const lease = await req(workerKey, "/v1/jobs/lease", { method: "POST" });
-      if (lease.code !== "JOB_LEASED") throw new Error(`lease: ${lease.code}`);
-      leased.push(lease.data.id);
-    }],
+    [
+      "POST /v1/jobs/lease",
+      async () => {
+        const lease = await req(workerKey, "/v1/jobs/lease", { method: "POST" });
+        if (lease.code !== "JOB_LEASED") throw new Error(`lease: ${lease.code}`);
+        leased.push(lease.data.id);
+      },
+    ],
     ["GET /v1/jobs/{id} (worker)", (i) => req(workerKey, `/v1/jobs/${leased[i]}`).then((b) => (imageIds[i] = b.data.images[0].id))],
     ["GET .../files/image", (i) => req(workerKey, `/v1/jobs/${leased[i]}/images/${imageIds[i]}/files/image`)],
     // a user polling a job whose technical log (never shown to users) has grown to 1 MiB
-    ["GET /v1/jobs/{id}, 1 MiB log", async (i) => {
-      if (i === 0) await req(workerKey, `/v1/jobs/${leased[0]}`, { method: "PATCH", ...json({ progress: 0.5, log: "worker log line\n".repeat(65_536) }) });
-      await req(user, `/v1/jobs/${leased[0]}`);
-    }],
-    ["POST .../result", (i) => req(workerKey, `/v1/jobs/${leased[i]}/result`, { method: "POST", body: multipartBytes(resultZip, "result.zip", "application/zip") }, [201])],
+    [
+      "GET /v1/jobs/{id}, 1 MiB log",
+      async (i) => {
+        if (i === 0)
+          await req(workerKey, `/v1/jobs/${leased[0]}`, {
+            method: "PATCH",
+            ...json({ progress: 0.5, log: "worker log line\n".repeat(65_536) }),
+          });
+        await req(user, `/v1/jobs/${leased[0]}`);
+      },
+    ],
+    [
+      "POST .../result",
+      (i) =>
+        req(
+          workerKey,
+          `/v1/jobs/${leased[i]}/result`,
+          { method: "POST", body: multipartBytes(resultZip, "result.zip", "application/zip") },
+          [201],
+        ),
+    ],
     ["PATCH /v1/jobs/{id} done", (i) => req(workerKey, `/v1/jobs/${leased[i]}`, { method: "PATCH", ...json({ state: "done" }) })],
     ["GET .../result", (i) => req(user, `/v1/jobs/${leased[i]}/result`)],
   ];
@@ -69,12 +104,16 @@ try {
     const main0 = threadCpuSeconds(child.pid!).get("main") ?? 0;
     const t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: CONC }, async () => {
-      while (next < N) await f(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: CONC }, async () => {
+        while (next < N) await f(next++);
+      }),
+    );
     const s = (performance.now() - t0) / 1000;
     const main = ((threadCpuSeconds(child.pid!).get("main") ?? 0) - main0) / N;
-    console.log(`${name.padEnd(26)} ${(((cpuSeconds(child.pid!) - cpu0) / N) * 1000).toFixed(2)} ms server CPU/request (main thread ${(main * 1000).toFixed(2)}), ${(N / s).toFixed(0)} requests/s`);
+    console.log(
+      `${name.padEnd(26)} ${(((cpuSeconds(child.pid!) - cpu0) / N) * 1000).toFixed(2)} ms server CPU/request (main thread ${(main * 1000).toFixed(2)}), ${(N / s).toFixed(0)} requests/s`,
+    );
   }
 } finally {
   await server.stop();

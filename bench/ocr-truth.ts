@@ -37,7 +37,8 @@ export function loadTruth(page: string): PageTruth {
 
 /** Levenshtein distance of two strings (code points), O(|a|·|b|) time, O(|b|) memory. */
 export function editDistance(a: string, b: string): number {
-  const x = Array.from(a), y = Array.from(b);
+  const x = Array.from(a),
+    y = Array.from(b);
   let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
   let cur = new Array<number>(y.length + 1);
   for (let i = 1; i <= x.length; i++) {
@@ -51,27 +52,40 @@ export function editDistance(a: string, b: string): number {
 const overlap = (a: readonly number[], b: readonly number[]) =>
   Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!)) * Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
 
-export const normalise = (s: string) => s.normalize("NFC").replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d\u201e]/g, '"').replace(/\s+/g, " ").trim();
+export const normalise = (s: string) =>
+  s
+    .normalize("NFC")
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d\u201e]/g, '"')
+    .replace(/\s+/g, " ")
+    .trim();
 
 /**
  * CER of OCR lines (boxes in a page of `width`×`height`, scaled to the truth's page) against the truth.
  * Returns the edit distance and the truth length, so pages can be pooled.
  */
 export function scoreOcr(truth: PageTruth, lines: OcrLine[], width: number, height: number): { errors: number; chars: number } {
-  const sx = truth.width / width, sy = truth.height / height;
+  const sx = truth.width / width,
+    sy = truth.height / height;
   const given: OcrLine[][] = truth.lines.map(() => []);
   for (const l of lines) {
     const b = [l.box[0] * sx, l.box[1] * sy, l.box[2] * sx, l.box[3] * sy];
-    let best = -1, bestArea = 0;
+    let best = -1,
+      bestArea = 0;
     truth.lines.forEach((t, i) => {
       const a = overlap(t.box, b);
       if (a > bestArea) [best, bestArea] = [i, a];
     });
     if (best >= 0) given[best]!.push({ ...l, box: b as OcrLine["box"] });
   }
-  let errors = 0, chars = 0;
+  let errors = 0,
+    chars = 0;
   truth.lines.forEach((t, i) => {
-    const text = normalise(given[i]!.sort((a, b) => a.box[0] - b.box[0]).map((l) => l.text).join(" "));
+    const text = normalise(
+      given[i]!.sort((a, b) => a.box[0] - b.box[0])
+        .map((l) => l.text)
+        .join(" "),
+    );
     const want = normalise(t.text);
     errors += editDistance(text, want);
     chars += Array.from(want).length;

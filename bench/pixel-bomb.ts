@@ -24,12 +24,19 @@ const TIMEOUT = AbortSignal.timeout.bind(AbortSignal, 120_000);
 const tmp = mkdtempSync(join(tmpdir(), "annopage-bench-bomb-"));
 const bomb = greyPng(SIDE, SIDE);
 writeFileSync(join(tmp, "bomb.png"), bomb);
-console.log(`bomb: ${SIDE}×${SIDE} grey PNG, ${(bomb.length / 1024).toFixed(0)} KB (${((SIDE * SIDE) / 1e6).toFixed(0)} Mpx); ${BOMBS} at once, ${ROUNDS} rounds${process.env.BENCH_REPO ? `; server of ${process.env.BENCH_REPO}` : ""}`);
+console.log(
+  `bomb: ${SIDE}×${SIDE} grey PNG, ${(bomb.length / 1024).toFixed(0)} KB (${((SIDE * SIDE) / 1e6).toFixed(0)} Mpx); ${BOMBS} at once, ${ROUNDS} rounds${process.env.BENCH_REPO ? `; server of ${process.env.BENCH_REPO}` : ""}`,
+);
 
 const server = await startBenchServer({ baseDir: join(tmp, "data"), port: await freePort(), repo: process.env.BENCH_REPO });
 const pid = server.child.pid!;
 const api = async (method: string, path: string, key: string, init: RequestInit = {}) => {
-  const r = await fetch(`${server.url}${path}`, { method, ...init, headers: { "x-api-key": key, ...(init.headers as Record<string, string>) }, signal: TIMEOUT() });
+  const r = await fetch(`${server.url}${path}`, {
+    method,
+    ...init,
+    headers: { "x-api-key": key, ...(init.headers as Record<string, string>) },
+    signal: TIMEOUT(),
+  });
   return { status: r.status, body: (await r.json()) as { code: string; data: { id: string; secret?: string } } };
 };
 
@@ -52,7 +59,10 @@ async function pollHealth(lat: Latencies, label: string, until: Promise<unknown>
 }
 
 try {
-  const created = await api("POST", "/v1/admin/keys", BENCH_ADMIN_KEY, { body: JSON.stringify({ label: "bench-bomb", role: "user" }), headers: { "content-type": "application/json" } });
+  const created = await api("POST", "/v1/admin/keys", BENCH_ADMIN_KEY, {
+    body: JSON.stringify({ label: "bench-bomb", role: "user" }),
+    headers: { "content-type": "application/json" },
+  });
   const userKey = created.body.data.secret!;
   const body = await multipartOnce(bomb, "bomb.png", "image/png");
   const lat = new Latencies();
@@ -69,7 +79,10 @@ try {
     const t0 = performance.now();
     const uploads = Promise.all(
       names.map(async (name) => {
-        const r = await api("PUT", `/v1/jobs/${job.body.data.id}/images/${name}/files/image`, userKey, { body: body.body, headers: body.headers });
+        const r = await api("PUT", `/v1/jobs/${job.body.data.id}/images/${name}/files/image`, userKey, {
+          body: body.body,
+          headers: body.headers,
+        });
         return `${r.status} ${r.body.code} ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       }),
     );

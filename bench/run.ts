@@ -5,7 +5,17 @@
  */
 import { join } from "node:path";
 
-const BENCHES = ["server.ts", "big-table.ts", "worker.ts", "engine.ts", "detect-speed.ts", "detect-quality.ts", "pixel-bomb.ts", "ui.ts", "fuzz.ts"];
+const BENCHES = [
+  "server.ts",
+  "big-table.ts",
+  "worker.ts",
+  "engine.ts",
+  "detect-speed.ts",
+  "detect-quality.ts",
+  "pixel-bomb.ts",
+  "ui.ts",
+  "fuzz.ts",
+];
 
 const only = process.argv.slice(2);
 const selected = only.length ? BENCHES.filter((b) => only.some((o) => b === o || b === `${o}.ts`)) : BENCHES;

@@ -32,7 +32,21 @@ import { join } from "node:path";
 import { createTestDatabase } from "../tests/helpers/db.ts";
 import { bigUpload } from "./big-upload.ts";
 import { call, jsonInit, lifeCycle, type ClientMode, type Load } from "./life-cycle.ts";
-import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, fileCreateMicros, cpuSecondsByName, cpuSecondsSince, threadCpuSeconds, treeCpuSeconds, envNumber as env, fmtMB, freePort, processTree, rssBytes, startBenchServer } from "./lib.ts";
+import {
+  BENCH_ADMIN_KEY as ADMIN_KEY,
+  Latencies,
+  fileCreateMicros,
+  cpuSecondsByName,
+  cpuSecondsSince,
+  threadCpuSeconds,
+  treeCpuSeconds,
+  envNumber as env,
+  fmtMB,
+  freePort,
+  processTree,
+  rssBytes,
+  startBenchServer,
+} from "./lib.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { decodeImage, encodeJpeg } from "../src/media/index.ts";
 
@@ -48,7 +62,8 @@ const TIME_LIMIT_MS = env("BENCH_TIME_LIMIT_S", 180) * 1000;
 const PROCESSES = env("BENCH_PROCESSES", 1);
 const KEEPALIVE = env("BENCH_FETCH_KEEPALIVE", 0) === 1;
 const VARIANTS = (process.env.BENCH_VARIANTS ?? "prepared,fetch").split(",").map((v) => v.trim()) as ClientMode[];
-for (const v of VARIANTS) if (v !== "prepared" && v !== "fetch") throw new Error(`BENCH_VARIANTS: unknown variant "${v}" (prepared, fetch)`);
+for (const v of VARIANTS)
+  if (v !== "prepared" && v !== "fetch") throw new Error(`BENCH_VARIANTS: unknown variant "${v}" (prepared, fetch)`);
 const COLD_MODE: ClientMode = VARIANTS.includes("fetch") ? "fetch" : VARIANTS[0]!;
 
 /**
@@ -56,7 +71,8 @@ const COLD_MODE: ClientMode = VARIANTS.includes("fetch") ? "fetch" : VARIANTS[0]
  * JPEG"; no fixture page has that size — the nearest is 441 KB). The quality is searched for the size nearest 340 KB.
  */
 async function pickImage(): Promise<{ bytes: Uint8Array; label: string }> {
-  if (process.env.BENCH_IMAGE) return { bytes: new Uint8Array(await Bun.file(process.env.BENCH_IMAGE).arrayBuffer()), label: process.env.BENCH_IMAGE };
+  if (process.env.BENCH_IMAGE)
+    return { bytes: new Uint8Array(await Bun.file(process.env.BENCH_IMAGE).arrayBuffer()), label: process.env.BENCH_IMAGE };
   const source = `${SHARED}/fixtures/pages/images/dev_003.jpg`;
   const page = await decodeImage(source);
   let best: Uint8Array | undefined;
@@ -73,7 +89,9 @@ async function pickImage(): Promise<{ bytes: Uint8Array; label: string }> {
 async function pgTransactions(url: string): Promise<number> {
   const sql = (await import("../src/db/client.ts")).connect(url, { max: 1 });
   try {
-    const rows = await sql<{ n: string }[]>`SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = current_database()`;
+    const rows = await sql<
+      { n: string }[]
+    >`SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = current_database()`;
     return Number(rows[0]!.n);
   } finally {
     await sql.end({ timeout: 1 });
@@ -98,7 +116,8 @@ async function serverTimes(base: string): Promise<Map<string, { s: number; n: nu
 const verdicts: string[] = [];
 const verdict = (ok: boolean, what: string) => verdicts.push(`${ok ? "met   " : "MISSED"}  ${what}`);
 
-const variantLabel = (mode: ClientMode) => (mode === "prepared" ? "prepared clients" : `fetch clients, ${KEEPALIVE ? "kept-alive connections" : "a new connection per request"}`);
+const variantLabel = (mode: ClientMode) =>
+  mode === "prepared" ? "prepared clients" : `fetch clients, ${KEEPALIVE ? "kept-alive connections" : "a new connection per request"}`;
 const load1 = () => `load average ${loadavg()[0]!.toFixed(2)}`;
 const pct = (v: number[], p: number) => {
   const s = [...v].sort((a, b) => a - b);
@@ -109,7 +128,13 @@ const pct = (v: number[], p: number) => {
  * One measured life-cycle phase of `n` jobs: jobs/s and the server's CPU per job; `full` adds the rest of the report
  * (timeline, threads, PostgreSQL, endpoints). Returns jobs/s.
  */
-async function measure(title: string, load: Load, n: number, ctx: { pid: number; dbUrl?: string; work: string }, full: boolean): Promise<number> {
+async function measure(
+  title: string,
+  load: Load,
+  n: number,
+  ctx: { pid: number; dbUrl?: string; work: string },
+  full: boolean,
+): Promise<number> {
   load.lat = new Latencies();
   const createUs = full ? fileCreateMicros(join(ctx.work, "data")) : 0;
   const rssStart = rssBytes(ctx.pid);
@@ -122,7 +147,11 @@ async function measure(title: string, load: Load, n: number, ctx: { pid: number;
   const m1 = await serverTimes(load.base);
   const benchCpu = process.cpuUsage(cpu0.bench);
   const threads1 = threadCpuSeconds(ctx.pid);
-  const cpu = { server: treeCpuSeconds(ctx.pid) - cpu0.server, bench: (benchCpu.user + benchCpu.system) / 1e6, pg: cpuSecondsSince(cpu0.pg, cpuSecondsByName("postgres")) };
+  const cpu = {
+    server: treeCpuSeconds(ctx.pid) - cpu0.server,
+    bench: (benchCpu.user + benchCpu.system) / 1e6,
+    pg: cpuSecondsSince(cpu0.pg, cpuSecondsByName("postgres")),
+  };
   if (load.lat.errors.length) throw new Error(`${title}: ${load.lat.errors.slice(0, 5).join("; ")}`);
   const rate = n / lc.seconds;
   const perJob = (x: number) => ((x / n) * 1000).toFixed(1);
@@ -142,17 +171,27 @@ async function measure(title: string, load: Load, n: number, ctx: { pid: number;
   console.log(`server RSS (first process): ${fmtMB(rssStart)} MiB before, ${fmtMB(rssBytes(ctx.pid))} MiB after`);
   console.log(
     `CPU over the phase (${navigator.hardwareConcurrency} cores): server ${cpu.server.toFixed(1)} s (${perJob(cpu.server)} ms/job), ` +
-      (ctx.dbUrl ? `PostgreSQL ${cpu.pg.toFixed(1)} s (${perJob(cpu.pg)} ms/job, ${txPerJob.toFixed(0)} transactions/job), ` : "database: inside the server, ") +
+      (ctx.dbUrl
+        ? `PostgreSQL ${cpu.pg.toFixed(1)} s (${perJob(cpu.pg)} ms/job, ${txPerJob.toFixed(0)} transactions/job), `
+        : "database: inside the server, ") +
       `load generator ${cpu.bench.toFixed(1)} s (${perJob(cpu.bench)} ms/job)`,
   );
   // Threads that ended during the phase are missing here, so the parts may add up to less than the total.
-  const parts = [...threads1].map(([name, s]) => [name, s - (threads0.get(name) ?? 0)] as const).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
-  console.log(`server CPU by thread (ms/job${PROCESSES > 1 ? ", first process only" : ""}): ${parts.map(([name, s]) => `${name} ${perJob(s)}`).join(", ")}\n`);
+  const parts = [...threads1]
+    .map(([name, s]) => [name, s - (threads0.get(name) ?? 0)] as const)
+    .filter(([, s]) => s > 0)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(
+    `server CPU by thread (ms/job${PROCESSES > 1 ? ", first process only" : ""}): ${parts.map(([name, s]) => `${name} ${perJob(s)}`).join(", ")}\n`,
+  );
   console.log(load.lat.table());
-  console.log(`\nserver side (GET /metrics${PROCESSES > 1 ? " of whichever process answered it" : ""}: arrival → handler's response; mean ms)`);
+  console.log(
+    `\nserver side (GET /metrics${PROCESSES > 1 ? " of whichever process answered it" : ""}: arrival → handler's response; mean ms)`,
+  );
   for (const [k, v] of [...m1].sort()) {
     const c = v.n - (m0.get(k)?.n ?? 0);
-    if (c > 0) console.log(`  ${k.padEnd(52)} ${String(c).padStart(6)} ${(((v.s - (m0.get(k)?.s ?? 0)) / c) * 1000).toFixed(1).padStart(8)}`);
+    if (c > 0)
+      console.log(`  ${k.padEnd(52)} ${String(c).padStart(6)} ${(((v.s - (m0.get(k)?.s ?? 0)) / c) * 1000).toFixed(1).padStart(8)}`);
   }
   return rate;
 }
@@ -171,15 +210,35 @@ async function main() {
     const { bytes: image, label: imagePath } = await pickImage();
     const admin = { base, lat, mode: "prepared" as const, keepAlive: true };
     const mk = async (label: string, role: string) =>
-      (await call(admin, "POST /v1/admin/keys", ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...jsonInit({ label, role }) }, [201])).body.data.secret as string;
+      (await call(admin, "POST /v1/admin/keys", ADMIN_KEY, "/v1/admin/keys", { method: "POST", ...jsonInit({ label, role }) }, [201])).body
+        .data.secret as string;
     const userKey = await mk("bench-user", "user");
     const workerKey = await mk("bench-worker", "worker");
-    await call(admin, "POST /v1/admin/engines", ADMIN_KEY, "/v1/admin/engines", {
-      method: "POST",
-      ...jsonInit({ name: "bench", version: "1", description: "benchmark engine", definition: { bench: true }, default: true }),
-    }, [201]);
+    await call(
+      admin,
+      "POST /v1/admin/engines",
+      ADMIN_KEY,
+      "/v1/admin/engines",
+      {
+        method: "POST",
+        ...jsonInit({ name: "bench", version: "1", description: "benchmark engine", definition: { bench: true }, default: true }),
+      },
+      [201],
+    );
     const loadOf = (mode: ClientMode): Load => ({
-      base, lat, mode, keepAlive: KEEPALIVE, images: K, clients: C, workers: W, pollMs: POLL_MS, timeLimitMs: TIME_LIMIT_MS, adminKey: ADMIN_KEY, userKey, workerKey, image,
+      base,
+      lat,
+      mode,
+      keepAlive: KEEPALIVE,
+      images: K,
+      clients: C,
+      workers: W,
+      pollMs: POLL_MS,
+      timeLimitMs: TIME_LIMIT_MS,
+      adminKey: ADMIN_KEY,
+      userKey,
+      workerKey,
+      image,
     });
     const ctx = { pid, dbUrl: db?.url, work };
 
@@ -188,9 +247,22 @@ async function main() {
         `annopage server benchmark — ${N} jobs per variant (${VARIANTS.join(", ")}; after ${WARMUP} warm-up jobs) × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ` +
           `${C} clients polling every ${POLL_MS} ms, ${W} workers, ${db ? "PostgreSQL" : "embedded PGlite"}, ${processTree(pid).length} server process(es)`,
       );
-      if (COLD > 0) await measure(`cold start: the first ${COLD} jobs of a fresh server (${variantLabel(COLD_MODE)})`, loadOf(COLD_MODE), COLD, ctx, false);
+      if (COLD > 0)
+        await measure(
+          `cold start: the first ${COLD} jobs of a fresh server (${variantLabel(COLD_MODE)})`,
+          loadOf(COLD_MODE),
+          COLD,
+          ctx,
+          false,
+        );
       if (WARMUP > COLD) {
-        await measure(`warm-up: ${WARMUP - COLD} more jobs (prepared clients; not the measurement)`, loadOf("prepared"), WARMUP - COLD, ctx, false);
+        await measure(
+          `warm-up: ${WARMUP - COLD} more jobs (prepared clients; not the measurement)`,
+          loadOf("prepared"),
+          WARMUP - COLD,
+          ctx,
+          false,
+        );
       }
       for (const mode of VARIANTS) {
         await Bun.sleep(1500); // let the last empty long-polls of the previous phase end
@@ -204,12 +276,16 @@ async function main() {
       const b = await bigUpload({ base, lat }, UPLOAD_MB, TIME_LIMIT_MS, ADMIN_KEY, pid, work);
       const ddRate = b.size / 1048576 / b.dd;
       const upRate = b.size / 1048576 / b.upSeconds;
-      console.log(`\nbig upload (engine files, ${fmtMB(b.size)} MiB): ${upRate.toFixed(0)} MiB/s; dd to the same disk ${ddRate.toFixed(0)} MiB/s ` +
-        `→ ${((upRate / ddRate) * 100).toFixed(0)} % (target ≥ 50 %)`);
+      console.log(
+        `\nbig upload (engine files, ${fmtMB(b.size)} MiB): ${upRate.toFixed(0)} MiB/s; dd to the same disk ${ddRate.toFixed(0)} MiB/s ` +
+          `→ ${((upRate / ddRate) * 100).toFixed(0)} % (target ≥ 50 %)`,
+      );
       console.log(`  server RSS ${fmtMB(b.rss0)} MiB → peak ${fmtMB(b.rssPeak)} MiB: +${fmtMB(b.rssPeak - b.rss0)} MiB (target ≤ 64)`);
       verdict(upRate >= ddRate / 2, `big upload ≥ 50 % of dd: ${((upRate / ddRate) * 100).toFixed(0)} %`);
       verdict(b.rssPeak - b.rss0 <= 64 * 1048576, `big upload RSS increase ≤ 64 MiB: +${fmtMB(b.rssPeak - b.rss0)} MiB`);
-      console.log(`big download (streamed): ${(b.size / 1048576 / b.downSeconds).toFixed(0)} MiB/s, server RSS peak +${fmtMB(b.rssPeak2 - b.rss0)} MiB`);
+      console.log(
+        `big download (streamed): ${(b.size / 1048576 / b.downSeconds).toFixed(0)} MiB/s, server RSS peak +${fmtMB(b.rssPeak2 - b.rss0)} MiB`,
+      );
       if (lat.errors.length) throw new Error(lat.errors.slice(0, 5).join("; "));
     }
     console.log("\nerrors: 0");

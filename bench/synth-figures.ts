@@ -75,7 +75,8 @@ export const floorPlan: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   }
   // stairs in one corner
   if (r() < 0.6) {
-    const sx = w - m - w * 0.14, sy = h - m - h * 0.3;
+    const sx = w - m - w * 0.14,
+      sy = h - m - h * 0.3;
     for (let k = 0; k < 9; k++) {
       ctx.beginPath();
       ctx.moveTo(sx, sy + (k * h * 0.3) / 9);
@@ -98,12 +99,16 @@ export const technicalDrawing: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) 
   const px = Math.max(10, Math.min(bodyPx * 0.6, h / 16));
   ctx.font = font(px, fam, ts);
   // part 1: a plate with holes (left half)
-  const pw = w * between(r, 0.35, 0.45), ph = h * between(r, 0.45, 0.6);
-  const px0 = w * 0.05, py0 = h * 0.12;
+  const pw = w * between(r, 0.35, 0.45),
+    ph = h * between(r, 0.45, 0.6);
+  const px0 = w * 0.05,
+    py0 = h * 0.12;
   ctx.lineWidth = 2;
   ctx.strokeRect(px0, py0, pw, ph);
   for (let k = 0; k < 2 + Math.floor(r() * 3); k++) {
-    const cx = px0 + between(r, 0.2, 0.8) * pw, cy = py0 + between(r, 0.2, 0.8) * ph, rad = Math.min(pw, ph) * between(r, 0.06, 0.12);
+    const cx = px0 + between(r, 0.2, 0.8) * pw,
+      cy = py0 + between(r, 0.2, 0.8) * ph,
+      rad = Math.min(pw, ph) * between(r, 0.06, 0.12);
     ctx.lineWidth = 1.6;
     ctx.beginPath();
     ctx.arc(cx, cy, rad, 0, 6.3);
@@ -129,7 +134,10 @@ export const technicalDrawing: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) 
   ctx.moveTo(px0, dy);
   ctx.lineTo(px0 + pw, dy);
   ctx.stroke();
-  for (const [x, s] of [[px0, 1], [px0 + pw, -1]] as const) {
+  for (const [x, s] of [
+    [px0, 1],
+    [px0 + pw, -1],
+  ] as const) {
     ctx.beginPath();
     ctx.moveTo(x, dy);
     ctx.lineTo(x + s * 10, dy - 3);
@@ -138,14 +146,17 @@ export const technicalDrawing: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) 
   }
   ts.draw(ctx, String(20 + Math.floor(r() * 180)), px0 + pw / 2 - px, dy - 4, px, r);
   // part 2: a gear (right top)
-  const gx = w * between(r, 0.68, 0.75), gy = h * between(r, 0.3, 0.4), gr = Math.min(w * 0.2, h * 0.25);
+  const gx = w * between(r, 0.68, 0.75),
+    gy = h * between(r, 0.3, 0.4),
+    gr = Math.min(w * 0.2, h * 0.25);
   const teeth = 10 + Math.floor(r() * 8);
   ctx.lineWidth = 1.8;
   ctx.beginPath();
   for (let k = 0; k <= teeth * 4; k++) {
     const a = (k / (teeth * 4)) * Math.PI * 2;
     const rr = k % 4 < 2 ? gr : gr * 0.85;
-    const x = gx + Math.cos(a) * rr, y = gy + Math.sin(a) * rr;
+    const x = gx + Math.cos(a) * rr,
+      y = gy + Math.sin(a) * rr;
     if (k) ctx.lineTo(x, y);
     else ctx.moveTo(x, y);
   }
@@ -154,7 +165,10 @@ export const technicalDrawing: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) 
   ctx.arc(gx, gy, gr * 0.25, 0, 6.3);
   ctx.stroke();
   // part 3: a hatched section (right bottom)
-  const sx = w * 0.55, sy = h * 0.7, sw = w * 0.38, sh = h * 0.22;
+  const sx = w * 0.55,
+    sy = h * 0.7,
+    sw = w * 0.38,
+    sh = h * 0.22;
   ctx.strokeRect(sx, sy, sw, sh);
   ctx.save();
   ctx.beginPath();
@@ -173,7 +187,11 @@ export const technicalDrawing: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) 
   ctx.fillStyle = INK;
   ctx.strokeRect(sx + sw * 0.3, sy, sw * 0.2, sh);
   // part labels with leader lines
-  for (const [x, y] of [[px0 + pw, py0], [gx + gr, gy - gr], [sx + sw, sy + sh]] as const) {
+  for (const [x, y] of [
+    [px0 + pw, py0],
+    [gx + gr, gy - gr],
+    [sx + sw, sy + sh],
+  ] as const) {
     ctx.beginPath();
     ctx.moveTo(x, y);
     ctx.lineTo(Math.min(w - px * 2, x + 18), Math.max(px, y - 14));
@@ -197,7 +215,8 @@ export const outlineMap: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
     for (let a = 0; a <= n; a++) {
       rr = Math.max(rad * 0.5, Math.min(rad * 1.3, rr + between(r, -0.09, 0.09) * rad));
       const ang = (a / n) * Math.PI * 2;
-      const x = cx + Math.cos(ang) * rr, y = cy + Math.sin(ang) * rr * 0.8;
+      const x = cx + Math.cos(ang) * rr,
+        y = cy + Math.sin(ang) * rr * 0.8;
       if (a) ctx.lineTo(x, y);
       else ctx.moveTo(x, y);
     }
@@ -213,7 +232,8 @@ export const outlineMap: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   // graticule
   ctx.lineWidth = 0.6;
   ctx.strokeStyle = "rgb(90,90,90)";
-  const nx = 3 + Math.floor(r() * 3), ny = 3 + Math.floor(r() * 3);
+  const nx = 3 + Math.floor(r() * 3),
+    ny = 3 + Math.floor(r() * 3);
   for (let k = 1; k < nx; k++) {
     ctx.beginPath();
     ctx.moveTo((k * w) / nx, 0);
@@ -231,7 +251,8 @@ export const outlineMap: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   ctx.lineWidth = 1;
   for (let k = 0; k < 2; k++) {
     ctx.beginPath();
-    let x = w * between(r, 0.3, 0.7), y = h * between(r, 0.3, 0.7);
+    let x = w * between(r, 0.3, 0.7),
+      y = h * between(r, 0.3, 0.7);
     ctx.moveTo(x, y);
     for (let s = 0; s < 12; s++) {
       x += between(r, -14, 14);
@@ -247,23 +268,28 @@ export const outlineMap: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   ctx.strokeRect(0.5, 0.5, w - 1, h - 1);
   ctx.strokeRect(bar, bar, w - 2 * bar, h - 2 * bar);
   const seg = Math.max(20, w / 12);
-  for (let x = bar, k = 0; x < w - bar; x += seg, k++) if (k % 2 === 0) {
-    ctx.fillRect(x, 0, Math.min(seg, w - bar - x), bar);
-    ctx.fillRect(x, h - bar, Math.min(seg, w - bar - x), bar);
-  }
-  for (let y = bar, k = 0; y < h - bar; y += seg, k++) if (k % 2 === 0) {
-    ctx.fillRect(0, y, bar, Math.min(seg, h - bar - y));
-    ctx.fillRect(w - bar, y, bar, Math.min(seg, h - bar - y));
-  }
+  for (let x = bar, k = 0; x < w - bar; x += seg, k++)
+    if (k % 2 === 0) {
+      ctx.fillRect(x, 0, Math.min(seg, w - bar - x), bar);
+      ctx.fillRect(x, h - bar, Math.min(seg, w - bar - x), bar);
+    }
+  for (let y = bar, k = 0; y < h - bar; y += seg, k++)
+    if (k % 2 === 0) {
+      ctx.fillRect(0, y, bar, Math.min(seg, h - bar - y));
+      ctx.fillRect(w - bar, y, bar, Math.min(seg, h - bar - y));
+    }
   // towns
   const px = Math.max(10, Math.min(bodyPx * 0.6, h / 18));
   ctx.font = font(px, fam, ts);
   for (let k = 0; k < 4 + Math.floor(r() * 5); k++) {
-    const x = between(r, 0.15, 0.7) * w, y = between(r, 0.15, 0.85) * h;
+    const x = between(r, 0.15, 0.7) * w,
+      y = between(r, 0.15, 0.85) * h;
     ctx.beginPath();
     ctx.arc(x, y, 2.5, 0, 6.3);
     ctx.fill();
-    const name = pick(r, words).replace(/[^A-Za-z]/g, "").slice(0, 9);
+    const name = pick(r, words)
+      .replace(/[^A-Za-z]/g, "")
+      .slice(0, 9);
     if (name) ts.draw(ctx, name[0]!.toUpperCase() + name.slice(1), x + 5, y + px * 0.35, px, r);
   }
 };
@@ -286,12 +312,41 @@ export function handNote(ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typ
 }
 
 const PHRASES: Record<string, string[]> = {
-  Map: ["Map of the {w} district", "Mapa okolí {w}", "Karte des {w}", "Mapa kraje", "Übersichtskarte", "Map {n}", "Plan of the town", "Mapy pobřeží"],
-  "Floor plan": ["Plan of the first floor", "Ground floor", "Půdorys přízemí", "Grundriss des Erdgeschosses", "Plán patra", "Floor plan of the {w} house"],
-  "Other technical drawing": ["Section through the {w}", "Řez strojem", "Technische Zeichnung der {w}", "The machine, side elevation", "Gear and plate", "Výkres součásti"],
+  Map: [
+    "Map of the {w} district",
+    "Mapa okolí {w}",
+    "Karte des {w}",
+    "Mapa kraje",
+    "Übersichtskarte",
+    "Map {n}",
+    "Plan of the town",
+    "Mapy pobřeží",
+  ],
+  "Floor plan": [
+    "Plan of the first floor",
+    "Ground floor",
+    "Půdorys přízemí",
+    "Grundriss des Erdgeschosses",
+    "Plán patra",
+    "Floor plan of the {w} house",
+  ],
+  "Other technical drawing": [
+    "Section through the {w}",
+    "Řez strojem",
+    "Technische Zeichnung der {w}",
+    "The machine, side elevation",
+    "Gear and plate",
+    "Výkres součásti",
+  ],
   Diagram: ["Diagram of the {w}", "Schéma zapojení", "Schema der Anlage", "Flow of the {w}", "Family tree", "Schéma procesu"],
   Graph: ["Graph of the {w}", "Graf vývoje", "Diagramm der Werte", "Chart of yearly counts", "Statistics of {w}", "Rozložení hodnot"],
-  "Geometric drawing": ["Construction of the tangent", "Trojúhelník a kružnice", "Kreis und Tangente", "Angles in a circle", "Konstrukce osy úhlu"],
+  "Geometric drawing": [
+    "Construction of the tangent",
+    "Trojúhelník a kružnice",
+    "Kreis und Tangente",
+    "Angles in a circle",
+    "Konstrukce osy úhlu",
+  ],
   Photograph: ["Photograph of the {w}", "Fotografie {w}", "Aufnahme des {w}", "Snímek krajiny"],
 };
 
@@ -300,6 +355,8 @@ export function namingCaption(category: string, label: string, r: R, words: stri
   const list = PHRASES[category];
   const filler = () => Array.from({ length: 2 + Math.floor(r() * 4) }, () => pick(r, words)).join(" ");
   if (!list || r() < 0.25) return `${label}: ${filler()}`.replace(/[.,;:]+$/, "");
-  const phrase = pick(r, list).replace("{w}", pick(r, words).replace(/[^A-Za-z]/g, "") || "river").replace("{n}", String(1 + Math.floor(r() * 9)));
+  const phrase = pick(r, list)
+    .replace("{w}", pick(r, words).replace(/[^A-Za-z]/g, "") || "river")
+    .replace("{n}", String(1 + Math.floor(r() * 9)));
   return `${label}${pick(r, [":", ".", ""])} ${phrase}`;
 }

@@ -63,7 +63,10 @@ export function rng(seed: number): () => number {
 
 // ---------------------------------------------------------------- material
 
-interface FontFace { family: string; italic?: string }
+interface FontFace {
+  family: string;
+  italic?: string;
+}
 const FONT_FILES: [string, string][] = [
   ["/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf", "Q1 Liberation Serif"],
   ["/usr/share/fonts/truetype/liberation/LiberationSerif-Italic.ttf", "Q1 Liberation Serif Italic"],
@@ -97,7 +100,10 @@ function registerFonts(): Set<string> {
 function bodyFonts(ciOnly: boolean): FontFace[] {
   const have = registerFonts();
   const all: FontFace[] = ciOnly
-    ? [{ family: "Q1 DejaVu Serif Condensed", italic: "Q1 DejaVu Serif Condensed Italic" }, { family: "Q1 DejaVu Sans", italic: "Q1 DejaVu Serif Condensed Italic" }]
+    ? [
+        { family: "Q1 DejaVu Serif Condensed", italic: "Q1 DejaVu Serif Condensed Italic" },
+        { family: "Q1 DejaVu Sans", italic: "Q1 DejaVu Serif Condensed Italic" },
+      ]
     : [
         { family: "Q1 Liberation Serif", italic: "Q1 Liberation Serif Italic" },
         { family: "Q1 FreeSerif", italic: "Q1 FreeSerif Italic" },
@@ -132,7 +138,11 @@ function corpusWords(ciOnly: boolean): string[] {
     .filter((w) => w.length > 0 && w.length < 16 && !/^[-.]+$/.test(w));
 }
 
-interface PictureAsset { path: string; category: string; source: string }
+interface PictureAsset {
+  path: string;
+  category: string;
+  source: string;
+}
 function pictureAssets(): PictureAsset[] {
   const list: PictureAsset[] = [
     { path: "/usr/share/doc/nodejs/contributing/doc_img/scatter-plot.png", category: "Graph", source: "nodejs scatter-plot" },
@@ -240,7 +250,10 @@ export function font(px: number, family: string, ts: Typesetter): string {
 /** Tight box of the non-transparent pixels of a canvas, or null when empty. */
 function inkBounds(ctx: SKRSContext2D, w: number, h: number): Bbox | null {
   const d = ctx.getImageData(0, 0, w, h).data;
-  let x1 = w, y1 = h, x2 = -1, y2 = -1;
+  let x1 = w,
+    y1 = h,
+    x2 = -1,
+    y2 = -1;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const p = (y * w + x) * 4;
@@ -259,12 +272,24 @@ function inkBounds(ctx: SKRSContext2D, w: number, h: number): Bbox | null {
 // ---------------------------------------------------------------- figure painters (draw inside w × h)
 
 /** Paints a figure filling w × h; `bodyPx` is the page's body font size (labels are set in proportion to it). */
-export type Painter = (ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesetter, words: string[], fam: string, bodyPx: number) => void;
+export type Painter = (
+  ctx: SKRSContext2D,
+  w: number,
+  h: number,
+  r: R,
+  ts: Typesetter,
+  words: string[],
+  fam: string,
+  bodyPx: number,
+) => void;
 
 const photo: Painter = (ctx, w, h, r) => {
   const g = ctx.createLinearGradient(0, 0, w * r(), h);
   const tint = r() < 0.5;
-  const c = () => (tint ? `rgb(${60 + r() * 160 | 0},${60 + r() * 140 | 0},${40 + r() * 140 | 0})` : `rgb(${(v => `${v},${v},${v}`)(40 + r() * 180 | 0)})`);
+  const c = () =>
+    tint
+      ? `rgb(${(60 + r() * 160) | 0},${(60 + r() * 140) | 0},${(40 + r() * 140) | 0})`
+      : `rgb(${((v) => `${v},${v},${v}`)((40 + r() * 180) | 0)})`;
   g.addColorStop(0, c());
   g.addColorStop(0.5, c());
   g.addColorStop(1, c());
@@ -305,7 +330,10 @@ const chart: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   const px = Math.max(11, Math.min(bodyPx * 0.85, h / 12));
   ctx.font = font(px, fam, ts);
   ctx.fillStyle = ctx.strokeStyle = "rgb(25,25,25)";
-  const left = px * 3, bottom = h - px * 2.2, top = px * 0.6, right = w - px * 0.6;
+  const left = px * 3,
+    bottom = h - px * 2.2,
+    top = px * 0.6,
+    right = w - px * 0.6;
   ctx.lineWidth = Math.max(1.5, px / 10);
   ctx.beginPath();
   ctx.moveTo(left, top);
@@ -348,7 +376,17 @@ const chart: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   }
 };
 
-function drawTable(ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typesetter, words: string[], fam: string, grid: boolean, bodyPx: number) {
+function drawTable(
+  ctx: SKRSContext2D,
+  w: number,
+  h: number,
+  r: R,
+  ts: Typesetter,
+  words: string[],
+  fam: string,
+  grid: boolean,
+  bodyPx: number,
+) {
   const px0 = bodyPx * between(r, 0.75, 1);
   const rows = Math.max(3, Math.round(h / (px0 * between(r, 1.5, 2.3))));
   const cols = 2 + Math.floor(r() * 3);
@@ -387,12 +425,15 @@ const map: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   ctx.strokeRect(1, 1, w - 2, h - 2);
   const n = 4 + Math.floor(r() * 5);
   for (let k = 0; k < n; k++) {
-    const cx = r() * w, cy = r() * h, rad = between(r, 0.12, 0.35) * Math.min(w, h);
+    const cx = r() * w,
+      cy = r() * h,
+      rad = between(r, 0.12, 0.35) * Math.min(w, h);
     ctx.beginPath();
     for (let a = 0; a < 24; a++) {
       const ang = (a / 24) * Math.PI * 2;
       const rr = rad * between(r, 0.6, 1.2);
-      const x = Math.max(2, Math.min(w - 2, cx + Math.cos(ang) * rr)), y = Math.max(2, Math.min(h - 2, cy + Math.sin(ang) * rr));
+      const x = Math.max(2, Math.min(w - 2, cx + Math.cos(ang) * rr)),
+        y = Math.max(2, Math.min(h - 2, cy + Math.sin(ang) * rr));
       if (a) ctx.lineTo(x, y);
       else ctx.moveTo(x, y);
     }
@@ -413,7 +454,8 @@ const map: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
   ctx.font = font(px, fam, ts);
   ctx.fillStyle = "rgb(20,20,20)";
   for (let k = 0; k < 6; k++) {
-    const x = between(r, 0.05, 0.7) * w, y = between(r, 0.1, 0.95) * h;
+    const x = between(r, 0.05, 0.7) * w,
+      y = between(r, 0.1, 0.95) * h;
     ctx.fillRect(x - 3, y - px * 0.4 - 3, 6, 6);
     ts.draw(ctx, pick(r, words).slice(0, 10), x + 5, y, px, r);
   }
@@ -435,7 +477,8 @@ const lineDrawing: Painter = (ctx, w, h, r) => {
   for (let i = 0; i < 6; i++) ctx.strokeRect(between(r, 0.15, 0.7) * w, between(r, 0.5, 0.8) * h, w * 0.1, h * 0.12);
   ctx.lineWidth = 1;
   for (let i = 0; i < 60; i++) {
-    const x = between(r, 0.02, 0.98) * w, y = between(r, 0.05, 0.98) * h;
+    const x = between(r, 0.02, 0.98) * w,
+      y = between(r, 0.05, 0.98) * h;
     ctx.beginPath();
     ctx.moveTo(x, y);
     ctx.lineTo(x + between(r, -20, 20), y + between(r, -20, 20));
@@ -535,7 +578,8 @@ const stampPainter = (ctx: SKRSContext2D, w: number, h: number, r: R, ts: Typese
 const vignette: Painter = (ctx, w, h, r) => {
   ctx.fillStyle = ctx.strokeStyle = "rgb(25,25,25)";
   ctx.lineWidth = between(r, 2.5, 5);
-  const cx = w / 2, cy = h / 2;
+  const cx = w / 2,
+    cy = h / 2;
   ctx.beginPath();
   ctx.ellipse(cx, cy, h * 0.22, h * 0.42, 0, 0, 6.3);
   ctx.fill();
@@ -601,7 +645,13 @@ interface FigurePlan {
   caption?: { text: string; above: boolean };
 }
 
-interface Reserved { x1: number; y1: number; x2: number; y2: number; runIn?: boolean }
+interface Reserved {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  runIn?: boolean;
+}
 
 export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<SynthPage> {
   const ciOnly = !!opts.ciOnly;
@@ -673,9 +723,14 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     let caption: FigurePlan["caption"];
     if (r() < 0.7) {
       const isTab = category === "Table";
-      const label = isTab ? pick(r, ["Tab.", "Table", "Tab."]) + ` ${tabNo++}` : pick(r, ["Fig.", "Obr.", "Figure", "Fig."]) + ` ${figNo++}`;
+      const label = isTab
+        ? `${pick(r, ["Tab.", "Table", "Tab."])} ${tabNo++}`
+        : `${pick(r, ["Fig.", "Obr.", "Figure", "Fig."])} ${figNo++}`;
       const n = 2 + Math.floor(r() * 5);
-      const text = ext && !isTab ? namingCaption(category, label, r, words) : `${label}: ${Array.from({ length: n }, () => pick(r, words)).join(" ")}`.replace(/[.,;:]+$/, "");
+      const text =
+        ext && !isTab
+          ? namingCaption(category, label, r, words)
+          : `${label}: ${Array.from({ length: n }, () => pick(r, words)).join(" ")}`.replace(/[.,;:]+$/, "");
       caption = { text, above: isTab ? r() < 0.7 : r() < 0.15 };
     }
     plans.push({ category, source, paint, aspect, widthFrac, span, caption });
@@ -700,7 +755,12 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     const b = inkBounds(fctx, fc.width, fc.height);
     if (!b) return;
     ctx.drawImage(fc, Math.round(x), Math.round(y));
-    const el: GtElement = { category: plan.category, bbox: [Math.round(x) + b[0], Math.round(y) + b[1], b[2], b[3]], caption: null, source: plan.source };
+    const el: GtElement = {
+      category: plan.category,
+      bbox: [Math.round(x) + b[0], Math.round(y) + b[1], b[2], b[3]],
+      caption: null,
+      source: plan.source,
+    };
     elements.push(el);
     return el;
   };
@@ -722,7 +782,12 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     let placed = false;
     for (let attempt = 0; attempt < 20 && !placed; attempt++) {
       const y = top + lineH * 2 + r() * (bottom - top - fh - capH - lineH * 3);
-      const res: Reserved = { x1: x - 4, y1: y - lineH * 0.9 - (plan.caption?.above ? capH : 0), x2: x + fw + 4, y2: y + fh + lineH * 0.9 + (plan.caption?.above ? 0 : capH) };
+      const res: Reserved = {
+        x1: x - 4,
+        y1: y - lineH * 0.9 - (plan.caption?.above ? capH : 0),
+        x2: x + fw + 4,
+        y2: y + fh + lineH * 0.9 + (plan.caption?.above ? 0 : capH),
+      };
       if (reserved.some((q) => overlaps(q, { ...res, x1: res.x1 - gutter, x2: res.x2 + gutter }))) continue;
       const el = await placeFigure(plan, fw, fh, x, y);
       reserved.push({ ...res, x1: plan.span ? mx : colX(c), x2: plan.span ? W - mx : colX(c) + colW });
@@ -751,7 +816,20 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
       const x = colX(c) + (colW - fw) / 2;
       const res: Reserved = { x1: colX(c), y1: y - lineH, x2: colX(c) + colW, y2: y + fh + lineH };
       if (reserved.some((q) => overlaps(q, res))) continue;
-      await placeFigure({ category: d, source: `drawn ${d.toLowerCase()}`, paint: d === "Frieze" ? frieze : vignette, aspect: 1, widthFrac: 1, span: false }, fw, fh, x, y);
+      await placeFigure(
+        {
+          category: d,
+          source: `drawn ${d.toLowerCase()}`,
+          paint: d === "Frieze" ? frieze : vignette,
+          aspect: 1,
+          widthFrac: 1,
+          span: false,
+        },
+        fw,
+        fh,
+        x,
+        y,
+      );
       reserved.push(res);
       break;
     }
@@ -760,7 +838,13 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   let initial: { c: number; size: number; letter: string; colour: string; lines: number } | null = null;
   if (decor.includes("Initial")) {
     const lines = 2 + Math.floor(r() * 3);
-    initial = { c: Math.floor(r() * columns), lines, size: lineH * lines, letter: pick(r, "ABDEHMNOPRSTW".split("")), colour: pick(r, ["rgb(25,25,25)", "rgb(160,30,30)", "rgb(30,50,140)"]) };
+    initial = {
+      c: Math.floor(r() * columns),
+      lines,
+      size: lineH * lines,
+      letter: pick(r, "ABDEHMNOPRSTW".split("")),
+      colour: pick(r, ["rgb(25,25,25)", "rgb(160,30,30)", "rgb(30,50,140)"]),
+    };
     // no drop cap where a figure already sits at the top of that column
     const c0 = initial.c;
     const spot: Reserved = { x1: colX(c0), y1: top, x2: colX(c0) + initial.size * 1.5, y2: top + initial.size * 1.4 };
@@ -789,7 +873,7 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     ctx.font = font(fpx, face.family, ts);
     for (let k = 0; k < 2; k++) {
       let t = `${k + 1} `;
-      while (ts.width(ctx, t, fpx) < (W - 2 * mx) * (k ? between(rf, 0.3, 0.9) : 0.97)) t += pick(rf, words) + " ";
+      while (ts.width(ctx, t, fpx) < (W - 2 * mx) * (k ? between(rf, 0.3, 0.9) : 0.97)) t += `${pick(rf, words)} `;
       ts.draw(ctx, t.trim(), mx, footTop + fpx * (1.6 + 1.2 * k), fpx, rf);
     }
   }
@@ -800,7 +884,9 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     const bold = ts.useFonts && !ciOnly ? "Q1 Nimbus Bold" : ts.useFonts ? "Q1 DejaVu Serif Bold" : face.family;
     ctx.font = font(hpx, registerFonts().has(bold) ? bold : face.family, ts);
     ctx.fillStyle = ink(rf);
-    const t = Array.from({ length: 2 + Math.floor(rf() * 3) }, () => pick(rf, words)).join(" ").toUpperCase();
+    const t = Array.from({ length: 2 + Math.floor(rf() * 3) }, () => pick(rf, words))
+      .join(" ")
+      .toUpperCase();
     ts.draw(ctx, t, W / 2 - ts.width(ctx, t, hpx) / 2, top + hpx * 0.9, hpx, rf);
     reserved.push({ x1: mx, y1: top - 2, x2: W - mx, y2: top + hpx * 1.6 });
   }
@@ -842,7 +928,8 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
       const b = inkBounds(fctx, fc.width, fc.height);
       ctx.restore();
       if (b) {
-        const ix = colX(c), iy = y + fontPx * 0.05;
+        const ix = colX(c),
+          iy = y + fontPx * 0.05;
         ctx.drawImage(fc, Math.round(ix - b[0]), Math.round(iy - b[1]));
         elements.push({ category: "Initial", bbox: [Math.round(ix), Math.round(iy), b[2], b[3]], caption: null, source: "drawn initial" });
         initialRes = { x1: ix, y1: iy, x2: ix + b[2] + fontPx * 0.5, y2: iy + b[3] + 2, runIn: true };
@@ -901,7 +988,14 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     const x = mx + r() * (W - 2 * mx - sw);
     const y = top + r() * (bottom - top - sh);
     const res: Reserved = { x1: x, y1: y, x2: x + sw, y2: y + sh };
-    if (!reserved.some((q) => overlaps(q, res))) await placeFigure({ category: "Stamp", source: "drawn stamp", paint: stampPainter, aspect: 1, widthFrac: 1, span: false }, sw, sh, x, y);
+    if (!reserved.some((q) => overlaps(q, res)))
+      await placeFigure(
+        { category: "Stamp", source: "drawn stamp", paint: stampPainter, aspect: 1, widthFrac: 1, span: false },
+        sw,
+        sh,
+        x,
+        y,
+      );
   }
 
   // 4b. a handwritten note in the outer margin (own random stream: the rest of the page stays as without it)
@@ -913,7 +1007,20 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
     const x = left ? between(rn, 14, Math.max(15, mx - nw - 10)) : W - mx + between(rn, 10, Math.max(11, mx - nw - 14));
     const y = top + rn() * (bottom - top - nh);
     if (nw > fontPx * 2)
-      await placeFigure({ category: "Handwritten note", source: "drawn note", paint: (c, w, h, _r, t, ws, f) => handNote(c, w, h, rn, t, ws, face.italic ?? f), aspect: 1, widthFrac: 1, span: false }, nw, nh, x, y);
+      await placeFigure(
+        {
+          category: "Handwritten note",
+          source: "drawn note",
+          paint: (c, w, h, _r, t, ws, f) => handNote(c, w, h, rn, t, ws, face.italic ?? f),
+          aspect: 1,
+          widthFrac: 1,
+          span: false,
+        },
+        nw,
+        nh,
+        x,
+        y,
+      );
   }
 
   // 5. scan: paper tone and uneven light, skew, noise, JPEG
@@ -933,7 +1040,8 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   const img = octx.getImageData(0, 0, W, H);
   const d = img.data;
   const nr = rng(seed * 31 + 5);
-  const gx = between(r, -0.08, 0.08), gy = between(r, -0.08, 0.08);
+  const gx = between(r, -0.08, 0.08),
+    gy = between(r, -0.08, 0.08);
   for (let y = 0, p = 0; y < H; y++)
     for (let x = 0; x < W; x++, p += 4) {
       const light = 1 + gx * (x / W - 0.5) + gy * (y / H - 0.5);
@@ -947,13 +1055,16 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
   // ground truth after the skew: bounding box of the rotated element box
   const a = (skew * Math.PI) / 180;
   const rot = ([x, y]: [number, number]): [number, number] => {
-    const dx = x - W / 2, dy = y - H / 2;
+    const dx = x - W / 2,
+      dy = y - H / 2;
     return [W / 2 + dx * Math.cos(a) - dy * Math.sin(a), H / 2 + dx * Math.sin(a) + dy * Math.cos(a)];
   };
   const rotBox = (b: Bbox): Bbox => {
     const pts = [rot([b[0], b[1]]), rot([b[0] + b[2], b[1]]), rot([b[0], b[1] + b[3]]), rot([b[0] + b[2], b[1] + b[3]])];
-    const x1 = Math.max(0, Math.min(...pts.map((p) => p[0]))), y1 = Math.max(0, Math.min(...pts.map((p) => p[1])));
-    const x2 = Math.min(W, Math.max(...pts.map((p) => p[0]))), y2 = Math.min(H, Math.max(...pts.map((p) => p[1])));
+    const x1 = Math.max(0, Math.min(...pts.map((p) => p[0]))),
+      y1 = Math.max(0, Math.min(...pts.map((p) => p[1])));
+    const x2 = Math.min(W, Math.max(...pts.map((p) => p[0]))),
+      y2 = Math.min(H, Math.max(...pts.map((p) => p[1])));
     return [Math.round(x1), Math.round(y1), Math.round(x2 - x1), Math.round(y2 - y1)];
   };
   for (const e of elements) {
@@ -969,7 +1080,13 @@ export async function synthPage(seed: number, opts: SynthOptions = {}): Promise<
       width: W,
       height: H,
       language: "en",
-      layout: { columns, font: face.family.replace(/^Q1 /, ""), font_px: fontPx, skew_deg: Math.round(skew * 1000) / 1000, jpeg_quality: q },
+      layout: {
+        columns,
+        font: face.family.replace(/^Q1 /, ""),
+        font_px: fontPx,
+        skew_deg: Math.round(skew * 1000) / 1000,
+        jpeg_quality: q,
+      },
       elements,
     },
   };
@@ -1000,8 +1117,13 @@ if (import.meta.main) {
     console.error("usage: bun bench/synth-pages.ts --out DIR [--count 30] [--seed 1] [--ci] [--extended]");
     process.exit(2);
   }
-  const pages = await writeSet(out, Number(opt("--count") ?? 30), Number(opt("--seed") ?? 1), { ciOnly: args.includes("--ci"), extended: args.includes("--extended") });
+  const pages = await writeSet(out, Number(opt("--count") ?? 30), Number(opt("--seed") ?? 1), {
+    ciOnly: args.includes("--ci"),
+    extended: args.includes("--extended"),
+  });
   const cats = new Map<string, number>();
   for (const p of pages) for (const e of p.gt.elements) cats.set(e.category, (cats.get(e.category) ?? 0) + 1);
-  console.log(`${pages.length} pages (${pages.filter((p) => !p.gt.elements.length).length} figure-free) in ${out}: ${[...cats].map(([c, n]) => `${c} ${n}`).join(", ")}`);
+  console.log(
+    `${pages.length} pages (${pages.filter((p) => !p.gt.elements.length).length} figure-free) in ${out}: ${[...cats].map(([c, n]) => `${c} ${n}`).join(", ")}`,
+  );
 }

@@ -21,7 +21,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 try {
   const call = async (key: string, method: string, path: string, json?: unknown) => {
-    const r = await fetch(server.url + path, { method, headers: { "X-API-Key": key, "content-type": "application/json" }, body: json === undefined ? undefined : JSON.stringify(json) });
+    const r = await fetch(server.url + path, {
+      method,
+      headers: { "X-API-Key": key, "content-type": "application/json" },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
     return ((await r.json()) as { data: any }).data; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
@@ -29,7 +33,14 @@ try {
   const t0 = performance.now();
   for (let i = 0; i < JOBS; i += 50) {
     await Promise.all(
-      Array.from({ length: Math.min(50, JOBS - i) }, (_, k) => call(userKey, "POST", "/v1/jobs", { images: [{ name: `page-${i + k}.jpg`, order: 1 }, { name: `page-${i + k}b.jpg`, order: 2 }] })),
+      Array.from({ length: Math.min(50, JOBS - i) }, (_, k) =>
+        call(userKey, "POST", "/v1/jobs", {
+          images: [
+            { name: `page-${i + k}.jpg`, order: 1 },
+            { name: `page-${i + k}b.jpg`, order: 2 },
+          ],
+        }),
+      ),
     );
   }
   console.log(`${JOBS} jobs created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -47,7 +58,7 @@ try {
       const ms = Date.now() - start;
       const parts = await page.evaluate(() => {
         const out: Record<string, number> = {};
-        for (const e of performance.getEntriesByType("navigation") as PerformanceResourceTiming[]) out["page"] = e.transferSize;
+        for (const e of performance.getEntriesByType("navigation") as PerformanceResourceTiming[]) out.page = e.transferSize;
         for (const e of performance.getEntriesByType("resource") as PerformanceResourceTiming[]) {
           const name = new URL(e.name).pathname;
           out[name] = (out[name] ?? 0) + e.transferSize;
@@ -61,10 +72,18 @@ try {
   }
   const last = runs[runs.length - 1]!;
   const script = await (await fetch(`${server.url}/ui/app.js`)).arrayBuffer();
-  console.log(`first load, ${JOBS} jobs: transferred ${(median(runs.map((r) => r.bytes)) / 1024).toFixed(1)} KiB; ` +
-    `list on screen after ${median(runs.map((r) => r.ms))} ms (median of ${RUNS}: ${runs.map((r) => r.ms).join(", ")} ms)`);
-  console.log(`  by request (bytes incl. headers): ${Object.entries(last.parts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-  console.log(`  dashboard script: ${(script.byteLength / 1024).toFixed(1)} KiB (${(gzipSync(new Uint8Array(script)).byteLength / 1024).toFixed(1)} KiB gzipped)`);
+  console.log(
+    `first load, ${JOBS} jobs: transferred ${(median(runs.map((r) => r.bytes)) / 1024).toFixed(1)} KiB; ` +
+      `list on screen after ${median(runs.map((r) => r.ms))} ms (median of ${RUNS}: ${runs.map((r) => r.ms).join(", ")} ms)`,
+  );
+  console.log(
+    `  by request (bytes incl. headers): ${Object.entries(last.parts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
+  console.log(
+    `  dashboard script: ${(script.byteLength / 1024).toFixed(1)} KiB (${(gzipSync(new Uint8Array(script)).byteLength / 1024).toFixed(1)} KiB gzipped)`,
+  );
 } finally {
   await server.stop();
   await db.drop();

@@ -36,7 +36,12 @@ while [ $# -gt 0 ]; do case "$1" in --output-alto-path) out="$2"; shift 2;; --in
 mkdir -p "$out"; n=0; for f in "$img"/*; do n=$((n+1)); b=$(basename "$f"); echo "<alto/>" > "$out/\${b%.*}.xml"; echo "DONE $n/${K} (0 %) [id: \${b%.*}] Time:0.00" >&2; done
 `;
 
-const quiet: Logger = { debug() {}, info: (m) => process.env.BENCH_VERBOSE && console.error(m), warn: (m) => process.env.BENCH_VERBOSE && console.error(m), error: (m) => console.error(m) };
+const quiet: Logger = {
+  debug() {},
+  info: (m) => process.env.BENCH_VERBOSE && console.error(m),
+  warn: (m) => process.env.BENCH_VERBOSE && console.error(m),
+  error: (m) => console.error(m),
+};
 const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 
 async function main(): Promise<number> {
@@ -67,10 +72,15 @@ async function main(): Promise<number> {
 
     const tq = performance.now();
     for (let j = 0; j < N; j++) {
-      const job = await user.createJob({ images: Array.from({ length: K }, (_, i) => ({ name: `p${i}.png`, order: i })), engine_settings: { outputs: { alto: true } } });
+      const job = await user.createJob({
+        images: Array.from({ length: K }, (_, i) => ({ name: `p${i}.png`, order: i })),
+        engine_settings: { outputs: { alto: true } },
+      });
       for (let i = 0; i < K; i++) await user.uploadImage(job.id, `p${i}.png`, imgPath);
     }
-    console.log(`annopage worker benchmark — ${N} jobs × ${K} image(s) queued in ${((performance.now() - tq) / 1000).toFixed(1)} s; ${W} worker(s), trivial /bin/sh processor`);
+    console.log(
+      `annopage worker benchmark — ${N} jobs × ${K} image(s) queued in ${((performance.now() - tq) / 1000).toFixed(1)} s; ${W} worker(s), trivial /bin/sh processor`,
+    );
 
     const scriptPath = join(work, "trivial.sh");
     writeFileSync(scriptPath, TRIVIAL);
@@ -116,7 +126,12 @@ async function main(): Promise<number> {
     const notDone = reports.filter((r) => r.outcome !== "done");
     if (notDone.length) {
       failed = true;
-      console.error(`${notDone.length} job(s) not done: ${notDone.slice(0, 3).map((r) => `${r.outcome}: ${r.reason}`).join("; ")}`);
+      console.error(
+        `${notDone.length} job(s) not done: ${notDone
+          .slice(0, 3)
+          .map((r) => `${r.outcome}: ${r.reason}`)
+          .join("; ")}`,
+      );
     }
     const ok = reports.filter((r) => r.outcome === "done");
     const overhead = ok.map((r) => r.totalMs - r.processorMs).sort((a, b) => a - b);
@@ -124,7 +139,9 @@ async function main(): Promise<number> {
     const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / Math.max(1, a.length);
     console.log(`\n${ok.length} jobs done in ${seconds.toFixed(2)} s = ${(ok.length / seconds).toFixed(1)} jobs/s with ${W} worker(s)`);
     console.log(`worker overhead per job (lease answer → done answer, processor excluded), ${K} image(s)/job:`);
-    console.log(`  p50 ${pct(overhead, 0.5).toFixed(1)} ms   p95 ${pct(overhead, 0.95).toFixed(1)} ms   max ${overhead.at(-1)!.toFixed(1)} ms   mean ${mean(overhead).toFixed(1)} ms`);
+    console.log(
+      `  p50 ${pct(overhead, 0.5).toFixed(1)} ms   p95 ${pct(overhead, 0.95).toFixed(1)} ms   max ${overhead.at(-1)!.toFixed(1)} ms   mean ${mean(overhead).toFixed(1)} ms`,
+    );
     console.log(`processor time per job (spawn → exit, /bin/sh): p50 ${pct(proc, 0.5).toFixed(1)} ms   mean ${mean(proc).toFixed(1)} ms`);
   } catch (e) {
     failed = true;

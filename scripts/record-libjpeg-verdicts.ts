@@ -31,7 +31,10 @@ if (process.argv.includes("--new-inputs")) {
   const page = new Uint8Array(readFileSync(join(SHARED, "fixtures", "pages", "images", "dev_003.jpg")));
   mkdirSync(FIXTURES, { recursive: true });
   writeFileSync(join(FIXTURES, "baseline.jpg"), await new Bun.Image(page).resize(160, 230).jpeg({ quality: 80 }).bytes());
-  writeFileSync(join(FIXTURES, "progressive.jpg"), await new Bun.Image(page).resize(160, 230).jpeg({ quality: 80, progressive: true }).bytes());
+  writeFileSync(
+    join(FIXTURES, "progressive.jpg"),
+    await new Bun.Image(page).resize(160, 230).jpeg({ quality: 80, progressive: true }).bytes(),
+  );
   const t = run("jpegtran", ["-arithmetic", "-outfile", join(FIXTURES, "arithmetic.jpg"), join(FIXTURES, "baseline.jpg")]);
   if (t.status !== 0) throw new Error(`jpegtran failed: ${t.stderr}`);
 }

@@ -18,7 +18,14 @@ if (!Number.isInteger(parallel) || parallel < 1) {
 }
 
 // --timeout as well as the preload: without --parallel, Bun keeps the preload's default timeout for the first file only
-const cmd = [process.execPath, "test", `--parallel=${parallel}`, "--timeout=120000", `--timings=${join(REPO, "tests", "timings.json")}`, ...process.argv.slice(2)];
+const cmd = [
+  process.execPath,
+  "test",
+  `--parallel=${parallel}`,
+  "--timeout=120000",
+  `--timings=${join(REPO, "tests", "timings.json")}`,
+  ...process.argv.slice(2),
+];
 const proc = Bun.spawn(cmd, { cwd: REPO, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
 
 /** Copies a stream to ours, keeping its last 16 KB for the summary. */

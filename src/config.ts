@@ -49,7 +49,12 @@ const envStr = (dflt?: string) =>
 /** OpenAPI `examples` map (name → Example Object), given as JSON in JOB_DEFINITION_EXAMPLES / META_JSON_EXAMPLES. */
 const OpenApiExamplesSchema = z.record(
   z.string(),
-  z.looseObject({ summary: z.string().optional(), description: z.string().optional(), value: z.unknown().optional(), externalValue: z.string().optional() }),
+  z.looseObject({
+    summary: z.string().optional(),
+    description: z.string().optional(),
+    value: z.unknown().optional(),
+    externalValue: z.string().optional(),
+  }),
 );
 
 const envExamples = () =>
@@ -67,7 +72,10 @@ const envExamples = () =>
       }
       const parsed = OpenApiExamplesSchema.safeParse(value);
       if (!parsed.success) {
-        ctx.addIssue({ code: "custom", message: "must be a JSON object mapping example names to OpenAPI Example objects ({summary, description, value})" });
+        ctx.addIssue({
+          code: "custom",
+          message: "must be a JSON object mapping example names to OpenAPI Example objects ({summary, description, value})",
+        });
         return z.NEVER;
       }
       return parsed.data;
@@ -75,7 +83,12 @@ const envExamples = () =>
 
 /** Comma list, each entry trimmed, empty entries dropped. */
 const envList = (dflt: string) =>
-  envStr(dflt).transform((v) => v!.split(",").map((x) => x.trim()).filter((x) => x !== ""));
+  envStr(dflt).transform((v) =>
+    v!
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x !== ""),
+  );
 
 /** The reference's HMAC secret (protocol §8); `serve` warns when it is still in use. */
 export const DEFAULT_HMAC_SECRET = "changemehmacsecret12345";
@@ -366,10 +379,7 @@ const ServerConfigSchema = EnvSchema.transform((e, ctx) => {
 });
 export type ServerConfig = z.output<typeof ServerConfigSchema>;
 
-export function loadServerConfig(
-  env: Record<string, string | undefined> = process.env,
-  flags: ServerFlags = {},
-): ServerConfig {
+export function loadServerConfig(env: Record<string, string | undefined> = process.env, flags: ServerFlags = {}): ServerConfig {
   const merged: Record<string, string | undefined> = { ...env };
   if (flags.host !== undefined) merged.APP_HOST = String(flags.host);
   if (flags.port !== undefined) merged.APP_PORT = String(flags.port);

@@ -37,7 +37,10 @@ test("the relocated binary serves /healthz and /v1/me on the embedded database",
   const me = await fetch(`${url}/v1/me`, { headers: { "X-API-Key": "doc-api.binkid.binsecret" } });
   expect(me.status).toBe(200);
   expect((await me.json()).data).toMatchObject({ label: "admin", role: "admin", active: true });
-  for (const [file, type] of [["swagger-ui-bundle.js", "text/javascript"], ["swagger-ui.css", "text/css"]] as const) {
+  for (const [file, type] of [
+    ["swagger-ui-bundle.js", "text/javascript"],
+    ["swagger-ui.css", "text/css"],
+  ] as const) {
     const asset = await fetch(`${url}/docs/${file}`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get("content-type")).toStartWith(type);

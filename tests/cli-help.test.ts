@@ -10,7 +10,8 @@ import { main } from "../src/cli.ts";
 import { subCommandsOf } from "../src/shared/usage.ts";
 import { spawnAnnopage } from "./helpers/spawn.ts";
 
-async function commandPaths(cmd: CommandDef<any>, path: string[] = []): Promise<string[][]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function commandPaths(cmd: CommandDef<any>, path: string[] = []): Promise<string[][]> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const out = [path];
   for (const [name, sub] of await subCommandsOf(cmd)) out.push(...(await commandPaths(sub, [...path, name])));
   return out;

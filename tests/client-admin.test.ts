@@ -38,7 +38,25 @@ describe("engines", () => {
     const zip = join(tmp, "engine.zip");
     writeFileSync(zip, zipSync({ "config.ini": strToU8("[PAGE_PARSE]\nMETHOD = YOLO_DETECTION\n") }));
 
-    const a = await runCli(["engines", "add", "--name", "Engine 10", "--version", "1.0", "--description", "ten", "--definition", def, "--default", "--files", zip, "--json"], admin);
+    const a = await runCli(
+      [
+        "engines",
+        "add",
+        "--name",
+        "Engine 10",
+        "--version",
+        "1.0",
+        "--description",
+        "ten",
+        "--definition",
+        def,
+        "--default",
+        "--files",
+        zip,
+        "--json",
+      ],
+      admin,
+    );
     expect(a.stderr).toBe("");
     expect(a.code).toBe(0);
     const created = JSON.parse(a.stdout);
@@ -123,7 +141,26 @@ describe("jobs and the reference program names", () => {
       const f = makePageFolder(join(tmp, "ref"), ["p2.jpg", "p1.jpg"]);
       const out = join(tmp, "ref-out");
       const r = await runCli(
-        ["--api-url", server.url, "--api-key", keys.user, "--images", f.images, "--alto-xmls", f.alto, "--metadata", f.metadata, "--output-alto", "--output-crops", "--polling-interval", "0.1", "--output", out, "--logging-level", "INFO"],
+        [
+          "--api-url",
+          server.url,
+          "--api-key",
+          keys.user,
+          "--images",
+          f.images,
+          "--alto-xmls",
+          f.alto,
+          "--metadata",
+          f.metadata,
+          "--output-alto",
+          "--output-crops",
+          "--polling-interval",
+          "0.1",
+          "--output",
+          out,
+          "--logging-level",
+          "INFO",
+        ],
         {},
         join(import.meta.dir, "..", "bin", "annopage_client"),
       );
@@ -167,7 +204,11 @@ describe("jobs and the reference program names", () => {
     const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const port = s.port;
     s.stop(true);
-    const r = await runCli(["engines"], { ANNOPAGE_API_URL: `http://127.0.0.1:${port}`, ANNOPAGE_API_KEY: keys.user, ANNOPAGE_RETRIES: "2" });
+    const r = await runCli(["engines"], {
+      ANNOPAGE_API_URL: `http://127.0.0.1:${port}`,
+      ANNOPAGE_API_KEY: keys.user,
+      ANNOPAGE_RETRIES: "2",
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`cannot reach the server at http://127.0.0.1:${port}`);
   }, 60_000);
@@ -189,14 +230,23 @@ describe("--json on the commands that change something", () => {
     const off = await runCli(["keys", "disable", "json-reader", "--json"], admin);
     expect(off.code).toBe(0);
     expect(JSON.parse(off.stdout)).toEqual({ label: "json-reader", active: false, code: "KEY_UPDATED" });
-    expect(JSON.parse((await runCli(["keys", "enable", "json-reader", "--json"], admin)).stdout)).toEqual({ label: "json-reader", active: true, code: "KEY_UPDATED" });
+    expect(JSON.parse((await runCli(["keys", "enable", "json-reader", "--json"], admin)).stdout)).toEqual({
+      label: "json-reader",
+      active: true,
+      code: "KEY_UPDATED",
+    });
     const listed = JSON.parse((await runCli(["keys", "list", "--json"], admin)).stdout) as { label: string; active: boolean }[];
     expect(listed.find((k) => k.label === "json-reader")?.active).toBe(true);
 
     expect((await runCli(["engines", "add", "--name", "Json Engine", "--version", "1"], admin)).code).toBe(0);
     const up = await runCli(["engines", "update", "Json Engine", "1", "--description", "via json", "--json"], admin);
     expect(up.code).toBe(0);
-    expect(JSON.parse(up.stdout)).toEqual({ name: "Json Engine", version: "1", changes: { description: "via json" }, code: "ENGINE_UPDATED" });
+    expect(JSON.parse(up.stdout)).toEqual({
+      name: "Json Engine",
+      version: "1",
+      changes: { description: "via json" },
+      code: "ENGINE_UPDATED",
+    });
     const zip = join(tmp, "json-engine.zip");
     writeFileSync(zip, zipSync({ "config.ini": strToU8("[PAGE_PARSE]\nMETHOD = YOLO_DETECTION\n") }));
     const files = await runCli(["engines", "upload-files", "Json Engine", "1", zip, "--json"], admin);

@@ -35,7 +35,22 @@ test("annopage_client (symlink to the compiled binary) submits with the referenc
   const f = makePageFolder(join(tmp, "pages"), ["s10.jpg", "s9.jpg"]);
   const out = join(tmp, "out");
   const proc = Bun.spawn(
-    [alias, "--api-url", server.url, "--api-key", keys.user, "--images", f.images, "--alto-xmls", f.alto, "--output-alto", "--polling-interval", "0.1", "--output", out],
+    [
+      alias,
+      "--api-url",
+      server.url,
+      "--api-key",
+      keys.user,
+      "--images",
+      f.images,
+      "--alto-xmls",
+      f.alto,
+      "--output-alto",
+      "--polling-interval",
+      "0.1",
+      "--output",
+      out,
+    ],
     { cwd: dirname(bin), env: { ...process.env, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" },
   );
   const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);

@@ -25,7 +25,12 @@ function dir(files: Record<string, string | Uint8Array>): string {
 
 describe("natural ordering", () => {
   test("digit runs compare as numbers", () => {
-    expect(naturalSort(["page10.jpg", "page2.jpg", "page1.jpg", "page02b.jpg"])).toEqual(["page1.jpg", "page2.jpg", "page02b.jpg", "page10.jpg"]);
+    expect(naturalSort(["page10.jpg", "page2.jpg", "page1.jpg", "page02b.jpg"])).toEqual([
+      "page1.jpg",
+      "page2.jpg",
+      "page02b.jpg",
+      "page10.jpg",
+    ]);
     expect(naturalSort(["b.png", "a10.png", "a9.png", "A1.png"])).toEqual(["A1.png", "a9.png", "a10.png", "b.png"]);
   });
   test("total order: zero padding ties fall back to string order", () => {
@@ -120,7 +125,10 @@ describe("buildEngineSettings", () => {
 
   test("reference flags build the reference object", () => {
     const problems: string[] = [];
-    const s = buildEngineSettings({ outputs: { alto: true, crops: true, renders: false }, imageCaptioningSettings: '{"api":"openrouter","categories":["Map"]}' }, problems);
+    const s = buildEngineSettings(
+      { outputs: { alto: true, crops: true, renders: false }, imageCaptioningSettings: '{"api":"openrouter","categories":["Map"]}' },
+      problems,
+    );
     expect(problems).toEqual([]);
     expect(s).toEqual({ outputs: { alto: true, crops: true }, image_captioning: { api: "openrouter", categories: ["Map"] } });
   });
@@ -131,7 +139,10 @@ describe("buildEngineSettings", () => {
       "ic.json": JSON.stringify({ model: "b", max_tokens: 10 }),
     });
     const problems: string[] = [];
-    const s = buildEngineSettings({ config: join(d, "c.json"), outputs: { alto: true }, imageCaptioningSettings: join(d, "ic.json") }, problems);
+    const s = buildEngineSettings(
+      { config: join(d, "c.json"), outputs: { alto: true }, imageCaptioningSettings: join(d, "ic.json") },
+      problems,
+    );
     expect(problems).toEqual([]);
     expect(s).toEqual({ outputs: { embeddings: true, alto: true }, image_captioning: { model: "b", max_tokens: 10 } });
   });

@@ -23,13 +23,28 @@ let port: number;
 let serverProc: ReturnType<typeof Bun.spawn> | undefined;
 
 async function startServerProcess(): Promise<void> {
-  serverProc = Bun.spawn([process.execPath, join(REPO, "src/cli.ts"), "serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url], {
-    cwd: REPO,
-    env: { ...process.env, ADMIN_KEY, NO_COLOR: "1" },
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "ignore",
-  });
+  serverProc = Bun.spawn(
+    [
+      process.execPath,
+      join(REPO, "src/cli.ts"),
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--base-dir",
+      baseDir,
+      "--database-url",
+      db.url,
+    ],
+    {
+      cwd: REPO,
+      env: { ...process.env, ADMIN_KEY, NO_COLOR: "1" },
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+    },
+  );
   const t0 = Date.now();
   for (;;) {
     try {
@@ -68,10 +83,27 @@ test("a server killed mid-upload and restarted on the same port: the client retr
   const f = makePageFolder(join(tmp, "pages"), names, { big: true });
   const out = join(tmp, "out.zip");
 
-  const run = startCli(["submit", "--images", f.images, "--alto", f.alto, "--metadata", f.metadata, "--parallel", "2", "--output", out, "--polling-interval", "0.1"], {
-    ANNOPAGE_API_URL: url,
-    ANNOPAGE_API_KEY: keys.user,
-  });
+  const run = startCli(
+    [
+      "submit",
+      "--images",
+      f.images,
+      "--alto",
+      f.alto,
+      "--metadata",
+      f.metadata,
+      "--parallel",
+      "2",
+      "--output",
+      out,
+      "--polling-interval",
+      "0.1",
+    ],
+    {
+      ANNOPAGE_API_URL: url,
+      ANNOPAGE_API_KEY: keys.user,
+    },
+  );
   await run.waitForStderr(/Created job ([0-9a-f-]{36})/);
   const jobId = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
 

@@ -41,7 +41,8 @@ describe("unpackZip", () => {
   test("safe entry names", () => {
     expect(safeEntryPath("alto/p1.xml")).toEqual(["alto", "p1.xml"]);
     expect(safeEntryPath("./a//b.txt")).toEqual(["a", "b.txt"]);
-    for (const bad of ["../x", "a/../../x", "/etc/passwd", "C:/x", "a\\b", "a\u0000b", "", "./"]) expect(safeEntryPath(bad)).toBeUndefined();
+    for (const bad of ["../x", "a/../../x", "/etc/passwd", "C:/x", "a\\b", "a\u0000b", "", "./"])
+      expect(safeEntryPath(bad)).toBeUndefined();
   });
 
   test("unpacks into the directory and leaves no temporary files", () => {
@@ -75,7 +76,11 @@ describe("exit codes", () => {
     expect(exitCodeFor(err(500))).toBe(1);
   });
   test("messages carry the server's code, detail and details", () => {
-    const e = apiFailure(new ApiError(409, "JOB_NOT_IN_NEW", "Only new jobs.", { state: "queued" }, "PUT", "/v1/x"), "the upload of image a.jpg", "http://h");
+    const e = apiFailure(
+      new ApiError(409, "JOB_NOT_IN_NEW", "Only new jobs.", { state: "queued" }, "PUT", "/v1/x"),
+      "the upload of image a.jpg",
+      "http://h",
+    );
     expect(e).toBeInstanceOf(CliError);
     expect(e.message).toBe('the server refused the upload of image a.jpg: 409 JOB_NOT_IN_NEW: Only new jobs. ({"state":"queued"})');
     const u = apiFailure(new ApiError(0, "NETWORK_ERROR", "ECONNREFUSED", undefined, "GET", "/v1/me"), "listing engines", "http://h:1");
@@ -83,7 +88,13 @@ describe("exit codes", () => {
     expect(u.exitCode).toBe(3);
   });
   test("unknown options are found, known ones and their aliases are not", () => {
-    const defs = { images: { type: "string" as const }, alto: { type: "string" as const, alias: ["alto-xmls"] }, json: { type: "boolean" as const } };
-    expect(unknownOptions(["--images", "x", "--alto-xmls=y", "--no-json", "--imgs", "z", "--", "--later"], defs)).toEqual(["unknown option --imgs"]);
+    const defs = {
+      images: { type: "string" as const },
+      alto: { type: "string" as const, alias: ["alto-xmls"] },
+      json: { type: "boolean" as const },
+    };
+    expect(unknownOptions(["--images", "x", "--alto-xmls=y", "--no-json", "--imgs", "z", "--", "--later"], defs)).toEqual([
+      "unknown option --imgs",
+    ]);
   });
 });

@@ -40,11 +40,31 @@ function zipEntries(path: string): Record<string, string> {
 
 describe("annopage submit", () => {
   test("a folder of pages with ALTO, metadata and --config round-trips to a ZIP; --json parses", async () => {
-    const f = makePageFolder(join(tmp, "roundtrip"), ["page10.jpg", "page2.jpg", "page1.jpg"], { metadata: { title: "Kronika české země" } });
+    const f = makePageFolder(join(tmp, "roundtrip"), ["page10.jpg", "page2.jpg", "page1.jpg"], {
+      metadata: { title: "Kronika české země" },
+    });
     const config = join(f.root, "settings.json");
     writeFileSync(config, JSON.stringify({ outputs: { alto: true, crops: true }, image_captioning: { model: "m1" } }));
     const out = join(tmp, "roundtrip.zip");
-    const r = await runCli(["submit", "--images", f.images, "--alto", f.alto, "--metadata", f.metadata, "--config", config, "--output-renders", "--output", out, "--json", ...FAST], env);
+    const r = await runCli(
+      [
+        "submit",
+        "--images",
+        f.images,
+        "--alto",
+        f.alto,
+        "--metadata",
+        f.metadata,
+        "--config",
+        config,
+        "--output-renders",
+        "--output",
+        out,
+        "--json",
+        ...FAST,
+      ],
+      env,
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -57,9 +77,19 @@ describe("annopage submit", () => {
     expect(Object.keys(doc.timings).sort()).toEqual(["created_at", "download_s", "finished_at", "processing_s", "total_s", "upload_s"]);
 
     const entries = zipEntries(out);
-    expect(Object.keys(entries).sort()).toEqual(["alto/page1.xml", "alto/page10.xml", "alto/page2.xml", "engine_settings.json", "meta.json", "order.txt"]);
+    expect(Object.keys(entries).sort()).toEqual([
+      "alto/page1.xml",
+      "alto/page10.xml",
+      "alto/page2.xml",
+      "engine_settings.json",
+      "meta.json",
+      "order.txt",
+    ]);
     expect(entries["order.txt"]).toBe("0 page1.jpg\n1 page2.jpg\n2 page10.jpg");
-    expect(JSON.parse(entries["engine_settings.json"]!)).toEqual({ outputs: { alto: true, crops: true, renders: true }, image_captioning: { model: "m1" } });
+    expect(JSON.parse(entries["engine_settings.json"]!)).toEqual({
+      outputs: { alto: true, crops: true, renders: true },
+      image_captioning: { model: "m1" },
+    });
     expect(JSON.parse(entries["meta.json"]!)).toEqual({ title: "Kronika české země" });
     // Nothing half-written next to the output.
     expect(readdirSync(tmp).filter((n) => n.includes(".part"))).toEqual([]);
@@ -92,7 +122,10 @@ describe("annopage submit", () => {
     writeFileSync(join(f.images, "p4.jpg"), "not an image");
     symlinkSync(join(tmp, "gone.jpg"), join(f.images, "p5.jpg"));
     writeFileSync(f.metadata, "{broken");
-    const r = await runCli(["submit", "--images", f.images, "--alto", f.alto, "--metadata", f.metadata, "--output", join(tmp, "bad.zip")], env);
+    const r = await runCli(
+      ["submit", "--images", f.images, "--alto", f.alto, "--metadata", f.metadata, "--output", join(tmp, "bad.zip")],
+      env,
+    );
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split("\n");
     expect(lines[0]).toBe("annopage: 5 problems, nothing was submitted:");
@@ -116,7 +149,10 @@ describe("annopage submit", () => {
 
   test("the exit code follows the job's end state: failed → 1 with the server's reason", async () => {
     const f = makePageFolder(join(tmp, "fail"), ["x.jpg"]);
-    const r = await runCli(["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"fail"}', "--output", join(tmp, "fail.zip"), ...FAST], env);
+    const r = await runCli(
+      ["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"fail"}', "--output", join(tmp, "fail.zip"), ...FAST],
+      env,
+    );
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.state).toBe("failed");
@@ -127,7 +163,10 @@ describe("annopage submit", () => {
 
   test("a job cancelled elsewhere ends the client with exit 1", async () => {
     const f = makePageFolder(join(tmp, "cancelled"), ["x.jpg"]);
-    const run = startCli(["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "c.zip"), ...FAST], env);
+    const run = startCli(
+      ["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "c.zip"), ...FAST],
+      env,
+    );
     await run.waitForStderr(/Job processing/);
     const id = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
     await keys.admin.cancelJob(id);
@@ -138,7 +177,10 @@ describe("annopage submit", () => {
 
   test("Ctrl-C cancels the job on the server; with --detach it keeps running; exit 130 either way", async () => {
     const f = makePageFolder(join(tmp, "sigint"), ["x.jpg"]);
-    const run = startCli(["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "s.zip"), ...FAST], env);
+    const run = startCli(
+      ["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "s.zip"), ...FAST],
+      env,
+    );
     await run.waitForStderr(/Job processing/);
     const id = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
     run.proc.kill("SIGINT");
@@ -148,7 +190,20 @@ describe("annopage submit", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ job_id: id, state: "cancelled", exit_code: 130 });
     expect((await keys.admin.getJob(id)).state).toBe("cancelled");
 
-    const run2 = startCli(["submit", "--detach", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "d.zip"), ...FAST], env);
+    const run2 = startCli(
+      [
+        "submit",
+        "--detach",
+        "--images",
+        f.images,
+        "--image-captioning-settings",
+        '{"test_mode":"hold"}',
+        "--output",
+        join(tmp, "d.zip"),
+        ...FAST,
+      ],
+      env,
+    );
     await run2.waitForStderr(/Job processing/);
     const id2 = /Created job ([0-9a-f-]{36})/.exec(run2.stderr())![1]!;
     run2.proc.kill("SIGINT");
@@ -209,7 +264,10 @@ describe("annopage submit", () => {
     try {
       const before = (await keys.admin.listJobs()).length;
       const f = makePageFolder(join(tmp, "idem"), ["i1.jpg"]);
-      const r = await runCli(["submit", "--images", f.images, "--output", join(tmp, "idem.zip"), ...FAST], { ...env, ANNOPAGE_API_URL: `http://127.0.0.1:${proxy.port}` });
+      const r = await runCli(["submit", "--images", f.images, "--output", join(tmp, "idem.zip"), ...FAST], {
+        ...env,
+        ANNOPAGE_API_URL: `http://127.0.0.1:${proxy.port}`,
+      });
       expect(r.code).toBe(0);
       expect(r.stderr).toContain("retrying POST /v1/jobs");
       expect(seen).toHaveLength(2);
@@ -226,7 +284,11 @@ describe("annopage submit", () => {
   test("--job resumes an interrupted submit: uploads only what is missing", async () => {
     const f = makePageFolder(join(tmp, "resume"), ["r1.jpg", "r2.jpg", "r3.jpg"]);
     const user = new ApiClient({ apiUrl: server.url, apiKey: keys.user });
-    const job = await user.createJob({ images: ["r1.jpg", "r2.jpg", "r3.jpg"].map((name, order) => ({ name, order })), alto_required: true, meta_json_required: true });
+    const job = await user.createJob({
+      images: ["r1.jpg", "r2.jpg", "r3.jpg"].map((name, order) => ({ name, order })),
+      alto_required: true,
+      meta_json_required: true,
+    });
     await user.uploadImage(job.id, "r1.jpg", join(f.images, "r1.jpg"));
     await user.uploadAlto(job.id, "r1.jpg", join(f.alto, "r1.xml"));
     await user.uploadImage(job.id, "r2.jpg", join(f.images, "r2.jpg"));
@@ -235,10 +297,30 @@ describe("annopage submit", () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("job image r3.jpg is not uploaded yet and not in the images directory (--images DIR)");
     expect(none.stderr).not.toContain("r1.jpg");
-    const bad = await runCli(["submit", "--job", job.id, "--images", f.images, "--metadata", f.metadata, "--output", join(tmp, "resume.zip")], env);
+    const bad = await runCli(
+      ["submit", "--job", job.id, "--images", f.images, "--metadata", f.metadata, "--output", join(tmp, "resume.zip")],
+      env,
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("the job requires ALTO for r2.jpg: give --alto DIR");
-    const r = await runCli(["submit", "--job", job.id, "--images", f.images, "--alto", f.alto, "--metadata", f.metadata, "--output", join(tmp, "resume.zip"), "--json", ...FAST], env);
+    const r = await runCli(
+      [
+        "submit",
+        "--job",
+        job.id,
+        "--images",
+        f.images,
+        "--alto",
+        f.alto,
+        "--metadata",
+        f.metadata,
+        "--output",
+        join(tmp, "resume.zip"),
+        "--json",
+        ...FAST,
+      ],
+      env,
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ job_id: job.id, state: "done", resumed: true });

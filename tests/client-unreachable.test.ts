@@ -28,13 +28,18 @@ test("engines: one line on stderr, the URL once, tried REFUSED_RETRY.attempts ti
   const r = await runCli(["engines", "--api-url", url, "--api-key", "doc-api.kid.secret"]);
   expect(r.code).toBe(3);
   expect(r.stdout).toBe("");
-  expect(lines(r.stderr)).toEqual([`annopage: cannot reach the server at ${url} while listing engines: connection refused (tried ${REFUSED_RETRY.attempts} times)`]);
+  expect(lines(r.stderr)).toEqual([
+    `annopage: cannot reach the server at ${url} while listing engines: connection refused (tried ${REFUSED_RETRY.attempts} times)`,
+  ]);
 }, 60_000);
 
 test("submit: no retry lines, one line on stderr naming the URL once, the same error in the JSON document, exit code 3", async () => {
   const url = await deadUrl();
   const f = makePageFolder(join(tmp, "pages"), ["p1.jpg", "p2.jpg"]);
-  const r = await runCli(["submit", "--images", f.images, "--output-alto", "--output", join(tmp, "out.zip"), "--json"], { ANNOPAGE_API_URL: url, ANNOPAGE_API_KEY: "doc-api.kid.secret" });
+  const r = await runCli(["submit", "--images", f.images, "--output-alto", "--output", join(tmp, "out.zip"), "--json"], {
+    ANNOPAGE_API_URL: url,
+    ANNOPAGE_API_KEY: "doc-api.kid.secret",
+  });
   expect(r.code).toBe(3);
   const err = lines(r.stderr);
   expect(err).toHaveLength(1);

@@ -28,7 +28,19 @@ beforeAll(async () => {
   await keys.admin.createEngine({ name: "Fake", version: "1", description: "fake processor", definition: {}, default: true });
   await keys.admin.uploadEngineFiles("Fake", "1", zip);
   worker = startCli(
-    ["work", "--api-url", server.url, "--base-dir", join(tmp, "worker"), "--processor", `${process.execPath} ${join(REPO, "tests/fixtures/fake-processor.ts")}`, "--wait", "1", "--device", "cpu"],
+    [
+      "work",
+      "--api-url",
+      server.url,
+      "--base-dir",
+      join(tmp, "worker"),
+      "--processor",
+      `${process.execPath} ${join(REPO, "tests/fixtures/fake-processor.ts")}`,
+      "--wait",
+      "1",
+      "--device",
+      "cpu",
+    ],
     { ANNOPAGE_API_KEY: keys.worker },
   );
 });
@@ -43,10 +55,28 @@ afterAll(async () => {
 test("submit → real worker process → processor → result ZIP, images byte for byte", async () => {
   const f = makePageFolder(join(tmp, "pages"), ["leaf10.jpg", "leaf9.jpg"]);
   const out = join(tmp, "out.zip");
-  const r = await runCli(["submit", "--images", f.images, "--alto", f.alto, "--metadata", f.metadata, "--output-alto", "--output-renders", "--output", out, "--json", "--polling-interval", "0.1"], {
-    ANNOPAGE_API_URL: server.url,
-    ANNOPAGE_API_KEY: keys.user,
-  });
+  const r = await runCli(
+    [
+      "submit",
+      "--images",
+      f.images,
+      "--alto",
+      f.alto,
+      "--metadata",
+      f.metadata,
+      "--output-alto",
+      "--output-renders",
+      "--output",
+      out,
+      "--json",
+      "--polling-interval",
+      "0.1",
+    ],
+    {
+      ANNOPAGE_API_URL: server.url,
+      ANNOPAGE_API_KEY: keys.user,
+    },
+  );
   if (r.code !== 0) console.error(r.stderr, "\nworker:\n", worker?.stderr());
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ state: "done", output: out, images: 2 });
@@ -55,7 +85,9 @@ test("submit → real worker process → processor → result ZIP, images byte f
   for (const name of ["leaf9.jpg", "leaf10.jpg"]) {
     const bytes = readFileSync(join(f.images, name));
     const md5 = createHash("md5").update(bytes).digest("hex");
-    expect(strFromU8(entries[`alto/${name.replace(".jpg", ".xml")}`]!)).toBe(`<fake-alto image="${name}" md5="${md5}" bytes="${bytes.length}"/>`);
+    expect(strFromU8(entries[`alto/${name.replace(".jpg", ".xml")}`]!)).toBe(
+      `<fake-alto image="${name}" md5="${md5}" bytes="${bytes.length}"/>`,
+    );
     expect(Buffer.from(entries[`renders/${name}`]!).equals(bytes)).toBe(true);
   }
 }, 90_000);

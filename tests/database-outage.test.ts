@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { strToU8, zipSync } from "fflate";
-import { ApiClient, ApiError } from "../src/client/api.ts";
+import { ApiClient, type ApiError } from "../src/client/api.ts";
 import { CONNECT_TIMEOUT_SECONDS, connect } from "../src/db/client.ts";
 import { isDatabaseUnavailable } from "../src/db/unavailable.ts";
 import { startWorker } from "../src/worker/loop.ts";
@@ -74,7 +74,12 @@ async function bounded(method: string, path: string, key: string, body?: { json?
   }
   const r = await fetch(`${s.url}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(ANSWER_BOUND_MS) });
   const text = await r.text();
-  return { what: `${method} ${path}`, status: r.status, retryAfter: r.headers.get("retry-after"), code: (JSON.parse(text) as { code?: string }).code };
+  return {
+    what: `${method} ${path}`,
+    status: r.status,
+    retryAfter: r.headers.get("retry-after"),
+    code: (JSON.parse(text) as { code?: string }).code,
+  };
 }
 
 /** Repeats `fn` until it holds (a pool reconnecting after the outage may answer one more 503). */
@@ -129,7 +134,8 @@ describe("database outage", () => {
     expect([lease.status, lease.body.code, lease.body.data?.id]).toEqual([200, "JOB_LEASED", queued]);
     expect((await user()("PUT", `/v1/jobs/${waiting}/images/n.png/files/image`, { file: pngBytes() })).status).toBe(201);
     expect((await user()("GET", `/v1/jobs/${waiting}`)).body.data.state).toBe("queued");
-    for (const id of [waiting, queued]) expect((await user()("PATCH", `/v1/jobs/${id}`, { json: { state: "cancelled" } })).status).toBe(200);
+    for (const id of [waiting, queued])
+      expect((await user()("PATCH", `/v1/jobs/${id}`, { json: { state: "cancelled" } })).status).toBe(200);
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
   }, 120_000);
 
@@ -178,10 +184,12 @@ describe("database outage", () => {
   test("which errors count as unavailable: lost connections and timed-out statements do; a bad query or another service's refused connection does not", async () => {
     const sql = connect(PG_URL, { max: 1 });
     try {
-      const timedOut = await sql.begin(async (tx) => {
-        await tx`SET LOCAL statement_timeout = 50`;
-        return tx`SELECT pg_sleep(5)`.catch((e) => e);
-      }).catch((e) => e);
+      const timedOut = await sql
+        .begin(async (tx) => {
+          await tx`SET LOCAL statement_timeout = 50`;
+          return tx`SELECT pg_sleep(5)`.catch((e) => e);
+        })
+        .catch((e) => e);
       expect([(timedOut as { code?: string }).code, isDatabaseUnavailable(timedOut)]).toEqual(["57014", true]);
       const syntax = await sql.unsafe("SELEC 1").catch((e) => e);
       expect([(syntax as { code?: string }).code, isDatabaseUnavailable(syntax)]).toEqual(["42601", false]);
@@ -197,8 +205,12 @@ describe("database outage", () => {
   });
 
   test("/openapi.json documents the 503 DATABASE_UNAVAILABLE answer on every authenticated operation", async () => {
-    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown; responses: Record<string, { description: string }> }>> };
-    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p)).filter((op) => op.security);
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, { description: string }> }>>;
+    };
+    const ops = Object.values(doc.paths)
+      .flatMap((p) => Object.values(p))
+      .filter((op) => op.security);
     expect(ops.length).toBeGreaterThan(20);
     expect(ops.filter((op) => !op.responses["503"]?.description.includes("DATABASE_UNAVAILABLE"))).toEqual([]);
   });

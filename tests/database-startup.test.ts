@@ -102,21 +102,28 @@ describe("migrate() start-up rules", () => {
 
 describe("annopage serve start-up", () => {
   const serve = (databaseUrl: string, env: Record<string, string> = {}) =>
-    spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", freshDir(), "--workers", "0", "--database-url", databaseUrl], {
-      env: { DATABASE_URL: undefined, ...env },
-    });
+    spawnAnnopage(
+      ["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", freshDir(), "--workers", "0", "--database-url", databaseUrl],
+      {
+        env: { DATABASE_URL: undefined, ...env },
+      },
+    );
 
   test("a missing database is created and migrated", async () => {
     const name = `annopage_test_created_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
     const url = withDatabase(PG_URL, name);
-    dbs.push({ url, name, drop: async () => {
-      const a = connect(PG_URL, { max: 1 });
-      try {
-        await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await a.end();
-      }
-    } });
+    dbs.push({
+      url,
+      name,
+      drop: async () => {
+        const a = connect(PG_URL, { max: 1 });
+        try {
+          await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await a.end();
+        }
+      },
+    });
     const child = serve(url);
     const [line, base] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+).*\n/, 30_000);
     expect(line).toContain(`database created, schema ${latest.id}, applied ${migrations[0]!.name}`);
@@ -177,11 +184,20 @@ describe("Unix-socket URLs (libpq's forms)", () => {
       dir: "/var/run/postgresql",
     });
     expect(socketDirectory("postgresql:///annopage?host=%2Ftmp")).toEqual({ url: "postgresql://localhost/annopage", dir: "/tmp" });
-    expect(socketDirectory("postgres://u:p%40ss@%2Fvar%2Frun%2Fpostgresql:5433/db")).toEqual({ url: "postgres://u:p%40ss@localhost:5433/db", dir: "/var/run/postgresql" });
-    for (const u of ["postgres://postgres@127.0.0.1:5432/postgres", "postgres://db.example:5432/x?sslmode=require", "postgres://h/x?host=other"]) {
+    expect(socketDirectory("postgres://u:p%40ss@%2Fvar%2Frun%2Fpostgresql:5433/db")).toEqual({
+      url: "postgres://u:p%40ss@localhost:5433/db",
+      dir: "/var/run/postgresql",
+    });
+    for (const u of [
+      "postgres://postgres@127.0.0.1:5432/postgres",
+      "postgres://db.example:5432/x?sslmode=require",
+      "postgres://h/x?host=other",
+    ]) {
       expect(socketDirectory(u)).toEqual({ url: u });
     }
-    expect(withDatabase("postgresql://postgres@/annopage?host=/var/run/postgresql", "postgres")).toBe("postgresql://postgres@/postgres?host=/var/run/postgresql");
+    expect(withDatabase("postgresql://postgres@/annopage?host=/var/run/postgresql", "postgres")).toBe(
+      "postgresql://postgres@/postgres?host=/var/run/postgresql",
+    );
     expect(withDatabase("postgres://u:p@h:5/db?x=1#f", "a b")).toBe("postgres://u:p@h:5/a%20b?x=1#f");
   });
 
@@ -195,25 +211,34 @@ describe("Unix-socket URLs (libpq's forms)", () => {
     }
     expect(dir).toStartWith("/");
     const name = `annopage_test_socket_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    dbs.push({ url: withDatabase(PG_URL, name), name, drop: async () => {
-      const a = connect(PG_URL, { max: 1 });
-      try {
-        await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await a.end();
-      }
-    } });
+    dbs.push({
+      url: withDatabase(PG_URL, name),
+      name,
+      drop: async () => {
+        const a = connect(PG_URL, { max: 1 });
+        try {
+          await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await a.end();
+        }
+      },
+    });
     const url = `postgresql://postgres@/${name}?host=${encodeURIComponent(dir)}`;
     const over = connect(url, { max: 1 });
     try {
       // the client really uses the socket: a TCP session would have a server address
-      expect((await over<{ a: string | null }[]>`SELECT inet_server_addr()::text AS a`.catch(() => [{ a: "no database yet" }]))[0]!.a).toBe("no database yet");
+      expect((await over<{ a: string | null }[]>`SELECT inet_server_addr()::text AS a`.catch(() => [{ a: "no database yet" }]))[0]!.a).toBe(
+        "no database yet",
+      );
     } finally {
       await over.end();
     }
-    const child = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", freshDir(), "--workers", "0", "--database-url", url], {
-      env: { DATABASE_URL: undefined },
-    });
+    const child = spawnAnnopage(
+      ["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", freshDir(), "--workers", "0", "--database-url", url],
+      {
+        env: { DATABASE_URL: undefined },
+      },
+    );
     const [line, base] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+).*\n/, 30_000);
     expect(line).toContain("database created");
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -221,7 +246,11 @@ describe("Unix-socket URLs (libpq's forms)", () => {
     expect(await child.exited).toBe(0);
     const check = connect(url, { max: 1 });
     try {
-      const row = (await check<{ a: string | null; n: number }[]>`SELECT inet_server_addr()::text AS a, (SELECT count(*)::int FROM annopage_migrations) AS n`)[0]!;
+      const row = (
+        await check<
+          { a: string | null; n: number }[]
+        >`SELECT inet_server_addr()::text AS a, (SELECT count(*)::int FROM annopage_migrations) AS n`
+      )[0]!;
       expect(row).toEqual({ a: null, n: migrations.length }); // no server address: a Unix-socket session
     } finally {
       await check.end();

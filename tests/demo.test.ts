@@ -21,7 +21,9 @@ test("demo: serve + local worker + client on examples/ produce results.zip", asy
   expect(code).toBe(0);
   expect(existsSync(output)).toBe(true);
 
-  const pages = readdirSync(join(REPO, "examples", "images")).map((f) => f.replace(/\.[^.]+$/, "")).sort();
+  const pages = readdirSync(join(REPO, "examples", "images"))
+    .map((f) => f.replace(/\.[^.]+$/, ""))
+    .sort();
   const files = Object.keys(unzipSync(readFileSync(output))).filter((n) => !n.endsWith("/"));
   // Every page has its ALTO and render; the config asked for alto, renders, crops and prompts.
   expect(files.filter((f) => f.startsWith("alto/")).sort()).toEqual(pages.map((p) => `alto/${p}.xml`));

@@ -29,7 +29,15 @@ const frozen: IdServices = {
 };
 
 function line(id: string, text: string, x1: number, y1: number, x2: number, y2: number) {
-  return { id, transcription: text, polygon: boxPolygon(x1, y1, x2, y2).slice(0, 4), baseline: [[x1, y2 - 5], [x2, y2 - 5]] as [number, number][] };
+  return {
+    id,
+    transcription: text,
+    polygon: boxPolygon(x1, y1, x2, y2).slice(0, 4),
+    baseline: [
+      [x1, y2 - 5],
+      [x2, y2 - 5],
+    ] as [number, number][],
+  };
 }
 
 function imageElement(withMeta: boolean): ElementRegion {
@@ -38,7 +46,12 @@ function imageElement(withMeta: boolean): ElementRegion {
     id: "image_region",
     category: "Image",
     confidence: 0.9,
-    polygon: [[10, 20], [10, 100], [80, 100], [80, 20]],
+    polygon: [
+      [10, 20],
+      [10, 100],
+      [80, 100],
+      [80, 20],
+    ],
     meta: withMeta
       ? {
           tagId: "image_001",
@@ -77,7 +90,10 @@ describe("hyphenation (§4.1.1)", () => {
   test("HypPart1 on a line's last word and HypPart2 on the next line's first; a first word after a non-blank line is never HypPart1", () => {
     const texts = ["first line ends", "hyphen-", "ated word and a split-", "ting end", "", "alone-", "after blank"];
     const lines = texts.map((t, i) => line(`l${i}`, t, 10, 10 + 20 * i, 200, 28 + 20 * i));
-    const xml = writeAlto(page([{ kind: "text", id: "t", polygon: boxPolygon(10, 10, 200, 160).slice(0, 4), lines }]), { ids: frozen, credits: REFERENCE_CREDITS });
+    const xml = writeAlto(page([{ kind: "text", id: "t", polygon: boxPolygon(10, 10, 200, 160).slice(0, 4), lines }]), {
+      ids: frozen,
+      credits: REFERENCE_CREDITS,
+    });
     const subs = [...xml.matchAll(/<String CONTENT="([^"]+)"[^>]*?(?: SUBS_CONTENT="([^"]+)" SUBS_TYPE="(HypPart[12])")?\/>/g)]
       .filter((m) => m[2])
       .map((m) => [m[1], m[2], m[3]]);
@@ -108,7 +124,10 @@ describe("ALTO mode B against the reference fixtures", () => {
   test("alto_image_with_basic_metadata_and_text_lines (pero word-width quirk)", () => {
     const img = imageElement(true);
     img.meta!.title = "This is line no. 2";
-    expectMatches(writeAlto(page([img, textRegion()]), { ids: frozen, credits: REFERENCE_CREDITS }), "alto_image_with_basic_metadata_and_text_lines.xml");
+    expectMatches(
+      writeAlto(page([img, textRegion()]), { ids: frozen, credits: REFERENCE_CREDITS }),
+      "alto_image_with_basic_metadata_and_text_lines.xml",
+    );
   });
 
   for (const [fixture, models] of [
@@ -133,7 +152,10 @@ describe("ALTO mode B against the reference fixtures", () => {
     });
   }
 
-  for (const [fixture, space] of [["alto_initial_no_space.xml", false], ["alto_initial_with_space.xml", true]] as const) {
+  for (const [fixture, space] of [
+    ["alto_initial_no_space.xml", false],
+    ["alto_initial_with_space.xml", true],
+  ] as const) {
     test(fixture, () => {
       const r1: TextRegion = {
         kind: "text",
@@ -158,7 +180,12 @@ describe("ALTO mode B against the reference fixtures", () => {
         id: "initial_region",
         category: "Initial",
         confidence: 0.9,
-        polygon: [[10, 50], [10, 105], [65, 105], [65, 50]],
+        polygon: [
+          [10, 50],
+          [10, 105],
+          [65, 105],
+          [65, 50],
+        ],
         transcription: space ? "XXX " : "XXX",
         meta: {
           tagId: "initial_001",
@@ -198,7 +225,9 @@ describe("ALTO mode A (merge into an input ALTO)", () => {
     const inStrings = input.match(/<String /g)!.length;
     expect(xml.match(/<String /g)!.length).toBe(inStrings);
     expect(xml).toContain('xmlns:mods="http://www.loc.gov/mods/v3"');
-    expect(xml).toContain('<ComposedBlock ID="id_test_page_CB0001" TYPE="Image" HEIGHT="50" WIDTH="50" VPOS="10" HPOS="100" TAGREFS="image_001">');
+    expect(xml).toContain(
+      '<ComposedBlock ID="id_test_page_CB0001" TYPE="Image" HEIGHT="50" WIDTH="50" VPOS="10" HPOS="100" TAGREFS="image_001">',
+    );
     // input PrintSpace 277x200 at (20,10) extended upwards to y 10
     expect(xml).toContain('<PrintSpace HEIGHT="287" WIDTH="200" VPOS="10" HPOS="10">');
     expect(xml).toContain('<TopMargin HEIGHT="10" WIDTH="210" VPOS="0" HPOS="0"/>');
@@ -222,8 +251,14 @@ describe("ALTO mode A (merge into an input ALTO)", () => {
   test("caption TAGREFS land on the input's own line ids (exact id before the line_ form)", () => {
     const el = imageElement(true);
     el.meta!.captionRecord = {
-      tagId: "fc.image_001", modsId: "MODS_PICT_0001_CAPTION_0001", modsUuid: frozen.uuid(), recordId: frozen.uuid(),
-      lineIds: ["line_line3"], description: "This is line no. 3.", title: "This is line no. 3.", usedAiModels: [],
+      tagId: "fc.image_001",
+      modsId: "MODS_PICT_0001_CAPTION_0001",
+      modsUuid: frozen.uuid(),
+      recordId: frozen.uuid(),
+      lineIds: ["line_line3"],
+      description: "This is line no. 3.",
+      title: "This is line no. 3.",
+      usedAiModels: [],
     };
     const xml = writeAlto(page([el]), { ids: frozen, credits: REFERENCE_CREDITS, inputAlto: input });
     expect(xml).toMatch(/<TextLine ID="line_line3"[^>]*TAGREFS="fc.image_001"/);
@@ -234,8 +269,14 @@ describe("schema validation of the written ALTO (xmllint + ALTO v4 subset XSD)",
   test("every fixture-equivalent output validates", () => {
     const img = imageElement(true);
     img.meta!.captionRecord = {
-      tagId: "fc.image_001", modsId: "MODS_PICT_0001_CAPTION_0001", modsUuid: frozen.uuid(), recordId: frozen.uuid(),
-      lineIds: ["line2"], description: "This is line no. 2.", title: { eng: "This is line no. 2.", cze: null }, usedAiModels: [],
+      tagId: "fc.image_001",
+      modsId: "MODS_PICT_0001_CAPTION_0001",
+      modsUuid: frozen.uuid(),
+      recordId: frozen.uuid(),
+      lineIds: ["line2"],
+      description: "This is line no. 2.",
+      title: { eng: "This is line no. 2.", cze: null },
+      usedAiModels: [],
     };
     xmllintCheck(writeAlto(page([img, textRegion()]), { ids: frozen, credits: REFERENCE_CREDITS }));
     xmllintCheck(writeAlto(page([imageElement(false)]), { ids: frozen, credits: REFERENCE_CREDITS }));
@@ -246,7 +287,9 @@ describe("schema validation of the written ALTO (xmllint + ALTO v4 subset XSD)",
     const tags = /\n\s*<Tags>[\s\S]*<\/Tags>/.exec(good)![0];
     const misplaced = good.replace(tags, "").replace("</Layout>", `</Layout>${tags}`);
     expect(xmllint(misplaced, ALTO_SUBSET_XSD).code).not.toBe(0);
-    expect(xmllint(good.replace('ID="id_test_page_GE0001"', 'ID="id_test_page_CB0001"'), ALTO_SUBSET_XSD).stderr).toContain("not a valid value of the atomic type 'xs:ID'");
+    expect(xmllint(good.replace('ID="id_test_page_GE0001"', 'ID="id_test_page_CB0001"'), ALTO_SUBSET_XSD).stderr).toContain(
+      "not a valid value of the atomic type 'xs:ID'",
+    );
     expect(danglingTagRefs(good.replace('TAGREFS="image_001"', 'TAGREFS="image_009"'))).toEqual(["image_009"]);
     expect(danglingTagRefs(good)).toEqual([]);
   });
@@ -255,7 +298,11 @@ describe("schema validation of the written ALTO (xmllint + ALTO v4 subset XSD)",
 describe("software credited in the ALTO (real names and versions, not the reference's placeholders)", () => {
   const pkgVersion = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
   const steps = (xml: string) => [(xmlDict(xml) as any).alto.Description.Processing].flat() as any[];
-  const software = (p: any) => ({ creator: p.processingSoftware.softwareCreator, name: p.processingSoftware.softwareName, version: p.processingSoftware.softwareVersion });
+  const software = (p: any) => ({
+    creator: p.processingSoftware.softwareCreator,
+    name: p.processingSoftware.softwareName,
+    version: p.processingSoftware.softwareVersion,
+  });
   const sources = (xml: string) => [...xml.matchAll(/<mods:recordContentSource>([^<]*)</g)].map((m) => m[1]);
 
   test("default: the processor is annopage at the package version; the OCR step credits the layout's OCR; no OCR step when none ran", () => {
@@ -268,7 +315,10 @@ describe("software credited in the ALTO (real names and versions, not the refere
     expect(noOcr).not.toContain("0.0.1");
     xmllintCheck(noOcr);
 
-    const layout = { ...page([imageElement(true), textRegion()]), ocr: { creator: "tesseract-ocr", name: "tesseract", version: "9.8.7", description: "test build" } };
+    const layout = {
+      ...page([imageElement(true), textRegion()]),
+      ocr: { creator: "tesseract-ocr", name: "tesseract", version: "9.8.7", description: "test build" },
+    };
     const withOcr = writeAlto(layout, { ids: frozen });
     const [ocr, proc] = steps(withOcr);
     expect(ocr["@ID"]).toBe("IdOcr");

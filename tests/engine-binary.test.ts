@@ -20,13 +20,23 @@ import { xmllintCheck } from "./engine-support/xmllint.ts";
 
 /** Can we hide the checkout from a child (root + unshare)? */
 function canHideRepo(): boolean {
-  const r = Bun.spawnSync(["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs none '${REPO}' && test ! -e '${REPO}/package.json'`], { stderr: "pipe" });
+  const r = Bun.spawnSync(
+    ["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs none '${REPO}' && test ! -e '${REPO}/package.json'`],
+    { stderr: "pipe" },
+  );
   return r.exitCode === 0;
 }
 
-async function runHidden(binary: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runHidden(
+  binary: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const quoted = [binary, "process", ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  const cmd = hide ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs none '${REPO}' && exec ${quoted}`] : [binary, "process", ...args];
+  const cmd = hide
+    ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs none '${REPO}' && exec ${quoted}`]
+    : [binary, "process", ...args];
   const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore", env: { PATH: "/usr/bin:/bin", HOME: cwd, ...env } });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
@@ -40,7 +50,10 @@ beforeAll(async () => {
   work = tempDir("binary");
   binary = await relocatedBinary();
   hide = canHideRepo();
-  if (!hide) console.warn("engine-binary: cannot hide the checkout (no unshare/mount permission); running the relocated binary with the checkout visible");
+  if (!hide)
+    console.warn(
+      "engine-binary: cannot hide the checkout (no unshare/mount permission); running the relocated binary with the checkout visible",
+    );
 }, 300_000);
 
 describe("relocated compiled binary", () => {
@@ -50,7 +63,25 @@ describe("relocated compiled binary", () => {
     writeFileSync(join(img, "a.jpg"), textPage(["Orbis sensualium pictus", "The world in pictures"], { picture: true }));
     writeFileSync(join(img, "b.jpg"), textPage(["Svět v obrazech", "Komenský 1658"], { picture: false }));
     const runtimeDir = join(work, "ort-default");
-    const r = await runHidden(binary, ["--input-image-path", "pages", "--output-alto-path", "out/alto", "--output-crops-path", "out/crops", "--output-render-path", "out/renders", "--process-count", "2", "--device", "cpu"], work, { ANNOPAGE_RUNTIME_DIR: runtimeDir });
+    const r = await runHidden(
+      binary,
+      [
+        "--input-image-path",
+        "pages",
+        "--output-alto-path",
+        "out/alto",
+        "--output-crops-path",
+        "out/crops",
+        "--output-render-path",
+        "out/renders",
+        "--process-count",
+        "2",
+        "--device",
+        "cpu",
+      ],
+      work,
+      { ANNOPAGE_RUNTIME_DIR: runtimeDir },
+    );
     expect(readdirSync(work)).not.toContain("ort-default"); // no ONNX model configured: onnxruntime is never loaded
     expect(r.stderr).not.toContain("node_modules");
     expect(r.code).toBe(0);
@@ -70,8 +101,26 @@ describe("relocated compiled binary", () => {
     const img = join(work, "pages2");
     mkdirSync(img);
     copyFileSync(join(SHARED, "fixtures", "pages", "images", "dev_002.jpg"), join(img, "c.jpg")); // three columns: many text blocks
-    writeFileSync(join(work, "threads.ini"), "[OCR]\nMETHOD = TESSERACT_OCR\nLANGUAGES = eng\nTHREADS = 2\n\n[DET]\nMETHOD = YOLO_DETECTION\n");
-    const r = await runHidden(binary, ["--config", "threads.ini", "--input-image-path", "pages2", "--output-alto-path", "out2/alto", "--device", "cpu", "--logging-level", "DEBUG"], work);
+    writeFileSync(
+      join(work, "threads.ini"),
+      "[OCR]\nMETHOD = TESSERACT_OCR\nLANGUAGES = eng\nTHREADS = 2\n\n[DET]\nMETHOD = YOLO_DETECTION\n",
+    );
+    const r = await runHidden(
+      binary,
+      [
+        "--config",
+        "threads.ini",
+        "--input-image-path",
+        "pages2",
+        "--output-alto-path",
+        "out2/alto",
+        "--device",
+        "cpu",
+        "--logging-level",
+        "DEBUG",
+      ],
+      work,
+    );
     expect(r.stderr).not.toContain("node_modules");
     expect(r.code).toBe(0);
     const m = /c: OCR on 2 threads, (\d+) of (\d+) text blocks read on worker threads/.exec(r.stderr);
@@ -95,9 +144,28 @@ describe("relocated compiled binary", () => {
     writeFileSync(join(dir, "pages", "p2.png"), page());
     writeFileSync(join(dir, "engine", "yolo.onnx"), yoloModel({ size: 64, head: HEAD, names: NAMES }));
     writeFileSync(join(dir, "engine", "mean.onnx"), meanColourModel());
-    writeFileSync(join(dir, "engine", "config.ini"), "[DET]\nMETHOD = YOLO_DETECTION\nMODEL_PATH = yolo.onnx\n\n[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = mean.onnx\nTRUE_RGB = yes\nCATEGORIES = [\"photograph\"]\n");
+    writeFileSync(
+      join(dir, "engine", "config.ini"),
+      '[DET]\nMETHOD = YOLO_DETECTION\nMODEL_PATH = yolo.onnx\n\n[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = mean.onnx\nTRUE_RGB = yes\nCATEGORIES = ["photograph"]\n',
+    );
     const runtimeDir = join(dir, "ort");
-    const r = await runHidden(binary, ["--config", "engine/config.ini", "--input-image-path", "pages", "--output-alto-path", "alto", "--output-embeddings-path", "emb", "--process-count", "2"], dir, { ANNOPAGE_RUNTIME_DIR: runtimeDir });
+    const r = await runHidden(
+      binary,
+      [
+        "--config",
+        "engine/config.ini",
+        "--input-image-path",
+        "pages",
+        "--output-alto-path",
+        "alto",
+        "--output-embeddings-path",
+        "emb",
+        "--process-count",
+        "2",
+      ],
+      dir,
+      { ANNOPAGE_RUNTIME_DIR: runtimeDir },
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     for (const p of ["p1", "p2"]) {

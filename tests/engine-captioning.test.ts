@@ -6,7 +6,16 @@ import { addDetectedElement, realIdServices, type Layout } from "../src/processo
 import { createLogger } from "../src/processor/log.ts";
 
 const answer = (text: string) =>
-  JSON.stringify({ caption_cz: null, caption_en: text, description_cz: "popis", description_en: "desc", topics_cz: null, topics_en: "a, b ,c", color_cz: null, color_en: null });
+  JSON.stringify({
+    caption_cz: null,
+    caption_en: text,
+    description_cz: "popis",
+    description_en: "desc",
+    topics_cz: null,
+    topics_en: "a, b ,c",
+    color_cz: null,
+    color_en: null,
+  });
 
 let server: ReturnType<typeof Bun.serve>;
 let inFlight = 0;
@@ -30,7 +39,10 @@ beforeAll(() => {
         throttled = true;
         return new Response("slow down", { status: 429, headers: { "retry-after": "1" } });
       }
-      return Response.json({ choices: [{ message: { content: answer(body.messages[0].content[0].text) } }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } });
+      return Response.json({
+        choices: [{ message: { content: answer(body.messages[0].content[0].text) } }],
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      });
     },
   });
 });
@@ -38,15 +50,27 @@ afterAll(() => server.stop(true));
 
 function spec(over: Partial<CaptioningSpec> = {}): CaptioningSpec {
   return {
-    kind: "captioning", name: "CAP", apiUrl: `http://127.0.0.1:${server.port}/v1/chat/completions`, apiKey: "k",
+    kind: "captioning",
+    name: "CAP",
+    apiUrl: `http://127.0.0.1:${server.port}/v1/chat/completions`,
+    apiKey: "k",
     prompt: { model: "m", text: { photograph: "P {{ element_category }}", image: "I {{ element_caption }}" }, maxTokens: undefined },
-    categories: null, maxImageSize: undefined, numProcesses: 1, maxAttempts: 3, onlyPreparePrompts: false, retryBackoffMs: 10, timeoutMs: 10_000, ...over,
+    categories: null,
+    maxImageSize: undefined,
+    numProcesses: 1,
+    maxAttempts: 3,
+    onlyPreparePrompts: false,
+    retryBackoffMs: 10,
+    timeoutMs: 10_000,
+    ...over,
   };
 }
 
 function page(labels: string[]): { layout: Layout; image: { width: number; height: number; data: Uint8ClampedArray } } {
   const layout: Layout = { id: "p", width: 400, height: 300, regions: [] };
-  labels.forEach((label, i) => addDetectedElement(layout, { x1: 10 + i * 60, y1: 10, x2: 60 + i * 60, y2: 80, confidence: 0.8, label }, realIdServices, "t"));
+  labels.forEach((label, i) =>
+    addDetectedElement(layout, { x1: 10 + i * 60, y1: 10, x2: 60 + i * 60, y2: 80, confidence: 0.8, label }, realIdServices, "t"),
+  );
   return { layout, image: { width: 400, height: 300, data: new Uint8ClampedArray(400 * 300 * 4).fill(128) } };
 }
 

@@ -14,9 +14,7 @@ afterAll(removeTempDirs);
 
 describe("INI with configparser semantics", () => {
   test("keys are case-insensitive, values continue on indented lines, comments are whole-line only", () => {
-    const [s] = sectionViews(
-      parseIni("[A]\nMethod = X\n# comment\n; also\nList = [\"a\",\n    \"b\"]\nurl: http://h/x ; not a comment\n"),
-    );
+    const [s] = sectionViews(parseIni('[A]\nMethod = X\n# comment\n; also\nList = ["a",\n    "b"]\nurl: http://h/x ; not a comment\n'));
     expect(s!.get("METHOD")).toBe("X");
     expect(s!.get("method")).toBe("X");
     expect(s!.get("list")).toBe('["a",\n"b"]');
@@ -32,7 +30,7 @@ describe("INI with configparser semantics", () => {
 
   test("the same sections, keys and values as Python's configparser (run here) on tricky layouts", () => {
     const docs = [
-      "[A]\nCATEGORIES = [\"Table\",\n\n    \"Image\"]\nnext = 1\n",
+      '[A]\nCATEGORIES = ["Table",\n\n    "Image"]\nnext = 1\n',
       "[DETECT] ; detection\nMETHOD = YOLO_DETECTION\n[B]   \nx: 1\n",
       "[A]\nv = one\n\n\n  two\n\n  three\n\nw = 2\n\n",
       "[A]\nv = one\n  two\n# a comment inside\n  three\nw=\n",
@@ -67,7 +65,10 @@ describe("processing configuration", () => {
   const aliases = builtinAliases();
   const dir = tempDir("cfg");
   mkdirSync(join(dir, "engine"), { recursive: true });
-  writeFileSync(join(dir, "engine", "prompt.json"), JSON.stringify({ model: "m1", text: { default: "Describe {{ element_category }}" }, max_tokens: 100 }));
+  writeFileSync(
+    join(dir, "engine", "prompt.json"),
+    JSON.stringify({ model: "m1", text: { default: "Describe {{ element_category }}" }, max_tokens: 100 }),
+  );
   writeFileSync(join(dir, "engine", "key.txt"), "  sk-from-file\n");
   const cfgPath = join(dir, "engine", "config.ini");
 
@@ -84,11 +85,15 @@ describe("processing configuration", () => {
     expect(() => ocr("TESSDATA = best\n")).toThrow(/TESSDATA must be one of fast, best_int, not 'best'/);
     expect(ocr("THREADS = 3\n")?.threads).toBe(3);
     expect(ocr("THREADS = Auto\n")?.threads).toBe("auto");
-    for (const bad of ["0", "two", "1.5", "65"]) expect(() => ocr(`THREADS = ${bad}\n`)).toThrow(/THREADS must be auto or a whole number from 1 to 64/);
+    for (const bad of ["0", "two", "1.5", "65"])
+      expect(() => ocr(`THREADS = ${bad}\n`)).toThrow(/THREADS must be auto or a whole number from 1 to 64/);
   });
 
   test("captioning section: alias resolved, API_KEY read from a config-relative file, prompt settings loaded", () => {
-    writeFileSync(cfgPath, "[PARSE_FOLDER]\nOUTPUT_ALTO_PATH = out/alto\n\n[CAP]\nmethod = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = OpenRouter\nAPI_KEY = key.txt\nPROMPT_SETTINGS = prompt.json\nCATEGORIES = [\"Image\", \"Map\"]\nMAX_ATTEMPTS = 2\n");
+    writeFileSync(
+      cfgPath,
+      '[PARSE_FOLDER]\nOUTPUT_ALTO_PATH = out/alto\n\n[CAP]\nmethod = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = OpenRouter\nAPI_KEY = key.txt\nPROMPT_SETTINGS = prompt.json\nCATEGORIES = ["Image", "Map"]\nMAX_ATTEMPTS = 2\n',
+    );
     const c = loadProcessorConfig(cfgPath, aliases);
     const cap = c.engines[0]!;
     expect(cap.kind).toBe("captioning");
@@ -102,7 +107,10 @@ describe("processing configuration", () => {
   });
 
   test("a literal API_KEY is used as is; a literal URL keeps its case", () => {
-    writeFileSync(cfgPath, "[CAP]\nMETHOD = GPT_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:9/V1/Chat\nAPI_KEY = literal-key\nPROMPT_SETTINGS = prompt.json\n");
+    writeFileSync(
+      cfgPath,
+      "[CAP]\nMETHOD = GPT_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:9/V1/Chat\nAPI_KEY = literal-key\nPROMPT_SETTINGS = prompt.json\n",
+    );
     const c = loadProcessorConfig(cfgPath, aliases);
     const cap = c.engines[0]!;
     expect(cap.kind === "captioning" && cap.apiKey).toBe("literal-key");
@@ -110,9 +118,15 @@ describe("processing configuration", () => {
     expect(c.warnings.join("\n")).toContain("deprecated");
   });
 
-  test("INITIAL_RECOGNITION: API/API_KEY/PROMPT_SETTINGS, categories default to [\"initial\"]", () => {
+  test('INITIAL_RECOGNITION: API/API_KEY/PROMPT_SETTINGS, categories default to ["initial"]', () => {
     writeFileSync(join(dir, "engine", "initial.json"), JSON.stringify({ model: "openai/gpt-5.4-mini", text: "Recognize the initial." }));
-    writeFileSync(cfgPath, "[INITIALS]\nmethod = INITIAL_RECOGNITION\napi = test\napi_key = test_key\nprompt_settings = initial.json\n".replace("api = test", "api = http://127.0.0.1:1/x"));
+    writeFileSync(
+      cfgPath,
+      "[INITIALS]\nmethod = INITIAL_RECOGNITION\napi = test\napi_key = test_key\nprompt_settings = initial.json\n".replace(
+        "api = test",
+        "api = http://127.0.0.1:1/x",
+      ),
+    );
     const e = loadProcessorConfig(cfgPath, aliases).engines[0]!;
     expect(e.kind).toBe("initials");
     if (e.kind !== "initials") return;
@@ -125,7 +139,10 @@ describe("processing configuration", () => {
   test("problems name the section and key", () => {
     writeFileSync(cfgPath, "[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = openai\nPROMPT_SETTINGS = prompt.json\n");
     expect(() => loadProcessorConfig(cfgPath, aliases)).toThrow("[CAP] API_KEY is required");
-    writeFileSync(cfgPath, "[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = openai\nAPI_KEY = k\nPROMPT_SETTINGS = missing.json\n");
+    writeFileSync(
+      cfgPath,
+      "[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = openai\nAPI_KEY = k\nPROMPT_SETTINGS = missing.json\n",
+    );
     expect(() => loadProcessorConfig(cfgPath, aliases)).toThrow(/\[CAP\] PROMPT_SETTINGS '.*missing.json' is not a readable JSON file/);
     writeFileSync(cfgPath, "[DET]\nMETHOD = YOLO_DETECTION\nMODEL_PATH = nope.pt\n");
     expect(() => loadProcessorConfig(cfgPath, aliases)).toThrow(/MODEL_PATH file not found: '.*engine\/nope.pt'/);
@@ -147,7 +164,13 @@ describe("processing configuration", () => {
 
   test("alias file adds and overrides aliases", () => {
     const f = join(dir, "aliases.json");
-    writeFileSync(f, JSON.stringify([{ aliases: ["Local"], urls: { base: "x", completions: "http://127.0.0.1:1/v1/chat/completions" } }, { aliases: ["openai"], urls: { completions: "http://proxy/v1/chat/completions" } }]));
+    writeFileSync(
+      f,
+      JSON.stringify([
+        { aliases: ["Local"], urls: { base: "x", completions: "http://127.0.0.1:1/v1/chat/completions" } },
+        { aliases: ["openai"], urls: { completions: "http://proxy/v1/chat/completions" } },
+      ]),
+    );
     const t = loadAliases(f);
     expect(resolveApi("LOCAL", t)).toBe("http://127.0.0.1:1/v1/chat/completions");
     expect(resolveApi("openai", t)).toBe("http://proxy/v1/chat/completions");
@@ -157,16 +180,24 @@ describe("processing configuration", () => {
 
 describe("Jinja subset with Python value formatting", () => {
   test("undefined → empty, None → 'None', lists → Python literals, numbers", () => {
-    expect(renderTemplate("[{{ missing }}] {{ element_caption }} {{ tags }} {{ n }} {{ f }} {{ b }}", { element_caption: null, tags: ["a", "b's"], n: 3, f: 2.0, b: true })).toBe(
-      `[] None ['a', "b's"] 3 2 True`,
-    );
+    expect(
+      renderTemplate("[{{ missing }}] {{ element_caption }} {{ tags }} {{ n }} {{ f }} {{ b }}", {
+        element_caption: null,
+        tags: ["a", "b's"],
+        n: 3,
+        f: 2.0,
+        b: true,
+      }),
+    ).toBe(`[] None ['a', "b's"] 3 2 True`);
   });
 
   test("metadata numbers print as Python's Jinja2 prints json.loads' values (Jinja2's output recorded)", () => {
     const d = tempDir("jinja-floats");
-    const meta = '{"p.jpg": {"whole": 1.0, "thousand": 1e3, "half": 2.5, "tiny": 1e-7, "big": 1e16, "int": 3, "neg": -0.0, "zero": 0.0, "list": [1.0, 2, 0.1], "nested": {"v": 5.0}}}';
+    const meta =
+      '{"p.jpg": {"whole": 1.0, "thousand": 1e3, "half": 2.5, "tiny": 1e-7, "big": 1e16, "int": 3, "neg": -0.0, "zero": 0.0, "list": [1.0, 2, 0.1], "nested": {"v": 5.0}}}';
     writeFileSync(join(d, "meta.json"), meta);
-    const template = "{{ whole }}|{{ thousand }}|{{ half }}|{{ tiny }}|{{ big }}|{{ int }}|{{ neg }}|{{ list }}|{{ nested.v }}|{{ nested }}|{% if zero %}t{% else %}f{% endif %}|{% if whole == 1 %}eq{% endif %}|{% if 2 in list %}in{% endif %}";
+    const template =
+      "{{ whole }}|{{ thousand }}|{{ half }}|{{ tiny }}|{{ big }}|{{ int }}|{{ neg }}|{{ list }}|{{ nested.v }}|{{ nested }}|{% if zero %}t{% else %}f{% endif %}|{% if whole == 1 %}eq{% endif %}|{% if 2 in list %}in{% endif %}";
     // Jinja2 3.1.6 on Python 3.11, recorded (Jinja2 is not on a fresh machine); to reproduce, with meta.json and the template above:
     // python3 -c "import json, sys, jinja2; m = json.load(open(sys.argv[1]))['p.jpg']; sys.stdout.write(jinja2.Template(sys.argv[2]).render(**m))" meta.json "$TEMPLATE"
     const jinja2 = "1.0|1000.0|2.5|1e-07|1e+16|3|-0.0|[1.0, 2, 0.1]|5.0|{'v': 5.0}|f|eq|in";
@@ -174,7 +205,8 @@ describe("Jinja subset with Python value formatting", () => {
   });
 
   test("if / elif / else with is none, is not none, and/or/not, ==, in", () => {
-    const t = "{% if element_caption is not none and page_title %}Caption: {{ element_caption }}{% elif page_title == 'X' %}X{% else %}none{% endif %}{% if 'a' in tags %}!{% endif %}";
+    const t =
+      "{% if element_caption is not none and page_title %}Caption: {{ element_caption }}{% elif page_title == 'X' %}X{% else %}none{% endif %}{% if 'a' in tags %}!{% endif %}";
     expect(renderTemplate(t, { element_caption: "Fig. 1", page_title: "T", tags: ["a"] })).toBe("Caption: Fig. 1!");
     expect(renderTemplate(t, { element_caption: null, page_title: "X", tags: [] })).toBe("X");
     expect(renderTemplate(t, { element_caption: null })).toBe("none");
@@ -188,10 +220,20 @@ describe("Jinja subset with Python value formatting", () => {
 });
 
 describe("captioning answer parsing (§3.6.3)", () => {
-  const ok = { caption_cz: "a", caption_en: "b", description_cz: null, description_en: "d", topics_cz: "x, y", topics_en: ["x"], color_cz: null, color_en: "red", extra: 1 };
+  const ok = {
+    caption_cz: "a",
+    caption_en: "b",
+    description_cz: null,
+    description_en: "d",
+    topics_cz: "x, y",
+    topics_en: ["x"],
+    color_cz: null,
+    color_en: "red",
+    extra: 1,
+  };
   test("all eight keys with string/null (topics also lists) are required; no fence stripping", () => {
     expect(parsePromptResult(JSON.stringify(ok))).not.toBeNull();
-    expect(parsePromptResult("```json\n" + JSON.stringify(ok) + "\n```")).toBeNull();
+    expect(parsePromptResult(`\`\`\`json\n${JSON.stringify(ok)}\n\`\`\``)).toBeNull();
     const { color_en: _, ...missing } = ok;
     expect(parsePromptResult(JSON.stringify(missing))).toBeNull();
     expect(parsePromptResult(JSON.stringify({ ...ok, caption_en: 5 }))).toBeNull();

@@ -7,14 +7,12 @@ import { floorPlan, technicalDrawing } from "../bench/synth-figures.ts";
 import { WORDS, best, drawLineArt, drawPage, iou } from "./helpers/detect-page.ts";
 
 /** Paint one of the bench's figure painters (drawn at the origin) into box `b` of the page. */
-const painted =
-  (paint: typeof floorPlan, seed: number) =>
-  (ctx: SKRSContext2D, b: Box) => {
-    ctx.save();
-    ctx.translate(b.x1, b.y1);
-    paint(ctx, b.x2 - b.x1, b.y2 - b.y1, rng(seed), new Typesetter(true), WORDS, "DejaVu Serif", 22);
-    ctx.restore();
-  };
+const painted = (paint: typeof floorPlan, seed: number) => (ctx: SKRSContext2D, b: Box) => {
+  ctx.save();
+  ctx.translate(b.x1, b.y1);
+  paint(ctx, b.x2 - b.x1, b.y2 - b.y1, rng(seed), new Typesetter(true), WORDS, "DejaVu Serif", 22);
+  ctx.restore();
+};
 
 /** A plate with two holes: one part of a technical drawing. */
 function plate(ctx: SKRSContext2D, b: Box) {
@@ -65,7 +63,10 @@ describe("categories from the caption", () => {
 
   test("a caption never turns a stamp or an initial into a figure kind", () => {
     const STAMP: Box = { x1: 200, y1: 500, x2: 440, y2: 640 };
-    const { page, lines } = drawPage({ seed: 22, figures: [{ box: STAMP, draw: redStamp, runIn: true, captionBelow: "Map 1. The county" }] });
+    const { page, lines } = drawPage({
+      seed: 22,
+      figures: [{ box: STAMP, draw: redStamp, runIn: true, captionBelow: "Map 1. The county" }],
+    });
     const found = best(detectElements({ ...page, textLines: lines }), STAMP)!;
     expect(found.category).toBe("Stamp");
   });

@@ -14,7 +14,13 @@ test("dev set: the set's own scorer gives F1 ≥ 0.85 at IoU 0.5 and no detectio
   const preds = await predictSet(SET, out);
   expect(preds.length).toBe(readdirSync(join(SET, "images")).length);
   const { score } = (await import(join(SET, "score.ts"))) as {
-    score: (gt: string, pred: string, thr?: number, perPage?: boolean, log?: (s: string) => void) => {
+    score: (
+      gt: string,
+      pred: string,
+      thr?: number,
+      perPage?: boolean,
+      log?: (s: string) => void,
+    ) => {
       f1: number;
       precision: number;
       recall: number;

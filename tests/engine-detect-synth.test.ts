@@ -26,19 +26,22 @@ function iou(a: Bbox, b: Bbox): number {
 /** Greedy one-to-one matching by descending IoU over pairs with IoU ≥ thr (as score.ts does). */
 function match(gt: Bbox[], pred: Bbox[], thr = 0.5): [number, number][] {
   const pairs: { g: number; p: number; v: number }[] = [];
-  gt.forEach((g, gi) => pred.forEach((p, pi) => {
-    const v = iou(g, p);
-    if (v >= thr) pairs.push({ g: gi, p: pi, v });
-  }));
+  gt.forEach((g, gi) =>
+    pred.forEach((p, pi) => {
+      const v = iou(g, p);
+      if (v >= thr) pairs.push({ g: gi, p: pi, v });
+    }),
+  );
   pairs.sort((x, y) => y.v - x.v);
   const ug = new Set<number>();
   const up = new Set<number>();
   const out: [number, number][] = [];
-  for (const q of pairs) if (!ug.has(q.g) && !up.has(q.p)) {
-    ug.add(q.g);
-    up.add(q.p);
-    out.push([q.g, q.p]);
-  }
+  for (const q of pairs)
+    if (!ug.has(q.g) && !up.has(q.p)) {
+      ug.add(q.g);
+      up.add(q.p);
+      out.push([q.g, q.p]);
+    }
   return out;
 }
 
@@ -54,7 +57,12 @@ test("held-out synthetic pages: F1 ≥ 0.85 at IoU 0.5, nothing found on figure-
   expect(preds.length).toBe(pages.length);
   expect(readdirSync(images).length).toBe(pages.length);
 
-  let tp = 0, nGt = 0, nPred = 0, correct = 0, wrongSpecific = 0, freeFp = 0;
+  let tp = 0,
+    nGt = 0,
+    nPred = 0,
+    correct = 0,
+    wrongSpecific = 0,
+    freeFp = 0;
   for (const page of pages) {
     const pred = preds.find((p) => p.id === page.id)!;
     const pb = pred.elements.map((e) => [e.bbox.x1, e.bbox.y1, e.bbox.x2 - e.bbox.x1, e.bbox.y2 - e.bbox.y1] as Bbox);
@@ -74,7 +82,9 @@ test("held-out synthetic pages: F1 ≥ 0.85 at IoU 0.5, nothing found on figure-
   const precision = nPred ? tp / nPred : 1;
   const recall = nGt ? tp / nGt : 1;
   const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-  console.log(`synthetic held-out: ${pages.length} pages, gt ${nGt}, pred ${nPred}, P ${precision.toFixed(3)} R ${recall.toFixed(3)} F1 ${f1.toFixed(3)}, category ${correct}/${tp} right, ${wrongSpecific} wrong specific`);
+  console.log(
+    `synthetic held-out: ${pages.length} pages, gt ${nGt}, pred ${nPred}, P ${precision.toFixed(3)} R ${recall.toFixed(3)} F1 ${f1.toFixed(3)}, category ${correct}/${tp} right, ${wrongSpecific} wrong specific`,
+  );
   expect(nGt).toBeGreaterThanOrEqual(15);
   expect(f1).toBeGreaterThanOrEqual(0.85);
   expect(freeFp).toBe(0);

@@ -1,6 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { createCanvas, ImageData, type SKRSContext2D } from "@napi-rs/canvas";
-import { detectElements, CATEGORY_LABELS, categoryId, type Box, type DetectedElement, type TextLineHint } from "../src/processor/detect/index.ts";
+import {
+  detectElements,
+  CATEGORY_LABELS,
+  categoryId,
+  type Box,
+} from "../src/processor/detect/index.ts";
 import { toGrey } from "../src/media/index.ts";
 import { rng } from "../bench/synth-pages.ts";
 import { groupLines } from "../src/processor/detect/textlines.ts";
@@ -54,7 +59,13 @@ describe("detectElements on synthetic pages", () => {
   });
 
   test("grey-only input (no colour) still finds both", () => {
-    const { page } = drawPage({ seed: 4, figures: [{ box: PHOTO, draw: drawPhoto }, { box: TABLE, draw: drawTable }] });
+    const { page } = drawPage({
+      seed: 4,
+      figures: [
+        { box: PHOTO, draw: drawPhoto },
+        { box: TABLE, draw: drawTable },
+      ],
+    });
     const els = detectElements({ grey: page.grey, width: page.width, height: page.height });
     expect(els.map((e) => e.category).sort()).toEqual(["Photograph", "Table"]);
   });
@@ -90,7 +101,13 @@ describe("detectElements on synthetic pages", () => {
   });
 
   test("threshold and category filters", () => {
-    const { page } = drawPage({ seed: 6, figures: [{ box: PHOTO, draw: drawPhoto }, { box: TABLE, draw: drawTable }] });
+    const { page } = drawPage({
+      seed: 6,
+      figures: [
+        { box: PHOTO, draw: drawPhoto },
+        { box: TABLE, draw: drawTable },
+      ],
+    });
     const all = detectElements(page);
     expect(all.length).toBe(2);
     expect(detectElements(page, { categories: ["table"] }).map((e) => e.category)).toEqual(["Table"]);
@@ -101,7 +118,13 @@ describe("detectElements on synthetic pages", () => {
   test("works at another resolution (the same page drawn at 0.6 scale)", () => {
     const s = 0.6;
     const scale = (b: Box): Box => ({ x1: b.x1 * s, y1: b.y1 * s, x2: b.x2 * s, y2: b.y2 * s });
-    const drawn = drawPage({ seed: 7, figures: [{ box: PHOTO, draw: drawPhoto }, { box: TABLE, draw: drawTable }] });
+    const drawn = drawPage({
+      seed: 7,
+      figures: [
+        { box: PHOTO, draw: drawPhoto },
+        { box: TABLE, draw: drawTable },
+      ],
+    });
     const canvas = createCanvas(Math.round(1200 * s), Math.round(1700 * s));
     const src = createCanvas(1200, 1700);
     src.getContext("2d").putImageData(new ImageData(drawn.page.rgba, 1200, 1700), 0, 0);
@@ -160,7 +183,13 @@ describe("detectElements on synthetic pages", () => {
       ctx.fillStyle = g;
       ctx.fillRect(b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1);
     };
-    const { page } = drawPage({ seed: 11, figures: [{ box: EDGE, draw: shadow }, { box: TABLE, draw: drawTable }] });
+    const { page } = drawPage({
+      seed: 11,
+      figures: [
+        { box: EDGE, draw: shadow },
+        { box: TABLE, draw: drawTable },
+      ],
+    });
     const els = detectElements(page);
     expect(els.map((e) => e.category)).toEqual(["Table"]);
   });
@@ -193,7 +222,11 @@ describe("detectElements on synthetic pages", () => {
       const w = ctx.measureText(text).width;
       ctx.fillText(text, (b.x1 + b.x2 - w) / 2, b.y2 - 30);
     };
-    for (const [size, text] of [[56, "CHAPTER SEVEN"], [80, "The Harvest"], [40, "Part Two: Of Kings"]] as const) {
+    for (const [size, text] of [
+      [56, "CHAPTER SEVEN"],
+      [80, "The Harvest"],
+      [40, "Part Two: Of Kings"],
+    ] as const) {
       const els = detectElements(drawPage({ seed: 13, figures: [{ box: HEAD, draw: heading(size, text) }] }).page);
       expect({ text, els }).toEqual({ text, els: [] });
     }
@@ -210,7 +243,8 @@ describe("detectElements on synthetic pages", () => {
       ["Name", "Count", "Share"].forEach((h, j) => ctx.fillText(h, b.x1 + 12 + j * 120, b.y1 + 30));
       ctx.font = "18px DejaVu Serif";
       for (let i = 0; i < 8; i++)
-        for (let j = 0; j < 3; j++) ctx.fillText(j ? String(Math.floor(r() * 900 + 10)) : WORDS[i]!, b.x1 + 12 + j * 120, b.y1 + 72 + i * 26);
+        for (let j = 0; j < 3; j++)
+          ctx.fillText(j ? String(Math.floor(r() * 900 + 10)) : WORDS[i]!, b.x1 + 12 + j * 120, b.y1 + 72 + i * 26);
     };
     const els = detectElements(drawPage({ seed: 14, figures: [{ box: T, draw: booktabs }] }).page);
     expect(els.length).toBe(1);
@@ -267,7 +301,9 @@ describe("groupLines (text-line grouping)", () => {
       }
       const candidates = comps.filter(() => r() < 0.9).map((c) => c.id);
       const maxGap = 5 + Math.floor(r() * 30);
-      const got = groupLines(comps, candidates, maxGap).map((g) => [...g.members].sort((a, b) => a - b).join(",")).sort();
+      const got = groupLines(comps, candidates, maxGap)
+        .map((g) => [...g.members].sort((a, b) => a - b).join(","))
+        .sort();
       const want = naiveGroups(comps, candidates, maxGap);
       expect(got).toEqual(want);
       expect(want.length).toBeLessThan(candidates.length); // some lines did form

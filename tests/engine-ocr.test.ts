@@ -24,10 +24,17 @@ describe("OCR model sets", () => {
       const image = { width: page.width, height, data: page.data.subarray(0, page.width * height) };
       const truth = { ...full, height, lines: full.lines.filter((l) => l.box[3] < height) };
       const engine = await OcrEngine.create({ languages: ["ces", "eng", "deu"], models });
-      const lines = engine.recognize(image).flatMap((r) => r.lines).map((l) => {
-        const xs = l.polygon.map((p) => p[0]), ys = l.polygon.map((p) => p[1]);
-        return { box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as [number, number, number, number], text: l.transcription };
-      });
+      const lines = engine
+        .recognize(image)
+        .flatMap((r) => r.lines)
+        .map((l) => {
+          const xs = l.polygon.map((p) => p[0]),
+            ys = l.polygon.map((p) => p[1]);
+          return {
+            box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as [number, number, number, number],
+            text: l.transcription,
+          };
+        });
       const { errors, chars } = scoreOcr(truth, lines, image.width, image.height);
       expect(truth.lines.length).toBeGreaterThan(10);
       expect(chars).toBeGreaterThan(500);
@@ -39,14 +46,25 @@ describe("OCR model sets", () => {
 });
 
 describe("the CER scorer", () => {
-  const truth = { page: "p", width: 1000, height: 1000, lines: [{ box: [100, 100, 900, 140] as [number, number, number, number], text: "In the beginning" }, { box: [100, 160, 900, 200] as [number, number, number, number], text: "was the word" }] };
+  const truth = {
+    page: "p",
+    width: 1000,
+    height: 1000,
+    lines: [
+      { box: [100, 100, 900, 140] as [number, number, number, number], text: "In the beginning" },
+      { box: [100, 160, 900, 200] as [number, number, number, number], text: "was the word" },
+    ],
+  };
   test("OCR lines go to the truth line they overlap most, joined left to right; missed lines count as deleted", () => {
     // page given at half the truth's size: boxes are scaled up
     const got = [
       { box: [250, 50, 450, 70] as [number, number, number, number], text: "beginning" },
       { box: [50, 50, 240, 70] as [number, number, number, number], text: "In the" },
     ];
-    expect(scoreOcr(truth, got, 500, 500)).toEqual({ errors: "was the word".length, chars: "In the beginning".length + "was the word".length });
+    expect(scoreOcr(truth, got, 500, 500)).toEqual({
+      errors: "was the word".length,
+      chars: "In the beginning".length + "was the word".length,
+    });
   });
   test("substitutions and typographic quotes: quotes are normalised, letters are not", () => {
     const got = [
@@ -73,7 +91,10 @@ describe("one page on several threads", () => {
 
   test("blocks are shared out by area, largest first onto the least loaded thread; each share in reading order", () => {
     const box = (w: number, h: number): [number, number, number, number] => [0, 0, w, h];
-    expect(shareOut([box(10, 10), box(30, 10), box(20, 10), box(5, 10)], 2)).toEqual([[1, 3], [0, 2]]);
+    expect(shareOut([box(10, 10), box(30, 10), box(20, 10), box(5, 10)], 2)).toEqual([
+      [1, 3],
+      [0, 2],
+    ]);
     expect(shareOut([box(10, 10)], 3)).toEqual([[0], [], []]);
     // one column of text (a block with over three quarters of the area) is read whole
     expect(worthSharing([box(10, 10)])).toBe(false);

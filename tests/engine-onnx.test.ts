@@ -32,7 +32,21 @@ const DET = (extra = "") => `[DET]\nMETHOD = YOLO_DETECTION\nMODEL_PATH = yolo.o
 describe("YOLO_DETECTION with an ONNX export", () => {
   test("letterbox, threshold, per-class NMS, boxes mapped back to the page and clipped, names from the model metadata; ALTO, crops and render as for the built-in detector", async () => {
     const { dir, config } = setup("det", DET(), { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }) });
-    const r = await runProcess(["--config", config, "--input-image-path", "images", "--output-alto-path", "alto", "--output-crops-path", "crops", "--output-render-path", "renders"], { cwd: dir });
+    const r = await runProcess(
+      [
+        "--config",
+        config,
+        "--input-image-path",
+        "images",
+        "--output-alto-path",
+        "alto",
+        "--output-crops-path",
+        "crops",
+        "--output-render-path",
+        "renders",
+      ],
+      { cwd: dir },
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const alto = readFileSync(join(dir, "alto", "p1.xml"), "utf8");
@@ -43,7 +57,11 @@ describe("YOLO_DETECTION with an ONNX export", () => {
       { type: "Image", hpos: 208, vpos: 96, width: 48, height: 32, tag: "image_001" },
     ]);
     expect([...alto.matchAll(/<mods:recordInfoNote type="confidence">([^<]*)</g)].map((m) => m[1])).toEqual(["0.900", "0.850", "0.500"]);
-    expect([...alto.matchAll(/<mods:recordInfoNote type="element-detection">([^<]*)</g)].map((m) => m[1])).toEqual(["yolo", "yolo", "yolo"]);
+    expect([...alto.matchAll(/<mods:recordInfoNote type="element-detection">([^<]*)</g)].map((m) => m[1])).toEqual([
+      "yolo",
+      "yolo",
+      "yolo",
+    ]);
     expect(readdirSync(join(dir, "crops")).sort()).toEqual(["p1_image_001.jpg", "p1_map_001.jpg", "p1_photograph_001.jpg"]);
     const crop = await decodeImage(join(dir, "crops", "p1_image_001.jpg"));
     expect([crop.width, crop.height]).toEqual([48, 32]);
@@ -76,20 +94,38 @@ describe("YOLO_DETECTION with an ONNX export", () => {
 describe("image embeddings from an ONNX image encoder", () => {
   const cfg =
     DET() +
-    "\n[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL = engine/mean.onnx\nCATEGORIES = [\"photograph\"]\n" +
-    "\n[EMB_RGB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = mean.onnx\nTRUE_RGB = yes\nIMAGE_STD = [1, 2, 4]\nDECIMAL_PLACES = 3\nCATEGORIES = [\"photograph\"]\n";
+    '\n[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL = engine/mean.onnx\nCATEGORIES = ["photograph"]\n' +
+    '\n[EMB_RGB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = mean.onnx\nTRUE_RGB = yes\nIMAGE_STD = [1, 2, 4]\nDECIMAL_PLACES = 3\nCATEGORIES = ["photograph"]\n';
   const head = HEAD.map((row) => row.slice(0, 1)); // the photograph only: (64,32)-(192,96), left half yellow, right half red
 
   test("one vector per element crop (its mean colour; red and blue swapped unless TRUE_RGB), records of §4.3 joined to the ALTO by the MODS uuid; JSON and JSON lines", async () => {
     const { dir, config } = setup("emb", cfg, { "yolo.onnx": yoloModel({ size: 64, head, names: NAMES }), "mean.onnx": meanColourModel() });
-    const r = await runProcess(["--config", config, "--input-image-path", "images", "--output-alto-path", "alto", "--output-embeddings-path", "emb", "--output-processing-info-path", "info.json"], { cwd: dir });
+    const r = await runProcess(
+      [
+        "--config",
+        config,
+        "--input-image-path",
+        "images",
+        "--output-alto-path",
+        "alto",
+        "--output-embeddings-path",
+        "emb",
+        "--output-processing-info-path",
+        "info.json",
+      ],
+      { cwd: dir },
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const records = JSON.parse(readFileSync(join(dir, "emb", "p1.json"), "utf8"));
     const alto = readFileSync(join(dir, "alto", "p1.xml"), "utf8");
     const uuid = /<mods:identifier type="uuid">([^<]+)</.exec(alto)![1]; // "uuid:<MODS uuid>"
-    expect(records.map((x: any) => Object.keys(x))).toEqual([0, 1].map(() => ["id", "tag_id", "page_uuid", "category", "source", "processing_info", "embedding"]));
-    expect(records.map((x: any) => [x.id, x.tag_id, x.page_uuid, x.category, x.source])).toEqual([0, 1].map(() => [uuid, "photograph_001", "p1", "photograph", null]));
+    expect(records.map((x: any) => Object.keys(x))).toEqual(
+      [0, 1].map(() => ["id", "tag_id", "page_uuid", "category", "source", "processing_info", "embedding"]),
+    );
+    expect(records.map((x: any) => [x.id, x.tag_id, x.page_uuid, x.category, x.source])).toEqual(
+      [0, 1].map(() => [uuid, "photograph_001", "p1", "photograph", null]),
+    );
     // the crop: R 1 everywhere, G 1 on the left half, B 0 → mean (R, G, B) = (1, 0.5, 0)
     expect(records[0].embedding).toEqual([0, 0.5, 1]); // the model sees (B, G, R), as the reference's
     expect(records[1].embedding).toEqual([1, 0.25, 0]); // true RGB, G divided by IMAGE_STD 2
@@ -99,19 +135,37 @@ describe("image embeddings from an ONNX image encoder", () => {
     expect(records[0].processing_info.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
     expect(JSON.parse(readFileSync(join(dir, "info.json"), "utf8")).notices ?? []).toEqual([]);
 
-    const jl = await runProcess(["--config", config, "--input-image-path", "images", "--output-embeddings-path", "embl", "--embeddings-jsonlines"], { cwd: dir });
+    const jl = await runProcess(
+      ["--config", config, "--input-image-path", "images", "--output-embeddings-path", "embl", "--embeddings-jsonlines"],
+      { cwd: dir },
+    );
     expect(jl.code).toBe(0);
     const text = readFileSync(join(dir, "embl", "p1.jsonl"), "utf8");
     expect(text.endsWith("\n")).toBe(true);
-    expect(text.trimEnd().split("\n").map((l) => JSON.parse(l).embedding)).toEqual([[0, 0.5, 1], [1, 0.25, 0]]);
+    expect(
+      text
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l).embedding),
+    ).toEqual([
+      [0, 0.5, 1],
+      [1, 0.25, 0],
+    ]);
   }, 120_000);
 
   test("a fixed-size encoder gets the crop resized to its input; a Hugging Face MODEL still only warns", async () => {
-    const fixed = DET() + "\n[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = mean8.onnx\nTRUE_RGB = yes\n\n[HF]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL = openai/clip-vit-large-patch14\n";
-    const { dir, config } = setup("emb8", fixed, { "yolo.onnx": yoloModel({ size: 64, head: HEAD.map((row) => row.slice(4, 5)), names: NAMES }), "mean8.onnx": meanColourModel(8) });
+    const fixed =
+      DET() +
+      "\n[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = mean8.onnx\nTRUE_RGB = yes\n\n[HF]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL = openai/clip-vit-large-patch14\n";
+    const { dir, config } = setup("emb8", fixed, {
+      "yolo.onnx": yoloModel({ size: 64, head: HEAD.map((row) => row.slice(4, 5)), names: NAMES }),
+      "mean8.onnx": meanColourModel(8),
+    });
     const r = await runProcess(["--config", config, "--input-image-path", "images", "--output-embeddings-path", "emb"], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("[HF] HUGGINGFACE_IMAGE_EMBEDDING needs the image model 'openai/clip-vit-large-patch14', which this processor cannot run");
+    expect(r.stderr).toContain(
+      "[HF] HUGGINGFACE_IMAGE_EMBEDDING needs the image model 'openai/clip-vit-large-patch14', which this processor cannot run",
+    );
     const records = JSON.parse(readFileSync(join(dir, "emb", "p1.json"), "utf8"));
     // the image element (208,96)-(256,128) is all white: any resize keeps it white
     expect(records.map((x: any) => [x.tag_id, x.embedding])).toEqual([["image_001", [1, 1, 1]]]);
@@ -120,12 +174,40 @@ describe("image embeddings from an ONNX image encoder", () => {
 
 describe("a missing or malformed model fails the run at start-up with one line", () => {
   const cases: [string, string, Record<string, Uint8Array>, RegExp][] = [
-    ["garbage bytes", DET(), { "yolo.onnx": new TextEncoder().encode("not a model at all") }, /^annopage: process: \[DET\] MODEL_PATH '.*yolo\.onnx': not an ONNX model file \(/],
+    [
+      "garbage bytes",
+      DET(),
+      { "yolo.onnx": new TextEncoder().encode("not a model at all") },
+      /^annopage: process: \[DET\] MODEL_PATH '.*yolo\.onnx': not an ONNX model file \(/,
+    ],
     ["no class names", DET(), { "yolo.onnx": yoloModel({ size: 64, head: HEAD }) }, /\[DET\] MODEL_PATH '.*yolo\.onnx': no class names/],
-    ["names that do not fit the output", DET(), { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: "{0: 'Map'}" }) }, /the output has 3 class scores but 1 class names are known/],
-    ["a truncated encoder file", DET() + "[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = enc.onnx\n", { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }), "enc.onnx": meanColourModel().slice(0, 40) }, /^annopage: process: \[EMB\] image encoder '.*enc\.onnx': not (an ONNX model file|a usable ONNX model) \(/],
-    ["an image input that is not N×3×H×W float32", DET() + "[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = flat.onnx\n", { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }), "flat.onnx": onnxModel({ input: ["x", [1, 3]], output: ["y", [1, 3]], nodes: [{ op: "Identity", inputs: ["x"], outputs: ["y"] }] }) }, /\[EMB\] image encoder '.*flat\.onnx': the model input 'x' must be a float32 N×3×H×W image, not float32 \[1, 3\]/],
-    ["a missing embedding model file", DET() + "[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = gone.onnx\n", { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }) }, /\[EMB\] MODEL_PATH file not found: '.*gone\.onnx'/],
+    [
+      "names that do not fit the output",
+      DET(),
+      { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: "{0: 'Map'}" }) },
+      /the output has 3 class scores but 1 class names are known/,
+    ],
+    [
+      "a truncated encoder file",
+      `${DET()}[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = enc.onnx\n`,
+      { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }), "enc.onnx": meanColourModel().slice(0, 40) },
+      /^annopage: process: \[EMB\] image encoder '.*enc\.onnx': not (an ONNX model file|a usable ONNX model) \(/,
+    ],
+    [
+      "an image input that is not N×3×H×W float32",
+      `${DET()}[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = flat.onnx\n`,
+      {
+        "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }),
+        "flat.onnx": onnxModel({ input: ["x", [1, 3]], output: ["y", [1, 3]], nodes: [{ op: "Identity", inputs: ["x"], outputs: ["y"] }] }),
+      },
+      /\[EMB\] image encoder '.*flat\.onnx': the model input 'x' must be a float32 N×3×H×W image, not float32 \[1, 3\]/,
+    ],
+    [
+      "a missing embedding model file",
+      `${DET()}[EMB]\nMETHOD = HUGGINGFACE_IMAGE_EMBEDDING\nMODEL_PATH = gone.onnx\n`,
+      { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }) },
+      /\[EMB\] MODEL_PATH file not found: '.*gone\.onnx'/,
+    ],
   ];
   for (const [name, cfg, models, message] of cases) {
     test(name, async () => {
@@ -142,7 +224,11 @@ describe("a missing or malformed model fails the run at start-up with one line",
 
 describe("pieces", () => {
   test("class names from Ultralytics' names metadata", () => {
-    expect(parseClassNames("{0: 'Image', 1: \"Children's book\", 2: 'Symbol, logo, coat of arms'}")).toEqual(["Image", "Children's book", "Symbol, logo, coat of arms"]);
+    expect(parseClassNames("{0: 'Image', 1: \"Children's book\", 2: 'Symbol, logo, coat of arms'}")).toEqual([
+      "Image",
+      "Children's book",
+      "Symbol, logo, coat of arms",
+    ]);
     expect(parseClassNames("{0: 'Image', 2: 'Map'}")).toBeNull();
     expect(parseClassNames("")).toBeNull();
   });

@@ -26,7 +26,11 @@ const packageVersion = (dir: string) => (JSON.parse(readFileSync(join(ROOT, dir,
 async function tesseractVersion(): Promise<string> {
   // @ts-ignore -- emscripten factory without type declarations
   const factory = (await import("tesseract.js-core/tesseract-core-simd-lstm.js")).default;
-  const mod = await factory({ wasmBinary: readFileSync(join(ROOT, "node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm")), print: () => {}, printErr: () => {} });
+  const mod = await factory({
+    wasmBinary: readFileSync(join(ROOT, "node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm")),
+    print: () => {},
+    printErr: () => {},
+  });
   return new mod.TessBaseAPI().Version();
 }
 
@@ -80,10 +84,24 @@ describe("command line and exit codes", () => {
     const imgs = imagesDir(d, ["dev_002.jpg"]);
     writeFileSync(join(imgs, "broken.jpg"), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
     writeFileSync(join(imgs, "notes.txt"), "not an image");
-    const r = await runProcess(["--config", detConfig(d), "--input-image-path", imgs, "--output-alto-path", join(d, "alto"), "--output-processing-info-path", join(d, "info.json")]);
+    const r = await runProcess([
+      "--config",
+      detConfig(d),
+      "--input-image-path",
+      imgs,
+      "--output-alto-path",
+      join(d, "alto"),
+      "--output-processing-info-path",
+      join(d, "info.json"),
+    ]);
     expect(r.code).toBe(3);
     expect(r.progress).toHaveLength(3);
-    expect(r.progress.filter((l) => / failed /.test(l)).map((l) => PROGRESS_RE.exec(l)![5]).sort()).toEqual(["broken", "notes"]);
+    expect(
+      r.progress
+        .filter((l) => / failed /.test(l))
+        .map((l) => PROGRESS_RE.exec(l)![5])
+        .sort(),
+    ).toEqual(["broken", "notes"]);
     expect(r.stderr).toMatch(/\[ERROR\|[^\]]+\]: Failed to process file 'broken'\.\n\[ERROR\|[^\]]+\]: .*Unable to read image/);
     expect(r.stderr.trim().split("\n").at(-1)).toMatch(/2 of 3 pages failed \(broken, notes\)/);
     expect(readdirSync(join(d, "alto"))).toEqual(["dev_002.xml"]);
@@ -101,15 +119,34 @@ describe("detection outputs", () => {
     d = tempDir("det");
     const imgs = imagesDir(d, ["dev_002.jpg", "dev_004.jpg", "dev_003.jpg"]);
     r = await runProcess([
-      "--config", detConfig(d), "--input-image-path", imgs, "--output-alto-path", join(d, "alto"), "--output-render-path", join(d, "renders"),
-      "--output-crops-path", join(d, "crops"), "--output-xml-path", join(d, "page"), "--output-processing-info-path", join(d, "info.json"),
-      "--device", "gpu", "--logging-level", "INFO",
+      "--config",
+      detConfig(d),
+      "--input-image-path",
+      imgs,
+      "--output-alto-path",
+      join(d, "alto"),
+      "--output-render-path",
+      join(d, "renders"),
+      "--output-crops-path",
+      join(d, "crops"),
+      "--output-xml-path",
+      join(d, "page"),
+      "--output-processing-info-path",
+      join(d, "info.json"),
+      "--device",
+      "gpu",
+      "--logging-level",
+      "INFO",
     ]);
   }, 60_000);
 
   test("exit 0, one progress line per page, the reference per-page log on stderr", () => {
     expect(r.code).toBe(0);
-    expect(r.progress.map((l) => PROGRESS_RE.exec(l)?.slice(1, 4))).toEqual([["1", "3", "ok"], ["2", "3", "ok"], ["3", "3", "ok"]]);
+    expect(r.progress.map((l) => PROGRESS_RE.exec(l)?.slice(1, 4))).toEqual([
+      ["1", "3", "ok"],
+      ["2", "3", "ok"],
+      ["3", "3", "ok"],
+    ]);
     expect(r.stderr).toMatch(/\[INFO\|\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\|[^\]]+\]: Processing dev_002/);
     expect(r.stderr).toMatch(/DONE 3\/3 \(100.00 %\) \[id: dev_004\] Time:\d+\.\d\d/);
   });
@@ -139,7 +176,13 @@ describe("detection outputs", () => {
         expect(tag["@LABEL"]).toBe(b["@TYPE"]);
         const mods = tag.XmlData["mods:mods"];
         expect(mods["@ID"]).toMatch(/^MODS_PICT_\d{4}$/);
-        expect(Object.keys(mods)).toEqual(expect.arrayContaining(Object.keys(fixture.alto.Tags.LayoutTag.XmlData["mods:mods"]).filter((k) => ["mods:typeOfResource", "mods:genre", "mods:identifier", "mods:recordInfo"].includes(k))));
+        expect(Object.keys(mods)).toEqual(
+          expect.arrayContaining(
+            Object.keys(fixture.alto.Tags.LayoutTag.XmlData["mods:mods"]).filter((k) =>
+              ["mods:typeOfResource", "mods:genre", "mods:identifier", "mods:recordInfo"].includes(k),
+            ),
+          ),
+        );
         expect(mods["mods:physicalDescription"]["mods:extent"]["#text"]).toBe(`${b["@WIDTH"]}x${b["@HEIGHT"]}`);
       }
       crops += blocks.length;
@@ -172,7 +215,12 @@ describe("detection outputs", () => {
       zip[`alto/${id}.xml`] = new TextEncoder().encode(alto);
       const labels = new Map([...alto.matchAll(/<LayoutTag ID="([^"]+)"[^>]*LABEL="([^"]+)"/g)].map((m) => [m[1]!, m[2]!]));
       const pageXml = readFileSync(join(d, "page", `${id}.xml`), "utf8");
-      const pageCats = new Map([...pageXml.matchAll(/<TextRegion id="([^"]+)" custom="([^"]*)"/g)].map((m) => [m[1]!, JSON.parse(m[2]!.replaceAll("&quot;", '"')).category]));
+      const pageCats = new Map(
+        [...pageXml.matchAll(/<TextRegion id="([^"]+)" custom="([^"]*)"/g)].map((m) => [
+          m[1]!,
+          JSON.parse(m[2]!.replaceAll("&quot;", '"')).category,
+        ]),
+      );
       for (const m of alto.matchAll(/<ComposedBlock [^>]*TYPE="([^"]+)"[^>]*TAGREFS="([^"]+)"/g)) {
         const [label, tag] = [m[1]!, m[2]!];
         const row = CATEGORIES.find((c) => c.label === label)!;
@@ -188,7 +236,9 @@ describe("detection outputs", () => {
     expect(Object.keys(counts).length).toBeGreaterThan(1); // dev_002: a Photograph and a Graph
     const zipPath = join(d, "names.zip");
     writeFileSync(zipPath, zipSync(zip));
-    const elementsLine = formatSummary(summariseResultZip(zipPath), zipPath, 1).split("\n").find((l) => l.startsWith("elements:"))!;
+    const elementsLine = formatSummary(summariseResultZip(zipPath), zipPath, 1)
+      .split("\n")
+      .find((l) => l.startsWith("elements:"))!;
     for (const [label, n] of Object.entries(counts)) {
       expect(elementsLine).toContain(`${label} ${n} (${CATEGORIES.find((c) => c.label === label)!.genreEng}_*)`);
     }
@@ -200,7 +250,19 @@ describe("detection outputs", () => {
 
   test("without --device (or with --device cpu) there is no GPU warning", async () => {
     for (const extra of [[], ["--device", "cpu"]]) {
-      const r2 = await runProcess(["--config", join(d, "config.ini"), "--input-image-path", join(d, "images"), "--output-alto-path", join(d, `alto-nodev${extra.length}`), "--logging-level", "INFO", "--process-count", "2", ...extra]);
+      const r2 = await runProcess([
+        "--config",
+        join(d, "config.ini"),
+        "--input-image-path",
+        join(d, "images"),
+        "--output-alto-path",
+        join(d, `alto-nodev${extra.length}`),
+        "--logging-level",
+        "INFO",
+        "--process-count",
+        "2",
+        ...extra,
+      ]);
       expect(r2.code).toBe(0);
       expect(r2.progress).toHaveLength(3);
       expect(r2.stderr).toContain("Processing dev_002");
@@ -212,7 +274,18 @@ describe("detection outputs", () => {
     const cfg = join(d, "no-engines.ini");
     writeFileSync(cfg, "[PARSE_FOLDER]\n");
     const out = join(d, "roundtrip");
-    const r2 = await runProcess(["--config", cfg, "--input-image-path", join(d, "images"), "--input-xml-path", join(d, "page"), "--output-alto-path", join(out, "alto"), "--output-crops-path", join(out, "crops")]);
+    const r2 = await runProcess([
+      "--config",
+      cfg,
+      "--input-image-path",
+      join(d, "images"),
+      "--input-xml-path",
+      join(d, "page"),
+      "--output-alto-path",
+      join(out, "alto"),
+      "--output-crops-path",
+      join(out, "crops"),
+    ]);
     expect(r2.code).toBe(0);
     const elementsOf = (xml: string) => {
       const labels = new Map([...xml.matchAll(/<LayoutTag ID="([^"]+)"[^>]*LABEL="([^"]+)"/g)].map((m) => [m[1]!, m[2]!]));
@@ -229,7 +302,17 @@ describe("detection outputs", () => {
   });
 
   test("--skip-processed skips pages present in both ALTO and render outputs", async () => {
-    const r2 = await runProcess(["--config", join(d, "config.ini"), "--input-image-path", join(d, "images"), "--output-alto-path", join(d, "alto"), "--output-render-path", join(d, "renders"), "-s"]);
+    const r2 = await runProcess([
+      "--config",
+      join(d, "config.ini"),
+      "--input-image-path",
+      join(d, "images"),
+      "--output-alto-path",
+      join(d, "alto"),
+      "--output-render-path",
+      join(d, "renders"),
+      "-s",
+    ]);
     expect(r2.code).toBe(0);
     expect(r2.progress).toEqual([]);
   });
@@ -239,7 +322,10 @@ describe("default configuration (OCR) and ALTO input", () => {
   test("no --config: OCR text lines go into the ALTO next to the detected elements", async () => {
     const d = tempDir("ocr");
     mkdirSync(join(d, "img"));
-    writeFileSync(join(d, "img", "page.jpg"), textPage(["The quick brown fox jumps", "over the lazy dog near", "Brno and Praha in 1685."], { picture: true }));
+    writeFileSync(
+      join(d, "img", "page.jpg"),
+      textPage(["The quick brown fox jumps", "over the lazy dog near", "Brno and Praha in 1685."], { picture: true }),
+    );
     const r = await runProcess(["--input-image-path", join(d, "img"), "--output-alto-path", join(d, "alto")]);
     expect(r.code).toBe(0);
     const xml = readFileSync(join(d, "alto", "page.xml"), "utf8");
@@ -270,13 +356,19 @@ describe("default configuration (OCR) and ALTO input", () => {
     const xml = readFileSync(join(d, "alto", "dev_002.xml"), "utf8");
     xmllintCheck(xml);
     const num = (s: string, a: string) => Number(new RegExp(`${a}="(\\d+)"`).exec(s)![1]);
-    const blocks = [...xml.matchAll(/<ComposedBlock [^>]*>/g)].map((m) => ({ x: num(m[0], "HPOS"), y: num(m[0], "VPOS"), w: num(m[0], "WIDTH"), h: num(m[0], "HEIGHT") }));
+    const blocks = [...xml.matchAll(/<ComposedBlock [^>]*>/g)].map((m) => ({
+      x: num(m[0], "HPOS"),
+      y: num(m[0], "VPOS"),
+      w: num(m[0], "WIDTH"),
+      h: num(m[0], "HEIGHT"),
+    }));
     const lines = [...xml.matchAll(/<TextLine [^>]*>/g)].map((m) => m[0]);
     expect(blocks.length).toBeGreaterThan(0);
     expect(lines.length).toBeGreaterThan(20);
     for (const l of lines) {
       if (/TAGREFS=/.test(l)) continue; // caption lines may touch their element
-      const cx = num(l, "HPOS") + num(l, "WIDTH") / 2, cy = num(l, "VPOS") + num(l, "HEIGHT") / 2;
+      const cx = num(l, "HPOS") + num(l, "WIDTH") / 2,
+        cy = num(l, "VPOS") + num(l, "HEIGHT") / 2;
       expect(blocks.some((b) => cx > b.x && cx < b.x + b.w && cy > b.y && cy < b.y + b.h)).toBe(false);
     }
   }, 60_000);
@@ -290,7 +382,16 @@ describe("default configuration (OCR) and ALTO input", () => {
       .replace(/<ComposedBlock[\s\S]*?<\/ComposedBlock>/, "")
       .replace('HEIGHT="297" WIDTH="210"', 'HEIGHT="1150" WIDTH="820"');
     writeFileSync(join(d, "alto-in", "dev_002.xml"), input);
-    const r = await runProcess(["--input-image-path", imgs, "--input-alto-path", join(d, "alto-in"), "--output-alto-path", join(d, "alto"), "--output-render-path", join(d, "renders")]);
+    const r = await runProcess([
+      "--input-image-path",
+      imgs,
+      "--input-alto-path",
+      join(d, "alto-in"),
+      "--output-alto-path",
+      join(d, "alto"),
+      "--output-render-path",
+      join(d, "renders"),
+    ]);
     expect(r.code).toBe(0);
     const xml = readFileSync(join(d, "alto", "dev_002.xml"), "utf8");
     xmllintCheck(xml);
@@ -318,12 +419,27 @@ describe("image captioning through a local OpenAI-compatible server", () => {
           return new Response(JSON.stringify({ error: { message: "overloaded" } }), { status: 503 });
         }
         const prompt: string = body.messages[0].content[0].text;
-        if (prompt.includes("REFUSE")) return Response.json({ choices: [{ message: { role: "assistant", content: "I cannot help." } }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } });
+        if (prompt.includes("REFUSE"))
+          return Response.json({
+            choices: [{ message: { role: "assistant", content: "I cannot help." } }],
+            usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+          });
         const content = JSON.stringify({
-          caption_cz: "Popisek", caption_en: "Caption", description_cz: "Popis", description_en: `Described: ${prompt}`,
-          topics_cz: "strom, dům", topics_en: ["tree", "house"], color_cz: "barevný", color_en: "colour",
+          caption_cz: "Popisek",
+          caption_en: "Caption",
+          description_cz: "Popis",
+          description_en: `Described: ${prompt}`,
+          topics_cz: "strom, dům",
+          topics_en: ["tree", "house"],
+          color_cz: "barevný",
+          color_en: "colour",
         });
-        return Response.json({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, cost: 0.001 } });
+        return Response.json({
+          id: "x",
+          object: "chat.completion",
+          choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, cost: 0.001 },
+        });
       },
     });
   });
@@ -332,12 +448,38 @@ describe("image captioning through a local OpenAI-compatible server", () => {
   test("requests in the reference shape, retries with backoff, MODS descriptions, prompts and usage written", async () => {
     const d = tempDir("cap");
     const imgs = imagesDir(d, ["dev_002.jpg", "dev_004.jpg"]);
-    writeFileSync(join(d, "prompt.json"), JSON.stringify({ model: "test/model-1", text: { default: "Title: {{ page_title }}; category {{ element_category }}; caption {{ element_caption }}; {% if page_year %}year {{ page_year }}{% else %}no year{% endif %}", Initial: "REFUSE" }, max_tokens: 321 }));
+    writeFileSync(
+      join(d, "prompt.json"),
+      JSON.stringify({
+        model: "test/model-1",
+        text: {
+          default:
+            "Title: {{ page_title }}; category {{ element_category }}; caption {{ element_caption }}; {% if page_year %}year {{ page_year }}{% else %}no year{% endif %}",
+          Initial: "REFUSE",
+        },
+        max_tokens: 321,
+      }),
+    );
     writeFileSync(join(d, "key.txt"), "sk-test-123\n");
     writeFileSync(join(d, "meta.json"), JSON.stringify({ "dev_002.jpg": { page_title: "Orbis pictus", page_year: 1685 } }));
-    const cfg = detConfig(d, `\n[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:${server.port}/v1/chat/completions\nAPI_KEY = key.txt\nPROMPT_SETTINGS = prompt.json\nMAX_ATTEMPTS = 2\nRETRY_BACKOFF_MS = 20\nMAX_IMAGE_SIZE = 64\n`);
-    const r = await runProcess(["--config", cfg, "--input-image-path", imgs, "--input-metadata-path", join(d, "meta.json"), "--output-alto-path", join(d, "alto"),
-      "--output-image-captioning-prompts-path", join(d, "prompts"), "--output-processing-info-path", join(d, "info.json")]);
+    const cfg = detConfig(
+      d,
+      `\n[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:${server.port}/v1/chat/completions\nAPI_KEY = key.txt\nPROMPT_SETTINGS = prompt.json\nMAX_ATTEMPTS = 2\nRETRY_BACKOFF_MS = 20\nMAX_IMAGE_SIZE = 64\n`,
+    );
+    const r = await runProcess([
+      "--config",
+      cfg,
+      "--input-image-path",
+      imgs,
+      "--input-metadata-path",
+      join(d, "meta.json"),
+      "--output-alto-path",
+      join(d, "alto"),
+      "--output-image-captioning-prompts-path",
+      join(d, "prompts"),
+      "--output-processing-info-path",
+      join(d, "info.json"),
+    ]);
     expect(r.code).toBe(0);
     expect(requests.length).toBeGreaterThan(1);
     const first = requests[0]!;
@@ -387,9 +529,24 @@ describe("captioning failures keep the detections", () => {
       const d = tempDir("capfail");
       const imgs = imagesDir(d, ["dev_002.jpg"]);
       writeFileSync(join(d, "prompt.json"), JSON.stringify({ model: "m", text: "Describe." }));
-      const cfg = detConfig(d, `[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:${server.port}/v1/chat/completions\nAPI_KEY = k\nPROMPT_SETTINGS = prompt.json\nMAX_ATTEMPTS = 3\nRETRY_BACKOFF_MS = 5\n`);
-      const r = await runProcess(["--config", cfg, "--input-image-path", imgs, "--output-alto-path", join(d, "alto"), "--output-crops-path", join(d, "crops"),
-        "--output-image-captioning-prompts-path", join(d, "prompts"), "--output-processing-info-path", join(d, "info.json")]);
+      const cfg = detConfig(
+        d,
+        `[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:${server.port}/v1/chat/completions\nAPI_KEY = k\nPROMPT_SETTINGS = prompt.json\nMAX_ATTEMPTS = 3\nRETRY_BACKOFF_MS = 5\n`,
+      );
+      const r = await runProcess([
+        "--config",
+        cfg,
+        "--input-image-path",
+        imgs,
+        "--output-alto-path",
+        join(d, "alto"),
+        "--output-crops-path",
+        join(d, "crops"),
+        "--output-image-captioning-prompts-path",
+        join(d, "prompts"),
+        "--output-processing-info-path",
+        join(d, "info.json"),
+      ]);
       expect(r.code).toBe(0);
       const xml = readFileSync(join(d, "alto", "dev_002.xml"), "utf8");
       const blocks = xml.match(/<ComposedBlock /g)?.length ?? 0;
@@ -410,8 +567,21 @@ describe("parallel pages and embeddings notice", () => {
   test("--process-count 2: every page once on stdout, outputs complete, processing info merged", async () => {
     const d = tempDir("par");
     const imgs = imagesDir(d, ["dev_002.jpg", "dev_003.jpg", "dev_004.jpg", "dev_006.jpg"]);
-    const r = await runProcess(["--config", detConfig(d), "--input-image-path", imgs, "--output-alto-path", join(d, "alto"), "--process-count", "2",
-      "--output-processing-info-path", join(d, "info.json"), "--output-embeddings-path", join(d, "emb"), "--embeddings-jsonlines"]);
+    const r = await runProcess([
+      "--config",
+      detConfig(d),
+      "--input-image-path",
+      imgs,
+      "--output-alto-path",
+      join(d, "alto"),
+      "--process-count",
+      "2",
+      "--output-processing-info-path",
+      join(d, "info.json"),
+      "--output-embeddings-path",
+      join(d, "emb"),
+      "--embeddings-jsonlines",
+    ]);
     expect(r.code).toBe(0);
     expect(r.progress).toHaveLength(4);
     expect(r.progress.map((l) => PROGRESS_RE.exec(l)![1])).toEqual(["1", "2", "3", "4"]);
@@ -430,12 +600,24 @@ describe("PAGE XML input and interruption", () => {
     const d = tempDir("pagexml");
     const imgs = imagesDir(d, ["dev_002.jpg"]);
     mkdirSync(join(d, "page-in"));
-    writeFileSync(join(d, "page-in", "dev_002.xml"), `<?xml version="1.0" encoding="UTF-8"?>
+    writeFileSync(
+      join(d, "page-in", "dev_002.xml"),
+      `<?xml version="1.0" encoding="UTF-8"?>
 <PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"><Page imageFilename="scan-2" imageWidth="1000" imageHeight="1400">
 <TextRegion id="r1"><Coords points="100,100 900,100 900,200 100,200"/>
 <TextLine id="l1"><Coords points="100,100 900,100 900,140 100,140"/><Baseline points="100,132 900,132"/><TextEquiv><Unicode>Hello page world</Unicode></TextEquiv></TextLine>
-</TextRegion></Page></PcGts>`);
-    const r = await runProcess(["--config", detConfig(d), "--input-image-path", imgs, "--input-xml-path", join(d, "page-in"), "--output-alto-path", join(d, "alto")]);
+</TextRegion></Page></PcGts>`,
+    );
+    const r = await runProcess([
+      "--config",
+      detConfig(d),
+      "--input-image-path",
+      imgs,
+      "--input-xml-path",
+      join(d, "page-in"),
+      "--output-alto-path",
+      join(d, "alto"),
+    ]);
     expect(r.code).toBe(0);
     const xml = readFileSync(join(d, "alto", "dev_002.xml"), "utf8");
     xmllintCheck(xml);
@@ -448,8 +630,23 @@ describe("PAGE XML input and interruption", () => {
   test("SIGINT stops the run with exit 130 and no half-written files", async () => {
     const d = tempDir("sigint");
     mkdirSync(join(d, "img"));
-    for (let i = 0; i < 6; i++) writeFileSync(join(d, "img", `p${i}.jpg`), textPage(["Page number " + i, "with several words of text", "to keep the OCR busy for a while"]));
-    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "..", "src", "cli.ts"), "process", "--input-image-path", join(d, "img"), "--output-alto-path", join(d, "alto")], { stdout: "pipe", stderr: "pipe" });
+    for (let i = 0; i < 6; i++)
+      writeFileSync(
+        join(d, "img", `p${i}.jpg`),
+        textPage([`Page number ${i}`, "with several words of text", "to keep the OCR busy for a while"]),
+      );
+    const proc = Bun.spawn(
+      [
+        process.execPath,
+        join(import.meta.dir, "..", "src", "cli.ts"),
+        "process",
+        "--input-image-path",
+        join(d, "img"),
+        "--output-alto-path",
+        join(d, "alto"),
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
     const reader = proc.stdout.getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toMatch(/^PAGE 1\/6 ok /);
@@ -467,8 +664,22 @@ describe("bad per-page inputs", () => {
     const imgs = imagesDir(d, ["dev_002.jpg", "dev_003.jpg"]);
     mkdirSync(join(d, "alto-in"));
     writeFileSync(join(d, "alto-in", "dev_002.xml"), "<alto><Layout><Page></alto>");
-    writeFileSync(join(d, "alto-in", "dev_003.xml"), '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page HEIGHT="10" WIDTH="10"/></Layout></alto>');
-    const r = await runProcess(["--config", detConfig(d), "--input-image-path", imgs, "--input-alto-path", join(d, "alto-in"), "--output-alto-path", join(d, "alto"), "--output-processing-info-path", join(d, "info.json")]);
+    writeFileSync(
+      join(d, "alto-in", "dev_003.xml"),
+      '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page HEIGHT="10" WIDTH="10"/></Layout></alto>',
+    );
+    const r = await runProcess([
+      "--config",
+      detConfig(d),
+      "--input-image-path",
+      imgs,
+      "--input-alto-path",
+      join(d, "alto-in"),
+      "--output-alto-path",
+      join(d, "alto"),
+      "--output-processing-info-path",
+      join(d, "info.json"),
+    ]);
     expect(r.code).toBe(3);
     const info = JSON.parse(readFileSync(join(d, "info.json"), "utf8"));
     expect(info.failed_pages.dev_002).toContain("not well-formed");

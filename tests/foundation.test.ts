@@ -29,7 +29,9 @@ describe("configuration", () => {
   test("checks across variables name the variable too", () => {
     expect(() => loadServerConfig({ STORAGE: "s3" })).toThrow(ConfigError);
     expect(() => loadServerConfig({ STORAGE: "s3" })).toThrow("S3_BUCKET: required when STORAGE=s3");
-    expect(() => loadServerConfig({ SEED_TEST_KEYS: "true", TEST_USER_KEY: "nodots" })).toThrow("TEST_USER_KEY: must look like prefix.kid.secret");
+    expect(() => loadServerConfig({ SEED_TEST_KEYS: "true", TEST_USER_KEY: "nodots" })).toThrow(
+      "TEST_USER_KEY: must look like prefix.kid.secret",
+    );
     expect(loadServerConfig({ STORAGE: "s3", S3_BUCKET: "b" }).storage).toEqual({ kind: "s3", bucket: "b", prefix: "" });
   });
   test("booleans: only true/1 are true", () => {
@@ -62,7 +64,9 @@ describe("migrations", () => {
   });
 
   test("every sql/ file is registered, in order", () => {
-    const files = readdirSync(join(import.meta.dir, "..", "sql")).filter((f) => f.endsWith(".sql")).sort();
+    const files = readdirSync(join(import.meta.dir, "..", "sql"))
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
     expect(migrations.map((m) => m.name)).toEqual(files);
     migrations.forEach((m, i) => expect(m.id).toBe(i + 1));
   });
@@ -156,7 +160,15 @@ describe("bootstrap admin key", () => {
       await first.stop();
       const { loadServerConfig } = await import("../src/config.ts");
       const { startServer } = await import("../src/cli/serve.ts");
-      const again = await startServer(loadServerConfig({ APP_HOST: "127.0.0.1", APP_PORT: "0", BASE_DIR: first.baseDir, ADMIN_KEY: first.adminKey, DATABASE_URL: db.url }));
+      const again = await startServer(
+        loadServerConfig({
+          APP_HOST: "127.0.0.1",
+          APP_PORT: "0",
+          BASE_DIR: first.baseDir,
+          ADMIN_KEY: first.adminKey,
+          DATABASE_URL: db.url,
+        }),
+      );
       try {
         const me = await fetch(`${again.url}/v1/me`, { headers: { "X-API-Key": first.adminKey } });
         expect(me.status).toBe(200);

@@ -9,7 +9,17 @@
 import { describe, expect, test } from "bun:test";
 import { probeImage } from "../src/media/index.ts";
 import { jpegStructureProblem } from "../src/media/jpeg-structure.ts";
-import { arithmetic, baseline, libjpegVerdict, markerInScan, mutations, page, progressive, ruleCases, zeroedScan } from "./helpers/jpeg-cases.ts";
+import {
+  arithmetic,
+  baseline,
+  libjpegVerdict,
+  markerInScan,
+  mutations,
+  page,
+  progressive,
+  ruleCases,
+  zeroedScan,
+} from "./helpers/jpeg-cases.ts";
 
 async function probe(bytes: Uint8Array): Promise<"ok" | "refused"> {
   try {

@@ -29,7 +29,10 @@ describe("key cache on a real PostgreSQL, two replicas", () => {
   beforeAll(async () => {
     a = await startTestServer({ env: { KEY_CACHE_MS: "60000" } });
     // a second replica on the same database and files
-    b = await startServer(loadServerConfig({ APP_HOST: "127.0.0.1", APP_PORT: "0", BASE_DIR: a.baseDir, DATABASE_URL: a.database!.url, KEY_CACHE_MS: "60000" }), { builtinEngine: false });
+    b = await startServer(
+      loadServerConfig({ APP_HOST: "127.0.0.1", APP_PORT: "0", BASE_DIR: a.baseDir, DATABASE_URL: a.database!.url, KEY_CACHE_MS: "60000" }),
+      { builtinEngine: false },
+    );
   });
   afterAll(async () => {
     await b.stop();
@@ -40,7 +43,11 @@ describe("key cache on a real PostgreSQL, two replicas", () => {
     const k = await makeKey(a, "user");
     expect((await me(a.url, k.key)).status).toBe(200);
     expect((await me(b.url, k.key)).status).toBe(200); // both replicas now hold the row
-    const r = await fetch(`${a.url}/v1/admin/keys/${k.label}`, { method: "PATCH", headers: { "x-api-key": a.adminKey, "content-type": "application/json" }, body: JSON.stringify({ active: false }) });
+    const r = await fetch(`${a.url}/v1/admin/keys/${k.label}`, {
+      method: "PATCH",
+      headers: { "x-api-key": a.adminKey, "content-type": "application/json" },
+      body: JSON.stringify({ active: false }),
+    });
     expect(r.status).toBe(200);
     expect((await (await me(a.url, k.key)).json()).code).toBe("API_KEY_INACTIVE");
     const ms = await until("replica B refuses the disabled key", 1000, async () => (await me(b.url, k.key)).status === 403);
@@ -64,7 +71,11 @@ describe("key cache on a real PostgreSQL, two replicas", () => {
     expect((await fetch(`${b.url}/v1/jobs`, { headers: { "x-api-key": k.key } })).status).toBe(200);
     await a.deps.sql`UPDATE keys SET role = 'WORKER' WHERE id = ${k.id}`;
     for (const url of [a.url, b.url]) {
-      await until(`${url} sees the new role`, 1000, async () => (await (await fetch(`${url}/v1/jobs`, { headers: { "x-api-key": k.key } })).json()).code === "API_KEY_ROLE_FORBIDDEN");
+      await until(
+        `${url} sees the new role`,
+        1000,
+        async () => (await (await fetch(`${url}/v1/jobs`, { headers: { "x-api-key": k.key } })).json()).code === "API_KEY_ROLE_FORBIDDEN",
+      );
     }
   });
 
@@ -81,7 +92,11 @@ describe("key cache on a real PostgreSQL, two replicas", () => {
 });
 
 /** An app on the test server's database that does not LISTEN (as with the embedded database), served on a free port. */
-async function withAppWithoutNotify(s: TestServer, keyCacheMs: number, fn: (url: string, sql: ReturnType<typeof connect>) => Promise<void>) {
+async function withAppWithoutNotify(
+  s: TestServer,
+  keyCacheMs: number,
+  fn: (url: string, sql: ReturnType<typeof connect>) => Promise<void>,
+) {
   const sql = connect(s.database!.url, { max: 2 });
   const app = createApp({ config: { ...s.config, keyCacheMs }, sql, embedded: true });
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch });

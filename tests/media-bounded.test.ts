@@ -85,7 +85,11 @@ describe("PNG: checked from the header and a streamed inflate", () => {
     const raw = new Uint8Array(filteredSize(33, 17, 8));
     const half = new Uint8Array(deflateSync(raw));
     const cases: [string, PngChunk[], string][] = [
-      ["unknown critical chunk", [ihdr(33, 17), idat(raw), ["ABCD", new Uint8Array(4)], iend], "IMAGE_CORRUPT: PNG has an unknown critical chunk ABCD"],
+      [
+        "unknown critical chunk",
+        [ihdr(33, 17), idat(raw), ["ABCD", new Uint8Array(4)], iend],
+        "IMAGE_CORRUPT: PNG has an unknown critical chunk ABCD",
+      ],
       ["unknown ancillary chunk", [ihdr(33, 17), ["abCD", new Uint8Array(4)], idat(raw), iend], "ok 33×17"],
       [
         "IDAT split by another chunk",
@@ -99,7 +103,8 @@ describe("PNG: checked from the header and a streamed inflate", () => {
       ["IDAT before IHDR", [idat(raw), ihdr(33, 17), iend], "IMAGE_CORRUPT: PNG does not start with its IHDR chunk"],
       ["no IEND", [ihdr(33, 17), idat(raw)], "IMAGE_CORRUPT: PNG is truncated (no IEND chunk)"],
     ];
-    for (const [name, chunks, expected] of cases) expect([name, await verdict(probeImage(pngFromChunks(chunks)))]).toEqual([name, expected]);
+    for (const [name, chunks, expected] of cases)
+      expect([name, await verdict(probeImage(pngFromChunks(chunks)))]).toEqual([name, expected]);
     const badCrc = greyPng(33, 17);
     badCrc[badCrc.length - 20]! ^= 1; // inside the IDAT data
     expect(await verdict(probeImage(badCrc))).toBe("IMAGE_CORRUPT: PNG chunk IDAT has a bad checksum");
@@ -125,7 +130,10 @@ class WatchedBudget extends DecodeBudget {
 describe("checks that decode share a memory budget", () => {
   test("WebP checks wait for room (one or two at a time as the budget allows); an image needing more than all of it is refused", async () => {
     const webp = await new Bun.Image(greyPng(400, 400)).webp().bytes(); // 640 000 bytes of RGBA
-    for (const [capacity, most] of [[640_000, 1], [1_300_000, 2]] as const) {
+    for (const [capacity, most] of [
+      [640_000, 1],
+      [1_300_000, 2],
+    ] as const) {
       const budget = new WatchedBudget(capacity);
       const results = await Promise.all(Array.from({ length: 5 }, () => probeImage(webp, { budget })));
       expect(results).toEqual(Array.from({ length: 5 }, () => ({ format: "webp", width: 400, height: 400 })));
@@ -133,9 +141,13 @@ describe("checks that decode share a memory budget", () => {
     }
     const budget = new WatchedBudget(1024 * 1024);
     const bigWebp = await new Bun.Image(greyPng(600, 600)).webp().bytes();
-    expect(await verdict(probeImage(bigWebp, { budget }))).toBe("IMAGE_TOO_LARGE: a 600×600 WEBP needs 2 MB to be checked, more than the 1 MB this server allows");
+    expect(await verdict(probeImage(bigWebp, { budget }))).toBe(
+      "IMAGE_TOO_LARGE: a 600×600 WEBP needs 2 MB to be checked, more than the 1 MB this server allows",
+    );
     const tiff = new Uint8Array(UTIF.encodeImage(new Uint8Array(600 * 600 * 4), 600, 600));
-    expect(await verdict(probeImage(tiff, { budget }))).toBe("IMAGE_TOO_LARGE: a 600×600 TIFF needs 3 MB to be checked, more than the 1 MB this server allows");
+    expect(await verdict(probeImage(tiff, { budget }))).toBe(
+      "IMAGE_TOO_LARGE: a 600×600 TIFF needs 3 MB to be checked, more than the 1 MB this server allows",
+    );
     expect(budget.most).toBe(0); // refused before anything was decoded
     // the PNG bomb needs no budget at all
     expect(await verdict(probeImage(greyPng(14000, 14000), { budget }))).toBe("ok 14000×14000");
@@ -144,7 +156,17 @@ describe("checks that decode share a memory budget", () => {
 
 /** A one-strip 8-bit grey TIFF whose strip is `strip` compressed with `compression` (1 none, 8 Deflate), `count` bytes long by its header. */
 function greyTiff(w: number, h: number, strip: Uint8Array, compression: number, count = strip.length): Uint8Array {
-  const entries: [number, number, number][] = [[256, 4, w], [257, 4, h], [258, 3, 8], [259, 3, compression], [262, 3, 1], [273, 4, 0], [277, 3, 1], [278, 4, h], [279, 4, count]];
+  const entries: [number, number, number][] = [
+    [256, 4, w],
+    [257, 4, h],
+    [258, 3, 8],
+    [259, 3, compression],
+    [262, 3, 1],
+    [273, 4, 0],
+    [277, 3, 1],
+    [278, 4, h],
+    [279, 4, count],
+  ];
   const dataAt = 8 + 2 + entries.length * 12 + 4;
   const out = new Uint8Array(dataAt + strip.length);
   const dv = new DataView(out.buffer);
@@ -178,9 +200,18 @@ describe("TIFF: decoded on a worker thread", () => {
 
   test("ThreadCall: answers in order from the worker; a worker whose script cannot load answers undefined, now and later", async () => {
     const echo = new ThreadCall<{ n: number }, { twice: number }>(
-      () => new Worker(URL.createObjectURL(new Blob(["self.onmessage = (e) => postMessage({ id: e.data.id, twice: e.data.n * 2 });"], { type: "application/javascript" }))),
+      () =>
+        new Worker(
+          URL.createObjectURL(
+            new Blob(["self.onmessage = (e) => postMessage({ id: e.data.id, twice: e.data.n * 2 });"], { type: "application/javascript" }),
+          ),
+        ),
     );
-    expect(await Promise.all([1, 2, 3].map((n) => echo.call({ n })))).toEqual([{ id: 0, twice: 2 }, { id: 1, twice: 4 }, { id: 2, twice: 6 }] as never);
+    expect(await Promise.all([1, 2, 3].map((n) => echo.call({ n })))).toEqual([
+      { id: 0, twice: 2 },
+      { id: 1, twice: 4 },
+      { id: 2, twice: 6 },
+    ] as never);
     const broken = new ThreadCall<{ n: number }, { twice: number }>(
       () => new Worker(URL.createObjectURL(new Blob(["this is not ( javascript"], { type: "application/javascript" }))),
     );
@@ -200,14 +231,21 @@ describe("over HTTP", () => {
 
   test("the PNG bomb → 201; a WebP beyond IMAGE_CHECK_MEMORY_MB → 415 IMAGE_INVALID naming the budget; a cut-off bomb → 415", async () => {
     const u = client(s, (await makeKey(s, "user")).key);
-    const job = await u("POST", "/v1/jobs", { json: { images: ["bomb.png", "big.webp", "cut.png"].map((name, order) => ({ name, order })) } });
+    const job = await u("POST", "/v1/jobs", {
+      json: { images: ["bomb.png", "big.webp", "cut.png"].map((name, order) => ({ name, order })) },
+    });
     expect(job.status).toBe(201);
-    const put = (name: string, file: Uint8Array) => u("PUT", `/v1/jobs/${job.body.data.id}/images/${name}/files/image`, { file, fileName: name });
+    const put = (name: string, file: Uint8Array) =>
+      u("PUT", `/v1/jobs/${job.body.data.id}/images/${name}/files/image`, { file, fileName: name });
     const bomb = greyPng(14000, 14000);
     const ok = await put("bomb.png", bomb);
     expect([ok.status, ok.body.code]).toEqual([201, "IMAGE_UPLOADED"]);
     const big = await put("big.webp", await new Bun.Image(greyPng(600, 600)).webp().bytes());
-    expect([big.status, big.body.code, big.body.details.reason]).toEqual([415, "IMAGE_INVALID", "a 600×600 WEBP needs 2 MB to be checked, more than the 1 MB this server allows"]);
+    expect([big.status, big.body.code, big.body.details.reason]).toEqual([
+      415,
+      "IMAGE_INVALID",
+      "a 600×600 WEBP needs 2 MB to be checked, more than the 1 MB this server allows",
+    ]);
     const cut = await put("cut.png", bomb.subarray(0, bomb.length - 40));
     expect([cut.status, cut.body.code, cut.body.details.reason]).toEqual([415, "IMAGE_INVALID", expect.stringContaining("truncated")]);
   });

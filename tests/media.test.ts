@@ -209,7 +209,9 @@ describe("sniffImageFormat", () => {
     expect(sniffImageFormat(c.encodeSync("webp", 90))?.extension).toBe("webp");
     const tif = new Uint8Array(UTIF.encodeImage(new Uint8Array(W * H * 4), W, H));
     expect(sniffImageFormat(tif)?.format).toBe("tiff");
-    expect(sniffImageFormat(writeTiff(4, 4, { bps: 8, spp: 1, photometric: 1, rowsPerStrip: 4, bigEndian: true }, ramp))?.format).toBe("tiff");
+    expect(sniffImageFormat(writeTiff(4, 4, { bps: 8, spp: 1, photometric: 1, rowsPerStrip: 4, bigEndian: true }, ramp))?.format).toBe(
+      "tiff",
+    );
     expect(sniffImageFormat(new TextEncoder().encode("%PDF-1.7 hello"))).toBeNull();
     expect(sniffImageFormat(new TextEncoder().encode("GIF89a......"))?.format).toBe("gif");
     expect(sniffImageFormat(new TextEncoder().encode("GIF90a......"))).toBeNull();
@@ -265,7 +267,12 @@ describe("decodeImage", () => {
       const bytes = writeTiff(w, h, spec, ramp);
       const img = await decodeImage(bytes);
       expect([img.format, img.width, img.height]).toEqual(["tiff", w, h]);
-      for (const [x, y] of [[0, 0], [13, 7], [49, 32], [25, 20]] as const) {
+      for (const [x, y] of [
+        [0, 0],
+        [13, 7],
+        [49, 32],
+        [25, 20],
+      ] as const) {
         const p = (y * w + x) * 4;
         const got = Array.from(img.data.subarray(p, p + 4));
         if (spec.spp === 1) {
@@ -281,7 +288,11 @@ describe("decodeImage", () => {
   }
 
   test("PNG variants: 16-bit grey, 8-bit grey + alpha, 16-bit RGB", async () => {
-    for (const [type, depth] of [[0, 16], [4, 8], [2, 16]] as const) {
+    for (const [type, depth] of [
+      [0, 16],
+      [4, 8],
+      [2, 16],
+    ] as const) {
       const png = writePng(30, 20, type, depth, (x, y, c) => (type === 4 && c === 1 ? 255 : ramp(x, y, c)));
       expect(await probeImage(png)).toEqual({ format: "png", width: 30, height: 20 });
       const img = await decodeImage(png);
@@ -336,7 +347,12 @@ describe("BMP and GIF (protocol §6.2: what the reference client uploads and Ope
     expect(await probeImage(bmp)).toEqual({ format: "bmp", width: 5, height: 3 });
     const img = await decodeImage(bmp);
     expect([img.format, img.width, img.height]).toEqual(["bmp", 5, 3]);
-    for (const [x, y] of [[0, 0], [4, 0], [2, 1], [4, 2]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [4, 0],
+      [2, 1],
+      [4, 2],
+    ] as const) {
       const o = (y * 5 + x) * 4;
       expect(Array.from(img.data.subarray(o, o + 4))).toEqual([...rgb(x, y), 255]);
     }
@@ -368,13 +384,21 @@ describe("BMP and GIF (protocol §6.2: what the reference client uploads and Ope
     v.setUint32(34, 2, true);
     v.setUint32(46, 2, true); // colours used
     b.set([0, 1], 62);
-    const codeOf = async (p: Promise<unknown>) => p.then(() => "no error", (e) => (e as ImageError).code);
+    const codeOf = async (p: Promise<unknown>) =>
+      p.then(
+        () => "no error",
+        (e) => (e as ImageError).code,
+      );
     expect(await codeOf(probeImage(b))).toBe("IMAGE_TOO_LARGE");
     expect(await codeOf(decodeImage(b))).toBe("IMAGE_TOO_LARGE");
   });
 
   test("cut-off BMPs and GIFs are refused at every length; trailing bytes after a whole file are not", async () => {
-    const codeOf = async (p: Promise<unknown>) => p.then(() => "no error", (e) => (e as ImageError).code);
+    const codeOf = async (p: Promise<unknown>) =>
+      p.then(
+        () => "no error",
+        (e) => (e as ImageError).code,
+      );
     const bmp = bmpBytes(7, 6, rgb);
     const gif = gifBytes(30, 20);
     for (const whole of [bmp, gif]) {
@@ -423,7 +447,9 @@ describe("probeImage and errors", () => {
     expect(await codeOf(probeImage(broken))).toBe("IMAGE_CORRUPT");
     // consistent checksums, but raw deflate instead of a zlib stream, or data cut short before compression
     expect(await codeOf(probeImage(writePng(30, 20, 2, 8, ramp, (raw) => Bun.deflateSync(Uint8Array.from(raw)))))).toBe("IMAGE_CORRUPT");
-    expect(await codeOf(probeImage(writePng(30, 20, 2, 8, ramp, (raw) => new Uint8Array(deflateSync(raw.subarray(0, raw.length >> 1))))))).toBe("IMAGE_CORRUPT");
+    expect(
+      await codeOf(probeImage(writePng(30, 20, 2, 8, ramp, (raw) => new Uint8Array(deflateSync(raw.subarray(0, raw.length >> 1)))))),
+    ).toBe("IMAGE_CORRUPT");
     const tif = writeTiff(40, 40, { bps: 8, spp: 3, photometric: 2, rowsPerStrip: 4, bigEndian: false }, ramp);
     expect(await codeOf(probeImage(tif.subarray(0, 6)))).toBe("IMAGE_CORRUPT");
     expect(await codeOf(probeImage(join(dir, "missing.png")))).toBe("IMAGE_UNREADABLE_FILE");

@@ -19,7 +19,8 @@ const DOCS = [
 ];
 
 test("the same text as Python's json.dumps(json.loads(x), ensure_ascii=False, indent=4)", () => {
-  const script = "import sys, json\nprint(json.dumps([json.dumps(json.loads(d), ensure_ascii=False, indent=4) for d in json.loads(sys.stdin.read())]))";
+  const script =
+    "import sys, json\nprint(json.dumps([json.dumps(json.loads(d), ensure_ascii=False, indent=4) for d in json.loads(sys.stdin.read())]))";
   const py = Bun.spawnSync(["python3", "-c", script], { stdin: Buffer.from(JSON.stringify(DOCS)), stderr: "pipe" });
   expect(py.stderr.toString()).toBe("");
   const expected: string[] = JSON.parse(py.stdout.toString());
@@ -31,8 +32,11 @@ test("the same text as Python's json.dumps(json.loads(x), ensure_ascii=False, in
 test("float repr of many random doubles equals Python's repr", () => {
   const xs: number[] = [];
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 300; i++) xs.push((rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20));
-  const py = Bun.spawnSync(["python3", "-c", "import sys, json\nprint(json.dumps([repr(float(x)) for x in json.loads(sys.stdin.read())]))"], { stdin: Buffer.from(JSON.stringify(xs)) });
+  const py = Bun.spawnSync(
+    ["python3", "-c", "import sys, json\nprint(json.dumps([repr(float(x)) for x in json.loads(sys.stdin.read())]))"],
+    { stdin: Buffer.from(JSON.stringify(xs)) },
+  );
   expect(xs.map(pyFloatRepr)).toEqual(JSON.parse(py.stdout.toString()));
 });

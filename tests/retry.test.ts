@@ -14,26 +14,45 @@ test("backoffDelay doubles per retry between half and all of its cap, never past
 test("withRetry: retries until success, reports each pause, honours per-failure attempts, stops on a non-retryable error", async () => {
   const seen: number[] = [];
   let calls = 0;
-  const ok = await withRetry(async (attempt) => {
-    calls++;
-    if (attempt < 3) throw new Error(`fail ${attempt}`);
-    return "done";
-  }, { policy: { attempts: 5, baseDelayMs: 1, maxDelayMs: 2 }, toError: (e) => e as Error, decide: () => ({ retry: true }), onRetry: (i) => seen.push(i.attempt) });
+  const ok = await withRetry(
+    async (attempt) => {
+      calls++;
+      if (attempt < 3) throw new Error(`fail ${attempt}`);
+      return "done";
+    },
+    {
+      policy: { attempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+      toError: (e) => e as Error,
+      decide: () => ({ retry: true }),
+      onRetry: (i) => seen.push(i.attempt),
+    },
+  );
   expect([ok, calls, seen]).toEqual(["done", 3, [1, 2]]);
 
   calls = 0;
   const quiet: number[] = [];
-  const e1 = await withRetry(async () => {
-    calls++;
-    throw new Error("refused");
-  }, { policy: { attempts: 10, baseDelayMs: 1, maxDelayMs: 2 }, toError: (e) => e as Error, decide: () => ({ retry: true, attempts: 2, quiet: true }), onRetry: (i) => quiet.push(i.attempt) }).catch((e) => e);
+  const e1 = await withRetry(
+    async () => {
+      calls++;
+      throw new Error("refused");
+    },
+    {
+      policy: { attempts: 10, baseDelayMs: 1, maxDelayMs: 2 },
+      toError: (e) => e as Error,
+      decide: () => ({ retry: true, attempts: 2, quiet: true }),
+      onRetry: (i) => quiet.push(i.attempt),
+    },
+  ).catch((e) => e);
   expect([(e1 as Error).message, calls, quiet]).toEqual(["refused", 2, []]);
 
   calls = 0;
-  const e2 = await withRetry(async () => {
-    calls++;
-    throw new Error("bad request");
-  }, { policy: { attempts: 10, baseDelayMs: 1, maxDelayMs: 2 }, toError: (e) => e as Error, decide: () => ({ retry: false }) }).catch((e) => e);
+  const e2 = await withRetry(
+    async () => {
+      calls++;
+      throw new Error("bad request");
+    },
+    { policy: { attempts: 10, baseDelayMs: 1, maxDelayMs: 2 }, toError: (e) => e as Error, decide: () => ({ retry: false }) },
+  ).catch((e) => e);
   expect([(e2 as Error).message, calls]).toEqual(["bad request", 1]);
 });
 

@@ -53,7 +53,13 @@ describe("serve on the embedded database", () => {
     let c: Child | undefined;
     for (let i = 0; i < 20; i++) {
       c = serve();
-      const code = await Promise.race([c.exited, listening(c).then(() => -1, () => -2)]);
+      const code = await Promise.race([
+        c.exited,
+        listening(c).then(
+          () => -1,
+          () => -2,
+        ),
+      ]);
       if (code === -1) break;
       await Bun.sleep(250);
     }

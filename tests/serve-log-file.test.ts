@@ -46,7 +46,10 @@ describe("server.log", () => {
       const child = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", base, "--workers", "0"], {
         env: { LOGGING_FILE_LEVEL: level, ADMIN_KEY: undefined }, // no ADMIN_KEY: one is generated and shown once
       });
-      const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000 /* a first start on the embedded database, on a loaded machine */);
+      const [, url] = await child.waitFor(
+        /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+        90_000 /* a first start on the embedded database, on a loaded machine */,
+      );
       const [, generated] = await child.waitFor(/\n {2}(\S+\.\S+\.\S+)\n/, 10_000);
       child.kill("SIGTERM");
       expect(await child.exited).toBe(0);
@@ -59,11 +62,13 @@ describe("server.log", () => {
       for (const l of lines) expect(l).toMatch(LINE);
       const parsed = lines.map((l) => LINE.exec(l)!);
       expect(parsed[0]![1]).toBe(hostname());
-      expect(parsed.map((m) => `${m[2]} ${m[3]}`)).toEqual(expect.arrayContaining([
-        expect.stringMatching(new RegExp(`^INFO annopage serve listening on ${url!.replace(/[.]/g, "\\.")} `)),
-        "INFO SIGTERM: shutting down",
-        "INFO stopped",
-      ]));
+      expect(parsed.map((m) => `${m[2]} ${m[3]}`)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`^INFO annopage serve listening on ${url!.replace(/[.]/g, "\\.")} `)),
+          "INFO SIGTERM: shutting down",
+          "INFO stopped",
+        ]),
+      );
       expect(readFileSync(log, "utf8")).not.toContain(generated!.split(".")[2]!); // never the generated key's secret
     }
   }, 240_000);

@@ -38,9 +38,26 @@ beforeAll(async () => {
   db = await createTestDatabase("serve_processes");
   baseDir = mkdtempSync(join(tmpdir(), "annopage-processes-"));
   port = await freePort();
-  primary = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url, "--workers", "0", "--processes", "2"], {
-    env: { ADMIN_KEY },
-  });
+  primary = spawnAnnopage(
+    [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--base-dir",
+      baseDir,
+      "--database-url",
+      db.url,
+      "--workers",
+      "0",
+      "--processes",
+      "2",
+    ],
+    {
+      env: { ADMIN_KEY },
+    },
+  );
   await primary.waitFor(/serving with 2 processes on port \d+ \(this one and 1 replica\)/, 90_000);
   replicaPid = Number((await primary.waitFor(/replica \(pid (\d+)\) listening on/, 90_000))[1]);
 }, 120_000);
@@ -78,7 +95,10 @@ function multipart(bytes: Uint8Array, filename: string, type: string) {
   return { body, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
 }
 
-const jsonBody = (key: string, v: unknown) => ({ body: JSON.stringify(v), headers: { "x-api-key": key, "content-type": "application/json" } });
+const jsonBody = (key: string, v: unknown) => ({
+  body: JSON.stringify(v),
+  headers: { "x-api-key": key, "content-type": "application/json" },
+});
 
 test("the process count: --processes, else APP_PROCESSES, else the CPU count; the embedded database runs one and says so when asked for more", () => {
   expect(processCount("3", {}, false)).toEqual({ count: 3 });
@@ -116,7 +136,10 @@ test("two processes on one port serve one job's life cycle, each step alternatin
   await Bun.sleep(300);
   const image = pngBytes(20, 10);
   const upload = multipart(image, "p.png", "image/png");
-  const up = await A.request("PUT", `/v1/jobs/${id}/images/p.png/files/image`, { body: upload.body, headers: { ...upload.headers, "x-api-key": user } });
+  const up = await A.request("PUT", `/v1/jobs/${id}/images/p.png/files/image`, {
+    body: upload.body,
+    headers: { ...upload.headers, "x-api-key": user },
+  });
   expect(up.status).toBe(201);
   const lease = await leasing;
   expect(lease.json().code).toBe("JOB_LEASED");
@@ -154,7 +177,10 @@ test("a replica killed with SIGKILL leaves the port answering, and the primary s
     const r = await fetch(`http://127.0.0.1:${port}/healthz`, { keepalive: false });
     expect(r.status).toBe(200);
   }
-  const restarted = await primary.waitFor(new RegExp(`replica 1 \\(pid ${replicaPid}\\) ended \\(SIGKILL\\); restarting it in [\\d.]+ s`), 30_000);
+  const restarted = await primary.waitFor(
+    new RegExp(`replica 1 \\(pid ${replicaPid}\\) ended \\(SIGKILL\\); restarting it in [\\d.]+ s`),
+    30_000,
+  );
   expect(restarted[0]).toBeTruthy();
   const lines = [...primary.output().matchAll(/replica \(pid (\d+)\) listening on/g)];
   for (let i = 0; i < 600 && lines.length < 2; i++) {
@@ -181,9 +207,26 @@ test("the primary killed with SIGKILL takes its replica with it", async () => {
 }, 60_000);
 
 test("SIGTERM on the primary stops its replicas too, and both end cleanly", async () => {
-  const p = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url, "--workers", "0", "--processes", "2"], {
-    env: { ADMIN_KEY },
-  });
+  const p = spawnAnnopage(
+    [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--base-dir",
+      baseDir,
+      "--database-url",
+      db.url,
+      "--workers",
+      "0",
+      "--processes",
+      "2",
+    ],
+    {
+      env: { ADMIN_KEY },
+    },
+  );
   try {
     const pid = Number((await p.waitFor(/replica \(pid (\d+)\) listening on/, 90_000))[1]);
     expect(alive(pid)).toBe(true);

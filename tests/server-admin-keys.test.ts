@@ -13,7 +13,11 @@ async function call(method: string, path: string, key: string | undefined, body?
   const h: Record<string, string> = { ...headers };
   if (key !== undefined) h["x-api-key"] = key;
   if (body !== undefined && typeof body !== "string") h["content-type"] = "application/json";
-  const res = await fetch(s.url + path, { method, headers: h, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+  const res = await fetch(s.url + path, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
 }
@@ -136,7 +140,11 @@ describe("PATCH /v1/admin/keys/{label}", () => {
     for (const body of [{}, { label: null, role: null, active: null }]) {
       const r = await call("PATCH", "/v1/admin/keys/alice", s.adminKey, body);
       expect(r.status).toBe(400);
-      expect(r.json).toEqual({ status: 400, code: "KEY_UPDATE_NO_FIELDS", detail: "At least one field must be provided to update the API key." });
+      expect(r.json).toEqual({
+        status: 400,
+        code: "KEY_UPDATE_NO_FIELDS",
+        detail: "At least one field must be provided to update the API key.",
+      });
     }
   });
 
@@ -169,7 +177,10 @@ describe("PATCH /v1/admin/keys/{label}", () => {
     expect((await call("PATCH", "/v1/admin/keys/carol", s.adminKey, { role: "readonly" })).status).toBe(200);
     expect((await call("GET", "/v1/admin/keys", key)).status).toBe(403);
     const off = await call("PATCH", "/v1/admin/keys/carol", s.adminKey, { active: false });
-    expect(off).toMatchObject({ status: 200, json: { status: 200, code: "KEY_UPDATED", detail: "API key was updated successfully.", data: null } });
+    expect(off).toMatchObject({
+      status: 200,
+      json: { status: 200, code: "KEY_UPDATED", detail: "API key was updated successfully.", data: null },
+    });
     const inactive = await call("GET", "/v1/me", key);
     expect(inactive.status).toBe(403);
     expect(inactive.json.code).toBe("API_KEY_INACTIVE");
@@ -215,7 +226,9 @@ describe("POST /v1/admin/keys/{label}/secret", () => {
 
 describe("credential collisions (KEY_CREATION_FAILED / KEY_SECRET_CREATION_FAILED)", () => {
   test("createKey and replaceKeyCredentials retry on kid/salt/hash collisions and give up after the attempts", async () => {
-    const existing = (await s.deps.sql<{ kid: string; salt: string; key_hash: string }[]>`SELECT kid, salt, key_hash FROM keys WHERE label = 'alice'`)[0]!;
+    const existing = (
+      await s.deps.sql<{ kid: string; salt: string; key_hash: string }[]>`SELECT kid, salt, key_hash FROM keys WHERE label = 'alice'`
+    )[0]!;
     const colliding = () => ({ kid: existing.kid, salt: existing.salt, keyHash: existing.key_hash });
     let calls = 0;
     const r = await createKey(s.deps.sql, "collider", "user", () => (calls++, colliding()));

@@ -96,12 +96,20 @@ describe("GET /metrics", () => {
     const after = parse(text);
     const me = 'method="GET",route="/v1/me"';
     const ls = 'method="POST",route="/v1/jobs/lease"';
-    expect(get(after, `annopage_http_request_duration_seconds_count{${me}}`) - get(before, `annopage_http_request_duration_seconds_count{${me}}`)).toBe(4);
-    const meSeconds = get(after, `annopage_http_request_duration_seconds_sum{${me}}`) - get(before, `annopage_http_request_duration_seconds_sum{${me}}`);
+    expect(
+      get(after, `annopage_http_request_duration_seconds_count{${me}}`) -
+        get(before, `annopage_http_request_duration_seconds_count{${me}}`),
+    ).toBe(4);
+    const meSeconds =
+      get(after, `annopage_http_request_duration_seconds_sum{${me}}`) - get(before, `annopage_http_request_duration_seconds_sum{${me}}`);
     expect(meSeconds).toBeGreaterThan(0);
     expect(meSeconds).toBeLessThan(1);
-    expect(get(after, `annopage_http_request_duration_seconds_count{${ls}}`) - get(before, `annopage_http_request_duration_seconds_count{${ls}}`)).toBe(1);
-    const leaseSeconds = get(after, `annopage_http_request_duration_seconds_sum{${ls}}`) - get(before, `annopage_http_request_duration_seconds_sum{${ls}}`);
+    expect(
+      get(after, `annopage_http_request_duration_seconds_count{${ls}}`) -
+        get(before, `annopage_http_request_duration_seconds_count{${ls}}`),
+    ).toBe(1);
+    const leaseSeconds =
+      get(after, `annopage_http_request_duration_seconds_sum{${ls}}`) - get(before, `annopage_http_request_duration_seconds_sum{${ls}}`);
     expect(leaseSeconds).toBeGreaterThan(0.9);
     expect(leaseSeconds).toBeLessThanOrEqual(waited);
   });

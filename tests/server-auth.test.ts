@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { APP_CODES, REFERENCE_CODES } from "../src/shared/codes.ts";
 import { ROLES, type Role } from "../src/shared/roles.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
-import { client, makeKey } from "./helpers/server-api.ts";
+import { makeKey } from "./helpers/server-api.ts";
 
 let s: TestServer;
 const keys = {} as Record<Role, { key: string; id: string; label: string }>;
@@ -50,7 +50,12 @@ describe("authentication", () => {
         ctrl.enqueue(chunk);
       },
     });
-    const r = await fetch(`${s.url}/v1/jobs`, { method: "POST", body, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
+    const r = await fetch(`${s.url}/v1/jobs`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+      duplex: "half",
+    } as RequestInit);
     expect(r.status).toBe(413);
     expect((await r.json()).code).toBe("FILE_TOO_LARGE");
     expect(sent).toBeLessThan(256 * 1024 * 1024); // the server stopped reading long before the 512 MiB end
@@ -88,7 +93,8 @@ describe("authentication", () => {
 
   test("last_used: GET /v1/me shows this request; stored on use at most once a minute, also before a 403", async () => {
     const k = await makeKey(s, "readonly");
-    const stored = async () => (await s.deps.sql<{ last_used: Date | null }[]>`SELECT last_used FROM keys WHERE id = ${k.id}`)[0]!.last_used;
+    const stored = async () =>
+      (await s.deps.sql<{ last_used: Date | null }[]>`SELECT last_used FROM keys WHERE id = ${k.id}`)[0]!.last_used;
     const t0 = Date.now();
     const r1 = await (await get("/v1/me", { headers: { "x-api-key": k.key } })).json();
     expect(r1.data.last_used).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
@@ -174,7 +180,8 @@ describe("role matrix (§1.7)", () => {
       }
       // And without a key: 401 everywhere.
       const anon = await get(path, { method });
-      if (anon.status !== 401 && !(anon.status === 422 && json !== undefined)) failures.push(`${method} ${path} without key: ${anon.status}`);
+      if (anon.status !== 401 && !(anon.status === 422 && json !== undefined))
+        failures.push(`${method} ${path} without key: ${anon.status}`);
     }
     expect(failures).toEqual([]);
   });

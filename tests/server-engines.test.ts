@@ -45,9 +45,9 @@ const form = (bytes: Uint8Array | string, name = "engine.zip") => {
 /** The DocAPI suite's VALID_ZIP: local header + dangling central header + EOCD declaring 0 entries. */
 const VALID_ZIP = new Uint8Array(
   Buffer.concat([
-    Buffer.from("PK\x03\x04" + "\0".repeat(26), "latin1"),
-    Buffer.from("PK\x01\x02" + "\0".repeat(42), "latin1"),
-    Buffer.from("PK\x05\x06" + "\0".repeat(18), "latin1"),
+    Buffer.from(`PK\x03\x04${"\0".repeat(26)}`, "latin1"),
+    Buffer.from(`PK\x01\x02${"\0".repeat(42)}`, "latin1"),
+    Buffer.from(`PK\x05\x06${"\0".repeat(18)}`, "latin1"),
   ]),
 );
 
@@ -55,7 +55,11 @@ const create = (body: Record<string, unknown>) =>
   call("POST", "/v1/admin/engines", s.adminKey, { description: "an engine", definition: { model: body.name }, ...body });
 
 async function engineRow(name: string, version: string) {
-  const r = await call("GET", `/v1/engines?name=${encodeURIComponent(name)}&version=${encodeURIComponent(version)}&show_definition=true`, s.adminKey);
+  const r = await call(
+    "GET",
+    `/v1/engines?name=${encodeURIComponent(name)}&version=${encodeURIComponent(version)}&show_definition=true`,
+    s.adminKey,
+  );
   return r.json.data[0];
 }
 
@@ -93,7 +97,11 @@ describe("POST /v1/admin/engines", () => {
   test("409 ENGINE_ALREADY_EXISTS for an existing (name, version)", async () => {
     const r = await create({ name: "Alpha", version: "1.0" });
     expect(r.status).toBe(409);
-    expect(r.json).toEqual({ status: 409, code: "ENGINE_ALREADY_EXISTS", detail: "An engine with the specified name and version already exists." });
+    expect(r.json).toEqual({
+      status: 409,
+      code: "ENGINE_ALREADY_EXISTS",
+      detail: "An engine with the specified name and version already exists.",
+    });
   });
 
   test("422: definition not an object (dict_type), missing members, extra members, too long version", async () => {
@@ -154,7 +162,11 @@ describe("PATCH /v1/admin/engines/{name}/{version}", () => {
     for (const body of [{}, { name: null, description: null, default: null }]) {
       const r = await call("PATCH", "/v1/admin/engines/Alpha/1.0", s.adminKey, body);
       expect(r.status).toBe(400);
-      expect(r.json).toEqual({ status: 400, code: "ENGINE_UPDATE_NO_FIELDS", detail: "At least one field must be provided to update the engine." });
+      expect(r.json).toEqual({
+        status: 400,
+        code: "ENGINE_UPDATE_NO_FIELDS",
+        detail: "At least one field must be provided to update the engine.",
+      });
     }
   });
 
@@ -185,7 +197,7 @@ describe("PATCH /v1/admin/engines/{name}/{version}", () => {
 
   test("§7.2 on update: default true clears the others, active true deactivates the other versions, false only clears this one", async () => {
     await call("PATCH", "/v1/admin/engines/Beta/1.0", s.adminKey, { default: true, active: true });
-    expect((await engineRow("Beta", "1.0"))).toMatchObject({ default: true, active: true });
+    expect(await engineRow("Beta", "1.0")).toMatchObject({ default: true, active: true });
     expect((await engineRow("Gamma", "1.0")).default).toBe(false);
     expect((await engineRow("Beta", "2.0")).active).toBe(false);
     expect((await engineRow("Beta", "4.0")).active).toBe(false);
@@ -216,7 +228,18 @@ describe("GET /v1/engines", () => {
     expect(r.json.data.map((e: { version: string }) => e.version)).toEqual(["1.0", "2.0", "10.0"]);
     for (const e of r.json.data) {
       expect(e.definition).toBeNull();
-      expect(Object.keys(e).sort()).toEqual(["active", "created_date", "default", "definition", "description", "files_updated", "id", "last_used", "name", "version"]);
+      expect(Object.keys(e).sort()).toEqual([
+        "active",
+        "created_date",
+        "default",
+        "definition",
+        "description",
+        "files_updated",
+        "id",
+        "last_used",
+        "name",
+        "version",
+      ]);
     }
     const withDef = await call("GET", "/v1/engines?name=Nat&version=2.0&show_definition=true", s.adminKey);
     expect(withDef.json.data).toHaveLength(1);
@@ -239,7 +262,9 @@ describe("GET /v1/engines", () => {
     for (const role of ["user", "readonly"]) {
       const r = await call("GET", "/v1/engines", keys[role]);
       expect(r.status).toBe(200);
-      expect(r.json.data).toEqual(admin.map((e: any) => ({ name: e.name, version: e.version, description: e.description, default: e.default })));
+      expect(r.json.data).toEqual(
+        admin.map((e: any) => ({ name: e.name, version: e.version, description: e.description, default: e.default })),
+      );
       expect(r.json.data.find((e: { name: string }) => e.name === "Nat")).toBeUndefined();
     }
     const filtered = await call("GET", "/v1/engines?name=Delta&show_definition=false", keys.user);
@@ -249,7 +274,18 @@ describe("GET /v1/engines", () => {
   test("worker: the hidden members are explicit nulls", async () => {
     const r = await call("GET", "/v1/engines?name=Delta", keys.worker);
     expect(r.json.data).toEqual([
-      { id: null, name: "Delta", version: "2", description: "an engine", definition: null, default: false, active: null, created_date: null, last_used: null, files_updated: null },
+      {
+        id: null,
+        name: "Delta",
+        version: "2",
+        description: "an engine",
+        definition: null,
+        default: false,
+        active: null,
+        created_date: null,
+        last_used: null,
+        files_updated: null,
+      },
     ]);
   });
 
@@ -257,10 +293,18 @@ describe("GET /v1/engines", () => {
     for (const role of ["readonly", "user", "worker"]) {
       const a = await call("GET", "/v1/engines?active=true", keys[role]);
       expect(a.status).toBe(403);
-      expect(a.json).toEqual({ status: 403, code: "API_KEY_FORBIDDEN_FOR_ENGINE_ACTIVE", detail: "Regular API keys are not allowed to filter by 'active'." });
+      expect(a.json).toEqual({
+        status: 403,
+        code: "API_KEY_FORBIDDEN_FOR_ENGINE_ACTIVE",
+        detail: "Regular API keys are not allowed to filter by 'active'.",
+      });
       const d = await call("GET", "/v1/engines?show_definition=true", keys[role]);
       expect(d.status).toBe(403);
-      expect(d.json).toEqual({ status: 403, code: "API_KEY_FORBIDDEN_FOR_ENGINE_DEFINITION", detail: "Regular API keys are not allowed to use 'show_definition'." });
+      expect(d.json).toEqual({
+        status: 403,
+        code: "API_KEY_FORBIDDEN_FOR_ENGINE_DEFINITION",
+        detail: "Regular API keys are not allowed to use 'show_definition'.",
+      });
     }
   });
 
@@ -316,7 +360,12 @@ describe("PUT /v1/admin/engines/{name}/{version}/files and GET /v1/engines/{engi
     const e = await engineRow("Gamma", "1.0");
     const up = await call("PUT", "/v1/admin/engines/Gamma/1.0/files", s.adminKey, form(VALID_ZIP));
     expect(up.status).toBe(201);
-    expect(up.json).toEqual({ status: 201, code: "ENGINE_FILES_UPLOADED", detail: "Engine files ZIP archive uploaded successfully.", data: null });
+    expect(up.json).toEqual({
+      status: 201,
+      code: "ENGINE_FILES_UPLOADED",
+      detail: "Engine files ZIP archive uploaded successfully.",
+      data: null,
+    });
     const first = (await engineRow("Gamma", "1.0")).files_updated;
     expect(first).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
 
@@ -327,7 +376,10 @@ describe("PUT /v1/admin/engines/{name}/{version}/files and GET /v1/engines/{engi
     expect(dl.headers.get("content-length")).toBe(String(VALID_ZIP.length));
     expect(dl.bytes).toEqual(VALID_ZIP);
 
-    const bigger = zipSync({ "model/weights.bin": crypto.getRandomValues(new Uint8Array(50_000)), "config.ini": new TextEncoder().encode("[x]\n") });
+    const bigger = zipSync({
+      "model/weights.bin": crypto.getRandomValues(new Uint8Array(50_000)),
+      "config.ini": new TextEncoder().encode("[x]\n"),
+    });
     const again = await call("PUT", "/v1/admin/engines/Gamma/1.0/files", s.adminKey, form(bigger));
     expect(again.status).toBe(200);
     expect(again.json.code).toBe("ENGINE_FILES_REUPLOADED");
@@ -410,7 +462,11 @@ describe("engine files with ENGINE_FILES_ZIP_VALIDATION=false and a small MAX_UP
         body: JSON.stringify({ name: "Raw", version: "1", description: "d", definition: {} }),
       });
       const id = (await created.json()).data.id;
-      const up = await fetch(`${other.url}/v1/admin/engines/Raw/1/files`, { method: "PUT", headers: h, body: form("plain bytes, not a zip") });
+      const up = await fetch(`${other.url}/v1/admin/engines/Raw/1/files`, {
+        method: "PUT",
+        headers: h,
+        body: form("plain bytes, not a zip"),
+      });
       expect(up.status).toBe(201);
       const dl = await fetch(`${other.url}/v1/engines/${id}/files`, { headers: h });
       expect(await dl.text()).toBe("plain bytes, not a zip");
@@ -440,7 +496,13 @@ describe("what workers receive (§7.4) and engine renames on jobs (§7.3)", () =
       };
       const user = (await req("POST", "/v1/admin/keys", other.adminKey, { label: "u", role: "user" })).json.data.secret;
       const worker = (await req("POST", "/v1/admin/keys", other.adminKey, { label: "w", role: "worker" })).json.data.secret;
-      await req("POST", "/v1/admin/engines", other.adminKey, { name: "Eng", version: "1", description: "d", definition: { v: 1 }, default: true });
+      await req("POST", "/v1/admin/engines", other.adminKey, {
+        name: "Eng",
+        version: "1",
+        description: "d",
+        definition: { v: 1 },
+        default: true,
+      });
       expect((await req("PUT", "/v1/admin/engines/Eng/1/files", other.adminKey, form(VALID_ZIP))).status).toBe(201);
       const job = (await req("POST", "/v1/jobs", user, { images: [{ name: "p.jpg", order: 0 }] })).json.data;
       expect(job.engine_name).toBe("Eng");

@@ -68,7 +68,8 @@ const logs: LogObject[] = [];
 const consolaLevel = consola.level;
 const capture: ConsolaReporter = { log: (o) => void logs.push(o) };
 const warnings = () => logs.filter((o) => o.type === "warn").map((o) => o.args.map(String).join(" "));
-const allLogText = () => logs.map((o) => o.args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : String(a))).join(" ")).join("\n");
+const allLogText = () =>
+  logs.map((o) => o.args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : String(a))).join(" ")).join("\n");
 
 // ---- servers ---------------------------------------------------------------------------------
 
@@ -269,7 +270,9 @@ describe("server set, sender mail not set", () => {
     const warnedBefore = warnings().length;
     const t = await startTestServer({ env });
     try {
-      const warned = warnings().slice(warnedBefore).filter((w) => w.includes("INTERNAL_MAIL_SENDER_MAIL"));
+      const warned = warnings()
+        .slice(warnedBefore)
+        .filter((w) => w.includes("INTERNAL_MAIL_SENDER_MAIL"));
       expect(warned).toEqual(["INTERNAL_MAIL_SERVER is set but INTERNAL_MAIL_SENDER_MAIL is not: internal error mails are not sent"]);
       expect(t.deps.errorMail).toBeUndefined();
       const k = await makeKey(t, "user");
@@ -286,7 +289,11 @@ describe("server set, sender mail not set", () => {
       });
       await Bun.sleep(500);
       expect(mails().length).toBe(before);
-      expect(warnings().slice(warnedBefore).filter((w) => w.includes("INTERNAL_MAIL")).length).toBe(1);
+      expect(
+        warnings()
+          .slice(warnedBefore)
+          .filter((w) => w.includes("INTERNAL_MAIL")).length,
+      ).toBe(1);
     } finally {
       await t.close();
     }

@@ -66,14 +66,22 @@ describe("images", () => {
     const id = await newJob(names);
     const png = pngBytes(20, 10);
     const jpg = jpegBytes();
-    expect((await u("PUT", `/v1/jobs/${id}/images/${encodeURIComponent(names[0]!)}/files/image`, { file: png, fileName: "whatever.bin" })).body.code).toBe("IMAGE_UPLOADED");
+    expect(
+      (await u("PUT", `/v1/jobs/${id}/images/${encodeURIComponent(names[0]!)}/files/image`, { file: png, fileName: "whatever.bin" })).body
+        .code,
+    ).toBe("IMAGE_UPLOADED");
     expect((await u("PUT", `/v1/jobs/${id}/images/photo.jpg/files/image`, { file: jpg })).body.code).toBe("IMAGE_UPLOADED");
     const job = await leaseJob(id);
     const [i0, i1] = job.images;
     expect(readFileSync(join(s.config.jobsDir, id, `${i0.id}.png`))).toEqual(Buffer.from(png));
     expect(readFileSync(join(s.config.jobsDir, id, `${i1.id}.jpg`))).toEqual(Buffer.from(jpg));
     const rows = await s.deps.sql`SELECT imagehash, image_format, image_width, image_height FROM images WHERE id = ${i0.id}`;
-    expect(rows[0]).toEqual({ imagehash: createHash("md5").update(png).digest("hex"), image_format: "png", image_width: 20, image_height: 10 });
+    expect(rows[0]).toEqual({
+      imagehash: createHash("md5").update(png).digest("hex"),
+      image_format: "png",
+      image_width: 20,
+      image_height: 10,
+    });
 
     const d0 = await fetch(`${s.url}/v1/jobs/${id}/images/${i0.id}/files/image`, { headers: { "x-api-key": (await makeKeyFor()).key } });
     expect(d0.status).toBe(403); // another worker
@@ -97,7 +105,10 @@ describe("images", () => {
     const id = await newJob(["scan.bmp", "icon.gif"]);
     const bmp = bmpBytes(9, 7);
     const gif = gifBytes(20, 10);
-    for (const [name, bytes] of [["scan.bmp", bmp], ["icon.gif", gif]] as const) {
+    for (const [name, bytes] of [
+      ["scan.bmp", bmp],
+      ["icon.gif", gif],
+    ] as const) {
       const cut = await u("PUT", `/v1/jobs/${id}/images/${name}/files/image`, { file: bytes.subarray(0, bytes.length - 3) });
       expect([cut.status, cut.body.code, cut.body.details.reason]).toEqual([415, "IMAGE_INVALID", expect.stringContaining("truncated")]);
       expect((await u("PUT", `/v1/jobs/${id}/images/${name}/files/image`, { file: bytes })).body.code).toBe("IMAGE_UPLOADED");
@@ -108,7 +119,10 @@ describe("images", () => {
       { name: "scan.bmp", image_format: "bmp", image_width: 9, image_height: 7 },
       { name: "icon.gif", image_format: "gif", image_width: 20, image_height: 10 },
     ]);
-    for (const [i, ext, type, bytes] of [[0, "bmp", "image/bmp", bmp], [1, "gif", "image/gif", gif]] as const) {
+    for (const [i, ext, type, bytes] of [
+      [0, "bmp", "image/bmp", bmp],
+      [1, "gif", "image/gif", gif],
+    ] as const) {
       const image = job.images[i];
       expect(readFileSync(join(s.config.jobsDir, id, `${image.id}.${ext}`))).toEqual(Buffer.from(bytes));
       const r = await rawGet(`/v1/jobs/${id}/images/${image.id}/files/image`);
@@ -207,16 +221,31 @@ describe("ALTO, PAGE and metadata", () => {
     const id = await newJob(["img1.png"], { alto_required: true });
     const p = `/v1/jobs/${id}/images/img1.png/files/alto`;
     expect((await u("PUT", `/v1/jobs/${id}/images/zzz.png/files/alto`, { file: ALTO })).body.code).toBe("IMAGE_NOT_FOUND_FOR_JOB");
-    for (const bad of ["<this is not valid xml>", "", '<?xml version="1.0"?><!DOCTYPE alto [<!ENTITY x SYSTEM "file:///etc/passwd">]><alto>&x;</alto>', '<!DOCTYPE alto [<!ENTITY a "b">]><alto/>']) {
+    for (const bad of [
+      "<this is not valid xml>",
+      "",
+      '<?xml version="1.0"?><!DOCTYPE alto [<!ENTITY x SYSTEM "file:///etc/passwd">]><alto>&x;</alto>',
+      '<!DOCTYPE alto [<!ENTITY a "b">]><alto/>',
+    ]) {
       const r = await u("PUT", p, { file: bad });
       expect([r.status, r.body.code]).toEqual([400, "XML_PARSE_ERROR"]);
     }
     const unknown = await u("PUT", p, { file: '<?xml version="1.0" encoding="x-nonesuch"?><alto/>' });
-    expect([unknown.status, unknown.body.code, unknown.body.details?.reason]).toEqual([400, "XML_PARSE_ERROR", "unsupported XML encoding 'x-nonesuch'"]);
+    expect([unknown.status, unknown.body.code, unknown.body.details?.reason]).toEqual([
+      400,
+      "XML_PARSE_ERROR",
+      "unsupported XML encoding 'x-nonesuch'",
+    ]);
     // Well-formed XML in another declared encoding parses (as with Python's ElementTree); stored byte for byte.
-    const utf16 = new Uint8Array([0xff, 0xfe, ...Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${ALTO.replace(/^<\?xml[^>]*\?>/, "")}`, "utf16le")]);
+    const utf16 = new Uint8Array([
+      0xff,
+      0xfe,
+      ...Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${ALTO.replace(/^<\?xml[^>]*\?>/, "")}`, "utf16le"),
+    ]);
     expect((await u("PUT", p, { file: utf16 })).body.code).toBe("ALTO_UPLOADED");
-    expect(readFileSync(join(s.config.jobsDir, id, readdirSync(join(s.config.jobsDir, id)).find((f) => f.endsWith(".alto.xml"))!)).equals(utf16)).toBe(true);
+    expect(
+      readFileSync(join(s.config.jobsDir, id, readdirSync(join(s.config.jobsDir, id)).find((f) => f.endsWith(".alto.xml"))!)).equals(utf16),
+    ).toBe(true);
     const halto = await u("PUT", p, { file: "<halto/>" });
     expect([halto.status, halto.body.code]).toEqual([422, "ALTO_SCHEMA_INVALID"]);
     expect((await u("PUT", p, { file: "<!DOCTYPE alto><alto/>" })).body.code).toBe("ALTO_REUPLOADED");
@@ -263,11 +292,15 @@ describe("ALTO, PAGE and metadata", () => {
     expect(stored).toBe(JSON.stringify(meta, null, 4));
     expect(stored).toContain('"title": "Kniha ü"');
     // Member order and floats as Python's json.loads/json.dump(indent=4) keep them (JavaScript's would not).
-    expect((await admin("PUT", p, { raw: '{"b":1,"2":2.0,"1":3,"c":1e3,"big":123456789012345678901234567890}' })).body.code).toBe("META_JSON_REUPLOADED");
+    expect((await admin("PUT", p, { raw: '{"b":1,"2":2.0,"1":3,"c":1e3,"big":123456789012345678901234567890}' })).body.code).toBe(
+      "META_JSON_REUPLOADED",
+    );
     expect(readFileSync(join(s.config.jobsDir, id, "meta.json"), "utf8")).toBe(
       '{\n    "b": 1,\n    "2": 2.0,\n    "1": 3,\n    "c": 1000.0,\n    "big": 123456789012345678901234567890\n}',
     );
-    expect((await admin("PUT", p, { raw: "plain text", headers: { "content-type": "text/plain" } })).body.code).toBe("META_JSON_REUPLOADED");
+    expect((await admin("PUT", p, { raw: "plain text", headers: { "content-type": "text/plain" } })).body.code).toBe(
+      "META_JSON_REUPLOADED",
+    );
     expect(readFileSync(join(s.config.jobsDir, id, "meta.json"), "utf8")).toBe('"plain text"');
     expect((await admin("PUT", p, { json: ["x"] })).body.code).toBe("META_JSON_REUPLOADED");
     await leaseJob(id);
@@ -300,7 +333,10 @@ describe("result and artifacts ZIPs", () => {
     const r = await fetch(`${s.url}/v1/jobs/${id}/result`, { headers: { "x-api-key": keys.user } });
     expect(new Uint8Array(await r.arrayBuffer())).toEqual(SUITE_VALID_ZIP);
     // Uploads after done are refused for the worker (state guard).
-    expect((await w("POST", `/v1/jobs/${id}/result`, { file: zipBytes() })).body).toMatchObject({ code: "JOB_NOT_IN_PROCESSING", details: { state: "done" } });
+    expect((await w("POST", `/v1/jobs/${id}/result`, { file: zipBytes() })).body).toMatchObject({
+      code: "JOB_NOT_IN_PROCESSING",
+      details: { state: "done" },
+    });
     rmSync(join(s.config.resultsDir, `${id}.zip`));
     expect((await u("GET", `/v1/jobs/${id}/result`)).body.code).toBe("JOB_RESULT_GONE");
   });
@@ -334,7 +370,12 @@ describe("units", () => {
 
   test("LocalStorage: staged writes become visible only on commit; existed flag; no path escapes", async () => {
     const root = mkdtempSync(join(tmpdir(), "storage-"));
-    const st = new LocalStorage({ jobs: join(root, "jobs"), results: join(root, "results"), artifacts: join(root, "a"), engines: join(root, "e") });
+    const st = new LocalStorage({
+      jobs: join(root, "jobs"),
+      results: join(root, "results"),
+      artifacts: join(root, "a"),
+      engines: join(root, "e"),
+    });
     const wr = await st.stage("results");
     await wr.write(new TextEncoder().encode("hello "));
     await wr.write(new TextEncoder().encode("world"));

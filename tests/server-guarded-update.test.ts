@@ -6,7 +6,18 @@
  * racing each other all succeed and leave the job done. Job reads carry the technical log only where a view shows it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { applyWorkerUpdate, cancelJob, findJob, findJobAndImage, findJobWithImages, insertJobReturningView, listJobs, recordUpload, releaseJob, touchJob } from "../src/db/jobs.ts";
+import {
+  applyWorkerUpdate,
+  cancelJob,
+  findJob,
+  findJobAndImage,
+  findJobWithImages,
+  insertJobReturningView,
+  listJobs,
+  recordUpload,
+  releaseJob,
+  touchJob,
+} from "../src/db/jobs.ts";
 import { Subscription } from "../src/db/listen.ts";
 import { JOB_CHANGED, untilApplied } from "../src/server/jobs/guarded-update.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
@@ -43,8 +54,15 @@ describe("untilApplied", () => {
 describe("row versions (db)", () => {
   test("a change made with a version that has moved on touches nothing; the new version works", async () => {
     const { job, images } = await insertJobReturningView(s.deps.sql, {
-      ownerKeyId: user.id, engineId: null, definition: {}, altoRequired: false, pageRequired: false,
-      metaJsonRequired: false, engineSettings: null, images: [{ name: "a.png", order: 0 }], now: now(),
+      ownerKeyId: user.id,
+      engineId: null,
+      definition: {},
+      altoRequired: false,
+      pageRequired: false,
+      metaJsonRequired: false,
+      engineSettings: null,
+      images: [{ name: "a.png", order: 0 }],
+      now: now(),
     });
     const v1 = job.row_version;
     expect(v1).toMatch(/^\d+$/);
@@ -55,7 +73,13 @@ describe("row versions (db)", () => {
     expect(v2).not.toBe(v1);
 
     // Everything with the old version: nothing happens.
-    const stale = await recordUpload(s.deps.sql, job.id, v1, { kind: "image", imageId: images[0]!.id, md5: "0".repeat(32), format: "png", width: 1, height: 1 }, now());
+    const stale = await recordUpload(
+      s.deps.sql,
+      job.id,
+      v1,
+      { kind: "image", imageId: images[0]!.id, md5: "0".repeat(32), format: "png", width: 1, height: 1 },
+      now(),
+    );
     expect(stale).toEqual({ changed: true, first: false, queued: false });
     expect((await findJobAndImage(s.deps.sql, job.id, { id: images[0]!.id }))!.image!.image_uploaded).toBe(false);
     expect(await cancelJob(s.deps.sql, job.id, v1, now())).toBe(false);
@@ -73,7 +97,11 @@ describe("row versions (db)", () => {
     expect(await recordUpload(s.deps.sql, job.id, v3, { kind: "metadata" }, now())).toEqual({ changed: false, first: true, queued: false });
     const v4 = (await findJob(s.deps.sql, job.id))!.row_version; // metadata is a column of the job: a new version
     expect(v4).not.toBe(v3);
-    expect(await recordUpload(s.deps.sql, job.id, v4, { kind: "metadata" }, now())).toEqual({ changed: false, first: false, queued: false });
+    expect(await recordUpload(s.deps.sql, job.id, v4, { kind: "metadata" }, now())).toEqual({
+      changed: false,
+      first: false,
+      queued: false,
+    });
   });
 
   test("recording the last file queues the job once and notifies other replicas", async () => {
@@ -82,8 +110,15 @@ describe("row versions (db)", () => {
     await sub.open();
     try {
       const { job, images } = await insertJobReturningView(s.deps.sql, {
-        ownerKeyId: user.id, engineId: null, definition: {}, altoRequired: true, pageRequired: false,
-        metaJsonRequired: false, engineSettings: null, images: [{ name: "a.png", order: 0 }], now: now(),
+        ownerKeyId: user.id,
+        engineId: null,
+        definition: {},
+        altoRequired: true,
+        pageRequired: false,
+        metaJsonRequired: false,
+        engineSettings: null,
+        images: [{ name: "a.png", order: 0 }],
+        now: now(),
       });
       const img = { kind: "image" as const, imageId: images[0]!.id, md5: "1".repeat(32), format: "png", width: 2, height: 3 };
       let v = job.row_version;
@@ -91,10 +126,20 @@ describe("row versions (db)", () => {
       expect(await recordUpload(s.deps.sql, job.id, v, img, now())).toEqual({ changed: false, first: false, queued: false });
       v = (await findJob(s.deps.sql, job.id))!.row_version; // image flags live in images: the job row did not change
       expect(v).toBe(job.row_version);
-      expect(await recordUpload(s.deps.sql, job.id, v, { kind: "alto", imageId: images[0]!.id }, now())).toEqual({ changed: false, first: true, queued: true });
+      expect(await recordUpload(s.deps.sql, job.id, v, { kind: "alto", imageId: images[0]!.id }, now())).toEqual({
+        changed: false,
+        first: true,
+        queued: true,
+      });
       const queued = await findJobAndImage(s.deps.sql, job.id, { id: images[0]!.id });
       expect(queued!.job.state).toBe("queued");
-      expect(queued!.image).toMatchObject({ image_uploaded: true, alto_uploaded: true, imagehash: "1".repeat(32), image_width: 2, image_height: 3 });
+      expect(queued!.image).toMatchObject({
+        image_uploaded: true,
+        alto_uploaded: true,
+        imagehash: "1".repeat(32),
+        image_width: 2,
+        image_height: 3,
+      });
       // Once queued, the job row moved on: a later record with the old version changes nothing.
       expect((await recordUpload(s.deps.sql, job.id, v, { kind: "alto", imageId: images[0]!.id }, now())).changed).toBe(true);
       const deadline = Date.now() + 2000;
@@ -111,7 +156,9 @@ describe("races over HTTP", () => {
   test("12 jobs × 5 images + metadata uploaded all at once: every job is queued, every upload answered 201", async () => {
     const jobs = await Promise.all(
       Array.from({ length: 12 }, async () => {
-        const r = await u("POST", "/v1/jobs", { json: { images: [0, 1, 2, 3, 4].map((i) => ({ name: `p${i}.png`, order: i })), meta_json_required: true } });
+        const r = await u("POST", "/v1/jobs", {
+          json: { images: [0, 1, 2, 3, 4].map((i) => ({ name: `p${i}.png`, order: i })), meta_json_required: true },
+        });
         expect(r.status).toBe(201);
         return r.body.data.id as string;
       }),
@@ -179,8 +226,15 @@ describe("races over HTTP", () => {
 describe("job reads (db)", () => {
   test("the technical log is read only for the views that show it, the job definition never", async () => {
     const { job } = await insertJobReturningView(s.deps.sql, {
-      ownerKeyId: user.id, engineId: null, definition: { images: ["x".repeat(1000)] }, altoRequired: false, pageRequired: false,
-      metaJsonRequired: false, engineSettings: null, images: [{ name: "a.png", order: 0 }], now: now(),
+      ownerKeyId: user.id,
+      engineId: null,
+      definition: { images: ["x".repeat(1000)] },
+      altoRequired: false,
+      pageRequired: false,
+      metaJsonRequired: false,
+      engineSettings: null,
+      images: [{ name: "a.png", order: 0 }],
+      now: now(),
     });
     expect(job.log).toBeNull(); // the creation view may be an admin's
     await s.deps.sql`UPDATE jobs SET log = repeat('worker line' || chr(10), 50000), log_user = 'for the user' WHERE id = ${job.id}`;

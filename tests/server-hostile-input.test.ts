@@ -31,7 +31,8 @@ beforeAll(async () => {
   w = client(s, (await makeKey(s, "worker")).key);
   ro = client(s, (await makeKey(s, "readonly")).key);
   keyLabel = (await makeKey(s, "user")).label;
-  newJob = (await u("POST", "/v1/jobs", { json: { images: [{ name: "a.png", order: 0 }], alto_required: true, page_required: true } })).body.data.id;
+  newJob = (await u("POST", "/v1/jobs", { json: { images: [{ name: "a.png", order: 0 }], alto_required: true, page_required: true } })).body
+    .data.id;
   metaJob = (await u("POST", "/v1/jobs", { json: { images: [{ name: "a.png", order: 0 }], meta_json_required: true } })).body.data.id;
   const q = (await u("POST", "/v1/jobs", { json: { images: [{ name: "q.png", order: 0 }] } })).body.data.id;
   expect((await u("PUT", `/v1/jobs/${q}/images/q.png/files/image`, { file: pngBytes() })).status).toBe(201);
@@ -57,14 +58,70 @@ describe("NUL characters: 422 on every route whose text reaches PostgreSQL", () 
     ["job list engine_version filter", () => u, "GET", () => "/v1/jobs?engine_version=%00", undefined, ["query", "engine_version"]],
     ["engine list name filter", () => u, "GET", () => "/v1/engines?name=x%00", undefined, ["query", "name"]],
     ["engine list version filter", () => admin, "GET", () => "/v1/engines?version=%001", undefined, ["query", "version"]],
-    ["job engine_name", () => u, "POST", () => "/v1/jobs", { json: { images: [{ name: "b.png", order: 0 }], engine_name: `x${NUL}` } }, ["body", "engine_name"]],
-    ["job engine_version", () => u, "POST", () => "/v1/jobs", { json: { images: [{ name: "b.png", order: 0 }], engine_version: NUL } }, ["body", "engine_version"]],
-    ["engine_settings value", () => u, "POST", () => "/v1/jobs", { json: { images: [{ name: "b.png", order: 0 }], engine_settings: { a: `x${NUL}` } } }, ["body", "engine_settings", "a"]],
-    ["engine_settings nested value", () => u, "POST", () => "/v1/jobs", { json: { images: [{ name: "b.png", order: 0 }], engine_settings: { a: [1, { b: NUL }] } } }, ["body", "engine_settings", "a", 1, "b"]],
-    ["engine_settings member name", () => u, "POST", () => "/v1/jobs", { json: { images: [{ name: "b.png", order: 0 }], engine_settings: { [`k${NUL}`]: 1 } } }, ["body", "engine_settings", `k${NUL}`, "[key]"]],
-    ["image name in an image upload path", () => u, "PUT", () => `/v1/jobs/${newJob}/images/a%00.png/files/image`, { file: pngBytes() }, ["path", "image_name"]],
-    ["image name in an ALTO upload path", () => u, "PUT", () => `/v1/jobs/${newJob}/images/a%00.png/files/alto`, { file: ALTO }, ["path", "image_name"]],
-    ["image name in a PAGE upload path", () => u, "PUT", () => `/v1/jobs/${newJob}/images/a%00.png/files/page`, { file: PAGE }, ["path", "image_name"]],
+    [
+      "job engine_name",
+      () => u,
+      "POST",
+      () => "/v1/jobs",
+      { json: { images: [{ name: "b.png", order: 0 }], engine_name: `x${NUL}` } },
+      ["body", "engine_name"],
+    ],
+    [
+      "job engine_version",
+      () => u,
+      "POST",
+      () => "/v1/jobs",
+      { json: { images: [{ name: "b.png", order: 0 }], engine_version: NUL } },
+      ["body", "engine_version"],
+    ],
+    [
+      "engine_settings value",
+      () => u,
+      "POST",
+      () => "/v1/jobs",
+      { json: { images: [{ name: "b.png", order: 0 }], engine_settings: { a: `x${NUL}` } } },
+      ["body", "engine_settings", "a"],
+    ],
+    [
+      "engine_settings nested value",
+      () => u,
+      "POST",
+      () => "/v1/jobs",
+      { json: { images: [{ name: "b.png", order: 0 }], engine_settings: { a: [1, { b: NUL }] } } },
+      ["body", "engine_settings", "a", 1, "b"],
+    ],
+    [
+      "engine_settings member name",
+      () => u,
+      "POST",
+      () => "/v1/jobs",
+      { json: { images: [{ name: "b.png", order: 0 }], engine_settings: { [`k${NUL}`]: 1 } } },
+      ["body", "engine_settings", `k${NUL}`, "[key]"],
+    ],
+    [
+      "image name in an image upload path",
+      () => u,
+      "PUT",
+      () => `/v1/jobs/${newJob}/images/a%00.png/files/image`,
+      { file: pngBytes() },
+      ["path", "image_name"],
+    ],
+    [
+      "image name in an ALTO upload path",
+      () => u,
+      "PUT",
+      () => `/v1/jobs/${newJob}/images/a%00.png/files/alto`,
+      { file: ALTO },
+      ["path", "image_name"],
+    ],
+    [
+      "image name in a PAGE upload path",
+      () => u,
+      "PUT",
+      () => `/v1/jobs/${newJob}/images/a%00.png/files/page`,
+      { file: PAGE },
+      ["path", "image_name"],
+    ],
     ["worker log", () => w, "PATCH", () => `/v1/jobs/${leased}`, { json: { log: `l${NUL}` } }, ["body", "log"]],
     ["worker log_user", () => w, "PATCH", () => `/v1/jobs/${leased}`, { json: { log_user: NUL } }, ["body", "log_user"]],
     ["admin job log", () => admin, "PATCH", () => `/v1/admin/jobs/${newJob}`, { json: { log: `a${NUL}` } }, ["body", "log"]],
@@ -73,14 +130,70 @@ describe("NUL characters: 422 on every route whose text reaches PostgreSQL", () 
     ["key label in a path", () => admin, "PATCH", () => "/v1/admin/keys/k%00", { json: { active: false } }, ["path", "label"]],
     ["key label in a secret path", () => admin, "POST", () => "/v1/admin/keys/k%00/secret", undefined, ["path", "label"]],
     ["key relabel", () => admin, "PATCH", () => `/v1/admin/keys/${keyLabel}`, { json: { label: `k${NUL}` } }, ["body", "label"]],
-    ["engine name", () => admin, "POST", () => "/v1/admin/engines", { json: { name: `e${NUL}`, version: "1", description: "d" } }, ["body", "name"]],
-    ["engine version", () => admin, "POST", () => "/v1/admin/engines", { json: { name: "e", version: `1${NUL}`, description: "d" } }, ["body", "version"]],
-    ["engine description", () => admin, "POST", () => "/v1/admin/engines", { json: { name: "e", version: "1", description: NUL } }, ["body", "description"]],
-    ["engine definition", () => admin, "POST", () => "/v1/admin/engines", { json: { name: "e", version: "1", description: "d", definition: { x: NUL } } }, ["body", "definition", "x"]],
-    ["engine update", () => admin, "PATCH", () => "/v1/admin/engines/hostile/1", { json: { description: `d${NUL}` } }, ["body", "description"]],
-    ["engine update definition", () => admin, "PATCH", () => "/v1/admin/engines/hostile/1", { json: { definition: { [NUL]: 1 } } }, ["body", "definition", NUL, "[key]"]],
-    ["engine name in a path", () => admin, "PATCH", () => "/v1/admin/engines/hostile%00/1", { json: { description: "d" } }, ["path", "name"]],
-    ["engine version in a files path", () => admin, "PUT", () => "/v1/admin/engines/hostile/1%00/files", { file: "x" }, ["path", "version"]],
+    [
+      "engine name",
+      () => admin,
+      "POST",
+      () => "/v1/admin/engines",
+      { json: { name: `e${NUL}`, version: "1", description: "d" } },
+      ["body", "name"],
+    ],
+    [
+      "engine version",
+      () => admin,
+      "POST",
+      () => "/v1/admin/engines",
+      { json: { name: "e", version: `1${NUL}`, description: "d" } },
+      ["body", "version"],
+    ],
+    [
+      "engine description",
+      () => admin,
+      "POST",
+      () => "/v1/admin/engines",
+      { json: { name: "e", version: "1", description: NUL } },
+      ["body", "description"],
+    ],
+    [
+      "engine definition",
+      () => admin,
+      "POST",
+      () => "/v1/admin/engines",
+      { json: { name: "e", version: "1", description: "d", definition: { x: NUL } } },
+      ["body", "definition", "x"],
+    ],
+    [
+      "engine update",
+      () => admin,
+      "PATCH",
+      () => "/v1/admin/engines/hostile/1",
+      { json: { description: `d${NUL}` } },
+      ["body", "description"],
+    ],
+    [
+      "engine update definition",
+      () => admin,
+      "PATCH",
+      () => "/v1/admin/engines/hostile/1",
+      { json: { definition: { [NUL]: 1 } } },
+      ["body", "definition", NUL, "[key]"],
+    ],
+    [
+      "engine name in a path",
+      () => admin,
+      "PATCH",
+      () => "/v1/admin/engines/hostile%00/1",
+      { json: { description: "d" } },
+      ["path", "name"],
+    ],
+    [
+      "engine version in a files path",
+      () => admin,
+      "PUT",
+      () => "/v1/admin/engines/hostile/1%00/files",
+      { file: "x" },
+      ["path", "version"],
+    ],
   ];
   for (const [what, caller, method, path, opts, loc] of cases) {
     test(`${what}: ${method} → 422 value_error at ${JSON.stringify(loc)}`, async () => {
@@ -106,8 +219,18 @@ describe("NUL characters: 422 on every route whose text reaches PostgreSQL", () 
 describe("lone UTF-16 surrogates: 422 string_unicode", () => {
   const raw = (text: string): RequestOpts => ({ raw: text, headers: { "content-type": "application/json" } });
   test("in an image name, in engine_settings (value and member name) and in the metadata document", async () => {
-    expect422(await u("POST", "/v1/jobs", raw('{"images":[{"name":"\\ud800.png","order":0}]}')), "string_unicode", ["body", "images", 0, "name"]);
-    expect422(await u("POST", "/v1/jobs", raw('{"images":[{"name":"x\\udc00","order":0}]}')), "string_unicode", ["body", "images", 0, "name"]);
+    expect422(await u("POST", "/v1/jobs", raw('{"images":[{"name":"\\ud800.png","order":0}]}')), "string_unicode", [
+      "body",
+      "images",
+      0,
+      "name",
+    ]);
+    expect422(await u("POST", "/v1/jobs", raw('{"images":[{"name":"x\\udc00","order":0}]}')), "string_unicode", [
+      "body",
+      "images",
+      0,
+      "name",
+    ]);
     expect422(
       await u("POST", "/v1/jobs", raw('{"images":[{"name":"c.png","order":0}],"engine_settings":{"a":"\\udc00"}}')),
       "string_unicode",
@@ -142,8 +265,14 @@ describe("integers outside PostgreSQL's integer range: 422", () => {
   });
 
   test("previous_attempts (admin job update): 2147483648 and -2147483649 refused, 2147483647 stored", async () => {
-    expect422(await admin("PATCH", `/v1/admin/jobs/${newJob}`, { json: { previous_attempts: 2147483648 } }), "less_than_equal", ["body", "previous_attempts"]);
-    expect422(await admin("PATCH", `/v1/admin/jobs/${newJob}`, { json: { previous_attempts: -2147483649 } }), "greater_than_equal", ["body", "previous_attempts"]);
+    expect422(await admin("PATCH", `/v1/admin/jobs/${newJob}`, { json: { previous_attempts: 2147483648 } }), "less_than_equal", [
+      "body",
+      "previous_attempts",
+    ]);
+    expect422(await admin("PATCH", `/v1/admin/jobs/${newJob}`, { json: { previous_attempts: -2147483649 } }), "greater_than_equal", [
+      "body",
+      "previous_attempts",
+    ]);
     expect((await admin("PATCH", `/v1/admin/jobs/${newJob}`, { json: { previous_attempts: 2147483647 } })).status).toBe(200);
     expect((await admin("GET", `/v1/jobs/${newJob}`)).body.data.previous_attempts).toBe(2147483647);
   });
@@ -156,7 +285,7 @@ describe("deeply nested JSON: 422 json_invalid, without recursion", () => {
     const bodies: [string, number][] = [
       ["[".repeat(100_000), MAX_JSON_DEPTH],
       ["[".repeat(100_000) + "]".repeat(100_000), MAX_JSON_DEPTH],
-      ['{"a":'.repeat(100_000) + "1" + "}".repeat(100_000), 5 * MAX_JSON_DEPTH],
+      [`${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`, 5 * MAX_JSON_DEPTH],
     ];
     for (const [text, offset] of bodies) {
       const r = await u("POST", "/v1/jobs", raw(text));
@@ -169,11 +298,13 @@ describe("deeply nested JSON: 422 json_invalid, without recursion", () => {
   });
 
   test(`nesting up to ${MAX_JSON_DEPTH} levels is accepted end to end; brackets inside strings do not count`, async () => {
-    const deepest = "[".repeat(MAX_JSON_DEPTH - 1) + '"x"' + "]".repeat(MAX_JSON_DEPTH - 1);
+    const deepest = `${"[".repeat(MAX_JSON_DEPTH - 1)}"x"${"]".repeat(MAX_JSON_DEPTH - 1)}`;
     expect((await u("PUT", `/v1/jobs/${metaJob}/files/metadata`, raw(`{"a":${deepest}}`))).body.code).toBe("META_JSON_REUPLOADED");
     const settings = `{"images":[{"name":"d.png","order":0}],"engine_settings":{"a":${deepest.slice(1, -1)}}}`; // 2 + 510 levels
     expect((await u("POST", "/v1/jobs", raw(settings))).status).toBe(201);
-    expect((await u("PUT", `/v1/jobs/${metaJob}/files/metadata`, raw(JSON.stringify({ s: "[{".repeat(50_000) })))).body.code).toBe("META_JSON_REUPLOADED");
+    expect((await u("PUT", `/v1/jobs/${metaJob}/files/metadata`, raw(JSON.stringify({ s: "[{".repeat(50_000) })))).body.code).toBe(
+      "META_JSON_REUPLOADED",
+    );
   });
 });
 
@@ -192,7 +323,10 @@ describe("requests without a usable Host", () => {
     expect(created.status).toBe(201);
     expect(JSON.parse(created.body).data.images[0].name).toBe("h.png");
     const none = parseRawAnswer(await rawExchange(s.port, "GET /v1/nothing HTTP/1.0\r\n\r\n"));
-    expect({ status: none.status, body: JSON.parse(none.body) }).toEqual({ status: 404, body: { status: 404, code: "HTTP_ERROR", detail: "Not Found" } });
+    expect({ status: none.status, body: JSON.parse(none.body) }).toEqual({
+      status: 404,
+      body: { status: 404, code: "HTTP_ERROR", detail: "Not Found" },
+    });
   });
 
   test("a redirect without Host points at the server's own address", async () => {
@@ -227,10 +361,14 @@ describe("403 for a wrong role", () => {
     expect(r.body).toEqual({
       status: 403,
       code: "API_KEY_ROLE_FORBIDDEN",
-      detail: "Access denied: the API key does not have the required role. This key's role is 'worker'; this endpoint needs 'readonly' or 'user' or 'admin'.",
+      detail:
+        "Access denied: the API key does not have the required role. This key's role is 'worker'; this endpoint needs 'readonly' or 'user' or 'admin'.",
       details: { role: "worker", required_roles: ["readonly", "user", "admin"] },
     });
-    expect((await ro("POST", "/v1/jobs", { json: { images: [] } })).body.details).toEqual({ role: "readonly", required_roles: ["user", "admin"] });
+    expect((await ro("POST", "/v1/jobs", { json: { images: [] } })).body.details).toEqual({
+      role: "readonly",
+      required_roles: ["user", "admin"],
+    });
     expect((await u("GET", "/v1/admin/keys")).body.details).toEqual({ role: "user", required_roles: ["admin"] });
   });
 });

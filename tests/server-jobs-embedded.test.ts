@@ -14,7 +14,10 @@ let u: ReturnType<typeof client>;
 let w: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  s = await startTestServer({ embedded: true, env: { JOB_TIMEOUT_SECONDS: "1", JOB_TIMEOUT_GRACE_SECONDS: "0", SWEEP_INTERVAL_SECONDS: "1", JOB_MAX_ATTEMPTS: "2" } });
+  s = await startTestServer({
+    embedded: true,
+    env: { JOB_TIMEOUT_SECONDS: "1", JOB_TIMEOUT_GRACE_SECONDS: "0", SWEEP_INTERVAL_SECONDS: "1", JOB_MAX_ATTEMPTS: "2" },
+  });
   admin = client(s, s.adminKey);
   u = client(s, (await makeKey(s, "user")).key);
   w = client(s, (await makeKey(s, "worker")).key);
@@ -25,7 +28,9 @@ afterAll(async () => {
 
 describe("embedded database", () => {
   test("create → upload → long-poll lease (≤ 100 ms) → progress → result → done → download", async () => {
-    const r = await u("POST", "/v1/jobs", { json: { images: [{ name: "a.png", order: 0 }], meta_json_required: true, engine_settings: { k: 1 } } });
+    const r = await u("POST", "/v1/jobs", {
+      json: { images: [{ name: "a.png", order: 0 }], meta_json_required: true, engine_settings: { k: 1 } },
+    });
     expect(r.status).toBe(201);
     const id = r.body.data.id;
     await u("PUT", `/v1/jobs/${id}/images/a.png/files/image`, { file: pngBytes() });

@@ -36,7 +36,8 @@ afterAll(async () => {
 /** Drains every leasable job so that each test starts with an empty queue (global FIFO, §11.22). */
 async function drain() {
   for (const j of (await admin("GET", "/v1/jobs")).body.data) {
-    if (["queued", "processing", "error", "new"].includes(j.state)) await admin("PATCH", `/v1/admin/jobs/${j.id}`, { json: { state: "cancelled" } });
+    if (["queued", "processing", "error", "new"].includes(j.state))
+      await admin("PATCH", `/v1/admin/jobs/${j.id}`, { json: { state: "cancelled" } });
   }
 }
 
@@ -54,14 +55,29 @@ async function queuedJob(images = ["a.png"], extra: Record<string, unknown> = {}
 describe("creation and views", () => {
   test("POST /v1/jobs: user view strips nulls and hides internals; admin gets the full view", async () => {
     const r = await u("POST", "/v1/jobs", {
-      json: { images: [{ name: "b.jpg", order: 0 }, { name: "a.png", order: 1 }], engine_settings: { outputs: { alto: true }, api_key: "sk-secret" } },
+      json: {
+        images: [
+          { name: "b.jpg", order: 0 },
+          { name: "a.png", order: 1 },
+        ],
+        engine_settings: { outputs: { alto: true }, api_key: "sk-secret" },
+      },
     });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ status: 201, code: "JOB_CREATED", detail: "Job created successfully." });
     const d = r.body.data;
     expect(d.state).toBe("new");
     expect(d.progress).toBe(0);
-    for (const k of ["log", "engine_id", "engine_definition", "engine_files_updated", "engine_settings", "started_date", "finished_date", "previous_attempts"]) {
+    for (const k of [
+      "log",
+      "engine_id",
+      "engine_definition",
+      "engine_files_updated",
+      "engine_settings",
+      "started_date",
+      "finished_date",
+      "previous_attempts",
+    ]) {
       expect(d).not.toHaveProperty(k);
     }
     expect(d.images).toEqual([
@@ -85,23 +101,50 @@ describe("creation and views", () => {
 
   test("422: every error at once, in pydantic shape; duplicates; engine_version for non-admins", async () => {
     const r = await u("POST", "/v1/jobs", {
-      json: { images: [{ order: 0, extra_key: 1 }, { name: "x", order: "one" }], alto_required: "ffff", unexpected_key: 1 },
+      json: {
+        images: [
+          { order: 0, extra_key: 1 },
+          { name: "x", order: "one" },
+        ],
+        alto_required: "ffff",
+        unexpected_key: 1,
+      },
     });
     expect(r.status).toBe(422);
     expect(r.body.code).toBe("REQUEST_VALIDATION_ERROR");
     const locs = r.body.details.map((d: { loc: unknown[] }) => JSON.stringify(d.loc));
-    for (const l of [["body", "images", 0, "name"], ["body", "images", 1, "order"], ["body", "alto_required"], ["body", "images", 0, "extra_key"], ["body", "unexpected_key"]]) {
+    for (const l of [
+      ["body", "images", 0, "name"],
+      ["body", "images", 1, "order"],
+      ["body", "alto_required"],
+      ["body", "images", 0, "extra_key"],
+      ["body", "unexpected_key"],
+    ]) {
       expect(locs).toContain(JSON.stringify(l));
     }
-    const lax = await u("POST", "/v1/jobs", { json: { images: [{ name: "x", order: "1" }, { name: "y", order: 2.0 }], alto_required: "yes" } });
+    const lax = await u("POST", "/v1/jobs", {
+      json: {
+        images: [
+          { name: "x", order: "1" },
+          { name: "y", order: 2.0 },
+        ],
+        alto_required: "yes",
+      },
+    });
     expect(lax.status).toBe(201);
     expect(lax.body.data.alto_required).toBe(true);
     expect((await u("POST", "/v1/jobs", { json: { images: [{ name: "x", order: 1.5 }] } })).body.details[0].type).toBe("int_from_float");
 
-    const dup = await u("POST", "/v1/jobs", { json: { images: ["a.png", "b.png", "a.png", "C.PNG", "c.png", "b.png"].map((name, order) => ({ name, order })), engine_version: "1" } });
+    const dup = await u("POST", "/v1/jobs", {
+      json: { images: ["a.png", "b.png", "a.png", "C.PNG", "c.png", "b.png"].map((name, order) => ({ name, order })), engine_version: "1" },
+    });
     expect(dup.status).toBe(422);
     expect(dup.body.detail).toBe("Validation of the job definition failed. Duplicate image names are not allowed.");
-    expect(dup.body.details[0]).toEqual({ loc: ["body", "images", "name"], msg: "Duplicate image names found: a.png, b.png", type: "value_error.duplicate" });
+    expect(dup.body.details[0]).toEqual({
+      loc: ["body", "images", "name"],
+      msg: "Duplicate image names found: a.png, b.png",
+      type: "value_error.duplicate",
+    });
 
     const ver = await u("POST", "/v1/jobs", { json: { images: [], engine_version: "1.0" } });
     expect([ver.status, ver.body.code]).toEqual([403, "API_KEY_FORBIDDEN_FOR_ENGINE_VERSION"]);
@@ -180,7 +223,9 @@ describe("creation and views", () => {
     expect(other.body.data.id).not.toBe(a.body.data.id);
     const reused = await u("POST", "/v1/jobs", { json: { images: [] }, headers: { "idempotency-key": "req-1" } });
     expect([reused.status, reused.body.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
-    const many = await Promise.all(Array.from({ length: 6 }, () => u("POST", "/v1/jobs", { json: body, headers: { "idempotency-key": "req-2" } })));
+    const many = await Promise.all(
+      Array.from({ length: 6 }, () => u("POST", "/v1/jobs", { json: body, headers: { "idempotency-key": "req-2" } })),
+    );
     expect(new Set(many.map((r) => r.body.data.id)).size).toBe(1);
   });
 });
@@ -188,7 +233,14 @@ describe("creation and views", () => {
 describe("life cycle", () => {
   test("new → queued → processing → done, with progress, logs and strictly increasing timestamps", async () => {
     await drain();
-    const r = await u("POST", "/v1/jobs", { json: { images: [{ name: "a.png", order: 0 }, { name: "b.png", order: 1 }] } });
+    const r = await u("POST", "/v1/jobs", {
+      json: {
+        images: [
+          { name: "a.png", order: 0 },
+          { name: "b.png", order: 1 },
+        ],
+      },
+    });
     const id = r.body.data.id;
     await u("PUT", `/v1/jobs/${id}/images/a.png/files/image`, { file: pngBytes() });
     expect((await u("GET", `/v1/jobs/${id}`)).body.data.state).toBe("new");
@@ -270,7 +322,10 @@ describe("life cycle", () => {
     // Admin heartbeat of a job that is not processing: 409, not 500.
     await admin("PATCH", `/v1/admin/jobs/${second}`, { json: { state: "done" } });
     expect((await admin("PATCH", `/v1/jobs/${second}/lease`)).body.code).toBe("JOB_NOT_IN_PROCESSING");
-    expect((await w("PATCH", `/v1/jobs/${second}/lease`)).body).toMatchObject({ code: "JOB_NOT_IN_PROCESSING", details: { state: "done" } });
+    expect((await w("PATCH", `/v1/jobs/${second}/lease`)).body).toMatchObject({
+      code: "JOB_NOT_IN_PROCESSING",
+      details: { state: "done" },
+    });
   });
 
   test("cancel: user cancels new/queued/processing/error; the worker then gets 409s", async () => {
@@ -286,7 +341,11 @@ describe("life cycle", () => {
     expect(after.last_change).toBe(before.last_change);
     expect(after.progress).toBe(before.progress);
     expect(after.finished_date > before.last_change).toBe(true);
-    expect((await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done" } })).body).toMatchObject({ status: 409, code: "JOB_UNFINISHABLE", details: { state: "cancelled" } });
+    expect((await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done" } })).body).toMatchObject({
+      status: 409,
+      code: "JOB_UNFINISHABLE",
+      details: { state: "cancelled" },
+    });
     expect((await w("PATCH", `/v1/jobs/${id}/lease`)).body.code).toBe("JOB_NOT_IN_PROCESSING");
     expect((await u("PATCH", `/v1/jobs/${id}`, { json: { state: "cancelled" } })).body.details).toEqual({ state: "cancelled" });
     const res = await u("GET", `/v1/jobs/${id}/result`);
@@ -361,7 +420,9 @@ describe("life cycle", () => {
     }
     expect((await w("GET", `/v1/jobs/${id}`)).body.data).toEqual(before);
     expect(existsSync(join(s.config.resultsDir, `${id}.zip`))).toBe(false);
-    expect((await w("PATCH", `/v1/jobs/${id}`, { json: { progress: 0.5 }, headers: { "x-lease-token": newToken } })).body.code).toBe("JOB_UPDATED");
+    expect((await w("PATCH", `/v1/jobs/${id}`, { json: { progress: 0.5 }, headers: { "x-lease-token": newToken } })).body.code).toBe(
+      "JOB_UPDATED",
+    );
     expect((await w("PATCH", `/v1/jobs/${id}`, { json: { progress: 0.6 } })).body.code).toBe("JOB_UPDATED"); // no header: reference rules
   });
 
@@ -374,12 +435,25 @@ describe("life cycle", () => {
     expect((await admin("PUT", `/debug/jobs/${notReady.body.data.id}/start`)).body.code).toBe("JOB_NOT_READY");
     expect((await admin("PUT", `/debug/jobs/${crypto.randomUUID()}/start`)).body.code).toBe("JOB_NOT_FOUND");
     expect((await admin("PATCH", `/v1/admin/jobs/${crypto.randomUUID()}`, { json: {} })).body.code).toBe("JOB_NOT_FOUND");
-    expect((await admin("PATCH", `/v1/admin/jobs/${id}`, { json: { log: "a", whatever: 1 } })).body).toMatchObject({ code: "JOB_UPDATED", detail: "Job was updated successfully." });
+    expect((await admin("PATCH", `/v1/admin/jobs/${id}`, { json: { log: "a", whatever: 1 } })).body).toMatchObject({
+      code: "JOB_UPDATED",
+      detail: "Job was updated successfully.",
+    });
     await admin("PATCH", `/v1/admin/jobs/${id}`, { json: { log: "b" } });
     expect((await admin("GET", `/v1/jobs/${id}`)).body.data.log).toBe("a\nb");
-    await admin("PATCH", `/v1/admin/jobs/${id}?append_logs=false`, { json: { log: "c", state: "done", progress: 0.25, previous_attempts: 1 } });
-    expect((await admin("GET", `/v1/jobs/${id}`)).body.data).toMatchObject({ log: "c", state: "done", progress: 0.25, previous_attempts: 1 });
-    expect((await admin("PATCH", `/v1/admin/jobs/${id}?append_logs=maybe`, { json: {} })).body.details[0]).toMatchObject({ type: "bool_parsing", loc: ["query", "append_logs"] });
+    await admin("PATCH", `/v1/admin/jobs/${id}?append_logs=false`, {
+      json: { log: "c", state: "done", progress: 0.25, previous_attempts: 1 },
+    });
+    expect((await admin("GET", `/v1/jobs/${id}`)).body.data).toMatchObject({
+      log: "c",
+      state: "done",
+      progress: 0.25,
+      previous_attempts: 1,
+    });
+    expect((await admin("PATCH", `/v1/admin/jobs/${id}?append_logs=maybe`, { json: {} })).body.details[0]).toMatchObject({
+      type: "bool_parsing",
+      loc: ["query", "append_logs"],
+    });
     expect((await admin("GET", `/v1/admin/jobs/${id}/artifacts`)).body.code).toBe("JOB_ARTIFACTS_NOT_FOUND");
     expect((await admin("POST", `/v1/jobs/${id}/artifacts`, { file: zipBytes() })).body.code).toBe("JOB_ARTIFACTS_UPLOADED");
     const art = await admin("GET", `/v1/admin/jobs/${id}/artifacts`);
@@ -397,14 +471,22 @@ describe("life cycle", () => {
 describe("jobs and engines", () => {
   test("engine selection, ENGINE_INACTIVE, engine fields per view, engine last_used on queueing, list filter", async () => {
     const def = { model: "m1", threshold: 0.5 };
-    expect((await admin("POST", "/v1/admin/engines", { json: { name: "EngJ", version: "1.0", description: "d", definition: def, active: false } })).status).toBe(201);
+    expect(
+      (
+        await admin("POST", "/v1/admin/engines", {
+          json: { name: "EngJ", version: "1.0", description: "d", definition: def, active: false },
+        })
+      ).status,
+    ).toBe(201);
     const inactive = await u("POST", "/v1/jobs", { json: { images: [], engine_name: "EngJ" } });
     expect([inactive.status, inactive.body.code]).toEqual([409, "ENGINE_INACTIVE"]);
     // An admin may name an inactive version explicitly.
     expect((await admin("POST", "/v1/jobs", { json: { images: [], engine_name: "EngJ", engine_version: "1.0" } })).status).toBe(201);
     await admin("PATCH", "/v1/admin/engines/EngJ/1.0", { json: { active: true } });
     await drain();
-    const created = await u("POST", "/v1/jobs", { json: { images: [{ name: "e.png", order: 0 }], engine_name: "EngJ", engine_settings: { outputs: { crops: true } } } });
+    const created = await u("POST", "/v1/jobs", {
+      json: { images: [{ name: "e.png", order: 0 }], engine_name: "EngJ", engine_settings: { outputs: { crops: true } } },
+    });
     expect(created.body.data).toMatchObject({ engine_name: "EngJ", engine_version: "1.0" });
     expect(created.body.data).not.toHaveProperty("engine_definition");
     const id = created.body.data.id;
@@ -413,7 +495,12 @@ describe("jobs and engines", () => {
     expect(eng[0]!.last_used).not.toBeNull();
     expect((await w("POST", "/v1/jobs/lease")).body.data.id).toBe(id);
     const full = (await w("GET", `/v1/jobs/${id}`)).body.data;
-    expect(full).toMatchObject({ engine_id: eng[0]!.id, engine_definition: def, engine_files_updated: null, engine_settings: { outputs: { crops: true } } });
+    expect(full).toMatchObject({
+      engine_id: eng[0]!.id,
+      engine_definition: def,
+      engine_files_updated: null,
+      engine_settings: { outputs: { crops: true } },
+    });
     const user = (await u("GET", `/v1/jobs/${id}`)).body.data;
     for (const k of ["engine_id", "engine_definition", "engine_files_updated", "engine_settings"]) expect(user).not.toHaveProperty(k);
     const listed = (await u("GET", "/v1/jobs?engine_name=EngJ&engine_version=1.0")).body.data;
@@ -421,10 +508,22 @@ describe("jobs and engines", () => {
   });
 
   test("re-uploads while the job is new answer 200 and do not queue it", async () => {
-    const r = await u("POST", "/v1/jobs", { json: { images: [{ name: "a.png", order: 0 }, { name: "b.png", order: 1 }], page_required: true } });
+    const r = await u("POST", "/v1/jobs", {
+      json: {
+        images: [
+          { name: "a.png", order: 0 },
+          { name: "b.png", order: 1 },
+        ],
+        page_required: true,
+      },
+    });
     const id = r.body.data.id;
     expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/image`, { file: pngBytes() })).body.code).toBe("IMAGE_UPLOADED");
-    expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/image`, { file: pngBytes(8, 8) })).body).toMatchObject({ status: 200, code: "IMAGE_REUPLOADED", data: null });
+    expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/image`, { file: pngBytes(8, 8) })).body).toMatchObject({
+      status: 200,
+      code: "IMAGE_REUPLOADED",
+      data: null,
+    });
     const page = "<PcGts><Page/></PcGts>";
     expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/page`, { file: page })).body.code).toBe("PAGE_UPLOADED");
     expect((await u("PUT", `/v1/jobs/${id}/images/a.png/files/page`, { file: page })).body.code).toBe("PAGE_REUPLOADED");
@@ -453,7 +552,9 @@ describe("jobs and engines", () => {
 describe("lease expiry", () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { JOB_TIMEOUT_SECONDS: "1", JOB_TIMEOUT_GRACE_SECONDS: "0", JOB_MAX_ATTEMPTS: "2", SWEEP_INTERVAL_SECONDS: "1" } });
+    t = await startTestServer({
+      env: { JOB_TIMEOUT_SECONDS: "1", JOB_TIMEOUT_GRACE_SECONDS: "0", JOB_MAX_ATTEMPTS: "2", SWEEP_INTERVAL_SECONDS: "1" },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -479,7 +580,10 @@ describe("lease expiry", () => {
     await Bun.sleep(2600);
     const j = (await tw2("GET", `/v1/jobs/${id}`)).body.data;
     expect(j).toMatchObject({ state: "failed", progress: 1 });
-    expect((await tw2("PATCH", `/v1/jobs/${id}/lease`)).body).toMatchObject({ code: "JOB_NOT_IN_PROCESSING", details: { state: "failed" } });
+    expect((await tw2("PATCH", `/v1/jobs/${id}/lease`)).body).toMatchObject({
+      code: "JOB_NOT_IN_PROCESSING",
+      details: { state: "failed" },
+    });
   });
 
   test("an error job waits for the next lease call (the background sweep takes stale leases only), which retries it at once", async () => {

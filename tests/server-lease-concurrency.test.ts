@@ -70,7 +70,8 @@ describe("concurrent leasing", () => {
       SELECT id, worker_key_id, state::text AS state, previous_attempts FROM jobs WHERE id IN ${s.deps.sql(ids)}`;
     const owner = new Map(rows.map((r) => [r.id, r]));
     leased.forEach((list, i) => {
-      for (const id of list) expect(owner.get(id)).toMatchObject({ worker_key_id: workers[i]!.id, state: "PROCESSING", previous_attempts: 0 });
+      for (const id of list)
+        expect(owner.get(id)).toMatchObject({ worker_key_id: workers[i]!.id, state: "PROCESSING", previous_attempts: 0 });
     });
     for (const id of ids) await admin("PATCH", `/v1/admin/jobs/${id}`, { json: { state: "done" } });
   }, 60_000);
@@ -112,7 +113,14 @@ describe("long-poll leasing", () => {
     let replica: RunningServer | undefined;
     try {
       replica = await startServer(
-        loadServerConfig({ APP_HOST: "127.0.0.1", APP_PORT: "0", BASE_DIR: baseDir, ADMIN_KEY, DATABASE_URL: s.database!.url, SWEEP_INTERVAL_SECONDS: "3600" }),
+        loadServerConfig({
+          APP_HOST: "127.0.0.1",
+          APP_PORT: "0",
+          BASE_DIR: baseDir,
+          ADMIN_KEY,
+          DATABASE_URL: s.database!.url,
+          SWEEP_INTERVAL_SECONDS: "3600",
+        }),
       );
       const w = client(replica, (await makeKey(s, "worker")).key);
       const r = await u("POST", "/v1/jobs", { json: { images: [] } });

@@ -20,7 +20,17 @@ const PAGE = "/v1/jobs/{job_id}/images/{image_name}/files/page";
 const METADATA = "/v1/jobs/{job_id}/files/metadata";
 const UPLOADS = [IMAGE, ALTO, PAGE, METADATA];
 
-const JOB_EXAMPLES = { two_pages: { summary: "Two pages (env)", value: { images: [{ name: "a.jpg", order: 0 }, { name: "b.jpg", order: 1 }] } } };
+const JOB_EXAMPLES = {
+  two_pages: {
+    summary: "Two pages (env)",
+    value: {
+      images: [
+        { name: "a.jpg", order: 0 },
+        { name: "b.jpg", order: 1 },
+      ],
+    },
+  },
+};
 const META_EXAMPLES = { catalogue: { summary: "Catalogue record (env)", value: { signature: "X-1" } } };
 const TEXTS = {
   JOB_DEFINITION_SUMMARY: "Submit a job (env summary)",
@@ -94,7 +104,9 @@ describe("defaults", () => {
     expect(jobExamples.length).toBeGreaterThan(0);
     for (const ex of jobExamples) expect((await req("POST", "/v1/jobs", { json: ex.value })).status).toBe(201);
 
-    const metaExamples = Object.values(dfltDoc.paths[METADATA].put.requestBody.content["application/json"].examples) as { value: unknown }[];
+    const metaExamples = Object.values(dfltDoc.paths[METADATA].put.requestBody.content["application/json"].examples) as {
+      value: unknown;
+    }[];
     expect(metaExamples.length).toBeGreaterThan(0);
     const jobId = await newJob(req, true);
     const statuses = [];
@@ -204,7 +216,10 @@ function dereference(doc: Doc): Doc {
     if (Array.isArray(node)) return node.map(resolve);
     if (node === null || typeof node !== "object") return node;
     if (typeof node.$ref === "string") {
-      const target = node.$ref.replace(/^#\//, "").split("/").reduce((o: Doc, k: string) => o?.[k], doc);
+      const target = node.$ref
+        .replace(/^#\//, "")
+        .split("/")
+        .reduce((o: Doc, k: string) => o?.[k], doc);
       if (target === undefined) throw new Error(`dangling $ref ${node.$ref}`);
       return resolve(target);
     }
@@ -260,7 +275,10 @@ describe("/docs", () => {
     const styles = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!);
     expect(scripts.length).toBeGreaterThan(0);
     expect(styles.length).toBeGreaterThan(0);
-    for (const [urls, type] of [[scripts, "text/javascript"], [styles, "text/css"]] as const) {
+    for (const [urls, type] of [
+      [scripts, "text/javascript"],
+      [styles, "text/css"],
+    ] as const) {
       for (const u of urls) {
         const a = await fetch(new URL(u, dflt.url));
         expect(a.status).toBe(200);

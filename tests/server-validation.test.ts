@@ -50,7 +50,12 @@ describe("lax scalars", () => {
     const N = z.object({ items: z.array(z.object({ name: z.string(), state: z.enum(["a", "b", "c"]) }).strict()) }).strict();
     const { errors } = run(N, { items: [{ state: "a" }, { name: "n", state: "z" }] });
     expect(errors[0]).toEqual({ type: "missing", loc: ["body", "items", 0, "name"], msg: "Field required", input: { state: "a" } });
-    expect(errors[1]).toMatchObject({ type: "enum", loc: ["body", "items", 1, "state"], msg: "Input should be 'a', 'b' or 'c'", ctx: { expected: "'a', 'b' or 'c'" } });
+    expect(errors[1]).toMatchObject({
+      type: "enum",
+      loc: ["body", "items", 1, "state"],
+      msg: "Input should be 'a', 'b' or 'c'",
+      ctx: { expected: "'a', 'b' or 'c'" },
+    });
     expect(run(N, { items: "x" }).errors[0]!.type).toBe("list_type");
     expect(run(N, "x").errors[0]!.type).toBe("model_attributes_type");
     expect(run(z.object({ d: z.record(z.string(), z.unknown()) }), { d: [1] }).errors[0]!.type).toBe("dict_type");
@@ -60,7 +65,9 @@ describe("lax scalars", () => {
 describe("UUIDs and datetimes", () => {
   test("UUIDs are normalised or rejected with uuid_parsing", () => {
     const P = z.object({ job_id: z.guid() });
-    expect(run(P, { job_id: "7E0576EA76844C23A9BDC44D66A8E65B" }, ["path"]).out).toEqual({ job_id: "7e0576ea-7684-4c23-a9bd-c44d66a8e65b" });
+    expect(run(P, { job_id: "7E0576EA76844C23A9BDC44D66A8E65B" }, ["path"]).out).toEqual({
+      job_id: "7e0576ea-7684-4c23-a9bd-c44d66a8e65b",
+    });
     const e = run(P, { job_id: "not-a-uuid" }, ["path"]).errors[0]!;
     expect(e).toMatchObject({ type: "uuid_parsing", loc: ["path", "job_id"], input: "not-a-uuid" });
     expect(e.msg).toContain("found `n` at 1");
@@ -90,12 +97,44 @@ describe("JSON bodies", () => {
     expect(decodeJsonBody("", "application/json")).toEqual({ value: undefined, parsed: false });
     expect(decodeJsonBody("null", undefined)).toEqual({ value: undefined, parsed: true });
     const bad = decodeJsonBody("this is not json", undefined);
-    expect(bad).toEqual({ error: { type: "json_invalid", loc: ["body", 0], msg: "JSON decode error", input: {}, ctx: { error: "Expecting value" } } });
+    expect(bad).toEqual({
+      error: { type: "json_invalid", loc: ["body", 0], msg: "JSON decode error", input: {}, ctx: { error: "Expecting value" } },
+    });
   });
   test("syntax error offsets and messages equal Python's json.loads (run here) on many broken documents", () => {
-    const docs = ['{"a', '{"a":"\\x"}', '{"a":"b\tc"}', '{"a":"\\u12"}', '["abc', '{"a":"ok"', '[1, "x\ny"]', '{"a":"\\u00zz"}', "{bad", '{"a" 1}', "[1, 2", "[1] x",
-      "", "   ", "{", '{"a":}', "[,]", "[1,]", '{"a":1,}', "tru", "-", "01", "1.", ".5", '"abc\\', '{"a":[{"b":"c\u0001"}]}', "[1 2]", '{"a":1 "b":2}', "nul"];
-    const script = "import json, sys\nout = []\nfor d in json.loads(sys.stdin.read()):\n    try:\n        json.loads(d); out.append(None)\n    except json.JSONDecodeError as e:\n        out.append([e.pos, e.msg])\nprint(json.dumps(out))";
+    const docs = [
+      '{"a',
+      '{"a":"\\x"}',
+      '{"a":"b\tc"}',
+      '{"a":"\\u12"}',
+      '["abc',
+      '{"a":"ok"',
+      '[1, "x\ny"]',
+      '{"a":"\\u00zz"}',
+      "{bad",
+      '{"a" 1}',
+      "[1, 2",
+      "[1] x",
+      "",
+      "   ",
+      "{",
+      '{"a":}',
+      "[,]",
+      "[1,]",
+      '{"a":1,}',
+      "tru",
+      "-",
+      "01",
+      "1.",
+      ".5",
+      '"abc\\',
+      '{"a":[{"b":"c\u0001"}]}',
+      "[1 2]",
+      '{"a":1 "b":2}',
+      "nul",
+    ];
+    const script =
+      "import json, sys\nout = []\nfor d in json.loads(sys.stdin.read()):\n    try:\n        json.loads(d); out.append(None)\n    except json.JSONDecodeError as e:\n        out.append([e.pos, e.msg])\nprint(json.dumps(out))";
     const py = Bun.spawnSync(["python3", "-c", script], { stdin: Buffer.from(JSON.stringify(docs)), stderr: "pipe" });
     expect(py.stderr.toString()).toBe("");
     const expected: ([number, string] | null)[] = JSON.parse(py.stdout.toString());
@@ -123,11 +162,17 @@ describe("JSON bodies", () => {
 
 describe("text PostgreSQL cannot store, and nesting depth", () => {
   test("NUL and lone surrogates: refused in typed strings and records, NUL allowed in other free-form JSON", () => {
-    const S = z.object({ s: z.string().optional(), r: z.record(z.string(), z.unknown()).optional(), m: z.union([z.string(), z.array(z.unknown())]).optional() });
+    const S = z.object({
+      s: z.string().optional(),
+      r: z.record(z.string(), z.unknown()).optional(),
+      m: z.union([z.string(), z.array(z.unknown())]).optional(),
+    });
     expect(run(S, { s: "a\u0000" }).errors).toEqual([
       { type: "value_error", loc: ["body", "s"], msg: "Value error, text must not contain the NUL character (\\u0000)", input: "a\u0000" },
     ]);
-    expect(run(S, { r: { x: [{ y: "\ud800" }] } }).errors.map((e) => [e.type, e.loc])).toEqual([["string_unicode", ["body", "r", "x", 0, "y"]]]);
+    expect(run(S, { r: { x: [{ y: "\ud800" }] } }).errors.map((e) => [e.type, e.loc])).toEqual([
+      ["string_unicode", ["body", "r", "x", 0, "y"]],
+    ]);
     expect(run(S, { r: { "\u0000": 1 } }).errors.map((e) => [e.type, e.loc])).toEqual([["value_error", ["body", "r", "\u0000", "[key]"]]]);
     expect(run(S, { m: ["a\u0000"] }).errors).toEqual([]);
     expect(run(S, { m: ["\udc00"] }).errors.map((e) => e.type)).toEqual(["string_unicode"]);

@@ -34,16 +34,24 @@ afterAll(async () => {
 });
 
 async function serve(env: Record<string, string>): Promise<Child> {
-  const c = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url, "--workers", "0"], {
-    env: { ADMIN_KEY, ...env },
-  });
+  const c = spawnAnnopage(
+    ["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url, "--workers", "0"],
+    {
+      env: { ADMIN_KEY, ...env },
+    },
+  );
   children.push(c);
   await c.waitFor(/listening on/, 60_000);
   return c;
 }
 
 const stagingDir = () => join(baseDir, "jobs", ".staging");
-const staged = () => (existsSync(stagingDir()) ? readdirSync(stagingDir()).filter((n) => n.endsWith(".part")).sort() : []);
+const staged = () =>
+  existsSync(stagingDir())
+    ? readdirSync(stagingDir())
+        .filter((n) => n.endsWith(".part"))
+        .sort()
+    : [];
 
 /** Starts a multipart upload of `declared` bytes and sends only the first `sent` of them; the socket stays open. */
 function slowUpload(path: string, apiKey: string, sent: number, declared: number): Promise<Socket> {

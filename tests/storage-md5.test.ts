@@ -35,7 +35,12 @@ describe("LocalStorage staging MD5", () => {
     const { LocalStorage } = await import("../src/storage/local.ts");
     const { readdirSync, existsSync } = await import("node:fs");
     const dir = mkdtempSync(join(tmpdir(), "stage-md5-"));
-    const storage = new LocalStorage({ jobs: join(dir, "jobs"), results: join(dir, "results"), artifacts: join(dir, "a"), engines: join(dir, "e") });
+    const storage = new LocalStorage({
+      jobs: join(dir, "jobs"),
+      results: join(dir, "results"),
+      artifacts: join(dir, "a"),
+      engines: join(dir, "e"),
+    });
     try {
       for (const n of [0, 100_000, (8 << 20) - 3, (8 << 20) + 70_000]) {
         const b = new Uint8Array(n);

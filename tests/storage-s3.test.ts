@@ -23,7 +23,6 @@ let moto: Subprocess<"ignore", "pipe", "pipe"> | undefined;
 let endpoint = "";
 let tmp = "";
 
-
 /** Starts moto on a free port and waits until it answers; a missing moto is a clear failure. */
 async function startMoto(): Promise<void> {
   const port = await freePort();
@@ -34,7 +33,9 @@ async function startMoto(): Promise<void> {
       stderr: "pipe",
     });
   } catch (e) {
-    throw new Error(`moto is needed for the S3 storage tests: python3 could not be started (${(e as Error).message}); install Python 3 and: pip install 'moto[server]'`);
+    throw new Error(
+      `moto is needed for the S3 storage tests: python3 could not be started (${(e as Error).message}); install Python 3 and: pip install 'moto[server]'`,
+    );
   }
   const proc = moto;
   let output = "";
@@ -258,7 +259,10 @@ describe("the server with STORAGE=s3", () => {
     const job = (await w("GET", `/v1/jobs/${id}`)).body.data;
     const imageId = job.images[0].id as string;
 
-    const down = await fetch(`${s.url}/v1/jobs/${id}/images/${imageId}/files/image`, { headers: { "x-api-key": worker }, redirect: "manual" });
+    const down = await fetch(`${s.url}/v1/jobs/${id}/images/${imageId}/files/image`, {
+      headers: { "x-api-key": worker },
+      redirect: "manual",
+    });
     expect(down.status).toBe(200); // streamed by the server, not a redirect to the bucket
     expect(down.headers.get("content-type")).toBe("image/png");
     expect(down.headers.get("content-length")).toBe(String(png.length));

@@ -45,7 +45,8 @@ beforeAll(async () => {
     async fetch(req) {
       const u = new URL(req.url);
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
-      if (req.method === "PATCH" && /^\/v1\/jobs\/[^/]+$/.test(u.pathname) && body) patches.push(JSON.parse(new TextDecoder().decode(body)));
+      if (req.method === "PATCH" && /^\/v1\/jobs\/[^/]+$/.test(u.pathname) && body)
+        patches.push(JSON.parse(new TextDecoder().decode(body)));
       return fetch(server.url + u.pathname + u.search, { method: req.method, headers: req.headers, body });
     },
   });
@@ -68,10 +69,16 @@ function pageFolder(name: string): string {
 async function submitWithWorker(args: string[]) {
   const run = join(tmp, `run-${Math.random().toString(36).slice(2)}`);
   const worker = startWorker(
-    testWorkerOptions({ apiUrl: `http://127.0.0.1:${proxy.port}`, apiKey: keys.worker, dir: run, processor: defaultProcessor() }, { processCount: 3, logFlushMs: 100 }),
+    testWorkerOptions(
+      { apiUrl: `http://127.0.0.1:${proxy.port}`, apiKey: keys.worker, dir: run, processor: defaultProcessor() },
+      { processCount: 3, logFlushMs: 100 },
+    ),
     quiet,
   );
-  const r = await runCli(["submit", "--engine-name", "det", "--polling-interval", "0.1", ...args], { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user });
+  const r = await runCli(["submit", "--engine-name", "det", "--polling-interval", "0.1", ...args], {
+    ANNOPAGE_API_URL: server.url,
+    ANNOPAGE_API_KEY: keys.user,
+  });
   if (r.code !== 0) worker.stop(true); // no job will come: end the one-job worker's wait
   const reports = await worker.done;
   return { ...r, reports };
@@ -88,7 +95,9 @@ describe("progress is counted per job over all page processes", () => {
     // what the user reads on stderr (not a terminal: plain lines)
     const lines = r.stderr.trim().split("\n");
     const pageLines = lines.filter((l) => /^ {2}Page /.test(l));
-    expect(pageLines.map((l) => /^ {2}Page (\d+)\/(\d+) done \((dev_\d+)\)$/.exec(l)?.slice(1, 3))).toEqual(PAGES.map((_, i) => [String(i + 1), String(PAGES.length)]));
+    expect(pageLines.map((l) => /^ {2}Page (\d+)\/(\d+) done \((dev_\d+)\)$/.exec(l)?.slice(1, 3))).toEqual(
+      PAGES.map((_, i) => [String(i + 1), String(PAGES.length)]),
+    );
     expect(pageLines.map((l) => /\((dev_\d+)\)$/.exec(l)![1]).sort()).toEqual(PAGES);
     expect(lines.at(-1)).toBe("Job done, progress 100%");
     expect(lines.filter((l) => l.startsWith("Job done"))).toHaveLength(1);
@@ -167,13 +176,19 @@ describe("submit without --output-* flags asks for ALTO", () => {
   }, 120_000);
 
   test("--no-outputs with an --output-* flag is a usage error; --help names --no-outputs", async () => {
-    const r = await runCli(["submit", "--images", pageFolder("conflict"), "--no-outputs", "--output-alto", "--output", join(tmp, "c.zip")], { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user });
+    const r = await runCli(
+      ["submit", "--images", pageFolder("conflict"), "--no-outputs", "--output-alto", "--output", join(tmp, "c.zip")],
+      { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--no-outputs cannot be combined with --output-* flags");
     const help = await runCli(["submit", "--help"]);
     expect(help.stdout + help.stderr).toMatch(/--no-outputs/);
     expect(help.stdout + help.stderr).toMatch(/ALTO is asked for/);
-    const bad = await runCli(["submit", "--images", pageFolder("conflict"), "--outputs", "--output", join(tmp, "c.zip")], { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user });
+    const bad = await runCli(["submit", "--images", pageFolder("conflict"), "--outputs", "--output", join(tmp, "c.zip")], {
+      ANNOPAGE_API_URL: server.url,
+      ANNOPAGE_API_KEY: keys.user,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown option --outputs");
   }, 60_000);
@@ -185,8 +200,14 @@ describe("submit without --output-* flags asks for ALTO", () => {
     const dflt = { defaultOutputs: { alto: true } };
     const problems: string[] = [];
     expect(resolveEngineSettings({ ...dflt }, problems)).toEqual({ settings: { outputs: { alto: true } }, defaulted: true });
-    expect(resolveEngineSettings({ ...dflt, outputs: { crops: true } }, problems)).toEqual({ settings: { outputs: { crops: true } }, defaulted: false });
-    expect(resolveEngineSettings({ ...dflt, config: file("empty.json", { outputs: {} }) }, problems)).toEqual({ settings: { outputs: {} }, defaulted: false });
+    expect(resolveEngineSettings({ ...dflt, outputs: { crops: true } }, problems)).toEqual({
+      settings: { outputs: { crops: true } },
+      defaulted: false,
+    });
+    expect(resolveEngineSettings({ ...dflt, config: file("empty.json", { outputs: {} }) }, problems)).toEqual({
+      settings: { outputs: {} },
+      defaulted: false,
+    });
     expect(resolveEngineSettings({ ...dflt, config: file("ic.json", { image_captioning: { model: "m" } }) }, problems)).toEqual({
       settings: { outputs: { alto: true }, image_captioning: { model: "m" } },
       defaulted: true,

@@ -93,7 +93,12 @@ async function newJob(c: ReturnType<typeof client>, images = ["a.png"]) {
 
 describe("GET /v1/jobs/events", () => {
   test("each key sees the changes of the jobs GET /v1/jobs shows it: own jobs for users and readonly keys, all for admins", async () => {
-    const streams = { alice: await openEvents(keys.alice), bob: await openEvents(keys.bob), reader: await openEvents(keys.reader), admin: await openEvents(s.adminKey) };
+    const streams = {
+      alice: await openEvents(keys.alice),
+      bob: await openEvents(keys.bob),
+      reader: await openEvents(keys.reader),
+      admin: await openEvents(s.adminKey),
+    };
     try {
       for (const st of Object.values(streams)) {
         expect(st.res.status).toBe(200);
@@ -210,12 +215,21 @@ describe("GET /v1/jobs/{job_id}/result/pages", () => {
         height: 297,
         lines: 4,
         elements: [
-          { id: "id_test_page_CB0001", category: "Image", confidence: 0.9, caption: "This is a caption of an image", text: "", box: { x: 10, y: 20, w: 70, h: 80 } },
+          {
+            id: "id_test_page_CB0001",
+            category: "Image",
+            confidence: 0.9,
+            caption: "This is a caption of an image",
+            text: "",
+            box: { x: 10, y: 20, w: 70, h: 80 },
+          },
         ],
       },
       { name: "scan2.png", order: 1, alto: "alto/scan2.xml", width: 210, height: 297, lines: 0, elements: [] },
     ]);
-    const image = await fetch(`${s.url}/v1/jobs/${id}/result/pages/${encodeURIComponent("scan 1.png")}/image`, { headers: { "X-API-Key": keys.alice } });
+    const image = await fetch(`${s.url}/v1/jobs/${id}/result/pages/${encodeURIComponent("scan 1.png")}/image`, {
+      headers: { "X-API-Key": keys.alice },
+    });
     expect(image.status).toBe(200);
     expect(image.headers.get("content-type")).toBe("image/png");
     expect(new Uint8Array(await image.arrayBuffer())).toEqual(new Uint8Array(png));
@@ -232,10 +246,13 @@ describe("page images of TIFF scans (browsers do not show TIFF)", () => {
     const rgba = new Uint8Array(120 * 80 * 4).fill(200);
     const tiff = new Uint8Array(UTIF.encodeImage(rgba, 120, 80));
     const id = await newJob(alice, ["t1.tif", "t2.tif"]);
-    for (const name of ["t1.tif", "t2.tif"]) expect((await alice("PUT", `/v1/jobs/${id}/images/${name}/files/image`, { file: tiff })).status).toBe(201);
+    for (const name of ["t1.tif", "t2.tif"])
+      expect((await alice("PUT", `/v1/jobs/${id}/images/${name}/files/image`, { file: tiff })).status).toBe(201);
     expect((await w("POST", "/v1/jobs/lease")).body.data.id).toBe(id);
     const render = new Uint8Array(jpegBytes(120, 80));
-    expect((await w("POST", `/v1/jobs/${id}/result`, { file: zipSync({ "renders/t1.jpg": render }) })).body.code).toBe("JOB_RESULT_UPLOADED");
+    expect((await w("POST", `/v1/jobs/${id}/result`, { file: zipSync({ "renders/t1.jpg": render }) })).body.code).toBe(
+      "JOB_RESULT_UPLOADED",
+    );
     expect((await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done" } })).body.code).toBe("JOB_COMPLETED");
     const get = (name: string) => fetch(`${s.url}/v1/jobs/${id}/result/pages/${name}/image`, { headers: { "X-API-Key": keys.alice } });
     const fromZip = await get("t1.tif");

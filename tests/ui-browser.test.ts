@@ -90,7 +90,7 @@ afterAll(async () => {
 
 test("a browser at / is sent to the dashboard; sign-in keeps the key in session storage only", async () => {
   const { page } = browser;
-  await page.goto(server.url + "/");
+  await page.goto(`${server.url}/`);
   expect(new URL(page.url()).pathname).toBe("/ui");
   expect(await accessibilityViolations(page)).toEqual([]);
   await page.getByLabel("API key").fill("doc-api.nothing.wrong");
@@ -129,7 +129,11 @@ test("submit two pages by drag and drop; the list shows the job reach done throu
   expect(listCalls.length).toBe(callsBefore); // the changes came by the event stream, not by reloading the list
   // Two more jobs, made through the API, appear without a reload: one waiting for its files, one cancelled.
   const call = (method: string, path: string, body: unknown) =>
-    fetch(server.url + path, { method, headers: { "X-API-Key": alice.key, "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
+    fetch(server.url + path, {
+      method,
+      headers: { "X-API-Key": alice.key, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }).then((r) => r.json());
   const waiting = await call("POST", "/v1/jobs", { images: [{ name: "scan-001.tif", order: 1 }] });
   const cancelled = await call("POST", "/v1/jobs", { images: [{ name: "scan-002.tif", order: 1 }] });
   await call("PATCH", `/v1/jobs/${cancelled.data.id}`, { state: "cancelled" });
@@ -150,7 +154,11 @@ test("the job page shows pages, log and the result ZIP downloads", async () => {
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download result ZIP" }).click()]);
   expect(download.suggestedFilename()).toBe(`${jobId}.zip`);
   const entries = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
-  expect(Object.keys(entries).filter((n) => n.startsWith("alto/")).sort()).toEqual(["alto/p1.xml", "alto/p2.xml"]);
+  expect(
+    Object.keys(entries)
+      .filter((n) => n.startsWith("alto/"))
+      .sort(),
+  ).toEqual(["alto/p1.xml", "alto/p2.xml"]);
 }, 60_000);
 
 test("the viewer draws the page's elements as boxes and tells their category, confidence, caption and text", async () => {
@@ -159,7 +167,9 @@ test("the viewer draws the page's elements as boxes and tells their category, co
   await page.getByRole("heading", { name: "p1.png" }).waitFor();
   await page.locator(".canvas img").waitFor();
   const boxes = page.locator("rect.box");
-  expect(await boxes.evaluateAll((els) => els.map((e) => [e.getAttribute("data-category"), e.getAttribute("x"), e.getAttribute("y")]))).toEqual([
+  expect(
+    await boxes.evaluateAll((els) => els.map((e) => [e.getAttribute("data-category"), e.getAttribute("x"), e.getAttribute("y")])),
+  ).toEqual([
     ["Photograph", "40", "60"],
     ["Table", "60", "260"],
   ]);
@@ -207,9 +217,22 @@ test("a job still waiting for files takes the missing ones on its page (a submis
   const call = (method: string, path: string, o: { json?: unknown; file?: string } = {}) => {
     const body = o.file ? new FormData() : o.json === undefined ? undefined : JSON.stringify(o.json);
     if (o.file && body instanceof FormData) body.append("file", new Blob([Buffer.from(o.file, "base64")]), "x.png");
-    return fetch(server.url + path, { method, headers: { "X-API-Key": alice.key, ...(o.json ? { "content-type": "application/json" } : {}) }, body }).then((r) => r.json());
+    return fetch(server.url + path, {
+      method,
+      headers: { "X-API-Key": alice.key, ...(o.json ? { "content-type": "application/json" } : {}) },
+      body,
+    }).then((r) => r.json());
   };
-  const half = (await call("POST", "/v1/jobs", { json: { images: [{ name: "p3.png", order: 1 }, { name: "p4.png", order: 2 }] } })).data.id;
+  const half = (
+    await call("POST", "/v1/jobs", {
+      json: {
+        images: [
+          { name: "p3.png", order: 1 },
+          { name: "p4.png", order: 2 },
+        ],
+      },
+    })
+  ).data.id;
   expect((await call("PUT", `/v1/jobs/${half}/images/p3.png/files/image`, { file: pagePng("Page three") })).code).toBe("IMAGE_UPLOADED");
   await page.goto(`${server.url}/ui#/jobs/${half}`);
   await page.reload(); // still signed in: the key is in this tab's session storage
@@ -217,7 +240,10 @@ test("a job still waiting for files takes the missing ones on its page (a submis
   expect(await page.locator(".card").textContent()).toContain("Still missing: image p4.png.");
   await dropFiles(page, ".drop", [{ name: "p4.png", type: "image/png", base64: pagePng("Page four") }]);
   await page.locator(".s-queued, .s-processing, .s-done").waitFor();
-  expect((await call("GET", `/v1/jobs/${half}`)).data.images.map((i: { image_uploaded: boolean }) => i.image_uploaded)).toEqual([true, true]);
+  expect((await call("GET", `/v1/jobs/${half}`)).data.images.map((i: { image_uploaded: boolean }) => i.image_uploaded)).toEqual([
+    true,
+    true,
+  ]);
 
   const waiting = (await call("POST", "/v1/jobs", { json: { images: [{ name: "p5.png", order: 1 }] } })).data.id;
   await page.goto(`${server.url}/ui#/jobs/${waiting}`);

@@ -54,14 +54,25 @@ beforeEach(() => {
 });
 
 const client = (prefix = "", extra: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}) =>
-  new ApiClient({ apiUrl: `http://127.0.0.1:${server.port}${prefix}`, apiKey: "doc-api.kid.secret", retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, ...extra });
+  new ApiClient({
+    apiUrl: `http://127.0.0.1:${server.port}${prefix}`,
+    apiKey: "doc-api.kid.secret",
+    retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
+    ...extra,
+  });
 
 describe("URLs", () => {
   test("a path prefix without trailing slash is kept; path values are one encoded segment", async () => {
     script = () => Response.json({ status: 404, code: "JOB_NOT_FOUND", detail: "Job does not exist." }, { status: 404 });
-    await client("/docapi").uploadMetadata("j1", { a: 1 }).catch(() => {});
-    await client("/docapi/").cancelJob("j1").catch(() => {});
-    await client("").getJob("a b#?/x").catch(() => {});
+    await client("/docapi")
+      .uploadMetadata("j1", { a: 1 })
+      .catch(() => {});
+    await client("/docapi/")
+      .cancelJob("j1")
+      .catch(() => {});
+    await client("")
+      .getJob("a b#?/x")
+      .catch(() => {});
     expect(seen.map((s) => s.path)).toEqual(["/docapi/v1/jobs/j1/files/metadata", "/docapi/v1/jobs/j1", "/v1/jobs/a%20b%23%3F%2Fx"]);
     expect(seen[0]!.headers["x-api-key"]).toBe("doc-api.kid.secret");
   });
@@ -69,8 +80,11 @@ describe("URLs", () => {
 
 describe("errors and retries", () => {
   test("a 4xx is an ApiError with status, code, detail and details, not retried", async () => {
-    script = () => Response.json({ status: 409, code: "JOB_NOT_IN_PROCESSING", detail: "nope", details: { state: "cancelled" } }, { status: 409 });
-    const err = (await client().extendLease("j").catch((e) => e)) as ApiError;
+    script = () =>
+      Response.json({ status: 409, code: "JOB_NOT_IN_PROCESSING", detail: "nope", details: { state: "cancelled" } }, { status: 409 });
+    const err = (await client()
+      .extendLease("j")
+      .catch((e) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect([err.status, err.code, err.detail, err.details]).toEqual([409, "JOB_NOT_IN_PROCESSING", "nope", { state: "cancelled" }]);
     expect(seen.length).toBe(1);
@@ -87,7 +101,9 @@ describe("errors and retries", () => {
 
   test("retries stop after the configured attempts; the last error is thrown", async () => {
     script = () => new Response("<html>bad gateway</html>", { status: 502 });
-    const err = (await client().getJob("j").catch((e) => e)) as ApiError;
+    const err = (await client()
+      .getJob("j")
+      .catch((e) => e)) as ApiError;
     expect(seen.length).toBe(4);
     expect([err.status, err.code]).toEqual([502, "HTTP_ERROR"]);
     expect(err.detail).toContain("bad gateway");
@@ -95,16 +111,22 @@ describe("errors and retries", () => {
 
   test("POST /v1/jobs/lease is sent once even on 5xx (a lost answer must not lease twice)", async () => {
     script = () => new Response("boom", { status: 500 });
-    await client().leaseJob().catch(() => {});
+    await client()
+      .leaseJob()
+      .catch(() => {});
     expect(seen.length).toBe(1);
   });
 
   test("a progress PATCH with log text is sent once; a pure progress PATCH is retried", async () => {
     script = () => new Response("boom", { status: 500 });
-    await client().updateProgress("j", { log: "line" }).catch(() => {});
+    await client()
+      .updateProgress("j", { log: "line" })
+      .catch(() => {});
     expect(seen.length).toBe(1);
     seen = [];
-    await client().updateProgress("j", { progress: 0.5 }).catch(() => {});
+    await client()
+      .updateProgress("j", { progress: 0.5 })
+      .catch(() => {});
     expect(seen.length).toBe(4);
   });
 
@@ -115,7 +137,12 @@ describe("errors and retries", () => {
     let connections = 0;
     dropper.on("connection", () => connections++);
     const tries: number[] = [];
-    const flaky = new ApiClient({ apiUrl: `http://127.0.0.1:${(dropper.address() as { port: number }).port}`, apiKey: "a.b.c", retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, onRetry: (i) => tries.push(i.attempt) });
+    const flaky = new ApiClient({
+      apiUrl: `http://127.0.0.1:${(dropper.address() as { port: number }).port}`,
+      apiKey: "a.b.c",
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+      onRetry: (i) => tries.push(i.attempt),
+    });
     const err = (await flaky.me().catch((e) => e)) as ApiError;
     await new Promise((r) => dropper.close(r));
     expect([err.code, err.status, err.attempts]).toEqual(["NETWORK_ERROR", 0, 3]);
@@ -125,7 +152,12 @@ describe("errors and retries", () => {
 
   test("connection refused before any answer: one quick quiet round (REFUSED_RETRY), even for a request sent once otherwise", async () => {
     const tries: number[] = [];
-    const dead = new ApiClient({ apiUrl: "http://127.0.0.1:1/a/long/prefix", apiKey: "a.b.c", retry: { attempts: 10, baseDelayMs: 1, maxDelayMs: 2 }, onRetry: (i) => tries.push(i.attempt) });
+    const dead = new ApiClient({
+      apiUrl: "http://127.0.0.1:1/a/long/prefix",
+      apiKey: "a.b.c",
+      retry: { attempts: 10, baseDelayMs: 1, maxDelayMs: 2 },
+      onRetry: (i) => tries.push(i.attempt),
+    });
     for (const call of [() => dead.me(), () => dead.leaseJob()]) {
       const err = (await call().catch((e) => e)) as ApiError;
       expect([err.code, err.status, err.refused, err.attempts]).toEqual(["NETWORK_ERROR", 0, true, REFUSED_RETRY.attempts]);
@@ -135,9 +167,18 @@ describe("errors and retries", () => {
   });
 
   test("connection refused after the server has answered (a restart): the full policy, reported", async () => {
-    const gone = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ status: 200, code: "JOB_RETRIEVED", detail: "ok", data: null }) });
+    const gone = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => Response.json({ status: 200, code: "JOB_RETRIEVED", detail: "ok", data: null }),
+    });
     const tries: number[] = [];
-    const api = new ApiClient({ apiUrl: `http://127.0.0.1:${gone.port}`, apiKey: "a.b.c", retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 2 }, onRetry: (i) => tries.push(i.attempt) });
+    const api = new ApiClient({
+      apiUrl: `http://127.0.0.1:${gone.port}`,
+      apiKey: "a.b.c",
+      retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+      onRetry: (i) => tries.push(i.attempt),
+    });
     await api.cancelJob("j");
     await gone.stop(true);
     const err = (await api.leaseJob().catch((e) => e)) as ApiError;
@@ -147,7 +188,10 @@ describe("errors and retries", () => {
 
   test("a 503 with Retry-After waits at least that long (within maxDelayMs) before the retry", async () => {
     let fails = 1;
-    script = () => (fails-- > 0 ? Response.json({ status: 503, code: "DATABASE_UNAVAILABLE", detail: "down" }, { status: 503, headers: { "retry-after": "1" } }) : undefined);
+    script = () =>
+      fails-- > 0
+        ? Response.json({ status: 503, code: "DATABASE_UNAVAILABLE", detail: "down" }, { status: 503, headers: { "retry-after": "1" } })
+        : undefined;
     const delays: number[] = [];
     await client("", { retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 5000 }, onRetry: (i) => delays.push(i.delayMs) }).finishJob("j");
     expect(seen.length).toBe(2);
@@ -160,7 +204,17 @@ describe("worker extensions", () => {
   test("long-poll asks with ?wait=S; the lease token goes out as X-Lease-Token; no token → no header", async () => {
     script = (req, url) =>
       url.pathname.endsWith("/lease") && req.method === "POST"
-        ? Response.json({ status: 200, code: "JOB_LEASED", detail: "ok", data: { id: "7e0576ea-7684-4c23-a9bd-c44d66a8e65b", lease_expire_at: "2026-01-01T00:05:00.000000Z", server_time: "2026-01-01T00:00:00.000000Z", lease_token: "tok-1" } })
+        ? Response.json({
+            status: 200,
+            code: "JOB_LEASED",
+            detail: "ok",
+            data: {
+              id: "7e0576ea-7684-4c23-a9bd-c44d66a8e65b",
+              lease_expire_at: "2026-01-01T00:05:00.000000Z",
+              server_time: "2026-01-01T00:00:00.000000Z",
+              lease_token: "tok-1",
+            },
+          })
         : undefined;
     const lease = await client().leaseJob({ wait: 7 });
     expect(lease?.lease_token).toBe("tok-1");
@@ -207,7 +261,9 @@ describe("files", () => {
     expect(await client().downloadImage("j", "i", join(out, "a.jpg"))).toBe(10);
     expect(readFileSync(join(out, "a.jpg"), "utf8")).toBe("IMAGEBYTES");
     script = () => Response.json({ status: 410, code: "IMAGE_GONE", detail: "gone" }, { status: 410 });
-    const err = (await client().downloadImage("j", "i", join(out, "b.jpg")).catch((e) => e)) as ApiError;
+    const err = (await client()
+      .downloadImage("j", "i", join(out, "b.jpg"))
+      .catch((e) => e)) as ApiError;
     expect(err.code).toBe("IMAGE_GONE");
     expect(existsSync(join(out, "b.jpg"))).toBe(false);
     expect(readdirSync(out)).toEqual(["a.jpg"]);

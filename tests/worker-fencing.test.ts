@@ -37,7 +37,16 @@ function options(tag: string, workerKey: string, delayMs: number): WorkerOptions
       apiUrl: server.url,
       apiKey: workerKey,
       dir: join(dir, tag),
-      processor: [process.execPath, FAKE, "--fake-mode", "slow", "--fake-delay-ms", String(delayMs), "--fake-pid-file", join(dir, `${tag}.pid`)],
+      processor: [
+        process.execPath,
+        FAKE,
+        "--fake-mode",
+        "slow",
+        "--fake-delay-ms",
+        String(delayMs),
+        "--fake-pid-file",
+        join(dir, `${tag}.pid`),
+      ],
     },
     // A renews rarely, so its lease can be made stale behind its back.
     { processorEnv: { FAKE_PROCESSOR_TAG: tag }, heartbeatMs: 20_000, logFlushMs: 20_000 },
@@ -51,7 +60,11 @@ test("a stale worker with the same key cannot upload over the new lease holder's
   await admin.createEngine({ name: "fake", version: "1", description: "", definition: {}, default: true, active: true });
   writeFileSync(join(dir, "engine.zip"), zipSync({ "config.ini": strToU8("[PAGE_PARSER]\n") }));
   await admin.uploadEngineFiles("fake", "1", join(dir, "engine.zip"));
-  const job = await user.createJob({ images: [{ name: "f.png", order: 0 }], engine_name: "fake", engine_settings: { outputs: { alto: true } } });
+  const job = await user.createJob({
+    images: [{ name: "f.png", order: 0 }],
+    engine_name: "fake",
+    engine_settings: { outputs: { alto: true } },
+  });
   const c = createCanvas(30, 20);
   c.getContext("2d").fillRect(0, 0, 10, 10);
   writeFileSync(join(dir, "img"), c.toBuffer("image/png"));

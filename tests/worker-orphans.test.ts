@@ -130,8 +130,19 @@ async function workerKilledMidJob(tag: string, opts: { binary?: string; nested?:
   const pidFile = join(tmp, `${tag}.pid`);
   const fake = `${BUN} ${FAKE} --fake-mode hang --fake-pid-file ${pidFile}`;
   const worker = spawnAnnopage(
-    ["work", "--api-url", server.url, "--base-dir", join(tmp, tag), "--wait", "0.2", "--device", "cpu",
-      "--processor", opts.nested ? `sh -c '${BUN} ${FAKE} "$@" & wait' processor --fake-mode hang --fake-pid-file ${pidFile}` : fake],
+    [
+      "work",
+      "--api-url",
+      server.url,
+      "--base-dir",
+      join(tmp, tag),
+      "--wait",
+      "0.2",
+      "--device",
+      "cpu",
+      "--processor",
+      opts.nested ? `sh -c '${BUN} ${FAKE} "$@" & wait' processor --fake-mode hang --fake-pid-file ${pidFile}` : fake,
+    ],
     { env: { ANNOPAGE_API_KEY: workerKey }, binary: opts.binary },
   );
   const { processor, family, left } = await killAndCollect(worker, pidFile);

@@ -36,7 +36,7 @@ describe("zip", () => {
     writeFileSync(join(src, "zero.txt"), "");
     const out = join(fresh(), "result.zip");
     expect(await zipDirectory(src, out)).toBe(3);
-    expect(existsSync(out + ".part")).toBe(false);
+    expect(existsSync(`${out}.part`)).toBe(false);
     const entries = unzipSync(readFileSync(out));
     expect(Object.keys(entries).sort()).toEqual(["alto/p1.xml", "renders/deep/x.jpg", "zero.txt"]);
     expect(new TextDecoder().decode(entries["alto/p1.xml"])).toBe("<alto/>");
@@ -109,25 +109,55 @@ describe("ini", () => {
 describe("processor command line (annopage-tool §7.2)", () => {
   const inputs = { imagesDir: "/j/images" };
   test("minimal job: config, images, logging level, device", () => {
-    expect(processorArgs({ configPath: "/e/config.ini", inputs, resultDir: "/j/result", settings: {}, loggingLevel: "INFO", device: "gpu" })).toEqual([
-      "--config", "/e/config.ini", "--input-image-path", "/j/images", "--logging-level", "INFO", "--device", "gpu",
-    ]);
+    expect(
+      processorArgs({ configPath: "/e/config.ini", inputs, resultDir: "/j/result", settings: {}, loggingLevel: "INFO", device: "gpu" }),
+    ).toEqual(["--config", "/e/config.ini", "--input-image-path", "/j/images", "--logging-level", "INFO", "--device", "gpu"]);
   });
   test("every input and output switch", () => {
     const args = processorArgs({
       configPath: "c.ini",
       inputs: { imagesDir: "/j/images", altoDir: "/j/alto", pageDir: "/j/page_xml", metaFile: "/j/meta.json" },
       resultDir: "/j/result",
-      settings: { outputs: { alto: true, embeddings: true, embeddings_jsonlines: true, renders: true, crops: true, image_captioning_prompts: true, bogus: true } },
+      settings: {
+        outputs: {
+          alto: true,
+          embeddings: true,
+          embeddings_jsonlines: true,
+          renders: true,
+          crops: true,
+          image_captioning_prompts: true,
+          bogus: true,
+        },
+      },
       loggingLevel: "DEBUG",
       device: "cpu",
     });
     expect(args).toEqual([
-      "--config", "c.ini", "--input-image-path", "/j/images", "--logging-level", "DEBUG", "--device", "cpu",
-      "--input-alto-path", "/j/alto", "--input-xml-path", "/j/page_xml", "--input-metadata-path", "/j/meta.json",
-      "--output-alto-path", "/j/result/alto", "--output-embeddings-path", "/j/result/embeddings", "--embeddings-jsonlines",
-      "--output-render-path", "/j/result/renders", "--output-crops-path", "/j/result/crops",
-      "--output-image-captioning-prompts-path", "/j/result/image_captioning_prompts",
+      "--config",
+      "c.ini",
+      "--input-image-path",
+      "/j/images",
+      "--logging-level",
+      "DEBUG",
+      "--device",
+      "cpu",
+      "--input-alto-path",
+      "/j/alto",
+      "--input-xml-path",
+      "/j/page_xml",
+      "--input-metadata-path",
+      "/j/meta.json",
+      "--output-alto-path",
+      "/j/result/alto",
+      "--output-embeddings-path",
+      "/j/result/embeddings",
+      "--embeddings-jsonlines",
+      "--output-render-path",
+      "/j/result/renders",
+      "--output-crops-path",
+      "/j/result/crops",
+      "--output-image-captioning-prompts-path",
+      "/j/result/image_captioning_prompts",
     ]);
   });
   test("--process-count is passed only above 1 (the reference worker never passes it)", () => {
@@ -145,7 +175,14 @@ describe("processor command line (annopage-tool §7.2)", () => {
     expect(localProcessCount(1, 4, 0.25 * GiB)).toBe(1);
   });
   test("--embeddings-jsonlines is passed even without embeddings; false switches add nothing", () => {
-    const args = processorArgs({ configPath: "c", inputs, resultDir: "/r", settings: { outputs: { embeddings_jsonlines: true, alto: false } }, loggingLevel: "INFO", device: "gpu" });
+    const args = processorArgs({
+      configPath: "c",
+      inputs,
+      resultDir: "/r",
+      settings: { outputs: { embeddings_jsonlines: true, alto: false } },
+      loggingLevel: "INFO",
+      device: "gpu",
+    });
     expect(args.slice(8)).toEqual(["--embeddings-jsonlines"]);
   });
 });
@@ -159,7 +196,8 @@ describe("config edits (annopage-tool §7.3)", () => {
 
   test("image_captioning edits a copy: API, API_KEY (with %), CATEGORIES, prompt settings; shared engine untouched", async () => {
     const engine = fresh();
-    const original = "[PAGE_PARSER]\nx = 1\n\n[CAPTION]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = old\nPROMPT_SETTINGS = prompts/p.json\n\n[INITIAL]\nMETHOD = INITIAL_RECOGNITION\nAPI = keep\n";
+    const original =
+      "[PAGE_PARSER]\nx = 1\n\n[CAPTION]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = old\nPROMPT_SETTINGS = prompts/p.json\n\n[INITIAL]\nMETHOD = INITIAL_RECOGNITION\nAPI = keep\n";
     writeFileSync(join(engine, "config.ini"), original);
     mkdirSync(join(engine, "prompts"));
     writeFileSync(join(engine, "prompts", "p.json"), JSON.stringify({ model: "m0", max_tokens: 10, other: 1 }));
@@ -182,7 +220,10 @@ describe("config edits (annopage-tool §7.3)", () => {
 
   test("a job's api_key naming a file of the worker's host is still just a key; a new api without a key is refused", async () => {
     const engine = fresh();
-    writeFileSync(join(engine, "config.ini"), "[CAPTION]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = https://llm.example.org/v1/chat/completions\nAPI_KEY = engine-key.txt\nPROMPT_SETTINGS = p.json\n");
+    writeFileSync(
+      join(engine, "config.ini"),
+      "[CAPTION]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = https://llm.example.org/v1/chat/completions\nAPI_KEY = engine-key.txt\nPROMPT_SETTINGS = p.json\n",
+    );
     writeFileSync(join(engine, "engine-key.txt"), "sk-ENGINE-SECRET");
     writeFileSync(join(engine, "p.json"), JSON.stringify({ model: "m0", text: { default: "Describe" } }));
     const secret = join(fresh(), "host-secret.txt");
@@ -196,13 +237,19 @@ describe("config edits (annopage-tool §7.3)", () => {
       return [cap.apiUrl, cap.apiKey];
     };
     for (const bad of [secret, "engine-key.txt", "../../etc/hostname"]) {
-      const cfg = await prepareConfig(engine, fresh(), { image_captioning: { api: "http://attacker.invalid/v1/chat/completions", api_key: bad } });
+      const cfg = await prepareConfig(engine, fresh(), {
+        image_captioning: { api: "http://attacker.invalid/v1/chat/completions", api_key: bad },
+      });
       expect(keyOf(cfg)).toEqual(["http://attacker.invalid/v1/chat/completions", bad]);
     }
     // Another API without the job's own key: refused, the engine's key is never sent there.
-    await expect(prepareConfig(engine, fresh(), { image_captioning: { api: "http://attacker.invalid/v1/chat/completions" } })).rejects.toThrow(/needs image_captioning\.api_key/);
+    await expect(
+      prepareConfig(engine, fresh(), { image_captioning: { api: "http://attacker.invalid/v1/chat/completions" } }),
+    ).rejects.toThrow(/needs image_captioning\.api_key/);
     // The engine's own API (any case/spacing) keeps the engine's key.
-    const same = await prepareConfig(engine, fresh(), { image_captioning: { api: " HTTPS://llm.example.org/v1/chat/completions ", model: "m" } });
+    const same = await prepareConfig(engine, fresh(), {
+      image_captioning: { api: " HTTPS://llm.example.org/v1/chat/completions ", model: "m" },
+    });
     expect(keyOf(same)[1]).toBe("sk-ENGINE-SECRET");
   });
 
@@ -213,7 +260,11 @@ describe("config edits (annopage-tool §7.3)", () => {
 
 describe("small helpers", () => {
   test("parseProgress reads the reference DONE line with any prefix", () => {
-    expect(parseProgress("[INFO|2026-01-05_14-03-22|parse_folder.py:Computator]: DONE 3/10 (30.00 %) [id: page_0003] Time:1.25")).toEqual({ done: 3, total: 10, pageId: "page_0003" });
+    expect(parseProgress("[INFO|2026-01-05_14-03-22|parse_folder.py:Computator]: DONE 3/10 (30.00 %) [id: page_0003] Time:1.25")).toEqual({
+      done: 3,
+      total: 10,
+      pageId: "page_0003",
+    });
     expect(parseProgress("DONE 1/1")).toEqual({ done: 1, total: 1, pageId: undefined });
     expect(parseProgress("Processing page_0001")).toBeNull();
     expect(parseProgress("DONE 5/3")).toBeNull();
@@ -223,7 +274,13 @@ describe("small helpers", () => {
     expect(parseProgress(progressLine(4, 8, false, 1.5, "p4"))).toEqual({ done: 4, total: 8, pageId: "p4", failed: true });
   });
   test("stem follows os.path.splitext", () => {
-    expect([stem("img1.png"), stem("a.b.tif"), stem(".hidden"), stem("noext"), stem("..x")]).toEqual(["img1", "a.b", ".hidden", "noext", "..x"]);
+    expect([stem("img1.png"), stem("a.b.tif"), stem(".hidden"), stem("noext"), stem("..x")]).toEqual([
+      "img1",
+      "a.b",
+      ".hidden",
+      "noext",
+      "..x",
+    ]);
   });
   test("safeChild refuses names that are not one plain component", () => {
     for (const bad of ["", ".", "..", "a/b", "a\\b", "x\u0000y", "tab\there"]) expect(() => safeChild("/d", bad)).toThrow(UnsafeNameError);

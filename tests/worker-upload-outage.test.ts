@@ -59,14 +59,30 @@ afterAll(async () => {
 });
 
 test("a result upload retried across a server restart closes its file every time; the job ends done", async () => {
-  const job = await user.createJob({ images: [{ name: "p1.jpg", order: 0 }], engine_name: "fake", engine_settings: { outputs: { alto: true, renders: true } } });
+  const job = await user.createJob({
+    images: [{ name: "p1.jpg", order: 0 }],
+    engine_name: "fake",
+    engine_settings: { outputs: { alto: true, renders: true } },
+  });
   writeFileSync(join(dir, "p1.jpg"), pageJpeg("p1", 900, 1200, true));
   await user.uploadImage(job.id, "p1.jpg", join(dir, "p1.jpg"));
   const pidFile = join(dir, "processor.pid");
   const url = server!.url;
   const worker = spawnAnnopage(
-    ["work", "--once", "--api-url", url, "--base-dir", join(dir, "worker"), "--wait", "0.2", "--device", "cpu",
-      "--processor", `${BUN} ${FAKE} --fake-mode slow --fake-delay-ms 1500 --fake-pid-file ${pidFile}`],
+    [
+      "work",
+      "--once",
+      "--api-url",
+      url,
+      "--base-dir",
+      join(dir, "worker"),
+      "--wait",
+      "0.2",
+      "--device",
+      "cpu",
+      "--processor",
+      `${BUN} ${FAKE} --fake-mode slow --fake-delay-ms 1500 --fake-pid-file ${pidFile}`,
+    ],
     { env: { ANNOPAGE_API_KEY: workerKey, BUN_GARBAGE_COLLECTOR_LEVEL: "1" } },
   );
   try {

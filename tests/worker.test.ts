@@ -13,7 +13,7 @@ import { createCanvas } from "@napi-rs/canvas";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient, type Job, type JobDefinition } from "../src/client/api.ts";
 import { startWorker } from "../src/worker/loop.ts";
-import type { JobReport, Logger } from "../src/worker/job-runner.ts";
+import type { Logger } from "../src/worker/job-runner.ts";
 import { DEFAULTS, defaultProcessor, type WorkerOptions } from "../src/worker/options.ts";
 import { testWorkerOptions } from "./helpers/worker-options.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
@@ -30,7 +30,12 @@ let user: ApiClient;
 let workerKey: string;
 let otherWorker: ApiClient;
 let work: string;
-const quiet: Logger = { debug() {}, info() {}, warn: (m) => process.env.WORKER_TEST_VERBOSE && console.error(new Date().toISOString(), m), error: (m) => process.env.WORKER_TEST_VERBOSE && console.error(new Date().toISOString(), m) };
+const quiet: Logger = {
+  debug() {},
+  info() {},
+  warn: (m) => process.env.WORKER_TEST_VERBOSE && console.error(new Date().toISOString(), m),
+  error: (m) => process.env.WORKER_TEST_VERBOSE && console.error(new Date().toISOString(), m),
+};
 
 function png(label: string, w = 40, h = 30): Buffer {
   const c = createCanvas(w, h);
@@ -51,9 +56,22 @@ beforeAll(async () => {
   workerKey = (await admin.createKey("w-worker", "worker")).secret;
   otherWorker = new ApiClient({ apiUrl: url, apiKey: (await admin.createKey("w-worker-2", "worker")).secret });
   work = mkdtempSync(join(tmpdir(), "worker-e2e-"));
-  await admin.createEngine({ name: "fake", version: "1.0", description: "fake processor engine", definition: { kind: "fake" }, default: true, active: true });
+  await admin.createEngine({
+    name: "fake",
+    version: "1.0",
+    description: "fake processor engine",
+    definition: { kind: "fake" },
+    default: true,
+    active: true,
+  });
   const engineZip = join(work, "engine.zip");
-  writeFileSync(engineZip, zipSync({ "config.ini": strToU8("[PAGE_PARSER]\n\n[DETECT]\nMETHOD = YOLO_DETECTION\n"), "models/readme.txt": strToU8("weights would go here") }));
+  writeFileSync(
+    engineZip,
+    zipSync({
+      "config.ini": strToU8("[PAGE_PARSER]\n\n[DETECT]\nMETHOD = YOLO_DETECTION\n"),
+      "models/readme.txt": strToU8("weights would go here"),
+    }),
+  );
   await admin.uploadEngineFiles("fake", "1.0", engineZip);
 }, 30_000);
 
@@ -79,13 +97,22 @@ function runSetup(mode: string, extra: string[] = []): Run {
     pidFile,
     argsFile,
     options: testWorkerOptions(
-      { apiUrl: url, apiKey: workerKey, dir, processor: [BUN, FAKE, "--fake-mode", mode, "--fake-pid-file", pidFile, "--fake-args-file", argsFile, ...extra] },
+      {
+        apiUrl: url,
+        apiKey: workerKey,
+        dir,
+        processor: [BUN, FAKE, "--fake-mode", mode, "--fake-pid-file", pidFile, "--fake-args-file", argsFile, ...extra],
+      },
       { enginesDir: join(work, "engines"), graceSeconds: 30, heartbeatMs: DEFAULTS.heartbeatMs, logFlushMs: 300 },
     ),
   };
 }
 
-async function submit(names: string[], def: Partial<JobDefinition> = {}, extra: { alto?: boolean; meta?: unknown } = {}): Promise<{ job: Job; bytes: Map<string, Buffer> }> {
+async function submit(
+  names: string[],
+  def: Partial<JobDefinition> = {},
+  extra: { alto?: boolean; meta?: unknown } = {},
+): Promise<{ job: Job; bytes: Map<string, Buffer> }> {
   const job = await user.createJob({ images: names.map((name, order) => ({ name, order })), engine_name: "fake", ...def });
   const bytes = new Map<string, Buffer>();
   const dir = join(work, `in-${job.id}`);
@@ -97,7 +124,10 @@ async function submit(names: string[], def: Partial<JobDefinition> = {}, extra: 
     await user.uploadImage(job.id, name, join(dir, "img"));
     if (extra.alto) {
       const stem = name.replace(/\.[^.]+$/, "");
-      writeFileSync(join(dir, "alto.xml"), `<?xml version="1.0"?><alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page ID="${stem}"/></Layout></alto>`);
+      writeFileSync(
+        join(dir, "alto.xml"),
+        `<?xml version="1.0"?><alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page ID="${stem}"/></Layout></alto>`,
+      );
       await user.uploadAlto(job.id, name, join(dir, "alto.xml"));
     }
   }
@@ -107,7 +137,12 @@ async function submit(names: string[], def: Partial<JobDefinition> = {}, extra: 
   return { job: now, bytes };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, stepMs = 20): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+  stepMs = 20,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -141,7 +176,11 @@ describe("annopage work against the real server", () => {
     const names = ["p2.png", "p1.png", "x y ü.png"];
     const { job, bytes } = await submit(
       names,
-      { alto_required: true, meta_json_required: true, engine_settings: { outputs: { alto: true, renders: true, embeddings: true, embeddings_jsonlines: true } } },
+      {
+        alto_required: true,
+        meta_json_required: true,
+        engine_settings: { outputs: { alto: true, renders: true, embeddings: true, embeddings_jsonlines: true } },
+      },
       { alto: true, meta: { title: "Kronika" } },
     );
     const run = runSetup("ok");
@@ -163,10 +202,25 @@ describe("annopage work against the real server", () => {
     expect(engineDir.endsWith(`.${full.engine_id}`)).toBe(true);
     const got = JSON.parse(readFileSync(run.argsFile, "utf8"));
     expect(got.argv).toEqual([
-      "--config", join(engineDir, "config.ini"), "--input-image-path", join(jobDir, "images"), "--logging-level", "INFO", "--device", "cpu",
-      "--input-alto-path", join(jobDir, "alto"), "--input-metadata-path", join(jobDir, "meta.json"),
-      "--output-alto-path", join(jobDir, "result", "alto"), "--output-embeddings-path", join(jobDir, "result", "embeddings"), "--embeddings-jsonlines",
-      "--output-render-path", join(jobDir, "result", "renders"),
+      "--config",
+      join(engineDir, "config.ini"),
+      "--input-image-path",
+      join(jobDir, "images"),
+      "--logging-level",
+      "INFO",
+      "--device",
+      "cpu",
+      "--input-alto-path",
+      join(jobDir, "alto"),
+      "--input-metadata-path",
+      join(jobDir, "meta.json"),
+      "--output-alto-path",
+      join(jobDir, "result", "alto"),
+      "--output-embeddings-path",
+      join(jobDir, "result", "embeddings"),
+      "--embeddings-jsonlines",
+      "--output-render-path",
+      join(jobDir, "result", "renders"),
     ]);
     expect(got.config).toContain("YOLO_DETECTION");
     expect(readdirSync(join(jobDir, "images")).sort()).toEqual([...names].sort());
@@ -182,7 +236,9 @@ describe("annopage work against the real server", () => {
     for (const name of names) {
       const stem = name.replace(/\.png$/, "");
       expected.push(`alto/${stem}.xml`, `embeddings/${stem}.jsonl`, `renders/${stem}.jpg`);
-      expect(new TextDecoder().decode(entries[`alto/${stem}.xml`])).toBe(`<fake-alto image="${name}" md5="${md5(bytes.get(name)!)}" bytes="${bytes.get(name)!.length}"/>`);
+      expect(new TextDecoder().decode(entries[`alto/${stem}.xml`])).toBe(
+        `<fake-alto image="${name}" md5="${md5(bytes.get(name)!)}" bytes="${bytes.get(name)!.length}"/>`,
+      );
       expect(md5(entries[`renders/${stem}.jpg`]!)).toBe(md5(bytes.get(name)!));
     }
     expect(Object.keys(entries).sort()).toEqual(expected.sort());
@@ -190,7 +246,11 @@ describe("annopage work against the real server", () => {
 
   test("default processor: this program's own `annopage process` runs a real page on the server's built-in engine", async () => {
     const page = readFileSync(`${SHARED}/fixtures/pages/images/dev_001.jpg`);
-    const job = await user.createJob({ images: [{ name: "dev_001.jpg", order: 0 }], engine_name: "annopage", engine_settings: { outputs: { alto: true } } });
+    const job = await user.createJob({
+      images: [{ name: "dev_001.jpg", order: 0 }],
+      engine_name: "annopage",
+      engine_settings: { outputs: { alto: true } },
+    });
     const img = join(work, "dev_001.jpg");
     writeFileSync(img, page);
     await user.uploadImage(job.id, "dev_001.jpg", img);
@@ -380,7 +440,9 @@ describe("annopage work --process-count", () => {
     expect(argv.slice(-2)).toEqual(["--process-count", "2"]);
 
     for (const bad of ["0", "1.5", "many"]) {
-      const r = Bun.spawnSync([BUN, join(REPO, "src", "cli.ts"), "work", "--api-url", url, "--api-key", "k", "--process-count", bad], { stderr: "pipe" });
+      const r = Bun.spawnSync([BUN, join(REPO, "src", "cli.ts"), "work", "--api-url", url, "--api-key", "k", "--process-count", bad], {
+        stderr: "pipe",
+      });
       expect(r.exitCode).toBe(2);
       const err = r.stderr.toString().trim();
       expect(err.split("\n")).toHaveLength(1);
@@ -395,23 +457,51 @@ describe("the reference worker's flags (annopage-tool §7.4)", () => {
     const run = runSetup("ok");
     const logFile = join(run.dir, "logs", "worker.log");
     const o = run.options;
-    const child = spawn(BUN, [
-      join(REPO, "src", "cli.ts"), "work", "--api-url", o.apiUrl, "--api-key", o.apiKey, "--once", "--polling-interval", "0.2",
-      "--jobs-dir", o.jobsDir, "--engines-dir", o.enginesDir, "--device", "cpu", "--logging-level", "DEBUG",
-      "--log-file-path", logFile, "--logging-format", "%(asctime)s %(message)s",
-      "--processor", o.processor.map((a) => `'${a}'`).join(" "),
-    ], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(
+      BUN,
+      [
+        join(REPO, "src", "cli.ts"),
+        "work",
+        "--api-url",
+        o.apiUrl,
+        "--api-key",
+        o.apiKey,
+        "--once",
+        "--polling-interval",
+        "0.2",
+        "--jobs-dir",
+        o.jobsDir,
+        "--engines-dir",
+        o.enginesDir,
+        "--device",
+        "cpu",
+        "--logging-level",
+        "DEBUG",
+        "--log-file-path",
+        logFile,
+        "--logging-format",
+        "%(asctime)s %(message)s",
+        "--processor",
+        o.processor.map((a) => `'${a}'`).join(" "),
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
     let err = "";
     child.stderr!.on("data", (d) => (err += d));
     expect(await new Promise<number | null>((r) => child.once("exit", (c) => r(c)))).toBe(0);
     expect((await admin.getJob(job.id)).state).toBe("done");
     expect(err).toContain("--logging-format and --logging-date-format are accepted");
     const lines = readFileSync(logFile, "utf8").trim().split("\n");
-    for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} : annopage\.worker : \S+ : (DEBUG|INFO|WARNING|ERROR) : /);
+    for (const l of lines)
+      expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} : annopage\.worker : \S+ : (DEBUG|INFO|WARNING|ERROR) : /);
     expect(lines.some((l) => l.includes(`job ${job.id} done`))).toBe(true);
     expect(lines.some((l) => / : DEBUG : job \S+ processor stderr: .*Processing a$/.test(l))).toBe(true); // the processor's lines at DEBUG
 
-    for (const bad of [["--polling-interval", "x"], ["--bogus-flag", "1"], ["--wait", "1", "--polling-interval", "1"]]) {
+    for (const bad of [
+      ["--polling-interval", "x"],
+      ["--bogus-flag", "1"],
+      ["--wait", "1", "--polling-interval", "1"],
+    ]) {
       const r = Bun.spawnSync([BUN, join(REPO, "src", "cli.ts"), "work", "--api-url", url, "--api-key", "k", ...bad], { stderr: "pipe" });
       expect(r.exitCode).toBe(2);
       expect(r.stderr.toString().trim().split("\n")).toHaveLength(1);
@@ -424,10 +514,25 @@ function spawnWorkerCli(run: Run, extra: string[] = []) {
   const child = spawn(
     BUN,
     [
-      join(REPO, "src", "cli.ts"), "work",
-      "--api-url", o.apiUrl, "--api-key", o.apiKey, "--once", "--wait", "0.2",
-      "--jobs-dir", o.jobsDir, "--engines-dir", o.enginesDir, "--device", "cpu", "--logging-level", "INFO",
-      "--processor", o.processor.map((a) => `'${a}'`).join(" "),
+      join(REPO, "src", "cli.ts"),
+      "work",
+      "--api-url",
+      o.apiUrl,
+      "--api-key",
+      o.apiKey,
+      "--once",
+      "--wait",
+      "0.2",
+      "--jobs-dir",
+      o.jobsDir,
+      "--engines-dir",
+      o.enginesDir,
+      "--device",
+      "cpu",
+      "--logging-level",
+      "INFO",
+      "--processor",
+      o.processor.map((a) => `'${a}'`).join(" "),
       ...extra,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },

@@ -25,8 +25,12 @@ const cases: [string, Uint8Array][] = [
 ];
 
 test("the root text decoded from UTF-8 (±BOM), UTF-16 LE/BE and a declared windows-1250 equals Python ElementTree's", () => {
-  const script = "import sys, json, base64, xml.etree.ElementTree as ET\nprint(json.dumps([ET.fromstring(base64.b64decode(b)).text for b in json.loads(sys.stdin.read())]))";
-  const py = Bun.spawnSync(["python3", "-c", script], { stdin: Buffer.from(JSON.stringify(cases.map(([, b]) => Buffer.from(b).toString("base64")))), stderr: "pipe" });
+  const script =
+    "import sys, json, base64, xml.etree.ElementTree as ET\nprint(json.dumps([ET.fromstring(base64.b64decode(b)).text for b in json.loads(sys.stdin.read())]))";
+  const py = Bun.spawnSync(["python3", "-c", script], {
+    stdin: Buffer.from(JSON.stringify(cases.map(([, b]) => Buffer.from(b).toString("base64")))),
+    stderr: "pipe",
+  });
   expect(py.stderr.toString()).toBe("");
   const expected: string[] = JSON.parse(py.stdout.toString());
   const ours = cases.map(([, b]) => /<alto>([^<]*)<\/alto>/.exec(decodeXml(b))?.[1]);

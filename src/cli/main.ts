@@ -7,26 +7,29 @@ import { renderUsage, subCommandsOf, withHelp } from "../shared/usage.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { reportFailure } from "./errors.ts";
 
-export const main = withHelp(defineCommand({
-  meta: { name: "annopage", version: pkg.version, description: "AnnoPage API: server, worker, client and page processor" },
-  subCommands: {
-    serve: () => import("./serve-command.ts").then((m) => m.default),
-    work: () => import("../worker/command.ts").then((m) => m.default),
-    submit: () => import("../client/commands/submit.ts").then((m) => m.default),
-    engines: () => import("../client/commands/engines.ts").then((m) => m.default),
-    keys: () => import("../client/commands/keys.ts").then((m) => m.default),
-    jobs: () => import("../client/commands/jobs.ts").then((m) => m.default),
-    demo: () => import("../demo/command.ts").then((m) => m.default),
-    process: () => import("../processor/command.ts").then((m) => m.default),
+export const main = withHelp(
+  defineCommand({
+    meta: { name: "annopage", version: pkg.version, description: "AnnoPage API: server, worker, client and page processor" },
+    subCommands: {
+      serve: () => import("./serve-command.ts").then((m) => m.default),
+      work: () => import("../worker/command.ts").then((m) => m.default),
+      submit: () => import("../client/commands/submit.ts").then((m) => m.default),
+      engines: () => import("../client/commands/engines.ts").then((m) => m.default),
+      keys: () => import("../client/commands/keys.ts").then((m) => m.default),
+      jobs: () => import("../client/commands/jobs.ts").then((m) => m.default),
+      demo: () => import("../demo/command.ts").then((m) => m.default),
+      process: () => import("../processor/command.ts").then((m) => m.default),
+    },
+  }),
+  {
+    examples: [
+      "annopage serve                     # the API server; prints the admin key on first start",
+      "annopage submit --images scans/ --output results.zip",
+      "annopage process --input-image-path scans/ --output-alto-path out/alto",
+    ],
+    notes: ["Options: --help (any command), --version. Client commands read ANNOPAGE_API_URL and ANNOPAGE_API_KEY."],
   },
-}), {
-  examples: [
-    "annopage serve                     # the API server; prints the admin key on first start",
-    "annopage submit --images scans/ --output results.zip",
-    "annopage process --input-image-path scans/ --output-alto-path out/alto",
-  ],
-  notes: ["Options: --help (any command), --version. Client commands read ANNOPAGE_API_URL and ANNOPAGE_API_KEY."],
-});
+);
 
 /** The command that `rawArgs` name (following subcommand names) and its path, e.g. ["annopage", "keys", "create"]. */
 async function resolveTarget(cmd: CommandDef<any>, rawArgs: string[], path: string[] = ["annopage"]): Promise<[CommandDef<any>, string[]]> {

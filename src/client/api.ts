@@ -14,18 +14,17 @@ import { basename } from "node:path";
 import { z } from "zod";
 import type { Envelope } from "./http-errors.ts";
 import { ApiTransport } from "./transport.ts";
-import { JobStateSchema, KeySchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
-import { EngineListQuery, EngineNewSchema, EngineSchema as EngineViewSchema, EngineUpdateSchema } from "../shared/schemas/engines.ts";
-import { KeyNewSchema, KeySecretSchema, KeyUpdateSchema } from "../shared/schemas/keys.ts";
+import { KeySchema, type RoleSchema, type Key } from "../shared/schemas/common.ts";
+import { type EngineListQuery, type EngineNewSchema, EngineSchema as EngineViewSchema, type EngineUpdateSchema } from "../shared/schemas/engines.ts";
+import { type KeyNewSchema, KeySecretSchema, type KeyUpdateSchema } from "../shared/schemas/keys.ts";
 import {
-  ImageSchema,
-  JobDefinitionSchema,
+  type JobDefinitionSchema,
   JobLeaseSchema,
-  JobProgressUpdateSchema,
+  type JobProgressUpdateSchema,
   JobSchema,
-  JobUpdateSchema,
+  type JobUpdateSchema,
   JobWithEngineSchema,
-  ListJobsQuery,
+  type ListJobsQuery,
   type Job,
   type JobLease,
   type JobWithEngine,
@@ -138,7 +137,12 @@ export class ApiClient extends ApiTransport {
 
   /** User/admin cancel. Answers the envelope (code `JOB_CANCELLED`). */
   async cancelJob(jobId: string): Promise<Envelope> {
-    return this.json({ method: "PATCH", path: `v1/jobs/${seg(jobId)}`, json: { state: "cancelled" } satisfies JobProgressUpdate, retry: true });
+    return this.json({
+      method: "PATCH",
+      path: `v1/jobs/${seg(jobId)}`,
+      json: { state: "cancelled" } satisfies JobProgressUpdate,
+      retry: true,
+    });
   }
 
   /** Image upload from disk (routes 9–11). Answers the envelope (`IMAGE_UPLOADED` / `…_REUPLOADED`). */

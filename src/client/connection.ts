@@ -48,7 +48,10 @@ function retryFromEnv(env: Record<string, string | undefined> = process.env): Pa
   return env.ANNOPAGE_RETRIES && Number.isInteger(n) && n >= 1 ? { attempts: n } : {};
 }
 
-export function connect(c: Connection, opts: { retry?: Partial<RetryPolicy>; onRetry?: ConstructorParameters<typeof ApiClient>[0]["onRetry"] } = {}): ApiClient {
+export function connect(
+  c: Connection,
+  opts: { retry?: Partial<RetryPolicy>; onRetry?: ConstructorParameters<typeof ApiClient>[0]["onRetry"] } = {},
+): ApiClient {
   return new ApiClient({
     apiUrl: c.apiUrl,
     apiKey: c.apiKey,

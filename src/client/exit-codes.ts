@@ -28,7 +28,10 @@ export function apiFailure(e: unknown, what: string, apiUrl?: string): CliError 
     if (isUnreachable(e)) {
       const where = apiUrl ? ` at ${apiUrl}` : "";
       const tries = e.attempts > 1 ? ` (tried ${e.attempts} times)` : "";
-      return new CliError(`cannot reach the server${where} while ${what}: ${e.status ? `${e.status} ` : ""}${e.detail}${tries}`, EXIT.UNREACHABLE);
+      return new CliError(
+        `cannot reach the server${where} while ${what}: ${e.status ? `${e.status} ` : ""}${e.detail}${tries}`,
+        EXIT.UNREACHABLE,
+      );
     }
     return new CliError(`the server refused ${what}: ${e.status} ${e.code}: ${e.detail}${detailsSuffix(e.details)}`, exitCodeFor(e));
   }

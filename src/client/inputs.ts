@@ -124,7 +124,8 @@ function checkNamed(path: string, label: string, problems: string[]): number | u
 export function collectInputs(opts: InputOptions): { inputs?: SubmitInputs; problems: string[] } {
   const problems: string[] = [];
   if (!opts.imagesDir) problems.push("--images DIR is required");
-  if (opts.altoDir && opts.pageDir) problems.push("give either --alto or --page-xmls, not both (the processor accepts one kind of input layout)");
+  if (opts.altoDir && opts.pageDir)
+    problems.push("give either --alto or --page-xmls, not both (the processor accepts one kind of input layout)");
 
   const altoMap = opts.altoDir ? xmlByStem(opts.altoDir, "ALTO directory", problems) : undefined;
   const pageMap = opts.pageDir ? xmlByStem(opts.pageDir, "PAGE XML directory", problems) : undefined;
@@ -144,9 +145,11 @@ export function collectInputs(opts: InputOptions): { inputs?: SubmitInputs; prob
         const stem = stemOf(name);
         if (name.length > MAX_NAME_LENGTH) problems.push(`image name ${JSON.stringify(name)} is longer than ${MAX_NAME_LENGTH} characters`);
         // eslint-disable-next-line no-control-regex
-        if (/[\u0000-\u001f\u007f\\]/.test(name)) problems.push(`image name ${JSON.stringify(name)} contains a control character or a backslash`);
+        if (/[\u0000-\u001f\u007f\\]/.test(name))
+          problems.push(`image name ${JSON.stringify(name)} contains a control character or a backslash`);
         const other = stems.get(stem);
-        if (other !== undefined) problems.push(`images ${other} and ${name} have the same stem "${stem}" (their outputs and ALTO/PAGE files would collide)`);
+        if (other !== undefined)
+          problems.push(`images ${other} and ${name} have the same stem "${stem}" (their outputs and ALTO/PAGE files would collide)`);
         else stems.set(stem, name);
 
         let size = 0;
@@ -217,4 +220,3 @@ export function formatProblems(problems: readonly string[]): string {
   const head = problems.length === 1 ? "1 problem, nothing was submitted:" : `${problems.length} problems, nothing was submitted:`;
   return [head, ...problems.map((p) => `  - ${p}`)].join("\n");
 }
-

@@ -60,7 +60,10 @@ export function bar(fraction: number, width: number): string {
 
 function lastLine(text: string | null | undefined): string {
   if (!text) return "";
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? "";
 }
 
@@ -97,7 +100,10 @@ class LineReporter implements Reporter {
     // log_user only grows while a job runs; print what is new. A shorter log means a retry began.
     const fresh = log.startsWith(this.logSeen) ? log.slice(this.logSeen.length) : log;
     this.logSeen = log;
-    const lines = fresh.split("\n").map((x) => x.trim()).filter(Boolean);
+    const lines = fresh
+      .split("\n")
+      .map((x) => x.trim())
+      .filter(Boolean);
     const changed = v.state !== this.lastState;
     this.lastState = v.state;
     const stateLine = `Job ${v.state}, progress ${Math.round(v.progress * 100)}%`;

@@ -78,7 +78,11 @@ export function unpackZip(zipPath: string, dir: string): string[] {
 }
 
 /** Downloads the result of a done job to the target; returns the path and the ZIP size. */
-export async function saveResult(api: ApiClient, jobId: string, target: OutputTarget): Promise<{ path: string; bytes: number; files?: string[] }> {
+export async function saveResult(
+  api: ApiClient,
+  jobId: string,
+  target: OutputTarget,
+): Promise<{ path: string; bytes: number; files?: string[] }> {
   if (target.kind === "zip") {
     const bytes = await api.downloadResult(jobId, target.path);
     return { path: target.path, bytes };

@@ -8,7 +8,14 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { z } from "zod";
-import { EngineSettingsSchema, ImageCaptioningSchema, OUTPUT_NAMES, type EngineSettings, type OutputName, type Outputs } from "../shared/schemas/engine-settings.ts";
+import {
+  EngineSettingsSchema,
+  ImageCaptioningSchema,
+  OUTPUT_NAMES,
+  type EngineSettings,
+  type OutputName,
+  type Outputs,
+} from "../shared/schemas/engine-settings.ts";
 
 export { OUTPUT_NAMES, type OutputName, type EngineSettings } from "../shared/schemas/engine-settings.ts";
 
@@ -108,7 +115,9 @@ export function resolveEngineSettings(
       try {
         raw = JSON.parse(arg) as unknown;
       } catch {
-        problems.push(`--image-captioning-settings ${JSON.stringify(arg.length > 60 ? `${arg.slice(0, 57)}...` : arg)} is neither a file nor a JSON string`);
+        problems.push(
+          `--image-captioning-settings ${JSON.stringify(arg.length > 60 ? `${arg.slice(0, 57)}...` : arg)} is neither a file nor a JSON string`,
+        );
       }
     }
     if (raw !== undefined) {

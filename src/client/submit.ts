@@ -97,7 +97,8 @@ function missingUploads(api: ApiClient, job: Job, inputs: SubmitInputs): { tasks
       if (needs) problems.push(`job image ${img.name} is not uploaded yet and not in the images directory (--images DIR)`);
       continue;
     }
-    if (!img.image_uploaded) tasks.push({ label: `image ${img.name}`, bytes: local.size, run: () => api.uploadImage(job.id, img.name, local.path) });
+    if (!img.image_uploaded)
+      tasks.push({ label: `image ${img.name}`, bytes: local.size, run: () => api.uploadImage(job.id, img.name, local.path) });
     if (job.alto_required && !img.alto_uploaded) {
       if (!local.altoPath) problems.push(`the job requires ALTO for ${img.name}: give --alto DIR`);
       else {
@@ -122,7 +123,12 @@ function missingUploads(api: ApiClient, job: Job, inputs: SubmitInputs): { tasks
 }
 
 /** Runs the tasks, at most `parallel` at a time; stops starting new ones after the first failure or an abort. */
-async function runPool(tasks: UploadTask[], parallel: number, signal: AbortSignal | undefined, onDone: (t: UploadTask) => void): Promise<{ task: UploadTask; error: unknown }[]> {
+async function runPool(
+  tasks: UploadTask[],
+  parallel: number,
+  signal: AbortSignal | undefined,
+  onDone: (t: UploadTask) => void,
+): Promise<{ task: UploadTask; error: unknown }[]> {
   const failures: { task: UploadTask; error: unknown }[] = [];
   let next = 0;
   const worker = async () => {
@@ -208,7 +214,10 @@ export async function submit(req: SubmitRequest): Promise<SubmitOutcome> {
       // Every required file is on the server, so the job must have been queued; a second look
       // guards against a read racing the last upload.
       if (sawNewAfterUpload) {
-        throw new CliError(`job ${job.id} is still in state new although its files were uploaded (an input is missing on the server; resume with --job ${job.id})`, EXIT.JOB_FAILED);
+        throw new CliError(
+          `job ${job.id} is still in state new although its files were uploaded (an input is missing on the server; resume with --job ${job.id})`,
+          EXIT.JOB_FAILED,
+        );
       }
       sawNewAfterUpload = true;
     }
@@ -256,6 +265,9 @@ export async function submit(req: SubmitRequest): Promise<SubmitOutcome> {
 }
 
 function lastLogLine(log: string | null | undefined): string | undefined {
-  const lines = (log ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = (log ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1];
 }

@@ -95,7 +95,6 @@ export class ApiTransport {
     return u;
   }
 
-
   /** Sends a request whose success answer is a JSON envelope (or 204) and returns the envelope. */
   async json(spec: RequestSpec): Promise<Envelope> {
     const { status, text } = await this.send(spec, async (res) => {
@@ -108,11 +107,18 @@ export class ApiTransport {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new ApiError(status, "BAD_RESPONSE", `expected a JSON envelope, got: ${text.slice(0, 200)}`, undefined, spec.method, "/" + spec.path);
+      throw new ApiError(
+        status,
+        "BAD_RESPONSE",
+        `expected a JSON envelope, got: ${text.slice(0, 200)}`,
+        undefined,
+        spec.method,
+        `/${spec.path}`,
+      );
     }
     const env = EnvelopeSchema.safeParse(parsed);
     if (!env.success) {
-      throw new ApiError(status, "BAD_RESPONSE", `not a DocAPI envelope: ${text.slice(0, 200)}`, undefined, spec.method, "/" + spec.path);
+      throw new ApiError(status, "BAD_RESPONSE", `not a DocAPI envelope: ${text.slice(0, 200)}`, undefined, spec.method, `/${spec.path}`);
     }
     return env.data;
   }
@@ -128,7 +134,7 @@ export class ApiTransport {
       } catch (e) {
         await rm(tmp, { force: true });
         // The body broke mid-stream: retried like a network error.
-        throw new ApiError(0, "NETWORK_ERROR", `download interrupted: ${(e as Error).message}`, undefined, spec.method, "/" + spec.path);
+        throw new ApiError(0, "NETWORK_ERROR", `download interrupted: ${(e as Error).message}`, undefined, spec.method, `/${spec.path}`);
       }
     });
   }
@@ -138,7 +144,7 @@ export class ApiTransport {
     try {
       return await res.text();
     } catch (e) {
-      throw new ApiError(0, "NETWORK_ERROR", `answer interrupted: ${describeFetchError(e)}`, undefined, spec.method, "/" + spec.path);
+      throw new ApiError(0, "NETWORK_ERROR", `answer interrupted: ${describeFetchError(e)}`, undefined, spec.method, `/${spec.path}`);
     }
   }
 
@@ -154,14 +160,14 @@ export class ApiTransport {
           attempts++;
           const res = await this.fetchOnce(spec);
           this.reached = true;
-          if (!res.ok) throw await toApiError(res, spec.method, "/" + spec.path);
+          if (!res.ok) throw await toApiError(res, spec.method, `/${spec.path}`);
           return await use(res);
         },
         {
           policy: this.retryPolicy,
-          toError: (e) => (e instanceof ApiError ? e : networkError(e, spec.method, "/" + spec.path)),
+          toError: (e) => (e instanceof ApiError ? e : networkError(e, spec.method, `/${spec.path}`)),
           decide: (err) => this.decide(spec, err),
-          onRetry: ({ attempt, delayMs, error }) => this.onRetry?.({ method: spec.method, path: "/" + spec.path, attempt, delayMs, error }),
+          onRetry: ({ attempt, delayMs, error }) => this.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt, delayMs, error }),
         },
       );
     } catch (e) {

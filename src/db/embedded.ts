@@ -123,4 +123,3 @@ export async function startEmbeddedPostgres(baseDir: string, opts: { maxConnecti
     throw e;
   }
 }
-

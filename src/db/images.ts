@@ -19,4 +19,3 @@ export interface ImageRow {
 export async function listImages(sql: Sql, jobId: string): Promise<ImageRow[]> {
   return sql<ImageRow[]>`SELECT * FROM images WHERE job_id = ${jobId} ORDER BY "order", name`;
 }
-

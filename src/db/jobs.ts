@@ -106,7 +106,11 @@ export interface JobViewImage {
  * array built by PostgreSQL. Undefined when there is no such job.
  */
 /** The job and its images for a job view; `withLog` for the views that show the technical log (worker, admin). */
-export async function findJobWithImages(sql: Sql, id: string, opts: { withLog: boolean }): Promise<{ job: JobRow; images: JobViewImage[] } | undefined> {
+export async function findJobWithImages(
+  sql: Sql,
+  id: string,
+  opts: { withLog: boolean },
+): Promise<{ job: JobRow; images: JobViewImage[] } | undefined> {
   const rows = await sql<(RawJob & { images_json: JobViewImage[] })[]>`
     SELECT ${JOB_COLUMNS(sql, opts.withLog)}, ${ENGINE_COLUMNS(sql)}, ${IMAGES_JSON(sql, sql`images i WHERE i.job_id = j.id`)} AS images_json
       FROM jobs j LEFT JOIN engines e ON e.id = j.engine_id
@@ -212,7 +216,11 @@ function jobConditions(sql: Sql, f: JobFilter) {
  * GET /v1/jobs: newest first; LEFT JOIN so jobs without an engine are listed too (§11.5 fixed). `withLog` as
  * findJobWithImages. `page` (the dashboard's paging): at most `limit` jobs after `offset`.
  */
-export async function listJobs(sql: Sql, f: JobFilter, opts: { withLog: boolean; page?: { limit: number; offset: number } }): Promise<JobRow[]> {
+export async function listJobs(
+  sql: Sql,
+  f: JobFilter,
+  opts: { withLog: boolean; page?: { limit: number; offset: number } },
+): Promise<JobRow[]> {
   const order = sql`ORDER BY j.created_date DESC, j.id`;
   if (!opts.page) {
     const rows = await sql<RawJob[]>`${SELECT_JOB(sql, opts.withLog)} WHERE ${jobConditions(sql, f)} ${order}`;
@@ -297,7 +305,9 @@ export interface SweepConfig {
  * Rows locked by someone else are skipped — never waited for.
  */
 export async function sweepStaleLeases(sql: Sql, now: string, cfg: SweepConfig): Promise<{ requeued: number; failed: number }> {
-  const rows = await sql<{ state: string }[]>`WITH ${sweepRowsCte(sql, now, cfg, false)}, ${sweepUpdateCte(sql, now, false)} SELECT state FROM s`;
+  const rows = await sql<
+    { state: string }[]
+  >`WITH ${sweepRowsCte(sql, now, cfg, false)}, ${sweepUpdateCte(sql, now, false)} SELECT state FROM s`;
   const requeued = rows.filter((r) => r.state === "QUEUED").length;
   return { requeued, failed: rows.length - requeued };
 }
@@ -430,7 +440,13 @@ export async function applyLeasedWorkerUpdate(
   return workerUpdate(sql, id, sql`j.state = 'PROCESSING' AND j.worker_key_id = ${lease.workerKeyId} AND ${token}`, u, now);
 }
 
-async function workerUpdate(sql: Sql, id: string, condition: ReturnType<typeof atVersion>, u: WorkerUpdate, now: string): Promise<string | undefined> {
+async function workerUpdate(
+  sql: Sql,
+  id: string,
+  condition: ReturnType<typeof atVersion>,
+  u: WorkerUpdate,
+  now: string,
+): Promise<string | undefined> {
   const append = (col: "log" | "log_user", v: string | undefined) =>
     v
       ? sql`CASE WHEN j.${sql(col)} IS NULL OR j.${sql(col)} = '' THEN ${v}::varchar
@@ -438,7 +454,11 @@ async function workerUpdate(sql: Sql, id: string, condition: ReturnType<typeof a
                 ELSE j.${sql(col)} || E'\\n' || ${v}::varchar END`
       : sql`j.${sql(col)}`;
   const progress =
-    u.state === "done" ? sql`1.0` : u.state === undefined && u.progress !== undefined ? sql`${Math.min(1, Math.max(0, u.progress))}::float8` : sql`j.progress`;
+    u.state === "done"
+      ? sql`1.0`
+      : u.state === undefined && u.progress !== undefined
+        ? sql`${Math.min(1, Math.max(0, u.progress))}::float8`
+        : sql`j.progress`;
   const state = u.state ? sql`${toDbEnum(u.state)}::processingstate` : sql`j.state`;
   const finished = u.state ? next(sql, now) : sql`j.finished_date`;
   const rows = await sql<{ last_change: string }[]>`
@@ -467,7 +487,14 @@ export interface AdminJobUpdate {
 
 export async function adminUpdateJob(tx: Sql, id: string, u: AdminJobUpdate, appendLogs: boolean): Promise<void> {
   const sets = [];
-  for (const col of ["progress", "previous_attempts", "meta_json_uploaded", "meta_json_required", "alto_required", "page_required"] as const) {
+  for (const col of [
+    "progress",
+    "previous_attempts",
+    "meta_json_uploaded",
+    "meta_json_required",
+    "alto_required",
+    "page_required",
+  ] as const) {
     if (u[col] !== undefined) sets.push(tx`${tx(col)} = ${u[col]!}`);
   }
   for (const col of ["created_date", "started_date", "last_change", "finished_date"] as const) {

@@ -40,9 +40,11 @@ export async function migrate(sql: Sql, migrations: Migration[] = all, opts: Mig
     await tx`SET LOCAL statement_timeout = 0`;
     await tx`SELECT pg_advisory_xact_lock(${LOCK_KEY.toString()}::bigint)`;
     if (!(await hasMigrationsTable(tx))) {
-      const { tables } = (await tx<{ tables: number }[]>`
+      const { tables } = (
+        await tx<{ tables: number }[]>`
         SELECT count(*)::int AS tables FROM pg_catalog.pg_tables
-        WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`)[0]!;
+        WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`
+      )[0]!;
       if (tables > 0) {
         const { reference } = (await tx<{ reference: boolean }[]>`SELECT to_regclass('alembic_version') IS NOT NULL AS reference`)[0]!;
         throw new MigrationRefused(

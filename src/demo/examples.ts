@@ -32,4 +32,3 @@ export async function examplesDir(given: string | undefined, scratch: string): P
   }
   return dir;
 }
-

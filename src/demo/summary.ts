@@ -40,7 +40,12 @@ export function summariseResultZip(path: string): ResultSummary {
 }
 
 function decodeXml(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 }
 
 export function formatSummary(s: ResultSummary, output: string, seconds: number): string {
@@ -54,7 +59,9 @@ export function formatSummary(s: ResultSummary, output: string, seconds: number)
     `results: ${output} (${(s.bytes / 1024).toFixed(0)} KiB)`,
     `pages: ${s.pages}`,
     `elements: ${s.elements}${cats.length ? ` — ${cats.map(named).join(", ")}` : ""}`,
-    `files: ${Object.entries(s.filesByFolder).map(([f, n]) => `${f}/ ${n}`).join(", ")}`,
+    `files: ${Object.entries(s.filesByFolder)
+      .map(([f, n]) => `${f}/ ${n}`)
+      .join(", ")}`,
     `time: ${seconds.toFixed(1)} s`,
   ];
   return lines.join("\n");

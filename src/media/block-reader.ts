@@ -19,7 +19,10 @@ export class BlockReader {
 
   static ofBytes(bytes: Uint8Array): BlockReader {
     let given = false;
-    return new BlockReader(async () => (given ? null : ((given = true), bytes)), async () => {});
+    return new BlockReader(
+      async () => (given ? null : ((given = true), bytes)),
+      async () => {},
+    );
   }
 
   /** Opens the file; a file that cannot be opened is IMAGE_UNREADABLE_FILE. Close the reader when done. */

@@ -59,7 +59,8 @@ function gifProblem(b: Uint8Array): string | null {
   while (at < b.length) {
     const block = b[at]!;
     if (block === 0x3b) return images > 0 ? null : "GIF has no image";
-    if (block === 0x21) at = skipSubBlocks(at + 2); // extension: introducer, label, sub-blocks
+    if (block === 0x21)
+      at = skipSubBlocks(at + 2); // extension: introducer, label, sub-blocks
     else if (block === 0x2c) {
       if (at + 11 > b.length) return truncated; // image descriptor (10 bytes), then the LZW minimum code size
       at = skipSubBlocks(at + 10 + colourTable(b[at + 9]!) + 1);

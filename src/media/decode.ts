@@ -96,7 +96,10 @@ async function canvasImage(bytes: Uint8Array, format: ImageFormat): Promise<Imag
  *   (decode-budget.ts; without one, at once); TIFF on a worker thread, for at most `tiffTimeoutMs` (tiff-thread.ts).
  *   Truncated files are refused (formatOf).
  */
-export async function probeImage(input: Uint8Array | string, opts: { budget?: DecodeBudget; tiffTimeoutMs?: number } = {}): Promise<ImageProbe> {
+export async function probeImage(
+  input: Uint8Array | string,
+  opts: { budget?: DecodeBudget; tiffTimeoutMs?: number } = {},
+): Promise<ImageProbe> {
   if (sniffImageFormat(typeof input === "string" ? await readHead(input) : input)?.format === "png") {
     return { format: "png", ...(await checkPng(input)) };
   }
@@ -112,7 +115,10 @@ export async function probeImage(input: Uint8Array | string, opts: { budget?: De
     const { width, height } = tiffSize(bytes);
     checkSize(width, height);
     // utif2 holds the decoded samples and their RGBA conversion: up to 8 bytes per pixel for 8-bit images
-    return { format, ...(await budget.run(width * height * 8, `a ${width}×${height} TIFF`, () => checkTiffDecodes(bytes, opts.tiffTimeoutMs))) };
+    return {
+      format,
+      ...(await budget.run(width * height * 8, `a ${width}×${height} TIFF`, () => checkTiffDecodes(bytes, opts.tiffTimeoutMs))),
+    };
   }
   const size = await headerSize(bytes, format);
   const cost = size ? size.width * size.height * 4 : MAX_IMAGE_PIXELS * 4;

@@ -72,7 +72,8 @@ function endOfEntropyData(b: Buffer, from: number): number {
     if (at < 0 || at + 1 >= b.length) return -1;
     const next = b[at + 1]!;
     if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) at += 2;
-    else if (next === 0xff) at += 1; // fill byte
+    else if (next === 0xff)
+      at += 1; // fill byte
     else return at + 1;
   }
 }

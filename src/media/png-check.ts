@@ -24,7 +24,15 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** Adam7 passes: x offset, y offset, x step, y step. */
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 const PIECE = 1 << 16;
 
 export interface PngHeader {
@@ -81,12 +89,14 @@ async function walk(r: BlockReader): Promise<{ width: number; height: number }> 
       }
       const stored = await r.exactly(4);
       if (!stored) throw corrupt(`PNG is truncated (chunk ${type} runs past the end of the file)`);
-      if (new DataView(stored.buffer, stored.byteOffset, 4).getUint32(0) !== crc >>> 0) throw corrupt(`PNG chunk ${type} has a bad checksum`);
+      if (new DataView(stored.buffer, stored.byteOffset, 4).getUint32(0) !== crc >>> 0)
+        throw corrupt(`PNG chunk ${type} has a bad checksum`);
       if (type === "IHDR") {
         header = readHeader(small!);
         checkSize(header.width, header.height);
       } else if (type === "PLTE") {
-        if (image || len % 3 !== 0 || len === 0 || len > 768 || header!.colour === 0 || header!.colour === 4) throw corrupt("PNG has an invalid palette");
+        if (image || len % 3 !== 0 || len === 0 || len > 768 || header!.colour === 0 || header!.colour === 4)
+          throw corrupt("PNG has an invalid palette");
         sawPalette = true;
       } else if (type === "IEND") {
         if (!image) throw corrupt("PNG has no image data");
@@ -186,10 +196,11 @@ class ImageData {
   /** Feeds a piece of IDAT data (waits while the inflater is behind); throws once a problem is known. */
   async write(piece: Uint8Array): Promise<void> {
     if (!this.problem && !this.complete && !this.inflater.destroyed) {
-      if (!this.inflater.write(piece)) await new Promise<void>((resolve) => {
-        this.inflater.once("drain", resolve);
-        this.inflater.once("close", resolve);
-      });
+      if (!this.inflater.write(piece))
+        await new Promise<void>((resolve) => {
+          this.inflater.once("drain", resolve);
+          this.inflater.once("close", resolve);
+        });
     }
     if (this.problem) throw corrupt(this.problem);
   }

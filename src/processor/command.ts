@@ -22,7 +22,6 @@
 import { selfCommand } from "../shared/self.ts";
 import { defineCommand } from "citty";
 import { parseArgs } from "node:util";
-import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { CliError } from "../shared/cli-error.ts";
 import { withHelp } from "../shared/usage.ts";
@@ -87,13 +86,17 @@ function parseProcessArgs(rawArgs: string[]): RunOptions {
       "process-count": { type: "string" },
       "logging-level": { type: "string" },
     });
-    ({ values } = parseArgs({ args: rawArgs, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+    ({ values } = parseArgs({ args: rawArgs, options, strict: true, allowPositionals: false }) as {
+      values: Record<string, string | boolean | undefined>;
+    });
   } catch (e) {
     throw new CliError(`process: ${(e as Error).message.split("\n")[0]}`, EXIT_USAGE);
   }
-  if (values["input-xml-path"] && values["input-alto-path"]) throw new CliError("process: --input-xml-path and --input-alto-path cannot be used together", EXIT_USAGE);
+  if (values["input-xml-path"] && values["input-alto-path"])
+    throw new CliError("process: --input-xml-path and --input-alto-path cannot be used together", EXIT_USAGE);
   const device = values.device as string | undefined;
-  if (device !== undefined && device !== "gpu" && device !== "cpu") throw new CliError(`process: --device must be gpu or cpu, not '${device}'`, EXIT_USAGE);
+  if (device !== undefined && device !== "gpu" && device !== "cpu")
+    throw new CliError(`process: --device must be gpu or cpu, not '${device}'`, EXIT_USAGE);
   const intFlag = (name: string, min: number): number | undefined => {
     const v = values[name] as string | undefined;
     if (v === undefined) return undefined;
@@ -101,7 +104,8 @@ function parseProcessArgs(rawArgs: string[]): RunOptions {
     return Number(v);
   };
   const level = ((values["logging-level"] as string | undefined) ?? "WARNING").toUpperCase();
-  if (!(LEVELS as readonly string[]).includes(level)) throw new CliError(`process: --logging-level must be one of ${LEVELS.join(", ")}, not '${values["logging-level"]}'`, EXIT_USAGE);
+  if (!(LEVELS as readonly string[]).includes(level))
+    throw new CliError(`process: --logging-level must be one of ${LEVELS.join(", ")}, not '${values["logging-level"]}'`, EXIT_USAGE);
   const opts: RunOptions = {
     embeddingsJsonlines: values["embeddings-jsonlines"] === true,
     skipProcessed: values["skip-processed"] === true,
@@ -224,7 +228,9 @@ async function runProcessCommand(rawArgs: string[], write: (line: string) => voi
     const names = new Set(JSON.parse(readFileSync(shardPages, "utf8")) as string[]);
     const pages = prep.pages.filter((p) => names.has(p.imageName));
     let done = 0;
-    const outcome = await processPages(prep, pages, log, realIdServices, (p, ok, secs) => write(progressLine(++done, pages.length, ok, secs, p.pageId) + "\n"));
+    const outcome = await processPages(prep, pages, log, realIdServices, (p, ok, secs) =>
+      write(`${progressLine(++done, pages.length, ok, secs, p.pageId)}\n`),
+    );
     const { writeFileSync } = await import("node:fs");
     writeFileSync(process.env[SHARD_RESULT_ENV]!, JSON.stringify(outcome));
     return;
@@ -232,7 +238,7 @@ async function runProcessCommand(rawArgs: string[], write: (line: string) => voi
 
   const total = prep.pages.length;
   let done = 0;
-  const report = (pageId: string, ok: boolean, secs: number) => write(progressLine(++done, total, ok, secs, pageId) + "\n");
+  const report = (pageId: string, ok: boolean, secs: number) => write(`${progressLine(++done, total, ok, secs, pageId)}\n`);
   const outcome =
     prep.opts.processCount > 1 && total > 1
       ? await runSharded(prep, report)
@@ -245,36 +251,43 @@ async function runProcessCommand(rawArgs: string[], write: (line: string) => voi
   }
 }
 
-export default withHelp(defineCommand({
-  meta: { name: "process", description: "Process page images into ALTO, renders, crops (AnnoPage-compatible processor)" },
-  args: {
-    config: { type: "string", valueHint: "file", description: "INI processing configuration (default: built-in OCR + detection)" },
-    "input-image-path": { type: "string", description: "Directory of page images" },
-    "input-xml-path": { type: "string", description: "Directory of PAGE XML files (<page id>.xml)" },
-    "input-alto-path": { type: "string", description: "Directory of ALTO files (<page id>.xml)" },
-    "input-metadata-path": { type: "string", valueHint: "file", description: "JSON with per-image metadata (keyed by image file name)" },
-    "output-xml-path": { type: "string", description: "Write PAGE XML here" },
-    "output-alto-path": { type: "string", description: "Write ALTO v4 here" },
-    "output-render-path": { type: "string", description: "Write renders (<page id>.jpg) here" },
-    "output-crops-path": { type: "string", description: "Write element crops (<page id>_<tag id>.jpg) here" },
-    "output-image-captioning-prompts-path": { type: "string", description: "Write captioning prompts here" },
-    "output-processing-info-path": { type: "string", valueHint: "file", description: "Write the processing info JSON (LLM usage, failures) to this file" },
-    "output-embeddings-path": { type: "string", description: "Write embeddings here (needs an embedding model)" },
-    "embeddings-jsonlines": { type: "boolean", description: "Embeddings as JSON Lines" },
-    "skip-processed": { type: "boolean", alias: "s", description: "Skip pages already in the PAGE/ALTO/render outputs" },
-    "llm-api-aliases-path": { type: "string", valueHint: "file", description: "JSON table of LLM API aliases" },
-    device: { type: "string", valueHint: "gpu|cpu", description: "gpu | cpu (accepted; this processor runs on CPU)" },
-    "gpu-id": { type: "string", description: "GPU index (accepted; runs on CPU)" },
-    "process-count": { type: "string", valueHint: "n", description: "Pages processed in parallel by this many processes (default 1)" },
-    "logging-level": { type: "string", description: "DEBUG | INFO | WARNING | ERROR | CRITICAL (default WARNING)" },
+export default withHelp(
+  defineCommand({
+    meta: { name: "process", description: "Process page images into ALTO, renders, crops (AnnoPage-compatible processor)" },
+    args: {
+      config: { type: "string", valueHint: "file", description: "INI processing configuration (default: built-in OCR + detection)" },
+      "input-image-path": { type: "string", description: "Directory of page images" },
+      "input-xml-path": { type: "string", description: "Directory of PAGE XML files (<page id>.xml)" },
+      "input-alto-path": { type: "string", description: "Directory of ALTO files (<page id>.xml)" },
+      "input-metadata-path": { type: "string", valueHint: "file", description: "JSON with per-image metadata (keyed by image file name)" },
+      "output-xml-path": { type: "string", description: "Write PAGE XML here" },
+      "output-alto-path": { type: "string", description: "Write ALTO v4 here" },
+      "output-render-path": { type: "string", description: "Write renders (<page id>.jpg) here" },
+      "output-crops-path": { type: "string", description: "Write element crops (<page id>_<tag id>.jpg) here" },
+      "output-image-captioning-prompts-path": { type: "string", description: "Write captioning prompts here" },
+      "output-processing-info-path": {
+        type: "string",
+        valueHint: "file",
+        description: "Write the processing info JSON (LLM usage, failures) to this file",
+      },
+      "output-embeddings-path": { type: "string", description: "Write embeddings here (needs an embedding model)" },
+      "embeddings-jsonlines": { type: "boolean", description: "Embeddings as JSON Lines" },
+      "skip-processed": { type: "boolean", alias: "s", description: "Skip pages already in the PAGE/ALTO/render outputs" },
+      "llm-api-aliases-path": { type: "string", valueHint: "file", description: "JSON table of LLM API aliases" },
+      device: { type: "string", valueHint: "gpu|cpu", description: "gpu | cpu (accepted; this processor runs on CPU)" },
+      "gpu-id": { type: "string", description: "GPU index (accepted; runs on CPU)" },
+      "process-count": { type: "string", valueHint: "n", description: "Pages processed in parallel by this many processes (default 1)" },
+      "logging-level": { type: "string", description: "DEBUG | INFO | WARNING | ERROR | CRITICAL (default WARNING)" },
+    },
+    async run({ rawArgs }) {
+      await runProcessCommand(rawArgs);
+    },
+  }),
+  {
+    examples: [
+      "annopage process --input-image-path scans/ --output-alto-path out/alto",
+      "annopage process --config config.ini --input-image-path scans/ --output-crops-path out/crops",
+    ],
+    notes: ["Exit codes: 0 every page succeeded, 3 some pages failed, 2 usage error, 255 no such --config file, 1 other fatal error."],
   },
-  async run({ rawArgs }) {
-    await runProcessCommand(rawArgs);
-  },
-}), {
-  examples: [
-    "annopage process --input-image-path scans/ --output-alto-path out/alto",
-    "annopage process --config config.ini --input-image-path scans/ --output-crops-path out/crops",
-  ],
-  notes: ["Exit codes: 0 every page succeeded, 3 some pages failed, 2 usage error, 255 no such --config file, 1 other fatal error."],
-});
+);

@@ -117,7 +117,10 @@ export function pyRound(v: number): number {
 
 /** Rounded bounding box of a polygon (§3.3 step 4). */
 export function polygonBBox(polygon: readonly Point[]): BBox {
-  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  let x1 = Infinity,
+    y1 = Infinity,
+    x2 = -Infinity,
+    y2 = -Infinity;
   for (const [x, y] of polygon) {
     if (x < x1) x1 = x;
     if (y < y1) y1 = y;
@@ -129,7 +132,13 @@ export function polygonBBox(polygon: readonly Point[]): BBox {
 
 /** Closed 5-point ring of a box (§3.3 step 4). */
 export function boxPolygon(x1: number, y1: number, x2: number, y2: number): Point[] {
-  return [[x1, y1], [x1, y2], [x2, y2], [x2, y1], [x1, y1]];
+  return [
+    [x1, y1],
+    [x1, y2],
+    [x2, y2],
+    [x2, y1],
+    [x1, y1],
+  ];
 }
 
 export function elements(layout: Layout): ElementRegion[] {
@@ -210,13 +219,7 @@ export function addDetectedElement(
  * Attach caption text and its lines to an element (effect of §3.5, any variant). A later caption
  * replaces the earlier record and title.
  */
-export function assignCaption(
-  el: ElementRegion,
-  text: string,
-  lineIds: string[],
-  ids: IdServices,
-  models: [string, string][],
-): void {
+export function assignCaption(el: ElementRegion, text: string, lineIds: string[], ids: IdServices, models: [string, string][]): void {
   if (!el.meta) return;
   el.meta.captionRecord = {
     tagId: `fc.${el.meta.tagId}`,

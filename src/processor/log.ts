@@ -17,7 +17,11 @@ function stamp(d = new Date()): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}_${p(d.getUTCHours())}-${p(d.getUTCMinutes())}-${p(d.getUTCSeconds())}`;
 }
 
-export function createLogger(level: LogLevel, source = "annopage:process", write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: LogLevel,
+  source = "annopage:process",
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const min = LEVELS.indexOf(level);
   const at = (lvl: LogLevel) => (msg: string) => {
     if (LEVELS.indexOf(lvl) >= min) write(`[${lvl}|${stamp()}|${source}]: ${msg}\n`);

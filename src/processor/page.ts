@@ -11,7 +11,16 @@ import { readAltoText, readPageXmlText, type LoadedText } from "./alto/read.ts";
 import { runCaptioning, ENGINE_NAME as CAPTIONING_ENGINE } from "./caption/captioning.ts";
 import { runInitialRecognition, INITIAL_ENGINE_NAME } from "./caption/initials.ts";
 import type { DetectionSpec, EmbeddingSpec, ProcessorConfig } from "./config/engine-config.ts";
-import { addDetectedElement, assignCaption, elements, polygonBBox, textLines, type IdServices, type Layout, type TextLine } from "./layout.ts";
+import {
+  addDetectedElement,
+  assignCaption,
+  elements,
+  polygonBBox,
+  textLines,
+  type IdServices,
+  type Layout,
+  type TextLine,
+} from "./layout.ts";
 import { categoryByLabel, passesFilter } from "./categories.ts";
 import type { OnnxModels } from "./onnx/models.ts";
 import { ANNOPAGE_SOFTWARE } from "./software.ts";
@@ -82,7 +91,8 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     if (existsSync(file)) {
       inputAlto = decodeXml(readFileSync(file));
       loaded = readAltoText(inputAlto);
-    } else log.warning(`ALTO file '${file}' does not exist; a fresh ALTO is generated for ${task.pageId}${env.config.ocr ? " from OCR" : ""}`);
+    } else
+      log.warning(`ALTO file '${file}' does not exist; a fresh ALTO is generated for ${task.pageId}${env.config.ocr ? " from OCR" : ""}`);
   } else if (env.inputXmlDir) {
     const file = join(env.inputXmlDir, `${task.pageId}.xml`);
     if (existsSync(file)) loaded = readPageXmlText(decodeXml(readFileSync(file)));
@@ -94,10 +104,13 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     layout.id = loaded.layoutId || task.pageId;
     layout.regions.push(...loaded.regions);
     // non-text elements of a PAGE XML input (its `custom` categories): elements again, with their tags and crops
-    for (const el of loaded.elements ?? []) addDetectedElement(layout, { ...el.box, confidence: el.confidence, label: el.category }, env.ids, null);
+    for (const el of loaded.elements ?? [])
+      addDetectedElement(layout, { ...el.box, confidence: el.confidence, label: el.category }, env.ids, null);
     if (loaded.measurementUnit && loaded.measurementUnit !== "pixel") {
       // like the reference, the unit is not converted: the page size is taken as pixels (§3.2 step 5)
-      log.warning(`${task.pageId}: input ALTO MeasurementUnit is '${loaded.measurementUnit}', not pixel; its coordinates are used as pixels`);
+      log.warning(
+        `${task.pageId}: input ALTO MeasurementUnit is '${loaded.measurementUnit}', not pixel; its coordinates are used as pixels`,
+      );
     }
     if (loaded.width && loaded.height && (loaded.width !== image.width || loaded.height !== image.height)) {
       log.info(`${task.pageId}: image ${image.width}x${image.height} resized to the XML page size ${loaded.width}x${loaded.height}`);
@@ -131,11 +144,22 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
         const el = addDetectedElement(layout, { ...d.bbox, confidence: d.confidence, label: d.category }, env.ids, DETECTOR_MODEL_NAME);
         if (d.caption) {
           const capLines = linesInside(lines, d.caption.bbox);
-          const text = capLines.length ? capLines.map((l) => l.transcription).filter((t) => t.trim()).join(" ") : d.caption.text;
-          assignCaption(el, text, capLines.map((l) => l.id), env.ids, [
-            ["caption-detection", DETECTOR_MODEL_NAME],
-            ["caption-assignment", "nearest"],
-          ]);
+          const text = capLines.length
+            ? capLines
+                .map((l) => l.transcription)
+                .filter((t) => t.trim())
+                .join(" ")
+            : d.caption.text;
+          assignCaption(
+            el,
+            text,
+            capLines.map((l) => l.id),
+            env.ids,
+            [
+              ["caption-detection", DETECTOR_MODEL_NAME],
+              ["caption-assignment", "nearest"],
+            ],
+          );
         }
       }
       // OCR reads pictures as garbage words: drop OCR lines lying mostly inside a detected element
@@ -211,9 +235,16 @@ function dropLinesInsideElements(layout: Layout): void {
     }
     r.lines = kept;
     const bb = kept.map((l) => polygonBBox(l.polygon));
-    const x1 = Math.min(...bb.map((b) => b.x1)), y1 = Math.min(...bb.map((b) => b.y1));
-    const x2 = Math.max(...bb.map((b) => b.x2)), y2 = Math.max(...bb.map((b) => b.y2));
-    r.polygon = [[x1, y1], [x2, y1], [x2, y2], [x1, y2]];
+    const x1 = Math.min(...bb.map((b) => b.x1)),
+      y1 = Math.min(...bb.map((b) => b.y1));
+    const x2 = Math.max(...bb.map((b) => b.x2)),
+      y2 = Math.max(...bb.map((b) => b.y2));
+    r.polygon = [
+      [x1, y1],
+      [x2, y1],
+      [x2, y2],
+      [x1, y2],
+    ];
   }
   layout.regions = layout.regions.filter((r) => r.kind !== "text" || r.lines.length > 0);
 }

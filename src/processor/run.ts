@@ -132,9 +132,11 @@ export function loadMetadata(path: string | undefined): Record<string, unknown> 
   } catch (e) {
     throw new InputError(`metadata file '${path}' is not valid JSON: ${(e as Error).message}`);
   }
-  if (!data || typeof data !== "object" || Array.isArray(data)) throw new InputError(`metadata file '${path}' must hold a JSON object keyed by image file name`);
+  if (!data || typeof data !== "object" || Array.isArray(data))
+    throw new InputError(`metadata file '${path}' must hold a JSON object keyed by image file name`);
   for (const [k, v] of Object.entries(data)) {
-    if (!v || typeof v !== "object" || Array.isArray(v)) throw new InputError(`metadata file '${path}': the value for '${k}' must be an object`);
+    if (!v || typeof v !== "object" || Array.isArray(v))
+      throw new InputError(`metadata file '${path}': the value for '${k}' must be an object`);
   }
   return data as Record<string, unknown>;
 }
@@ -190,15 +192,22 @@ export function prepareRun(raw: RunOptions, log: Logger, opts2: { quiet?: boolea
   else if (opts.device === "gpu") log.warning("--device gpu: this processor has no GPU models; running on CPU");
   const notices: string[] = [];
   for (const e of config.engines) {
-    if (e.kind === "embedding" && !e.onnxPath) notices.push(`[${e.name}] HUGGINGFACE_IMAGE_EMBEDDING needs the image model '${e.model}', which this processor cannot run (it runs ONNX image encoders: MODEL = <file>.onnx); no embeddings are computed`);
+    if (e.kind === "embedding" && !e.onnxPath)
+      notices.push(
+        `[${e.name}] HUGGINGFACE_IMAGE_EMBEDDING needs the image model '${e.model}', which this processor cannot run (it runs ONNX image encoders: MODEL = <file>.onnx); no embeddings are computed`,
+      );
   }
   const embeds = config.engines.some((e) => e.kind === "embedding" && e.onnxPath);
-  if (opts.outputEmbeddingsPath && !embeds) notices.push("embeddings were requested but no embedding model is available to this processor; the embedding files are written empty");
+  if (opts.outputEmbeddingsPath && !embeds)
+    notices.push("embeddings were requested but no embedding model is available to this processor; the embedding files are written empty");
   for (const n of notices) startup(n);
   if (opts.outputProcessingInfoPath && !existsSync(dirname(opts.outputProcessingInfoPath) || ".")) {
     throw new InputError(`the directory of --output-processing-info-path '${opts.outputProcessingInfoPath}' does not exist`);
   }
-  for (const [flag, dir] of [["--input-alto-path", opts.inputAltoPath], ["--input-xml-path", opts.inputXmlPath]] as const) {
+  for (const [flag, dir] of [
+    ["--input-alto-path", opts.inputAltoPath],
+    ["--input-xml-path", opts.inputXmlPath],
+  ] as const) {
     if (dir && !existsSync(dir)) throw new InputError(`${flag} directory '${dir}' does not exist`);
   }
   const metadata = loadMetadata(opts.inputMetadataPath);

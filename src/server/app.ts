@@ -58,7 +58,13 @@ function createAppDeps(deps: ServerDeps): AppDeps {
     imageChecks: new DecodeBudget(c.imageCheckMemoryBytes),
     jobChanges: new JobChanges(deps.sql),
     errorMail: createErrorMailer(c.internalMail, {
-      secrets: [c.hmacSecret, c.adminKey, c.metricsKey, c.storage.kind === "s3" ? c.storage.secretAccessKey : undefined, ...c.testKeys.map((t) => t.key)],
+      secrets: [
+        c.hmacSecret,
+        c.adminKey,
+        c.metricsKey,
+        c.storage.kind === "s3" ? c.storage.secretAccessKey : undefined,
+        ...c.testKeys.map((t) => t.key),
+      ],
     }),
   };
 }

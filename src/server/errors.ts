@@ -48,7 +48,9 @@ function databaseUnavailable(err: Error): AppError {
   outageAnswers++;
   if (performance.now() - lastOutageLog >= OUTAGE_LOG_INTERVAL_MS) {
     lastOutageLog = performance.now();
-    consola.warn(`database unavailable (${(err as { code?: string }).code ?? err.name}): ${outageAnswers} request(s) answered 503 since the last report`);
+    consola.warn(
+      `database unavailable (${(err as { code?: string }).code ?? err.name}): ${outageAnswers} request(s) answered 503 since the last report`,
+    );
     outageAnswers = 0;
   }
   return new AppError("DATABASE_UNAVAILABLE", { headers: { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) } });

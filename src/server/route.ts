@@ -36,7 +36,7 @@
  * z.iso.datetime(), z.enum(), z.object({...}).strict() for "forbid", z.object for "ignore".
  */
 import type { Context } from "hono";
-import { z } from "zod";
+import type { z } from "zod";
 import type { KeyRow } from "../db/keys.ts";
 import type { AppCode } from "../shared/codes.ts";
 import type { Role } from "../shared/roles.ts";
@@ -114,7 +114,15 @@ export interface AnyRoute {
   body?: { json: z.ZodType; optional?: boolean } | { file: StorageArea };
   doc: RouteDoc;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- types are erased in the table
-  handler: (ctx: { c: Context<AppEnv>; key: KeyRow; params: any; query: any; body: any; jsonText: string | undefined; file: StagedFile }) => Promise<Response> | Response;
+  handler: (ctx: {
+    c: Context<AppEnv>;
+    key: KeyRow;
+    params: any;
+    query: any;
+    body: any;
+    jsonText: string | undefined;
+    file: StagedFile;
+  }) => Promise<Response> | Response;
 }
 
 export function defineRoute<

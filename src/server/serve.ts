@@ -134,7 +134,11 @@ export async function startApiServer(config: ServerConfig, opts: StartOptions = 
  * can be shared with replicas; `probe` first binds the port without it (and lets it go), so that a port another server
  * holds is still refused, and `--port 0` picks the port the replicas then join.
  */
-function listen(config: ServerConfig, fetch: (req: Request) => Response | Promise<Response>, o: { reusePort: boolean; probe: boolean }): ReturnType<typeof Bun.serve> {
+function listen(
+  config: ServerConfig,
+  fetch: (req: Request) => Response | Promise<Response>,
+  o: { reusePort: boolean; probe: boolean },
+): ReturnType<typeof Bun.serve> {
   let port = config.port;
   if (o.reusePort && o.probe) {
     const probe = bind(config, port, () => new Response(null, { status: 503 }), false);
@@ -144,7 +148,12 @@ function listen(config: ServerConfig, fetch: (req: Request) => Response | Promis
   return bind(config, port, fetch, o.reusePort);
 }
 
-function bind(config: ServerConfig, port: number, fetch: (req: Request) => Response | Promise<Response>, reusePort: boolean): ReturnType<typeof Bun.serve> {
+function bind(
+  config: ServerConfig,
+  port: number,
+  fetch: (req: Request) => Response | Promise<Response>,
+  reusePort: boolean,
+): ReturnType<typeof Bun.serve> {
   try {
     return Bun.serve({
       hostname: config.host,
@@ -200,6 +209,8 @@ export function announce(s: RunningServer): void {
     out(`Admin key: the existing one, shown only when it was generated (set ADMIN_KEY=<prefix.kid.secret> to replace it).`);
   }
   if (s.deps.config.hmacSecret === DEFAULT_HMAC_SECRET) {
-    out(`Warning: HMAC_SECRET is the public default; set it to a long random secret before anyone else can reach this server (keys must be re-issued after a change).`);
+    out(
+      `Warning: HMAC_SECRET is the public default; set it to a long random secret before anyone else can reach this server (keys must be re-issued after a change).`,
+    );
   }
 }

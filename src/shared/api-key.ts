@@ -17,7 +17,9 @@ export function parseApiKey(key: string): ParsedKey | null {
 }
 
 export function hashSecret(secret: string, salt: string, hmacSecret: string): string {
-  return createHmac("sha256", Buffer.from(hmacSecret + salt, "utf8")).update(secret, "utf8").digest("hex");
+  return createHmac("sha256", Buffer.from(hmacSecret + salt, "utf8"))
+    .update(secret, "utf8")
+    .digest("hex");
 }
 
 /** Constant-time comparison of two lowercase hex digests. */

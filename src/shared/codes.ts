@@ -9,8 +9,14 @@
 export const APP_CODES = {
   // Authentication / authorization
   API_KEY_VALID: [200, "API key is valid."],
-  API_KEY_MISSING: [401, "Authentication failed: no API key was provided. To obtain an API key for {SERVER_NAME}, contact: {CONTACT_TO_GET_NEW_KEY}."],
-  API_KEY_INVALID: [401, "Authentication failed: the API key is invalid. To obtain an API key for {SERVER_NAME}, contact: {CONTACT_TO_GET_NEW_KEY}."],
+  API_KEY_MISSING: [
+    401,
+    "Authentication failed: no API key was provided. To obtain an API key for {SERVER_NAME}, contact: {CONTACT_TO_GET_NEW_KEY}.",
+  ],
+  API_KEY_INVALID: [
+    401,
+    "Authentication failed: the API key is invalid. To obtain an API key for {SERVER_NAME}, contact: {CONTACT_TO_GET_NEW_KEY}.",
+  ],
   API_KEY_INACTIVE: [403, "Authentication failed: the API key is inactive or revoked."],
   API_KEY_ROLE_FORBIDDEN: [403, "Access denied: the API key does not have the required role."],
   API_KEY_FORBIDDEN_FOR_JOB: [403, "The API key does not have access to the job."],
@@ -135,8 +141,10 @@ export const APP_CODES = {
 export type AppCode = keyof typeof APP_CODES;
 
 /** The 105 members of the reference's AppCode enum (what a reference client accepts in a 2xx). */
-const EXTENSION_CODES = ["JOB_LEASE_TOKEN_STALE", "IDEMPOTENCY_KEY_REUSED", "FILE_TOO_LARGE", "DATABASE_UNAVAILABLE"] as const satisfies readonly AppCode[];
-export const REFERENCE_CODES = (Object.keys(APP_CODES) as AppCode[]).filter(
-  (c) => !(EXTENSION_CODES as readonly string[]).includes(c),
-);
-
+const EXTENSION_CODES = [
+  "JOB_LEASE_TOKEN_STALE",
+  "IDEMPOTENCY_KEY_REUSED",
+  "FILE_TOO_LARGE",
+  "DATABASE_UNAVAILABLE",
+] as const satisfies readonly AppCode[];
+export const REFERENCE_CODES = (Object.keys(APP_CODES) as AppCode[]).filter((c) => !(EXTENSION_CODES as readonly string[]).includes(c));

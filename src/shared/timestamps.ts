@@ -11,7 +11,7 @@ export function pgTimestampToIso(text: string): string {
   const [, date, time, frac = "", zone = "Z"] = m;
   if (zone === "Z" || /^[+-]00(:?00)?(:?00)?$/.test(zone)) return `${date}T${time}.${frac.padEnd(6, "0")}Z`;
   // A session not in UTC: convert through microseconds since the epoch.
-  const ms = Date.parse(`${date}T${time}${zone.length === 3 ? zone + ":00" : zone}`);
+  const ms = Date.parse(`${date}T${time}${zone.length === 3 ? `${zone}:00` : zone}`);
   return isoFromMicros(BigInt(ms) * 1000n + BigInt(frac.padEnd(6, "0")));
 }
 

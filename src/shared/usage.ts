@@ -29,7 +29,8 @@ function helpOf(cmd: object): Help | undefined {
 
 type AnyCommand = CommandDef<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const resolve = async <T>(v: T | (() => T | Promise<T>) | Promise<T>): Promise<T> => (typeof v === "function" ? await (v as () => T | Promise<T>)() : await v);
+const resolve = async <T>(v: T | (() => T | Promise<T>) | Promise<T>): Promise<T> =>
+  typeof v === "function" ? await (v as () => T | Promise<T>)() : await v;
 
 export async function subCommandsOf(cmd: AnyCommand): Promise<[string, AnyCommand][]> {
   if (!cmd.subCommands) return [];
@@ -119,7 +120,8 @@ export async function renderUsage(cmd: AnyCommand, path: string[], opts: RenderO
   for (const note of help?.notes ?? []) out.push(...wrap(note, width), "");
   if (help?.examples.length) {
     out.push(heading(help.examples.length > 1 ? "EXAMPLES" : "EXAMPLE"));
-    for (const ex of help.examples) out.push(...(ex.length <= width - 2 ? [`  ${ex}`] : wrap(ex, width - 6).map((l, i) => `${i ? "      " : "  "}${l}`)));
+    for (const ex of help.examples)
+      out.push(...(ex.length <= width - 2 ? [`  ${ex}`] : wrap(ex, width - 6).map((l, i) => `${i ? "      " : "  "}${l}`)));
     out.push("");
   }
   if (subs.length) out.push(`Run \`${path.join(" ")} COMMAND --help\` for a command's options and examples.`, "");

@@ -89,7 +89,10 @@ export class S3Storage extends StagedStorage {
       await this.client.list({ maxKeys: 1, prefix: this.prefix || undefined });
     } catch (e) {
       const err = e as { code?: string; message?: string };
-      throw new ConfigError("S3_BUCKET", `the bucket '${this.bucket}' cannot be used${this.endpoint ? ` at ${this.endpoint}` : ""}: ${err.code ?? err.message ?? String(e)}`);
+      throw new ConfigError(
+        "S3_BUCKET",
+        `the bucket '${this.bucket}' cannot be used${this.endpoint ? ` at ${this.endpoint}` : ""}: ${err.code ?? err.message ?? String(e)}`,
+      );
     }
   }
 

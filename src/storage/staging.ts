@@ -16,7 +16,15 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { md5OfFile } from "./md5-thread.ts";
 import { newStagingOwner, ownerIsDeadHere, parseStagingName } from "./staging-owner.ts";
-import { STORAGE_AREAS, type StagedFile, type StagingSweep, type StagingWriter, type Storage, type StorageArea, type StoredFile } from "./storage.ts";
+import {
+  STORAGE_AREAS,
+  type StagedFile,
+  type StagingSweep,
+  type StagingWriter,
+  type Storage,
+  type StorageArea,
+  type StoredFile,
+} from "./storage.ts";
 
 /** A long staged write runs a (synchronous) garbage collection after every this many bytes. */
 const GC_EVERY_BYTES = 64 << 20;

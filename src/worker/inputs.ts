@@ -29,26 +29,39 @@ export async function downloadInputs(api: ApiClient, job: Job, jobDir: string, o
   const tasks: (() => Promise<unknown>)[] = [];
   for (const img of images) {
     const id = img.id;
-    if (!id) throw new StepError(`Failed to download image ${img.name}`, new Error("the server did not send the image id (is this a worker key?)"));
+    if (!id)
+      throw new StepError(
+        `Failed to download image ${img.name}`,
+        new Error("the server did not send the image id (is this a worker key?)"),
+      );
     let imagePath: string;
     try {
       imagePath = safeChild(inputs.imagesDir, img.name, "image name");
     } catch (e) {
       throw new StepError(`Failed to download image ${img.name}`, e);
     }
-    tasks.push(() => api.downloadImage(job.id, id, imagePath).catch((e) => Promise.reject(new StepError(`Failed to download image ${img.name}`, e))));
+    tasks.push(() =>
+      api.downloadImage(job.id, id, imagePath).catch((e) => Promise.reject(new StepError(`Failed to download image ${img.name}`, e))),
+    );
     const xmlName = `${stem(img.name)}.xml`;
     if ((inputs.altoDir || inputs.pageDir) && seenStems.has(xmlName)) {
-      throw new StepError(`Failed to download job data from server`, new Error(`two images share the name stem of ${img.name}; their XML files would collide`));
+      throw new StepError(
+        `Failed to download job data from server`,
+        new Error(`two images share the name stem of ${img.name}; their XML files would collide`),
+      );
     }
     seenStems.add(xmlName);
     if (inputs.altoDir) {
       const p = safeChild(inputs.altoDir, xmlName, "image name");
-      tasks.push(() => api.downloadAlto(job.id, id, p).catch((e) => Promise.reject(new StepError(`Failed to download ALTO for ${img.name}`, e))));
+      tasks.push(() =>
+        api.downloadAlto(job.id, id, p).catch((e) => Promise.reject(new StepError(`Failed to download ALTO for ${img.name}`, e))),
+      );
     }
     if (inputs.pageDir) {
       const p = safeChild(inputs.pageDir, xmlName, "image name");
-      tasks.push(() => api.downloadPage(job.id, id, p).catch((e) => Promise.reject(new StepError(`Failed to download PAGE for ${img.name}`, e))));
+      tasks.push(() =>
+        api.downloadPage(job.id, id, p).catch((e) => Promise.reject(new StepError(`Failed to download PAGE for ${img.name}`, e))),
+      );
     }
   }
   if (job.meta_json_required) {

@@ -67,7 +67,13 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
   const jobLog = new JobLog(api, keeper, { flushMs: options.logFlushMs, maxLogBytes: options.maxLogBytes, onWarn: (m) => log.warn(m) });
   let workerLog: WriteStream | undefined;
   let jobDir: string | undefined;
-  const report = (outcome: JobOutcome, reason?: string): JobReport => ({ jobId, outcome, reason, totalMs: performance.now() - started, processorMs });
+  const report = (outcome: JobOutcome, reason?: string): JobReport => ({
+    jobId,
+    outcome,
+    reason,
+    totalMs: performance.now() - started,
+    processorMs,
+  });
 
   /** Throws if the job was lost or must be released; call between steps. */
   const guard = () => {
@@ -107,7 +113,11 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     if (!engine) {
       throw new StepError(
         "The job's engine has no files to run",
-        new Error(job.engine_id ? `engine ${job.engine_name ?? job.engine_id} ${job.engine_version ?? ""} has no uploaded files` : "the job has no engine"),
+        new Error(
+          job.engine_id
+            ? `engine ${job.engine_name ?? job.engine_id} ${job.engine_version ?? ""} has no uploaded files`
+            : "the job has no engine",
+        ),
       );
     }
     note(`engine ${job.engine_name} ${job.engine_version}: ${engine.dir}${engine.downloaded ? " (downloaded)" : " (cached)"}`);
@@ -120,7 +130,15 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     const configPath = await step("Failed to prepare the engine configuration", () => prepareConfig(engine.dir, dir, settings));
     const argv = [
       ...options.processor,
-      ...processorArgs({ configPath, inputs, resultDir, settings, loggingLevel: options.loggingLevel, device: options.device, processCount: options.processCount }),
+      ...processorArgs({
+        configPath,
+        inputs,
+        resultDir,
+        settings,
+        loggingLevel: options.loggingLevel,
+        device: options.device,
+        processCount: options.processCount,
+      }),
     ];
 
     // ---- processor
@@ -143,7 +161,9 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
       }
     });
     processorMs = performance.now() - t0;
-    note(`processor exited: code ${result.exitCode}${result.signal ? `, signal ${result.signal}` : ""} after ${(processorMs / 1000).toFixed(2)} s`);
+    note(
+      `processor exited: code ${result.exitCode}${result.signal ? `, signal ${result.signal}` : ""} after ${(processorMs / 1000).toFixed(2)} s`,
+    );
     guard();
     if (result.timedOut) {
       throw new StepError(
@@ -160,7 +180,11 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
       jobLog.userLine(`Some pages failed and are missing from the result: ${lastLine(result.stderrTail) ?? "see the log"}`);
     } else if (result.exitCode !== 0) {
       const why = result.exitCode === null ? `was killed by signal ${result.signal}` : `failed with return code ${result.exitCode}`;
-      throw new StepError(`AnnoPage processing ${why}`, new Error(lastLine(result.stderrTail) ?? "no output on stderr"), formatTail(result));
+      throw new StepError(
+        `AnnoPage processing ${why}`,
+        new Error(lastLine(result.stderrTail) ?? "no output on stderr"),
+        formatTail(result),
+      );
     }
 
     // ---- package and deliver
@@ -168,7 +192,11 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     const files = await step("Failed to package processing results", () => zipDirectory(resultDir, zipPath));
     note(`result.zip: ${files} file(s)`);
     if (partial && files === 0) {
-      throw new StepError(`AnnoPage processing failed for every page (return code ${PARTIAL_EXIT})`, new Error(lastLine(result.stderrTail) ?? "no output on stderr"), formatTail(result));
+      throw new StepError(
+        `AnnoPage processing failed for every page (return code ${PARTIAL_EXIT})`,
+        new Error(lastLine(result.stderrTail) ?? "no output on stderr"),
+        formatTail(result),
+      );
     }
     await step("Failed to upload results", () => api.uploadResult(jobId, zipPath, { leaseToken: keeper.token }));
     jobLog.stop();
@@ -179,7 +207,11 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     guard();
     keeper.stop();
     try {
-      await api.finishJob(jobId, { leaseToken: keeper.token, log: pending.log, log_user: joinLines(pending.log_user, `Done: ${files} result file(s)`) });
+      await api.finishJob(jobId, {
+        leaseToken: keeper.token,
+        log: pending.log,
+        log_user: joinLines(pending.log_user, `Done: ${files} result file(s)`),
+      });
     } catch (e) {
       if (isJobLost(e)) throw e;
       throw new StepError("Failed to mark job as finished", e);
@@ -237,7 +269,7 @@ async function reportFailure(
   const cause = se.cause instanceof Error ? `${se.cause.name}: ${se.cause.message}` : String(se.cause);
   const technical = [`${se.userMessage} for job ${jobId}. ${cause}`, se.technical].filter(Boolean).join("\n");
   const causeLine = se.cause instanceof Error ? se.cause.message : String(se.cause);
-  const userText = `${se.userMessage}: ${causeLine.length > 300 ? causeLine.slice(0, 300) + "…" : causeLine}`;
+  const userText = `${se.userMessage}: ${causeLine.length > 300 ? `${causeLine.slice(0, 300)}…` : causeLine}`;
   note(`failed: ${technical}`);
   ctx.log.error(`job ${jobId} failed: ${se.message}`);
   if (se.technical) ctx.log.error(`job ${jobId} processor output (end):\n${se.technical}`); // §7.2: at ERROR on failure
@@ -292,7 +324,9 @@ function lastLine(lines: string[]): string | undefined {
 }
 
 function formatTail(r: ProcessorResult): string {
-  return r.stderrTail.length ? `Last lines of the processor's stderr:\n${r.stderrTail.join("\n")}` : "The processor wrote nothing to stderr.";
+  return r.stderrTail.length
+    ? `Last lines of the processor's stderr:\n${r.stderrTail.join("\n")}`
+    : "The processor wrote nothing to stderr.";
 }
 
 function joinLines(a: string | undefined, b: string | undefined): string | undefined {

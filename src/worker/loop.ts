@@ -87,7 +87,9 @@ export function startWorker(options: WorkerOptions, log: Logger): WorkerHandle {
         }
         if (stopping.signal.aborted) {
           // Leased while a stop was requested: hand it straight back.
-          await api.releaseLease(lease.id, { leaseToken: lease.lease_token }).catch((e) => log.warn(`release of ${lease.id} failed: ${(e as Error).message}`));
+          await api
+            .releaseLease(lease.id, { leaseToken: lease.lease_token })
+            .catch((e) => log.warn(`release of ${lease.id} failed: ${(e as Error).message}`));
           break;
         }
         log.info(`leased job ${lease.id}`);

@@ -39,7 +39,16 @@ export function processorArgs(opts: {
 }): string[] {
   const { inputs, resultDir } = opts;
   const outputs = isObject(opts.settings.outputs) ? opts.settings.outputs : {};
-  const args = ["--config", opts.configPath, "--input-image-path", inputs.imagesDir, "--logging-level", opts.loggingLevel, "--device", opts.device];
+  const args = [
+    "--config",
+    opts.configPath,
+    "--input-image-path",
+    inputs.imagesDir,
+    "--logging-level",
+    opts.loggingLevel,
+    "--device",
+    opts.device,
+  ];
   if (inputs.altoDir) args.push("--input-alto-path", inputs.altoDir);
   if (inputs.pageDir) args.push("--input-xml-path", inputs.pageDir);
   if (inputs.metaFile) args.push("--input-metadata-path", inputs.metaFile);
@@ -84,7 +93,9 @@ export async function prepareConfig(engineDir: string, jobDir: string, settings:
       const own = ini.get(sec.name, "api");
       const same = own !== undefined && unescapeIniValue(own).trim().toLowerCase() === ic.api.trim().toLowerCase();
       if (!same && jobKeyFile === undefined) {
-        throw new Error(`image_captioning.api ${JSON.stringify(ic.api)} needs image_captioning.api_key: the engine's API key is only sent to the engine's own API`);
+        throw new Error(
+          `image_captioning.api ${JSON.stringify(ic.api)} needs image_captioning.api_key: the engine's API key is only sent to the engine's own API`,
+        );
       }
       ini.set(sec.name, "API", escapeIniValue(ic.api));
     }
@@ -101,7 +112,8 @@ export async function prepareConfig(engineDir: string, jobDir: string, settings:
 async function patchPromptSettings(engineCopy: string, rel: string, ic: Record<string, unknown>): Promise<void> {
   const path = isAbsolute(rel) ? rel : join(engineCopy, rel);
   // An absolute path (or one escaping the copy) points at a shared file: never edit it.
-  if (!isInside(engineCopy, path)) throw new Error(`PROMPT_SETTINGS ${JSON.stringify(rel)} is outside the engine directory; cannot apply image_captioning overrides`);
+  if (!isInside(engineCopy, path))
+    throw new Error(`PROMPT_SETTINGS ${JSON.stringify(rel)} is outside the engine directory; cannot apply image_captioning overrides`);
   const doc = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
   if (!isObject(doc)) throw new Error(`prompt settings ${rel} is not a JSON object`);
   let changed = false;

@@ -85,7 +85,8 @@ export class UnsafeZipError extends Error {
 /** Checks a ZIP entry name and returns its destination under `destDir`. */
 function entryTarget(destDir: string, name: string): string {
   // eslint-disable-next-line no-control-regex
-  if (!name || name.includes("\\") || name.includes("\0") || name.startsWith("/") || /^[a-zA-Z]:/.test(name)) throw new UnsafeZipError(name);
+  if (!name || name.includes("\\") || name.includes("\0") || name.startsWith("/") || /^[a-zA-Z]:/.test(name))
+    throw new UnsafeZipError(name);
   const parts = name.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.includes("..")) throw new UnsafeZipError(name);
   const target = join(destDir, ...parts);
@@ -106,7 +107,11 @@ export class ZipTooLargeError extends Error {
  * `maxEntries` files or `maxBytes` written — by default 200 times the archive's size, at least 1 GiB: model files
  * hardly compress, while a ZIP bomb expands a thousandfold.
  */
-export async function unzipSafe(zipPath: string, destDir: string, limits: { maxBytes?: number; maxEntries?: number } = {}): Promise<number> {
+export async function unzipSafe(
+  zipPath: string,
+  destDir: string,
+  limits: { maxBytes?: number; maxEntries?: number } = {},
+): Promise<number> {
   mkdirSync(destDir, { recursive: true });
   const maxBytes = limits.maxBytes ?? Math.max(1024 ** 3, 200 * statSync(zipPath).size);
   const maxEntries = limits.maxEntries ?? 100_000;

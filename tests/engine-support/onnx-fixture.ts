@@ -40,7 +40,9 @@ export interface Block {
 }
 
 export function blocks(alto: string): Block[] {
-  return [...alto.matchAll(/<ComposedBlock ID="[^"]*" TYPE="([^"]*)" HEIGHT="(\d+)" WIDTH="(\d+)" VPOS="(\d+)" HPOS="(\d+)" TAGREFS="([^"]*)"/g)].map((m) => ({
+  return [
+    ...alto.matchAll(/<ComposedBlock ID="[^"]*" TYPE="([^"]*)" HEIGHT="(\d+)" WIDTH="(\d+)" VPOS="(\d+)" HPOS="(\d+)" TAGREFS="([^"]*)"/g),
+  ].map((m) => ({
     type: m[1]!,
     height: Number(m[2]),
     width: Number(m[3]),

@@ -71,8 +71,21 @@ function node(n: Node): Field {
 }
 
 /** An ONNX model file's bytes (IR 8, default opset 13). */
-export function onnxModel(g: { input: [string, Shape]; output: [string, Shape]; nodes: Node[]; constants?: Constant[]; metadata?: Record<string, string> }): Uint8Array {
-  const graph = msg(7, ...g.nodes.map(node), str(2, "test"), ...(g.constants ?? []).map(tensor), valueInfo(11, ...g.input), valueInfo(12, ...g.output));
+export function onnxModel(g: {
+  input: [string, Shape];
+  output: [string, Shape];
+  nodes: Node[];
+  constants?: Constant[];
+  metadata?: Record<string, string>;
+}): Uint8Array {
+  const graph = msg(
+    7,
+    ...g.nodes.map(node),
+    str(2, "test"),
+    ...(g.constants ?? []).map(tensor),
+    valueInfo(11, ...g.input),
+    valueInfo(12, ...g.output),
+  );
   const meta = Object.entries(g.metadata ?? {}).map(([k, v]) => msg(14, str(1, k), str(2, v)));
   return cat([int(1, 8), graph, msg(8, str(1, ""), int(2, 13)), ...meta]);
 }
@@ -82,7 +95,8 @@ export function onnxModel(g: { input: [string, Shape]; output: [string, Shape]; 
  * score row per class; A anchors), whatever the image: head + 0·mean(images), so the input is used.
  */
 export function yoloModel(opts: { size: number; head: number[][]; names?: string }): Uint8Array {
-  const rows = opts.head.length, anchors = opts.head[0]!.length;
+  const rows = opts.head.length,
+    anchors = opts.head[0]!.length;
   return onnxModel({
     input: ["images", [1, 3, opts.size, opts.size]],
     output: ["output0", [1, rows, anchors]],

@@ -16,9 +16,18 @@ export interface CliResult {
   progress: string[];
 }
 
-export async function runProcess(args: string[], opts: { cwd?: string; binary?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export async function runProcess(
+  args: string[],
+  opts: { cwd?: string; binary?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const cmd = opts.binary ? [opts.binary, "process", ...args] : [process.execPath, resolve(REPO, "src/cli.ts"), "process", ...args];
-  const proc = Bun.spawn(cmd, { cwd: opts.cwd ?? REPO, stdout: "pipe", stderr: "pipe", stdin: "ignore", env: { ...process.env, ...opts.env } });
+  const proc = Bun.spawn(cmd, {
+    cwd: opts.cwd ?? REPO,
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+    env: { ...process.env, ...opts.env },
+  });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr, progress: stdout.split("\n").filter(Boolean) };
 }
@@ -40,7 +49,8 @@ export function tempDir(prefix: string): string {
 
 /** A white page with printed lines of text (for OCR) and, optionally, a dark picture block. */
 export function textPage(lines: string[], opts: { width?: number; height?: number; picture?: boolean } = {}): Buffer {
-  const w = opts.width ?? 1200, h = opts.height ?? 900;
+  const w = opts.width ?? 1200,
+    h = opts.height ?? 900;
   const c = createCanvas(w, h);
   const ctx = c.getContext("2d");
   ctx.fillStyle = "#ffffff";

@@ -37,7 +37,10 @@ function canon(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canon).sort().join(",")}]`;
   const o = v as Dict;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canon(o[k])}`).join(",")}}`;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canon(o[k])}`)
+    .join(",")}}`;
 }
 
 export function xmlDict(xml: string): unknown {
@@ -49,7 +52,8 @@ export function xmlDict(xml: string): unknown {
 export function firstDifference(a: unknown, b: unknown, path = ""): string | null {
   if (canon(a) === canon(b)) return null;
   if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
-    const ka = Object.keys(a as Dict), kb = Object.keys(b as Dict);
+    const ka = Object.keys(a as Dict),
+      kb = Object.keys(b as Dict);
     for (const k of new Set([...ka, ...kb])) {
       const d = firstDifference((a as Dict)[k], (b as Dict)[k], `${path}/${k}`);
       if (d) return d;

@@ -4,7 +4,10 @@ import type { Box, DetectedElement, TextLineHint } from "../../src/processor/det
 import { toGrey } from "../../src/media/index.ts";
 import { rng } from "../../bench/synth-pages.ts";
 
-export const WORDS = "and the of to in that he shall unto for his they be is with not all thou which him them were said lord house king people land upon".split(" ");
+export const WORDS =
+  "and the of to in that he shall unto for his they be is with not all thou which him them were said lord house king people land upon".split(
+    " ",
+  );
 
 export interface Drawn {
   page: { grey: Uint8Array; rgba: Uint8ClampedArray; width: number; height: number };
@@ -65,7 +68,7 @@ export function drawPage(spec: PageSpec): Drawn {
         const words: string[] = [];
         while (true) {
           const w = WORDS[Math.floor(r() * WORDS.length)]!;
-          const wWidth = ctx.measureText(w + " ").width;
+          const wWidth = ctx.measureText(`${w} `).width;
           if (x + wWidth > cx2) break;
           words.push(w);
           x += wWidth;
@@ -223,4 +226,3 @@ export function best(els: DetectedElement[], b: Box): DetectedElement | undefine
 
 export const PHOTO: Box = { x1: 300, y1: 300, x2: 900, y2: 700 };
 export const TABLE: Box = { x1: 150, y1: 1050, x2: 550, y2: 1400 };
-

@@ -46,7 +46,11 @@ export class HttpConnection {
   async request(method: string, path: string, o: { headers?: Record<string, string>; body?: Uint8Array | string } = {}): Promise<Answer> {
     const body = o.body === undefined ? undefined : typeof o.body === "string" ? Buffer.from(o.body) : Buffer.from(o.body);
     const headers = { host: `127.0.0.1:${this.port}`, ...o.headers, ...(body ? { "content-length": String(body.length) } : {}) };
-    this.sock.write(`${method} ${path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`);
+    this.sock.write(
+      `${method} ${path} HTTP/1.1\r\n${Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join("")}\r\n`,
+    );
     if (body) this.sock.write(body);
     const headEnd = await this.until(() => this.buf.indexOf("\r\n\r\n"));
     const [statusLine, ...lines] = this.buf.subarray(0, headEnd).toString("latin1").split("\r\n");

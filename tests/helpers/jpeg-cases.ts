@@ -61,7 +61,12 @@ function mutate(b: Uint8Array, next: () => number): Uint8Array {
   }
   if (kind === 6) return join2(b.subarray(0, s), b.subarray(e));
   if (kind === 7) return join2(b.subarray(0, e), b.subarray(s, e), b.subarray(e));
-  if (kind === 8) return join2(b.subarray(0, s), Uint8Array.from({ length: 1 + int(4) }, () => int(256)), b.subarray(s));
+  if (kind === 8)
+    return join2(
+      b.subarray(0, s),
+      Uint8Array.from({ length: 1 + int(4) }, () => int(256)),
+      b.subarray(s),
+    );
   const m = b.slice();
   // Any marker code from FFC0 on, but not SOF3 (lossless): the libjpeg-turbo 3 in skia decodes it, Debian's 2.1 not.
   do m[s + 1] = 0xc0 + int(64);
@@ -105,12 +110,20 @@ export function ruleCases(): [string, Uint8Array, RegExp][] {
   {
     const [s] = segOf(baseline, 0xda);
     const eoi = baseline.length - 2;
-    cases.push(["scan after the full scan", join2(baseline.subarray(0, eoi), baseline.subarray(s, eoi), baseline.subarray(eoi)), /second scan after a scan of all/]);
+    cases.push([
+      "scan after the full scan",
+      join2(baseline.subarray(0, eoi), baseline.subarray(s, eoi), baseline.subarray(eoi)),
+      /second scan after a scan of all/,
+    ]);
   }
   // a restart-interval segment of the wrong length
   {
     const [s] = segOf(baseline, 0xda);
-    cases.push(["DRI length 5", join2(baseline.subarray(0, s), Uint8Array.of(0xff, 0xdd, 0, 5, 0, 4, 0), baseline.subarray(s)), /restart interval/]);
+    cases.push([
+      "DRI length 5",
+      join2(baseline.subarray(0, s), Uint8Array.of(0xff, 0xdd, 0, 5, 0, 4, 0), baseline.subarray(s)),
+      /restart interval/,
+    ]);
   }
   // a second start of image, an unsupported process, a second frame header
   cases.push(["second SOI", join2(baseline.subarray(0, 2), Uint8Array.of(0xff, 0xd8), baseline.subarray(2)), /second start-of-image/]);
@@ -175,6 +188,7 @@ export function libjpegVerdict(name: string, bytes: Uint8Array): Verdict {
   record ??= JSON.parse(readFileSync(VERDICTS_FILE, "utf8")) as VerdictRecord;
   const r = record.verdicts[name];
   if (!r) throw new Error(`no libjpeg verdict recorded for "${name}": run ${RECORD_COMMAND} (needs djpeg)`);
-  if (r.sha256 !== sha256(bytes)) throw new Error(`the input "${name}" changed since libjpeg's verdict on it was recorded: run ${RECORD_COMMAND} (needs djpeg)`);
+  if (r.sha256 !== sha256(bytes))
+    throw new Error(`the input "${name}" changed since libjpeg's verdict on it was recorded: run ${RECORD_COMMAND} (needs djpeg)`);
   return r.verdict;
 }

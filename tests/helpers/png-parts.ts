@@ -38,7 +38,15 @@ export function ihdr(width: number, height: number, colour = 0, depth = 8, inter
 export function filteredSize(width: number, height: number, bitsPerPixel: number, interlace = 0): number {
   const rows = (w: number, h: number) => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bitsPerPixel) / 8)) : 0);
   if (!interlace) return rows(width, height);
-  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
   return passes.reduce((n, [x0, y0, dx, dy]) => n + rows(Math.ceil((width - x0!) / dx!), Math.ceil((height - y0!) / dy!)), 0);
 }
 
@@ -48,5 +56,9 @@ export function filteredSize(width: number, height: number, bitsPerPixel: number
  */
 export function greyPng(width: number, height: number, o: { interlace?: number; raw?: Uint8Array; level?: number } = {}): Uint8Array {
   const raw = o.raw ?? new Uint8Array(filteredSize(width, height, 8, o.interlace));
-  return pngFromChunks([ihdr(width, height, 0, 8, o.interlace ?? 0), ["IDAT", new Uint8Array(deflateSync(raw, { level: o.level ?? 9 }))], ["IEND", new Uint8Array(0)]]);
+  return pngFromChunks([
+    ihdr(width, height, 0, 8, o.interlace ?? 0),
+    ["IDAT", new Uint8Array(deflateSync(raw, { level: o.level ?? 9 }))],
+    ["IEND", new Uint8Array(0)],
+  ]);
 }

@@ -22,6 +22,8 @@ export function rawExchange(port: number, request: string): Promise<string> {
 export function parseRawAnswer(answer: string): { status: number; headers: Record<string, string>; body: string } {
   const [head, body = ""] = answer.split("\r\n\r\n", 2);
   const [statusLine, ...headerLines] = head!.split("\r\n");
-  const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+  const headers = Object.fromEntries(
+    headerLines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+  );
   return { status: Number(statusLine!.split(" ")[1]), headers, body };
 }

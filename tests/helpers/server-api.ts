@@ -91,7 +91,11 @@ export function gifBytes(w = 16, h = 12): Uint8Array {
  * An uncompressed 24-bit BMP (BITMAPINFOHEADER, bottom-up rows padded to 4 bytes) whose pixel (x, y) is
  * `rgb(x, y)`; written by hand, as no library here encodes BMP — the decoders that read it are independent of it.
  */
-export function bmpBytes(w = 5, h = 3, rgb: (x: number, y: number) => [number, number, number] = (x, y) => [x * 40, y * 80, 200]): Uint8Array {
+export function bmpBytes(
+  w = 5,
+  h = 3,
+  rgb: (x: number, y: number) => [number, number, number] = (x, y) => [x * 40, y * 80, 200],
+): Uint8Array {
   const stride = Math.ceil((w * 3) / 4) * 4;
   const b = new Uint8Array(54 + stride * h);
   const v = new DataView(b.buffer);

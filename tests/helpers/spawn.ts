@@ -24,7 +24,12 @@ export interface Child {
 
 export function spawnAnnopage(
   args: string[],
-  opts: { env?: Record<string, string | undefined>; cwd?: string; binary?: string; /** another program instead of annopage */ command?: string[] } = {},
+  opts: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    binary?: string /** another program instead of annopage */;
+    command?: string[];
+  } = {},
 ): Child {
   const proc = Bun.spawn([...(opts.command ?? annopageCommand(opts.binary)), ...args], {
     cwd: opts.cwd ?? REPO,
@@ -62,13 +67,15 @@ export function spawnAnnopage(
           rej(new Error(`timed out after ${ms} ms waiting for ${re}; output so far:\n${text}`));
         }, ms);
         waiters.add(check);
-        void proc.exited.then(() => setTimeout(() => {
-          if (waiters.has(check)) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            rej(new Error(`process exited (${proc.exitCode}) before ${re}; output:\n${text}`));
-          }
-        }, 50));
+        void proc.exited.then(() =>
+          setTimeout(() => {
+            if (waiters.has(check)) {
+              waiters.delete(check);
+              clearTimeout(timer);
+              rej(new Error(`process exited (${proc.exitCode}) before ${re}; output:\n${text}`));
+            }
+          }, 50),
+        );
         check();
       });
     },

@@ -34,7 +34,8 @@ export function positionals(args: { _?: unknown }, names: string[]): string[] {
   const given = (Array.isArray(args._) ? args._ : []).map(String);
   const missing = names.slice(given.length);
   if (missing.length) throw usageError([`missing ${missing.map((m) => m.toUpperCase()).join(" ")}`]);
-  if (given.length > names.length) throw usageError([`unexpected argument${given.length - names.length > 1 ? "s" : ""}: ${given.slice(names.length).join(" ")}`]);
+  if (given.length > names.length)
+    throw usageError([`unexpected argument${given.length - names.length > 1 ? "s" : ""}: ${given.slice(names.length).join(" ")}`]);
   return given;
 }
 
@@ -51,7 +52,10 @@ export function boolOption(value: unknown, flag: string): boolean | undefined {
  * subcommand's, so a parent that also has its own action must skip it). Mirrors citty's scan:
  * the first argument that is neither a flag nor the value of a string flag.
  */
-export function namesSubcommand(rawArgs: string[], argsDef: Record<string, { type?: string; alias?: readonly string[] | string }>): boolean {
+export function namesSubcommand(
+  rawArgs: string[],
+  argsDef: Record<string, { type?: string; alias?: readonly string[] | string }>,
+): boolean {
   const valueFlags = new Set<string>();
   for (const [name, def] of Object.entries(argsDef)) {
     if (def.type !== "string") continue;

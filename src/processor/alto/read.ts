@@ -29,7 +29,12 @@ function kids(parent: Element, local: string): Element[] {
 }
 
 function rect(x: number, y: number, w: number, h: number): Point[] {
-  return [[x, y], [x + w, y], [x + w, y + h], [x, y + h]];
+  return [
+    [x, y],
+    [x + w, y],
+    [x + w, y + h],
+    [x, y + h],
+  ];
 }
 
 /** Text of an ALTO document (its TextBlocks below the first PrintSpace, at any depth). */
@@ -40,7 +45,8 @@ export function readAltoText(xml: string): LoadedText {
   const pageId = page.getAttribute("ID");
   if (!pageId) throw new Error("input ALTO Page has no ID attribute");
   const layoutId = pageId.slice(3);
-  const w = num(page, "WIDTH"), h = num(page, "HEIGHT");
+  const w = num(page, "WIDTH"),
+    h = num(page, "HEIGHT");
   const both = w !== null && h !== null;
   const ps = byLocal(page, "PrintSpace")[0];
   const regions: TextRegion[] = [];
@@ -49,11 +55,22 @@ export function readAltoText(xml: string): LoadedText {
       const blockId = tb.getAttribute("ID") || `${layoutId}_Block${bi}`;
       const lines: TextLine[] = [];
       kids(tb, "TextLine").forEach((tl, li) => {
-        const x = num(tl, "HPOS") ?? 0, y = num(tl, "VPOS") ?? 0, lw = num(tl, "WIDTH") ?? 0, lh = num(tl, "HEIGHT") ?? 0;
-        const text = kids(tl, "String").map((s) => s.getAttribute("CONTENT") ?? "").join(" ");
-        lines.push({ id: tl.getAttribute("ID") || `${blockId}_Line${li}`, transcription: text, polygon: rect(x, y, lw, lh), baseline: parseBaseline(tl.getAttribute("BASELINE"), x, y, lw, lh) });
+        const x = num(tl, "HPOS") ?? 0,
+          y = num(tl, "VPOS") ?? 0,
+          lw = num(tl, "WIDTH") ?? 0,
+          lh = num(tl, "HEIGHT") ?? 0;
+        const text = kids(tl, "String")
+          .map((s) => s.getAttribute("CONTENT") ?? "")
+          .join(" ");
+        lines.push({
+          id: tl.getAttribute("ID") || `${blockId}_Line${li}`,
+          transcription: text,
+          polygon: rect(x, y, lw, lh),
+          baseline: parseBaseline(tl.getAttribute("BASELINE"), x, y, lw, lh),
+        });
       });
-      const x = num(tb, "HPOS") ?? 0, y = num(tb, "VPOS") ?? 0;
+      const x = num(tb, "HPOS") ?? 0,
+        y = num(tb, "VPOS") ?? 0;
       regions.push({ kind: "text", id: blockId, polygon: rect(x, y, num(tb, "WIDTH") ?? 0, num(tb, "HEIGHT") ?? 0), lines });
     });
   }
@@ -63,17 +80,31 @@ export function readAltoText(xml: string): LoadedText {
 
 function parseBaseline(v: string | null, x: number, y: number, w: number, h: number): Point[] {
   if (v) {
-    const pts = v.trim().split(/\s+/).map((p) => p.split(",").map(Number));
+    const pts = v
+      .trim()
+      .split(/\s+/)
+      .map((p) => p.split(",").map(Number));
     if (pts.length >= 2 && pts.every((p) => p.length === 2 && p.every(Number.isFinite))) return pts as Point[];
     const single = Number(v);
-    if (Number.isFinite(single)) return [[x, single], [x + w, single]]; // ALTO 2.x: a y value
+    if (Number.isFinite(single))
+      return [
+        [x, single],
+        [x + w, single],
+      ]; // ALTO 2.x: a y value
   }
-  return [[x, y + h], [x + w, y + h]];
+  return [
+    [x, y + h],
+    [x + w, y + h],
+  ];
 }
 
 function points(v: string | null): Point[] {
   if (!v) return [];
-  return v.trim().split(/\s+/).map((p) => p.split(",").map(Number) as Point).filter((p) => p.length === 2 && p.every(Number.isFinite));
+  return v
+    .trim()
+    .split(/\s+/)
+    .map((p) => p.split(",").map(Number) as Point)
+    .filter((p) => p.length === 2 && p.every(Number.isFinite));
 }
 
 /** Text of a PAGE XML document (text regions and their lines; the layout id is the imageFilename). */
@@ -97,12 +128,18 @@ export function readPageXmlText(xml: string): LoadedText {
       const text = eq ? (kids(eq, "Unicode")[0]?.textContent ?? "") : "";
       const ys = poly.map((p) => p[1]);
       const xs = poly.map((p) => p[0]);
-      const fallback: Point[] = poly.length ? [[Math.min(...xs), Math.max(...ys)], [Math.max(...xs), Math.max(...ys)]] : [];
+      const fallback: Point[] = poly.length
+        ? [
+            [Math.min(...xs), Math.max(...ys)],
+            [Math.max(...xs), Math.max(...ys)],
+          ]
+        : [];
       return { id: tl.getAttribute("id") || `${id}_l${li}`, transcription: text, polygon: poly, baseline: base.length ? base : fallback };
     });
     regions.push({ kind: "text", id, polygon: points(kids(tr, "Coords")[0]?.getAttribute("points") ?? null), lines });
   });
-  const w = num(page, "imageWidth"), h = num(page, "imageHeight");
+  const w = num(page, "imageWidth"),
+    h = num(page, "imageHeight");
   return { layoutId: page.getAttribute("imageFilename") ?? "", width: w, height: h, regions, elements };
 }
 
@@ -122,7 +159,8 @@ function elementOf(tr: Element): NonNullable<LoadedText["elements"]>[number] | n
   if (!info) return null;
   const pts = points(kids(tr, "Coords")[0]?.getAttribute("points") ?? null);
   if (pts.length === 0) return null;
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const xs = pts.map((p) => p[0]),
+    ys = pts.map((p) => p[1]);
   const box = { x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
   if (box.x2 <= box.x1 || box.y2 <= box.y1) return null;
   const c = (doc as Record<string, unknown>).detection_confidence;

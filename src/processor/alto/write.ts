@@ -122,7 +122,7 @@ export function writeAlto(layout: Layout, opts: AltoWriteOptions): string {
   const merge = opts.inputAlto !== undefined;
   const doc = new DOMParser().parseFromString(merge ? opts.inputAlto! : skeleton(layout), "text/xml") as unknown as Document;
   const root = doc.documentElement as Element | null;
-  if (!root || root.localName !== "alto") throw new Error("input ALTO has no <alto> root element");
+  if (root?.localName !== "alto") throw new Error("input ALTO has no <alto> root element");
   const altoNs = root.namespaceURI;
   const A = new Maker(doc, altoNs, root.prefix);
 
@@ -157,7 +157,13 @@ export function writeAlto(layout: Layout, opts: AltoWriteOptions): string {
     root.insertBefore(tags, layoutEl);
   }
   let page = childElements(layoutEl, altoNs, "Page")[0];
-  if (!page) page = A.el(layoutEl, "Page", { ID: `id_${sanitizePageId(layout.id)}`, PHYSICAL_IMG_NR: 1, HEIGHT: layout.height, WIDTH: layout.width });
+  if (!page)
+    page = A.el(layoutEl, "Page", {
+      ID: `id_${sanitizePageId(layout.id)}`,
+      PHYSICAL_IMG_NR: 1,
+      HEIGHT: layout.height,
+      WIDTH: layout.width,
+    });
   const pageAltoId = page.getAttribute("ID") ?? "";
   let printSpace = childElements(page, altoNs, "PrintSpace")[0];
   if (!printSpace) printSpace = A.el(page, "PrintSpace");
@@ -210,8 +216,15 @@ export function writeAlto(layout: Layout, opts: AltoWriteOptions): string {
     ps = union(ps, box);
   }
 
-  for (const [k, v] of [["HEIGHT", ps.height], ["WIDTH", ps.width], ["VPOS", ps.vpos], ["HPOS", ps.hpos]] as const) printSpace.setAttribute(k, String(v));
-  const Hp = layout.height, Wp = layout.width;
+  for (const [k, v] of [
+    ["HEIGHT", ps.height],
+    ["WIDTH", ps.width],
+    ["VPOS", ps.vpos],
+    ["HPOS", ps.hpos],
+  ] as const)
+    printSpace.setAttribute(k, String(v));
+  const Hp = layout.height,
+    Wp = layout.width;
   const margins: [string, number, number, number, number][] = [
     ["TopMargin", ps.vpos, Wp, 0, 0],
     ["LeftMargin", Hp, ps.hpos, 0, 0],
@@ -248,9 +261,16 @@ function writeTextBlock(A: Maker, printSpace: Element, region: TextRegion): Box4
   const xs = region.polygon.map((p) => p[0]);
   const ys = region.polygon.map((p) => p[1]);
   if (xs.length === 0) return null;
-  const x1 = Math.trunc(Math.min(...xs)), y1 = Math.trunc(Math.min(...ys));
+  const x1 = Math.trunc(Math.min(...xs)),
+    y1 = Math.trunc(Math.min(...ys));
   const box: Box4 = { hpos: x1, vpos: y1, width: Math.trunc(Math.max(...xs)) - x1, height: Math.trunc(Math.max(...ys)) - y1 };
-  const tb = A.el(printSpace, "TextBlock", { ID: `block_${region.id}`, HEIGHT: box.height, WIDTH: box.width, VPOS: box.vpos, HPOS: box.hpos });
+  const tb = A.el(printSpace, "TextBlock", {
+    ID: `block_${region.id}`,
+    HEIGHT: box.height,
+    WIDTH: box.width,
+    VPOS: box.vpos,
+    HPOS: box.hpos,
+  });
   const lines = region.lines;
   const words = lines.map((l) => l.transcription.split(/\s+/).filter(Boolean));
   for (let li = 0; li < lines.length; li++) {
@@ -258,7 +278,8 @@ function writeTextBlock(A: Maker, printSpace: Element, region: TextRegion): Box4
     const w = words[li]!;
     if (w.length === 0) continue;
     const bb = polygonBBox(line.polygon);
-    const lh = bb.y2 - bb.y1, lw = bb.x2 - bb.x1;
+    const lh = bb.y2 - bb.y1,
+      lw = bb.x2 - bb.x1;
     const tl = A.el(tb, "TextLine", {
       ID: `line_${line.id}`,
       BASELINE: line.baseline.map(([x, y]) => `${pyRound(x)},${pyRound(y)}`).join(" "),
@@ -269,17 +290,25 @@ function writeTextBlock(A: Maker, printSpace: Element, region: TextRegion): Box4
     });
     const prev = li > 0 ? words[li - 1]! : null;
     const next = li + 1 < lines.length ? words[li + 1]! : null;
-    const prevWord = prev && prev.length ? prev[prev.length - 1]! : null;
+    const prevWord = prev?.length ? prev[prev.length - 1]! : null;
     for (let i = 0; i < w.length; i++) {
       const word = w[i]!;
       const real = line.words?.[i];
-      const attrs: Attrs = real && line.words!.length === w.length
-        ? { CONTENT: word, HEIGHT: real.y2 - real.y1, WIDTH: real.x2 - real.x1, VPOS: real.y1, HPOS: real.x1, WC: real.confidence.toFixed(2) }
-        : (() => {
-            // pero-ocr fallback geometry (§4.1.1 quirk, the fixtures depend on it)
-            const a = (bb.x1 + lw) / w.length;
-            return { CONTENT: word, HEIGHT: lh, WIDTH: Math.trunc(a), VPOS: bb.y1, HPOS: Math.trunc(bb.x1 + i * a) };
-          })();
+      const attrs: Attrs =
+        real && line.words!.length === w.length
+          ? {
+              CONTENT: word,
+              HEIGHT: real.y2 - real.y1,
+              WIDTH: real.x2 - real.x1,
+              VPOS: real.y1,
+              HPOS: real.x1,
+              WC: real.confidence.toFixed(2),
+            }
+          : (() => {
+              // pero-ocr fallback geometry (§4.1.1 quirk, the fixtures depend on it)
+              const a = (bb.x1 + lw) / w.length;
+              return { CONTENT: word, HEIGHT: lh, WIDTH: Math.trunc(a), VPOS: bb.y1, HPOS: Math.trunc(bb.x1 + i * a) };
+            })();
       // §4.1.1: the first word after a non-blank line is only ever a HypPart2 candidate (pero-ocr's if/elif), even
       // when it is also the line's last word
       if (i === 0 && prevWord) {
@@ -287,7 +316,7 @@ function writeTextBlock(A: Maker, printSpace: Element, region: TextRegion): Box4
           attrs.SUBS_CONTENT = prevWord.slice(0, -1) + word;
           attrs.SUBS_TYPE = "HypPart2";
         }
-      } else if (i === w.length - 1 && word.endsWith("-") && next && next.length) {
+      } else if (i === w.length - 1 && word.endsWith("-") && next?.length) {
         attrs.SUBS_CONTENT = word.slice(0, -1) + next[0]!;
         attrs.SUBS_TYPE = "HypPart1";
       }
@@ -317,7 +346,15 @@ function writeTitle(M: Maker, mods: Element, title: LangValue | undefined): void
   else for (const [lang, t] of perLang(title)) M.el(ti, "title", { lang }, t);
 }
 
-function writeRecordInfo(M: Maker, mods: Element, confidence: number | null, models: [string, string][], recordId: string, ids: IdServices, source: string): void {
+function writeRecordInfo(
+  M: Maker,
+  mods: Element,
+  confidence: number | null,
+  models: [string, string][],
+  recordId: string,
+  ids: IdServices,
+  source: string,
+): void {
   const ri = M.el(mods, "recordInfo");
   M.el(ri, "recordCreationDate", {}, ids.recordCreationDate());
   M.el(ri, "recordContentSource", {}, source);
@@ -335,9 +372,22 @@ function topicList(v: string | string[]): string[] {
   return (typeof v === "string" ? v.split(",") : v).map((t) => t.trim());
 }
 
-function writeLayoutTag(A: Maker, M: Maker, tags: Element, el: ElementRegion, meta: GraphicalMetadata, ids: IdServices, source: string): void {
+function writeLayoutTag(
+  A: Maker,
+  M: Maker,
+  tags: Element,
+  el: ElementRegion,
+  meta: GraphicalMetadata,
+  ids: IdServices,
+  source: string,
+): void {
   const cat = categoryByLabel(el.category);
-  const tag = A.el(tags, "LayoutTag", { ID: meta.tagId, TYPE: "Structural", LABEL: cat?.label ?? el.category, DESCRIPTION: meta.tagDescription });
+  const tag = A.el(tags, "LayoutTag", {
+    ID: meta.tagId,
+    TYPE: "Structural",
+    LABEL: cat?.label ?? el.category,
+    DESCRIPTION: meta.tagDescription,
+  });
   const xd = A.el(tag, "XmlData");
   const mods = M.el(xd, "mods", { ID: meta.modsId });
   writeTitle(M, mods, meta.title ?? meta.captionRecord?.title);
@@ -359,12 +409,13 @@ function writeLayoutTag(A: Maker, M: Maker, tags: Element, el: ElementRegion, me
   }
   if (meta.description !== undefined) {
     if (isPlain(meta.description)) M.el(mods, "abstract", { altRepGroup: "description-1", type: "description" }, meta.description);
-    else for (const [lang, d] of perLang(meta.description)) M.el(mods, "abstract", { altRepGroup: "description-1", type: "description", lang }, d);
+    else
+      for (const [lang, d] of perLang(meta.description))
+        M.el(mods, "abstract", { altRepGroup: "description-1", type: "description", lang }, d);
   }
   if (meta.topics !== undefined) {
     const t: LangTopics = meta.topics;
-    const items: [string, string | string[]][] =
-      typeof t === "string" || Array.isArray(t) ? [["", t]] : perLang<string | string[]>(t);
+    const items: [string, string | string[]][] = typeof t === "string" || Array.isArray(t) ? [["", t]] : perLang<string | string[]>(t);
     for (const [lang, v] of items) {
       topicList(v).forEach((topic, k) => M.el(M.el(mods, "subject", { altRepGroup: `subject-${k + 1}` }), "topic", { lang }, topic));
     }
@@ -418,4 +469,3 @@ function postProcessLines(root: Element, altoNs: string | null, layout: Layout):
     }
   }
 }
-

@@ -49,10 +49,12 @@ export interface InitialGeometry {
 /** §3.7 geometry: the line the initial starts and the context crop box (clamped to the page). */
 export function initialGeometry(box: BBox, lines: TextLine[], width: number, height: number): InitialGeometry | null {
   if (lines.length === 0) return null;
-  const h = median(lines.map((l) => {
-    const b = polygonBBox(l.polygon);
-    return b.y2 - b.y1;
-  }));
+  const h = median(
+    lines.map((l) => {
+      const b = polygonBBox(l.polygon);
+      return b.y2 - b.y1;
+    }),
+  );
   const w = box.x2 - box.x1;
   const zone: BBox = { x1: box.x1 + w / 2, y1: box.y1, x2: box.x2 + 2 * h, y2: box.y2 };
   const nearby = lines.filter((l) => intersects(polygonBBox(l.polygon), zone));
@@ -63,13 +65,19 @@ export function initialGeometry(box: BBox, lines: TextLine[], width: number, hei
     .sort((a, b) => a.p[1] - b.p[1]);
   if (starts.length === 0) return null;
   const pts = nearby.flatMap((l) => l.polygon);
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const xs = pts.map((p) => p[0]),
+    ys = pts.map((p) => p[1]);
   const clampX = (v: number) => Math.max(0, Math.min(width, pyRound(v)));
   const clampY = (v: number) => Math.max(0, Math.min(height, pyRound(v)));
   return {
     continuing: starts[0]!.l,
     // sic: the reference's bottom edge uses y1, not y2 (§3.7)
-    context: { x1: clampX(Math.min(box.x1, ...xs) - h), y1: clampY(Math.min(box.y1, ...ys) - h), x2: clampX(Math.max(box.x2, ...xs) + h), y2: clampY(Math.max(box.y1, ...ys) + h) },
+    context: {
+      x1: clampX(Math.min(box.x1, ...xs) - h),
+      y1: clampY(Math.min(box.y1, ...ys) - h),
+      x2: clampX(Math.max(box.x2, ...xs) + h),
+      y2: clampY(Math.max(box.y1, ...ys) + h),
+    },
   };
 }
 
@@ -137,7 +145,8 @@ export async function runInitialRecognition(spec: InitialSpec, layout: Layout, i
       } catch {
         // failed attempt
       }
-      if (!result && r.data) log.warning(`initial recognition of ${el.id}: the answer is not {"initial": string, "include_space": boolean}`);
+      if (!result && r.data)
+        log.warning(`initial recognition of ${el.id}: the answer is not {"initial": string, "include_space": boolean}`);
     }
     used.set(el.id, { ...usage, failed_attempts: lastWithUsage });
     if (!result) continue;

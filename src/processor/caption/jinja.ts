@@ -44,7 +44,9 @@ function pyRepr(v: Value): string {
     return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
   }
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
-  return `{${Object.entries(v as object).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(", ")}}`;
+  return `{${Object.entries(v as object)
+    .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+    .join(", ")}}`;
 }
 
 function truthy(v: Value): boolean {
@@ -69,7 +71,8 @@ function tokenize(src: string): Tok[] {
     const m = re.exec(src);
     if (!m) throw new TemplateError(`cannot parse expression '${src}'`);
     if (m[1]) out.push({ t: "name", v: m[1] });
-    else if (m[2]) out.push({ t: "str", v: JSON.parse(m[2][0] === "'" ? `"${m[2].slice(1, -1).replace(/"/g, '\\"').replace(/\\'/g, "'")}"` : m[2]) });
+    else if (m[2])
+      out.push({ t: "str", v: JSON.parse(m[2][0] === "'" ? `"${m[2].slice(1, -1).replace(/"/g, '\\"').replace(/\\'/g, "'")}"` : m[2]) });
     else if (m[3]) out.push({ t: "num", v: m[3] });
     else out.push({ t: "op", v: m[4]! });
     i = re.lastIndex;
@@ -121,7 +124,7 @@ function evaluate(src: string, ctx: Record<string, Value>): Value {
         neg = true;
       }
       const test = peek();
-      if (!test || test.t !== "name") throw new TemplateError(`expected a test after 'is' in '${src}'`);
+      if (test?.t !== "name") throw new TemplateError(`expected a test after 'is' in '${src}'`);
       p++;
       let r: boolean;
       if (test.v === "none") r = l === null;
@@ -143,7 +146,8 @@ function evaluate(src: string, ctx: Record<string, Value>): Value {
       p += neg ? 2 : 1;
       const r = primary();
       const num = (x: Value) => (x instanceof PyFloat ? x.value : x);
-      const has = typeof r === "string" ? typeof l === "string" && r.includes(l) : Array.isArray(r) ? r.some((x) => num(x) === num(l)) : false;
+      const has =
+        typeof r === "string" ? typeof l === "string" && r.includes(l) : Array.isArray(r) ? r.some((x) => num(x) === num(l)) : false;
       return neg ? !has : has;
     }
     return l;
@@ -169,14 +173,20 @@ function evaluate(src: string, ctx: Record<string, Value>): Value {
       if (peek()!.v === ".") {
         p++;
         const name = peek();
-        if (!name || name.t !== "name") throw new TemplateError(`expected a name after '.' in '${src}'`);
+        if (name?.t !== "name") throw new TemplateError(`expected a name after '.' in '${src}'`);
         p++;
-        v = v && typeof v === "object" && !(v instanceof PyFloat) && name.v in (v as object) ? (v as Record<string, Value>)[name.v] : UNDEFINED;
+        v =
+          v && typeof v === "object" && !(v instanceof PyFloat) && name.v in (v as object)
+            ? (v as Record<string, Value>)[name.v]
+            : UNDEFINED;
       } else {
         p++;
         const k = or();
         expect("]");
-        v = v && typeof v === "object" && !(v instanceof PyFloat) && String(k) in (v as object) ? (v as Record<string, Value>)[String(k)] : UNDEFINED;
+        v =
+          v && typeof v === "object" && !(v instanceof PyFloat) && String(k) in (v as object)
+            ? (v as Record<string, Value>)[String(k)]
+            : UNDEFINED;
       }
     }
     return v;

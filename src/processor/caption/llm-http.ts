@@ -14,7 +14,14 @@ export interface ChatAttempt {
   retryAfterMs: number | null;
 }
 
-export async function postChat(url: string, apiKey: string, body: unknown, timeoutMs: number, log: Logger, what: string): Promise<ChatAttempt> {
+export async function postChat(
+  url: string,
+  apiKey: string,
+  body: unknown,
+  timeoutMs: number,
+  log: Logger,
+  what: string,
+): Promise<ChatAttempt> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -43,7 +50,12 @@ export async function postChat(url: string, apiKey: string, body: unknown, timeo
   }
   const u = data && typeof data.usage === "object" && data.usage ? data.usage : null;
   const usage = u
-    ? { prompt_tokens: Number(u.prompt_tokens) || 0, completion_tokens: Number(u.completion_tokens) || 0, total_tokens: Number(u.total_tokens) || 0, cost: Number(u.cost) || 0 }
+    ? {
+        prompt_tokens: Number(u.prompt_tokens) || 0,
+        completion_tokens: Number(u.completion_tokens) || 0,
+        total_tokens: Number(u.total_tokens) || 0,
+        cost: Number(u.cost) || 0,
+      }
     : null;
   return { data, usage, retryAfterMs };
 }

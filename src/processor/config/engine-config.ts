@@ -204,7 +204,9 @@ class Reader {
     } catch {
       // fall through
     }
-    warnings.push(`[${this.s.name}] ${key} is not a JSON list of strings; using its default (${fallback ? JSON.stringify(fallback) : "no filter"})`);
+    warnings.push(
+      `[${this.s.name}] ${key} is not a JSON list of strings; using its default (${fallback ? JSON.stringify(fallback) : "no filter"})`,
+    );
     return fallback;
   }
   /** JSON list of exactly `n` finite numbers (a malformed value is an error: it changes every vector). */
@@ -217,7 +219,12 @@ class Reader {
     } catch {
       // not JSON: refused below
     }
-    if (!Array.isArray(parsed) || parsed.length !== n || !parsed.every((x) => typeof x === "number" && Number.isFinite(x) && !(nonZero && x === 0))) this.fail(`${key} must be a JSON list of ${n} ${nonZero ? "non-zero " : ""}numbers, not '${v}'`);
+    if (
+      !Array.isArray(parsed) ||
+      parsed.length !== n ||
+      !parsed.every((x) => typeof x === "number" && Number.isFinite(x) && !(nonZero && x === 0))
+    )
+      this.fail(`${key} must be a JSON list of ${n} ${nonZero ? "non-zero " : ""}numbers, not '${v}'`);
     return parsed as number[];
   }
   path(key: string): string | undefined {
@@ -248,9 +255,12 @@ function loadPromptSettings(r: Reader): PromptSettings {
   if (!data || typeof data !== "object") r.fail(`PROMPT_SETTINGS '${path}' must hold a JSON object`);
   if (typeof data.model !== "string" || !data.model) r.fail(`PROMPT_SETTINGS '${path}' needs a string "model"`);
   const text = data.text;
-  const textOk = typeof text === "string" || (text && typeof text === "object" && !Array.isArray(text) && Object.values(text).every((v) => typeof v === "string"));
+  const textOk =
+    typeof text === "string" ||
+    (text && typeof text === "object" && !Array.isArray(text) && Object.values(text).every((v) => typeof v === "string"));
   if (!textOk) r.fail(`PROMPT_SETTINGS '${path}' needs "text": a template string or an object of category → template`);
-  if (data.max_tokens !== undefined && data.max_tokens !== null && !Number.isInteger(data.max_tokens)) r.fail(`PROMPT_SETTINGS '${path}': "max_tokens" must be an integer`);
+  if (data.max_tokens !== undefined && data.max_tokens !== null && !Number.isInteger(data.max_tokens))
+    r.fail(`PROMPT_SETTINGS '${path}': "max_tokens" must be an integer`);
   return { model: data.model, text, maxTokens: data.max_tokens ?? undefined };
 }
 
@@ -265,7 +275,9 @@ function parseLanguages(r: Reader): OcrLanguage[] {
     }
   } else langs = v.split(/[+,\s]+/).filter(Boolean);
   if (langs.length === 0) r.fail("LANGUAGES is empty");
-  for (const l of langs) if (!(OCR_LANGUAGES as readonly string[]).includes(l)) r.fail(`OCR language '${l}' is not shipped (available: ${OCR_LANGUAGES.join(", ")})`);
+  for (const l of langs)
+    if (!(OCR_LANGUAGES as readonly string[]).includes(l))
+      r.fail(`OCR language '${l}' is not shipped (available: ${OCR_LANGUAGES.join(", ")})`);
   return langs as OcrLanguage[];
 }
 
@@ -326,9 +338,26 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
         const modelPath = r.path("MODEL_PATH") ?? null;
         if (modelPath && !existsSync(modelPath)) r.fail(`MODEL_PATH file not found: '${modelPath}'`);
         const onnx = !!modelPath && isOnnx(modelPath);
-        if (modelPath && !onnx) warnings.push(`[${s.name}] MODEL_PATH '${modelPath}' is not an ONNX export (.onnx), which is the only YOLO format this processor runs; the built-in weight-free detector is used instead`);
-        const [threshold, categories, classNames] = [r.float("DETECTION_THRESHOLD"), r.list("CATEGORIES", null, warnings), r.list("CLASS_NAMES", null, warnings)];
-        engines.push({ kind: "detection", name: s.name, threshold, categories, modelPath, onnx, imageSize: r.int("IMAGE_SIZE", 1), agnosticNms: r.bool("AGNOSTIC_NMS", false), classNames });
+        if (modelPath && !onnx)
+          warnings.push(
+            `[${s.name}] MODEL_PATH '${modelPath}' is not an ONNX export (.onnx), which is the only YOLO format this processor runs; the built-in weight-free detector is used instead`,
+          );
+        const [threshold, categories, classNames] = [
+          r.float("DETECTION_THRESHOLD"),
+          r.list("CATEGORIES", null, warnings),
+          r.list("CLASS_NAMES", null, warnings),
+        ];
+        engines.push({
+          kind: "detection",
+          name: s.name,
+          threshold,
+          categories,
+          modelPath,
+          onnx,
+          imageSize: r.int("IMAGE_SIZE", 1),
+          agnosticNms: r.bool("AGNOSTIC_NMS", false),
+          classNames,
+        });
         break;
       }
       case "OPENAI_COMPLETIONS_IMAGE_CAPTIONING": {
@@ -356,14 +385,21 @@ export function parseProcessorConfig(text: string, configPath: string | null, al
         if (onnxPath && !isOnnx(onnxPath)) r.fail(`MODEL_PATH must be an ONNX file (.onnx), not '${onnxPath}'`);
         if (onnxPath && !existsSync(onnxPath)) r.fail(`${modelPath ? "MODEL_PATH" : "MODEL"} file not found: '${onnxPath}'`);
         const std = r.numbers("IMAGE_STD", 3, [1, 1, 1], true);
-        const [categories, decimalPlaces, mean, trueRgb] = [r.list("CATEGORIES", null, warnings), r.int("DECIMAL_PLACES", 0), r.numbers("IMAGE_MEAN", 3, [0, 0, 0]), r.bool("TRUE_RGB", false)];
+        const [categories, decimalPlaces, mean, trueRgb] = [
+          r.list("CATEGORIES", null, warnings),
+          r.int("DECIMAL_PLACES", 0),
+          r.numbers("IMAGE_MEAN", 3, [0, 0, 0]),
+          r.bool("TRUE_RGB", false),
+        ];
         engines.push({ kind: "embedding", name: s.name, model, onnxPath, categories, decimalPlaces, mean, std, trueRgb });
         break;
       }
       case "CAPTION_YOLO_NEAREST":
       case "CAPTION_YOLO_KEYPOINTS":
       case "CAPTION_YOLO_ORGANIZER":
-        warnings.push(`[${s.name}] METHOD ${method} needs a YOLO caption model, which this processor cannot run; section skipped (the built-in detector assigns captions itself)`);
+        warnings.push(
+          `[${s.name}] METHOD ${method} needs a YOLO caption model, which this processor cannot run; section skipped (the built-in detector assigns captions itself)`,
+        );
         break;
       case "INITIAL_RECOGNITION": {
         const { apiUrl, apiKey } = apiOf(r, configPath, aliases);

@@ -7,7 +7,10 @@
  * same section and [DEFAULT], duplicate sections/keys rejected (configparser's strict mode).
  */
 export class IniError extends Error {
-  constructor(message: string, readonly line?: number) {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
     super(line ? `line ${line}: ${message}` : message);
     this.name = "IniError";
   }

@@ -107,7 +107,22 @@ export function analysePage(page: DetectInput): PageAnalysis {
   const toneStructures = findToneStructures(norm, small.width, small.height, glyph, labels, kinds);
   const colour = page.rgba ? colourMask(page.rgba, page.width, page.height, factor, small.width, small.height, norm) : undefined;
   const skew = estimateSkew(lines, comps, glyph);
-  return { factor, width: small.width, height: small.height, norm, ink, colour, comps, labels, kinds, glyph, lines, toneStructures, ornamentRows, skew };
+  return {
+    factor,
+    width: small.width,
+    height: small.height,
+    norm,
+    ink,
+    colour,
+    comps,
+    labels,
+    kinds,
+    glyph,
+    lines,
+    toneStructures,
+    ornamentRows,
+    skew,
+  };
 }
 
 /**
@@ -118,7 +133,11 @@ function estimateSkew(lines: readonly LineGroup[], comps: readonly Component[], 
   const slopes: number[] = [];
   for (const l of lines) {
     if (l.x2 - l.x1 < 20 * glyph) continue;
-    let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    let n = 0,
+      sx = 0,
+      sy = 0,
+      sxx = 0,
+      sxy = 0;
     for (const m of l.members) {
       const c = comps[m]!;
       const h = c.y2 - c.y1;
@@ -174,7 +193,8 @@ function isOrnamentRow(g: LineGroup, comps: readonly Component[], glyph: number,
     const h = c.y2 - c.y1;
     for (let y = c.y1; y < c.y2; y++)
       for (let x = c.x1; x < c.x2; x++)
-        if (labels[y * width + x] === c.id + 1) occ[Math.min(3, (((y - c.y1) * 4) / h) | 0) * 4 + Math.min(3, (((x - c.x1) * 4) / w) | 0)]! += 16 / (w * h);
+        if (labels[y * width + x] === c.id + 1)
+          occ[Math.min(3, (((y - c.y1) * 4) / h) | 0) * 4 + Math.min(3, (((x - c.x1) * 4) / w) | 0)]! += 16 / (w * h);
     return occ;
   });
   let twinned = 0;
@@ -198,8 +218,7 @@ function isOrnamentRow(g: LineGroup, comps: readonly Component[], glyph: number,
 function isRuleWithAttachments(c: Component, labels: Int32Array, width: number, thin: number): boolean {
   const w = c.x2 - c.x1;
   const perCol = new Uint16Array(w);
-  for (let y = c.y1; y < c.y2; y++)
-    for (let x = c.x1; x < c.x2; x++) if (labels[y * width + x] === c.id + 1) perCol[x - c.x1]!++;
+  for (let y = c.y1; y < c.y2; y++) for (let x = c.x1; x < c.x2; x++) if (labels[y * width + x] === c.id + 1) perCol[x - c.x1]!++;
   let inked = 0;
   let ruleOnly = 0;
   for (let x = 0; x < w; x++) {

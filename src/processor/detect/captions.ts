@@ -57,7 +57,12 @@ export function associateCaptions(elements: DetectedElement[], lines: readonly T
       last = l;
     }
     const bbox = parts.reduce(
-      (u, l) => ({ x1: Math.min(u.x1, l.bbox.x1), y1: Math.min(u.y1, l.bbox.y1), x2: Math.max(u.x2, l.bbox.x2), y2: Math.max(u.y2, l.bbox.y2) }),
+      (u, l) => ({
+        x1: Math.min(u.x1, l.bbox.x1),
+        y1: Math.min(u.y1, l.bbox.y1),
+        x2: Math.max(u.x2, l.bbox.x2),
+        y2: Math.max(u.y2, l.bbox.y2),
+      }),
       { ...first.bbox },
     );
     el.caption = { text: parts.map((l) => l.text.trim()).join(" "), bbox };

@@ -38,7 +38,14 @@ export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
   // (and its cells hold words: a floor plan's walls or a drawing's dimension lines cross it as rules do, but its
   // few names and numbers are sparse)
   const wordDensity = f.textComps / (f.wG * f.hG);
-  if (hl >= 3 && f.toneFrac < 0.45 && f.colourFrac < 0.3 && f.textComps + f.smallComps >= 8 && wordDensity >= 0.02 && (vl >= 2 || innerH >= 1))
+  if (
+    hl >= 3 &&
+    f.toneFrac < 0.45 &&
+    f.colourFrac < 0.3 &&
+    f.textComps + f.smallComps >= 8 &&
+    wordDensity >= 0.02 &&
+    (vl >= 2 || innerH >= 1)
+  )
     return { category: "Table", confidence: Math.min(0.8, 0.45 + 0.05 * hl + 0.05 * Math.min(vl, 3)), keep: true };
   // found as a stack of rules with cell text between them (hairline rules the line scan may miss)
   if (evidence.ruled && f.toneFrac < 0.3 && f.colourFrac < 0.3 && f.textComps + f.smallComps >= 12 && f.bigComps <= 2)
@@ -50,11 +57,25 @@ export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
   if (aspect >= 5 && f.hG <= 8 && f.tallComps >= 4 && identical && f.textComps <= 2)
     return { category: "Frieze", confidence: 0.5, keep: true };
   // large type (headings, titles): a row of differently shaped glyphs set close together
-  if (f.tallComps >= 3 && f.hG <= 12 && aspect >= 2 && ((f.tallGapRatio < 0.45 && f.tallRepeat < 0.6) || (f.tallGapRatio < 0.6 && !identical)))
+  if (
+    f.tallComps >= 3 &&
+    f.hG <= 12 &&
+    aspect >= 2 &&
+    ((f.tallGapRatio < 0.45 && f.tallRepeat < 0.6) || (f.tallGapRatio < 0.6 && !identical))
+  )
     return { category: "Image", confidence: 0, keep: false };
   // vignette: a small, mirror-symmetric ornament of a few heavy pieces, free of text
   // (one connected ornament must be clearly mirror-symmetric; a few pieces less so)
-  if (aspect >= 1.8 && aspect < 8 && f.hG <= 10 && f.symmetry >= (f.tallComps >= 2 ? 0.45 : 0.7) && f.tallComps >= 1 && f.tallComps <= 5 && f.textComps <= 2 && f.inkFrac >= 0.15)
+  if (
+    aspect >= 1.8 &&
+    aspect < 8 &&
+    f.hG <= 10 &&
+    f.symmetry >= (f.tallComps >= 2 ? 0.45 : 0.7) &&
+    f.tallComps >= 1 &&
+    f.tallComps <= 5 &&
+    f.textComps <= 2 &&
+    f.inkFrac >= 0.15
+  )
     return { category: "Vignette", confidence: 0.4, keep: true };
   // decorated initial: one dominant compact glyph a few lines tall, with text lines running on to its right
   // (a framed or ornamented letter is two or more pieces: then three lines must run on beside it, and no words inside)
@@ -73,7 +94,8 @@ export function classify(f: RegionFeatures, evidence: Evidence = {}): Verdict {
     return { category: "Image", confidence: 0, keep: false };
   // coloured ink over text: a stamp
   // (running text passes under a stamp; a coloured figure's own labels cover little of it)
-  if (f.colourFrac >= 0.18 && f.textComps >= 10 && f.toneFrac < 0.4 && f.textCover >= 0.2) return { category: "Stamp", confidence: 0.35, keep: true };
+  if (f.colourFrac >= 0.18 && f.textComps >= 10 && f.toneFrac < 0.4 && f.textCover >= 0.2)
+    return { category: "Stamp", confidence: 0.35, keep: true };
   // never below 0.3: AnnoPage configs commonly use DETECTION_THRESHOLD 0.283
   const drawn = drawingCategory(f);
   if (drawn) return { ...drawn, confidence: Math.max(0.3, drawn.confidence), keep: true };

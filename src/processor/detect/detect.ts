@@ -37,7 +37,9 @@ export function detectTraced(page: DetectInput, options: DetectOptions = {}): Tr
   }
   const out: TracedElement[] = [];
   for (const { box: found, verdict, features } of joinDrawnParts(a, regions)) {
-    const v = marginWriting(a, found, verdict, features) ? { ...verdict, category: "Handwritten note" as const, confidence: Math.min(0.5, verdict.confidence) } : verdict;
+    const v = marginWriting(a, found, verdict, features)
+      ? { ...verdict, category: "Handwritten note" as const, confidence: Math.min(0.5, verdict.confidence) }
+      : verdict;
     // a chart's box takes in the value labels along its axes; a stamp is its coloured ink, not the print it lies on
     const box = v.category === "Graph" ? features.withAxisLabels : v.category === "Stamp" ? colourExtent(a, found) : found;
     out.push({
@@ -76,7 +78,11 @@ export function detectElements(page: DetectInput, options: DetectOptions = {}): 
 /** Tight box of the coloured-ink pixels inside `b` (b itself when there are too few to tell). */
 function colourExtent(a: PageAnalysis, b: Box): Box {
   if (!a.colour) return b;
-  let x1 = b.x2, y1 = b.y2, x2 = b.x1, y2 = b.y1, n = 0;
+  let x1 = b.x2,
+    y1 = b.y2,
+    x2 = b.x1,
+    y2 = b.y1,
+    n = 0;
   for (let y = b.y1; y < b.y2; y++)
     for (let x = b.x1; x < b.x2; x++)
       if (a.colour[y * a.width + x]) {

@@ -20,7 +20,15 @@ export function drawingCategory(f: RegionFeatures): { category: CategoryLabel; c
   const words = f.textComps;
   // a grid of cells full of words whose rules the line scan missed (broken or skewed rules); the words are not
   // hung on one connected frame as in a diagram
-  if (f.axisFrac >= 0.6 && words >= 40 && words / area >= 0.05 && f.largestShare < 0.5 && f.colourFrac < 0.3 && f.textCover < 0.3 && f.toneFrac < 0.35)
+  if (
+    f.axisFrac >= 0.6 &&
+    words >= 40 &&
+    words / area >= 0.05 &&
+    f.largestShare < 0.5 &&
+    f.colourFrac < 0.3 &&
+    f.textCover < 0.3 &&
+    f.toneFrac < 0.35
+  )
     return { category: "Table", confidence: 0.45 };
   const lineArt = f.toneFrac < 0.25 && f.inkFrac < 0.15;
   // floor plan: nearly all strokes along the axes, walls running across the whole plan, room names inside

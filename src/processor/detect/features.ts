@@ -91,7 +91,8 @@ function longLines(a: PageAnalysis, b: Box, horizontal: boolean, frac: number): 
   }
   // adjacent positions are one line
   const lines: number[] = [];
-  for (const t of hits) if (!lines.length || t - lines[lines.length - 1]! > 2) lines.push(t);
+  for (const t of hits)
+    if (!lines.length || t - lines[lines.length - 1]! > 2) lines.push(t);
     else lines[lines.length - 1] = t;
   return lines.map((t) => t / Math.max(1, span));
 }
@@ -241,11 +242,18 @@ function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsL
     // tick labels share one baseline band; scattered strokes (hatching, a drawing's loose lines) do not
     // tick labels share one baseline band and one type size (digits are all one height); scattered strokes
     // (hatching, a drawing's loose lines) do neither
-    const row = modalBand(found.map((c) => (c.y1 + c.y2) / 2), 0.6 * g);
+    const row = modalBand(
+      found.map((c) => (c.y1 + c.y2) / 2),
+      0.6 * g,
+    );
     const inRow = found.filter((c) => Math.abs((c.y1 + c.y2) / 2 - row) <= 0.6 * g);
-    const size = modalBand(inRow.map((c) => c.y2 - c.y1), 0.15 * g + 1);
+    const size = modalBand(
+      inRow.map((c) => c.y2 - c.y1),
+      0.15 * g + 1,
+    );
     const bins = new Set<number>();
-    for (const c of inRow) if (Math.abs(c.y2 - c.y1 - size) <= 0.15 * g + 1) bins.add(Math.floor(((c.x1 + c.x2) / 2 - b.x1) / (width / 12)));
+    for (const c of inRow)
+      if (Math.abs(c.y2 - c.y1 - size) <= 0.15 * g + 1) bins.add(Math.floor(((c.x1 + c.x2) / 2 - b.x1) / (width / 12)));
     below = bins.size;
   }
   if (leftX >= 0 && leftX < b.x1 + 0.5 * width) {
@@ -265,7 +273,10 @@ function axisLabels(a: PageAnalysis, b: Box): { labelsBelowAxis: number; labelsL
       for (const c of found) if (Math.abs(edge(c) - at) <= 0.6 * g) bins.add(Math.floor(((c.y1 + c.y2) / 2 - b.y1) / (height / 12)));
       return bins.size;
     };
-    left = Math.max(rowsAligned((c) => c.x1), rowsAligned((c) => c.x2));
+    left = Math.max(
+      rowsAligned((c) => c.x1),
+      rowsAligned((c) => c.x2),
+    );
   }
   return { labelsBelowAxis: below, labelsLeftOfAxis: left, withAxisLabels: grown };
 }
@@ -297,7 +308,10 @@ function tallShapes(a: PageAnalysis, tall: Component[]): { tallRepeat: number; t
     const ci = list[i]!;
     const found = list.some((cj, j) => {
       if (j === i) return false;
-      const wi = ci.x2 - ci.x1, wj = cj.x2 - cj.x1, hi = ci.y2 - ci.y1, hj = cj.y2 - cj.y1;
+      const wi = ci.x2 - ci.x1,
+        wj = cj.x2 - cj.x1,
+        hi = ci.y2 - ci.y1,
+        hj = cj.y2 - cj.y1;
       if (Math.abs(wi - wj) > 0.15 * Math.max(wi, wj) + 1 || Math.abs(hi - hj) > 0.15 * Math.max(hi, hj) + 1) return false;
       let d = 0;
       for (let k = 0; k < 64; k++) d += Math.abs(shapes[i]![k]! - shapes[j]![k]!);

@@ -13,7 +13,14 @@ export interface Classified {
 }
 
 /** Drawn-figure kinds whose separate parts (a plate and a gear, two halves of a diagram) make one figure. */
-const DRAWN: ReadonlySet<CategoryLabel> = new Set<CategoryLabel>(["Image", "Geometric drawing", "Diagram", "Other technical drawing", "Map", "Floor plan"]);
+const DRAWN: ReadonlySet<CategoryLabel> = new Set<CategoryLabel>([
+  "Image",
+  "Geometric drawing",
+  "Diagram",
+  "Other technical drawing",
+  "Map",
+  "Floor plan",
+]);
 
 /**
  * Join drawn figures that are parts of one: side by side or one above the other, overlapping across at least half
@@ -65,5 +72,7 @@ export function joinDrawnParts(a: PageAnalysis, regions: Classified[]): Classifi
 /** A text line of a few words starting right below the region, within its columns: its own caption. */
 function captioned(a: PageAnalysis, b: Box): boolean {
   const g = a.glyph;
-  return a.lines.some((l) => l.y1 >= b.y2 - 0.5 * g && l.y1 - b.y2 <= 2.5 * g && l.x2 - l.x1 >= 4 * g && l.x1 >= b.x1 - g && l.x2 <= b.x2 + g);
+  return a.lines.some(
+    (l) => l.y1 >= b.y2 - 0.5 * g && l.y1 - b.y2 <= 2.5 * g && l.x2 - l.x1 >= 4 * g && l.x1 >= b.x1 - g && l.x2 <= b.x2 + g,
+  );
 }

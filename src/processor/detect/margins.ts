@@ -111,7 +111,8 @@ export function findMarginNotes(a: PageAnalysis): MarginNote[] {
     if (grp.ids.length < 3 || w < 3 * g || h < 1.2 * g) continue;
     const paler = darkestStrokes(a, grp.ids) - body;
     // another pen: paler strokes than the print, or coloured ink (blue, brown) where the print is black
-    if (paler >= 40 || colouredShare(a, grp.ids) >= 0.3) out.push({ box: toneExtent(a, grp.box, Math.ceil(0.5 * g)), paler: Math.max(40, paler) });
+    if (paler >= 40 || colouredShare(a, grp.ids) >= 0.3)
+      out.push({ box: toneExtent(a, grp.box, Math.ceil(0.5 * g)), paler: Math.max(40, paler) });
   }
   return out;
 }
@@ -122,7 +123,10 @@ function toneExtent(a: PageAnalysis, b: Box, pad: number): Box {
   const y1 = Math.max(0, b.y1 - pad);
   const x2 = Math.min(a.width, b.x2 + pad);
   const y2 = Math.min(a.height, b.y2 + pad);
-  let minx = b.x1, miny = b.y1, maxx = b.x2, maxy = b.y2;
+  let minx = b.x1,
+    miny = b.y1,
+    maxx = b.x2,
+    maxy = b.y2;
   for (let y = y1; y < y2; y++)
     for (let x = x1; x < x2; x++)
       if (a.norm[y * a.width + x]! <= TONE_LEVEL - 20) {

@@ -51,7 +51,11 @@ function denseBoxes(a: PageAnalysis): Box[] {
   const stack: number[] = [];
   for (let i = 0; i < cw * ch; i++) {
     if (!dense[i] || seen[i]) continue;
-    let minx = cw, miny = ch, maxx = 0, maxy = 0, count = 0;
+    let minx = cw,
+      miny = ch,
+      maxx = 0,
+      maxy = 0,
+      count = 0;
     stack.push(i);
     seen[i] = 1;
     while (stack.length) {
@@ -205,7 +209,8 @@ export function findCandidates(a: PageAnalysis): Candidate[] {
   let cands: Candidate[] = [];
   const plain = { dense: false, ruled: false, colour: false };
   for (const c of a.comps)
-    if (a.kinds[c.id] === Kind.Big || (a.kinds[c.id] === Kind.Small && c.y2 - c.y1 >= 2 * g && c.x2 - c.x1 >= 1.5 * g)) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
+    if (a.kinds[c.id] === Kind.Big || (a.kinds[c.id] === Kind.Small && c.y2 - c.y1 >= 2 * g && c.x2 - c.x1 >= 1.5 * g))
+      cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
   for (const c of a.toneStructures) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
   for (const c of a.ornamentRows) cands.push({ box: { x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2 }, ...plain });
   for (const b of denseBoxes(a)) cands.push({ box: b, ...plain, dense: true });
@@ -312,7 +317,12 @@ function mergeSiblings(cands: Candidate[], glyph: number): Candidate[] {
         if (ov < 0.6 * Math.min(hp, hq)) continue;
         const gapX = Math.max(p.x1, q.x1) - Math.min(p.x2, q.x2);
         if (gapX > 2 * Math.min(hp, hq)) continue;
-        list[i] = { box: union(p, q), dense: list[i]!.dense || list[j]!.dense, ruled: list[i]!.ruled || list[j]!.ruled, colour: list[i]!.colour && list[j]!.colour };
+        list[i] = {
+          box: union(p, q),
+          dense: list[i]!.dense || list[j]!.dense,
+          ruled: list[i]!.ruled || list[j]!.ruled,
+          colour: list[i]!.colour && list[j]!.colour,
+        };
         list.splice(j, 1);
         changed = true;
         break outer;
@@ -340,7 +350,11 @@ function colourBoxes(a: PageAnalysis): Box[] {
     if (!on[i] || seen[i]) continue;
     const stack = [i];
     seen[i] = 1;
-    let minx = cw, miny = ch, maxx = 0, maxy = 0, pix = 0;
+    let minx = cw,
+      miny = ch,
+      maxx = 0,
+      maxy = 0,
+      pix = 0;
     while (stack.length) {
       const j = stack.pop()!;
       const x = j % cw;
@@ -362,7 +376,12 @@ function colourBoxes(a: PageAnalysis): Box[] {
           }
         }
     }
-    const box: Box = { x1: minx * cell, y1: miny * cell, x2: Math.min(a.width, (maxx + 1) * cell), y2: Math.min(a.height, (maxy + 1) * cell) };
+    const box: Box = {
+      x1: minx * cell,
+      y1: miny * cell,
+      x2: Math.min(a.width, (maxx + 1) * cell),
+      y2: Math.min(a.height, (maxy + 1) * cell),
+    };
     if (box.x2 - box.x1 >= 3 * a.glyph && box.y2 - box.y1 >= 3 * a.glyph && pix >= 2 * a.glyph * a.glyph) out.push(box);
   }
   return out;

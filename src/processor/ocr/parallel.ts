@@ -16,7 +16,8 @@ import type { OcrThreadAnswer, OcrThreadRequest } from "./ocr-worker.ts";
  * The worker's script: next to this file, or in the compiled binary the extra entry point scripts/build.ts adds,
  * named relative to src/ (there every module's import.meta.url is the binary's).
  */
-const WORKER_URL = new URL(import.meta.url.includes("/$bunfs/") ? "./processor/ocr/ocr-worker.ts" : "./ocr-worker.ts", import.meta.url).href;
+const WORKER_URL = new URL(import.meta.url.includes("/$bunfs/") ? "./processor/ocr/ocr-worker.ts" : "./ocr-worker.ts", import.meta.url)
+  .href;
 
 /** Reads pages with one engine on this thread and, when `threads` > 1, worker threads beside it. */
 export class PageOcr {
@@ -26,7 +27,10 @@ export class PageOcr {
     private readonly engine: OcrEngine,
     threads: number,
   ) {
-    this.helpers = Array.from({ length: Math.max(0, threads - 1) }, () => new ThreadCall<OcrThreadRequest, OcrThreadAnswer>(() => new Worker(WORKER_URL)));
+    this.helpers = Array.from(
+      { length: Math.max(0, threads - 1) },
+      () => new ThreadCall<OcrThreadRequest, OcrThreadAnswer>(() => new Worker(WORKER_URL)),
+    );
   }
 
   static async create(settings: OcrModels, threads: number): Promise<PageOcr> {
@@ -53,7 +57,11 @@ export class PageOcr {
     }
     const shares = shareOut(boxes, this.helpers.length + 1);
     const settings = this.engine.settings;
-    const asked = this.helpers.map((h, i) => (shares[i + 1]!.length ? h.call({ settings, page: grey, boxes: shares[i + 1]!.map((j) => boxes[j]!) }) : Promise.resolve({ perBox: [] })));
+    const asked = this.helpers.map((h, i) =>
+      shares[i + 1]!.length
+        ? h.call({ settings, page: grey, boxes: shares[i + 1]!.map((j) => boxes[j]!) })
+        : Promise.resolve({ perBox: [] }),
+    );
     const byBox = new Map<number, Block[]>();
     let onWorkers = 0;
     const mine = shares[0]!;

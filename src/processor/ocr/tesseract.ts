@@ -84,7 +84,10 @@ interface TessResultIterator {
   getBoundingBox(level: number): { x0: number; y0: number; x1: number; y1: number };
   __destroy__(): void;
 }
-const RIL_BLOCK = 0, RIL_PARA = 1, RIL_TEXTLINE = 2, RIL_WORD = 3;
+const RIL_BLOCK = 0,
+  RIL_PARA = 1,
+  RIL_TEXTLINE = 2,
+  RIL_WORD = 3;
 
 export class OcrEngine {
   private constructor(
@@ -176,7 +179,8 @@ export class OcrEngine {
 }
 
 function cropGrey(g: GreyImage, x1: number, y1: number, x2: number, y2: number): GreyImage {
-  const width = x2 - x1, height = y2 - y1;
+  const width = x2 - x1,
+    height = y2 - y1;
   const data = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) data.set(g.data.subarray((y + y1) * g.width + x1, (y + y1) * g.width + x2), y * width);
   return { width, height, data };
@@ -218,7 +222,8 @@ function readBlocks(api: TessApi, dx: number, dy: number): Block[] {
   try {
     let block: Block | undefined;
     let line: Block["lines"][number] | undefined;
-    let par = 0, lineNo = 0;
+    let par = 0,
+      lineNo = 0;
     it.Begin();
     while (!it.Empty(RIL_BLOCK)) {
       if (it.Empty(RIL_WORD)) {
@@ -264,12 +269,36 @@ export function toRegions(blocks: Block[]): TextRegion[] {
       if (l.words.length === 0) continue;
       const [x1, y1, x2, y2] = l.box as [number, number, number, number];
       const baseY = median(l.words.map((w) => w.y2));
-      const polygon: Point[] = [[x1, y1], [x2, y1], [x2, y2], [x1, y2]];
-      lines.push({ id: `${id}_l${key}`, transcription: l.words.map((w) => w.text).join(" "), polygon, baseline: [[x1, baseY], [x2, baseY]], words: l.words });
+      const polygon: Point[] = [
+        [x1, y1],
+        [x2, y1],
+        [x2, y2],
+        [x1, y2],
+      ];
+      lines.push({
+        id: `${id}_l${key}`,
+        transcription: l.words.map((w) => w.text).join(" "),
+        polygon,
+        baseline: [
+          [x1, baseY],
+          [x2, baseY],
+        ],
+        words: l.words,
+      });
     }
     if (lines.length === 0) continue;
     const [x1, y1, x2, y2] = b.box as [number, number, number, number];
-    regions.push({ kind: "text", id, polygon: [[x1, y1], [x2, y1], [x2, y2], [x1, y2]], lines });
+    regions.push({
+      kind: "text",
+      id,
+      polygon: [
+        [x1, y1],
+        [x2, y1],
+        [x2, y2],
+        [x1, y2],
+      ],
+      lines,
+    });
   }
   return regions;
 }

@@ -26,7 +26,9 @@ function embeddingInput(crop: RgbaImage, spec: Pick<EmbeddingSpec, "mean" | "std
   const chw = new Float32Array(3 * plane);
   const order = spec.trueRgb ? [0, 1, 2] : [2, 1, 0];
   for (let c = 0; c < 3; c++) {
-    const src = order[c]!, mean = spec.mean[c]!, std = spec.std[c]!;
+    const src = order[c]!,
+      mean = spec.mean[c]!,
+      std = spec.std[c]!;
     for (let i = 0; i < plane; i++) chw[c * plane + i] = (crop.data[i * 4 + src]! / 255 - mean) / std;
   }
   return chw;

@@ -56,7 +56,8 @@ export function readOnnxMetadata(model: Uint8Array, where: string): Map<string, 
       const value = r.field(tag & 7);
       if (tag >>> 3 !== METADATA_PROPS || !value) continue;
       const e = new Reader(value);
-      let key = "", val = "";
+      let key = "",
+        val = "";
       while (!e.done) {
         const t = e.varint();
         const v = e.field(t & 7);

@@ -21,7 +21,10 @@ function iou(a: ScoredBox, b: ScoredBox): number {
   return union > 0 ? inter / union : 0;
 }
 
-export function nms(boxes: ScoredBox[], opts: { iou: number; agnostic: boolean; maxCandidates: number; maxDetections: number }): ScoredBox[] {
+export function nms(
+  boxes: ScoredBox[],
+  opts: { iou: number; agnostic: boolean; maxCandidates: number; maxDetections: number },
+): ScoredBox[] {
   const sorted = boxes
     .map((b, i) => ({ b, i }))
     .sort((p, q) => q.b.score - p.b.score || p.i - q.i)

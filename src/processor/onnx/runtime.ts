@@ -37,7 +37,8 @@ export function loadOrt(): Promise<Ort> {
 }
 
 async function preloadEmbeddedLibrary(): Promise<void> {
-  if (process.platform !== "linux" || process.arch !== "x64") throw new Error(`this executable embeds the linux-x64 ONNX runtime; it cannot run on ${process.platform}-${process.arch}`);
+  if (process.platform !== "linux" || process.arch !== "x64")
+    throw new Error(`this executable embeds the linux-x64 ONNX runtime; it cannot run on ${process.platform}-${process.arch}`);
   const bytes = readFileSync(embeddedLib);
   const dir = privateDir();
   const target = join(dir, `libonnxruntime-${bytes.length}.so.1`);
@@ -73,7 +74,9 @@ function privateDir(): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
-    throw new Error(`'${dir}' (where the ONNX runtime library is unpacked) must be a directory owned by this user and writable by nobody else; set ANNOPAGE_RUNTIME_DIR to another one`);
+    throw new Error(
+      `'${dir}' (where the ONNX runtime library is unpacked) must be a directory owned by this user and writable by nobody else; set ANNOPAGE_RUNTIME_DIR to another one`,
+    );
   }
   return dir;
 }

@@ -36,9 +36,15 @@ export async function openOnnxModel(path: string, where: string): Promise<OnnxMo
   } catch (e) {
     throw new OnnxModelError(`${where}: not a usable ONNX model (${(e as Error).message.split("\n")[0]})`);
   }
-  if (session.inputNames.length !== 1) throw new OnnxModelError(`${where}: the model must have exactly one input (an N×3×H×W image), it has ${session.inputNames.length}`);
+  if (session.inputNames.length !== 1)
+    throw new OnnxModelError(`${where}: the model must have exactly one input (an N×3×H×W image), it has ${session.inputNames.length}`);
   const input = session.inputMetadata[0]!;
-  if (!input.isTensor || input.type !== "float32" || input.shape.length !== 4 || (typeof input.shape[1] === "number" && input.shape[1] !== 3)) {
+  if (
+    !input.isTensor ||
+    input.type !== "float32" ||
+    input.shape.length !== 4 ||
+    (typeof input.shape[1] === "number" && input.shape[1] !== 3)
+  ) {
     const shape = input.isTensor ? `${input.type} [${input.shape.join(", ")}]` : "not a tensor";
     throw new OnnxModelError(`${where}: the model input '${input.name}' must be a float32 N×3×H×W image, not ${shape}`);
   }

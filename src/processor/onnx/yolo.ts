@@ -43,8 +43,10 @@ export interface Letterbox {
 /** The page fitted into height×width (Ultralytics' LetterBox: centred, grey 114 around). */
 function letterbox(image: RgbaImage, height: number, width: number): Letterbox {
   const gain = Math.min(height / image.height, width / image.width);
-  const nw = Math.max(1, pyRound(image.width * gain)), nh = Math.max(1, pyRound(image.height * gain));
-  const padLeft = pyRound((width - nw) / 2 - 0.1), padTop = pyRound((height - nh) / 2 - 0.1);
+  const nw = Math.max(1, pyRound(image.width * gain)),
+    nh = Math.max(1, pyRound(image.height * gain));
+  const padLeft = pyRound((width - nw) / 2 - 0.1),
+    padTop = pyRound((height - nh) / 2 - 0.1);
   const resized = resizeRgba(image, nw, nh);
   const plane = height * width;
   const chw = new Float32Array(3 * plane).fill(PAD);
@@ -65,7 +67,8 @@ function decodeHead(data: Float32Array, dims: readonly number[], nc: number, thr
   const anchors = dims[2]!;
   const out: ScoredBox[] = [];
   for (let a = 0; a < anchors; a++) {
-    let best = -Infinity, cls = 0;
+    let best = -Infinity,
+      cls = 0;
     for (let c = 0; c < nc; c++) {
       const s = data[(4 + c) * anchors + a]!;
       if (s > best) {
@@ -74,7 +77,10 @@ function decodeHead(data: Float32Array, dims: readonly number[], nc: number, thr
       }
     }
     if (!(best >= threshold)) continue;
-    const cx = data[a]!, cy = data[anchors + a]!, w = data[2 * anchors + a]!, h = data[3 * anchors + a]!;
+    const cx = data[a]!,
+      cy = data[anchors + a]!,
+      w = data[2 * anchors + a]!,
+      h = data[3 * anchors + a]!;
     out.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score: best, cls });
   }
   return out;
@@ -90,16 +96,22 @@ export class OnnxDetector {
   static async open(spec: DetectionSpec): Promise<OnnxDetector> {
     const model = await openOnnxModel(spec.modelPath!, `[${spec.name}] MODEL_PATH '${spec.modelPath}'`);
     const names = spec.classNames ?? parseClassNames(model.metadata.get("names") ?? "");
-    if (!names) throw new OnnxModelError(`${model.where}: no class names (the model has no 'names' metadata and the section sets no CLASS_NAMES)`);
+    if (!names)
+      throw new OnnxModelError(`${model.where}: no class names (the model has no 'names' metadata and the section sets no CLASS_NAMES)`);
     const out = model.session.outputMetadata[0]!;
     const nc = out.isTensor && typeof out.shape[1] === "number" ? out.shape[1] - 4 : null;
-    if (out.isTensor && out.shape.length !== 3) throw new OnnxModelError(`${model.where}: the output '${out.name}' must be [1, 4+classes, anchors], not [${out.shape.join(", ")}]`);
-    if (nc !== null && nc !== names.length) throw new OnnxModelError(`${model.where}: the output has ${nc} class scores but ${names.length} class names are known`);
+    if (out.isTensor && out.shape.length !== 3)
+      throw new OnnxModelError(`${model.where}: the output '${out.name}' must be [1, 4+classes, anchors], not [${out.shape.join(", ")}]`);
+    if (nc !== null && nc !== names.length)
+      throw new OnnxModelError(`${model.where}: the output has ${nc} class scores but ${names.length} class names are known`);
     return new OnnxDetector(model, spec, names);
   }
 
   async detect(image: RgbaImage): Promise<YoloDetection[]> {
-    const size = this.model.inputSize ?? { height: this.spec.imageSize ?? DEFAULT_IMAGE_SIZE, width: this.spec.imageSize ?? DEFAULT_IMAGE_SIZE };
+    const size = this.model.inputSize ?? {
+      height: this.spec.imageSize ?? DEFAULT_IMAGE_SIZE,
+      width: this.spec.imageSize ?? DEFAULT_IMAGE_SIZE,
+    };
     const lb = letterbox(image, size.height, size.width);
     const t = await this.model.run(lb.chw, lb.height, lb.width);
     const nc = this.classNames.length;
@@ -107,7 +119,12 @@ export class OnnxDetector {
       throw new Error(`${this.model.where}: the output is [${t.dims.join(", ")}], not [1, ${4 + nc}, anchors]`);
     }
     const candidates = decodeHead(t.data as Float32Array, t.dims, nc, this.spec.threshold ?? DEFAULT_THRESHOLD);
-    const kept = nms(candidates, { iou: IOU, agnostic: this.spec.agnosticNms, maxCandidates: MAX_CANDIDATES, maxDetections: MAX_DETECTIONS });
+    const kept = nms(candidates, {
+      iou: IOU,
+      agnostic: this.spec.agnosticNms,
+      maxCandidates: MAX_CANDIDATES,
+      maxDetections: MAX_DETECTIONS,
+    });
     const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
     return kept.map((b) => ({
       x1: clip((b.x1 - lb.padLeft) / lb.gain, image.width),

@@ -39,12 +39,17 @@ export function writePageXml(layout: Layout, ids: IdServices): string {
     for (const l of r.lines) {
       out.push(`      <TextLine id="${escapeAttr(l.id)}">`, `        <Coords points="${pts(l.polygon)}"/>`);
       if (l.baseline.length) out.push(`        <Baseline points="${pts(l.baseline)}"/>`);
-      out.push(`        <TextEquiv>`, `          <Unicode>${escapeText(l.transcription)}</Unicode>`, `        </TextEquiv>`, `      </TextLine>`);
+      out.push(
+        `        <TextEquiv>`,
+        `          <Unicode>${escapeText(l.transcription)}</Unicode>`,
+        `        </TextEquiv>`,
+        `      </TextLine>`,
+      );
     }
     out.push(`    </TextRegion>`);
   }
   out.push(`  </Page>`, `</PcGts>`);
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 /** A confidence rounded to 3 decimals as Python prints the float (`0.7`, `1.0`, `0.123`). */

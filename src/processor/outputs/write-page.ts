@@ -40,7 +40,7 @@ export function writePageOutputs(
     // §4.3: written for every processed page, empty without records (no ONNX embedding model configured:
     // the run reports the missing model on stderr and in the processing info).
     const records = elements(layout).flatMap((el) => el.meta?.embeddings ?? []);
-    const text = out.embeddingsJsonLines ? records.map((r) => JSON.stringify(r) + "\n").join("") : pyJson(records);
+    const text = out.embeddingsJsonLines ? records.map((r) => `${JSON.stringify(r)}\n`).join("") : pyJson(records);
     writeFileAtomic(join(out.embeddings, `${pageId}.${out.embeddingsJsonLines ? "jsonl" : "json"}`), text);
   }
   if (out.render) writeFileAtomic(join(out.render, `${pageId}.jpg`), renderPage(image, layout));

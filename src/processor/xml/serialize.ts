@@ -5,14 +5,25 @@
  */
 import type { Element as XElement, Node as XNode } from "@xmldom/xmldom";
 
-const ELEMENT = 1, TEXT = 3, CDATA = 4, PI = 7, COMMENT = 8;
+const ELEMENT = 1,
+  TEXT = 3,
+  CDATA = 4,
+  PI = 7,
+  COMMENT = 8;
 
 export function escapeText(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 export function escapeAttr(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/\n/g, "&#10;")
+    .replace(/\r/g, "&#13;")
+    .replace(/\t/g, "&#9;");
 }
 
 function children(node: XNode): XNode[] {
@@ -44,7 +55,10 @@ function writeNode(node: XNode, depth: number, out: string[]): void {
   const el = node as XElement;
   const kids = children(el);
   const hasElementKids = kids.some((k) => k.nodeType === ELEMENT || k.nodeType === COMMENT || k.nodeType === PI);
-  const text = kids.filter((k) => k.nodeType === TEXT || k.nodeType === CDATA).map((k) => k.nodeValue ?? "").join("");
+  const text = kids
+    .filter((k) => k.nodeType === TEXT || k.nodeType === CDATA)
+    .map((k) => k.nodeValue ?? "")
+    .join("");
   if (!hasElementKids) {
     if (text.length === 0) out.push(`${pad}${openTag(el)}/>`);
     else out.push(`${pad}${openTag(el)}>${escapeText(text)}</${el.tagName}>`);
@@ -65,5 +79,5 @@ function writeNode(node: XNode, depth: number, out: string[]): void {
 export function serializePretty(root: XElement): string {
   const out: string[] = ["<?xml version='1.0' encoding='utf-8'?>"];
   writeNode(root, 0, out);
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }

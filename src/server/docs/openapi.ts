@@ -54,7 +54,15 @@ const BUILTIN_JOB_DEFINITION_EXAMPLES = {
   images: {
     summary: "Images only",
     description: "Two pages; only the images are uploaded afterwards.",
-    value: { images: [{ name: "page-001.jpg", order: 0 }, { name: "page-002.jpg", order: 1 }], meta_json_required: false, alto_required: false, page_required: false },
+    value: {
+      images: [
+        { name: "page-001.jpg", order: 0 },
+        { name: "page-002.jpg", order: 1 },
+      ],
+      meta_json_required: false,
+      alto_required: false,
+      page_required: false,
+    },
   },
   with_alto_and_metadata: {
     summary: "Images with ALTO XML and metadata",
@@ -104,7 +112,10 @@ export function buildOpenApi(config: ServerConfig, routes: AnyRoute[]): Json {
     if (r.doc.hidden || !sections.includes(r.doc.tag)) continue;
     if (r.doc.showSwitch && !options.showPut[r.doc.showSwitch]) continue;
     const parameters: Json[] = [];
-    for (const [where, obj] of [["path", r.params], ["query", r.query]] as const) {
+    for (const [where, obj] of [
+      ["path", r.params],
+      ["query", r.query],
+    ] as const) {
       if (!obj) continue;
       for (const [name, s] of Object.entries(obj.shape)) {
         const schema = schemaOf(s as z.ZodType, "input");
@@ -147,7 +158,10 @@ export function buildOpenApi(config: ServerConfig, routes: AnyRoute[]): Json {
       } else if (Number(status) === 204) {
         responses[status] = { description };
       } else if (Number(status) < 300) {
-        responses[status] = { description, content: { "application/json": { schema: schemaOf(okEnvelope(d.data ?? z.null()), "output") } } };
+        responses[status] = {
+          description,
+          content: { "application/json": { schema: schemaOf(okEnvelope(d.data ?? z.null()), "output") } },
+        };
       } else {
         responses[status] = { description, content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
       }
@@ -163,8 +177,14 @@ export function buildOpenApi(config: ServerConfig, routes: AnyRoute[]): Json {
       };
     }
     if (r.roles !== "public") {
-      responses["401"] ??= { description: "API_KEY_MISSING, API_KEY_INVALID", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
-      responses["403"] ??= { description: "API_KEY_INACTIVE, API_KEY_ROLE_FORBIDDEN", content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } } };
+      responses["401"] ??= {
+        description: "API_KEY_MISSING, API_KEY_INVALID",
+        content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } },
+      };
+      responses["403"] ??= {
+        description: "API_KEY_INACTIVE, API_KEY_ROLE_FORBIDDEN",
+        content: { "application/json": { schema: schemaOf(ErrorEnvelope, "output") } },
+      };
       // Every authenticated request reads the database (errors.ts renders the outage).
       responses["503"] ??= {
         description: "DATABASE_UNAVAILABLE: the database cannot be reached right now; try again after `Retry-After` seconds",

@@ -66,7 +66,8 @@ export function checkPage(text: string, c: ServerConfig["pageChecks"]): XmlCheck
   const root = p.root;
   const fail = (reason: string): XmlCheckResult => ({ ok: false, code: "SCHEMA_INVALID", reason });
   if (c.root && root.localName !== "PcGts") return fail(`root element is '${root.localName}', not 'PcGts'`);
-  if (c.namespace && root.namespaceURI && !root.namespaceURI.startsWith(PAGE_NS_PREFIX)) return fail("root namespace is not a PAGE namespace");
+  if (c.namespace && root.namespaceURI && !root.namespaceURI.startsWith(PAGE_NS_PREFIX))
+    return fail("root namespace is not a PAGE namespace");
   if (c.hasPage && !hasDescendant(root, ["Page"])) return fail("no Page element");
   if (c.hasText && !hasDescendant(root, ["TextRegion", "TextLine"])) return fail("no TextRegion or TextLine element");
   return { ok: true };

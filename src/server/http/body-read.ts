@@ -14,7 +14,9 @@ export function unreadableBody(req: Request, reason: unknown): AppError {
   } catch {
     // keep the raw form
   }
-  consola.warn(`${req.method} ${path}: 400, the request body could not be read (malformed chunked encoding or the client closed the connection): ${why}`);
+  consola.warn(
+    `${req.method} ${path}: 400, the request body could not be read (malformed chunked encoding or the client closed the connection): ${why}`,
+  );
   return new AppError("HTTP_ERROR", { status: 400, detail: "There was an error reading the body" });
 }
 

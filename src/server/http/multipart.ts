@@ -22,12 +22,7 @@ function missingFile(): AppError {
   return validationError([{ type: "missing", loc: ["body", FILE_FIELD], msg: "Field required", input: null }]);
 }
 
-export async function receiveFilePart(
-  req: Request,
-  storage: Storage,
-  area: StorageArea,
-  maxBytes: number,
-): Promise<StagedFile> {
+export async function receiveFilePart(req: Request, storage: Storage, area: StorageArea, maxBytes: number): Promise<StagedFile> {
   const contentType = req.headers.get("content-type") ?? "";
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   if (mediaType !== "multipart/form-data") {

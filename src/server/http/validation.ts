@@ -20,7 +20,7 @@
  * cannot be written as UTF-8. JSON bodies nested deeper than MAX_JSON_DEPTH are refused before they are
  * parsed, by a linear scan, so that no recursive walker (ours, zod's, JSON.stringify) can overflow.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { isoFromMicros } from "../../shared/timestamps.ts";
 
@@ -112,7 +112,8 @@ export function normaliseUuid(v: string): string | null {
 
 function uuidError(v: string): string {
   const bad = /[^0-9a-fA-F-]/.exec(v);
-  if (bad) return `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${bad[0]}\` at ${bad.index + 1}`;
+  if (bad)
+    return `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${bad[0]}\` at ${bad.index + 1}`;
   return `invalid group count: expected 5, found ${v.split("-").length}`;
 }
 
@@ -122,7 +123,12 @@ function textIssue(s: string, loc: Loc, allowNul = false): ValidationIssue | und
     return { type: "value_error", loc, msg: "Value error, text must not contain the NUL character (\\u0000)", input: s };
   }
   if (!s.isWellFormed()) {
-    return { type: "string_unicode", loc, msg: "Input should be a valid string, unable to parse raw data as a unicode string (lone surrogate)", input: s };
+    return {
+      type: "string_unicode",
+      loc,
+      msg: "Input should be a valid string, unable to parse raw data as a unicode string (lone surrogate)",
+      input: s,
+    };
   }
   return undefined;
 }
@@ -166,7 +172,12 @@ function coerce(schema: AnySchema, value: unknown, loc: Loc, errors: ValidationI
       const isInt = typeof def.format === "string" && def.format.includes("int");
       if (typeof value === "number") {
         if (isInt && !Number.isInteger(value)) {
-          errors.push({ type: "int_from_float", loc, msg: "Input should be a valid integer, got a number with a fractional part", input: value });
+          errors.push({
+            type: "int_from_float",
+            loc,
+            msg: "Input should be a valid integer, got a number with a fractional part",
+            input: value,
+          });
         }
         return value;
       }
@@ -175,11 +186,21 @@ function coerce(schema: AnySchema, value: unknown, loc: Loc, errors: ValidationI
         if (isInt) {
           if (/^[+-]?\d+$/.test(t)) return Number(t);
           if (/^[+-]?\d+\.0*$/.test(t)) return Number(t);
-          errors.push({ type: "int_parsing", loc, msg: "Input should be a valid integer, unable to parse string as an integer", input: value });
+          errors.push({
+            type: "int_parsing",
+            loc,
+            msg: "Input should be a valid integer, unable to parse string as an integer",
+            input: value,
+          });
           return value;
         }
         if (t !== "" && Number.isFinite(Number(t))) return Number(t);
-        errors.push({ type: "float_parsing", loc, msg: "Input should be a valid number, unable to parse string as a number", input: value });
+        errors.push({
+          type: "float_parsing",
+          loc,
+          msg: "Input should be a valid number, unable to parse string as a number",
+          input: value,
+        });
         return value;
       }
       if (value !== undefined) {
@@ -320,14 +341,40 @@ function translate(issue: z.core.$ZodIssue, root: unknown, prefix: Loc): Validat
       return [{ type: "string_pattern_mismatch", loc, msg: issue.message, input }];
     case "too_big":
       if (issue.origin === "string") {
-        return [{ type: "string_too_long", loc, msg: `String should have at most ${issue.maximum} characters`, input, ctx: { max_length: issue.maximum } }];
+        return [
+          {
+            type: "string_too_long",
+            loc,
+            msg: `String should have at most ${issue.maximum} characters`,
+            input,
+            ctx: { max_length: issue.maximum },
+          },
+        ];
       }
-      return [{ type: "less_than_equal", loc, msg: `Input should be less than or equal to ${issue.maximum}`, input, ctx: { le: issue.maximum } }];
+      return [
+        { type: "less_than_equal", loc, msg: `Input should be less than or equal to ${issue.maximum}`, input, ctx: { le: issue.maximum } },
+      ];
     case "too_small":
       if (issue.origin === "string") {
-        return [{ type: "string_too_short", loc, msg: `String should have at least ${issue.minimum} characters`, input, ctx: { min_length: issue.minimum } }];
+        return [
+          {
+            type: "string_too_short",
+            loc,
+            msg: `String should have at least ${issue.minimum} characters`,
+            input,
+            ctx: { min_length: issue.minimum },
+          },
+        ];
       }
-      return [{ type: "greater_than_equal", loc, msg: `Input should be greater than or equal to ${issue.minimum}`, input, ctx: { ge: issue.minimum } }];
+      return [
+        {
+          type: "greater_than_equal",
+          loc,
+          msg: `Input should be greater than or equal to ${issue.minimum}`,
+          input,
+          ctx: { ge: issue.minimum },
+        },
+      ];
     case "invalid_union":
       return [{ type: "union_type", loc, msg: "Input does not match any allowed type", input }];
     default: {
@@ -343,7 +390,12 @@ const startsWith = (a: Loc, b: Loc) => b.length <= a.length && b.every((x, i) =>
  * Validates one request part. `prefix` is `["body"]`, `["query"]` or `["path"]`. Returns the parsed
  * value (schema output) or undefined and appends the errors to `errors`.
  */
-export function validatePart<S extends AnySchema>(schema: S, value: unknown, prefix: Loc, errors: ValidationIssue[]): z.output<S> | undefined {
+export function validatePart<S extends AnySchema>(
+  schema: S,
+  value: unknown,
+  prefix: Loc,
+  errors: ValidationIssue[],
+): z.output<S> | undefined {
   const coerceErrors: ValidationIssue[] = [];
   const coerced = coerce(schema, value, prefix, coerceErrors);
   const r = schema.safeParse(coerced);
@@ -359,7 +411,10 @@ export function validatePart<S extends AnySchema>(schema: S, value: unknown, pre
  * type → the raw text is validated as a JSON string value; empty body or `null` → undefined.
  * `parsed` tells whether the text was parsed as JSON (routes that keep Python's view of it re-read it).
  */
-export function decodeJsonBody(text: string, contentType: string | undefined): { value: unknown; parsed: boolean } | { error: ValidationIssue } {
+export function decodeJsonBody(
+  text: string,
+  contentType: string | undefined,
+): { value: unknown; parsed: boolean } | { error: ValidationIssue } {
   if (text.length === 0) return { value: undefined, parsed: false };
   const ct = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   const jsonish = ct === "" || ct === "application/json" || (ct.startsWith("application/") && ct.endsWith("+json"));
@@ -391,7 +446,8 @@ export function depthExceededAt(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

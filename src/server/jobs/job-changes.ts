@@ -66,7 +66,10 @@ export class JobChanges {
   private async poll(): Promise<void> {
     const start = nowIso();
     const windowStart = addSeconds(start, -this.overlapSeconds);
-    const since = this.lastGoodStart && addSeconds(this.lastGoodStart, -this.overlapSeconds) < windowStart ? addSeconds(this.lastGoodStart, -this.overlapSeconds) : windowStart;
+    const since =
+      this.lastGoodStart && addSeconds(this.lastGoodStart, -this.overlapSeconds) < windowStart
+        ? addSeconds(this.lastGoodStart, -this.overlapSeconds)
+        : windowStart;
     try {
       const rows = await listJobsChangedSince(this.sql, since);
       const next = new Map<string, string>();

@@ -23,7 +23,11 @@ export function startSweeper(deps: AppDeps, opts: { background?: boolean } = {})
   let running = false;
   let ticks = 0;
   const runOnce = async () => {
-    const r = await sweepStaleLeases(deps.sql, nowIso(), { timeoutSeconds: c.jobTimeoutSeconds, graceSeconds: c.jobTimeoutGraceSeconds, maxAttempts: c.jobMaxAttempts });
+    const r = await sweepStaleLeases(deps.sql, nowIso(), {
+      timeoutSeconds: c.jobTimeoutSeconds,
+      graceSeconds: c.jobTimeoutGraceSeconds,
+      maxAttempts: c.jobMaxAttempts,
+    });
     if (r.requeued > 0) await deps.queue.jobsQueued();
     return r;
   };
@@ -49,16 +53,19 @@ export function startSweeper(deps: AppDeps, opts: { background?: boolean } = {})
   timer.unref?.();
   const stagingMaxAgeMs = c.stagingMaxAgeSeconds * 1000;
   let sweepingStaging = false;
-  const stagingTimer = setInterval(async () => {
-    if (sweepingStaging) return;
-    sweepingStaging = true;
-    try {
-      const n = await deps.storage.sweepStaging({ startup: false, maxAgeMs: stagingMaxAgeMs });
-      if (n > 0) consola.info(`removed ${n} staged upload file${n === 1 ? "" : "s"} idle for more than ${c.stagingMaxAgeSeconds} s`);
-    } finally {
-      sweepingStaging = false;
-    }
-  }, Math.max(1000, Math.min(60_000, stagingMaxAgeMs / 2)));
+  const stagingTimer = setInterval(
+    async () => {
+      if (sweepingStaging) return;
+      sweepingStaging = true;
+      try {
+        const n = await deps.storage.sweepStaging({ startup: false, maxAgeMs: stagingMaxAgeMs });
+        if (n > 0) consola.info(`removed ${n} staged upload file${n === 1 ? "" : "s"} idle for more than ${c.stagingMaxAgeSeconds} s`);
+      } finally {
+        sweepingStaging = false;
+      }
+    },
+    Math.max(1000, Math.min(60_000, stagingMaxAgeMs / 2)),
+  );
   stagingTimer.unref?.();
   return {
     runOnce,

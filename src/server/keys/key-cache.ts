@@ -30,7 +30,12 @@ export class KeyCache {
     private readonly ttlMs = 2_000,
   ) {
     // a notification, or a (re)established LISTEN that may have missed some, clears the cache
-    this.subscription = new Subscription(sql, KEYS_CHANNEL, () => this.clear(), () => this.clear());
+    this.subscription = new Subscription(
+      sql,
+      KEYS_CHANNEL,
+      () => this.clear(),
+      () => this.clear(),
+    );
   }
 
   /** The cached row of `kid` while it is fresh. */

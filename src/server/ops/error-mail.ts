@@ -83,9 +83,7 @@ export class ErrorMailer {
       host: cfg.host,
       port: cfg.port,
       secure: false,
-      ...(cfg.password
-        ? { auth: { user: cfg.senderMail, pass: cfg.password }, requireTLS: true }
-        : { ignoreTLS: true }),
+      ...(cfg.password ? { auth: { user: cfg.senderMail, pass: cfg.password }, requireTLS: true } : { ignoreTLS: true }),
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,

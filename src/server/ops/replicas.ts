@@ -29,15 +29,23 @@ export const isReplica = (env: Record<string, string | undefined> = process.env)
  * How many server processes to run: `--processes`, else APP_PROCESSES, else the CPU count; 1 on the embedded
  * database (with a notice when more were asked for explicitly).
  */
-export function processCount(flag: string | undefined, env: Record<string, string | undefined>, embedded: boolean): { count: number; notice?: string } {
+export function processCount(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+  embedded: boolean,
+): { count: number; notice?: string } {
   const given = flag ?? (env.APP_PROCESSES || undefined);
   const source = flag !== undefined ? "--processes" : "APP_PROCESSES";
   const n = given === undefined ? availableParallelism() : Number(given);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PROCESSES) throw new CliError(`${source} must be a whole number from 1 to ${MAX_PROCESSES}, got "${given}"`, 2);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PROCESSES)
+    throw new CliError(`${source} must be a whole number from 1 to ${MAX_PROCESSES}, got "${given}"`, 2);
   if (!embedded) return { count: n };
   return {
     count: 1,
-    notice: given !== undefined && n > 1 ? `${source} ${n}: the embedded database belongs to one process, so the server runs as one (set DATABASE_URL for more)` : undefined,
+    notice:
+      given !== undefined && n > 1
+        ? `${source} ${n}: the embedded database belongs to one process, so the server runs as one (set DATABASE_URL for more)`
+        : undefined,
   };
 }
 

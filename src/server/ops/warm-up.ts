@@ -52,7 +52,9 @@ function cachedKey(deps: AppDeps, role: Role): { key: string; refresh(): void } 
 
 function multipart(name: string, bytes: Uint8Array, type: string): { body: Uint8Array<ArrayBuffer>; type: string } {
   const boundary = "----annopagewarmup";
-  const head = new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`);
+  const head = new TextEncoder().encode(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`,
+  );
   const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
   const body = new Uint8Array(head.length + bytes.length + tail.length);
   body.set(head);
@@ -62,7 +64,11 @@ function multipart(name: string, bytes: Uint8Array, type: string): { body: Uint8
 }
 
 /** Runs the warm-up through `fetch` (the app's, before it listens); returns the requests sent and the time taken. */
-export async function warmUp(deps: AppDeps, fetch: (req: Request) => Response | Promise<Response>, rounds: number): Promise<{ requests: number; ms: number }> {
+export async function warmUp(
+  deps: AppDeps,
+  fetch: (req: Request) => Response | Promise<Response>,
+  rounds: number,
+): Promise<{ requests: number; ms: number }> {
   if (rounds <= 0 || deps.config.keyCacheMs <= 0) return { requests: 0, ms: 0 };
   const t0 = performance.now();
   const user = cachedKey(deps, "user");
@@ -77,15 +83,30 @@ export async function warmUp(deps: AppDeps, fetch: (req: Request) => Response | 
     () => new Request(`${base}/v1/jobs/${crypto.randomUUID()}`, { headers: { "x-api-key": worker.key } }),
     () => {
       // a valid definition but for its duplicate names: parsed and validated whole, then refused (422) before the database
-      const { body, ...headers } = json(user.key, { images: [{ name: "a.jpg", order: 0 }, { name: "a.jpg", order: 1 }] });
+      const { body, ...headers } = json(user.key, {
+        images: [
+          { name: "a.jpg", order: 0 },
+          { name: "a.jpg", order: 1 },
+        ],
+      });
       return new Request(`${base}/v1/jobs`, { method: "POST", headers, body });
     },
     () => {
       const { body, ...headers } = json(worker.key, { state: "done" });
       return new Request(`${base}/v1/jobs/${crypto.randomUUID()}`, { method: "PATCH", headers, body });
     },
-    () => new Request(`${base}/v1/jobs/${crypto.randomUUID()}/images/page.jpg/files/image`, { method: "PUT", headers: { "x-api-key": user.key, "content-type": image.type }, body: image.body }),
-    () => new Request(`${base}/v1/jobs/${crypto.randomUUID()}/result`, { method: "POST", headers: { "x-api-key": worker.key, "content-type": zip.type }, body: zip.body }),
+    () =>
+      new Request(`${base}/v1/jobs/${crypto.randomUUID()}/images/page.jpg/files/image`, {
+        method: "PUT",
+        headers: { "x-api-key": user.key, "content-type": image.type },
+        body: image.body,
+      }),
+    () =>
+      new Request(`${base}/v1/jobs/${crypto.randomUUID()}/result`, {
+        method: "POST",
+        headers: { "x-api-key": worker.key, "content-type": zip.type },
+        body: zip.body,
+      }),
     () => new Request(`${base}/v1/jobs/${crypto.randomUUID()}/result`, { headers: { "x-api-key": user.key } }),
   ];
   let sent = 0;

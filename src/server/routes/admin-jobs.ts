@@ -20,7 +20,10 @@ export const adminJobRoutes = (deps: AppDeps) => [
     doc: {
       tag: "Admin",
       summary: "Download a job's artifacts ZIP",
-      responses: { 200: { content: "application/zip", description: "The artifacts archive" }, 404: { code: ["JOB_NOT_FOUND", "JOB_ARTIFACTS_NOT_FOUND"] } },
+      responses: {
+        200: { content: "application/zip", description: "The artifacts archive" },
+        404: { code: ["JOB_NOT_FOUND", "JOB_ARTIFACTS_NOT_FOUND"] },
+      },
     },
     handler: async ({ params }) => {
       if (!(await findJob(deps.sql, params.job_id))) throw new AppError("JOB_NOT_FOUND");
@@ -39,7 +42,8 @@ export const adminJobRoutes = (deps: AppDeps) => [
     doc: {
       tag: "Admin",
       summary: "Force-update a job",
-      description: "Overwrites the given fields without state-machine checks. `append_logs` (default true) appends log texts after a newline.",
+      description:
+        "Overwrites the given fields without state-machine checks. `append_logs` (default true) appends log texts after a newline.",
       responses: { 200: { code: ["JOB_UPDATED"] }, 404: { code: ["JOB_NOT_FOUND"] } },
     },
     handler: async ({ params, query, body }) => {
@@ -58,7 +62,12 @@ export const adminJobRoutes = (deps: AppDeps) => [
     path: "/debug/jobs/{job_id}/start",
     roles: [],
     params: JobIdParams,
-    doc: { tag: "Admin", summary: "Queue a new job now (debug)", hidden: true, responses: { 200: { code: ["JOB_STARTED"] }, 409: { code: ["JOB_NOT_READY", "JOB_ALREADY_STARTED"] } } },
+    doc: {
+      tag: "Admin",
+      summary: "Queue a new job now (debug)",
+      hidden: true,
+      responses: { 200: { code: ["JOB_STARTED"] }, 409: { code: ["JOB_NOT_READY", "JOB_ALREADY_STARTED"] } },
+    },
     handler: async ({ params }) => {
       await transaction(deps.sql, async (tx) => {
         const job = await lockJob(tx, params.job_id);

@@ -48,7 +48,11 @@ export const adminKeyRoutes = (deps: AppDeps) => {
       method: "GET",
       path: "/v1/admin/keys",
       roles: ["admin"],
-      doc: { tag: "Admin", summary: "List every API key, ordered by label", responses: { 200: { code: ["KEYS_RETRIEVED"], data: z.array(KeySchema) } } },
+      doc: {
+        tag: "Admin",
+        summary: "List every API key, ordered by label",
+        responses: { 200: { code: ["KEYS_RETRIEVED"], data: z.array(KeySchema) } },
+      },
       handler: async () => envelopeOk("KEYS_RETRIEVED", (await listKeysByLabel(deps.sql)).map(keyView)),
     }),
     defineRoute({
@@ -73,11 +77,14 @@ export const adminKeyRoutes = (deps: AppDeps) => {
           role: body.role ?? undefined,
           active: body.active ?? undefined,
         };
-        if (update.label === undefined && update.role === undefined && update.active === undefined) throw new AppError("KEY_UPDATE_NO_FIELDS");
+        if (update.label === undefined && update.role === undefined && update.active === undefined)
+          throw new AppError("KEY_UPDATE_NO_FIELDS");
         const r = await updateKeyByLabel(deps.sql, params.label, update);
         deps.keys.clear(); // the change holds for the very next request (other replicas: sql/004 NOTIFY)
         if (!r.ok) {
-          throw r.reason === "NOT_FOUND" ? new AppError("KEY_NOT_FOUND") : new AppError("KEY_ALREADY_EXISTS", { detail: LABEL_TAKEN_ON_UPDATE });
+          throw r.reason === "NOT_FOUND"
+            ? new AppError("KEY_NOT_FOUND")
+            : new AppError("KEY_ALREADY_EXISTS", { detail: LABEL_TAKEN_ON_UPDATE });
         }
         return envelopeOk("KEY_UPDATED", null);
       },

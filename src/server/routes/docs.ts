@@ -26,7 +26,8 @@ export const docsRoutes = (deps: AppDeps, allRoutes: () => AnyRoute[]) => {
       path: `/docs/${name}`,
       roles: "public",
       doc: { ...doc, summary: `Swagger UI: ${name}` },
-      handler: () => new Response(Bun.file(asset.path), { headers: { "content-type": asset.type, "cache-control": "public, max-age=86400" } }),
+      handler: () =>
+        new Response(Bun.file(asset.path), { headers: { "content-type": asset.type, "cache-control": "public, max-age=86400" } }),
     }),
   );
   return [
@@ -57,7 +58,10 @@ export const docsRoutes = (deps: AppDeps, allRoutes: () => AnyRoute[]) => {
       path: "/docs/oauth2-redirect",
       roles: "public",
       doc,
-      handler: () => html(`<!doctype html><html><head><title>OAuth2 redirect</title></head><body>Not used: ${escapeHtml(deps.config.serverName)} authenticates with API keys.</body></html>`),
+      handler: () =>
+        html(
+          `<!doctype html><html><head><title>OAuth2 redirect</title></head><body>Not used: ${escapeHtml(deps.config.serverName)} authenticates with API keys.</body></html>`,
+        ),
     }),
   ];
 };

@@ -37,7 +37,10 @@ export const engineRoutes = (deps: AppDeps) => [
       const filter = { name: query.name, version: query.version, default: query.default };
       if (key.role === "admin") {
         const rows = await listEngines(deps.sql, { ...filter, active: query.active });
-        return envelopeOk("ENGINES_RETRIEVED", rows.map((e) => engineAdminView(e, query.show_definition)));
+        return envelopeOk(
+          "ENGINES_RETRIEVED",
+          rows.map((e) => engineAdminView(e, query.show_definition)),
+        );
       }
       if (query.active !== undefined) throw new AppError("API_KEY_FORBIDDEN_FOR_ENGINE_ACTIVE");
       if (query.show_definition) throw new AppError("API_KEY_FORBIDDEN_FOR_ENGINE_DEFINITION");

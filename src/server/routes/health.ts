@@ -19,7 +19,10 @@ export const healthRoutes = (deps: AppDeps) => [
     },
     handler: async () => {
       const ok = await Promise.race([
-        deps.sql`SELECT 1`.then(() => true, () => false),
+        deps.sql`SELECT 1`.then(
+          () => true,
+          () => false,
+        ),
         Bun.sleep(3000).then(() => false),
       ]);
       return jsonResponse({ status: ok ? "ok" : "error", database: ok ? "ok" : "error" }, ok ? 200 : 503);

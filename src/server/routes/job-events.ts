@@ -60,7 +60,7 @@ export const jobEventRoutes = (deps: AppDeps) => [
           const provided = providedKey(c)!;
           const recheck = setInterval(() => {
             verifyKey(deps, provided)
-              .then((now) => (!now || !now.active || now.role !== key.role) && end())
+              .then((now) => (!now?.active || now.role !== key.role) && end())
               .catch(() => {}); // the database is away: keep the stream, check again later
           }, KEY_RECHECK_MS);
           end = () => {

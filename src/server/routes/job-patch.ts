@@ -21,7 +21,11 @@ import { guardJob } from "../middleware/guards.ts";
 type Body = z.output<typeof JobProgressUpdateSchema>;
 
 export function leaseData(deps: AppDeps, id: string, serverTime: string, leaseToken?: string) {
-  const data: Record<string, string> = { id, lease_expire_at: addSeconds(serverTime, deps.config.jobTimeoutSeconds), server_time: serverTime };
+  const data: Record<string, string> = {
+    id,
+    lease_expire_at: addSeconds(serverTime, deps.config.jobTimeoutSeconds),
+    server_time: serverTime,
+  };
   if (leaseToken) data.lease_token = leaseToken;
   return data;
 }
@@ -52,7 +56,13 @@ export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: 
   // processing job, exactly what the guarded path below would accept and apply. Anything else, a job that moved on
   // included, takes that path, which reads the job and gives the exact answer.
   if (key.role === "worker" && !noFields && (state === undefined || state === "error" || (state === "done" && resultExists))) {
-    const lastChange = await applyLeasedWorkerUpdate(deps.sql, jobId, { workerKeyId: key.id, leaseToken }, state ? { ...update, state } : update, nowIso());
+    const lastChange = await applyLeasedWorkerUpdate(
+      deps.sql,
+      jobId,
+      { workerKeyId: key.id, leaseToken },
+      state ? { ...update, state } : update,
+      nowIso(),
+    );
     if (lastChange !== undefined) {
       if (state === undefined) return envelopeOk("JOB_UPDATED", leaseData(deps, jobId, lastChange));
       if (state === "done") return envelopeOk("JOB_COMPLETED", null);

@@ -9,7 +9,14 @@ import { DEFAULT_ENGINE, selectEngineForJob } from "../../db/engines.ts";
 import { lockIdempotencyKey, rememberIdempotencyKey } from "../../db/idempotency.ts";
 import { countJobs, findJobWithImages, insertJobReturningView, listJobs, transaction, type JobFilter, type NewJob } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
-import { JobDefinitionSchema, JobIdParams, JobProgressUpdateSchema, JobSchema, JobWithEngineSchema, ListJobsQuery } from "../../shared/schemas/jobs.ts";
+import {
+  JobDefinitionSchema,
+  JobIdParams,
+  JobProgressUpdateSchema,
+  JobSchema,
+  JobWithEngineSchema,
+  ListJobsQuery,
+} from "../../shared/schemas/jobs.ts";
 import type { JobDefinition } from "../../shared/schemas/jobs.ts";
 import { nowIso } from "../jobs/clock.ts";
 import type { AppDeps } from "../context.ts";
@@ -48,7 +55,12 @@ export const jobRoutes = (deps: AppDeps) => [
       tag: "User",
       configuredTexts: "jobDefinition",
       summary: "Create a job",
-      headers: [{ name: "Idempotency-Key", description: "1–255 printable ASCII characters; a retry with the same key and body within 24 hours returns the same job" }],
+      headers: [
+        {
+          name: "Idempotency-Key",
+          description: "1–255 printable ASCII characters; a retry with the same key and body within 24 hours returns the same job",
+        },
+      ],
       description:
         "Creates a job in state `new` with its image list. Upload the files next; the job is queued when every " +
         "required file is there. Optional `Idempotency-Key` header (1–255 printable ASCII characters): a retry with " +
@@ -72,7 +84,12 @@ export const jobRoutes = (deps: AppDeps) => [
       const idemKey = c.req.header("idempotency-key");
       if (idemKey !== undefined && !IDEMPOTENCY_KEY_RE.test(idemKey)) {
         throw validationError([
-          { type: "string_pattern_mismatch", loc: ["header", "idempotency-key"], msg: "Idempotency-Key must be 1–255 printable ASCII characters", input: idemKey },
+          {
+            type: "string_pattern_mismatch",
+            loc: ["header", "idempotency-key"],
+            msg: "Idempotency-Key must be 1–255 printable ASCII characters",
+            input: idemKey,
+          },
         ]);
       }
       const definition: Record<string, unknown> = {
@@ -97,7 +114,11 @@ export const jobRoutes = (deps: AppDeps) => [
         now: nowIso(),
       });
       const selectEngine = async (sql: Sql) => {
-        const sel = await selectEngineForJob(sql, { engineName: body.engine_name, engineVersion: body.engine_version, isAdmin: key.role === "admin" });
+        const sel = await selectEngineForJob(sql, {
+          engineName: body.engine_name,
+          engineVersion: body.engine_version,
+          isAdmin: key.role === "admin",
+        });
         if (!sel.ok) throw new AppError(sel.code);
         return sel.engine === DEFAULT_ENGINE ? DEFAULT_ENGINE : (sel.engine?.id ?? null);
       };
@@ -149,7 +170,10 @@ export const jobRoutes = (deps: AppDeps) => [
       const paged = query.limit !== undefined || query.offset !== undefined;
       const page = paged ? { limit: query.limit ?? 10_000, offset: query.offset ?? 0 } : undefined;
       const rows = await listJobs(deps.sql, filter, { withLog: !isUserView(key.role), page });
-      const res = envelopeOk("JOBS_RETRIEVED", rows.map((j) => jobListItem(j, key.role)));
+      const res = envelopeOk(
+        "JOBS_RETRIEVED",
+        rows.map((j) => jobListItem(j, key.role)),
+      );
       if (paged) res.headers.set("x-total-count", String(await countJobs(deps.sql, filter)));
       return res;
     },
@@ -163,8 +187,13 @@ export const jobRoutes = (deps: AppDeps) => [
     doc: {
       tag: "User",
       summary: "Get a job",
-      description: "Users and readonly keys see their own jobs (without technical fields); a worker sees the jobs assigned to it (full view).",
-      responses: { 200: { code: ["JOB_RETRIEVED"], data: JobSchema }, 403: { code: ["API_KEY_FORBIDDEN_FOR_JOB"] }, 404: { code: ["JOB_NOT_FOUND"] } },
+      description:
+        "Users and readonly keys see their own jobs (without technical fields); a worker sees the jobs assigned to it (full view).",
+      responses: {
+        200: { code: ["JOB_RETRIEVED"], data: JobSchema },
+        403: { code: ["API_KEY_FORBIDDEN_FOR_JOB"] },
+        404: { code: ["JOB_NOT_FOUND"] },
+      },
     },
     handler: async ({ key, params }) => {
       const found = await findJobWithImages(deps.sql, params.job_id, { withLog: !isUserView(key.role) });
@@ -187,7 +216,9 @@ export const jobRoutes = (deps: AppDeps) => [
         'A user may only send `{"state":"cancelled"}`. The assigned worker sends `progress`, `log`, `log_user` ' +
         "(renews the lease), or `state` `done` (the result ZIP must be uploaded) or `error`. Optional `X-Lease-Token`.",
       responses: {
-        200: { code: ["JOB_CANCELLED", "JOB_UPDATED", "JOB_COMPLETED", "JOB_ALREADY_COMPLETED", "JOB_MARKED_ERROR", "JOB_ALREADY_MARKED_ERROR"] },
+        200: {
+          code: ["JOB_CANCELLED", "JOB_UPDATED", "JOB_COMPLETED", "JOB_ALREADY_COMPLETED", "JOB_MARKED_ERROR", "JOB_ALREADY_MARKED_ERROR"],
+        },
         400: { code: ["JOB_UPDATE_NO_FIELDS"] },
         403: { code: ["API_KEY_USER_FORBIDDEN", "API_KEY_WORKER_FORBIDDEN", "API_KEY_FORBIDDEN_FOR_JOB"] },
         404: { code: ["JOB_NOT_FOUND"] },

@@ -54,10 +54,13 @@ async function renderMetrics(deps: ServerDeps): Promise<string> {
       .sort((a, b) => a.route.localeCompare(b.route) || a.method.localeCompare(b.method))
       .flatMap((e) => {
         const labels = `method="${e.method}",route="${escapeLabel(e.route)}"`;
-        return [`annopage_http_request_duration_seconds_sum{${labels}} ${e.seconds.toFixed(6)}`, `annopage_http_request_duration_seconds_count{${labels}} ${e.n}`];
+        return [
+          `annopage_http_request_duration_seconds_sum{${labels}} ${e.seconds.toFixed(6)}`,
+          `annopage_http_request_duration_seconds_count{${labels}} ${e.n}`,
+        ];
       }),
   ];
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export const metricsRoutes = (deps: AppDeps) => [
@@ -68,7 +71,10 @@ export const metricsRoutes = (deps: AppDeps) => [
     doc: {
       tag: "Health",
       summary: "Prometheus metrics (no authentication unless METRICS_KEY is set)",
-      responses: { 200: { content: "text/plain; version=0.0.4", description: "Prometheus text exposition" }, 401: { code: ["API_KEY_MISSING", "API_KEY_INVALID"] } },
+      responses: {
+        200: { content: "text/plain; version=0.0.4", description: "Prometheus text exposition" },
+        401: { code: ["API_KEY_MISSING", "API_KEY_INVALID"] },
+      },
     },
     handler: async ({ c }) => {
       checkMetricsKey(deps, c.req.header("authorization"), c.req.header("x-api-key"));

@@ -47,7 +47,8 @@ export const resultPageRoutes = (deps: AppDeps) => [
       try {
         altos = await readZipEntries(stored.body, (name) => /^alto\/[^/]+\.xml$/.test(name), MAX_ALTO_BYTES);
       } catch (e) {
-        if (e instanceof ZipEntriesTooLarge) throw new AppError("FILE_TOO_LARGE", { detail: `The result's ALTO files exceed ${MAX_ALTO_BYTES} bytes.` });
+        if (e instanceof ZipEntriesTooLarge)
+          throw new AppError("FILE_TOO_LARGE", { detail: `The result's ALTO files exceed ${MAX_ALTO_BYTES} bytes.` });
         throw new AppError("JOB_RESULT_GONE", { detail: `The result ZIP cannot be read: ${(e as Error).message}` });
       }
       const decoder = new TextDecoder();
@@ -58,7 +59,13 @@ export const resultPageRoutes = (deps: AppDeps) => [
         if (!bytes) return { ...base, width: im.image_width, height: im.image_height, lines: 0, elements: [] };
         try {
           const read = readAltoElements(decoder.decode(bytes));
-          return { ...base, width: read.width ?? im.image_width, height: read.height ?? im.image_height, lines: read.lines, elements: read.elements };
+          return {
+            ...base,
+            width: read.width ?? im.image_width,
+            height: read.height ?? im.image_height,
+            lines: read.lines,
+            elements: read.elements,
+          };
         } catch {
           return { ...base, width: im.image_width, height: im.image_height, lines: 0, elements: [] }; // not ALTO: no elements to show
         }
@@ -74,8 +81,13 @@ export const resultPageRoutes = (deps: AppDeps) => [
     doc: {
       tag: "User",
       summary: "A page image of a done job, as a browser can show it",
-      description: "The uploaded image; for a TIFF, the page's render from the result ZIP when there is one, else a JPEG made from it (at most 3000 pixels on the long side).",
-      responses: { 200: { content: "image/*", description: "The page image" }, ...resultErrors, 410: { code: ["JOB_RESULT_GONE", "IMAGE_GONE"] } },
+      description:
+        "The uploaded image; for a TIFF, the page's render from the result ZIP when there is one, else a JPEG made from it (at most 3000 pixels on the long side).",
+      responses: {
+        200: { content: "image/*", description: "The page image" },
+        ...resultErrors,
+        410: { code: ["JOB_RESULT_GONE", "IMAGE_GONE"] },
+      },
     },
     handler: async ({ key, params }) => {
       const { job, stored } = await doneJobResult(deps, key, params.job_id);

@@ -13,8 +13,16 @@ export const rootRoutes = (deps: AppDeps) => [
     method: "GET",
     path: "/",
     roles: "public",
-    doc: { tag: "Docs", summary: "Redirect to the documentation", hidden: true, responses: { 307: { description: "Location: /docs (/ui for browsers)" } } },
+    doc: {
+      tag: "Docs",
+      summary: "Redirect to the documentation",
+      hidden: true,
+      responses: { 307: { description: "Location: /docs (/ui for browsers)" } },
+    },
     handler: ({ c }) =>
-      new Response(null, { status: 307, headers: { location: wantsHtml(c.req.header("accept")) ? `${deps.config.urlRoot}/ui` : "/docs", vary: "Accept" } }),
+      new Response(null, {
+        status: 307,
+        headers: { location: wantsHtml(c.req.header("accept")) ? `${deps.config.urlRoot}/ui` : "/docs", vary: "Accept" },
+      }),
   }),
 ];

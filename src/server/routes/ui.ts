@@ -28,7 +28,8 @@ export const uiRoutes = (deps: AppDeps) => {
           headers: {
             "content-type": "text/html; charset=utf-8",
             "cache-control": "no-cache",
-            "content-security-policy": "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+            "content-security-policy":
+              "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
             ...SECURITY,
           },
         }),
@@ -39,7 +40,15 @@ export const uiRoutes = (deps: AppDeps) => {
         path: `/ui/${name}`,
         roles: "public",
         doc: { ...doc, summary: `Web dashboard: ${name}` },
-        handler: () => new Response(asset.body, { headers: { "content-type": asset.type, "cache-control": "public, max-age=31536000, immutable", etag: `"${asset.hash}"`, ...SECURITY } }),
+        handler: () =>
+          new Response(asset.body, {
+            headers: {
+              "content-type": asset.type,
+              "cache-control": "public, max-age=31536000, immutable",
+              etag: `"${asset.hash}"`,
+              ...SECURITY,
+            },
+          }),
       }),
     ),
   ];

@@ -50,7 +50,13 @@ async function record(deps: AppDeps, key: KeyRow, job: JobRow, file: UploadedFil
 }
 
 /** The job and the named image in one round trip; guards (exists → owner → `new`) run before the image is looked at. */
-async function jobAndImage(deps: AppDeps, key: KeyRow, jobId: string, name: string, check?: (job: JobRow) => void): Promise<{ job: JobRow; image: ImageRow }> {
+async function jobAndImage(
+  deps: AppDeps,
+  key: KeyRow,
+  jobId: string,
+  name: string,
+  check?: (job: JobRow) => void,
+): Promise<{ job: JobRow; image: ImageRow }> {
   const found = await findJobAndImage(deps.sql, jobId, { name });
   const job = guardJob(found?.job, key, userUploadGuard);
   check?.(job);
@@ -58,9 +64,17 @@ async function jobAndImage(deps: AppDeps, key: KeyRow, jobId: string, name: stri
   return { job, image: found!.image };
 }
 
-async function xmlUpload(deps: AppDeps, key: KeyRow, jobId: string, imageName: string, file: StagedFile, kind: "alto" | "page"): Promise<Response> {
+async function xmlUpload(
+  deps: AppDeps,
+  key: KeyRow,
+  jobId: string,
+  imageName: string,
+  file: StagedFile,
+  kind: "alto" | "page",
+): Promise<Response> {
   const { job, image } = await jobAndImage(deps, key, jobId, imageName, (job) => {
-    if (kind === "alto" ? !job.alto_required : !job.page_required) throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
+    if (kind === "alto" ? !job.alto_required : !job.page_required)
+      throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
   });
   let text: string;
   try {
@@ -100,7 +114,8 @@ export const uploadRoutes = (deps: AppDeps) => [
       tag: "User",
       showSwitch: "image",
       summary: "Upload an image",
-      description: "Multipart part `file`. JPEG, PNG, TIFF, WebP, BMP or GIF, stored byte for byte once the decoder accepts it: the size is checked against the pixel limit from the header first; a PNG's chunks, checksums and image data (inflated as a stream: row filters, length) are checked as libpng reads them, and a JPEG's marker segments as libjpeg reads them (libjpeg decodes damaged pixel data with a warning); WebP, TIFF, BMP and GIF (first frame) are decoded in full within the server's memory budget for image checks (an image needing more than all of it is refused). A truncated file is refused.",
+      description:
+        "Multipart part `file`. JPEG, PNG, TIFF, WebP, BMP or GIF, stored byte for byte once the decoder accepts it: the size is checked against the pixel limit from the header first; a PNG's chunks, checksums and image data (inflated as a stream: row filters, length) are checked as libpng reads them, and a JPEG's marker segments as libjpeg reads them (libjpeg decodes damaged pixel data with a warning); WebP, TIFF, BMP and GIF (first frame) are decoded in full within the server's memory budget for image checks (an image needing more than all of it is refused). A truncated file is refused.",
       responses: { ...uploadResponses("IMAGE"), 415: { code: ["IMAGE_INVALID"] } },
     },
     handler: async ({ key, params, file }) => {
@@ -118,7 +133,12 @@ export const uploadRoutes = (deps: AppDeps) => [
         await deps.storage.remove("jobs", `${job.id}/${image.id}.${formatInfo(image.image_format as typeof probe.format).extension}`);
       }
       const first = await record(deps, key, job, {
-        kind: "image", imageId: image.id, md5: stagedMd5(file), format: probe.format, width: probe.width, height: probe.height,
+        kind: "image",
+        imageId: image.id,
+        md5: stagedMd5(file),
+        format: probe.format,
+        width: probe.width,
+        height: probe.height,
       });
       return envelopeOk(first ? "IMAGE_UPLOADED" : "IMAGE_REUPLOADED", null);
     },
@@ -134,7 +154,12 @@ export const uploadRoutes = (deps: AppDeps) => [
       showSwitch: "alto",
       summary: "Upload the ALTO XML of an image",
       description: "Multipart part `file`; only for jobs created with `alto_required`.",
-      responses: { ...uploadResponses("ALTO"), 400: { code: ["XML_PARSE_ERROR"] }, 409: { code: ["JOB_NOT_IN_NEW", "ALTO_NOT_REQUIRED"] }, 422: { code: ["ALTO_SCHEMA_INVALID", "REQUEST_VALIDATION_ERROR"] } },
+      responses: {
+        ...uploadResponses("ALTO"),
+        400: { code: ["XML_PARSE_ERROR"] },
+        409: { code: ["JOB_NOT_IN_NEW", "ALTO_NOT_REQUIRED"] },
+        422: { code: ["ALTO_SCHEMA_INVALID", "REQUEST_VALIDATION_ERROR"] },
+      },
     },
     handler: ({ key, params, file }) => xmlUpload(deps, key, params.job_id, params.image_name, file, "alto"),
   }),
@@ -149,7 +174,12 @@ export const uploadRoutes = (deps: AppDeps) => [
       showSwitch: "page",
       summary: "Upload the PAGE XML of an image",
       description: "Multipart part `file`; only for jobs created with `page_required`.",
-      responses: { ...uploadResponses("PAGE"), 400: { code: ["XML_PARSE_ERROR"] }, 409: { code: ["JOB_NOT_IN_NEW", "PAGE_NOT_REQUIRED"] }, 422: { code: ["PAGE_SCHEMA_INVALID", "REQUEST_VALIDATION_ERROR"] } },
+      responses: {
+        ...uploadResponses("PAGE"),
+        400: { code: ["XML_PARSE_ERROR"] },
+        409: { code: ["JOB_NOT_IN_NEW", "PAGE_NOT_REQUIRED"] },
+        422: { code: ["PAGE_SCHEMA_INVALID", "REQUEST_VALIDATION_ERROR"] },
+      },
     },
     handler: ({ key, params, file }) => xmlUpload(deps, key, params.job_id, params.image_name, file, "page"),
   }),

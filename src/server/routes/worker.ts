@@ -36,7 +36,13 @@ const workerGuard = (c: Context) => ({ assigned: true, state: "processing" as co
  * Applies `change` to the job's row version after the worker guards and the `processing` check (for admin keys too,
  * §11.8); `change` answers undefined/false when the job moved on, and everything runs again (server/jobs/guarded-update.ts).
  */
-function onProcessingJob<T>(deps: AppDeps, c: Context, key: KeyRow, jobId: string, change: (job: JobRow) => Promise<T | undefined | false>): Promise<T> {
+function onProcessingJob<T>(
+  deps: AppDeps,
+  c: Context,
+  key: KeyRow,
+  jobId: string,
+  change: (job: JobRow) => Promise<T | undefined | false>,
+): Promise<T> {
   return untilApplied(async () => {
     const job = guardJob(await findJob(deps.sql, jobId), key, workerGuard(c));
     requireState(job, "processing");
@@ -57,8 +63,8 @@ function zipUploadRoute(deps: AppDeps, kind: "result" | "artifacts") {
   const area = kind === "result" ? ("results" as const) : ("artifacts" as const);
   const codes =
     kind === "result"
-      ? { up: "JOB_RESULT_UPLOADED", re: "JOB_RESULT_REUPLOADED", bad: "JOB_RESULT_INVALID" } as const
-      : { up: "JOB_ARTIFACTS_UPLOADED", re: "JOB_ARTIFACTS_REUPLOADED", bad: "JOB_ARTIFACTS_INVALID" } as const;
+      ? ({ up: "JOB_RESULT_UPLOADED", re: "JOB_RESULT_REUPLOADED", bad: "JOB_RESULT_INVALID" } as const)
+      : ({ up: "JOB_ARTIFACTS_UPLOADED", re: "JOB_ARTIFACTS_REUPLOADED", bad: "JOB_ARTIFACTS_INVALID" } as const);
   return defineRoute({
     method: "POST",
     path: `/v1/jobs/{job_id}/${kind}`,
@@ -178,7 +184,8 @@ export const workerRoutes = (deps: AppDeps) => [
       const image = found!.image;
       if (!image) throw new AppError("IMAGE_NOT_FOUND_FOR_JOB");
       const info = image.image_format ? formatInfo(image.image_format as ImageFormat) : undefined;
-      const stored = image.image_uploaded && info ? await deps.storage.open("jobs", `${params.job_id}/${image.id}.${info.extension}`) : null;
+      const stored =
+        image.image_uploaded && info ? await deps.storage.open("jobs", `${params.job_id}/${image.id}.${info.extension}`) : null;
       if (!stored || !info) throw new AppError("IMAGE_GONE");
       return fileResponse(stored, info.contentType, image.name);
     },
@@ -192,12 +199,16 @@ export const workerRoutes = (deps: AppDeps) => [
       doc: {
         tag: "Worker",
         summary: `Download the ${kind.toUpperCase()} XML of an image`,
-        responses: { ...inputResponses(kind === "alto" ? "ALTO_GONE" : "PAGE_GONE", "application/xml"), 409: { code: ["JOB_NOT_IN_PROCESSING", kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED"] } },
+        responses: {
+          ...inputResponses(kind === "alto" ? "ALTO_GONE" : "PAGE_GONE", "application/xml"),
+          409: { code: ["JOB_NOT_IN_PROCESSING", kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED"] },
+        },
       },
       handler: async ({ c, key, params }) => {
         const found = await findJobAndImage(deps.sql, params.job_id, { id: params.image_id });
         const job = guardJob(found?.job, key, workerGuard(c));
-        if (kind === "alto" ? !job.alto_required : !job.page_required) throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
+        if (kind === "alto" ? !job.alto_required : !job.page_required)
+          throw new AppError(kind === "alto" ? "ALTO_NOT_REQUIRED" : "PAGE_NOT_REQUIRED");
         const image = found!.image;
         if (!image) throw new AppError("IMAGE_NOT_FOUND_FOR_JOB");
         const uploaded = kind === "alto" ? image.alto_uploaded : image.page_uploaded;
@@ -215,7 +226,10 @@ export const workerRoutes = (deps: AppDeps) => [
     doc: {
       tag: "Worker",
       summary: "Download the job's metadata JSON",
-      responses: { ...inputResponses("META_JSON_GONE", "application/json"), 409: { code: ["JOB_NOT_IN_PROCESSING", "META_JSON_NOT_REQUIRED"] } },
+      responses: {
+        ...inputResponses("META_JSON_GONE", "application/json"),
+        409: { code: ["JOB_NOT_IN_PROCESSING", "META_JSON_NOT_REQUIRED"] },
+      },
     },
     handler: async ({ c, key, params }) => {
       const job = guardJob(await findJob(deps.sql, params.job_id), key, workerGuard(c));

@@ -84,7 +84,12 @@ export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) 
 
 /** Items of GET /v1/jobs (§3.5); `log` hidden from user/readonly (§11.5 fixed). */
 export function jobListItem(j: JobRow, role: Role) {
-  const item = { ...jobCore(j, role), engine_name: j.engine_name, engine_version: j.engine_version, ...(j.page_count === undefined ? {} : { page_count: j.page_count }) } satisfies JobWithEngine;
+  const item = {
+    ...jobCore(j, role),
+    engine_name: j.engine_name,
+    engine_version: j.engine_version,
+    ...(j.page_count === undefined ? {} : { page_count: j.page_count }),
+  } satisfies JobWithEngine;
   if (!isUserView(role)) return item;
   const { log: _log, ...rest } = item;
   return stripNulls(rest);

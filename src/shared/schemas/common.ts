@@ -25,8 +25,7 @@ export const KeySchema = z.object({
 export type Key = z.infer<typeof KeySchema>;
 
 /** Success envelope (§2.1) around `data`. */
-export const okEnvelope = <D extends z.ZodType>(data: D) =>
-  z.object({ status: z.int(), code: AppCodeSchema, detail: z.string(), data });
+export const okEnvelope = <D extends z.ZodType>(data: D) => z.object({ status: z.int(), code: AppCodeSchema, detail: z.string(), data });
 
 /** Error envelope (§2.1); `details` only when there is something to report. */
 export const ErrorEnvelope = z.object({

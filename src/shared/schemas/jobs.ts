@@ -87,7 +87,7 @@ export const AdminJobUpdateQuery = z.object({ append_logs: z.boolean().default(t
 
 // ---- responses -------------------------------------------------------------------------------
 
-export const ImageSchema = z.object({
+const ImageSchema = z.object({
   id: Uuid.optional().describe("omitted for user/readonly callers"),
   name: z.string(),
   order: z.int(),

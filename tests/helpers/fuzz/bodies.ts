@@ -23,9 +23,24 @@ const XXE = `<?xml version="1.0"?><!DOCTYPE alto [<!ENTITY x SYSTEM "file:///etc
 /** Real files of every kind the server accepts, and some it must refuse. */
 export function filePool(): Uint8Array[] {
   return [
-    pngBytes(), jpegBytes(), gifBytes(), bmpBytes(), pngBytes(3000, 2), enc.encode(ALTO), enc.encode(PAGE), zipBytes(), SUITE_VALID_ZIP,
-    enc.encode(XML_BOMB), enc.encode(XXE), enc.encode("<alto>"), enc.encode("\uFEFF" + ALTO), Buffer.from(ALTO, "utf16le"),
-    new Uint8Array(0), enc.encode("{}"), enc.encode("PK\u0003\u0004"), new Uint8Array(70_000).fill(0x41),
+    pngBytes(),
+    jpegBytes(),
+    gifBytes(),
+    bmpBytes(),
+    pngBytes(3000, 2),
+    enc.encode(ALTO),
+    enc.encode(PAGE),
+    zipBytes(),
+    SUITE_VALID_ZIP,
+    enc.encode(XML_BOMB),
+    enc.encode(XXE),
+    enc.encode("<alto>"),
+    enc.encode(`\uFEFF${ALTO}`),
+    Buffer.from(ALTO, "utf16le"),
+    new Uint8Array(0),
+    enc.encode("{}"),
+    enc.encode("PK\u0003\u0004"),
+    new Uint8Array(70_000).fill(0x41),
   ];
 }
 
@@ -36,18 +51,24 @@ export function fileArb(pool: Uint8Array[]): fc.Arbitrary<Uint8Array> {
     { weight: 4, arbitrary: base },
     {
       weight: 2,
-      arbitrary: fc.tuple(base, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 })).map(([b, flips]) => {
-        const c = new Uint8Array(b);
-        for (const [i, v] of flips) if (c.length > 0) c[i % c.length] = v;
-        return c;
-      }),
+      arbitrary: fc
+        .tuple(base, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }))
+        .map(([b, flips]) => {
+          const c = new Uint8Array(b);
+          for (const [i, v] of flips) if (c.length > 0) c[i % c.length] = v;
+          return c;
+        }),
     },
     { weight: 2, arbitrary: fc.tuple(base, fc.nat()).map(([b, n]) => b.slice(0, b.length === 0 ? 0 : n % b.length)) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2000 }) },
   );
 }
 
-const fileName = fc.oneof(fc.constantFrom("a.png", "page.xml", "r.zip", "x"), hostileString, fc.constantFrom("../../../../tmp/evil", "..%2f..%2fevil", "a\u0000.png", "/etc/passwd", "C:\\evil.png", ".staging", "\ud800.png"));
+const fileName = fc.oneof(
+  fc.constantFrom("a.png", "page.xml", "r.zip", "x"),
+  hostileString,
+  fc.constantFrom("../../../../tmp/evil", "..%2f..%2fevil", "a\u0000.png", "/etc/passwd", "C:\\evil.png", ".staging", "\ud800.png"),
+);
 
 const quoted = (s: string) => s.replace(/[\\"]/g, (c) => `\\${c}`);
 
@@ -60,16 +81,39 @@ function multipart(boundary: string, parts: Uint8Array[], close = true): Uint8Ar
   return cat(...parts.flatMap((p) => [`--${boundary}\r\n`, p, "\r\n"]), close ? `--${boundary}--\r\n` : "");
 }
 
-const VARIANTS = ["good", "good", "good", "good", "truncated", "noBoundaryParam", "wrongBoundary", "noClose", "textField", "twoFiles", "otherField", "badHeaders", "empty", "quotedBoundary"] as const;
+const VARIANTS = [
+  "good",
+  "good",
+  "good",
+  "good",
+  "truncated",
+  "noBoundaryParam",
+  "wrongBoundary",
+  "noClose",
+  "textField",
+  "twoFiles",
+  "otherField",
+  "badHeaders",
+  "empty",
+  "quotedBoundary",
+] as const;
 
 export function multipartArb(pool: Uint8Array[]): fc.Arbitrary<Body> {
   return fc
     .record({
       variant: fc.constantFrom(...VARIANTS),
-      boundary: fc.oneof({ weight: 5, arbitrary: fc.constant("fuzzBoundary7MA4YWxkTrZu0gW") }, { weight: 1, arbitrary: fc.constantFrom("x", "-", "a".repeat(70), "a".repeat(200), "b\u00e9", "with space") }),
-      name: fc.oneof({ weight: 8, arbitrary: fc.constant("file") }, { weight: 1, arbitrary: fc.constantFrom("File", "files", "file[]", "") }),
+      boundary: fc.oneof(
+        { weight: 5, arbitrary: fc.constant("fuzzBoundary7MA4YWxkTrZu0gW") },
+        { weight: 1, arbitrary: fc.constantFrom("x", "-", "a".repeat(70), "a".repeat(200), "b\u00e9", "with space") },
+      ),
+      name: fc.oneof(
+        { weight: 8, arbitrary: fc.constant("file") },
+        { weight: 1, arbitrary: fc.constantFrom("File", "files", "file[]", "") },
+      ),
       filename: fc.option(fileName, { nil: undefined, freq: 8 }),
-      partType: fc.option(fc.constantFrom("image/png", "application/octet-stream", "text/xml", "application/zip", "x/\u00ff"), { nil: undefined }),
+      partType: fc.option(fc.constantFrom("image/png", "application/octet-stream", "text/xml", "application/zip", "x/\u00ff"), {
+        nil: undefined,
+      }),
       data: fileArb(pool),
       cut: fc.nat(),
     })
@@ -94,7 +138,10 @@ export function multipartArb(pool: Uint8Array[]): fc.Arbitrary<Body> {
         case "otherField":
           return { contentType: ct, bytes: multipart(boundary, [part("other", "o.bin", undefined, data), file]) };
         case "badHeaders":
-          return { contentType: ct, bytes: multipart(boundary, [cat("Content-Disposition: form-data; name=file; filename=\u00ff\u0000\r\nX: \r\n", "\r\n", data)]) };
+          return {
+            contentType: ct,
+            bytes: multipart(boundary, [cat("Content-Disposition: form-data; name=file; filename=\u00ff\u0000\r\nX: \r\n", "\r\n", data)]),
+          };
         case "empty":
           return { contentType: ct, bytes: new Uint8Array(0) };
         case "quotedBoundary":
@@ -105,24 +152,53 @@ export function multipartArb(pool: Uint8Array[]): fc.Arbitrary<Body> {
     });
 }
 
-const WRONG_JSON_TYPES = [undefined, "text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-16", "application/vnd.api+json", "multipart/form-data; boundary=x", "application/xml", "APPLICATION/JSON", "application/json\u00ff", ""];
+const WRONG_JSON_TYPES = [
+  undefined,
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "application/json; charset=utf-16",
+  "application/vnd.api+json",
+  "multipart/form-data; boundary=x",
+  "application/xml",
+  "APPLICATION/JSON",
+  "application/json\u00ff",
+  "",
+];
 
 /** A JSON route's body: the schema's values (and hostile ones) as JSON, and everything a JSON parser should refuse. */
 export function jsonBodyArb(schema: JsonSchema, hints: Hints, pool: Uint8Array[]): fc.Arbitrary<Body> {
   const text = valueArb(schema, hints).map(jsonText);
   return fc.oneof(
     { weight: 12, arbitrary: text.map((t) => ({ contentType: "application/json", bytes: enc.encode(t) })) },
-    { weight: 2, arbitrary: fc.tuple(text, fc.constantFrom(...WRONG_JSON_TYPES)).map(([t, ct]) => ({ contentType: ct === undefined ? undefined : headerSafe(ct), bytes: enc.encode(t) })) },
-    { weight: 2, arbitrary: fc.tuple(text, fc.nat()).map(([t, n]) => ({ contentType: "application/json", bytes: enc.encode(t.slice(0, n % Math.max(1, t.length))) })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(text, fc.constantFrom(...WRONG_JSON_TYPES))
+        .map(([t, ct]) => ({ contentType: ct === undefined ? undefined : headerSafe(ct), bytes: enc.encode(t) })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(text, fc.nat())
+        .map(([t, n]) => ({ contentType: "application/json", bytes: enc.encode(t.slice(0, n % Math.max(1, t.length))) })),
+    },
     { weight: 1, arbitrary: deepJsonText.map((t) => ({ contentType: "application/json", bytes: enc.encode(t) })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ contentType: "application/json", bytes: b })) },
     {
       // Lone surrogates and NUL as raw bytes inside a JSON string (CESU-8 / overlong forms are invalid UTF-8).
       weight: 1,
-      arbitrary: fc.constantFrom([0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0x00], [0xc0, 0x80], [0xff, 0xfe], [0xf4, 0x90, 0x80, 0x80]).map((bad) => ({
-        contentType: "application/json",
-        bytes: cat('{"images":[{"name":"a', new Uint8Array(bad), '.png","order":0}],"label":"l', new Uint8Array(bad), '","role":"user","name":"n","version":"v","description":"d"}'),
-      })),
+      arbitrary: fc
+        .constantFrom([0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0x00], [0xc0, 0x80], [0xff, 0xfe], [0xf4, 0x90, 0x80, 0x80])
+        .map((bad) => ({
+          contentType: "application/json",
+          bytes: cat(
+            '{"images":[{"name":"a',
+            new Uint8Array(bad),
+            '.png","order":0}],"label":"l',
+            new Uint8Array(bad),
+            '","role":"user","name":"n","version":"v","description":"d"}',
+          ),
+        })),
     },
     { weight: 1, arbitrary: fc.constant({ contentType: "application/json", bytes: new Uint8Array(0) }) },
     { weight: 1, arbitrary: multipartArb(pool) },

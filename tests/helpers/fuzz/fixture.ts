@@ -9,7 +9,18 @@ import { client, pngBytes, zipBytes } from "../server-api.ts";
 import type { FuzzServer } from "./serve.ts";
 import type { JsonSchema } from "./schema-arb.ts";
 
-export const FUZZ_KEYS = ["admin", "userA", "userB", "readonly", "workerA", "workerB", "inactive", "wrongSecret", "garbage", "none"] as const;
+export const FUZZ_KEYS = [
+  "admin",
+  "userA",
+  "userB",
+  "readonly",
+  "workerA",
+  "workerB",
+  "inactive",
+  "wrongSecret",
+  "garbage",
+  "none",
+] as const;
 export type KeyName = (typeof FUZZ_KEYS)[number];
 /** The keys whose jobs the ownership invariant concerns: their requests on a job of another owner must fail. */
 export const OWNING_KEYS: readonly KeyName[] = ["userA", "userB", "readonly"];
@@ -41,8 +52,18 @@ export interface Fixture {
 
 /** Routes that /openapi.json does not list (hidden, or docs sections switched off) — fuzzed all the same. */
 const UNLISTED: Operation[] = [
-  { method: "PUT", path: "/debug/jobs/{job_id}/start", params: [{ name: "job_id", in: "path", schema: { type: "string", format: "uuid" } }], body: undefined },
-  ...["/", "/docs", "/redoc", "/docs/oauth2-redirect", "/openapi.json"].map((path) => ({ method: "GET", path, params: [], body: undefined })),
+  {
+    method: "PUT",
+    path: "/debug/jobs/{job_id}/start",
+    params: [{ name: "job_id", in: "path", schema: { type: "string", format: "uuid" } }],
+    body: undefined,
+  },
+  ...["/", "/docs", "/redoc", "/docs/oauth2-redirect", "/openapi.json"].map((path) => ({
+    method: "GET",
+    path,
+    params: [],
+    body: undefined,
+  })),
 ];
 
 /** Every operation of the server's /openapi.json, with its parameters and body kind. */
@@ -75,7 +96,10 @@ async function ok(p: ReturnType<Req>, status: number) {
 /** A job of `who` in state new (ALTO, PAGE and metadata required, nothing uploaded). */
 async function newJob(who: Req): Promise<string> {
   const images = ["a.png", "b.png", "ünï cödé.png"].map((name, order) => ({ name, order }));
-  const r = await ok(who("POST", "/v1/jobs", { json: { images, alto_required: true, page_required: true, meta_json_required: true } }), 201);
+  const r = await ok(
+    who("POST", "/v1/jobs", { json: { images, alto_required: true, page_required: true, meta_json_required: true } }),
+    201,
+  );
   return r.body.data.id;
 }
 
@@ -91,10 +115,15 @@ async function processingJob(who: Req, worker: Req): Promise<{ id: string; token
 
 export async function setUpFixture(s: FuzzServer): Promise<Fixture> {
   const admin = client(s, s.adminKey);
-  const makeKey = async (role: string, label: string) => ({ key: (await ok(admin("POST", "/v1/admin/keys", { json: { label, role } }), 201)).body.data.secret as string });
+  const makeKey = async (role: string, label: string) => ({
+    key: (await ok(admin("POST", "/v1/admin/keys", { json: { label, role } }), 201)).body.data.secret as string,
+  });
   const made: Record<string, { key: string }> = {};
   for (const n of ["userA", "userB", "userC", "readonly", "workerA", "workerB", "inactive"] as const) {
-    made[n] = await makeKey(n.startsWith("user") || n === "inactive" ? "user" : n.startsWith("worker") ? "worker" : "readonly", `fuzz-${n}`);
+    made[n] = await makeKey(
+      n.startsWith("user") || n === "inactive" ? "user" : n.startsWith("worker") ? "worker" : "readonly",
+      `fuzz-${n}`,
+    );
   }
   await ok(admin("PATCH", "/v1/admin/keys/fuzz-inactive", { json: { active: false } }), 200);
   const labels = ["victim-1", "victim-2", "victim-3"];
@@ -108,7 +137,10 @@ export async function setUpFixture(s: FuzzServer): Promise<Fixture> {
   const c = (n: string) => client(s, made[n]!.key);
   const owners = new Map<string, string>();
   const leaseTokens: string[] = [];
-  for (const [user, worker] of [["userA", "workerA"], ["userB", "workerB"]] as const) {
+  for (const [user, worker] of [
+    ["userA", "workerA"],
+    ["userB", "workerB"],
+  ] as const) {
     owners.set(await newJob(c(user)), user);
     const p = await processingJob(c(user), c(worker));
     owners.set(p.id, user);
@@ -128,8 +160,16 @@ export async function setUpFixture(s: FuzzServer): Promise<Fixture> {
   return {
     url: s.url,
     keys: {
-      admin: s.adminKey, userA: made.userA!.key, userB: made.userB!.key, readonly: made.readonly!.key, workerA: made.workerA!.key,
-      workerB: made.workerB!.key, inactive: made.inactive!.key, wrongSecret: `doc-api.${kid}.${"A".repeat(40)}`, garbage: undefined, none: undefined,
+      admin: s.adminKey,
+      userA: made.userA!.key,
+      userB: made.userB!.key,
+      readonly: made.readonly!.key,
+      workerA: made.workerA!.key,
+      workerB: made.workerB!.key,
+      inactive: made.inactive!.key,
+      wrongSecret: `doc-api.${kid}.${"A".repeat(40)}`,
+      garbage: undefined,
+      none: undefined,
     },
     owners,
     jobs: [...owners.keys()].filter((id) => owners.get(id) !== "sealed"),

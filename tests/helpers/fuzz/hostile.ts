@@ -12,20 +12,87 @@ const rawJson = (text: string): string => `${RAW}${text}${RAW}`;
 /** JSON.stringify, except that values made by {@link rawJson} are spliced in as raw text. */
 export function jsonText(value: unknown): string {
   const s = JSON.stringify(value) ?? "null";
-  return s.includes("\\u0001RAW\\u0001") ? s.replace(/"\\u0001RAW\\u0001(.*?)\\u0001RAW\\u0001"/g, (_, t: string) => JSON.parse(`"${t}"`)) : s;
+  return s.includes("\\u0001RAW\\u0001")
+    ? s.replace(/"\\u0001RAW\\u0001(.*?)\\u0001RAW\\u0001"/g, (_, t: string) => JSON.parse(`"${t}"`))
+    : s;
 }
 
 /** One UTF-16 code unit, any of them: lone surrogates and NUL included. */
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
-const controlOrOdd = fc.constantFrom("\u0000", "\u0001", "\u001f", "\u007f", "\u0085", "\u00a0", "\u2028", "\u202e", "\ufeff", "\uffff", "\ud800", "\udfff", "\r\n", "\t");
+const controlOrOdd = fc.constantFrom(
+  "\u0000",
+  "\u0001",
+  "\u001f",
+  "\u007f",
+  "\u0085",
+  "\u00a0",
+  "\u2028",
+  "\u202e",
+  "\ufeff",
+  "\uffff",
+  "\ud800",
+  "\udfff",
+  "\r\n",
+  "\t",
+);
 
 const hostileStringCore: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(
-    "", " ", "\u0000", "a\u0000b", "\ud800", "\udfff", "x\ud83d", "\ude00y", "\ud83d\ude00", "../../etc/passwd", "..", ".",
-    "..\\..\\windows\\win.ini", "%2e%2e%2f", "%00", "/", "\\", "a/b", "a\\b", "./a", "~/.ssh/id_rsa", "/etc/passwd",
-    "C:\\Windows", "\u202egnp.exe", "e\u0301", "\ufeff", "null", "true", "0", "-1", "1e309", "NaN", "Infinity", "[]", "{}",
-    "' OR 1=1 --", "'; DROP TABLE jobs; --", "<script>alert(1)</script>", "${7*7}", "{{7*7}}", "%s%n", "\r\n", "\u2028",
-    "İ", "ß", "ﬃ", "ǅ", "𝔘𝔫𝔦", "中文名.png", "اسم.png", "CON", "NUL.png", "a".repeat(255), "a".repeat(256), "é".repeat(300),
+    "",
+    " ",
+    "\u0000",
+    "a\u0000b",
+    "\ud800",
+    "\udfff",
+    "x\ud83d",
+    "\ude00y",
+    "\ud83d\ude00",
+    "../../etc/passwd",
+    "..",
+    ".",
+    "..\\..\\windows\\win.ini",
+    "%2e%2e%2f",
+    "%00",
+    "/",
+    "\\",
+    "a/b",
+    "a\\b",
+    "./a",
+    "~/.ssh/id_rsa",
+    "/etc/passwd",
+    "C:\\Windows",
+    "\u202egnp.exe",
+    "e\u0301",
+    "\ufeff",
+    "null",
+    "true",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "[]",
+    "{}",
+    "' OR 1=1 --",
+    "'; DROP TABLE jobs; --",
+    "<script>alert(1)</script>",
+    "${7*7}",
+    "{{7*7}}",
+    "%s%n",
+    "\r\n",
+    "\u2028",
+    "İ",
+    "ß",
+    "ﬃ",
+    "ǅ",
+    "𝔘𝔫𝔦",
+    "中文名.png",
+    "اسم.png",
+    "CON",
+    "NUL.png",
+    "a".repeat(255),
+    "a".repeat(256),
+    "é".repeat(300),
   ),
   fc.string({ unit: "binary", maxLength: 24 }),
   fc.string({ unit: codeUnit, maxLength: 24 }),
@@ -40,8 +107,42 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 );
 
 export const extremeNumber: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(0, -0, 1, -1, 0.5, 1.5, -1.5, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 53, -(2 ** 53), 2 ** 63, 2 ** 64, 1e308, -1e308, 5e-324, 1e-7, 100, 101),
-  fc.constantFrom("1e400", "-1e400", "123456789012345678901234567890", "-123456789012345678901234567890", "1.0", "-0.0", "1E2", "0.1e1", "9".repeat(400)).map(rawJson),
+  fc.constantFrom(
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    1.5,
+    -1.5,
+    2 ** 31 - 1,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2 ** 32,
+    2 ** 53,
+    -(2 ** 53),
+    2 ** 63,
+    2 ** 64,
+    1e308,
+    -1e308,
+    5e-324,
+    1e-7,
+    100,
+    101,
+  ),
+  fc
+    .constantFrom(
+      "1e400",
+      "-1e400",
+      "123456789012345678901234567890",
+      "-123456789012345678901234567890",
+      "1.0",
+      "-0.0",
+      "1E2",
+      "0.1e1",
+      "9".repeat(400),
+    )
+    .map(rawJson),
   fc.double(),
   fc.integer(),
 );
@@ -49,7 +150,7 @@ export const extremeNumber: fc.Arbitrary<unknown> = fc.oneof(
 /** Deeply nested JSON text (arrays or objects), as a raw JSON value. */
 export const deepJsonText: fc.Arbitrary<string> = fc
   .tuple(fc.constantFrom(64, 200, 1000, 5000, 20_000, 100_000), fc.boolean())
-  .map(([n, arr]) => (arr ? "[".repeat(n) + "]".repeat(n) : '{"a":'.repeat(n) + "1" + "}".repeat(n)));
+  .map(([n, arr]) => (arr ? "[".repeat(n) + "]".repeat(n) : `${'{"a":'.repeat(n)}1${"}".repeat(n)}`));
 
 /** Any JSON value with hostile leaves, deep nesting, odd keys (as JSON-able values; raw parts via rawJson). */
 export const hostileJson: fc.Arbitrary<unknown> = fc.oneof(

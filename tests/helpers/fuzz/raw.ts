@@ -28,7 +28,17 @@ export function rawRequestArb(fx: Fixture, file: fc.Arbitrary<Uint8Array>): fc.A
       pathBytes: fc.uint8Array({ minLength: 1, maxLength: 12, min: 0x21, max: 0xff }),
       file,
       cut: fc.nat(),
-      chunk: fc.constantFrom("zz\r\nabc\r\n0\r\n\r\n", "5\r\nab\r\n0\r\n\r\n", "ffffffffffffffffff\r\nabc\r\n", "3;ext=\u00ff\r\nabc\r\n0\r\n\r\n", "-1\r\nx\r\n0\r\n\r\n", "3\r\nabc", "0\r\n", "3\nabc\n0\n\n", "2\r\n{}\r\n0\r\nX-Trailer: \u0000\r\n\r\n"),
+      chunk: fc.constantFrom(
+        "zz\r\nabc\r\n0\r\n\r\n",
+        "5\r\nab\r\n0\r\n\r\n",
+        "ffffffffffffffffff\r\nabc\r\n",
+        "3;ext=\u00ff\r\nabc\r\n0\r\n\r\n",
+        "-1\r\nx\r\n0\r\n\r\n",
+        "3\r\nabc",
+        "0\r\n",
+        "3\nabc\n0\n\n",
+        "2\r\n{}\r\n0\r\nX-Trailer: \u0000\r\n\r\n",
+      ),
     })
     .map((g): FuzzRequest => {
       const key = fx.keys[g.key];
@@ -36,33 +46,88 @@ export function rawRequestArb(fx: Fixture, file: fc.Arbitrary<Uint8Array>): fc.A
       const base = { op: `raw ${g.kind}`, key: g.key, headers: {} };
       switch (g.kind) {
         case "http10":
-          return { ...base, method: "GET", target: g.target, raw: { bytes: cat(`GET ${g.target} HTTP/1.0\r\n${keyLine}\r\n`), mayClose: false } };
+          return {
+            ...base,
+            method: "GET",
+            target: g.target,
+            raw: { bytes: cat(`GET ${g.target} HTTP/1.0\r\n${keyLine}\r\n`), mayClose: false },
+          };
         case "pathBytes":
-          return { ...base, method: "GET", target: `/v1/jobs/<bytes>`, raw: { bytes: cat("GET /v1/jobs/", g.pathBytes, ` HTTP/1.1\r\nhost: x\r\n${keyLine}connection: close\r\n\r\n`), mayClose: true } };
+          return {
+            ...base,
+            method: "GET",
+            target: `/v1/jobs/<bytes>`,
+            raw: {
+              bytes: cat("GET /v1/jobs/", g.pathBytes, ` HTTP/1.1\r\nhost: x\r\n${keyLine}connection: close\r\n\r\n`),
+              mayClose: true,
+            },
+          };
         case "headerBytes":
           return {
-            ...base, method: "GET", target: `/v1/jobs/${g.jobId}`, jobId: g.jobId,
-            raw: { bytes: cat(`GET /v1/jobs/${g.jobId} HTTP/1.1\r\nhost: x\r\n${keyLine}x-lease-token: `, g.bytes, "\r\nidempotency-key: ", g.bytes, "\r\nconnection: close\r\n\r\n"), mayClose: true },
+            ...base,
+            method: "GET",
+            target: `/v1/jobs/${g.jobId}`,
+            jobId: g.jobId,
+            raw: {
+              bytes: cat(
+                `GET /v1/jobs/${g.jobId} HTTP/1.1\r\nhost: x\r\n${keyLine}x-lease-token: `,
+                g.bytes,
+                "\r\nidempotency-key: ",
+                g.bytes,
+                "\r\nconnection: close\r\n\r\n",
+              ),
+              mayClose: true,
+            },
           };
         case "chunked":
           return {
-            ...base, method: "POST", target: "/v1/jobs",
-            raw: { bytes: cat(`POST /v1/jobs HTTP/1.1\r\nhost: x\r\n${keyLine}content-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`, g.chunk), mayClose: true, halfClose: true },
+            ...base,
+            method: "POST",
+            target: "/v1/jobs",
+            raw: {
+              bytes: cat(
+                `POST /v1/jobs HTTP/1.1\r\nhost: x\r\n${keyLine}content-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`,
+                g.chunk,
+              ),
+              mayClose: true,
+              halfClose: true,
+            },
           };
         case "clte":
           return {
-            ...base, method: "PATCH", target: `/v1/jobs/${g.jobId}`, jobId: g.jobId,
-            raw: { bytes: cat(`PATCH /v1/jobs/${g.jobId} HTTP/1.1\r\nhost: x\r\n${keyLine}content-type: application/json\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`, '15\r\n{"state":"cancelled"}\r\n0\r\n\r\n'), mayClose: true, halfClose: true },
+            ...base,
+            method: "PATCH",
+            target: `/v1/jobs/${g.jobId}`,
+            jobId: g.jobId,
+            raw: {
+              bytes: cat(
+                `PATCH /v1/jobs/${g.jobId} HTTP/1.1\r\nhost: x\r\n${keyLine}content-type: application/json\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`,
+                '15\r\n{"state":"cancelled"}\r\n0\r\n\r\n',
+              ),
+              mayClose: true,
+              halfClose: true,
+            },
           };
         case "abortUpload": {
           const body = cat('--B\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n', g.file, g.file, "\r\n--B--\r\n");
           const head = `PUT /v1/jobs/${g.jobId}/images/a.png/files/image HTTP/1.1\r\nhost: x\r\n${keyLine}content-type: multipart/form-data; boundary=B\r\ncontent-length: ${body.length + 1000}\r\n\r\n`;
           const bytes = cat(head, body);
-          return { ...base, method: "PUT", target: `/v1/jobs/${g.jobId}/images/a.png/files/image`, jobId: g.jobId, raw: { bytes, mayClose: true, abortAfter: head.length + (g.cut % (body.length + 1)) } };
+          return {
+            ...base,
+            method: "PUT",
+            target: `/v1/jobs/${g.jobId}/images/a.png/files/image`,
+            jobId: g.jobId,
+            raw: { bytes, mayClose: true, abortAfter: head.length + (g.cut % (body.length + 1)) },
+          };
         }
         default: {
           const head = `POST /v1/jobs HTTP/1.1\r\nhost: x\r\n${keyLine}content-type: application/json\r\ncontent-length: 100000\r\n\r\n`;
-          return { ...base, method: "POST", target: "/v1/jobs", raw: { bytes: cat(head, '{"images":[{"name":"'), mayClose: true, abortAfter: head.length + 15 } };
+          return {
+            ...base,
+            method: "POST",
+            target: "/v1/jobs",
+            raw: { bytes: cat(head, '{"images":[{"name":"'), mayClose: true, abortAfter: head.length + 15 },
+          };
         }
       }
     });
@@ -90,7 +155,8 @@ export function sendRaw(url: string, raw: NonNullable<FuzzRequest["raw"]>, timeo
     const timer = setTimeout(() => finish(true), timeoutMs);
     sock.on("connect", () => {
       if (raw.abortAfter !== undefined) sock.write(raw.bytes.subarray(0, raw.abortAfter), () => setTimeout(() => finish(), 20));
-      else if (raw.halfClose) sock.end(raw.bytes); // a body it declared but did not send can never come
+      else if (raw.halfClose)
+        sock.end(raw.bytes); // a body it declared but did not send can never come
       else sock.write(raw.bytes);
     });
     sock.on("data", (d: Buffer) => {

@@ -30,7 +30,8 @@ const uuidSpelling = (id: string) =>
   fc.constantFrom(id, id, id, id.toUpperCase(), id.replace(/-/g, ""), `{${id}}`, `urn:uuid:${id}`, `${id}\u0000`, ` ${id}`, `${id}/`);
 
 /** `arb` in one request out of `n`, else undefined. */
-const rarely = <T>(arb: fc.Arbitrary<T>, n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+const rarely = <T>(arb: fc.Arbitrary<T>, n: number) =>
+  fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 
 interface PathValue {
   text: string;
@@ -49,9 +50,15 @@ function pathParamArb(fx: Fixture, name: string, schema: Operation["params"][0][
     case "image_id":
       return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...fx.imageIds).map((text) => ({ text })) }, { weight: 2, arbitrary: other });
     case "engine_id":
-      return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...fx.engine.ids).map((text) => ({ text })) }, { weight: 2, arbitrary: other });
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...fx.engine.ids).map((text) => ({ text })) },
+        { weight: 2, arbitrary: other },
+      );
     case "image_name":
-      return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...fx.imageNames).map((text) => ({ text })) }, { weight: 3, arbitrary: other });
+      return fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(...fx.imageNames).map((text) => ({ text })) },
+        { weight: 3, arbitrary: other },
+      );
     case "label":
       return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...fx.labels).map((text) => ({ text })) }, { weight: 3, arbitrary: other });
     case "name":
@@ -78,8 +85,20 @@ const QUERY_OVERRIDES: Record<string, fc.Arbitrary<string>> = {
 
 function queryArb(op: Operation): fc.Arbitrary<string> {
   const params = op.params.filter((p) => p.in === "query");
-  const known = params.map((p) => fc.option(QUERY_OVERRIDES[p.name] ?? paramText(p.schema), { nil: undefined, freq: 2 }).map((v) => (v === undefined ? [] : [[p.name, v] as const])));
-  const junk = fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(fc.oneof(fc.constantFrom("x", "api_key", "state", "limit"), hostileString), hostileString), { maxLength: 3 }) });
+  const known = params.map((p) =>
+    fc
+      .option(QUERY_OVERRIDES[p.name] ?? paramText(p.schema), { nil: undefined, freq: 2 })
+      .map((v) => (v === undefined ? [] : [[p.name, v] as const])),
+  );
+  const junk = fc.oneof(
+    { weight: 6, arbitrary: fc.constant([]) },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.tuple(fc.oneof(fc.constantFrom("x", "api_key", "state", "limit"), hostileString), hostileString), {
+        maxLength: 3,
+      }),
+    },
+  );
   return fc.tuple(fc.tuple(...known), junk).map(([k, j]) => {
     const pairs = [...k.flat(), ...j];
     return pairs.length === 0 ? "" : `?${pairs.map(([n, v]) => `${percentEncode(n)}=${percentEncode(v)}`).join("&")}`;
@@ -87,16 +106,37 @@ function queryArb(op: Operation): fc.Arbitrary<string> {
 }
 
 /** Keys that get past authentication come more often: their requests reach the deeper checks. */
-const KEY_WEIGHTS: Record<KeyName, number> = { admin: 3, userA: 3, userB: 2, readonly: 1, workerA: 3, workerB: 2, inactive: 1, wrongSecret: 1, garbage: 1, none: 1 };
+const KEY_WEIGHTS: Record<KeyName, number> = {
+  admin: 3,
+  userA: 3,
+  userB: 2,
+  readonly: 1,
+  workerA: 3,
+  workerB: 2,
+  inactive: 1,
+  wrongSecret: 1,
+  garbage: 1,
+  none: 1,
+};
 const keyArb = fc.oneof(...FUZZ_KEYS.map((k) => ({ weight: KEY_WEIGHTS[k], arbitrary: fc.constant(k) })));
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "PROPFIND", "FOO"];
 
-function opRequestArb(fx: Fixture, op: Operation, pool: Uint8Array[], hints: Hints, keys: fc.Arbitrary<KeyName> = keyArb): fc.Arbitrary<FuzzRequest> {
+function opRequestArb(
+  fx: Fixture,
+  op: Operation,
+  pool: Uint8Array[],
+  hints: Hints,
+  keys: fc.Arbitrary<KeyName> = keyArb,
+): fc.Arbitrary<FuzzRequest> {
   const names = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
   const schemaOf = (n: string) => op.params.find((p) => p.name === n && p.in === "path")?.schema ?? { type: "string" };
   const body: fc.Arbitrary<Body | undefined> =
-    op.body?.kind === "json" ? jsonBodyArb(op.body.schema, hints, pool) : op.body?.kind === "multipart" ? fc.oneof({ weight: 8, arbitrary: multipartArb(pool) }, { weight: 1, arbitrary: strayBodyArb(pool) }) : strayBodyArb(pool);
+    op.body?.kind === "json"
+      ? jsonBodyArb(op.body.schema, hints, pool)
+      : op.body?.kind === "multipart"
+        ? fc.oneof({ weight: 8, arbitrary: multipartArb(pool) }, { weight: 1, arbitrary: strayBodyArb(pool) })
+        : strayBodyArb(pool);
   return keys.chain((key) =>
     fc
       .record({
@@ -129,7 +169,15 @@ function opRequestArb(fx: Fixture, op: Operation, pool: Uint8Array[], hints: Hin
         if (g.idempotencyKey !== undefined) headers["idempotency-key"] = headerSafe(g.idempotencyKey);
         const noBody = !["POST", "PUT", "PATCH", "DELETE"].includes(g.method); // what fetch can send a body with
         if (g.body?.contentType !== undefined && !noBody) headers["content-type"] = g.body.contentType;
-        return { op: `${op.method} ${op.path}`, key, method: g.method, target: path + g.trailingSlash + query, headers, body: noBody ? undefined : g.body, jobId };
+        return {
+          op: `${op.method} ${op.path}`,
+          key,
+          method: g.method,
+          target: path + g.trailingSlash + query,
+          headers,
+          body: noBody ? undefined : g.body,
+          jobId,
+        };
       }),
   );
 }

@@ -21,7 +21,15 @@ const CHUNK = 1000;
 const STREAM_MS = 300;
 /** Keys that authenticate as nobody: no request with them may succeed on a route that needs a key. */
 const NOBODY = new Set(["inactive", "wrongSecret", "garbage", "none"]);
-const PUBLIC_OPS = new Set(["GET /healthz", "GET /metrics", "GET /openapi.json", "GET /", "GET /docs", "GET /redoc", "GET /docs/oauth2-redirect"]);
+const PUBLIC_OPS = new Set([
+  "GET /healthz",
+  "GET /metrics",
+  "GET /openapi.json",
+  "GET /",
+  "GET /docs",
+  "GET /redoc",
+  "GET /docs/oauth2-redirect",
+]);
 
 async function send(fx: Fixture, r: FuzzRequest): Promise<Answer> {
   if (r.raw) return sendRaw(fx.url, r.raw, TIMEOUT_MS);
@@ -33,7 +41,8 @@ async function send(fx: Fixture, r: FuzzRequest): Promise<Answer> {
       redirect: "manual",
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
-    if (res.headers.get("content-type")?.startsWith("text/event-stream")) return { status: res.status, text: await readStream(res, STREAM_MS) };
+    if (res.headers.get("content-type")?.startsWith("text/event-stream"))
+      return { status: res.status, text: await readStream(res, STREAM_MS) };
     return { status: res.status, text: await res.text() };
   } catch (e) {
     return { status: -1, text: `fetch failed: ${(e as Error).name}: ${(e as Error).message}` };
@@ -114,13 +123,14 @@ const printable = (b: Uint8Array) => {
     s = Buffer.from(b).toString("latin1");
   }
   s = s.replace(/(.)\1{15,}/gsu, (run, c: string) => `${c}[×${[...run].length}]`);
-  return JSON.stringify(s.length > 600 ? s.slice(0, 600) : s) + (s.length > 600 ? "…" : "") + ` (${b.length} bytes)`;
+  return `${JSON.stringify(s.length > 600 ? s.slice(0, 600) : s) + (s.length > 600 ? "…" : "")} (${b.length} bytes)`;
 };
 
 /** One line per part of the request, keys shown by role only. */
 function describeRequest(fx: Fixture, r: FuzzRequest): string {
   const secret = (v: string) => Object.entries(fx.keys).reduce((t, [n, k]) => (k ? t.split(k).join(`<${n} key>`) : t), v);
-  if (r.raw) return `${r.op} (key ${r.key}) raw bytes ${secret(printable(r.raw.abortAfter === undefined ? r.raw.bytes : r.raw.bytes.subarray(0, r.raw.abortAfter)))}${r.raw.abortAfter === undefined ? "" : " then the client goes away"}`;
+  if (r.raw)
+    return `${r.op} (key ${r.key}) raw bytes ${secret(printable(r.raw.abortAfter === undefined ? r.raw.bytes : r.raw.bytes.subarray(0, r.raw.abortAfter)))}${r.raw.abortAfter === undefined ? "" : " then the client goes away"}`;
   const lines = [`${r.method} ${secret(r.target)}  [operation ${r.op}, key ${r.key}]`];
   for (const [k, v] of Object.entries(r.headers)) lines.push(`  ${k}: ${secret(JSON.stringify(v))}`);
   if (r.body) lines.push(`  body ${printable(r.body.bytes)}`);
@@ -171,13 +181,26 @@ async function shrink(fx: Fixture, src: Source, kind: string): Promise<string> {
     }),
     { seed: src.seed, path: String(src.path), numRuns: 1, interruptAfterTimeLimit: 20_000 },
   );
-  if (!out.failed || !out.counterexample) return "(did not fail again when replayed alone: it needs the concurrent traffic or the state of the moment)";
+  if (!out.failed || !out.counterexample)
+    return "(did not fail again when replayed alone: it needs the concurrent traffic or the state of the moment)";
   return `${describeRequest(fx, out.counterexample[0] as FuzzRequest)}\n  → ${last}  (${out.numShrinks} shrinks)`;
 }
 
-export async function runFuzz(fx: Fixture, opts: { seed: number; count: number; concurrency: number; maxShrinks?: number }): Promise<FuzzReport> {
+export async function runFuzz(
+  fx: Fixture,
+  opts: { seed: number; count: number; concurrency: number; maxShrinks?: number },
+): Promise<FuzzReport> {
   const t0 = performance.now();
-  const report: FuzzReport = { seed: opts.seed, sent: 0, byStatus: {}, byOp: new Map(), foreignChecked: 0, failures: [], ms: 0, slowest: [] };
+  const report: FuzzReport = {
+    seed: opts.seed,
+    sent: 0,
+    byStatus: {},
+    byOp: new Map(),
+    foreignChecked: 0,
+    failures: [],
+    ms: 0,
+    slowest: [],
+  };
   // First a sweep: every operation once with every key; then requests of any operation and key, generated a chunk
   // at a time as the lanes need them (no lane waits for another between chunks).
   const arbs = fuzzArbitraries(fx);
@@ -206,7 +229,9 @@ export async function runFuzz(fx: Fixture, opts: { seed: number; count: number; 
       const a = await send(fx, r);
       const ms = performance.now() - t1;
       if (report.slowest.length < 5 || ms > report.slowest.at(-1)!.ms) {
-        report.slowest = [...report.slowest, { ms, index, request: describeRequest(fx, r).split("\n")[0]! }].sort((x, y) => y.ms - x.ms).slice(0, 5);
+        report.slowest = [...report.slowest, { ms, index, request: describeRequest(fx, r).split("\n")[0]! }]
+          .sort((x, y) => y.ms - x.ms)
+          .slice(0, 5);
       }
       const status = a.status === -1 ? "timeout/error" : a.status === 0 ? "closed" : String(a.status);
       report.sent++;
@@ -217,7 +242,15 @@ export async function runFuzz(fx: Fixture, opts: { seed: number; count: number; 
       if (r.op === "POST /v1/jobs" && !r.raw && a.status === 201) recordCreated(fx, r, a);
       if (foreignJob(fx, r)) report.foreignChecked++;
       const v = violation(fx, r, a);
-      if (v) report.failures.push({ index, source, reason: v, request: describeRequest(fx, r), answer: `${a.status} ${a.text.slice(0, 300)}`, shrunk: "" });
+      if (v)
+        report.failures.push({
+          index,
+          source,
+          reason: v,
+          request: describeRequest(fx, r),
+          answer: `${a.status} ${a.text.slice(0, 300)}`,
+          shrunk: "",
+        });
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, lane));
@@ -236,7 +269,10 @@ export async function runFuzz(fx: Fixture, opts: { seed: number; count: number; 
 
 /** The report as text: seed, counts by status, and the failures (shrunk where that was done). */
 export function formatReport(r: FuzzReport): string {
-  const statuses = Object.entries(r.byStatus).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}: ${n}`).join(", ");
+  const statuses = Object.entries(r.byStatus)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(", ");
   const lines = [
     `fuzz: seed ${r.seed}, ${r.sent} requests in ${(r.ms / 1000).toFixed(1)} s (${Math.round(r.sent / (r.ms / 1000))}/s), ${r.byOp.size} operations, ${r.foreignChecked} on jobs of others`,
     `fuzz: by status: ${statuses}`,

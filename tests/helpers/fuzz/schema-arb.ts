@@ -13,12 +13,29 @@ export type Hints = Record<string, fc.Arbitrary<unknown>>;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 function stringArb(s: JsonSchema): fc.Arbitrary<string> {
-  if (s.format === "uuid") return fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase().replace(/-/g, "")), fc.constant("00000000-0000-0000-0000-000000000000"));
+  if (s.format === "uuid")
+    return fc.oneof(
+      fc.uuid(),
+      fc.uuid().map((u) => u.toUpperCase().replace(/-/g, "")),
+      fc.constant("00000000-0000-0000-0000-000000000000"),
+    );
   if (s.format === "date-time") {
     return fc.oneof(
-      fc.date({ noInvalidDate: true, min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z") }).map((d) => d.toISOString()),
-      fc.constantFrom("0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "2026-02-30T00:00:00Z", "2026-12-06T25:00:00Z", "+275760-09-13T00:00:00Z",
-        "2026-12-06T00:00:00.1234567890123Z", "2026-12-06T00:00:00+14:00", "2026-12-06", "1e400", "-1"),
+      fc
+        .date({ noInvalidDate: true, min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z") })
+        .map((d) => d.toISOString()),
+      fc.constantFrom(
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999Z",
+        "2026-02-30T00:00:00Z",
+        "2026-12-06T25:00:00Z",
+        "+275760-09-13T00:00:00Z",
+        "2026-12-06T00:00:00.1234567890123Z",
+        "2026-12-06T00:00:00+14:00",
+        "2026-12-06",
+        "1e400",
+        "-1",
+      ),
     );
   }
   const max = typeof s.maxLength === "number" ? s.maxLength : undefined;
@@ -37,7 +54,11 @@ function numberArb(s: JsonSchema, integer: boolean): fc.Arbitrary<unknown> {
   const inRange = integer
     ? fc.integer({ min: Math.max(min ?? -1000, -1000), max: Math.min(max ?? 1000, 1000) })
     : fc.double({ min: Math.max(min ?? -1e6, -1e6), max: Math.min(max ?? 1e6, 1e6), noNaN: true });
-  return fc.oneof({ weight: 3, arbitrary: inRange }, { weight: 1, arbitrary: fc.constantFrom(...edges, 0) }, { weight: 1, arbitrary: extremeNumber });
+  return fc.oneof(
+    { weight: 3, arbitrary: inRange },
+    { weight: 1, arbitrary: fc.constantFrom(...edges, 0) },
+    { weight: 1, arbitrary: extremeNumber },
+  );
 }
 
 function objectArb(s: JsonSchema, hints: Hints, depth: number): fc.Arbitrary<unknown> {
@@ -46,12 +67,22 @@ function objectArb(s: JsonSchema, hints: Hints, depth: number): fc.Arbitrary<unk
   const names = Object.keys(props);
   if (names.length === 0) {
     // A free-form object (engine_settings, definition, metadata).
-    return fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), hostileString), depth > 2 ? fc.jsonValue({ maxDepth: 1 }) : fc.oneof(fc.jsonValue({ maxDepth: 2 }), hostileJson), { maxKeys: 5 });
+    return fc.dictionary(
+      fc.oneof(fc.string({ maxLength: 8 }), hostileString),
+      depth > 2 ? fc.jsonValue({ maxDepth: 1 }) : fc.oneof(fc.jsonValue({ maxDepth: 2 }), hostileJson),
+      { maxKeys: 5 },
+    );
   }
   const model = Object.fromEntries(names.map((n) => [n, valueArb(props[n]!, hints, depth + 1, n)]));
   const base = fc.record(model, { requiredKeys: names.filter((n) => required.has(n)) });
   const mutated = fc
-    .tuple(base, fc.option(fc.constantFrom(...names), { nil: undefined }), fc.option(fc.tuple(fc.oneof(fc.constantFrom("extra", "__proto__", "constructor", ""), hostileString), hostileJson), { nil: undefined }))
+    .tuple(
+      base,
+      fc.option(fc.constantFrom(...names), { nil: undefined }),
+      fc.option(fc.tuple(fc.oneof(fc.constantFrom("extra", "__proto__", "constructor", ""), hostileString), hostileJson), {
+        nil: undefined,
+      }),
+    )
     .map(([obj, drop, extra]) => {
       const o: Record<string, unknown> = { ...(obj as Record<string, unknown>) };
       if (drop !== undefined) delete o[drop];
@@ -65,7 +96,10 @@ function objectArb(s: JsonSchema, hints: Hints, depth: number): fc.Arbitrary<unk
 export function valueArb(s: JsonSchema, hints: Hints = {}, depth = 0, name?: string): fc.Arbitrary<unknown> {
   const fitting = fittingArb(s, hints, depth);
   const own = name !== undefined ? hints[name] : undefined;
-  const choices = [{ weight: 8, arbitrary: fitting }, { weight: depth > 3 ? 0 : 1, arbitrary: hostileJson }];
+  const choices = [
+    { weight: 8, arbitrary: fitting },
+    { weight: depth > 3 ? 0 : 1, arbitrary: hostileJson },
+  ];
   if (own) choices.push({ weight: 6, arbitrary: own });
   return fc.oneof(...choices.filter((c) => c.weight > 0));
 }
@@ -74,7 +108,11 @@ function fittingArb(s: JsonSchema, hints: Hints, depth: number): fc.Arbitrary<un
   if (Array.isArray(s.anyOf) || Array.isArray(s.oneOf)) {
     return fc.oneof(...((s.anyOf ?? s.oneOf) as JsonSchema[]).map((x) => fittingArb(x, hints, depth)));
   }
-  if (Array.isArray(s.enum)) return fc.oneof(fc.constantFrom(...(s.enum as unknown[])), fc.constantFrom(...(s.enum as unknown[])).map((v) => String(v).toUpperCase()));
+  if (Array.isArray(s.enum))
+    return fc.oneof(
+      fc.constantFrom(...(s.enum as unknown[])),
+      fc.constantFrom(...(s.enum as unknown[])).map((v) => String(v).toUpperCase()),
+    );
   if ("const" in s) return fc.constant(s.const);
   const types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === "string" ? [s.type] : [];
   if (types.length > 1) return fc.oneof(...types.map((t) => fittingArb({ ...s, type: t }, hints, depth)));
@@ -100,8 +138,11 @@ function fittingArb(s: JsonSchema, hints: Hints, depth: number): fc.Arbitrary<un
 
 /** A query or path parameter's text: the schema's value as text, or a hostile string. */
 export function paramText(s: JsonSchema, hint?: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  const asText = fittingArb(s, {}, 0).map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? ""));
-  const choices: fc.WeightedArbitrary<string>[] = [{ weight: 4, arbitrary: asText }, { weight: 2, arbitrary: hostileString }];
+  const asText = fittingArb(s, {}, 0).map((v) => (typeof v === "string" ? v : (JSON.stringify(v) ?? "")));
+  const choices: fc.WeightedArbitrary<string>[] = [
+    { weight: 4, arbitrary: asText },
+    { weight: 2, arbitrary: hostileString },
+  ];
   if (hint) choices.push({ weight: 8, arbitrary: hint });
   return fc.oneof(...choices);
 }

@@ -21,9 +21,12 @@ export interface FuzzServer {
 export async function startFuzzServer(env: Record<string, string> = {}): Promise<FuzzServer> {
   const baseDir = mkdtempSync(join(tmpdir(), "annopage-fuzz-"));
   const db = await createTestDatabase("fuzz");
-  const child = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir, "--workers", "0", "--database-url", db.url], {
-    env: { DATABASE_URL: undefined, ADMIN_KEY, LOGGING_CONSOLE_LEVEL: "WARNING", LOGGING_FILE_LEVEL: "WARNING", ...env },
-  });
+  const child = spawnAnnopage(
+    ["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir, "--workers", "0", "--database-url", db.url],
+    {
+      env: { DATABASE_URL: undefined, ADMIN_KEY, LOGGING_CONSOLE_LEVEL: "WARNING", LOGGING_FILE_LEVEL: "WARNING", ...env },
+    },
+  );
   const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
   return {
     url: url!,

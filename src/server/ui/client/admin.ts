@@ -36,7 +36,13 @@ function Keys() {
   const [role, setRole] = useState("user");
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState("");
-  const load = useCallback(() => api<Key[]>("GET", "/v1/admin/keys").then(setKeys).catch((e) => setError(errorText(e))), []);
+  const load = useCallback(
+    () =>
+      api<Key[]>("GET", "/v1/admin/keys")
+        .then(setKeys)
+        .catch((e) => setError(errorText(e))),
+    [],
+  );
   useEffect(() => void load(), []);
   const run = async (p: Promise<unknown>) => {
     setError("");
@@ -90,7 +96,13 @@ function Keys() {
 function Engines() {
   const [engines, setEngines] = useState<Engine[]>([]);
   const [error, setError] = useState("");
-  const load = useCallback(() => api<Engine[]>("GET", "/v1/engines").then(setEngines).catch((e) => setError(errorText(e))), []);
+  const load = useCallback(
+    () =>
+      api<Engine[]>("GET", "/v1/engines")
+        .then(setEngines)
+        .catch((e) => setError(errorText(e))),
+    [],
+  );
   useEffect(() => void load(), []);
   const update = async (e: Engine, body: Record<string, boolean>) => {
     setError("");

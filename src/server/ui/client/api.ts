@@ -41,10 +41,19 @@ async function errorOf(res: Response): Promise<ApiError> {
 }
 
 /** A request whose answer is the JSON envelope; returns its `data`. */
-export async function api<T = unknown>(method: string, path: string, opts: { json?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T = unknown>(
+  method: string,
+  path: string,
+  opts: { json?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<T> {
   const headers = authHeaders(opts.headers);
   if (opts.json !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(root + path, { method, headers, body: opts.json === undefined ? undefined : JSON.stringify(opts.json), signal: opts.signal });
+  const res = await fetch(root + path, {
+    method,
+    headers,
+    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+    signal: opts.signal,
+  });
   if (!res.ok) throw await errorOf(res);
   return ((await res.json()) as { data: T }).data;
 }

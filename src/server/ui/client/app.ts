@@ -90,7 +90,8 @@ function App() {
   let page;
   if (parts[0] === "submit" && me.role !== "readonly") page = html`<${SubmitPage} />`;
   else if (parts[0] === "admin" && me.role === "admin") page = html`<${AdminPage} />`;
-  else if (parts[0] === "jobs" && parts[1] && parts[2] === "view") page = html`<${ViewerPage} jobId=${parts[1]} page=${Number(parts[3] ?? 1)} />`;
+  else if (parts[0] === "jobs" && parts[1] && parts[2] === "view")
+    page = html`<${ViewerPage} jobId=${parts[1]} page=${Number(parts[3] ?? 1)} />`;
   else if (parts[0] === "jobs" && parts[1]) page = html`<${JobPage} jobId=${parts[1]} me=${me} />`;
   else page = html`<${JobsPage} me=${me} />`;
   return html`<${Nav} me=${me} hash=${hash} onSignOut=${signOut} /><main>${page}</main>`;

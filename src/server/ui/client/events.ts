@@ -27,7 +27,10 @@ export function watchJobs(onJob: (job: Record<string, unknown>) => void, onPoll:
     controller = new AbortController();
     onMode("connecting");
     try {
-      const res = await fetch(`${root}/v1/jobs/events`, { headers: authHeaders({ accept: "text/event-stream" }), signal: controller.signal });
+      const res = await fetch(`${root}/v1/jobs/events`, {
+        headers: authHeaders({ accept: "text/event-stream" }),
+        signal: controller.signal,
+      });
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";

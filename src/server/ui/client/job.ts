@@ -77,7 +77,11 @@ export function JobPage({ jobId, me }: { jobId: string; me: Me }) {
   }, [jobId]);
   useEffect(() => {
     load();
-    return watchJobs((j) => j.id === jobId && load(), load, () => {});
+    return watchJobs(
+      (j) => j.id === jobId && load(),
+      load,
+      () => {},
+    );
   }, [load]);
 
   useEffect(() => {
@@ -118,9 +122,11 @@ export function JobPage({ jobId, me }: { jobId: string; me: Me }) {
       <dt>Finished</dt><dd>${when(job.finished_date)}</dd>
     </dl>
     <div class="actions">
-      ${job.state === "done" &&
-      html`<a class="button" href=${`#/jobs/${job.id}/view/1`}>View pages</a>
-        <button onClick=${download}>Download result ZIP</button>`}
+      ${
+        job.state === "done" &&
+        html`<a class="button" href=${`#/jobs/${job.id}/view/1`}>View pages</a>
+        <button onClick=${download}>Download result ZIP</button>`
+      }
       ${!isFinished(job.state) && me.role !== "readonly" && html`<button class="danger" onClick=${cancel}>Cancel job</button>`}
       ${note && html`<span role="status">${note}</span>`}
     </div>

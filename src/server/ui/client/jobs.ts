@@ -30,7 +30,8 @@ function pagesDone(j: Pick<JobItem, "state" | "progress" | "page_count">): strin
 }
 
 const PAGE = 50;
-const byCreated = (a: JobItem, b: JobItem) => (a.created_date < b.created_date ? 1 : a.created_date > b.created_date ? -1 : a.id < b.id ? -1 : 1);
+const byCreated = (a: JobItem, b: JobItem) =>
+  a.created_date < b.created_date ? 1 : a.created_date > b.created_date ? -1 : a.id < b.id ? -1 : 1;
 
 export function StateBadge({ state }: { state: string }) {
   return html`<span class=${`state s-${state}`}>${state}</span>`;
@@ -100,11 +101,12 @@ export function JobsPage({ me }: { me: Me }) {
       <span class="count">${jobs ? `${total} job${total === 1 ? "" : "s"}` : ""}</span>
     </div>
     ${error && html`<p class="error" role="alert">${error}</p>`}
-    ${jobs === null
-      ? html`<p class="loading">Loading…</p>`
-      : total === 0
-        ? html`<p>No jobs${state ? ` in state ${state}` : ""}.${me.role !== "readonly" ? html` <a href="#/submit">Submit pages</a>.` : ""}</p>`
-        : html`<table class="jobs">
+    ${
+      jobs === null
+        ? html`<p class="loading">Loading…</p>`
+        : total === 0
+          ? html`<p>No jobs${state ? ` in state ${state}` : ""}.${me.role !== "readonly" ? html` <a href="#/submit">Submit pages</a>.` : ""}</p>`
+          : html`<table class="jobs">
             <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Engine</th><th scope="col">Pages</th><th scope="col">Created</th><th scope="col">Finished</th></tr></thead>
             <tbody>
               ${shown.map(
@@ -123,6 +125,7 @@ export function JobsPage({ me }: { me: Me }) {
             <button disabled=${current === 0} onClick=${() => setPage(current - 1)}>← Newer</button>
             <span>Page ${current + 1} of ${pages}</span>
             <button disabled=${current >= pages - 1} onClick=${() => setPage(current + 1)}>Older →</button>
-          </nav>`}
+          </nav>`
+    }
   </section>`;
 }

@@ -94,15 +94,19 @@ export function SubmitPage() {
   const unfinished = busy ? null : pending();
   return html`<section aria-labelledby="submit-h">
     <h1 id="submit-h">Submit pages</h1>
-    ${unfinished?.jobId &&
-    html`<p class="card" role="status">An earlier submission did not finish uploading.
+    ${
+      unfinished?.jobId &&
+      html`<p class="card" role="status">An earlier submission did not finish uploading.
       <a href=${`#/jobs/${unfinished.jobId}`}>Continue it on its job page</a> or
-      <button type="button" class="link" onClick=${() => (localStorage.removeItem(PENDING), rerender((n) => n + 1))}>forget it</button>.</p>`}
+      <button type="button" class="link" onClick=${() => (localStorage.removeItem(PENDING), rerender((n) => n + 1))}>forget it</button>.</p>`
+    }
     <form onSubmit=${submit} class="card">
       <${DropZone} onFiles=${add} label="Drop page images here (JPEG, PNG, TIFF, JPEG 2000), with optional ALTO or PAGE XML per page and a metadata JSON." />
-      ${picked.length > 0 &&
-      html`<${ProgressList} picked=${picked} progress=${progress} />
-        <button type="button" class="link" onClick=${() => (setPicked([]), setProgress({}))}>Clear the list</button>`}
+      ${
+        picked.length > 0 &&
+        html`<${ProgressList} picked=${picked} progress=${progress} />
+        <button type="button" class="link" onClick=${() => (setPicked([]), setProgress({}))}>Clear the list</button>`
+      }
       <div class="field">
         <label for="engine">Engine</label>
         <select id="engine" value=${engine} onChange=${(e: Event) => setEngine((e.target as HTMLSelectElement).value)}>

@@ -85,11 +85,13 @@ export function ProgressList({ picked, progress }: { picked: Picked[]; progress:
       return html`<li key=${p.file.name}>
         <span class="kind">${p.kind}</span> <span class="fname">${p.file.name}</span>
         ${p.kind !== "image" && p.kind !== "metadata" && !p.image ? html` <span class="error">no image named ${stemOf(p.file.name)}.*</span>` : ""}
-        ${typeof v === "string"
-          ? html` <span class="error" role="alert">${v}</span>`
-          : v !== undefined
-            ? html` <progress max="1" value=${v} aria-label=${`upload of ${p.file.name}`}></progress> ${v >= 1 ? "✓" : ""}`
-            : ""}
+        ${
+          typeof v === "string"
+            ? html` <span class="error" role="alert">${v}</span>`
+            : v !== undefined
+              ? html` <progress max="1" value=${v} aria-label=${`upload of ${p.file.name}`}></progress> ${v >= 1 ? "✓" : ""}`
+              : ""
+        }
       </li>`;
     })}
   </ul>`;

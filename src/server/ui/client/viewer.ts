@@ -77,8 +77,14 @@ export function ViewerPage({ jobId, page }: { jobId: string; page: number }) {
   const onKey = (e: KeyboardEvent) => {
     const step = 60;
     const keys: Record<string, () => void> = {
-      "+": () => zoom(1.25), "=": () => zoom(1.25), "-": () => zoom(0.8), "0": () => setView({ scale: 1, x: 0, y: 0 }),
-      ArrowLeft: () => pan(step, 0), ArrowRight: () => pan(-step, 0), ArrowUp: () => pan(0, step), ArrowDown: () => pan(0, -step),
+      "+": () => zoom(1.25),
+      "=": () => zoom(1.25),
+      "-": () => zoom(0.8),
+      "0": () => setView({ scale: 1, x: 0, y: 0 }),
+      ArrowLeft: () => pan(step, 0),
+      ArrowRight: () => pan(-step, 0),
+      ArrowUp: () => pan(0, step),
+      ArrowDown: () => pan(0, -step),
     };
     if (keys[e.key] && (e.target as HTMLElement).classList.contains("stage")) {
       e.preventDefault();
@@ -120,10 +126,13 @@ export function ViewerPage({ jobId, page }: { jobId: string; page: number }) {
         }}
         onPointerUp=${() => (drag.current = null)}>
         <div class="canvas" style=${{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`, aspectRatio: `${w} / ${h}` }}>
-          ${src && html`<img src=${src} alt=${`Page ${current.name}`} onLoad=${(e: Event) => {
-            const im = e.target as HTMLImageElement;
-            setNatural({ w: im.naturalWidth, h: im.naturalHeight });
-          }} />`}
+          ${
+            src &&
+            html`<img src=${src} alt=${`Page ${current.name}`} onLoad=${(e: Event) => {
+              const im = e.target as HTMLImageElement;
+              setNatural({ w: im.naturalWidth, h: im.naturalHeight });
+            }} />`
+          }
           <svg viewBox=${`0 0 ${w} ${h}`} preserveAspectRatio="none" role="group" aria-label="Detected elements">
             ${current.elements.map(
               (el) => html`<rect key=${el.id} class=${`box ${picked?.id === el.id ? "picked" : ""}`} data-category=${el.category}
