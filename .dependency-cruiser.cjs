@@ -48,6 +48,14 @@ module.exports = {
       from: { path: "^src/(cli\\.ts|cli/)" },
       to: { path: "^src/db/embedded\\.ts$" },
     },
+    {
+      name: "python-compat-standalone",
+      severity: "error",
+      comment:
+        "src/python-compat/ holds what exists to match the Python reference tool and DocAPI byte for byte; it stays a leaf: nothing of the server, worker, client or page processor.",
+      from: { path: "^src/python-compat/" },
+      to: { path: "^src/(server|worker|client|processor)/" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

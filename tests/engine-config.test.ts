@@ -3,10 +3,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { removeTempDirs, tempDir } from "./engine-support/run-cli.ts";
 import { join } from "node:path";
-import { parseIni, sectionViews } from "../src/processor/config/ini.ts";
+import { parseIni, sectionViews } from "../src/python-compat/configparser.ts";
 import { ConfigFileError, DEFAULT_CONFIG_INI, loadProcessorConfig, parseProcessorConfig } from "../src/processor/config/engine-config.ts";
 import { builtinAliases, loadAliases, resolveApi } from "../src/processor/config/aliases.ts";
-import { renderTemplate } from "../src/processor/caption/jinja.ts";
+import { renderTemplate } from "../src/python-compat/jinja.ts";
 import { parsePromptResult } from "../src/processor/caption/captioning.ts";
 import { discoverPages, extensionOf, loadMetadata, pageIdOf, processedIds } from "../src/processor/run.ts";
 

@@ -1,10 +1,10 @@
 /**
- * src/shared/py-json.ts against Python's own json module, run here: `json.dumps(json.loads(text),
+ * src/python-compat/py-json.ts against Python's own json module, run here: `json.dumps(json.loads(text),
  * ensure_ascii=False, indent=4)` must come out byte for byte the same, for documents where JavaScript's
  * JSON differs (member order, floats, big integers, duplicate keys, escapes, nesting).
  */
 import { expect, test } from "bun:test";
-import { parsePyJson, pyFloatRepr, pyJsonDumps } from "../src/shared/py-json.ts";
+import { parsePyJson, pyFloatRepr, pyJsonDumps } from "../src/python-compat/py-json.ts";
 
 const DOCS = [
   '{"b":1,"2":2.0,"1":3,"c":1e3}',

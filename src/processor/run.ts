@@ -3,7 +3,7 @@
  * skip processed ones, process them (in this process, or sharded over `--process-count` child
  * processes), report one progress line per finished page on stdout, write the processing info.
  */
-import { parsePyJson, toJsValue } from "../shared/py-json.ts";
+import { parsePyJson, toJsValue } from "../python-compat/py-json.ts";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";

@@ -13,7 +13,7 @@ import type { CaptioningSpec } from "../config/engine-config.ts";
 import { passesFilter } from "../categories.ts";
 import { elements, polygonBBox, setModel, type ElementRegion, type Layout } from "../layout.ts";
 import type { Logger } from "../log.ts";
-import { renderTemplate } from "./jinja.ts";
+import { renderTemplate } from "../../python-compat/jinja.ts";
 import { addUsage, type Usage } from "../usage.ts";
 import { postChat, sleep } from "./llm-http.ts";
 

@@ -10,7 +10,7 @@ import type { InitialSpec } from "../config/engine-config.ts";
 import { elements, polygonBBox, pyRound, setModel, textLines, type BBox, type Layout, type TextLine } from "../layout.ts";
 import type { Logger } from "../log.ts";
 import { addUsage, type Usage } from "../usage.ts";
-import { renderTemplate } from "./jinja.ts";
+import { renderTemplate } from "../../python-compat/jinja.ts";
 import { postChat, sleep } from "./llm-http.ts";
 
 export const INITIAL_ENGINE_NAME = "InitialRecognitionEngine";

@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { parseIni, sectionViews, IniError, type SectionView } from "./ini.ts";
+import { parseIni, sectionViews, IniError, type SectionView } from "../../python-compat/configparser.ts";
 import { resolveApi, type AliasTable } from "./aliases.ts";
 
 export class ConfigFileError extends Error {

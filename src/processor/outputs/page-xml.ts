@@ -2,7 +2,7 @@
  * PAGE XML output (annopage-tool.md §4.2, pero-ocr PAGE 2019-07-15 form): every region a
  * TextRegion with its category and confidence in `custom`, text lines with baselines and text.
  */
-import { pyFloatRepr } from "../../shared/py-json.ts";
+import { pyFloatRepr } from "../../python-compat/py-json.ts";
 import { pyRound, type IdServices, type Layout, type Point } from "../layout.ts";
 import { escapeAttr, escapeText } from "../xml/serialize.ts";
 

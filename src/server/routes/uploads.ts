@@ -22,7 +22,7 @@ import { guardJob } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 import { checkAlto, checkPage } from "../files/xml-check.ts";
 import { decodeXml, XmlEncodingError } from "../../shared/xml-text.ts";
-import { parsePyJson, pyJsonDumps } from "../../shared/py-json.ts";
+import { parsePyJson, pyJsonDumps } from "../../python-compat/py-json.ts";
 
 const userUploadGuard = { owner: true, state: "new" as const };
 

@@ -1,11 +1,15 @@
 /**
+ * src/python-compat/: code that exists only to match the Python reference tool byte for byte (its captioning
+ * prompts are Jinja2 templates rendered with Python's value formatting); it imports nothing of the server,
+ * worker, client or processor.
+ *
  * A Jinja2 subset for the captioning prompts (annopage-tool.md §3.6.1), with Python value
  * formatting: `{{ expr }}`, `{% if %}/{% elif %}/{% else %}/{% endif %}`, `{# comments #}`;
  * expressions with variables, string/number literals, None/True/False, `is none`, `is not none`,
  * `is defined`, `is not defined`, `==`, `!=`, `in`, `not in`, `and`, `or`, `not`, parentheses.
  * Undefined renders as "", None as "None", booleans as True/False, lists as Python literals.
  */
-import { PyFloat, pyFloatRepr } from "../../shared/py-json.ts";
+import { PyFloat, pyFloatRepr } from "./py-json.ts";
 
 class TemplateError extends Error {
   constructor(message: string) {
@@ -63,7 +67,7 @@ type Tok = { t: "name" | "str" | "num" | "op"; v: string };
 
 function tokenize(src: string): Tok[] {
   const out: Tok[] = [];
-  const re = /\s*(?:([A-Za-z_][A-Za-z0-9_]*)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(\d+(?:\.\d+)?)|(==|!=|<=|>=|[()<>.\[\]]))/y;
+  const re = /\s*(?:([A-Za-z_][A-Za-z0-9_]*)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(\d+(?:\.\d+)?)|(==|!=|<=|>=|[()<>.[\]]))/y;
   let i = 0;
   while (i < src.length) {
     if (/^\s*$/.test(src.slice(i))) break;
@@ -166,7 +170,7 @@ function evaluate(src: string, ctx: Record<string, Value>): Value {
       if (t.v === "None" || t.v === "none") v = null;
       else if (t.v === "True" || t.v === "true") v = true;
       else if (t.v === "False" || t.v === "false") v = false;
-      else v = Object.prototype.hasOwnProperty.call(ctx, t.v) ? ctx[t.v] : UNDEFINED;
+      else v = Object.hasOwn(ctx, t.v) ? ctx[t.v] : UNDEFINED;
     } else throw new TemplateError(`unexpected '${t.v}' in '${src}'`);
     // attribute / item access
     while (peek()?.v === "." || peek()?.v === "[") {
