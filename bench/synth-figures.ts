@@ -10,7 +10,7 @@ import { between, font, pick, type Painter, type R, type Typesetter } from "./sy
 const INK = "rgb(25,25,25)";
 
 /** A floor plan: thick outer walls, inner walls with door gaps and swings, windows, stairs, room names. */
-export const floorPlan: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
+export const floorPlan: Painter = (ctx, w, h, r, ts, _words, fam, bodyPx) => {
   const wall = Math.max(3, Math.round(Math.min(w, h) * between(r, 0.012, 0.022)));
   const m = wall;
   ctx.strokeStyle = ctx.fillStyle = INK;
@@ -94,7 +94,7 @@ export const floorPlan: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
 };
 
 /** A technical drawing: machine parts with holes, centre lines, a hatched section, a gear and dimension lines. */
-export const technicalDrawing: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
+export const technicalDrawing: Painter = (ctx, w, h, r, ts, _words, fam, bodyPx) => {
   ctx.strokeStyle = ctx.fillStyle = INK;
   const px = Math.max(10, Math.min(bodyPx * 0.6, h / 16));
   ctx.font = font(px, fam, ts);

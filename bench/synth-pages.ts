@@ -187,7 +187,7 @@ export class Typesetter {
     for (const ch of s) w += this.adv(ch, px);
     return w;
   }
-  draw(ctx: SKRSContext2D, s: string, x: number, baseline: number, px: number, r: R): void {
+  draw(ctx: SKRSContext2D, s: string, x: number, baseline: number, px: number, _r: R): void {
     if (this.useFonts) {
       ctx.fillText(s, x, baseline);
       return;
@@ -326,7 +326,7 @@ const photo: Painter = (ctx, w, h, r) => {
   ctx.putImageData(id, 0, 0);
 };
 
-const chart: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
+const chart: Painter = (ctx, w, h, r, ts, _words, fam, bodyPx) => {
   const px = Math.max(11, Math.min(bodyPx * 0.85, h / 12));
   ctx.font = font(px, fam, ts);
   ctx.fillStyle = ctx.strokeStyle = "rgb(25,25,25)";
@@ -524,7 +524,7 @@ const diagram: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
     }
 };
 
-const geometric: Painter = (ctx, w, h, r, ts, words, fam, bodyPx) => {
+const geometric: Painter = (ctx, w, h, r, ts, _words, fam, bodyPx) => {
   const px = Math.max(11, Math.min(bodyPx * 0.85, h / 12));
   ctx.font = font(px, fam, ts);
   ctx.strokeStyle = ctx.fillStyle = "rgb(25,25,25)";

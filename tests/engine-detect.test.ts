@@ -1,11 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createCanvas, ImageData, type SKRSContext2D } from "@napi-rs/canvas";
-import {
-  detectElements,
-  CATEGORY_LABELS,
-  categoryId,
-  type Box,
-} from "../src/processor/detect/index.ts";
+import { detectElements, CATEGORY_LABELS, categoryId, type Box } from "../src/processor/detect/index.ts";
 import { toGrey } from "../src/media/index.ts";
 import { rng } from "../bench/synth-pages.ts";
 import { groupLines } from "../src/processor/detect/textlines.ts";

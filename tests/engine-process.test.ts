@@ -24,7 +24,7 @@ const packageVersion = (dir: string) => (JSON.parse(readFileSync(join(ROOT, dir,
 
 /** The version string the tesseract WebAssembly build itself reports (TessBaseAPI::Version). */
 async function tesseractVersion(): Promise<string> {
-  // @ts-ignore -- emscripten factory without type declarations
+  // @ts-expect-error -- emscripten factory without type declarations
   const factory = (await import("tesseract.js-core/tesseract-core-simd-lstm.js")).default;
   const mod = await factory({
     wasmBinary: readFileSync(join(ROOT, "node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm")),

@@ -15,7 +15,12 @@ import { z } from "zod";
 import type { Envelope } from "./http-errors.ts";
 import { ApiTransport } from "./transport.ts";
 import { KeySchema, type RoleSchema, type Key } from "../shared/schemas/common.ts";
-import { type EngineListQuery, type EngineNewSchema, EngineSchema as EngineViewSchema, type EngineUpdateSchema } from "../shared/schemas/engines.ts";
+import {
+  type EngineListQuery,
+  type EngineNewSchema,
+  EngineSchema as EngineViewSchema,
+  type EngineUpdateSchema,
+} from "../shared/schemas/engines.ts";
 import { type KeyNewSchema, KeySecretSchema, type KeyUpdateSchema } from "../shared/schemas/keys.ts";
 import {
   type JobDefinitionSchema,

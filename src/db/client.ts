@@ -17,7 +17,9 @@ export const CONNECT_TIMEOUT_SECONDS = 5;
 export const STATEMENT_TIMEOUT_MS = 30_000;
 export const RECONNECT_BACKOFF: Backoff = { baseDelayMs: 50, maxDelayMs: 500 };
 
+// biome-ignore lint/complexity/noBannedTypes: postgres.js's own spelling of "no custom types" (what postgres() returns)
 export type Sql = postgres.Sql<{}>;
+// biome-ignore lint/complexity/noBannedTypes: as above
 export type TxSql = postgres.TransactionSql<{}>;
 
 export interface ConnectOptions {

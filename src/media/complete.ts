@@ -72,7 +72,6 @@ function gifProblem(b: Uint8Array): string | null {
 }
 
 const SOS = Buffer.from([0xff, 0xda]);
-const EOI = Buffer.from([0xff, 0xd9]);
 
 function jpegEnds(bytes: Uint8Array): boolean {
   // FF DA (start of scan) and FF D9 (end of image) cannot occur inside entropy-coded data (FF is stuffed with 00),

@@ -171,7 +171,10 @@ class ImageData {
 
     for (let at = 0; at < d.length; ) {
       if (this.inRow === 0) {
-        if (d[at]! > 4) return this.fail(`PNG has an invalid row filter type ${d[at]}`);
+        if (d[at]! > 4) {
+          this.fail(`PNG has an invalid row filter type ${d[at]}`);
+          return;
+        }
         if (this.rowsLeft === 0) this.rowsLeft = this.layout[++this.pass]![1];
         this.rowsLeft--;
         this.inRow = this.layout[this.pass]![0];

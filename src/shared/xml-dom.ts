@@ -3,11 +3,11 @@
  * server's reading of result ALTO elements (alto-elements.ts): parse with one clear error, elements by local name,
  * numeric attributes.
  */
-import { DOMParser, type Element } from "@xmldom/xmldom";
+import { type Document, DOMParser, type Element } from "@xmldom/xmldom";
 
 export function parse(xml: string, what: string): Element {
   let failed: string | null = null;
-  let doc;
+  let doc: Document;
   try {
     doc = new DOMParser({
       onError: (level, msg) => {

@@ -58,7 +58,7 @@ export class LocalStorage extends StagedStorage {
 
   async open(area: StorageArea, key: string): Promise<StoredFile | null> {
     const path = this.pathOf(area, key);
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(path, { throwIfNoEntry: false });
     } catch {

@@ -62,7 +62,7 @@ export function startWorker(options: WorkerOptions, log: Logger): WorkerHandle {
     try {
       while (!stopping.signal.aborted) {
         const t0 = performance.now();
-        let lease;
+        let lease: Awaited<ReturnType<typeof api.leaseJob>>;
         try {
           lease = await api.leaseJob({ wait: options.waitSeconds });
           failures = 0;

@@ -48,6 +48,6 @@ export function isUuid(s: string): boolean {
 /** A server timestamp as a directory-name piece: `2026-11-28T15:35:38.060400` (no zone, safe chars only). */
 export function timestampForName(ts: string): string {
   const t = ts.trim().replace(/(Z|[+-]\d\d:?\d\d)$/i, "");
-  if (!/^[0-9T:.\-]{10,40}$/.test(t)) throw new UnsafeNameError("timestamp", ts);
+  if (!/^[0-9T:.-]{10,40}$/.test(t)) throw new UnsafeNameError("timestamp", ts);
   return t;
 }

@@ -4,6 +4,7 @@ import { estimateGlyphHeight, groupLines, type LineGroup } from "./textlines.ts"
 import type { DetectInput } from "./types.ts";
 
 /** Component kinds after the text/non-text split. */
+// biome-ignore lint/suspicious/noConstEnum: Bun inlines the members in the detection loops; nothing outside this package uses Kind
 export const enum Kind {
   Noise = 0,
   Text = 1,

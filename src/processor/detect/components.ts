@@ -75,7 +75,7 @@ export function labelComponents(mask: Uint8Array, width: number, height: number)
       while (k < jEnd && rs[k]! < e) {
         const a = find(i);
         const b = find(k);
-        if (a !== b) parent[Math.max(a , b)] = Math.min(a , b);
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
         k++;
       }
     }

@@ -164,7 +164,7 @@ export function estimateBackground(p: Plane, block: number): Float32Array {
       const top = smooth[r0 + a0]! + (smooth[r0 + a1]! - smooth[r0 + a0]!) * tx;
       const bot = smooth[r1 + a0]! + (smooth[r1 + a1]! - smooth[r1 + a0]!) * tx;
       const v = top + (bot - top) * ty;
-      bg[row + x] = Math.max(v , 1);
+      bg[row + x] = Math.max(v, 1);
     }
   }
   return bg;
@@ -205,7 +205,7 @@ export function normalise(p: Plane, bg: Float32Array): Uint8Array {
   const out = new Uint8Array(p.width * p.height);
   for (let i = 0; i < out.length; i++) {
     const v = (p.data[i]! * 255) / bg[i]!;
-    out[i] = Math.min(v , 255);
+    out[i] = Math.min(v, 255);
   }
   return out;
 }

@@ -8,21 +8,14 @@
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-// @ts-ignore -- emscripten factory without type declarations
+// @ts-expect-error -- emscripten factory without type declarations
 import TesseractCore from "tesseract.js-core/tesseract-core-simd-lstm.js";
-// @ts-ignore -- file import (embedded by bun build --compile)
 import coreWasmPath from "../../../node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm" with { type: "file" };
-// @ts-ignore -- file import (embedded by bun build --compile)
 import engBestPath from "../../../node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz" with { type: "file" };
-// @ts-ignore -- file import (embedded by bun build --compile)
 import cesBestPath from "../../../node_modules/@tesseract.js-data/ces/4.0.0_best_int/ces.traineddata.gz" with { type: "file" };
-// @ts-ignore -- file import (embedded by bun build --compile)
 import deuBestPath from "../../../node_modules/@tesseract.js-data/deu/4.0.0_best_int/deu.traineddata.gz" with { type: "file" };
-// @ts-ignore -- file import (embedded by bun build --compile)
 import engFastPath from "../../../vendor/tessdata_fast/eng.traineddata.gz" with { type: "file" };
-// @ts-ignore -- file import (embedded by bun build --compile)
 import cesFastPath from "../../../vendor/tessdata_fast/ces.traineddata.gz" with { type: "file" };
-// @ts-ignore -- file import (embedded by bun build --compile)
 import deuFastPath from "../../../vendor/tessdata_fast/deu.traineddata.gz" with { type: "file" };
 import corePkg from "tesseract.js-core/package.json" with { type: "json" };
 import type { GreyImage } from "../../media/index.ts";

@@ -20,6 +20,7 @@ export type Ort = typeof import("onnxruntime-node");
 
 let loading: Promise<Ort> | undefined;
 /** Kept referenced for the life of the process, so the preloaded library is never unloaded. */
+// biome-ignore lint/correctness/noUnusedVariables: written, never read: the reference itself is what keeps the library loaded
 let preloaded: unknown;
 
 export function loadOrt(): Promise<Ort> {

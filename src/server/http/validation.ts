@@ -508,7 +508,7 @@ export function jsonErrorPosition(text: string, fallback: string): { offset: num
         fail("Expecting ',' delimiter");
       }
     }
-    if (ch === '"') return str();
+    if (ch === '"') return void str();
     const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
     if (lit) return void (i += lit[0].length);
     fail("Expecting value");

@@ -120,7 +120,7 @@ export const uploadRoutes = (deps: AppDeps) => [
     },
     handler: async ({ key, params, file }) => {
       const { job, image } = await jobAndImage(deps, key, params.job_id, params.image_name);
-      let probe;
+      let probe: Awaited<ReturnType<typeof probeImage>>;
       try {
         probe = await probeImage(file.path, { budget: deps.imageChecks });
       } catch (e) {

@@ -72,7 +72,7 @@ function pathParamArb(fx: Fixture, name: string, schema: Operation["params"][0][
 
 /** How a path segment is written: percent-encoded (most), everything encoded, double-encoded, or as is when that is a valid URL. */
 function encodeSegment(text: string, how: number): string {
-  if (how === 1) return percentEncode(text, /[]/);
+  if (how === 1) return percentEncode(text, /(?!)/);
   if (how === 2) return percentEncode(percentEncode(text));
   if (how === 3 && /^[\x21-\x7e]*$/.test(text) && !/[?#%]/.test(text)) return text;
   return percentEncode(text);

@@ -87,7 +87,7 @@ function App() {
     return html`<${Nav} me=${me} hash=${hash} onSignOut=${signOut} /><main><p class="error">Worker keys cannot use the dashboard.</p></main>`;
   }
   const parts = hash.slice(2).split("/");
-  let page;
+  let page: ReturnType<typeof html>;
   if (parts[0] === "submit" && me.role !== "readonly") page = html`<${SubmitPage} />`;
   else if (parts[0] === "admin" && me.role === "admin") page = html`<${AdminPage} />`;
   else if (parts[0] === "jobs" && parts[1] && parts[2] === "view")
