@@ -9,7 +9,7 @@
  * (A malformed chunked body and its log line: serve-hostile-log.test.ts, which reads a real process's log.)
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { MAX_JSON_DEPTH } from "../src/server/http/validation.ts";
+import { MAX_JSON_DEPTH } from "../src/server/http/json-body.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { rawExchange, parseRawAnswer } from "./helpers/raw-http.ts";
 import { ALTO, client, makeKey, PAGE, pngBytes, type RequestOpts } from "./helpers/server-api.ts";

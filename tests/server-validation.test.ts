@@ -5,16 +5,10 @@
  */
 import { describe, expect, test } from "bun:test";
 import { z } from "zod";
-import {
-  decodeJsonBody,
-  depthExceededAt,
-  jsonErrorPosition,
-  MAX_JSON_DEPTH,
-  normaliseUuid,
-  parseLaxDatetime,
-  validatePart,
-  type ValidationIssue,
-} from "../src/server/http/validation.ts";
+import type { ValidationIssue } from "../src/python-compat/pydantic-errors.ts";
+import { decodeJsonBody, depthExceededAt, jsonErrorPosition, MAX_JSON_DEPTH } from "../src/server/http/json-body.ts";
+import { normaliseUuid, validatePart } from "../src/server/http/validation.ts";
+import { parseLaxDatetime } from "../src/shared/timestamps.ts";
 
 function run<S extends z.ZodType>(schema: S, value: unknown, prefix: (string | number)[] = ["body"]) {
   const errors: ValidationIssue[] = [];

@@ -46,7 +46,9 @@ import { AppError } from "./errors.ts";
 import { readBodyChunk, unreadableBody } from "./http/body-read.ts";
 import { authenticate } from "./middleware/auth.ts";
 import { receiveFilePart } from "./http/multipart.ts";
-import { decodeJsonBody, validatePart, validationError, type ValidationIssue } from "./http/validation.ts";
+import type { ValidationIssue } from "../python-compat/pydantic-errors.ts";
+import { decodeJsonBody } from "./http/json-body.ts";
+import { validatePart, validationError } from "./http/validation.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 type AnyObject = z.ZodObject<z.ZodRawShape>;

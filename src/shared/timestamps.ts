@@ -21,3 +21,44 @@ export function isoFromMicros(us: bigint): string {
   const base = new Date(ms).toISOString().slice(0, 19);
   return `${base}.${String(micro).padStart(6, "0")}Z`;
 }
+
+/**
+ * Parses an ISO 8601 datetime (T or space, optional fraction/offset), a bare date or a Unix timestamp to canonical UTC
+ * `…ffffffZ`, as leniently as pydantic does for a query parameter; what it refuses comes with pydantic's error type and text.
+ */
+export function parseLaxDatetime(v: string): string | { error: string; type: string } {
+  const s = v.trim();
+  if (/^[+-]?\d+(\.\d+)?$/.test(s)) {
+    const n = Number(s);
+    const secs = Math.abs(n) > 2e10 ? n / 1000 : n; // pydantic: large numbers are milliseconds
+    if (!Number.isFinite(secs) || Math.abs(secs) > 8.64e12) return { type: "datetime_parsing", error: "invalid timestamp" };
+    return isoFromMicros(BigInt(Math.round(secs * 1e6)));
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/.exec(s);
+  if (!m) {
+    return /^\d{4}-\d{2}-\d{2}/.test(s)
+      ? { type: "datetime_parsing", error: "invalid datetime separator or time" }
+      : { type: "datetime_from_date_parsing", error: "input is too short or has an invalid date format" };
+  }
+  const [, y, mo, d, hh = "00", mi = "00", ss = "00", frac = "", zone] = m;
+  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(hh), Number(mi), Number(ss));
+  const check = new Date(base);
+  if (
+    Number.isNaN(base) ||
+    check.getUTCFullYear() !== Number(y) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(hh) > 23 ||
+    Number(mi) > 59 ||
+    Number(ss) > 59
+  ) {
+    return { type: "datetime_parsing", error: "date or time out of range" };
+  }
+  let offsetMin = 0;
+  if (zone && zone.toUpperCase() !== "Z") {
+    const zm = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
+    offsetMin = (zm[1] === "-" ? -1 : 1) * (Number(zm[2]) * 60 + Number(zm[3] ?? 0));
+  }
+  const utc = new Date(base - offsetMin * 60_000);
+  return `${utc.toISOString().slice(0, 19)}.${frac.padEnd(6, "0")}Z`;
+}
