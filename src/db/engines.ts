@@ -8,8 +8,8 @@
  */
 import type { Sql } from "./client.ts";
 
-export interface EngineRow {
-  id: string;
+/** The columns an admin sets when creating an engine. */
+export interface NewEngine {
   name: string;
   version: string;
   description: string;
@@ -17,6 +17,10 @@ export interface EngineRow {
   definition: Record<string, unknown> | null;
   default: boolean;
   active: boolean;
+}
+
+export interface EngineRow extends NewEngine {
+  id: string;
   created_date: string;
   last_used: string | null;
   files_updated: string | null;
@@ -96,15 +100,6 @@ export async function listEngines(sql: Sql, f: EngineFilter = {}): Promise<Engin
   ].filter((c) => c !== null);
   const where = conds.reduce((acc, c, i) => (i === 0 ? sql`WHERE ${c}` : sql`${acc} AND ${c}`), sql``);
   return sortEngines(await sql<EngineRow[]>`SELECT * FROM engines ${where}`);
-}
-
-export interface NewEngine {
-  name: string;
-  version: string;
-  description: string;
-  definition: Record<string, unknown> | null;
-  default: boolean;
-  active: boolean;
 }
 
 /**
