@@ -6,18 +6,8 @@
  * racing each other all succeed and leave the job done. Job reads carry the technical log only where a view shows it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  applyWorkerUpdate,
-  cancelJob,
-  findJob,
-  findJobAndImage,
-  findJobWithImages,
-  insertJobReturningView,
-  listJobs,
-  recordUpload,
-  releaseJob,
-  touchJob,
-} from "../src/db/jobs.ts";
+import { cancelJob, findJob, findJobAndImage, findJobWithImages, insertJobReturningView, listJobs, recordUpload } from "../src/db/jobs.ts";
+import { applyWorkerUpdate, releaseJob, touchJob } from "../src/db/lease.ts";
 import { Subscription } from "../src/db/listen.ts";
 import { JOB_CHANGED, untilApplied } from "../src/server/jobs/guarded-update.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";

@@ -9,7 +9,7 @@
  */
 import { consola } from "consola";
 import { purgeIdempotencyKeys } from "../../db/idempotency.ts";
-import { sweepStaleLeases } from "../../db/jobs.ts";
+import { sweepStaleLeases } from "../../db/lease.ts";
 import { nowIso } from "./clock.ts";
 import type { AppDeps } from "../context.ts";
 

@@ -9,7 +9,8 @@
  * concurrent cancel or sweep cannot be overwritten.
  */
 import type { z } from "zod";
-import { applyLeasedWorkerUpdate, applyWorkerUpdate, cancelJob, findJob } from "../../db/jobs.ts";
+import { cancelJob, findJob } from "../../db/jobs.ts";
+import { applyLeasedWorkerUpdate, applyWorkerUpdate } from "../../db/lease.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import type { JobProgressUpdateSchema } from "../../shared/schemas/jobs.ts";
 import { addSeconds, nowIso } from "../jobs/clock.ts";

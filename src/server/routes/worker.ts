@@ -6,7 +6,8 @@
  * processing is a 409 (§11.8 fixed).
  */
 import type { Context } from "hono";
-import { findJob, findJobAndImage, releaseJob, sweepAndClaim, touchJob, type JobRow } from "../../db/jobs.ts";
+import { findJob, findJobAndImage, type JobRow } from "../../db/jobs.ts";
+import { releaseJob, sweepAndClaim, touchJob } from "../../db/lease.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
 import { validateZipFile } from "../files/zip-validate.ts";
@@ -20,7 +21,7 @@ import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf, requireState } from "../middle
 import { defineRoute } from "../route.ts";
 import { leaseData } from "./job-patch.ts";
 
-/** One lease attempt: sweep + FIFO claim in one statement (§4.10; db/jobs.ts sweepAndClaim). */
+/** One lease attempt: sweep + FIFO claim in one statement (§4.10; db/lease.ts sweepAndClaim). */
 async function tryLease(deps: AppDeps, key: KeyRow) {
   const c = deps.config;
   const token = crypto.randomUUID();
