@@ -1,5 +1,5 @@
 /**
- * pydantic v2's error objects, as FastAPI lists them in a 422 (protocol §2.4): their shape
+ * pydantic v2's error objects, as FastAPI lists them in a 422 (docs/protocol.md, request validation): their shape
  * (`type`, `loc`, `msg`, `input`, `ctx`), their messages, and the translation of a zod issue into them.
  * The reference server is Python; this module exists only so that clients see the same errors.
  */

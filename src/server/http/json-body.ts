@@ -1,7 +1,7 @@
 /**
- * JSON request bodies with FastAPI 0.117 rules (protocol §2.4): which content types are parsed, the nesting limit
- * checked before parsing (by a linear scan, so that no recursive walker — ours, zod's, JSON.stringify — can
- * overflow), and the position and wording of a syntax error as Python's json module reports it.
+ * JSON request bodies with FastAPI 0.117 rules (docs/protocol.md, request validation): which content types are
+ * parsed, the nesting limit checked before parsing (by a linear scan, so that no recursive walker — ours, zod's,
+ * JSON.stringify — can overflow), and the position and wording of a syntax error as Python's json module reports it.
  */
 import type { ValidationIssue } from "../../python-compat/pydantic-errors.ts";
 
