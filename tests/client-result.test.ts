@@ -7,7 +7,8 @@ import { strToU8, zipSync } from "fflate";
 import { ApiError } from "../src/client/api.ts";
 import { unknownOptions } from "../src/shared/unknown-options.ts";
 import { apiFailure, exitCodeFor } from "../src/client/exit-codes.ts";
-import { resolveOutput, safeEntryPath, unpackZip } from "../src/client/result.ts";
+import { resolveOutput, unpackZip } from "../src/client/result.ts";
+import { safeEntryPath } from "../src/shared/zip/entry-name.ts";
 import { CliError } from "../src/shared/cli-error.ts";
 
 const root = mkdtempSync(join(tmpdir(), "annopage-client-result-"));
@@ -45,22 +46,22 @@ describe("unpackZip", () => {
       expect(safeEntryPath(bad)).toBeUndefined();
   });
 
-  test("unpacks into the directory and leaves no temporary files", () => {
+  test("unpacks into the directory and leaves no temporary files", async () => {
     const zip = join(root, "ok.zip");
     writeFileSync(zip, zipSync({ "alto/p1.xml": strToU8("<alto/>"), "renders/": new Uint8Array(), "x.txt": strToU8("x") }));
     const dir = join(root, "ok");
     mkdirSync(dir);
-    expect(unpackZip(zip, dir).sort()).toEqual(["alto/p1.xml", "x.txt"]);
+    expect((await unpackZip(zip, dir)).sort()).toEqual(["alto/p1.xml", "x.txt"]);
     expect(readFileSync(join(dir, "alto", "p1.xml"), "utf8")).toBe("<alto/>");
     expect(readdirSync(join(dir, "alto"))).toEqual(["p1.xml"]);
   });
 
-  test("a ZIP with an escaping entry writes nothing", () => {
+  test("a ZIP with an escaping entry writes nothing", async () => {
     const zip = join(root, "evil.zip");
     writeFileSync(zip, zipSync({ "good.txt": strToU8("ok"), "../evil.txt": strToU8("bad") }));
     const dir = join(root, "evil");
     mkdirSync(dir);
-    expect(() => unpackZip(zip, dir)).toThrow('the result ZIP has unsafe entry names: "../evil.txt"');
+    await expect(unpackZip(zip, dir)).rejects.toThrow('the result ZIP has unsafe entry names: "../evil.txt"');
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(root, "evil.txt"))).toBe(false);
   });

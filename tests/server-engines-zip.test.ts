@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
-import { validateZipFile } from "../src/server/files/zip-validate.ts";
+import { validateZipFile } from "../src/shared/zip/central-directory.ts";
 
 let dir: string;
 beforeAll(() => {

@@ -1,13 +1,15 @@
 /**
  * Where the job's result goes: `--output FILE.zip` (the ZIP itself) or `--output DIR` (unpacked
  * there, as the reference client does). The ZIP is downloaded to a temporary name and renamed
- * when whole (connector); unpacked files are written the same way. Entry names come from the
- * server, so each one is checked to be a plain relative path before it becomes a file name.
+ * when whole (connector); unpacked files are written the same way, entry by entry as a stream.
+ * Entry names come from the server, so each one is checked to be a plain relative path before
+ * it becomes a file name.
  */
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve, sep } from "node:path";
-import { unzipSync } from "fflate";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { zipEntryNames } from "../shared/zip/central-directory.ts";
+import { isTopDirEntry, safeEntryPath } from "../shared/zip/entry-name.ts";
+import { unzipSafe } from "../shared/zip/extract.ts";
 import type { ApiClient } from "./api.ts";
 
 export interface OutputTarget {
@@ -38,43 +40,16 @@ export function resolveOutput(output: string | undefined, problems: string[]): O
   return { kind: "dir", path };
 }
 
-/** A ZIP entry name as a safe relative path, or undefined (absolute, `..`, drive letters, control characters). */
-export function safeEntryPath(name: string): string[] | undefined {
-  // eslint-disable-next-line no-control-regex
-  if (!name || /[\u0000-\u001f\\]/.test(name) || name.startsWith("/") || /^[A-Za-z]:/.test(name)) return undefined;
-  const parts = name.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.length === 0 || parts.some((p) => p === "..")) return undefined;
-  return parts;
-}
-
-/** Unpacks a ZIP into `dir`; returns the relative paths written. Refuses unsafe entry names. */
-export function unpackZip(zipPath: string, dir: string): string[] {
-  const entries = unzipSync(readFileSync(zipPath));
-  const plan: [string[], Uint8Array][] = [];
-  const bad: string[] = [];
-  for (const [name, data] of Object.entries(entries)) {
-    if (name.endsWith("/")) continue; // directory entry
-    const parts = safeEntryPath(name);
-    if (!parts) bad.push(name);
-    else plan.push([parts, data]);
-  }
+/**
+ * Unpacks a ZIP into `dir` as a stream (bounded memory, however large the entries); returns the relative paths
+ * written. Every entry name is checked (src/shared/zip/entry-name.ts) before anything is written: an archive with an
+ * unsafe name writes nothing.
+ */
+export async function unpackZip(zipPath: string, dir: string): Promise<string[]> {
+  const bad = (await zipEntryNames(zipPath)).filter((name) => !safeEntryPath(name) && !isTopDirEntry(name));
   if (bad.length) throw new Error(`the result ZIP has unsafe entry names: ${bad.map((b) => JSON.stringify(b)).join(", ")}`);
-  const written: string[] = [];
-  for (const [parts, data] of plan) {
-    const target = join(dir, ...parts);
-    if (!resolve(target).startsWith(resolve(dir) + sep)) throw new Error(`unsafe entry ${parts.join("/")}`);
-    mkdirSync(dirname(target), { recursive: true });
-    const tmp = join(dirname(target), `.${parts[parts.length - 1]}.${randomUUID().slice(0, 8)}.part`);
-    try {
-      writeFileSync(tmp, data);
-      renameSync(tmp, target);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
-    written.push(parts.join("/"));
-  }
-  return written;
+  // No size limits: the result is the user's own, as large as the server made it.
+  return unzipSafe(zipPath, dir, { maxBytes: Number.POSITIVE_INFINITY, maxEntries: Number.POSITIVE_INFINITY });
 }
 
 /** Downloads the result of a done job to the target; returns the path and the ZIP size. */
@@ -91,7 +66,7 @@ export async function saveResult(
   const zip = join(target.path, `.${jobId}.result.zip`);
   try {
     const bytes = await api.downloadResult(jobId, zip);
-    const files = unpackZip(zip, target.path);
+    const files = await unpackZip(zip, target.path);
     return { path: target.path, bytes, files };
   } finally {
     rmSync(zip, { force: true });

@@ -21,11 +21,9 @@
  *    place only when complete;
  *  - any non-2xx answer becomes an `ApiError` carrying status, code, detail and details.
  */
-import { randomUUID } from "node:crypto";
-import { rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { ApiError, describeFetchError, EnvelopeSchema, networkError, toApiError, type Envelope } from "./http-errors.ts";
 import { multipartFromFile } from "./multipart.ts";
+import { writeAtomic } from "../shared/atomic-write.ts";
 import { withRetry, type RetryDecision, type RetryPolicy } from "../shared/retry.ts";
 
 export interface ApiClientOptions {
@@ -126,13 +124,9 @@ export class ApiTransport {
   /** Streams a binary answer to `dest` via a temporary file + rename. Returns bytes written. */
   async download(spec: RequestSpec, dest: string): Promise<number> {
     return this.send(spec, async (res) => {
-      const tmp = join(dirname(dest), `.${basename(dest)}.${randomUUID().slice(0, 8)}.part`);
       try {
-        const bytes = await Bun.write(tmp, res);
-        await rename(tmp, dest);
-        return bytes;
+        return await writeAtomic(dest, (tmp) => Bun.write(tmp, res));
       } catch (e) {
-        await rm(tmp, { force: true });
         // The body broke mid-stream: retried like a network error.
         throw new ApiError(0, "NETWORK_ERROR", `download interrupted: ${(e as Error).message}`, undefined, spec.method, `/${spec.path}`);
       }

@@ -18,7 +18,8 @@ import { processPage, type PageEnv, type PageTask } from "./page.ts";
 import { buildProcessingInfo, type UsageData } from "./usage.ts";
 import { noOnnxModels, openOnnxModels, type OnnxModels } from "./onnx/models.ts";
 import { OnnxModelError } from "./onnx/errors.ts";
-import { pyJson, writeFileAtomic } from "./outputs/files.ts";
+import { pyJson } from "./outputs/files.ts";
+import { writeFileAtomicSync } from "../shared/atomic-write.ts";
 
 /** Bad configuration or input: one line, exit code 2. */
 export class InputError extends Error {
@@ -304,7 +305,7 @@ export async function processPages(
 
 export function writeProcessingInfo(path: string | undefined, outcome: ShardOutcome, notices: string[]): void {
   if (!path) return;
-  writeFileAtomic(path, pyJson(buildProcessingInfo(outcome.data, outcome.failed, notices)));
+  writeFileAtomicSync(path, pyJson(buildProcessingInfo(outcome.data, outcome.failed, notices)));
 }
 
 /** Internal protocol between a parent run and its child processes (--process-count > 1). */

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import type { ApiClient, Job } from "../client/api.ts";
 import { isUuid, timestampForName } from "./paths.ts";
-import { unzipSafe } from "./zip.ts";
+import { unzipSafe } from "../shared/zip/extract.ts";
 
 export interface EngineCacheResult {
   dir: string;

@@ -19,7 +19,7 @@ import { isUuid, timestampForName } from "./paths.ts";
 import { PageTally } from "./page-progress.ts";
 import { startProcessor, type ProcessorResult } from "./processor.ts";
 import { prepareConfig, processorArgs, type EngineSettings } from "./processor-config.ts";
-import { zipDirectory } from "./zip.ts";
+import { zipDirectory } from "../shared/zip/write.ts";
 
 /** Exit code of `annopage process` when some (not all) pages failed. */
 const PARTIAL_EXIT = 3;

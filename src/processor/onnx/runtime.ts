@@ -11,10 +11,11 @@
  * From source (bun src/cli.ts) the addon finds the library in node_modules as usual.
  */
 import embeddedLib from "onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1" with { type: "file" };
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OnnxModelError } from "./errors.ts";
+import { writeFileAtomicSync } from "../../shared/atomic-write.ts";
 
 export type Ort = typeof import("onnxruntime-node");
 
@@ -50,19 +51,7 @@ async function preloadEmbeddedLibrary(): Promise<void> {
     present = false;
   }
   if (!present) {
-    const tmp = `${target}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      writeSync(fd, bytes);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      renameSync(tmp, target); // atomic: parallel page processes never load a half-written file
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
+    writeFileAtomicSync(target, bytes, 0o600); // parallel page processes never load a half-written file
   }
   const { dlopen } = await import("bun:ffi");
   preloaded = dlopen(target, { OrtGetApiBase: { args: [], returns: "ptr" } });

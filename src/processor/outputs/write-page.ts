@@ -9,7 +9,8 @@ import { writePageXml } from "./page-xml.ts";
 import { elements, polygonBBox, type IdServices, type Layout } from "../layout.ts";
 import type { Logger } from "../log.ts";
 import { renderPage } from "./render.ts";
-import { ensureDir, pyJson, writeFileAtomic } from "./files.ts";
+import { ensureDir, pyJson } from "./files.ts";
+import { writeFileAtomicSync } from "../../shared/atomic-write.ts";
 
 export interface OutputPaths {
   xml?: string;
@@ -34,16 +35,16 @@ export function writePageOutputs(
   ids: IdServices,
   log: Logger,
 ): void {
-  if (out.xml) writeFileAtomic(join(out.xml, `${pageId}.xml`), writePageXml(layout, ids));
-  if (out.alto) writeFileAtomic(join(out.alto, `${pageId}.xml`), writeAlto(layout, { ids, inputAlto }));
+  if (out.xml) writeFileAtomicSync(join(out.xml, `${pageId}.xml`), writePageXml(layout, ids));
+  if (out.alto) writeFileAtomicSync(join(out.alto, `${pageId}.xml`), writeAlto(layout, { ids, inputAlto }));
   if (out.embeddings) {
     // §4.3: written for every processed page, empty without records (no ONNX embedding model configured:
     // the run reports the missing model on stderr and in the processing info).
     const records = elements(layout).flatMap((el) => el.meta?.embeddings ?? []);
     const text = out.embeddingsJsonLines ? records.map((r) => `${JSON.stringify(r)}\n`).join("") : pyJson(records);
-    writeFileAtomic(join(out.embeddings, `${pageId}.${out.embeddingsJsonLines ? "jsonl" : "json"}`), text);
+    writeFileAtomicSync(join(out.embeddings, `${pageId}.${out.embeddingsJsonLines ? "jsonl" : "json"}`), text);
   }
-  if (out.render) writeFileAtomic(join(out.render, `${pageId}.jpg`), renderPage(image, layout));
+  if (out.render) writeFileAtomicSync(join(out.render, `${pageId}.jpg`), renderPage(image, layout));
   if (out.crops) {
     for (const el of elements(layout)) {
       const bb = polygonBBox(el.polygon);
@@ -52,13 +53,13 @@ export function writePageOutputs(
         log.warning(`element ${el.id} of page ${pageId} has an empty box; no crop written`);
         continue;
       }
-      writeFileAtomic(join(out.crops, `${pageId}_${el.meta?.tagId ?? el.id}.jpg`), encodeJpeg(crop, 95));
+      writeFileAtomicSync(join(out.crops, `${pageId}_${el.meta?.tagId ?? el.id}.jpg`), encodeJpeg(crop, 95));
     }
   }
   if (out.prompts) {
     for (const el of elements(layout)) {
       if (!el.meta || el.meta.prompts.length === 0) continue;
-      writeFileAtomic(join(out.prompts, `${pageId}_${el.meta.tagId}.txt`), pyJson(el.meta.prompts));
+      writeFileAtomicSync(join(out.prompts, `${pageId}_${el.meta.tagId}.txt`), pyJson(el.meta.prompts));
     }
   }
 }

@@ -10,7 +10,7 @@ import type { StoredFile } from "../../storage/storage.ts";
 import type { AppDeps } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { stem } from "../http/file-response.ts";
-import { readZipEntries } from "./zip-entries.ts";
+import { readZipEntries } from "../../shared/zip/read-entries.ts";
 
 const PREVIEW_SIDE = 3000;
 const MAX_RENDER_BYTES = 256 * 1024 * 1024;

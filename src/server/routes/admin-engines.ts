@@ -10,7 +10,7 @@ import { receiveFilePart } from "../http/multipart.ts";
 import { defineRoute } from "../route.ts";
 import { nowIso } from "../jobs/clock.ts";
 import { engineAdminView } from "../views/admin.ts";
-import { validateZipFile } from "../files/zip-validate.ts";
+import { validateZipFile } from "../../shared/zip/central-directory.ts";
 import { findEngine, insertEngine, markEngineFilesUpdated, updateEngine } from "../../db/engines.ts";
 import type { Sql } from "../../db/client.ts";
 import { EngineNameVersionParams, EngineNewSchema, EngineSchema, EngineUpdateSchema } from "../../shared/schemas/engines.ts";

@@ -13,7 +13,7 @@ import { AppError, envelopeOk } from "../errors.ts";
 import { contentDisposition, stem } from "../http/file-response.ts";
 import { browserPageImage } from "../files/page-image.ts";
 import { defineRoute } from "../route.ts";
-import { readZipEntries, ZipEntriesTooLarge } from "../files/zip-entries.ts";
+import { readZipEntries, ZipEntriesTooLarge } from "../../shared/zip/read-entries.ts";
 import { doneJobResult } from "./results.ts";
 
 /** ALTO read from one result at most (a page's ALTO is tens of kB; 10,000 pages fit). */

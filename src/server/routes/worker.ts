@@ -10,7 +10,7 @@ import { findJob, findJobAndImage, type JobRow } from "../../db/jobs.ts";
 import { releaseJob, sweepAndClaim, touchJob } from "../../db/lease.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import { ImageIdParams, JobIdParams, JobLeaseSchema, LeaseQuery } from "../../shared/schemas/jobs.ts";
-import { validateZipFile } from "../files/zip-validate.ts";
+import { validateZipFile } from "../../shared/zip/central-directory.ts";
 import { formatInfo, type ImageFormat } from "../../media/index.ts";
 import { nowIso } from "../jobs/clock.ts";
 import type { AppDeps } from "../context.ts";

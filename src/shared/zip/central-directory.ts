@@ -1,9 +1,10 @@
 /**
- * ZIP validation of uploaded archives (protocol §6.5): the equivalent of "Python's
- * `zipfile.ZipFile(path)` opens without BadZipFile". Only the end-of-central-directory record
- * (with ZIP64 locator) and the central-directory headers are checked; local headers, CRCs and
- * data are not. Works on a file on disk and reads only its tail and central directory, in
- * bounded chunks, so a multi-gigabyte upload costs little memory.
+ * The central directory of a ZIP file on disk, read from its tail in bounded chunks (a multi-gigabyte archive costs
+ * little memory):
+ *  - validateZipFile: the check of uploaded archives (protocol §6.5), the equivalent of "Python's
+ *    `zipfile.ZipFile(path)` opens without BadZipFile". Only the end-of-central-directory record (with ZIP64
+ *    locator) and the central-directory headers are checked; local headers, CRCs and data are not;
+ *  - zipEntryNames: the names the central directory lists (so every name can be checked before anything is written).
  */
 import { open, type FileHandle } from "node:fs/promises";
 
@@ -75,7 +76,8 @@ async function applyZip64(fh: FileHandle, rec: EndRecord): Promise<EndRecord> {
   return { location: rec.location, cdSize: Number(e64.readBigUInt64LE(40)), cdOffset: Number(e64.readBigUInt64LE(48)), zip64: true };
 }
 
-async function walkCentralDirectory(fh: FileHandle, start: number, cdSize: number): Promise<void> {
+/** Walks the central-directory headers; `onName` gets each entry's name (UTF-8 when flagged, else Latin-1, as fflate). */
+async function walkCentralDirectory(fh: FileHandle, start: number, cdSize: number, onName?: (name: string) => void): Promise<void> {
   // Read the directory in windows of 1 MiB; the reference reads it whole, so a header that runs
   // past cd_size (or past the end of the file) is "truncated".
   const WINDOW = 1 << 20;
@@ -91,28 +93,54 @@ async function walkCentralDirectory(fh: FileHandle, start: number, cdSize: numbe
     const head = win.subarray(total - winStart, total - winStart + want);
     if (head.length !== CENTRAL_SIZE) throw new BadZip("Truncated central directory");
     if (head.readUInt32LE(0) !== CENTRAL_SIG) throw new BadZip("Bad magic number for central directory");
-    total += CENTRAL_SIZE + head.readUInt16LE(28) + head.readUInt16LE(30) + head.readUInt16LE(32);
+    const nameLength = head.readUInt16LE(28);
+    if (onName) {
+      const utf8 = (head.readUInt16LE(8) & 0x800) !== 0;
+      const name = await readAt(fh, start + total + CENTRAL_SIZE, Math.min(nameLength, cdSize - total - CENTRAL_SIZE));
+      if (name.length !== nameLength) throw new BadZip("Truncated central directory");
+      onName(name.toString(utf8 ? "utf8" : "latin1"));
+    }
+    total += CENTRAL_SIZE + nameLength + head.readUInt16LE(30) + head.readUInt16LE(32);
+  }
+}
+
+/** Finds and walks the central directory of the ZIP at `path`; throws BadZip with the reference's message. */
+async function readCentralDirectory(path: string, onName?: (name: string) => void): Promise<void> {
+  const fh = await open(path, "r");
+  try {
+    const size = (await fh.stat()).size;
+    const first = await findEndRecord(fh, size);
+    if (!first) throw new BadZip("File is not a zip file");
+    const rec = await applyZip64(fh, first);
+    let concat = rec.location - rec.cdSize - rec.cdOffset;
+    if (rec.zip64) concat -= EOCD64_SIZE + EOCD64_LOCATOR_SIZE;
+    const startDir = rec.cdOffset + concat;
+    if (startDir < 0) throw new BadZip("Bad offset for central directory");
+    await walkCentralDirectory(fh, startDir, rec.cdSize, onName);
+  } finally {
+    await fh.close();
   }
 }
 
 /** Checks the ZIP at `path`; `reason` carries the reference's BadZipFile message. */
 export async function validateZipFile(path: string): Promise<ZipCheck> {
-  const fh = await open(path, "r");
   try {
-    const size = (await fh.stat()).size;
-    const first = await findEndRecord(fh, size);
-    if (!first) return { ok: false, reason: "File is not a zip file" };
-    const rec = await applyZip64(fh, first);
-    let concat = rec.location - rec.cdSize - rec.cdOffset;
-    if (rec.zip64) concat -= EOCD64_SIZE + EOCD64_LOCATOR_SIZE;
-    const startDir = rec.cdOffset + concat;
-    if (startDir < 0) return { ok: false, reason: "Bad offset for central directory" };
-    await walkCentralDirectory(fh, startDir, rec.cdSize);
+    await readCentralDirectory(path);
     return { ok: true };
   } catch (e) {
     if (e instanceof BadZip) return { ok: false, reason: e.message };
     throw e;
-  } finally {
-    await fh.close();
   }
+}
+
+/** The entry names of the ZIP at `path`, in central-directory order; an unreadable archive throws ("not a zip file"). */
+export async function zipEntryNames(path: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    await readCentralDirectory(path, (name) => names.push(name));
+  } catch (e) {
+    if (e instanceof BadZip) throw new Error(`${path}: ${e.message}`);
+    throw e;
+  }
+  return names;
 }
