@@ -1,5 +1,5 @@
 /**
- * Shared by bench/detect-quality.ts and tests/engine-detect-devset.test.ts: run the detector over a labelled page set
+ * Shared by bench/detect-quality.ts and tests/processor/detect-devset.test.ts: run the detector over a labelled page set
  * and write one minimal ALTO v4 file per page (ComposedBlock + GraphicalElement per element — the shape AnnoPage
  * writes and the set's scorer reads).
  */

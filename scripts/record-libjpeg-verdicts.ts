@@ -1,5 +1,5 @@
 /**
- * Records libjpeg's verdict on every input of tests/jpeg-structure.test.ts (tests/helpers/jpeg-cases.ts) in
+ * Records libjpeg's verdict on every input of tests/media/jpeg-structure.test.ts (tests/helpers/jpeg-cases.ts) in
  * tests/fixtures/jpeg/libjpeg-verdicts.json: `djpeg` exits 0 (ok), 2 (warnings only) or 1 (fatal error). Needs djpeg
  * and jpegtran (Debian: apt-get install libjpeg-turbo-progs); the tests read the record and need neither.
  *

@@ -1,6 +1,6 @@
 /**
  * Numbered migrations from `sql/`, embedded as text so the compiled binary carries them. Add a
- * file to sql/ and a line here; tests/migrations.test.ts fails when the two disagree.
+ * file to sql/ and a line here; tests/server/foundation.test.ts fails when the two disagree.
  */
 import m001 from "../../sql/001_schema.sql" with { type: "text" };
 import m002 from "../../sql/002_extensions.sql" with { type: "text" };

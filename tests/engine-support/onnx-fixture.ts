@@ -1,4 +1,4 @@
-/** The ONNX tests' page and detection head (tests/engine-onnx.test.ts, tests/engine-binary.test.ts). */
+/** The ONNX tests' page and detection head (tests/processor/onnx.test.ts, tests/processor/binary.test.ts). */
 import { createCanvas } from "@napi-rs/canvas";
 
 /**

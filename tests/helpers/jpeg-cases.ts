@@ -1,5 +1,5 @@
 /**
- * The JPEG inputs of tests/jpeg-structure.test.ts, and libjpeg's recorded verdict on each of them.
+ * The JPEG inputs of tests/media/jpeg-structure.test.ts, and libjpeg's recorded verdict on each of them.
  *
  * The inputs are built from committed files (tests/fixtures/jpeg/: a baseline and a progressive 160×230 copy of
  * dev_003, and that baseline with arithmetic coding) and the shared page dev_003.jpg, by deterministic edits and
