@@ -7,11 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from "nod
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { format } from "node:util";
-
-const utcDay = (d: Date) => d.toISOString().slice(0, 10);
-
-/** Python's default asctime, in UTC: `2026-11-28 21:53:00,123`. */
-const asctime = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")},${d.toISOString().slice(20, 23)}`;
+import { asctime, utcDay } from "./timestamps.ts";
 
 /** Python level names → consola levels (0 error, 1 warn, 3 info, 4 debug). */
 export const LOG_LEVELS: Readonly<Record<string, number>> = { DEBUG: 4, INFO: 3, WARNING: 1, WARN: 1, ERROR: 0, CRITICAL: 0 };

@@ -9,17 +9,36 @@ export function pgTimestampToIso(text: string): string {
   const m = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?([+-]\d{2}(?::?\d{2}(?::?\d{2})?)?|Z)?$/.exec(text);
   if (!m) return text;
   const [, date, time, frac = "", zone = "Z"] = m;
-  if (zone === "Z" || /^[+-]00(:?00)?(:?00)?$/.test(zone)) return `${date}T${time}.${frac.padEnd(6, "0")}Z`;
+  if (zone === "Z" || /^[+-]00(:?00)?(:?00)?$/.test(zone)) return canonical(`${date}T${time}`, frac);
   // A session not in UTC: convert through microseconds since the epoch.
-  const ms = Date.parse(`${date}T${time}${zone.length === 3 ? `${zone}:00` : zone}`);
-  return isoFromMicros(BigInt(ms) * 1000n + BigInt(frac.padEnd(6, "0")));
+  return isoFromMicros(toMicros(`${date}T${time}${zone.length === 3 ? `${zone}:00` : zone}`, frac));
 }
 
+/** The canonical form of a UTC date and time to the second (`YYYY-MM-DDTHH:MM:SS`) and a fraction of up to six digits. */
+const canonical = (toSecond: string, frac: string) => `${toSecond}.${frac.padEnd(6, "0")}Z`;
+
+/** Microseconds since the epoch of an ISO date and time to the second (with its zone) and a fraction of up to six digits. */
+function toMicros(dateTime: string, frac: string): bigint {
+  return BigInt(Date.parse(dateTime)) * 1000n + BigInt(frac.padEnd(6, "0"));
+}
+
+/** Microseconds since the epoch of a canonical timestamp (`…T…Z`, up to six fractional digits). */
+function isoToMicros(iso: string): bigint {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(iso);
+  if (!m) throw new Error(`not a canonical timestamp: ${iso}`);
+  return toMicros(`${m[1]}Z`, m[2] ?? "");
+}
+
+/** Canonical timestamp `seconds` after `iso` (microsecond exact). */
+export function addSeconds(iso: string, seconds: number): string {
+  return isoFromMicros(isoToMicros(iso) + BigInt(Math.round(seconds * 1_000_000)));
+}
+
+/** Canonical timestamp of microseconds since the epoch. */
 export function isoFromMicros(us: bigint): string {
   const ms = Number(us / 1000n);
   const micro = Number(((us % 1_000_000n) + 1_000_000n) % 1_000_000n);
-  const base = new Date(ms).toISOString().slice(0, 19);
-  return `${base}.${String(micro).padStart(6, "0")}Z`;
+  return canonical(new Date(ms).toISOString().slice(0, 19), String(micro).padStart(6, "0"));
 }
 
 /**
@@ -60,5 +79,11 @@ export function parseLaxDatetime(v: string): string | { error: string; type: str
     offsetMin = (zm[1] === "-" ? -1 : 1) * (Number(zm[2]) * 60 + Number(zm[3] ?? 0));
   }
   const utc = new Date(base - offsetMin * 60_000);
-  return `${utc.toISOString().slice(0, 19)}.${frac.padEnd(6, "0")}Z`;
+  return canonical(utc.toISOString().slice(0, 19), frac);
 }
+
+/** The UTC date `YYYY-MM-DD` of `d`. */
+export const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Python logging's default asctime, in UTC: `2026-11-28 21:53:00,123`. */
+export const asctime = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")},${d.toISOString().slice(20, 23)}`;

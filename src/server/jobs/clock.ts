@@ -18,14 +18,3 @@ function nowMicros(): bigint {
 export function nowIso(): string {
   return isoFromMicros(nowMicros());
 }
-
-/** ISO timestamp `seconds` after `iso` (microsecond exact). */
-export function addSeconds(iso: string, seconds: number): string {
-  return isoFromMicros(isoToMicros(iso) + BigInt(Math.round(seconds * 1_000_000)));
-}
-
-function isoToMicros(iso: string): bigint {
-  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(iso);
-  if (!m) throw new Error(`not a canonical timestamp: ${iso}`);
-  return BigInt(Date.parse(`${m[1]}Z`)) * 1000n + BigInt((m[2] ?? "").padEnd(6, "0"));
-}

@@ -11,7 +11,8 @@
 import { consola } from "consola";
 import type { Sql } from "../../db/client.ts";
 import { listJobsChangedSince, type JobRow } from "../../db/jobs.ts";
-import { addSeconds, nowIso } from "./clock.ts";
+import { addSeconds } from "../../shared/timestamps.ts";
+import { nowIso } from "./clock.ts";
 
 export interface JobWatcher {
   onJob(job: JobRow): void;
