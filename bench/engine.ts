@@ -24,7 +24,6 @@ import { realIdServices } from "../src/processor/layout.ts";
 import { processPage, type PageEnv } from "../src/processor/page.ts";
 import { PageOcr } from "../src/processor/ocr/parallel.ts";
 import { cpus } from "node:os";
-import { noOnnxModels } from "../src/processor/onnx/models.ts";
 import { SHARED } from "../tests/helpers/shared.ts";
 import { readAltoText } from "../src/processor/alto/read.ts";
 import { loadTruth, scoreOcr } from "./ocr-truth.ts";
@@ -71,7 +70,7 @@ function env(ini: string, out = dir): PageEnv {
       if (!ocrEngines.has(k)) ocrEngines.set(k, PageOcr.create(ocr, threads));
       return ocrEngines.get(k)!;
     },
-    onnx: noOnnxModels(),
+    models: new Map(),
   };
 }
 for (const d of ["alto", "crops", "renders"]) Bun.spawnSync(["mkdir", "-p", join(dir, d)]);

@@ -25,7 +25,8 @@ import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { CliError } from "../shared/cli-error.ts";
 import { withHelp } from "../shared/usage.ts";
-import { ConfigFileError, ConfigFileMissingError } from "./config/engine-config.ts";
+import { ConfigFileMissingError } from "./config/engine-config.ts";
+import { ConfigFileError } from "./config/section-reader.ts";
 import { LEVELS, type LogLevel } from "./log.ts";
 import {
   InputError,

@@ -8,7 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { loadAliases } from "./config/aliases.ts";
-import { ConfigFileError, loadProcessorConfig, type ParseFolderKey, type ProcessorConfig } from "./config/engine-config.ts";
+import { loadProcessorConfig, type ParseFolderKey, type ProcessorConfig } from "./config/engine-config.ts";
+import { ConfigFileError } from "./config/section-reader.ts";
+import { methodOf } from "./methods/registry.ts";
 import { realIdServices, type IdServices } from "./layout.ts";
 import { createLogger, type LogLevel, type Logger } from "./log.ts";
 import type { PageOcr } from "./ocr/parallel.ts";
@@ -16,7 +18,6 @@ import { ocrThreads } from "./ocr/threads.ts";
 import { createOutputDirs, type OutputPaths } from "./outputs/write-page.ts";
 import { processPage, type PageEnv, type PageTask } from "./page.ts";
 import { buildProcessingInfo, type UsageData } from "./usage.ts";
-import { noOnnxModels, openOnnxModels, type OnnxModels } from "./onnx/models.ts";
 import { OnnxModelError } from "./onnx/errors.ts";
 import { pyJson } from "./outputs/files.ts";
 import { writeFileAtomicSync } from "../shared/atomic-write.ts";
@@ -170,8 +171,8 @@ export interface Prepared {
   pages: PageTask[];
   metadata: Record<string, unknown>;
   notices: string[];
-  /** Filled by openModels before the first page. */
-  onnx: OnnxModels;
+  /** The models of the configured engines by section name, opened by openModels before the first page. */
+  models: Map<string, unknown>;
 }
 
 /** Everything that can fail before the first page: config, inputs, page list. Throws InputError/ConfigFileError. */
@@ -192,12 +193,7 @@ export function prepareRun(raw: RunOptions, log: Logger, opts2: { quiet?: boolea
   } else if (opts.gpuId !== undefined) log.warning(`--gpu-id ${opts.gpuId}: this processor has no GPU models; running on CPU`);
   else if (opts.device === "gpu") log.warning("--device gpu: this processor has no GPU models; running on CPU");
   const notices: string[] = [];
-  for (const e of config.engines) {
-    if (e.kind === "embedding" && !e.onnxPath)
-      notices.push(
-        `[${e.name}] HUGGINGFACE_IMAGE_EMBEDDING needs the image model '${e.model}', which this processor cannot run (it runs ONNX image encoders: MODEL = <file>.onnx); no embeddings are computed`,
-      );
-  }
+  for (const e of config.engines) notices.push(...(methodOf(e).notices?.(e) ?? []));
   const embeds = config.engines.some((e) => e.kind === "embedding" && e.onnxPath);
   if (opts.outputEmbeddingsPath && !embeds)
     notices.push("embeddings were requested but no embedding model is available to this processor; the embedding files are written empty");
@@ -227,13 +223,19 @@ export function prepareRun(raw: RunOptions, log: Logger, opts2: { quiet?: boolea
     }
   }
   createOutputDirs(outputPaths(opts));
-  return { opts, config, pages, metadata, notices, onnx: noOnnxModels() };
+  return { opts, config, pages, metadata, notices, models: new Map() };
 }
 
-/** Opens the configured ONNX models (a missing or malformed one is an InputError: the run fails before any page). */
+/**
+ * Opens the configured models once per process, in config order (onnxruntime is loaded only when a section configures
+ * an ONNX model); a missing or malformed one is an InputError: the run fails before any page.
+ */
 export async function openModels(prep: Prepared): Promise<void> {
   try {
-    prep.onnx = await openOnnxModels(prep.config);
+    for (const e of prep.config.engines) {
+      const opening = methodOf(e).open?.(e);
+      if (opening) prep.models.set(e.name, await opening);
+    }
   } catch (e) {
     if (e instanceof OnnxModelError) throw new InputError(e.message);
     throw e;
@@ -274,7 +276,7 @@ export async function processPages(
         const settings = prep.config.ocr ?? { languages: ["eng"], models: "fast", threads: 1 };
         return m.PageOcr.create(settings, ocrThreads(settings.threads, prep.opts.processCount));
       })),
-    onnx: prep.onnx,
+    models: prep.models,
   };
   const data: UsageData = {};
   const failed: Record<string, string> = {};

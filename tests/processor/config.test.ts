@@ -4,12 +4,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { removeTempDirs, tempDir } from "../engine-support/run-cli.ts";
 import { join } from "node:path";
 import { parseIni, sectionViews } from "../../src/python-compat/configparser.ts";
-import {
-  ConfigFileError,
-  DEFAULT_CONFIG_INI,
-  loadProcessorConfig,
-  parseProcessorConfig,
-} from "../../src/processor/config/engine-config.ts";
+import { DEFAULT_CONFIG_INI, loadProcessorConfig, parseProcessorConfig } from "../../src/processor/config/engine-config.ts";
+import { ConfigFileError } from "../../src/processor/config/section-reader.ts";
 import { builtinAliases, loadAliases, resolveApi } from "../../src/processor/config/aliases.ts";
 import { renderTemplate } from "../../src/python-compat/jinja.ts";
 import { parsePromptResult } from "../../src/processor/caption/captioning.ts";

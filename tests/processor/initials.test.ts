@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runInitialRecognition, initialGeometry } from "../../src/processor/caption/initials.ts";
+import { runInitialRecognition, initialGeometry, type InitialSpec } from "../../src/processor/caption/initials.ts";
 import { writeAlto } from "../../src/processor/alto/write.ts";
-import type { InitialSpec } from "../../src/processor/config/engine-config.ts";
 import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../../src/processor/layout.ts";
 import { createLogger } from "../../src/processor/log.ts";
 import { firstDifference, xmlDict } from "../engine-support/xmldict.ts";

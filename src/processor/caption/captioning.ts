@@ -9,7 +9,7 @@
  * warning. A page whose captioning fails keeps its detections.
  */
 import { cropRgba, encodeJpeg, resizeRgba, type RgbaImage } from "../../media/index.ts";
-import type { CaptioningSpec } from "../config/engine-config.ts";
+import type { PromptSettings } from "../config/section-reader.ts";
 import { passesFilter } from "../categories.ts";
 import { elements, polygonBBox, setModel, type ElementRegion, type Layout } from "../layout.ts";
 import type { Logger } from "../log.ts";
@@ -18,6 +18,22 @@ import { addUsage, type Usage } from "../usage.ts";
 import { postChat, sleep } from "./llm-http.ts";
 
 export const ENGINE_NAME = "OpenAICompletionsImageCaptioningEngine";
+
+/** An OPENAI_COMPLETIONS_IMAGE_CAPTIONING section (src/processor/methods/image-captioning.ts). */
+export interface CaptioningSpec {
+  kind: "captioning";
+  name: string;
+  apiUrl: string;
+  apiKey: string;
+  prompt: PromptSettings;
+  categories: string[] | null;
+  maxImageSize: number | undefined;
+  numProcesses: number;
+  maxAttempts: number;
+  onlyPreparePrompts: boolean;
+  retryBackoffMs: number;
+  timeoutMs: number;
+}
 
 const nullableString = { anyOf: [{ type: "string" }, { type: "null" }] };
 const topics = { anyOf: [{ type: "string" }, { items: { type: "string" }, type: "array" }, { type: "null" }] };

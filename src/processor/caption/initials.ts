@@ -6,7 +6,6 @@
  * image, an error status or non-JSON answer is a failed attempt, a missing template skips the element.
  */
 import { cropRgba, encodeJpeg, type RgbaImage } from "../../media/index.ts";
-import type { InitialSpec } from "../config/engine-config.ts";
 import { elements, polygonBBox, pyRound, setModel, textLines, type BBox, type Layout, type TextLine } from "../layout.ts";
 import type { Logger } from "../log.ts";
 import { addUsage, type Usage } from "../usage.ts";
@@ -14,6 +13,19 @@ import { renderTemplate } from "../../python-compat/jinja.ts";
 import { postChat, sleep } from "./llm-http.ts";
 
 export const INITIAL_ENGINE_NAME = "InitialRecognitionEngine";
+
+/** An INITIAL_RECOGNITION section (src/processor/methods/initial-recognition.ts). */
+export interface InitialSpec {
+  kind: "initials";
+  name: string;
+  apiUrl: string;
+  apiKey: string;
+  prompt: { model: string; text: string | Record<string, string> };
+  categories: string[];
+  maxAttempts: number;
+  retryBackoffMs: number;
+  timeoutMs: number;
+}
 
 const RESPONSE_FORMAT = {
   type: "json_schema",

@@ -11,8 +11,18 @@
  * expected inside the export or its input size; only a plain resize is done here.
  */
 import { resizeRgba, type RgbaImage } from "../../media/index.ts";
-import type { EmbeddingSpec } from "../config/engine-config.ts";
 import { openOnnxModel, type OnnxModel } from "./session.ts";
+
+/** What a HUGGINGFACE_IMAGE_EMBEDDING section sets for an ONNX encoder (src/processor/methods/image-embedding.ts). */
+export interface EmbedderSettings {
+  name: string;
+  /** The `.onnx` file. */
+  onnxPath: string | null;
+  decimalPlaces: number | undefined;
+  mean: number[];
+  std: number[];
+  trueRgb: boolean;
+}
 
 export interface EmbeddingVector {
   values: number[];
@@ -21,7 +31,7 @@ export interface EmbeddingVector {
 }
 
 /** CHW float32 input of a crop: the channel order and normalisation described above. */
-function embeddingInput(crop: RgbaImage, spec: Pick<EmbeddingSpec, "mean" | "std" | "trueRgb">): Float32Array {
+function embeddingInput(crop: RgbaImage, spec: Pick<EmbedderSettings, "mean" | "std" | "trueRgb">): Float32Array {
   const plane = crop.width * crop.height;
   const chw = new Float32Array(3 * plane);
   const order = spec.trueRgb ? [0, 1, 2] : [2, 1, 0];
@@ -41,10 +51,10 @@ function roundTo(v: number, places: number): number {
 export class OnnxEmbedder {
   private constructor(
     private readonly model: OnnxModel,
-    private readonly spec: EmbeddingSpec,
+    private readonly spec: EmbedderSettings,
   ) {}
 
-  static async open(spec: EmbeddingSpec): Promise<OnnxEmbedder> {
+  static async open(spec: EmbedderSettings): Promise<OnnxEmbedder> {
     return new OnnxEmbedder(await openOnnxModel(spec.onnxPath!, `[${spec.name}] image encoder '${spec.onnxPath}'`), spec);
   }
 

@@ -7,7 +7,6 @@
  * clipped. Class names: CLASS_NAMES, else the model's `names` metadata.
  */
 import { resizeRgba, type RgbaImage } from "../../media/index.ts";
-import type { DetectionSpec } from "../config/engine-config.ts";
 import { pyRound } from "../layout.ts";
 import { OnnxModelError } from "./errors.ts";
 import { parseClassNames } from "./metadata.ts";
@@ -20,6 +19,18 @@ const IOU = 0.7;
 const MAX_DETECTIONS = 300;
 const MAX_CANDIDATES = 30_000;
 const PAD = 114 / 255;
+
+/** What a YOLO_DETECTION section sets for an ONNX model (src/processor/methods/yolo-detection.ts). */
+export interface YoloSettings {
+  name: string;
+  /** The `.onnx` file. */
+  modelPath: string | null;
+  threshold: number | undefined;
+  imageSize: number | undefined;
+  agnosticNms: boolean;
+  /** CLASS_NAMES (class-id order), else null: the model's `names` metadata. */
+  classNames: string[] | null;
+}
 
 export interface YoloDetection {
   x1: number;
@@ -89,11 +100,11 @@ function decodeHead(data: Float32Array, dims: readonly number[], nc: number, thr
 export class OnnxDetector {
   private constructor(
     private readonly model: OnnxModel,
-    private readonly spec: DetectionSpec,
+    private readonly spec: YoloSettings,
     readonly classNames: string[],
   ) {}
 
-  static async open(spec: DetectionSpec): Promise<OnnxDetector> {
+  static async open(spec: YoloSettings): Promise<OnnxDetector> {
     const model = await openOnnxModel(spec.modelPath!, `[${spec.name}] MODEL_PATH '${spec.modelPath}'`);
     const names = spec.classNames ?? parseClassNames(model.metadata.get("names") ?? "");
     if (!names)
