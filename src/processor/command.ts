@@ -20,7 +20,7 @@
  * directory (one line naming the problem); 130 interrupted.
  */
 import { selfCommand } from "../shared/self.ts";
-import { defineCommand } from "citty";
+import { defineCommand, type ArgsDef } from "citty";
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { CliError } from "../shared/cli-error.ts";
@@ -55,21 +55,32 @@ const EXIT_FATAL = 1;
 /** §1.6: the --config file does not exist. */
 const EXIT_CONFIG_MISSING = 255;
 
-const PATH_FLAGS = [
-  "config",
-  "input-image-path",
-  "input-xml-path",
-  "input-alto-path",
-  "input-metadata-path",
-  "output-xml-path",
-  "output-alto-path",
-  "output-render-path",
-  "output-crops-path",
-  "output-image-captioning-prompts-path",
-  "output-processing-info-path",
-  "output-embeddings-path",
-  "llm-api-aliases-path",
-] as const;
+/** The flags of annopage-tool.md §1.1 in the order --help lists them: [flag, kind, value hint or "", description]. */
+const FLAGS: readonly (readonly [string, "path" | "string" | "boolean", string, string])[] = [
+  ["config", "path", "file", "INI processing configuration (default: built-in OCR + detection)"],
+  ["input-image-path", "path", "", "Directory of page images"],
+  ["input-xml-path", "path", "", "Directory of PAGE XML files (<page id>.xml)"],
+  ["input-alto-path", "path", "", "Directory of ALTO files (<page id>.xml)"],
+  ["input-metadata-path", "path", "file", "JSON with per-image metadata (keyed by image file name)"],
+  ["output-xml-path", "path", "", "Write PAGE XML here"],
+  ["output-alto-path", "path", "", "Write ALTO v4 here"],
+  ["output-render-path", "path", "", "Write renders (<page id>.jpg) here"],
+  ["output-crops-path", "path", "", "Write element crops (<page id>_<tag id>.jpg) here"],
+  ["output-image-captioning-prompts-path", "path", "", "Write captioning prompts here"],
+  ["output-processing-info-path", "path", "file", "Write the processing info JSON (LLM usage, failures) to this file"],
+  ["output-embeddings-path", "path", "", "Write embeddings here (needs an embedding model)"],
+  ["embeddings-jsonlines", "boolean", "", "Embeddings as JSON Lines"],
+  ["skip-processed", "boolean", "", "Skip pages already in the PAGE/ALTO/render outputs"],
+  ["llm-api-aliases-path", "path", "file", "JSON table of LLM API aliases"],
+  ["device", "string", "gpu|cpu", "gpu | cpu (accepted; this processor runs on CPU)"],
+  ["gpu-id", "string", "", "GPU index (accepted; runs on CPU)"],
+  ["process-count", "string", "n", "Pages processed in parallel by this many processes (default 1)"],
+  ["logging-level", "string", "", "DEBUG | INFO | WARNING | ERROR | CRITICAL (default WARNING)"],
+];
+/** One-letter forms. */
+const SHORT: Record<string, string> = { "skip-processed": "s" };
+/** The flags naming files and directories (also [PARSE_FOLDER] keys, or --config and the alias file). */
+const PATH_FLAGS = FLAGS.filter(([, kind]) => kind === "path").map(([name]) => name);
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -78,15 +89,8 @@ function parseProcessArgs(rawArgs: string[]): RunOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
     const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
-    for (const f of PATH_FLAGS) options[f] = { type: "string" };
-    Object.assign(options, {
-      "embeddings-jsonlines": { type: "boolean" },
-      "skip-processed": { type: "boolean", short: "s" },
-      device: { type: "string" },
-      "gpu-id": { type: "string" },
-      "process-count": { type: "string" },
-      "logging-level": { type: "string" },
-    });
+    for (const [name, kind] of FLAGS)
+      options[name] = { type: kind === "boolean" ? "boolean" : "string", ...(SHORT[name] && { short: SHORT[name] }) };
     ({ values } = parseArgs({ args: rawArgs, options, strict: true, allowPositionals: false }) as {
       values: Record<string, string | boolean | undefined>;
     });
@@ -255,31 +259,12 @@ async function runProcessCommand(rawArgs: string[], write: (line: string) => voi
 export default withHelp(
   defineCommand({
     meta: { name: "process", description: "Process page images into ALTO, renders, crops (AnnoPage-compatible processor)" },
-    args: {
-      config: { type: "string", valueHint: "file", description: "INI processing configuration (default: built-in OCR + detection)" },
-      "input-image-path": { type: "string", description: "Directory of page images" },
-      "input-xml-path": { type: "string", description: "Directory of PAGE XML files (<page id>.xml)" },
-      "input-alto-path": { type: "string", description: "Directory of ALTO files (<page id>.xml)" },
-      "input-metadata-path": { type: "string", valueHint: "file", description: "JSON with per-image metadata (keyed by image file name)" },
-      "output-xml-path": { type: "string", description: "Write PAGE XML here" },
-      "output-alto-path": { type: "string", description: "Write ALTO v4 here" },
-      "output-render-path": { type: "string", description: "Write renders (<page id>.jpg) here" },
-      "output-crops-path": { type: "string", description: "Write element crops (<page id>_<tag id>.jpg) here" },
-      "output-image-captioning-prompts-path": { type: "string", description: "Write captioning prompts here" },
-      "output-processing-info-path": {
-        type: "string",
-        valueHint: "file",
-        description: "Write the processing info JSON (LLM usage, failures) to this file",
-      },
-      "output-embeddings-path": { type: "string", description: "Write embeddings here (needs an embedding model)" },
-      "embeddings-jsonlines": { type: "boolean", description: "Embeddings as JSON Lines" },
-      "skip-processed": { type: "boolean", alias: "s", description: "Skip pages already in the PAGE/ALTO/render outputs" },
-      "llm-api-aliases-path": { type: "string", valueHint: "file", description: "JSON table of LLM API aliases" },
-      device: { type: "string", valueHint: "gpu|cpu", description: "gpu | cpu (accepted; this processor runs on CPU)" },
-      "gpu-id": { type: "string", description: "GPU index (accepted; runs on CPU)" },
-      "process-count": { type: "string", valueHint: "n", description: "Pages processed in parallel by this many processes (default 1)" },
-      "logging-level": { type: "string", description: "DEBUG | INFO | WARNING | ERROR | CRITICAL (default WARNING)" },
-    },
+    args: Object.fromEntries(
+      FLAGS.map(([name, kind, valueHint, description]) => [
+        name,
+        { type: kind === "boolean" ? "boolean" : "string", valueHint: valueHint || undefined, alias: SHORT[name], description },
+      ]),
+    ) as ArgsDef,
     async run({ rawArgs }) {
       await runProcessCommand(rawArgs);
     },
