@@ -4,6 +4,7 @@
  * of each kind with BENCH_CONCURRENCY in flight and prints the server's CPU milliseconds per request (all threads, and the
  * main thread alone: the event loop every request shares). The worker's
  * requests (lease, job, image, result, done) then run on the jobs the uploads queued, and the user fetches the results.
+ * BENCH_PROFILE=<dir>: the server writes a markdown CPU profile there (bench/lib.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,8 @@ import { SHARED } from "../tests/helpers/shared.ts";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONC = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/** BENCH_ONLY="PUT,GET /v1/jobs": only the kinds whose name starts with one of these (the worker's kinds need the uploads). */
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 const image = new Uint8Array(await Bun.file(process.env.BENCH_IMAGE ?? `${SHARED}/fixtures/pages/images/dev_003.jpg`).arrayBuffer());
 
 const work = mkdtempSync(join(tmpdir(), "annopage-micro-"));
@@ -100,6 +103,7 @@ try {
     ["GET .../result", (i) => req(user, `/v1/jobs/${leased[i]}/result`)],
   ];
   for (const [name, f] of kinds) {
+    if (ONLY.length && !ONLY.some((o) => name.startsWith(o))) continue;
     const cpu0 = cpuSeconds(child.pid!);
     const main0 = threadCpuSeconds(child.pid!).get("main") ?? 0;
     const t0 = performance.now();

@@ -24,6 +24,18 @@ export interface StagedFile {
   readonly size: number;
   /** Lowercase hex MD5 of the bytes; null when the stage was started with `{ md5: false }`. */
   readonly md5: string | null;
+  /** The same bytes in memory, when the stage was started with `keepBytes` and the file fit: validators read these. */
+  readonly bytes?: Uint8Array;
+}
+
+/**
+ * Options of a staged write. `md5: false` skips hashing (the caller does not need `StagedFile.md5`); `keepBytes` (an
+ * upper bound of the file's size, e.g. from Content-Length) also keeps a copy of the bytes in memory, so that a small
+ * upload's checks need not read the file back (`StagedFile.bytes`; absent when the file turned out larger).
+ */
+export interface StageOptions {
+  md5?: boolean;
+  keepBytes?: number;
 }
 
 /** Streaming writer for one staged file. Call `finish()` once all bytes are written, or `abort()`. */
@@ -43,8 +55,8 @@ export interface StoredFile {
 }
 
 export interface Storage {
-  /** Starts a staged write in `area`; `md5: false` skips hashing (the caller does not need `StagedFile.md5`). */
-  stage(area: StorageArea, opts?: { md5?: boolean }): Promise<StagingWriter>;
+  /** Starts a staged write in `area` (StageOptions). */
+  stage(area: StorageArea, opts?: StageOptions): Promise<StagingWriter>;
   /** Moves a staged file to its final key. `existed` tells whether a file was there before. */
   commit(staged: StagedFile, key: string): Promise<{ existed: boolean }>;
   /** Deletes a staged file (idempotent). */

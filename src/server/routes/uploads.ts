@@ -78,7 +78,7 @@ async function xmlUpload(
   });
   let text: string;
   try {
-    text = decodeXml(await readFile(file.path));
+    text = decodeXml(file.bytes ?? (await readFile(file.path)));
   } catch (e) {
     if (e instanceof XmlEncodingError) throw new AppError("XML_PARSE_ERROR", { details: { reason: e.message } });
     throw e;
@@ -122,7 +122,7 @@ export const uploadRoutes = (deps: AppDeps) => [
       const { job, image } = await jobAndImage(deps, key, params.job_id, params.image_name);
       let probe: Awaited<ReturnType<typeof probeImage>>;
       try {
-        probe = await probeImage(file.path, { budget: deps.imageChecks });
+        probe = await probeImage(file.bytes ?? file.path, { budget: deps.imageChecks });
       } catch (e) {
         if (isImageError(e)) throw new AppError("IMAGE_INVALID", { details: { reason: e.message } });
         throw e;
