@@ -92,6 +92,11 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
   }) as unknown as Sql;
 }
 
+/** One round trip to the database (`SELECT 1`): resolves when it answers. */
+export async function ping(sql: Sql): Promise<void> {
+  await sql`SELECT 1`;
+}
+
 /** `postgres://…/db` → the same server's `postgres` maintenance database URL (any query, such as a socket `host`, kept). */
 export function withDatabase(url: string, database: string): string {
   const parts = urlParts(url);

@@ -257,6 +257,11 @@ export async function listJobsChangedSince(sql: Sql, since: string): Promise<Job
 /** NOTIFY channel on which long-polling lease calls of other replicas are woken; the payload is a job count. */
 export const JOB_QUEUED_CHANNEL = "annopage_job_queued"; // also named in sql/006_record_upload.sql
 
+/** Tells the other replicas' waiting workers that `n` jobs were queued (delivered at commit when inside a transaction). */
+export async function notifyJobsQueued(sql: Sql, n: number): Promise<void> {
+  await sql`SELECT pg_notify(${JOB_QUEUED_CHANNEL}, ${String(n)})`;
+}
+
 /**
  * The queueing check of §5.2 (sql/006 annopage_queue_if_complete): NEW → QUEUED when every required file is
  * there, the engine's last_used set, and the NOTIFY for other replicas' waiting workers (delivered at commit).

@@ -13,7 +13,7 @@
  */
 import type { Sql } from "../../db/client.ts";
 import { Subscription } from "../../db/listen.ts";
-import { JOB_QUEUED_CHANNEL as QUEUE_CHANNEL } from "../../db/jobs.ts";
+import { JOB_QUEUED_CHANNEL as QUEUE_CHANNEL, notifyJobsQueued } from "../../db/jobs.ts";
 
 export class QueueSignal {
   private waiters = new Set<() => void>();
@@ -60,7 +60,7 @@ export class QueueSignal {
   async jobsQueued(n = 1, notified = false): Promise<void> {
     this.wake(n);
     if (this.useNotify && !this.stopped_ && !notified) {
-      await this.sql`SELECT pg_notify(${QUEUE_CHANNEL}, ${String(n)})`.catch(() => {});
+      await notifyJobsQueued(this.sql, n).catch(() => {});
     }
   }
 

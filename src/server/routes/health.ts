@@ -1,5 +1,6 @@
 /** `GET /healthz` (decision 5): 200 with the database status, 503 when the database does not answer. */
 import { z } from "zod";
+import { ping } from "../../db/client.ts";
 import type { AppDeps } from "../context.ts";
 import { jsonResponse } from "../errors.ts";
 import { defineRoute } from "../route.ts";
@@ -19,7 +20,7 @@ export const healthRoutes = (deps: AppDeps) => [
     },
     handler: async () => {
       const ok = await Promise.race([
-        deps.sql`SELECT 1`.then(
+        ping(deps.sql).then(
           () => true,
           () => false,
         ),
