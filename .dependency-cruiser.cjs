@@ -35,11 +35,18 @@ module.exports = {
       to: { path: "^src/config\\.ts$" },
     },
     {
-      name: "server-time-not-from-db",
+      name: "db-below-server",
       severity: "error",
-      comment: "Time helpers live in src/shared/; the server does not reach into src/db/ for them.",
-      from: { path: "^src/server/" },
-      to: { path: "^src/db/timestamps\\.ts$" },
+      comment: "The data layer is below the server: src/db/ imports nothing of src/server/ (time helpers live in src/shared/timestamps.ts).",
+      from: { path: "^src/db/" },
+      to: { path: "^src/(server|worker|client|processor|cli)/" },
+    },
+    {
+      name: "shared-is-shared",
+      severity: "error",
+      comment: "src/shared/ (schemas, time formats, ZIP, retry…) is imported by every side and imports none of them.",
+      from: { path: "^src/shared/" },
+      to: { path: "^src/(server|worker|client|processor|cli|db)/" },
     },
     {
       name: "cli-not-embedded-db",
