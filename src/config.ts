@@ -147,6 +147,8 @@ const EnvSchema = z.object({
   JOB_TIMEOUT_GRACE_SECONDS: envInt(10, 0),
   JOB_MAX_ATTEMPTS: envInt(3, 1),
   SWEEP_INTERVAL_SECONDS: envInt(5, 1, 3600),
+  /** A long-polling lease call re-checks the queue at least this often, even without a wake-up (a lost NOTIFY, a lease timing out). */
+  LEASE_RECHECK_MS: envInt(1000, 10, 60_000),
   MAX_UPLOAD_BYTES: envInt(4 * 1024 * 1024 * 1024, 1),
   /** Memory the upload checks may spend on decoded pixels at once (media/decode-budget.ts), in MiB. */
   IMAGE_CHECK_MEMORY_MB: envInt(1024, 1, 1 << 20),
@@ -321,6 +323,7 @@ const ServerConfigSchema = EnvSchema.transform((e, ctx) => {
     jobTimeoutGraceSeconds: e.JOB_TIMEOUT_GRACE_SECONDS,
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+    leaseRecheckMs: e.LEASE_RECHECK_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     /** STAGING_MAX_AGE_SECONDS: staged files idle this long are swept (storage/staging.ts). */
     stagingMaxAgeSeconds: e.STAGING_MAX_AGE_SECONDS,

@@ -125,8 +125,8 @@ export const workerRoutes = (deps: AppDeps) => [
         const left = deadline - performance.now();
         if (left <= 0 || aborted.aborted || deps.queue.stopped) return envelopeOk("JOB_QUEUE_EMPTY", null);
         // Woken by a queueing in this process or by NOTIFY from another replica; the periodic
-        // re-check also catches timed-out leases that become leasable without any notification.
-        await deps.queue.wait(Math.min(left, 1000), aborted);
+        // re-check (LEASE_RECHECK_MS) also catches timed-out leases that become leasable without any notification.
+        await deps.queue.wait(Math.min(left, deps.config.leaseRecheckMs), aborted);
       }
     },
   }),
