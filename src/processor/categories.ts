@@ -8,7 +8,8 @@
  *    `<genreEng>_<NNN>` (so crop and prompt file names, `<page id>_chart_001.jpg`), `mods:genre`,
  *    the embedding `category`. Where a user sees such an id, the label is shown next to it
  *    (`fileNamePrefix` says which files belong to a category);
- *  - `czech`, `genreCze`: the Czech label and genre; `typeOfResource`: MODS.
+ *  - `czech`, `genreCze`: the Czech label and genre; `typeOfResource`: MODS;
+ *  - `captionWords`, `drawnFigure`, `captionDecides`: what the built-in detector knows of it (DETECTOR_TRAITS).
  * Label lookup is exact (case-sensitive), English or Czech.
  */
 export interface CategoryInfo {
@@ -18,6 +19,10 @@ export interface CategoryInfo {
   genreEng: string;
   genreCze: string;
   typeOfResource: "still image" | "cartographic";
+  /** The built-in detector's knowledge of the category (DETECTOR_TRAITS below). */
+  captionWords: RegExp | null;
+  drawnFigure: boolean;
+  captionDecides: boolean;
 }
 
 const ROWS = [
@@ -52,6 +57,65 @@ const ROWS = [
 export const CATEGORY_LABELS: readonly CategoryLabel[] = ROWS.map((r) => r[0]);
 export type CategoryLabel = (typeof ROWS)[number][0];
 
+/**
+ * What the built-in detector (src/processor/detect/) knows of a category besides its names:
+ *  - `captionWords`: the words by which a figure's caption names the category ("Map 3.", "Obr. 21. Půdorys přízemí",
+ *    "Abb. 4: Schaltplan"): English, Czech and German stems, matched on lower-cased text without diacritics (`\b` =
+ *    start of a word); the earliest word in a caption wins, at the same place the category earlier in the table
+ *    (detect/caption-category.ts);
+ *  - `drawnFigure`: drawn figures, whose separate parts (a plate and a gear, two halves of a diagram) make one figure
+ *    (detect/join.ts);
+ *  - `captionDecides`: a caption naming a category overrules the pixels' verdict for these: the drawn figures, which
+ *    look alike to pixel statistics, Graph, Photograph (a colour map or a shaded drawing looks like one) and Table.
+ *    Decorations, stamps and handwriting carry no captions; a caption near one belongs to something else.
+ */
+const DETECTOR_TRAITS: Partial<Record<CategoryLabel, { captionWords?: RegExp; drawnFigure?: true; captionDecides?: true }>> = {
+  "Barcode and QR code": { captionWords: /\b(bar ?codes?|qr ?code\w*|carov\w* kod\w*|strichcode\w*)\b/ },
+  Exlibris: { captionWords: /\b(ex ?libris)\b/ },
+  Photograph: { captionWords: /\b(photo(graph)?s?|foto(grafie|grafi[ei])?|snim(ek|ku)|aufnahmen?|lichtbild\w*)\b/, captionDecides: true },
+  Graph: {
+    captionWords:
+      /\b(graphs?|charts?|plots?|graf[uye]?|grafy|grafik|diagramm\w*|histogram\w*|kurv\w*|curves?|krivk\w*|statisti\w*|trend|rozlozeni|distribution|verteilung|vyvoj|development of|entwicklung|comparison|srovnani|vergleich|share of|podil)\b/,
+    captionDecides: true,
+  },
+  "Caricature and comics": { captionWords: /\b(caricature\w*|cartoons?|comics?|karikatur\w*|komiks\w*)\b/ },
+  Map: {
+    captionWords:
+      /\b(maps?|mapa|mapy|mape|mapu|mapou|mapk[auy]|mapach|(land|stadt|uber(sichts)?|wander|see|strassen)?kart(e|en)|atlas|stadtplan|plan (of )?(the )?(city|town)|plan mesta|topogra\w*|kartogra\w*|cartogra\w*)\b/,
+    drawnFigure: true,
+    captionDecides: true,
+  },
+  "Musical notation": { captionWords: /\b(musical notation|sheet music|score of|notov\w*|noten\w*|notenschrift|melod\w*)\b/ },
+  Advertisement: { captionWords: /\b(advertisement\w*|advert|inzerat\w*|reklam\w*|anzeige\w*|werbung)\b/ },
+  "Symbol, logo, coat of arms": { captionWords: /\b(coat of arms|logos?|emblem\w*|wappen\w*)\b/ },
+  Table: { captionWords: /\b(tables?|tab|tabulk[aeyu]|tabell[ea]n?)\b/, captionDecides: true },
+  "Floor plan": {
+    captionWords:
+      /\b(floor ?plans?|ground ?plans?|plans?|plan[uy]?|planek|pudorys\w*|grundriss\w*|grundri\w*|(erd|ober|unter|dach)?geschoss\w*|stockwerk\w*|prizemi|podlazi|patr[ao]|floors?|storey|room layout|dispozice)\b/,
+    drawnFigure: true,
+    captionDecides: true,
+  },
+  Diagram: {
+    captionWords:
+      /\b(diagrams?|flow ?charts?|flussdiagramm\w*|blockdiagramm\w*|schema\w*|schemat\w*|schematic\w*|schemes?|schaltplan\w*|schaltbild\w*|schaltung\w*|circuits?|obvod\w*|zapojeni|genealog\w*|family tree|rodokmen\w*|stammbaum\w*|tree|strom|hierarch\w*|organi[sz]ation chart|struktur[ae]?|structure|flows?|proces[su]?|prozess\w*|cycle|cykl\w*|zyklus|optic\w*|opti[ck]\w*|paprs\w*|strahlengang|rays?|experiment\w*|apparatus|aparatur\w*|versuch\w*|block)\b/,
+    drawnFigure: true,
+    captionDecides: true,
+  },
+  "Geometric drawing": {
+    captionWords:
+      /\b(geometr\w*|circles?|kruznic\w*|kruh\w*|kreis\w*|triangles?|trojuhelnik\w*|dreieck\w*|tangent\w*|tecn[aeyu]\w*|angles?|uhl[uy]|uhel|winkel\w*|polygon\w*|mnohouhelnik\w*|vieleck\w*|ellips\w*|elips\w*|parabol\w*|hyperbol\w*|euklid\w*|euclid\w*|bisector|perpendicular|kolmic\w*|konstruk\w*|construction|theorem|vet[ay] o|satz des)\b/,
+    drawnFigure: true,
+    captionDecides: true,
+  },
+  "Other technical drawing": {
+    captionWords:
+      /\b(technical drawing|techni(ck|sch)\w*|vykres\w*|zeichnung|wiring|breadboard|nepajiv\w*|steckplatine|machines?|stroj\w*|maschine\w*|engines?|motor\w*|mechani\w*|gears?|ozuben\w*|zahnr\w*|cross[- ]sections?|sections?|rez[uy]?|schnitt\w*|assembly|sestav\w*|baugruppe|components?|soucast\w*|bauteil\w*|devices?|zarizeni|gerat\w*|elevation|narys|bokorys|aufriss)\b/,
+    drawnFigure: true,
+    captionDecides: true,
+  },
+  Image: { drawnFigure: true, captionDecides: true },
+};
+
 export const CATEGORIES: readonly CategoryInfo[] = ROWS.map(([label, czech, genreEng, genreCze], i) => ({
   id: i + 1,
   label,
@@ -59,6 +123,9 @@ export const CATEGORIES: readonly CategoryInfo[] = ROWS.map(([label, czech, genr
   genreEng,
   genreCze,
   typeOfResource: label === "Map" ? "cartographic" : "still image",
+  captionWords: DETECTOR_TRAITS[label]?.captionWords ?? null,
+  drawnFigure: DETECTOR_TRAITS[label]?.drawnFigure ?? false,
+  captionDecides: DETECTOR_TRAITS[label]?.captionDecides ?? false,
 }));
 
 const BY_LABEL = new Map<string, CategoryInfo>();

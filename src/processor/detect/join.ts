@@ -1,3 +1,4 @@
+import { CATEGORIES } from "../categories.ts";
 import type { PageAnalysis } from "./analysis.ts";
 import { union } from "./boxes.ts";
 import { classify, type Verdict } from "./classify.ts";
@@ -12,15 +13,8 @@ export interface Classified {
   ruled: boolean;
 }
 
-/** Drawn-figure kinds whose separate parts (a plate and a gear, two halves of a diagram) make one figure. */
-const DRAWN: ReadonlySet<CategoryLabel> = new Set<CategoryLabel>([
-  "Image",
-  "Geometric drawing",
-  "Diagram",
-  "Other technical drawing",
-  "Map",
-  "Floor plan",
-]);
+/** Drawn-figure kinds whose separate parts (a plate and a gear, two halves of a diagram) make one figure (`drawnFigure` in src/processor/categories.ts). */
+const DRAWN: ReadonlySet<CategoryLabel> = new Set(CATEGORIES.filter((c) => c.drawnFigure).map((c) => c.label));
 
 /**
  * Join drawn figures that are parts of one: side by side or one above the other, overlapping across at least half
