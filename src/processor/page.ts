@@ -12,6 +12,7 @@ import { addDetectedElement, textLines, type IdServices, type Layout } from "./l
 import type { Logger } from "./log.ts";
 import type { PageStep } from "./methods/method.ts";
 import { methodOf } from "./methods/registry.ts";
+import { readPageText } from "./methods/tesseract-ocr.ts";
 import type { PageOcr } from "./ocr/parallel.ts";
 import { writePageOutputs, type OutputPaths } from "./outputs/write-page.ts";
 import type { Usage } from "./usage.ts";
@@ -87,11 +88,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     layout.height = image.height;
   } else if (env.config.ocr) {
     // no ALTO/PAGE text for this page (none given, or its file is missing): OCR it
-    const ocr = await env.getOcr();
-    layout.regions.push(...(await ocr.recognize(getGrey())));
-    const { threads, blocks, onWorkers } = ocr.lastPage;
-    if (threads > 1) log.debug(`${task.pageId}: OCR on ${threads} threads, ${onWorkers} of ${blocks} text blocks read on worker threads`);
-    layout.ocr = ocr.software;
+    await readPageText(await env.getOcr(), layout, getGrey(), log);
   }
 
   const usage: PageResult["usage"] = {};

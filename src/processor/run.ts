@@ -11,10 +11,9 @@ import { loadAliases } from "./config/aliases.ts";
 import { loadProcessorConfig, type ParseFolderKey, type ProcessorConfig } from "./config/engine-config.ts";
 import { ConfigFileError } from "./config/section-reader.ts";
 import { methodOf } from "./methods/registry.ts";
+import { pageOcrOpener } from "./methods/tesseract-ocr.ts";
 import { realIdServices, type IdServices } from "./layout.ts";
 import { createLogger, type LogLevel, type Logger } from "./log.ts";
-import type { PageOcr } from "./ocr/parallel.ts";
-import { ocrThreads } from "./ocr/threads.ts";
 import { createOutputDirs, type OutputPaths } from "./outputs/write-page.ts";
 import { processPage, type PageEnv, type PageTask } from "./page.ts";
 import { buildProcessingInfo, type UsageData } from "./usage.ts";
@@ -262,7 +261,6 @@ export async function processPages(
   ids: IdServices,
   report: (page: PageTask, ok: boolean, seconds: number) => void,
 ): Promise<ShardOutcome> {
-  let ocr: Promise<PageOcr> | null = null;
   const env: PageEnv = {
     config: prep.config,
     inputAltoDir: prep.opts.inputAltoPath,
@@ -271,11 +269,7 @@ export async function processPages(
     out: outputPaths(prep.opts),
     ids,
     log,
-    getOcr: () =>
-      (ocr ??= import("./ocr/parallel.ts").then((m) => {
-        const settings = prep.config.ocr ?? { languages: ["eng"], models: "fast", threads: 1 };
-        return m.PageOcr.create(settings, ocrThreads(settings.threads, prep.opts.processCount));
-      })),
+    getOcr: pageOcrOpener(prep.config.ocr ?? { languages: ["eng"], models: "fast", threads: 1 }, prep.opts.processCount),
     models: prep.models,
   };
   const data: UsageData = {};

@@ -9,7 +9,7 @@ import { decodeImage, toGrey } from "../../src/media/index.ts";
 import { OcrEngine, toRegions } from "../../src/processor/ocr/tesseract.ts";
 import { PageOcr, shareOut, worthSharing } from "../../src/processor/ocr/parallel.ts";
 import { ocrThreads } from "../../src/processor/ocr/threads.ts";
-import { OCR_MODEL_SETS, type OcrLanguage } from "../../src/processor/methods/tesseract-ocr.ts";
+import { OCR_MODEL_SETS, type OcrLanguage } from "../../src/processor/ocr/settings.ts";
 import { loadTruth, scoreOcr } from "../../bench/ocr-truth.ts";
 import { SHARED } from "../helpers/shared.ts";
 

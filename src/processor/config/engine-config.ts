@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { IniError, parseIni, sectionViews, type SectionView } from "../../python-compat/configparser.ts";
 import { methodNamed, type EngineSpec } from "../methods/registry.ts";
-import type { OcrSettings } from "../methods/tesseract-ocr.ts";
+import type { OcrSettings } from "../ocr/settings.ts";
 import type { AliasTable } from "./aliases.ts";
 import { ConfigFileError, SectionReader } from "./section-reader.ts";
 

@@ -2,26 +2,17 @@
  * METHOD `TESSERACT_OCR` (our extension; the reference skips unknown METHODs with a warning, so such configs stay
  * portable): OCR for pages without ALTO/PAGE XML input. Keys `LANGUAGES` (`eng+ces+deu` or a JSON list), `TESSDATA`
  * (`fast`, the default, or `best_int`) and `THREADS` (1, the default; `auto`, the idle cores per page process; or a
- * number: threads that read one page's text blocks). The section fills ProcessorConfig.ocr, which the page pipeline
- * (src/processor/page.ts) uses before the engines; src/processor/ocr/ reads the page.
+ * number: threads that read one page's text blocks). The section fills ProcessorConfig.ocr; the page pipeline
+ * (src/processor/page.ts) reads a page's text with it before the engines run; src/processor/ocr/ is the OCR itself.
  */
 import type { SectionReader } from "../config/section-reader.ts";
+import type { Layout } from "../layout.ts";
+import type { Logger } from "../log.ts";
+import type { PageOcr } from "../ocr/parallel.ts";
+import { OCR_LANGUAGES, OCR_MODEL_SETS, type OcrLanguage, type OcrModelSet, type OcrSettings } from "../ocr/settings.ts";
+import { ocrThreads } from "../ocr/threads.ts";
+import type { GreyImage } from "../../media/index.ts";
 import type { ProcessingMethod } from "./method.ts";
-
-export const OCR_LANGUAGES = ["eng", "ces", "deu"] as const;
-export type OcrLanguage = (typeof OCR_LANGUAGES)[number];
-/** Tesseract model sets shipped: tessdata_fast (vendor/tessdata_fast, the default) and tessdata best_int (npm). */
-export const OCR_MODEL_SETS = ["fast", "best_int"] as const;
-export type OcrModelSet = (typeof OCR_MODEL_SETS)[number];
-export interface OcrSettings {
-  languages: OcrLanguage[];
-  models: OcrModelSet;
-  /**
-   * Threads reading one page (its text blocks shared out), or "auto": the idle cores per page process. Default 1: the
-   * whole page at once, which reads best (bench/engine.ts: CER 0.99 % on one thread, 1.43 % with blocks on 2 threads).
-   */
-  threads: number | "auto";
-}
 
 export interface OcrSpec {
   kind: "ocr";
@@ -68,3 +59,17 @@ export const tesseractOcr: ProcessingMethod<OcrSpec> = {
     settings: { languages: parseLanguages(r), models: parseModelSet(r), threads: parseThreads(r) },
   }),
 };
+
+/** The OCR of a page process, opened on first use (tesseract loads only when a page needs OCR). */
+export function pageOcrOpener(settings: OcrSettings, processCount: number): () => Promise<PageOcr> {
+  let ocr: Promise<PageOcr> | null = null;
+  return () => (ocr ??= import("../ocr/parallel.ts").then((m) => m.PageOcr.create(settings, ocrThreads(settings.threads, processCount))));
+}
+
+/** A page without ALTO/PAGE XML text: its text regions read by OCR into `layout`, which credits the OCR software. */
+export async function readPageText(ocr: PageOcr, layout: Layout, grey: GreyImage, log: Logger): Promise<void> {
+  layout.regions.push(...(await ocr.recognize(grey)));
+  const { threads, blocks, onWorkers } = ocr.lastPage;
+  if (threads > 1) log.debug(`${layout.id}: OCR on ${threads} threads, ${onWorkers} of ${blocks} text blocks read on worker threads`);
+  layout.ocr = ocr.software;
+}

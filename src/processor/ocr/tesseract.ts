@@ -20,7 +20,7 @@ import deuFastPath from "../../../vendor/tessdata_fast/deu.traineddata.gz" with 
 import corePkg from "tesseract.js-core/package.json" with { type: "json" };
 import type { GreyImage } from "../../media/index.ts";
 import type { SoftwareInfo } from "../software.ts";
-import type { OcrLanguage, OcrModelSet, OcrSettings } from "../methods/tesseract-ocr.ts";
+import type { OcrLanguage, OcrModelSet, OcrSettings } from "./settings.ts";
 
 /** What an engine loads: languages and model set (the thread count is PageOcr's business). */
 export type OcrModels = Pick<OcrSettings, "languages" | "models">;
