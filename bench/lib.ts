@@ -50,7 +50,15 @@ export async function startBenchServer(o: {
     ],
     {
       // One server process unless asked (`serve` runs one per core by default); as APP_PROCESSES, which older checkouts ignore.
-      env: { ...process.env, DATABASE_URL: "", ADMIN_KEY: BENCH_ADMIN_KEY, APP_PROCESSES: String(o.processes ?? 1), ...o.env },
+      // The allocator setting of the Docker image (docs/deployment.md) unless the caller's environment has its own.
+      env: {
+        MIMALLOC_PURGE_DELAY: "-1",
+        ...process.env,
+        DATABASE_URL: "",
+        ADMIN_KEY: BENCH_ADMIN_KEY,
+        APP_PROCESSES: String(o.processes ?? 1),
+        ...o.env,
+      },
       stdio: ["ignore", "ignore", "pipe"],
     },
   );

@@ -24,6 +24,8 @@
  *   BENCH_DB=embedded (the server on its embedded PGlite instead: the single-machine default; its database work
  *   is then part of the server's CPU)
  *   BENCH_PROFILE=<dir> (the server writes a markdown CPU profile there on exit)
+ *   MIMALLOC_PURGE_DELAY=-1 (the server's allocator setting, as in the Docker image: docs/deployment.md; 100 is Bun's
+ *   default)
  * Exit code 1 when a request failed or a phase ran out of time; targets are reported, not enforced.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -245,7 +247,8 @@ async function main() {
     if (N > 0) {
       console.log(
         `annopage server benchmark — ${N} jobs per variant (${VARIANTS.join(", ")}; after ${WARMUP} warm-up jobs) × ${K} image(s) of ${fmtMB(image.length)} MiB (${imagePath}), ` +
-          `${C} clients polling every ${POLL_MS} ms, ${W} workers, ${db ? "PostgreSQL" : "embedded PGlite"}, ${processTree(pid).length} server process(es)`,
+          `${C} clients polling every ${POLL_MS} ms, ${W} workers, ${db ? "PostgreSQL" : "embedded PGlite"}, ${processTree(pid).length} server process(es), ` +
+          `MIMALLOC_PURGE_DELAY=${process.env.MIMALLOC_PURGE_DELAY ?? "-1"}`,
       );
       if (COLD > 0)
         await measure(
