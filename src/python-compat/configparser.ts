@@ -30,54 +30,91 @@ export interface IniFile {
   sections: IniSection[];
 }
 
-export function parseIni(text: string): IniFile {
-  const defaults = new Map<string, string>();
-  const sections: IniSection[] = [];
-  let current: Map<string, string> | null = null;
-  let lastKey: string | null = null;
-  let lastIndent = 0;
+/** One entry of an INI text as configparser reads it, with its first line (trimmed) and the lines it spans (0-based). */
+export type IniToken =
+  | { kind: "section"; name: string; text: string; line: number }
+  | {
+      kind: "option";
+      /** As written (trimmed); configparser compares keys lower-cased. */
+      key: string;
+      /** Raw value: continuation lines joined with "\n", blank lines between them kept. */
+      value: string;
+      text: string;
+      line: number;
+      /** One past the option's last line (its last continuation line). */
+      end: number;
+    }
+  | { kind: "invalid"; text: string; line: number };
+
+/**
+ * The one INI tokenizer (the reader below and the worker's editor, src/worker/ini.ts): splits `lines` into sections
+ * and options as configparser does. Comments and blank lines yield nothing; an indented line after an option
+ * (indented deeper than its key) continues it; a line that is neither header nor `key = value` is `invalid`.
+ */
+export function tokenizeIni(lines: readonly string[]): IniToken[] {
+  const tokens: IniToken[] = [];
+  let option: Extract<IniToken, { kind: "option" }> | undefined;
+  let optionIndent = 0;
   /** Blank lines seen since the last line of the current value (kept only if the value continues). */
   let blanks = 0;
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   lines.forEach((rawLine, i) => {
-    const n = i + 1;
-    const stripped = rawLine.trim();
-    const indent = rawLine.length - rawLine.trimStart().length;
-    if (stripped.startsWith("#") || stripped.startsWith(";")) return;
-    if (stripped === "") {
+    const line = i === 0 ? rawLine.replace(/^\uFEFF/, "") : rawLine;
+    const text = line.trim();
+    const indent = line.length - line.trimStart().length;
+    if (text.startsWith("#") || text.startsWith(";")) return;
+    if (text === "") {
       blanks++;
       return;
     }
-    if (lastKey !== null && current && indent > lastIndent) {
-      current.set(lastKey, `${current.get(lastKey)}${"\n".repeat(blanks + 1)}${stripped}`);
+    if (option && indent > optionIndent) {
+      option.value = `${option.value}${"\n".repeat(blanks + 1)}${text}`;
+      option.end = i + 1;
       blanks = 0;
       return;
     }
     blanks = 0;
-    const sec = /^\[(.+)\]/.exec(stripped);
-    if (sec) {
-      const name = sec[1]!;
-      if (name === "DEFAULT") current = defaults;
+    option = undefined;
+    const sec = /^\[(.+)\]/.exec(text);
+    const m = sec ? null : /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(text);
+    if (sec) tokens.push({ kind: "section", name: sec[1]!, text, line: i });
+    else if (!m) tokens.push({ kind: "invalid", text, line: i });
+    else {
+      option = { kind: "option", key: m[1]!, value: m[2]!, text, line: i, end: i + 1 };
+      optionIndent = indent;
+      tokens.push(option);
+    }
+  });
+  return tokens;
+}
+
+export function parseIni(text: string): IniFile {
+  const defaults = new Map<string, string>();
+  const sections: IniSection[] = [];
+  let current: Map<string, string> | null = null;
+  for (const t of tokenizeIni(text.split(/\r?\n/))) {
+    const n = t.line + 1;
+    if (t.kind === "section") {
+      if (t.name === "DEFAULT") current = defaults;
       else {
-        if (sections.some((s) => s.name === name)) throw new IniError(`section [${name}] appears twice`, n);
-        const s: IniSection = { name, raw: new Map() };
+        if (sections.some((s) => s.name === t.name)) throw new IniError(`section [${t.name}] appears twice`, n);
+        const s: IniSection = { name: t.name, raw: new Map() };
         sections.push(s);
         current = s.raw;
       }
-      lastKey = null;
-      return;
+      continue;
     }
-    if (!current) throw new IniError(`'${stripped}' is not inside a [SECTION]`, n);
-    const m = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(stripped);
-    if (!m) throw new IniError(`'${stripped}' is neither 'key = value' nor a [SECTION] header`, n);
-    const key = m[1]!.toLowerCase();
+    if (!current) throw new IniError(`'${t.text}' is not inside a [SECTION]`, n);
+    if (t.kind === "invalid") throw new IniError(`'${t.text}' is neither 'key = value' nor a [SECTION] header`, n);
+    const key = t.key.toLowerCase();
     if (current.has(key)) throw new IniError(`key '${key}' appears twice in the same section`, n);
-    current.set(key, m[2]!);
-    lastKey = key;
-    lastIndent = indent;
-  });
+    current.set(key, t.value);
+  }
   return { defaults, sections };
 }
+
+/** configparser's interpolation escape: a literal `%` is written `%%` (and read back). */
+export const escapeIniValue = (v: string) => v.replace(/%/g, "%%");
+export const unescapeIniValue = (v: string) => v.replace(/%%/g, "%");
 
 /** configparser BasicInterpolation of `value` within a section (depth-limited like Python). */
 function interpolate(value: string, lookup: (key: string) => string | undefined, depth = 0): string {

@@ -1,9 +1,10 @@
 /**
- * Minimal line-preserving editor for configparser-style INI files (annopage-tool §2.1): find
- * sections, read a key (case-insensitive), set a key (replacing the old line and its indented
- * continuation lines, or appending to the section). Comments and layout are kept, unlike the
- * reference worker which rewrites the file through configparser.
+ * Minimal line-preserving editor for configparser-style INI files (annopage-tool §2.1), on the one INI tokenizer
+ * (src/python-compat/configparser.ts): find sections, read a key (case-insensitive), set a key (replacing the old
+ * line and its continuation lines, or appending to the section). Comments and layout are kept, unlike the reference
+ * worker which rewrites the file through configparser.
  */
+import { type IniToken, tokenizeIni } from "../python-compat/configparser.ts";
 
 interface Section {
   name: string;
@@ -13,8 +14,7 @@ interface Section {
   end: number;
 }
 
-const HEADER = /^\s*\[([^\]]+)\]\s*$/;
-const KEY_LINE = /^([^\s#;=:][^=:]*?)\s*[=:]\s?(.*)$/;
+type OptionToken = Extract<IniToken, { kind: "option" }>;
 
 export class IniDocument {
   private lines: string[];
@@ -29,21 +29,17 @@ export class IniDocument {
 
   sections(): Section[] {
     const out: Section[] = [];
-    this.lines.forEach((line, i) => {
-      const m = HEADER.exec(line);
-      if (m) {
-        if (out.length) out[out.length - 1]!.end = i;
-        out.push({ name: m[1]!, header: i, end: this.lines.length });
-      }
-    });
+    for (const t of tokenizeIni(this.lines)) {
+      if (t.kind !== "section") continue;
+      if (out.length) out[out.length - 1]!.end = t.line;
+      out.push({ name: t.name, header: t.line, end: this.lines.length });
+    }
     return out;
   }
 
   /** Value of `key` in `section` (raw text, continuation lines joined with `\n`), or undefined. */
   get(section: string, key: string): string | undefined {
-    const loc = this.find(section, key);
-    if (!loc) return undefined;
-    return [loc.first, ...this.lines.slice(loc.line + 1, loc.stop).map((l) => l.trim())].join("\n").trim();
+    return this.find(section, key)?.value;
   }
 
   /** Sets `key` in `section` to a single-line value (the caller escapes `%` if needed). */
@@ -53,7 +49,7 @@ export class IniDocument {
     if (!sec) throw new Error(`no section [${section}]`);
     const loc = this.find(section, key);
     if (loc) {
-      this.lines.splice(loc.line, loc.stop - loc.line, `${loc.key} = ${value}`);
+      this.lines.splice(loc.line, loc.end - loc.line, `${loc.key} = ${value}`);
       return;
     }
     // Append after the section's last non-blank line.
@@ -62,23 +58,12 @@ export class IniDocument {
     this.lines.splice(at, 0, `${key} = ${value}`);
   }
 
-  private find(section: string, key: string): { line: number; stop: number; key: string; first: string } | undefined {
+  private find(section: string, key: string): OptionToken | undefined {
     const sec = this.sections().find((s) => s.name === section);
     if (!sec) return undefined;
     const want = key.toLowerCase();
-    for (let i = sec.header + 1; i < sec.end; i++) {
-      const line = this.lines[i]!;
-      if (/^\s/.test(line) || /^[#;]/.test(line)) continue;
-      const m = KEY_LINE.exec(line);
-      if (!m || m[1]!.trim().toLowerCase() !== want) continue;
-      let stop = i + 1;
-      while (stop < sec.end && /^\s+\S/.test(this.lines[stop]!)) stop++;
-      return { line: i, stop, key: m[1]!.trim(), first: m[2]! };
-    }
-    return undefined;
+    return tokenizeIni(this.lines).find(
+      (t): t is OptionToken => t.kind === "option" && t.line > sec.header && t.line < sec.end && t.key.toLowerCase() === want,
+    );
   }
 }
-
-/** configparser interpolation escape: a literal `%` is written `%%`. */
-export const escapeIniValue = (v: string) => v.replace(/%/g, "%%");
-export const unescapeIniValue = (v: string) => v.replace(/%%/g, "%");

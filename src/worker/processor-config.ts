@@ -11,7 +11,8 @@
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { escapeIniValue, IniDocument, unescapeIniValue } from "./ini.ts";
+import { escapeIniValue, unescapeIniValue } from "../python-compat/configparser.ts";
+import { IniDocument } from "./ini.ts";
 import { isInside } from "./paths.ts";
 import type { JobInputs } from "./inputs.ts";
 import type { OutputName, StoredEngineSettings } from "../shared/schemas/engine-settings.ts";

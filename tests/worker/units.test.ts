@@ -10,6 +10,7 @@ import { unzipSync, zipSync, strToU8 } from "fflate";
 import { UnsafeZipError } from "../../src/shared/zip/entry-name.ts";
 import { unzipSafe, ZipTooLargeError } from "../../src/shared/zip/extract.ts";
 import { listFiles, zipDirectory } from "../../src/shared/zip/write.ts";
+import { parseIni, sectionViews } from "../../src/python-compat/configparser.ts";
 import { IniDocument } from "../../src/worker/ini.ts";
 import { prepareConfig, processorArgs } from "../../src/worker/processor-config.ts";
 import { localProcessCount } from "../../src/cli/local-workers.ts";
@@ -110,6 +111,19 @@ describe("ini", () => {
     doc.set("A", "API_KEY", "new%%key");
     doc.set("B", "CATEGORIES", '["Image"]');
     expect(doc.toString()).toBe('# top\n[A]\nMETHOD = X\nApi_Key = new%%key\n; note\n\n[B]\nmethod: Y\nCATEGORIES = ["Image"]\n');
+  });
+
+  test("the editor reads lines as the processor's configparser reader does (one tokenizer)", () => {
+    const text = "\uFEFF[A] ; header comment\nprompt = one\n\n  two\n  # not part of it\n  three\n\nmethod = M\n[B]\nx = 1\n";
+    const doc = new IniDocument(text);
+    const [a] = sectionViews(parseIni(text));
+    // a blank line inside a value and an indented comment do not end it; a header may carry a comment
+    expect(doc.get("A", "PROMPT")).toBe("one\n\ntwo\nthree");
+    expect(doc.get("A", "PROMPT")).toBe(a!.get("prompt")!);
+    expect(doc.get("A", "method")).toBe(a!.get("method")!);
+    doc.set("A", "prompt", "new");
+    expect(doc.toString()).toBe("\uFEFF[A] ; header comment\nprompt = new\n\nmethod = M\n[B]\nx = 1\n");
+    expect(sectionViews(parseIni(doc.toString()))[0]!.get("prompt")).toBe("new");
   });
 });
 
