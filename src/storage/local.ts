@@ -2,7 +2,8 @@
  * Local-disk storage: the layout of protocol §6.1. Staged files live in `{areaDir}/.staging/`
  * (same file system as their final place, so the commit is an atomic rename).
  */
-import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { renameSync, rmSync, statSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { dirname, join, normalize, sep } from "node:path";
 import { StagedStorage } from "./staging.ts";
 import type { StagedFile, StorageArea, StoredFile } from "./storage.ts";
@@ -39,9 +40,13 @@ export class LocalStorage extends StagedStorage {
     return p;
   }
 
+  /**
+   * A new directory waits for the file system's journal: made on the thread pool, not on the event loop. The check
+   * for an existing file and the rename stay together in one synchronous step (concurrent commits of one key).
+   */
   async commit(staged: StagedFile, key: string): Promise<{ existed: boolean }> {
     const target = this.pathOf(staged.area, key);
-    mkdirSync(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true });
     const existed = isFile(target);
     renameSync(staged.path, target);
     this.settled(staged);

@@ -11,8 +11,8 @@
  * files this instance is still writing or checking.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
-import { readdir, rm, stat } from "node:fs/promises";
+import { closeSync, open, rmSync, writeSync } from "node:fs";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { giveBack, takeBuffer } from "./keep-buffers.ts";
 import { md5OfFile } from "./md5-thread.ts";
@@ -27,6 +27,10 @@ import {
   type StorageArea,
   type StoredFile,
 } from "./storage.ts";
+
+/** A new file for writing (must not exist yet), opened on the thread pool; a plain descriptor for writeSync/closeSync. */
+const openForWriting = (path: string) =>
+  new Promise<number>((resolve, reject) => open(path, "wx", (e, fd) => (e ? reject(e) : resolve(fd))));
 
 /** A long staged write runs a (synchronous) garbage collection after every this many bytes. */
 const GC_EVERY_BYTES = 64 << 20;
@@ -47,20 +51,24 @@ class Stager {
     return this.dirOf(area);
   }
 
-  /** Opens a new staging file for writing; creates the staging directory once (again if it was removed meanwhile). */
-  private openStagingFile(area: StorageArea): { path: string; fd: number } {
+  /**
+   * Opens a new staging file for writing; creates the staging directory once (again if it was removed meanwhile).
+   * Unlike the writes, the create is asynchronous: it waits for the file system's journal, which on a busy disk took
+   * 0.2–1.3 ms of wall time per upload, the event loop standing still meanwhile (server benchmark, CPU profile).
+   */
+  private async openStagingFile(area: StorageArea): Promise<{ path: string; fd: number }> {
     const dir = this.dirOf(area);
     for (let attempt = 0; ; attempt++) {
       if (!this.ready.has(area)) {
-        mkdirSync(dir, { recursive: true });
+        await mkdir(dir, { recursive: true });
         this.ready.add(area);
       }
       const path = join(dir, `${this.owner}_${randomUUID()}.part`);
+      this.live.add(path); // before it exists: a sweep never takes it
       try {
-        const fd = openSync(path, "wx");
-        this.live.add(path);
-        return { path, fd };
+        return { path, fd: await openForWriting(path) };
       } catch (e) {
+        this.live.delete(path);
         if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt > 0) throw e;
         this.ready.delete(area);
       }
@@ -79,7 +87,7 @@ class Stager {
    * they arrived).
    */
   async stage(area: StorageArea, opts: StageOptions = {}): Promise<StagingWriter> {
-    const { path, fd } = this.openStagingFile(area);
+    const { path, fd } = await this.openStagingFile(area);
     const wantMd5 = opts.md5 !== false;
     let kept = opts.keepBytes ? takeBuffer(opts.keepBytes) : undefined;
     if (kept) this.kept.set(path, kept);
