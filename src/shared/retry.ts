@@ -1,7 +1,8 @@
 /**
  * The one retry/backoff helper: exponential backoff with jitter, and a retry loop around an
- * async call. Used by the API connector (client and worker requests), the worker's lease loop and
- * the database pool's reconnects, so every retry in the program grows and spreads the same way.
+ * async call. Used by the API connector (client and worker requests), the worker's lease loop,
+ * the database pool's reconnects and the page processor's captioning requests, so every retry in
+ * the program grows the same way (and, where many callers fail together, spreads the same way).
  */
 
 export interface Backoff {
@@ -23,9 +24,17 @@ export interface RetryPolicy extends Backoff {
  * raises it, still within maxDelayMs.
  */
 export function backoffDelay(retry: number, b: Backoff, atLeastMs = 0, random = Math.random): number {
-  const cap = Math.min(b.maxDelayMs, b.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  const cap = exponentialDelay(retry, b.baseDelayMs, b.maxDelayMs);
   const jittered = Math.round(cap / 2 + random() * (cap / 2));
   return Math.min(b.maxDelayMs, Math.max(jittered, atLeastMs));
+}
+
+/**
+ * The pause before retry number `retry` without jitter: min(maxDelayMs, baseDelayMs × 2^(retry−1)). backoffDelay
+ * spreads it; the page processor's captioning waits exactly this, as the reference tool does (RETRY_BACKOFF_MS).
+ */
+export function exponentialDelay(retry: number, baseDelayMs: number, maxDelayMs = Number.POSITIVE_INFINITY): number {
+  return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, retry - 1));
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects). */

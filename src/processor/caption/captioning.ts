@@ -15,7 +15,8 @@ import { elements, polygonBBox, setModel, type ElementRegion, type Layout } from
 import type { Logger } from "../log.ts";
 import { renderTemplate } from "../../python-compat/jinja.ts";
 import { addUsage, type Usage } from "../usage.ts";
-import { postChat, sleep } from "./llm-http.ts";
+import { exponentialDelay, sleep } from "../../shared/retry.ts";
+import { postChat } from "./llm-http.ts";
 
 export const ENGINE_NAME = "OpenAICompletionsImageCaptioningEngine";
 
@@ -196,7 +197,7 @@ export async function runCaptioning(
       } else job.failed++;
     }
     pending = pending.filter((j) => !j.result);
-    if (pending.length > 0 && round + 1 < spec.maxAttempts) await sleep(Math.max(wait, spec.retryBackoffMs * 2 ** round));
+    if (pending.length > 0 && round + 1 < spec.maxAttempts) await sleep(Math.max(wait, exponentialDelay(round + 1, spec.retryBackoffMs)));
   }
   for (const job of pending) log.warning(`[${spec.name}] ${job.el.id}: no valid description after ${spec.maxAttempts} attempts`);
   return used;

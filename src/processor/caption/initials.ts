@@ -10,7 +10,8 @@ import { elements, polygonBBox, pyRound, setModel, textLines, type BBox, type La
 import type { Logger } from "../log.ts";
 import { addUsage, type Usage } from "../usage.ts";
 import { renderTemplate } from "../../python-compat/jinja.ts";
-import { postChat, sleep } from "./llm-http.ts";
+import { exponentialDelay, sleep } from "../../shared/retry.ts";
+import { postChat } from "./llm-http.ts";
 
 export const INITIAL_ENGINE_NAME = "InitialRecognitionEngine";
 
@@ -145,7 +146,7 @@ export async function runInitialRecognition(spec: InitialSpec, layout: Layout, i
     let lastWithUsage = 0;
     let result: { initial: string; include_space: boolean } | null = null;
     for (let attempt = 0; attempt < spec.maxAttempts && !result; attempt++) {
-      if (attempt > 0) await sleep(spec.retryBackoffMs * 2 ** (attempt - 1));
+      if (attempt > 0) await sleep(exponentialDelay(attempt, spec.retryBackoffMs));
       const r = await postChat(spec.apiUrl, spec.apiKey, body, spec.timeoutMs, log, `initial recognition of ${el.id}`);
       if (r.usage) {
         addUsage(usage, r.usage);

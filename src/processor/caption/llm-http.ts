@@ -59,5 +59,3 @@ export async function postChat(
     : null;
   return { data, usage, retryAfterMs };
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
