@@ -17,7 +17,7 @@ import { connect, type Sql } from "../src/db/client.ts";
 import { findJobWithImages, listJobs, countJobs, listJobsChangedSince } from "../src/db/jobs.ts";
 import { sweepAndClaim } from "../src/db/lease.ts";
 import { createTestDatabase } from "../tests/helpers/db.ts";
-import { pngBytes } from "../tests/helpers/server-api.ts";
+import { pngBytes } from "../tests/helpers/files.ts";
 import { call, jsonInit } from "./life-cycle.ts";
 import { BENCH_ADMIN_KEY as ADMIN_KEY, Latencies, envNumber as env, freePort, multipartOnce, startBenchServer } from "./lib.ts";
 

@@ -6,11 +6,10 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { relocatedBinary } from "../helpers/binary.ts";
-import { spawnAnnopage, type Child } from "../helpers/spawn.ts";
+import { relocatedBinary, startCli, type CliChild } from "../helpers/cli.ts";
 
 const baseDir = mkdtempSync(join(tmpdir(), "annopage-binary-"));
-let child: Child | undefined;
+let child: CliChild | undefined;
 afterAll(() => {
   child?.kill("SIGKILL");
   rmSync(baseDir, { recursive: true, force: true });
@@ -18,14 +17,14 @@ afterAll(() => {
 
 test("annopage --help lists the subcommands", async () => {
   const bin = await relocatedBinary();
-  const c = spawnAnnopage(["--help"], { binary: bin, cwd: dirname(bin) });
+  const c = startCli(["--help"], { binary: bin, cwd: dirname(bin) });
   expect(await c.exited).toBe(0);
   expect(c.output()).toContain("serve");
 }, 180_000);
 
 test("the relocated binary serves /healthz and /v1/me on the embedded database", async () => {
   const bin = await relocatedBinary();
-  child = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir], {
+  child = startCli(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir], {
     binary: bin,
     cwd: dirname(bin),
     env: { DATABASE_URL: undefined, ADMIN_KEY: "doc-api.binkid.binsecret" },

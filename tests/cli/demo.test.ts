@@ -8,14 +8,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, readFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync, strFromU8 } from "fflate";
-import { spawnAnnopage, REPO } from "../helpers/spawn.ts";
+import { startCli, REPO } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "annopage-demo-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("demo: serve + local worker + client on examples/ produce results.zip", async () => {
   const output = join(dir, "results.zip");
-  const c = spawnAnnopage(["demo", "--output", output]);
+  const c = startCli(["demo", "--output", output]);
   const code = await c.exited;
   if (code !== 0) console.error(c.output());
   expect(code).toBe(0);

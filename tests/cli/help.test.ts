@@ -8,7 +8,7 @@ import { expect, test } from "bun:test";
 import type { CommandDef } from "citty";
 import { main } from "../../src/cli.ts";
 import { subCommandsOf } from "../../src/shared/usage.ts";
-import { spawnAnnopage } from "../helpers/spawn.ts";
+import { startCli } from "../helpers/cli.ts";
 
 async function commandPaths(cmd: CommandDef<any>, path: string[] = []): Promise<string[][]> {
   // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -19,7 +19,7 @@ async function commandPaths(cmd: CommandDef<any>, path: string[] = []): Promise<
 
 async function help(path: string[]): Promise<{ code: number; text: string }> {
   // TERM and FORCE_COLOR as a colour terminal would set them: piped output must stay plain anyway.
-  const c = spawnAnnopage([...path, "--help"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1", TERM: "xterm-256color" } });
+  const c = startCli([...path, "--help"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1", TERM: "xterm-256color" } });
   const code = await c.exited;
   return { code, text: c.output() };
 }
@@ -59,10 +59,10 @@ test("positional arguments and required options are in the USAGE line and marked
 }, 60_000);
 
 test("a missing or unknown subcommand is one plain line pointing at that command's help, exit 2", async () => {
-  const none = spawnAnnopage(["keys"], { env: { NO_COLOR: undefined } });
+  const none = startCli(["keys"], { env: { NO_COLOR: undefined } });
   expect(await none.exited).toBe(2);
   expect(none.output()).toBe("annopage: a command is needed: create, list, rotate, disable, enable (see annopage keys --help)\n");
-  const unknown = spawnAnnopage(["jobs", "nope"], { env: { NO_COLOR: undefined } });
+  const unknown = startCli(["jobs", "nope"], { env: { NO_COLOR: undefined } });
   expect(await unknown.exited).toBe(2);
   expect(unknown.output()).toBe("annopage: Unknown command nope (see annopage jobs --help)\n");
 }, 60_000);

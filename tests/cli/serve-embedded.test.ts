@@ -7,18 +7,18 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnAnnopage, type Child } from "../helpers/spawn.ts";
+import { startCli, type CliChild } from "../helpers/cli.ts";
 
 const baseDir = mkdtempSync(join(tmpdir(), "annopage-embedded-"));
-const children: Child[] = [];
+const children: CliChild[] = [];
 const serve = (env: Record<string, string> = {}) => {
-  const c = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir], {
+  const c = startCli(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir], {
     env: { DATABASE_URL: undefined, ADMIN_KEY: undefined, ...env },
   });
   children.push(c);
   return c;
 };
-const listening = async (c: Child) => (await c.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
+const listening = async (c: CliChild) => (await c.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
 
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
@@ -50,7 +50,7 @@ describe("serve on the embedded database", () => {
 
   test("after SIGKILL a restart keeps the admin key and the schema, and prints no new key", async () => {
     // The killed process may take a moment to disappear; the stale lock is then taken over.
-    let c: Child | undefined;
+    let c: CliChild | undefined;
     for (let i = 0; i < 20; i++) {
       c = serve();
       const code = await Promise.race([
@@ -76,7 +76,7 @@ describe("serve on the embedded database", () => {
   }, 90_000);
 
   test("a wrong configuration value is one line naming the variable, exit 2", async () => {
-    const c = spawnAnnopage(["serve", "--base-dir", baseDir], { env: { APP_PORT: "eighty" } });
+    const c = startCli(["serve", "--base-dir", baseDir], { env: { APP_PORT: "eighty" } });
     expect(await c.exited).toBe(2);
     expect(c.output().trim()).toBe('annopage: invalid configuration: APP_PORT: must be an integer between 0 and 65535, got "eighty"');
   });

@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TCPSocketListener } from "bun";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
-import { spawnAnnopage, type Child } from "../helpers/spawn.ts";
+import { startCli, type CliChild } from "../helpers/cli.ts";
 
 const baseDir = mkdtempSync(join(tmpdir(), "annopage-first-start-"));
 let db: TestDatabase;
 let busy: TCPSocketListener;
-const children: Child[] = [];
+const children: CliChild[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase("firststart");
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** A person's `annopage serve`: no ADMIN_KEY, no HMAC_SECRET, not under the test runner's NODE_ENV. */
 const serve = (port: number) => {
-  const c = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir], {
+  const c = startCli(["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir], {
     env: { DATABASE_URL: db.url, ADMIN_KEY: undefined, HMAC_SECRET: undefined, NODE_ENV: undefined },
   });
   children.push(c);
@@ -66,7 +66,7 @@ test("a start on a busy port fails with one line; the next start prints the admi
 }, 120_000);
 
 test("no HMAC_SECRET warning when it is set", async () => {
-  const c = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir], {
+  const c = startCli(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir], {
     env: { DATABASE_URL: db.url, ADMIN_KEY: undefined, HMAC_SECRET: "a-long-random-secret-of-this-server", NODE_ENV: undefined },
   });
   children.push(c);

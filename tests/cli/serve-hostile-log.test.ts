@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
-import { parseRawAnswer, rawExchange } from "../helpers/raw-http.ts";
-import { spawnAnnopage } from "../helpers/spawn.ts";
+import { parseRawAnswer, rawExchange } from "../helpers/raw-socket.ts";
+import { startCli } from "../helpers/cli.ts";
 
 const ADMIN = "doc-api.hostilelogkid.hostilelogsecret";
 const base = mkdtempSync(join(tmpdir(), "annopage-hostile-log-"));
@@ -23,12 +23,9 @@ const LINE = /^\S+ \S+ : annopage : \S+ : (DEBUG|INFO|WARNING|ERROR) : (.*)$/;
 
 test("a bad chunk size on a JSON and on a multipart route: 400, one WARNING line each with the reason, no ERROR", async () => {
   db = await createTestDatabase("hostilelog");
-  const child = spawnAnnopage(
-    ["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", base, "--workers", "0", "--database-url", db.url],
-    {
-      env: { ADMIN_KEY: ADMIN, LOGGING_FILE_LEVEL: "INFO" },
-    },
-  );
+  const child = startCli(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", base, "--workers", "0", "--database-url", db.url], {
+    env: { ADMIN_KEY: ADMIN, LOGGING_FILE_LEVEL: "INFO" },
+  });
   try {
     const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
     const port = Number(new URL(url!).port);

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DailyLogFile } from "../../src/shared/daily-log-file.ts";
-import { spawnAnnopage } from "../helpers/spawn.ts";
+import { startCli } from "../helpers/cli.ts";
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -43,7 +43,7 @@ describe("server.log", () => {
   test("a real serve process logs start and stop at INFO; LOGGING_FILE_LEVEL=WARNING keeps INFO out", async () => {
     for (const level of ["INFO", "WARNING"]) {
       const base = fresh();
-      const child = spawnAnnopage(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", base, "--workers", "0"], {
+      const child = startCli(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", base, "--workers", "0"], {
         env: { LOGGING_FILE_LEVEL: level, ADMIN_KEY: undefined }, // no ADMIN_KEY: one is generated and shown once
       });
       const [, url] = await child.waitFor(

@@ -11,16 +11,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { poolShare, processCount } from "../../src/server/ops/replicas.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
-import { HttpConnection } from "../helpers/http-connection.ts";
+import { HttpConnection } from "../helpers/raw-socket.ts";
+import { pngBytes, zipBytes } from "../helpers/files.ts";
+import { startCli, type CliChild } from "../helpers/cli.ts";
 import { freePort } from "../helpers/ports.ts";
 import { ADMIN_KEY } from "../helpers/server.ts";
-import { pngBytes, zipBytes } from "../helpers/server-api.ts";
-import { spawnAnnopage, type Child } from "../helpers/spawn.ts";
 
 let db: TestDatabase;
 let baseDir: string;
 let port: number;
-let primary: Child;
+let primary: CliChild;
 let replicaPid: number;
 const open: HttpConnection[] = [];
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   db = await createTestDatabase("serve_processes");
   baseDir = mkdtempSync(join(tmpdir(), "annopage-processes-"));
   port = await freePort();
-  primary = spawnAnnopage(
+  primary = startCli(
     [
       "serve",
       "--host",
@@ -207,7 +207,7 @@ test("the primary killed with SIGKILL takes its replica with it", async () => {
 }, 60_000);
 
 test("SIGTERM on the primary stops its replicas too, and both end cleanly", async () => {
-  const p = spawnAnnopage(
+  const p = startCli(
     [
       "serve",
       "--host",

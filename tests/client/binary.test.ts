@@ -6,9 +6,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { relocatedBinary } from "../helpers/binary.ts";
+import { relocatedBinary, runCli } from "../helpers/cli.ts";
+import { HttpWorker } from "../helpers/http-worker.ts";
+import { makePageFolder } from "../helpers/files.ts";
+import { setupKeys, type Keys } from "../helpers/keys.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { HttpWorker, makePageFolder, setupKeys, type Keys } from "../client-support.ts";
 
 let server: TestServer;
 let keys: Keys;
@@ -34,9 +36,8 @@ test("annopage_client (symlink to the compiled binary) submits with the referenc
   symlinkSync(bin, alias);
   const f = makePageFolder(join(tmp, "pages"), ["s10.jpg", "s9.jpg"]);
   const out = join(tmp, "out");
-  const proc = Bun.spawn(
+  const { code, stdout, stderr } = await runCli(
     [
-      alias,
       "--api-url",
       server.url,
       "--api-key",
@@ -51,9 +52,8 @@ test("annopage_client (symlink to the compiled binary) submits with the referenc
       "--output",
       out,
     ],
-    { cwd: dirname(bin), env: { ...process.env, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" },
+    { command: [alias], cwd: dirname(bin) },
   );
-  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(stderr).toContain("Created job");
   expect(code).toBe(0);
   expect(JSON.parse(stdout)).toMatchObject({ state: "done", output: out });

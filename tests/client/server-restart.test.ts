@@ -13,38 +13,21 @@ import { ApiClient } from "../../src/client/api.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { freePort } from "../helpers/ports.ts";
 import { ADMIN_KEY } from "../helpers/server.ts";
-import { HttpWorker, makePageFolder, setupKeys, startCli } from "../client-support.ts";
+import { HttpWorker } from "../helpers/http-worker.ts";
+import { makePageFolder } from "../helpers/files.ts";
+import { setupKeys } from "../helpers/keys.ts";
+import { startCli, type CliChild } from "../helpers/cli.ts";
 
-const REPO = join(import.meta.dir, "..", "..");
 let db: TestDatabase;
 let baseDir: string;
 let tmp: string;
 let port: number;
-let serverProc: ReturnType<typeof Bun.spawn> | undefined;
+let serverProc: CliChild | undefined;
 
 async function startServerProcess(): Promise<void> {
-  serverProc = Bun.spawn(
-    [
-      process.execPath,
-      join(REPO, "src/cli.ts"),
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--base-dir",
-      baseDir,
-      "--database-url",
-      db.url,
-    ],
-    {
-      cwd: REPO,
-      env: { ...process.env, ADMIN_KEY, NO_COLOR: "1" },
-      stdin: "ignore",
-      stdout: "ignore",
-      stderr: "ignore",
-    },
-  );
+  serverProc = startCli(["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url], {
+    env: { ADMIN_KEY },
+  });
   const t0 = Date.now();
   for (;;) {
     try {
@@ -53,7 +36,7 @@ async function startServerProcess(): Promise<void> {
     } catch {
       /* not up yet */
     }
-    if (serverProc.exitCode !== null) throw new Error(`server exited with ${serverProc.exitCode}`);
+    if (serverProc.proc.exitCode !== null) throw new Error(`server exited with ${serverProc.proc.exitCode}`);
     if (Date.now() - t0 > 20_000) throw new Error("server did not come up");
     await Bun.sleep(50);
   }
@@ -100,11 +83,13 @@ test("a server killed mid-upload and restarted on the same port: the client retr
       "0.1",
     ],
     {
-      ANNOPAGE_API_URL: url,
-      ANNOPAGE_API_KEY: keys.user,
+      env: {
+        ANNOPAGE_API_URL: url,
+        ANNOPAGE_API_KEY: keys.user,
+      },
     },
   );
-  await run.waitForStderr(/Created job ([0-9a-f-]{36})/);
+  await run.waitFor(/Created job ([0-9a-f-]{36})/, 30_000, "stderr");
   const jobId = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
 
   // Kill the server once a few images are on it, while the rest are still being sent.

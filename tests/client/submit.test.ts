@@ -1,6 +1,6 @@
 /**
  * `annopage submit` end to end: the real server (PostgreSQL), the real CLI as a child process, and
- * a worker playing its role over real HTTP (tests/client-support.ts).
+ * a worker playing its role over real HTTP (tests/helpers/http-worker.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
 import { ApiClient } from "../../src/client/api.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { HttpWorker, makePageFolder, runCli, setupKeys, startCli, type Keys } from "../client-support.ts";
+import { HttpWorker } from "../helpers/http-worker.ts";
+import { makePageFolder } from "../helpers/files.ts";
+import { runCli, startCli } from "../helpers/cli.ts";
+import { setupKeys, type Keys } from "../helpers/keys.ts";
 
 let server: TestServer;
 let keys: Keys;
@@ -63,7 +66,7 @@ describe("annopage submit", () => {
         "--json",
         ...FAST,
       ],
-      env,
+      { env },
     );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -102,7 +105,7 @@ describe("annopage submit", () => {
   test("--output DIR unpacks the result there", async () => {
     const f = makePageFolder(join(tmp, "todir"), ["a.jpg", "b.jpg"]);
     const out = join(tmp, "todir-out");
-    const r = await runCli(["submit", "--images", f.images, "--output", out, ...FAST], env);
+    const r = await runCli(["submit", "--images", f.images, "--output", out, ...FAST], { env });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout); // stdout is not a terminal → JSON
     expect(doc.output).toBe(out);
@@ -122,10 +125,9 @@ describe("annopage submit", () => {
     writeFileSync(join(f.images, "p4.jpg"), "not an image");
     symlinkSync(join(tmp, "gone.jpg"), join(f.images, "p5.jpg"));
     writeFileSync(f.metadata, "{broken");
-    const r = await runCli(
-      ["submit", "--images", f.images, "--alto", f.alto, "--metadata", f.metadata, "--output", join(tmp, "bad.zip")],
+    const r = await runCli(["submit", "--images", f.images, "--alto", f.alto, "--metadata", f.metadata, "--output", join(tmp, "bad.zip")], {
       env,
-    );
+    });
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split("\n");
     expect(lines[0]).toBe("annopage: 5 problems, nothing was submitted:");
@@ -138,10 +140,10 @@ describe("annopage submit", () => {
 
     const empty = join(tmp, "empty");
     mkdirSync(empty);
-    const r2 = await runCli(["submit", "--images", empty, "--output", join(tmp, "x.zip")], env);
+    const r2 = await runCli(["submit", "--images", empty, "--output", join(tmp, "x.zip")], { env });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain(`no images in ${empty}`);
-    const r3 = await runCli(["submit", "--images", empty], {});
+    const r3 = await runCli(["submit", "--images", empty]);
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain("--api-url URL is required (or set ANNOPAGE_API_URL)");
     expect(r3.stderr).toContain("--output FILE.zip or DIR is required");
@@ -151,7 +153,7 @@ describe("annopage submit", () => {
     const f = makePageFolder(join(tmp, "fail"), ["x.jpg"]);
     const r = await runCli(
       ["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"fail"}', "--output", join(tmp, "fail.zip"), ...FAST],
-      env,
+      { env },
     );
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
@@ -165,9 +167,9 @@ describe("annopage submit", () => {
     const f = makePageFolder(join(tmp, "cancelled"), ["x.jpg"]);
     const run = startCli(
       ["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "c.zip"), ...FAST],
-      env,
+      { env },
     );
-    await run.waitForStderr(/Job processing/);
+    await run.waitFor(/Job processing/, 30_000, "stderr");
     const id = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
     await keys.admin.cancelJob(id);
     const r = await run.done;
@@ -179,9 +181,9 @@ describe("annopage submit", () => {
     const f = makePageFolder(join(tmp, "sigint"), ["x.jpg"]);
     const run = startCli(
       ["submit", "--images", f.images, "--image-captioning-settings", '{"test_mode":"hold"}', "--output", join(tmp, "s.zip"), ...FAST],
-      env,
+      { env },
     );
-    await run.waitForStderr(/Job processing/);
+    await run.waitFor(/Job processing/, 30_000, "stderr");
     const id = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
     run.proc.kill("SIGINT");
     const r = await run.done;
@@ -202,9 +204,9 @@ describe("annopage submit", () => {
         join(tmp, "d.zip"),
         ...FAST,
       ],
-      env,
+      { env },
     );
-    await run2.waitForStderr(/Job processing/);
+    await run2.waitFor(/Job processing/, 30_000, "stderr");
     const id2 = /Created job ([0-9a-f-]{36})/.exec(run2.stderr())![1]!;
     run2.proc.kill("SIGINT");
     const r2 = await run2.done;
@@ -212,8 +214,8 @@ describe("annopage submit", () => {
     expect(r2.stderr).toContain(`detached from job ${id2}; resume with --job ${id2}`);
     expect((await keys.admin.getJob(id2)).state).toBe("processing");
     // Resume the detached job without local inputs: nothing to upload, it finishes once the worker lets go.
-    const resumed = startCli(["submit", "--job", id2, "--output", join(tmp, "d.zip"), ...FAST], env);
-    await resumed.waitForStderr(/Resuming job/);
+    const resumed = startCli(["submit", "--job", id2, "--output", join(tmp, "d.zip"), ...FAST], { env });
+    await resumed.waitFor(/Resuming job/, 30_000, "stderr");
     worker.release(id2);
     const r3 = await resumed.done;
     expect(r3.code).toBe(0);
@@ -224,8 +226,8 @@ describe("annopage submit", () => {
   test("Ctrl-C during the upload stops it and cancels the job", async () => {
     const names = Array.from({ length: 16 }, (_, i) => `big${i + 1}.jpg`);
     const f = makePageFolder(join(tmp, "bigint"), names, { big: true });
-    const run = startCli(["submit", "--images", f.images, "--parallel", "1", "--output", join(tmp, "bigint.zip"), ...FAST], env);
-    await run.waitForStderr(/Created job ([0-9a-f-]{36})/);
+    const run = startCli(["submit", "--images", f.images, "--parallel", "1", "--output", join(tmp, "bigint.zip"), ...FAST], { env });
+    await run.waitFor(/Created job ([0-9a-f-]{36})/, 30_000, "stderr");
     const id = /Created job ([0-9a-f-]{36})/.exec(run.stderr())![1]!;
     for (const t0 = Date.now(); Date.now() - t0 < 20_000; await Bun.sleep(10)) {
       if ((await keys.admin.getJob(id)).images.some((i) => i.image_uploaded)) break;
@@ -265,8 +267,10 @@ describe("annopage submit", () => {
       const before = (await keys.admin.listJobs()).length;
       const f = makePageFolder(join(tmp, "idem"), ["i1.jpg"]);
       const r = await runCli(["submit", "--images", f.images, "--output", join(tmp, "idem.zip"), ...FAST], {
-        ...env,
-        ANNOPAGE_API_URL: `http://127.0.0.1:${proxy.port}`,
+        env: {
+          ...env,
+          ANNOPAGE_API_URL: `http://127.0.0.1:${proxy.port}`,
+        },
       });
       expect(r.code).toBe(0);
       expect(r.stderr).toContain("retrying POST /v1/jobs");
@@ -293,13 +297,13 @@ describe("annopage submit", () => {
     await user.uploadAlto(job.id, "r1.jpg", join(f.alto, "r1.xml"));
     await user.uploadImage(job.id, "r2.jpg", join(f.images, "r2.jpg"));
     // Without local inputs, or without --alto, the resumed job cannot be completed: a usage error.
-    const none = await runCli(["submit", "--job", job.id, "--output", join(tmp, "resume.zip")], env);
+    const none = await runCli(["submit", "--job", job.id, "--output", join(tmp, "resume.zip")], { env });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("job image r3.jpg is not uploaded yet and not in the images directory (--images DIR)");
     expect(none.stderr).not.toContain("r1.jpg");
     const bad = await runCli(
       ["submit", "--job", job.id, "--images", f.images, "--metadata", f.metadata, "--output", join(tmp, "resume.zip")],
-      env,
+      { env },
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("the job requires ALTO for r2.jpg: give --alto DIR");
@@ -319,7 +323,7 @@ describe("annopage submit", () => {
         "--json",
         ...FAST,
       ],
-      env,
+      { env },
     );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REFUSED_RETRY } from "../../src/client/api.ts";
-import { makePageFolder, runCli } from "../client-support.ts";
+import { makePageFolder } from "../helpers/files.ts";
+import { runCli } from "../helpers/cli.ts";
 import { freePort } from "../helpers/ports.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "annopage-unreachable-"));
@@ -37,8 +38,10 @@ test("submit: no retry lines, one line on stderr naming the URL once, the same e
   const url = await deadUrl();
   const f = makePageFolder(join(tmp, "pages"), ["p1.jpg", "p2.jpg"]);
   const r = await runCli(["submit", "--images", f.images, "--output-alto", "--output", join(tmp, "out.zip"), "--json"], {
-    ANNOPAGE_API_URL: url,
-    ANNOPAGE_API_KEY: "doc-api.kid.secret",
+    env: {
+      ANNOPAGE_API_URL: url,
+      ANNOPAGE_API_KEY: "doc-api.kid.secret",
+    },
   });
   expect(r.code).toBe(3);
   const err = lines(r.stderr);

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { ApiClient, type ApiError } from "../../src/client/api.ts";
 import { CONNECT_TIMEOUT_SECONDS, connect } from "../../src/db/client.ts";
@@ -18,12 +18,14 @@ import { startWorker } from "../../src/worker/loop.ts";
 import type { Logger } from "../../src/worker/job-runner.ts";
 import { PG_URL } from "../helpers/db.ts";
 import { freePort } from "../helpers/ports.ts";
-import { client, makeKey, pngBytes } from "../helpers/server-api.ts";
+import { client } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
+import { pngBytes } from "../helpers/files.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 import { testWorkerOptions } from "../helpers/worker-options.ts";
+import { FAKE_PROCESSOR } from "../helpers/cli.ts";
 
-const FAKE = resolve(import.meta.dir, "..", "fixtures", "fake-processor.ts");
 /** Longest a request may take while the database is cut: a refused connection, or at worst one connect timeout. */
 const ANSWER_BOUND_MS = (CONNECT_TIMEOUT_SECONDS + 5) * 1000;
 
@@ -161,7 +163,10 @@ describe("database outage", () => {
     const log: Logger = { debug() {}, info() {}, warn: (m) => workerWarnings.push(m), error: (m) => workerWarnings.push(m) };
     const dir = join(work, "worker");
     mkdirSync(dir, { recursive: true });
-    const running = startWorker(testWorkerOptions({ apiUrl: s.url, apiKey: keys.worker, dir, processor: [process.execPath, FAKE] }), log);
+    const running = startWorker(
+      testWorkerOptions({ apiUrl: s.url, apiKey: keys.worker, dir, processor: [process.execPath, FAKE_PROCESSOR] }),
+      log,
+    );
 
     // The outage lasts until both have been refused by the server at least once.
     await eventually("a 503 for the client and the worker", async () =>

@@ -12,7 +12,7 @@ import { connect, socketDirectory, withDatabase } from "../../src/db/client.ts";
 import { migrate, MigrationRefused } from "../../src/db/migrate.ts";
 import { migrations } from "../../src/db/migrations.ts";
 import { createTestDatabase, PG_URL, type TestDatabase } from "../helpers/db.ts";
-import { spawnAnnopage } from "../helpers/spawn.ts";
+import { startCli } from "../helpers/cli.ts";
 
 const dbs: TestDatabase[] = [];
 const dirs: string[] = [];
@@ -102,12 +102,9 @@ describe("migrate() start-up rules", () => {
 
 describe("annopage serve start-up", () => {
   const serve = (databaseUrl: string, env: Record<string, string> = {}) =>
-    spawnAnnopage(
-      ["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", freshDir(), "--workers", "0", "--database-url", databaseUrl],
-      {
-        env: { DATABASE_URL: undefined, ...env },
-      },
-    );
+    startCli(["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", freshDir(), "--workers", "0", "--database-url", databaseUrl], {
+      env: { DATABASE_URL: undefined, ...env },
+    });
 
   test("a missing database is created and migrated", async () => {
     const name = `annopage_test_created_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -233,7 +230,7 @@ describe("Unix-socket URLs (libpq's forms)", () => {
     } finally {
       await over.end();
     }
-    const child = spawnAnnopage(
+    const child = startCli(
       ["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", freshDir(), "--workers", "0", "--database-url", url],
       {
         env: { DATABASE_URL: undefined },

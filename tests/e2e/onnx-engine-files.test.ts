@@ -2,7 +2,7 @@
  * ONNX models as engine files, all real: the engine's ZIP (config.ini + .onnx files) uploaded to the
  * API server (PostgreSQL), the worker loop in this process downloading it into its engine cache and
  * running this program's own `annopage process` on it, `annopage submit` as a child process. The
- * models are the tiny graphs of tests/engine-support/onnx-graph.ts: the result ZIP must hold their
+ * models are the tiny graphs of tests/helpers/onnx-graph.ts: the result ZIP must hold their
  * exact boxes and vectors.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -13,12 +13,13 @@ import { strToU8, unzipSync, zipSync } from "fflate";
 import { startWorker } from "../../src/worker/loop.ts";
 import type { Logger } from "../../src/worker/job-runner.ts";
 import { defaultProcessor } from "../../src/worker/options.ts";
-import { runCli, setupKeys, type Keys } from "../client-support.ts";
+import { runCli } from "../helpers/cli.ts";
+import { setupKeys, type Keys } from "../helpers/keys.ts";
 import { ApiClient } from "../../src/client/api.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { testWorkerOptions } from "../helpers/worker-options.ts";
-import { meanColourModel, yoloModel } from "../engine-support/onnx-graph.ts";
-import { blocks, HEAD, NAMES, page } from "../engine-support/onnx-fixture.ts";
+import { meanColourModel, yoloModel } from "../helpers/onnx-graph.ts";
+import { blocks, HEAD, NAMES, page } from "../helpers/onnx-fixture.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 let server: TestServer;
@@ -83,8 +84,10 @@ test("an engine's ONNX detector and image encoder run in the worker: exact boxes
       "0.1",
     ],
     {
-      ANNOPAGE_API_URL: server.url,
-      ANNOPAGE_API_KEY: keys.user,
+      env: {
+        ANNOPAGE_API_URL: server.url,
+        ANNOPAGE_API_KEY: keys.user,
+      },
     },
   );
   if (r.code !== 0) worker.stop(true);

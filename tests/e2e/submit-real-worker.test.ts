@@ -15,7 +15,8 @@ import { defaultProcessor } from "../../src/worker/options.ts";
 import { PageTally } from "../../src/worker/page-progress.ts";
 import { resolveEngineSettings } from "../../src/client/settings.ts";
 import { unzipSync } from "fflate";
-import { runCli, setupKeys, type Keys } from "../client-support.ts";
+import { runCli } from "../helpers/cli.ts";
+import { setupKeys, type Keys } from "../helpers/keys.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { SHARED } from "../helpers/shared.ts";
 import { testWorkerOptions } from "../helpers/worker-options.ts";
@@ -76,8 +77,10 @@ async function submitWithWorker(args: string[]) {
     quiet,
   );
   const r = await runCli(["submit", "--engine-name", "det", "--polling-interval", "0.1", ...args], {
-    ANNOPAGE_API_URL: server.url,
-    ANNOPAGE_API_KEY: keys.user,
+    env: {
+      ANNOPAGE_API_URL: server.url,
+      ANNOPAGE_API_KEY: keys.user,
+    },
   });
   if (r.code !== 0) worker.stop(true); // no job will come: end the one-job worker's wait
   const reports = await worker.done;
@@ -178,7 +181,7 @@ describe("submit without --output-* flags asks for ALTO", () => {
   test("--no-outputs with an --output-* flag is a usage error; --help names --no-outputs", async () => {
     const r = await runCli(
       ["submit", "--images", pageFolder("conflict"), "--no-outputs", "--output-alto", "--output", join(tmp, "c.zip")],
-      { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user },
+      { env: { ANNOPAGE_API_URL: server.url, ANNOPAGE_API_KEY: keys.user } },
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--no-outputs cannot be combined with --output-* flags");
@@ -186,8 +189,10 @@ describe("submit without --output-* flags asks for ALTO", () => {
     expect(help.stdout + help.stderr).toMatch(/--no-outputs/);
     expect(help.stdout + help.stderr).toMatch(/ALTO is asked for/);
     const bad = await runCli(["submit", "--images", pageFolder("conflict"), "--outputs", "--output", join(tmp, "c.zip")], {
-      ANNOPAGE_API_URL: server.url,
-      ANNOPAGE_API_KEY: keys.user,
+      env: {
+        ANNOPAGE_API_URL: server.url,
+        ANNOPAGE_API_KEY: keys.user,
+      },
     });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown option --outputs");

@@ -11,13 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { makePageFolder, runCli, setupKeys, startCli, type CliRun, type Keys } from "../client-support.ts";
+import { makePageFolder } from "../helpers/files.ts";
+import { runCli, startCli, type CliChild, BUN, FAKE_PROCESSOR } from "../helpers/cli.ts";
+import { setupKeys, type Keys } from "../helpers/keys.ts";
 
-const REPO = join(import.meta.dir, "..", "..");
 let server: TestServer;
 let keys: Keys;
 let tmp: string;
-let worker: CliRun | undefined;
+let worker: CliChild | undefined;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -35,13 +36,13 @@ beforeAll(async () => {
       "--base-dir",
       join(tmp, "worker"),
       "--processor",
-      `${process.execPath} ${join(REPO, "tests/fixtures/fake-processor.ts")}`,
+      `${BUN} ${FAKE_PROCESSOR}`,
       "--wait",
       "1",
       "--device",
       "cpu",
     ],
-    { ANNOPAGE_API_KEY: keys.worker },
+    { env: { ANNOPAGE_API_KEY: keys.worker } },
   );
 });
 
@@ -73,8 +74,10 @@ test("submit → real worker process → processor → result ZIP, images byte f
       "0.1",
     ],
     {
-      ANNOPAGE_API_URL: server.url,
-      ANNOPAGE_API_KEY: keys.user,
+      env: {
+        ANNOPAGE_API_URL: server.url,
+        ANNOPAGE_API_KEY: keys.user,
+      },
     },
   );
   if (r.code !== 0) console.error(r.stderr, "\nworker:\n", worker?.stderr());

@@ -7,3 +7,5 @@ import { resolve } from "node:path";
 
 const candidates = [resolve(import.meta.dir, "..", "..", "..", "shared"), "/work/shared"];
 export const SHARED = candidates.find((d) => existsSync(resolve(d, "fixtures"))) ?? candidates[0]!;
+/** The dev page images of the shared fixtures. */
+export const PAGES = `${SHARED}/fixtures/pages/images`;

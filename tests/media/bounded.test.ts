@@ -17,7 +17,8 @@ import { ImageError, probeImage } from "../../src/media/index.ts";
 import { filteredSize, greyPng, ihdr, pngFromChunks, type PngChunk } from "../helpers/png-parts.ts";
 import { deflateSync } from "node:zlib";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { client, makeKey } from "../helpers/server-api.ts";
+import { client } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
 
 let dir: string;
 beforeAll(() => {

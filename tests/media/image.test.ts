@@ -20,7 +20,7 @@ import {
   takeDecodedCanvas,
   canvasFromRgba,
 } from "../../src/media/index.ts";
-import { bmpBytes, gifBytes } from "../helpers/server-api.ts";
+import { bmpBytes, gifBytes } from "../helpers/files.ts";
 
 const W = 64;
 const H = 40;

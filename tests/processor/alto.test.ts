@@ -5,11 +5,13 @@
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { writeAlto } from "../../src/processor/alto/write.ts";
 import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../../src/processor/layout.ts";
-import { firstDifference, xmlDict } from "../engine-support/xmldict.ts";
-import { REFERENCE_CREDITS } from "../engine-support/reference-credits.ts";
-import { ALTO_SUBSET_XSD, danglingTagRefs, xmllint, xmllintCheck } from "../engine-support/xmllint.ts";
+import { firstDifference, xmlDict } from "../helpers/xmldict.ts";
+import { REFERENCE_CREDITS } from "../helpers/reference-credits.ts";
+import { ALTO_SUBSET_XSD, danglingTagRefs, xmllint, xmllintCheck } from "../helpers/xmllint.ts";
+import { REPO } from "../helpers/cli.ts";
 import { SHARED } from "../helpers/shared.ts";
 
 const FIX = `${SHARED}/fixtures/annopage-alto`;
@@ -288,7 +290,7 @@ describe("schema validation of the written ALTO (xmllint + ALTO v4 subset XSD)",
 });
 
 describe("software credited in the ALTO (real names and versions, not the reference's placeholders)", () => {
-  const pkgVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  const pkgVersion = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
   const steps = (xml: string) => [(xmlDict(xml) as any).alto.Description.Processing].flat() as any[];
   const software = (p: any) => ({
     creator: p.processingSoftware.softwareCreator,

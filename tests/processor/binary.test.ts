@@ -8,15 +8,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { SHARED } from "../helpers/shared.ts";
-import { meanColourModel, yoloModel } from "../engine-support/onnx-graph.ts";
-import { blocks, HEAD, NAMES, page } from "../engine-support/onnx-fixture.ts";
-import { relocatedBinary } from "../helpers/binary.ts";
+import { meanColourModel, yoloModel } from "../helpers/onnx-graph.ts";
+import { blocks, HEAD, NAMES, page } from "../helpers/onnx-fixture.ts";
+import { relocatedBinary, REPO } from "../helpers/cli.ts";
+import { removeTempDirs, tempDir } from "../helpers/temp.ts";
+import { textPage } from "../helpers/files.ts";
 import { join } from "node:path";
 import { PROGRESS_RE } from "../../src/processor/run.ts";
-import { REPO, removeTempDirs, tempDir, textPage } from "../engine-support/run-cli.ts";
 
 afterAll(removeTempDirs);
-import { xmllintCheck } from "../engine-support/xmllint.ts";
+import { xmllintCheck } from "../helpers/xmllint.ts";
 
 /** Can we hide the checkout from a child (root + unshare)? */
 function canHideRepo(): boolean {

@@ -1,7 +1,7 @@
 /** config.ini reading (annopage-tool.md §2), LLM API aliases (§2.6) and the Jinja subset (§3.6.1). */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { removeTempDirs, tempDir } from "../engine-support/run-cli.ts";
+import { removeTempDirs, tempDir } from "../helpers/temp.ts";
 import { join } from "node:path";
 import { parseIni, sectionViews } from "../../src/python-compat/configparser.ts";
 import { DEFAULT_CONFIG_INI, loadProcessorConfig, parseProcessorConfig } from "../../src/processor/config/engine-config.ts";

@@ -10,9 +10,9 @@ import { runInitialRecognition, initialGeometry, type InitialSpec } from "../../
 import { writeAlto } from "../../src/processor/alto/write.ts";
 import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../../src/processor/layout.ts";
 import { createLogger } from "../../src/processor/log.ts";
-import { firstDifference, xmlDict } from "../engine-support/xmldict.ts";
-import { REFERENCE_CREDITS } from "../engine-support/reference-credits.ts";
-import { xmllintCheck } from "../engine-support/xmllint.ts";
+import { firstDifference, xmlDict } from "../helpers/xmldict.ts";
+import { REFERENCE_CREDITS } from "../helpers/reference-credits.ts";
+import { xmllintCheck } from "../helpers/xmllint.ts";
 import { SHARED } from "../helpers/shared.ts";
 
 const FIX = `${SHARED}/fixtures/annopage-alto`;

@@ -2,7 +2,7 @@
  * ONNX models from engine files (issue 18), run end to end through `annopage process` as a child
  * process: a YOLO detector export (letterbox, threshold, NMS, boxes back on the page, class names
  * from the model's metadata or CLASS_NAMES) and an image encoder writing the §4.3 embeddings. The
- * models are tiny ONNX graphs written by the test (tests/engine-support/onnx-graph.ts) whose
+ * models are tiny ONNX graphs written by the test (tests/helpers/onnx-graph.ts) whose
  * outputs are known exactly: a fixed detection head, and the mean colour of the crop.
  */
 import { afterAll, describe, expect, test } from "bun:test";
@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { decodeImage } from "../../src/media/index.ts";
 import { nms } from "../../src/processor/onnx/nms.ts";
 import { parseClassNames } from "../../src/processor/onnx/metadata.ts";
-import { meanColourModel, onnxModel, yoloModel } from "../engine-support/onnx-graph.ts";
-import { blocks, HEAD, NAMES, page } from "../engine-support/onnx-fixture.ts";
-import { removeTempDirs, runProcess, tempDir } from "../engine-support/run-cli.ts";
+import { meanColourModel, onnxModel, yoloModel } from "../helpers/onnx-graph.ts";
+import { blocks, HEAD, NAMES, page } from "../helpers/onnx-fixture.ts";
+import { removeTempDirs, tempDir } from "../helpers/temp.ts";
+import { runCli } from "../helpers/cli.ts";
 
 afterAll(removeTempDirs);
 
@@ -32,8 +33,9 @@ const DET = (extra = "") => `[DET]\nMETHOD = YOLO_DETECTION\nMODEL_PATH = yolo.o
 describe("YOLO_DETECTION with an ONNX export", () => {
   test("letterbox, threshold, per-class NMS, boxes mapped back to the page and clipped, names from the model metadata; ALTO, crops and render as for the built-in detector", async () => {
     const { dir, config } = setup("det", DET(), { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }) });
-    const r = await runProcess(
+    const r = await runCli(
       [
+        "process",
         "--config",
         config,
         "--input-image-path",
@@ -72,7 +74,7 @@ describe("YOLO_DETECTION with an ONNX export", () => {
   test("CLASS_NAMES overrides the metadata, AGNOSTIC_NMS suppresses across classes, CATEGORIES filters by class name", async () => {
     const cfg = DET(`CLASS_NAMES = ["Map", "Photograph", "Image"]\nAGNOSTIC_NMS = yes\nCATEGORIES = ["MAP", "image"]\n`);
     const { dir, config } = setup("det2", cfg, { "yolo.onnx": yoloModel({ size: 64, head: HEAD, names: NAMES }) });
-    const r = await runProcess(["--config", config, "--input-image-path", "images", "--output-alto-path", "alto"], { cwd: dir });
+    const r = await runCli(["process", "--config", config, "--input-image-path", "images", "--output-alto-path", "alto"], { cwd: dir });
     expect(r.code).toBe(0);
     // a0 is now a Map; a2 (a Photograph under CLASS_NAMES) overlaps a0 and goes with agnostic NMS
     expect(blocks(readFileSync(join(dir, "alto", "p1.xml"), "utf8")).map((b) => [b.type, b.hpos, b.vpos, b.width, b.height])).toEqual([
@@ -83,7 +85,7 @@ describe("YOLO_DETECTION with an ONNX export", () => {
 
   test("a .pt MODEL_PATH keeps the built-in detector, with a warning", async () => {
     const { dir, config } = setup("pt", "[DET]\nMETHOD = YOLO_DETECTION\nMODEL_PATH = det.pt\n", { "det.pt": new Uint8Array([1, 2, 3]) });
-    const r = await runProcess(["--config", config, "--input-image-path", "images", "--output-alto-path", "alto"], { cwd: dir });
+    const r = await runCli(["process", "--config", config, "--input-image-path", "images", "--output-alto-path", "alto"], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("is not an ONNX export (.onnx)");
     expect(r.stderr).toContain("the built-in weight-free detector is used instead");
@@ -100,8 +102,9 @@ describe("image embeddings from an ONNX image encoder", () => {
 
   test("one vector per element crop (its mean colour; red and blue swapped unless TRUE_RGB), records of §4.3 joined to the ALTO by the MODS uuid; JSON and JSON lines", async () => {
     const { dir, config } = setup("emb", cfg, { "yolo.onnx": yoloModel({ size: 64, head, names: NAMES }), "mean.onnx": meanColourModel() });
-    const r = await runProcess(
+    const r = await runCli(
       [
+        "process",
         "--config",
         config,
         "--input-image-path",
@@ -135,8 +138,8 @@ describe("image embeddings from an ONNX image encoder", () => {
     expect(records[0].processing_info.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
     expect(JSON.parse(readFileSync(join(dir, "info.json"), "utf8")).notices ?? []).toEqual([]);
 
-    const jl = await runProcess(
-      ["--config", config, "--input-image-path", "images", "--output-embeddings-path", "embl", "--embeddings-jsonlines"],
+    const jl = await runCli(
+      ["process", "--config", config, "--input-image-path", "images", "--output-embeddings-path", "embl", "--embeddings-jsonlines"],
       { cwd: dir },
     );
     expect(jl.code).toBe(0);
@@ -161,7 +164,9 @@ describe("image embeddings from an ONNX image encoder", () => {
       "yolo.onnx": yoloModel({ size: 64, head: HEAD.map((row) => row.slice(4, 5)), names: NAMES }),
       "mean8.onnx": meanColourModel(8),
     });
-    const r = await runProcess(["--config", config, "--input-image-path", "images", "--output-embeddings-path", "emb"], { cwd: dir });
+    const r = await runCli(["process", "--config", config, "--input-image-path", "images", "--output-embeddings-path", "emb"], {
+      cwd: dir,
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(
       "[HF] HUGGINGFACE_IMAGE_EMBEDDING needs the image model 'openai/clip-vit-large-patch14', which this processor cannot run",
@@ -212,7 +217,7 @@ describe("a missing or malformed model fails the run at start-up with one line",
   for (const [name, cfg, models, message] of cases) {
     test(name, async () => {
       const { dir, config } = setup("bad", cfg, models);
-      const r = await runProcess(["--config", config, "--input-image-path", "images", "--output-alto-path", "alto"], { cwd: dir });
+      const r = await runCli(["process", "--config", config, "--input-image-path", "images", "--output-alto-path", "alto"], { cwd: dir });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe("");
       const lines = r.stderr.trim().split("\n");

@@ -11,23 +11,26 @@ import { PROGRESS_RE } from "../../src/processor/run.ts";
 import { CATEGORIES } from "../../src/processor/categories.ts";
 import { formatSummary, summariseResultZip } from "../../src/demo/summary.ts";
 import { zipSync } from "fflate";
-import { PAGES, removeTempDirs, runProcess, tempDir, textPage } from "../engine-support/run-cli.ts";
+import { REPO, runCli, startCli, type CliResult } from "../helpers/cli.ts";
+import { textPage } from "../helpers/files.ts";
+import { PAGES, SHARED } from "../helpers/shared.ts";
+import { removeTempDirs, tempDir } from "../helpers/temp.ts";
+import { xmllintCheck } from "../helpers/xmllint.ts";
+import { xmlDict } from "../helpers/xmldict.ts";
 
 afterAll(removeTempDirs);
-import { xmllintCheck } from "../engine-support/xmllint.ts";
-import { xmlDict } from "../engine-support/xmldict.ts";
-import { SHARED } from "../helpers/shared.ts";
 
 const FIXTURE_ALTO = `${SHARED}/fixtures/annopage-alto`;
-const ROOT = join(import.meta.dir, "..", "..");
-const packageVersion = (dir: string) => (JSON.parse(readFileSync(join(ROOT, dir, "package.json"), "utf8")) as { version: string }).version;
+/** The progress lines `annopage process` prints on stdout. */
+const progressLines = (r: CliResult) => r.stdout.split("\n").filter(Boolean);
+const packageVersion = (dir: string) => (JSON.parse(readFileSync(join(REPO, dir, "package.json"), "utf8")) as { version: string }).version;
 
 /** The version string the tesseract WebAssembly build itself reports (TessBaseAPI::Version). */
 async function tesseractVersion(): Promise<string> {
   // @ts-expect-error -- emscripten factory without type declarations
   const factory = (await import("tesseract.js-core/tesseract-core-simd-lstm.js")).default;
   const mod = await factory({
-    wasmBinary: readFileSync(join(ROOT, "node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm")),
+    wasmBinary: readFileSync(join(REPO, "node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm")),
     print: () => {},
     printErr: () => {},
   });
@@ -50,7 +53,7 @@ function imagesDir(dir: string, names: string[]): string {
 describe("command line and exit codes", () => {
   test("unknown flag, both XML inputs, bad device: exit 2 with one line", async () => {
     for (const args of [["--bogus"], ["--input-xml-path", "a", "--input-alto-path", "b"], ["--device", "tpu"], ["--process-count", "0"]]) {
-      const r = await runProcess(args);
+      const r = await runCli(["process", ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stdout).toBe("");
@@ -59,11 +62,11 @@ describe("command line and exit codes", () => {
 
   test("missing config file: exit 255; a config whose engine cannot be set up: exit 1 (§1.6); one line naming the problem", async () => {
     const d = tempDir("badcfg");
-    let r = await runProcess(["--config", join(d, "none.ini"), "--input-image-path", d]);
+    let r = await runCli(["process", "--config", join(d, "none.ini"), "--input-image-path", d]);
     expect(r.code).toBe(255);
     expect(r.stderr.trim()).toBe(`annopage: process: Config file does not exist: '${join(d, "none.ini")}'`);
     writeFileSync(join(d, "bad.ini"), "[X]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = openai\n");
-    r = await runProcess(["--config", join(d, "bad.ini"), "--input-image-path", d]);
+    r = await runCli(["process", "--config", join(d, "bad.ini"), "--input-image-path", d]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n").at(-1)).toContain("[X] API_KEY is required");
   });
@@ -71,10 +74,10 @@ describe("command line and exit codes", () => {
   test("invalid metadata JSON and a missing image directory: exit 1 (§1.6)", async () => {
     const d = tempDir("badin");
     writeFileSync(join(d, "meta.json"), "{not json");
-    let r = await runProcess(["--config", detConfig(d), "--input-image-path", d, "--input-metadata-path", join(d, "meta.json")]);
+    let r = await runCli(["process", "--config", detConfig(d), "--input-image-path", d, "--input-metadata-path", join(d, "meta.json")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("is not valid JSON");
-    r = await runProcess(["--config", detConfig(d), "--input-image-path", join(d, "nope")]);
+    r = await runCli(["process", "--config", detConfig(d), "--input-image-path", join(d, "nope")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("does not exist");
   });
@@ -84,7 +87,8 @@ describe("command line and exit codes", () => {
     const imgs = imagesDir(d, ["dev_002.jpg"]);
     writeFileSync(join(imgs, "broken.jpg"), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
     writeFileSync(join(imgs, "notes.txt"), "not an image");
-    const r = await runProcess([
+    const r = await runCli([
+      "process",
       "--config",
       detConfig(d),
       "--input-image-path",
@@ -95,9 +99,9 @@ describe("command line and exit codes", () => {
       join(d, "info.json"),
     ]);
     expect(r.code).toBe(3);
-    expect(r.progress).toHaveLength(3);
+    expect(progressLines(r)).toHaveLength(3);
     expect(
-      r.progress
+      progressLines(r)
         .filter((l) => / failed /.test(l))
         .map((l) => PROGRESS_RE.exec(l)![5])
         .sort(),
@@ -114,11 +118,12 @@ describe("command line and exit codes", () => {
 
 describe("detection outputs", () => {
   let d: string;
-  let r: Awaited<ReturnType<typeof runProcess>>;
+  let r: CliResult;
   beforeAll(async () => {
     d = tempDir("det");
     const imgs = imagesDir(d, ["dev_002.jpg", "dev_004.jpg", "dev_003.jpg"]);
-    r = await runProcess([
+    r = await runCli([
+      "process",
       "--config",
       detConfig(d),
       "--input-image-path",
@@ -142,7 +147,7 @@ describe("detection outputs", () => {
 
   test("exit 0, one progress line per page, the reference per-page log on stderr", () => {
     expect(r.code).toBe(0);
-    expect(r.progress.map((l) => PROGRESS_RE.exec(l)?.slice(1, 4))).toEqual([
+    expect(progressLines(r).map((l) => PROGRESS_RE.exec(l)?.slice(1, 4))).toEqual([
       ["1", "3", "ok"],
       ["2", "3", "ok"],
       ["3", "3", "ok"],
@@ -250,7 +255,8 @@ describe("detection outputs", () => {
 
   test("without --device (or with --device cpu) there is no GPU warning", async () => {
     for (const extra of [[], ["--device", "cpu"]]) {
-      const r2 = await runProcess([
+      const r2 = await runCli([
+        "process",
         "--config",
         join(d, "config.ini"),
         "--input-image-path",
@@ -264,7 +270,7 @@ describe("detection outputs", () => {
         ...extra,
       ]);
       expect(r2.code).toBe(0);
-      expect(r2.progress).toHaveLength(3);
+      expect(progressLines(r2)).toHaveLength(3);
       expect(r2.stderr).toContain("Processing dev_002");
       expect(r2.stderr).not.toMatch(/GPU|--device/);
     }
@@ -274,7 +280,8 @@ describe("detection outputs", () => {
     const cfg = join(d, "no-engines.ini");
     writeFileSync(cfg, "[PARSE_FOLDER]\n");
     const out = join(d, "roundtrip");
-    const r2 = await runProcess([
+    const r2 = await runCli([
+      "process",
       "--config",
       cfg,
       "--input-image-path",
@@ -302,7 +309,8 @@ describe("detection outputs", () => {
   });
 
   test("--skip-processed skips pages present in both ALTO and render outputs", async () => {
-    const r2 = await runProcess([
+    const r2 = await runCli([
+      "process",
       "--config",
       join(d, "config.ini"),
       "--input-image-path",
@@ -314,7 +322,7 @@ describe("detection outputs", () => {
       "-s",
     ]);
     expect(r2.code).toBe(0);
-    expect(r2.progress).toEqual([]);
+    expect(progressLines(r2)).toEqual([]);
   });
 });
 
@@ -326,7 +334,7 @@ describe("default configuration (OCR) and ALTO input", () => {
       join(d, "img", "page.jpg"),
       textPage(["The quick brown fox jumps", "over the lazy dog near", "Brno and Praha in 1685."], { picture: true }),
     );
-    const r = await runProcess(["--input-image-path", join(d, "img"), "--output-alto-path", join(d, "alto")]);
+    const r = await runCli(["process", "--input-image-path", join(d, "img"), "--output-alto-path", join(d, "alto")]);
     expect(r.code).toBe(0);
     const xml = readFileSync(join(d, "alto", "page.xml"), "utf8");
     xmllintCheck(xml);
@@ -351,7 +359,7 @@ describe("default configuration (OCR) and ALTO input", () => {
   test("OCR lines inside detected elements (pictures read as text) are dropped; the rest of the text stays", async () => {
     const d = tempDir("ocrmask");
     const imgs = imagesDir(d, ["dev_002.jpg"]);
-    const r = await runProcess(["--input-image-path", imgs, "--output-alto-path", join(d, "alto")]);
+    const r = await runCli(["process", "--input-image-path", imgs, "--output-alto-path", join(d, "alto")]);
     expect(r.code).toBe(0);
     const xml = readFileSync(join(d, "alto", "dev_002.xml"), "utf8");
     xmllintCheck(xml);
@@ -382,7 +390,8 @@ describe("default configuration (OCR) and ALTO input", () => {
       .replace(/<ComposedBlock[\s\S]*?<\/ComposedBlock>/, "")
       .replace('HEIGHT="297" WIDTH="210"', 'HEIGHT="1150" WIDTH="820"');
     writeFileSync(join(d, "alto-in", "dev_002.xml"), input);
-    const r = await runProcess([
+    const r = await runCli([
+      "process",
       "--input-image-path",
       imgs,
       "--input-alto-path",
@@ -466,7 +475,8 @@ describe("image captioning through a local OpenAI-compatible server", () => {
       d,
       `\n[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:${server.port}/v1/chat/completions\nAPI_KEY = key.txt\nPROMPT_SETTINGS = prompt.json\nMAX_ATTEMPTS = 2\nRETRY_BACKOFF_MS = 20\nMAX_IMAGE_SIZE = 64\n`,
     );
-    const r = await runProcess([
+    const r = await runCli([
+      "process",
       "--config",
       cfg,
       "--input-image-path",
@@ -533,7 +543,8 @@ describe("captioning failures keep the detections", () => {
         d,
         `[CAP]\nMETHOD = OPENAI_COMPLETIONS_IMAGE_CAPTIONING\nAPI = http://127.0.0.1:${server.port}/v1/chat/completions\nAPI_KEY = k\nPROMPT_SETTINGS = prompt.json\nMAX_ATTEMPTS = 3\nRETRY_BACKOFF_MS = 5\n`,
       );
-      const r = await runProcess([
+      const r = await runCli([
+        "process",
         "--config",
         cfg,
         "--input-image-path",
@@ -567,7 +578,8 @@ describe("parallel pages and embeddings notice", () => {
   test("--process-count 2: every page once on stdout, outputs complete, processing info merged", async () => {
     const d = tempDir("par");
     const imgs = imagesDir(d, ["dev_002.jpg", "dev_003.jpg", "dev_004.jpg", "dev_006.jpg"]);
-    const r = await runProcess([
+    const r = await runCli([
+      "process",
       "--config",
       detConfig(d),
       "--input-image-path",
@@ -583,9 +595,13 @@ describe("parallel pages and embeddings notice", () => {
       "--embeddings-jsonlines",
     ]);
     expect(r.code).toBe(0);
-    expect(r.progress).toHaveLength(4);
-    expect(r.progress.map((l) => PROGRESS_RE.exec(l)![1])).toEqual(["1", "2", "3", "4"]);
-    expect(r.progress.map((l) => PROGRESS_RE.exec(l)![5]).sort()).toEqual(["dev_002", "dev_003", "dev_004", "dev_006"]);
+    expect(progressLines(r)).toHaveLength(4);
+    expect(progressLines(r).map((l) => PROGRESS_RE.exec(l)![1])).toEqual(["1", "2", "3", "4"]);
+    expect(
+      progressLines(r)
+        .map((l) => PROGRESS_RE.exec(l)![5])
+        .sort(),
+    ).toEqual(["dev_002", "dev_003", "dev_004", "dev_006"]);
     expect(readdirSync(join(d, "alto")).sort()).toEqual(["dev_002.xml", "dev_003.xml", "dev_004.xml", "dev_006.xml"]);
     const info = JSON.parse(readFileSync(join(d, "info.json"), "utf8"));
     expect(Object.keys(info.data).sort()).toEqual(["dev_002", "dev_003", "dev_004", "dev_006"]);
@@ -608,7 +624,8 @@ describe("PAGE XML input and interruption", () => {
 <TextLine id="l1"><Coords points="100,100 900,100 900,140 100,140"/><Baseline points="100,132 900,132"/><TextEquiv><Unicode>Hello page world</Unicode></TextEquiv></TextLine>
 </TextRegion></Page></PcGts>`,
     );
-    const r = await runProcess([
+    const r = await runCli([
+      "process",
       "--config",
       detConfig(d),
       "--input-image-path",
@@ -635,21 +652,8 @@ describe("PAGE XML input and interruption", () => {
         join(d, "img", `p${i}.jpg`),
         textPage([`Page number ${i}`, "with several words of text", "to keep the OCR busy for a while"]),
       );
-    const proc = Bun.spawn(
-      [
-        process.execPath,
-        join(import.meta.dir, "..", "..", "src", "cli.ts"),
-        "process",
-        "--input-image-path",
-        join(d, "img"),
-        "--output-alto-path",
-        join(d, "alto"),
-      ],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    const reader = proc.stdout.getReader();
-    const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toMatch(/^PAGE 1\/6 ok /);
+    const proc = startCli(["process", "--input-image-path", join(d, "img"), "--output-alto-path", join(d, "alto")]);
+    await proc.waitFor(/^PAGE 1\/6 ok /, 50_000, "stdout");
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(130);
     const written = readdirSync(join(d, "alto"));
@@ -668,7 +672,8 @@ describe("bad per-page inputs", () => {
       join(d, "alto-in", "dev_003.xml"),
       '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page HEIGHT="10" WIDTH="10"/></Layout></alto>',
     );
-    const r = await runProcess([
+    const r = await runCli([
+      "process",
       "--config",
       detConfig(d),
       "--input-image-path",
@@ -691,7 +696,15 @@ describe("bad per-page inputs", () => {
   test("an unreadable LLM alias file is a one-line fatal error (exit 1, §1.6)", async () => {
     const d = tempDir("badalias");
     writeFileSync(join(d, "aliases.json"), "{");
-    const r = await runProcess(["--config", detConfig(d), "--input-image-path", d, "--llm-api-aliases-path", join(d, "aliases.json")]);
+    const r = await runCli([
+      "process",
+      "--config",
+      detConfig(d),
+      "--input-image-path",
+      d,
+      "--llm-api-aliases-path",
+      join(d, "aliases.json"),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("alias file");

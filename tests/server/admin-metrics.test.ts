@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { makeKey } from "../helpers/server-api.ts";
+import { makeKey } from "../helpers/keys.ts";
 
 let s: TestServer;
 let locked: TestServer;

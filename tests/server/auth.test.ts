@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { APP_CODES, REFERENCE_CODES } from "../../src/shared/codes.ts";
 import { ROLES, type Role } from "../../src/shared/roles.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { makeKey } from "../helpers/server-api.ts";
+import { makeKey } from "../helpers/keys.ts";
 
 let s: TestServer;
 const keys = {} as Record<Role, { key: string; id: string; label: string }>;

@@ -11,7 +11,7 @@ import { loadServerConfig } from "../../src/config.ts";
 import { createErrorMailer, FLOOD_WINDOW_MS } from "../../src/server/ops/error-mail.ts";
 import { startSmtpServer, type SmtpServer } from "../helpers/smtp-server.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { makeKey } from "../helpers/server-api.ts";
+import { makeKey } from "../helpers/keys.ts";
 
 const SUBJECT = "test-node-7 - INTERNAL SERVER ERROR";
 

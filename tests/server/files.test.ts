@@ -14,7 +14,9 @@ import { LocalStorage } from "../../src/storage/local.ts";
 import { checkAlto, checkPage } from "../../src/server/files/xml-check.ts";
 import { contentDisposition, stem } from "../../src/server/http/file-response.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { ALTO, PAGE, SUITE_VALID_ZIP, bmpBytes, client, gifBytes, jpegBytes, makeKey, pngBytes, zipBytes } from "../helpers/server-api.ts";
+import { ALTO, PAGE, SUITE_VALID_ZIP, bmpBytes, gifBytes, jpegBytes, pngBytes, zipBytes } from "../helpers/files.ts";
+import { client } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
 
 let s: TestServer;
 let u: ReturnType<typeof client>;

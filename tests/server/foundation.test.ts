@@ -5,6 +5,7 @@ import { loadServerConfig, ConfigError } from "../../src/config.ts";
 import { connect } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { migrations } from "../../src/db/migrations.ts";
+import { REPO } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -64,7 +65,7 @@ describe("migrations", () => {
   });
 
   test("every sql/ file is registered, in order", () => {
-    const files = readdirSync(join(import.meta.dir, "..", "..", "sql"))
+    const files = readdirSync(join(REPO, "sql"))
       .filter((f) => f.endsWith(".sql"))
       .sort();
     expect(migrations.map((m) => m.name)).toEqual(files);

@@ -19,7 +19,9 @@ import { applyWorkerUpdate, releaseJob, touchJob } from "../../src/db/lease.ts";
 import { Subscription } from "../../src/db/listen.ts";
 import { JOB_CHANGED, untilApplied } from "../../src/server/jobs/guarded-update.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { client, makeKey, pngBytes, zipBytes } from "../helpers/server-api.ts";
+import { client } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
+import { pngBytes, zipBytes } from "../helpers/files.ts";
 
 let s: TestServer;
 let admin: ReturnType<typeof client>;

@@ -11,8 +11,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { MAX_JSON_DEPTH } from "../../src/server/http/json-body.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { rawExchange, parseRawAnswer } from "../helpers/raw-http.ts";
-import { ALTO, client, makeKey, PAGE, pngBytes, type RequestOpts } from "../helpers/server-api.ts";
+import { rawExchange, parseRawAnswer } from "../helpers/raw-socket.ts";
+import { ALTO, PAGE, pngBytes } from "../helpers/files.ts";
+import { client, type RequestOpts } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
 
 let s: TestServer;
 let admin: ReturnType<typeof client>;

@@ -6,7 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { client, makeKey, pngBytes, zipBytes } from "../helpers/server-api.ts";
+import { client } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
+import { pngBytes, zipBytes } from "../helpers/files.ts";
 
 let s: TestServer;
 let admin: ReturnType<typeof client>;

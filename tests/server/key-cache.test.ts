@@ -9,7 +9,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import type { RunningServer } from "../../src/server/serve.ts";
 import { createApp } from "../../src/server/app.ts";
 import { connect } from "../../src/db/client.ts";
-import { makeKey } from "../helpers/server-api.ts";
+import { makeKey } from "../helpers/keys.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 const me = (url: string, key: string) => fetch(`${url}/v1/me`, { headers: { "x-api-key": key } });

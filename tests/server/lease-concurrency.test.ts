@@ -12,7 +12,9 @@ import { loadServerConfig } from "../../src/config.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import type { RunningServer } from "../../src/server/serve.ts";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../helpers/server.ts";
-import { client, makeKey, pngBytes } from "../helpers/server-api.ts";
+import { client } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
+import { pngBytes } from "../helpers/files.ts";
 
 let s: TestServer;
 let admin: ReturnType<typeof client>;

@@ -12,7 +12,9 @@ import { ConfigError, loadServerConfig } from "../../src/config.ts";
 import { APP_CODES } from "../../src/shared/codes.ts";
 import { ErrorEnvelope, ValidationIssueSchema } from "../../src/shared/schemas/common.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { client, makeKey, pngBytes } from "../helpers/server-api.ts";
+import { client } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
+import { pngBytes } from "../helpers/files.ts";
 
 const IMAGE = "/v1/jobs/{job_id}/images/{image_name}/files/image";
 const ALTO = "/v1/jobs/{job_id}/images/{image_name}/files/alto";

@@ -10,7 +10,9 @@ import { readFileSync } from "node:fs";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import * as UTIF from "utif2";
 import { probeImage } from "../../src/media/index.ts";
-import { client, jpegBytes, makeKey, pngBytes } from "../helpers/server-api.ts";
+import { client } from "../helpers/http.ts";
+import { jpegBytes, pngBytes } from "../helpers/files.ts";
+import { makeKey } from "../helpers/keys.ts";
 import { SHARED } from "../helpers/shared.ts";
 
 const ALTO_FIXTURE = readFileSync(`${SHARED}/fixtures/annopage-alto/alto_image_with_basic_metadata_and_text_lines_tagrefs.xml`, "utf8");

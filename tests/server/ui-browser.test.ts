@@ -11,16 +11,16 @@ import { createCanvas } from "@napi-rs/canvas";
 import { unzipSync } from "fflate";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { startLocalWorkers } from "../../src/cli/local-workers.ts";
 import type { LocalWorkers } from "../../src/server/serve.ts";
 import { accessibilityViolations, launchBrowser, signIn, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { makeKey } from "../helpers/server-api.ts";
+import { makeKey } from "../helpers/keys.ts";
+import { BUN, FAKE_PROCESSOR, REPO } from "../helpers/cli.ts";
 
-const REPO = resolve(import.meta.dir, "..", "..");
-const FAKE = [process.execPath, join(REPO, "tests/fixtures/fake-processor.ts")];
+const PROCESSOR = [BUN, FAKE_PROCESSOR];
 const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1";
 const DOCS = UPDATE_SCREENSHOTS ? join(REPO, "docs") : mkdtempSync(join(tmpdir(), "annopage-ui-shots-"));
 afterAll(() => {
@@ -121,7 +121,7 @@ test("submit two pages by drag and drop; the list shows the job reach done throu
   const row = page.locator(`tr[data-job="${jobId}"]`);
   expect(await row.locator(".state").textContent()).toBe("queued");
   const callsBefore = listCalls.length;
-  workers = await startLocalWorkers(server.deps.sql, server.config, server.url, 1, { processor: FAKE, waitSeconds: 1 });
+  workers = await startLocalWorkers(server.deps.sql, server.config, server.url, 1, { processor: PROCESSOR, waitSeconds: 1 });
   await row.locator(".s-processing").waitFor({ timeout: 60_000 });
   await row.locator(".s-done").waitFor({ timeout: 60_000 });
   expect(await row.locator(".pct").textContent()).toBe("100 %");

@@ -16,7 +16,9 @@ import { freePort } from "../helpers/ports.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { ConfigError, loadServerConfig } from "../../src/config.ts";
 import { startServer } from "../../src/cli/serve.ts";
-import { client, makeKey, pngBytes, zipBytes } from "../helpers/server-api.ts";
+import { client } from "../helpers/http.ts";
+import { makeKey } from "../helpers/keys.ts";
+import { pngBytes, zipBytes } from "../helpers/files.ts";
 
 const CREDS = { accessKeyId: "testing", secretAccessKey: "testing-secret", region: "us-east-1" };
 let moto: Subprocess<"ignore", "pipe", "pipe"> | undefined;

@@ -13,12 +13,12 @@ import { ApiClient } from "../../src/client/api.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { freePort } from "../helpers/ports.ts";
 import { ADMIN_KEY } from "../helpers/server.ts";
-import { spawnAnnopage, type Child } from "../helpers/spawn.ts";
+import { startCli, type CliChild } from "../helpers/cli.ts";
 
 let db: TestDatabase;
 let baseDir: string;
 let port: number;
-const children: Child[] = [];
+const children: CliChild[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase("staging_crash");
@@ -33,8 +33,8 @@ afterAll(async () => {
   rmSync(baseDir, { recursive: true, force: true });
 });
 
-async function serve(env: Record<string, string>): Promise<Child> {
-  const c = spawnAnnopage(
+async function serve(env: Record<string, string>): Promise<CliChild> {
+  const c = startCli(
     ["serve", "--host", "127.0.0.1", "--port", String(port), "--base-dir", baseDir, "--database-url", db.url, "--workers", "0"],
     {
       env: { ADMIN_KEY, ...env },

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient } from "../../src/client/api.ts";
@@ -16,8 +16,8 @@ import type { Logger } from "../../src/worker/job-runner.ts";
 import type { WorkerOptions } from "../../src/worker/options.ts";
 import { testWorkerOptions } from "../helpers/worker-options.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { FAKE_PROCESSOR } from "../helpers/cli.ts";
 
-const FAKE = resolve(import.meta.dir, "..", "fixtures", "fake-processor.ts");
 let server: TestServer;
 let dir: string;
 const log: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -39,7 +39,7 @@ function options(tag: string, workerKey: string, delayMs: number): WorkerOptions
       dir: join(dir, tag),
       processor: [
         process.execPath,
-        FAKE,
+        FAKE_PROCESSOR,
         "--fake-mode",
         "slow",
         "--fake-delay-ms",

@@ -9,19 +9,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { ApiClient } from "../../src/client/api.ts";
 import { startProcessor, type ProcessorResult, type ProcessorRun } from "../../src/worker/processor.ts";
-import { pageJpeg } from "../client-support.ts";
+import { pageJpeg } from "../helpers/files.ts";
+import { relocatedBinary, BUN, REPO, startCli, type CliChild, FAKE_PROCESSOR } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
-import { relocatedBinary } from "../helpers/binary.ts";
 import { freePort } from "../helpers/ports.ts";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../helpers/server.ts";
-import { BUN, REPO, spawnAnnopage, type Child } from "../helpers/spawn.ts";
 
-const FAKE = resolve(REPO, "tests/fixtures/fake-processor.ts");
-const SERVE_FIXTURE = resolve(REPO, "tests/fixtures/serve-with-workers.ts");
+const SERVE_FIXTURE = join(REPO, "tests", "fixtures", "serve-with-workers.ts");
 /** How long the processes of a killed worker may take to go. */
 const GONE_WITHIN_MS = 15_000;
 
@@ -77,7 +75,7 @@ function descendants(root: number): number[] {
   return out;
 }
 
-async function processorPid(pidFile: string, owner: Child): Promise<number> {
+async function processorPid(pidFile: string, owner: CliChild): Promise<number> {
   for (const end = Date.now() + 60_000; Date.now() < end; ) {
     try {
       const pid = Number(readFileSync(pidFile, "utf8"));
@@ -99,7 +97,7 @@ async function survivors(pids: number[], ms = GONE_WITHIN_MS): Promise<number[]>
 }
 
 /** SIGKILLs the worker or server once its processor runs; returns the processes it left behind. */
-async function killAndCollect(owner: Child, pidFile: string): Promise<{ processor: number; family: number[]; left: number[] }> {
+async function killAndCollect(owner: CliChild, pidFile: string): Promise<{ processor: number; family: number[]; left: number[] }> {
   const processor = await processorPid(pidFile, owner);
   const family = descendants(owner.proc.pid);
   for (const pid of family) leftovers.add(pid);
@@ -128,8 +126,8 @@ afterAll(async () => {
 async function workerKilledMidJob(tag: string, opts: { binary?: string; nested?: boolean } = {}) {
   await queueJob(userApi, `${tag}.jpg`);
   const pidFile = join(tmp, `${tag}.pid`);
-  const fake = `${BUN} ${FAKE} --fake-mode hang --fake-pid-file ${pidFile}`;
-  const worker = spawnAnnopage(
+  const fake = `${BUN} ${FAKE_PROCESSOR} --fake-mode hang --fake-pid-file ${pidFile}`;
+  const worker = startCli(
     [
       "work",
       "--api-url",
@@ -141,7 +139,7 @@ async function workerKilledMidJob(tag: string, opts: { binary?: string; nested?:
       "--device",
       "cpu",
       "--processor",
-      opts.nested ? `sh -c '${BUN} ${FAKE} "$@" & wait' processor --fake-mode hang --fake-pid-file ${pidFile}` : fake,
+      opts.nested ? `sh -c '${BUN} ${FAKE_PROCESSOR} "$@" & wait' processor --fake-mode hang --fake-pid-file ${pidFile}` : fake,
     ],
     { env: { ANNOPAGE_API_KEY: workerKey }, binary: opts.binary },
   );
@@ -166,7 +164,7 @@ test("a SIGKILLed server with local workers (`serve --workers`) takes their proc
   const db: TestDatabase = await createTestDatabase("orphans_serve");
   const pidFile = join(tmp, "serve.pid");
   const port = await freePort();
-  const child = spawnAnnopage([], {
+  const child = startCli([], {
     command: [BUN, SERVE_FIXTURE],
     env: {
       APP_HOST: "127.0.0.1",
@@ -175,7 +173,7 @@ test("a SIGKILLed server with local workers (`serve --workers`) takes their proc
       ADMIN_KEY,
       DATABASE_URL: db.url,
       FIXTURE_WORKERS: "1",
-      FIXTURE_PROCESSOR: JSON.stringify([BUN, FAKE, "--fake-mode", "hang", "--fake-pid-file", pidFile]),
+      FIXTURE_PROCESSOR: JSON.stringify([BUN, FAKE_PROCESSOR, "--fake-mode", "hang", "--fake-pid-file", pidFile]),
     },
   });
   try {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient } from "../../src/client/api.ts";
@@ -16,8 +16,8 @@ import { startWorker } from "../../src/worker/loop.ts";
 import type { Logger } from "../../src/worker/job-runner.ts";
 import { testWorkerOptions } from "../helpers/worker-options.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { FAKE_PROCESSOR } from "../helpers/cli.ts";
 
-const FAKE = resolve(import.meta.dir, "..", "fixtures", "fake-processor.ts");
 let server: TestServer;
 let dir: string;
 const seen = { leases: 0, waitParams: 0, tokenHeaders: 0, outsidePrefix: 0 };
@@ -72,7 +72,7 @@ test("no long-poll, no lease token, a path prefix: the worker sleeps --wait betw
   const log: Logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
   const worker = startWorker(
     testWorkerOptions(
-      { apiUrl: base, apiKey: workerKey, dir, processor: [process.execPath, FAKE, "--fake-mode", "ok"] },
+      { apiUrl: base, apiKey: workerKey, dir, processor: [process.execPath, FAKE_PROCESSOR, "--fake-mode", "ok"] },
       { waitSeconds: 1, cleanupJobDir: true },
     ),
     log,

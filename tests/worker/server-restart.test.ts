@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient } from "../../src/client/api.ts";
@@ -20,8 +20,8 @@ import { testWorkerOptions } from "../helpers/worker-options.ts";
 import { freePort } from "../../bench/lib.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { ADMIN_KEY } from "../helpers/server.ts";
+import { FAKE_PROCESSOR } from "../helpers/cli.ts";
 
-const FAKE = resolve(import.meta.dir, "..", "fixtures", "fake-processor.ts");
 let db: TestDatabase;
 let config: ServerConfig;
 let server: RunningServer | undefined;
@@ -63,7 +63,7 @@ afterAll(async () => {
 
 function options(tag: string, mode: string, extra: string[] = []): WorkerOptions & { pidFile: string } {
   const pidFile = join(dir, `${tag}.pid`);
-  const processor = [process.execPath, FAKE, "--fake-mode", mode, "--fake-pid-file", pidFile, ...extra];
+  const processor = [process.execPath, FAKE_PROCESSOR, "--fake-mode", mode, "--fake-pid-file", pidFile, ...extra];
   return { pidFile, ...testWorkerOptions({ apiUrl: url, apiKey: workerKey, dir: join(dir, tag), processor }) };
 }
 

@@ -11,19 +11,18 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { ApiClient } from "../../src/client/api.ts";
 import { loadServerConfig, type ServerConfig } from "../../src/config.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import type { RunningServer } from "../../src/server/serve.ts";
-import { pageJpeg } from "../client-support.ts";
+import { pageJpeg } from "../helpers/files.ts";
+import { BUN, startCli, FAKE_PROCESSOR } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { freePort } from "../helpers/ports.ts";
 import { ADMIN_KEY } from "../helpers/server.ts";
-import { BUN, REPO, spawnAnnopage } from "../helpers/spawn.ts";
 
-const FAKE = resolve(REPO, "tests/fixtures/fake-processor.ts");
 let db: TestDatabase;
 let config: ServerConfig;
 let server: RunningServer | undefined;
@@ -68,7 +67,7 @@ test("a result upload retried across a server restart closes its file every time
   await user.uploadImage(job.id, "p1.jpg", join(dir, "p1.jpg"));
   const pidFile = join(dir, "processor.pid");
   const url = server!.url;
-  const worker = spawnAnnopage(
+  const worker = startCli(
     [
       "work",
       "--once",
@@ -81,7 +80,7 @@ test("a result upload retried across a server restart closes its file every time
       "--device",
       "cpu",
       "--processor",
-      `${BUN} ${FAKE} --fake-mode slow --fake-delay-ms 1500 --fake-pid-file ${pidFile}`,
+      `${BUN} ${FAKE_PROCESSOR} --fake-mode slow --fake-delay-ms 1500 --fake-pid-file ${pidFile}`,
     ],
     { env: { ANNOPAGE_API_KEY: workerKey, BUN_GARBAGE_COLLECTOR_LEVEL: "1" } },
   );

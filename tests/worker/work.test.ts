@@ -4,10 +4,9 @@
  * fixture as a real child process. Lease timeout is 1 s (grace 0) so heartbeats matter.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { createCanvas } from "@napi-rs/canvas";
 import { strToU8, unzipSync, zipSync } from "fflate";
@@ -18,10 +17,7 @@ import { DEFAULTS, defaultProcessor, type WorkerOptions } from "../../src/worker
 import { testWorkerOptions } from "../helpers/worker-options.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { SHARED } from "../helpers/shared.ts";
-
-const REPO = resolve(import.meta.dir, "..", "..");
-const FAKE = join(REPO, "tests", "fixtures", "fake-processor.ts");
-const BUN = process.execPath;
+import { BUN, FAKE_PROCESSOR, runCli, startCli } from "../helpers/cli.ts";
 
 let server: TestServer;
 let url: string;
@@ -101,7 +97,7 @@ function runSetup(mode: string, extra: string[] = []): Run {
         apiUrl: url,
         apiKey: workerKey,
         dir,
-        processor: [BUN, FAKE, "--fake-mode", mode, "--fake-pid-file", pidFile, "--fake-args-file", argsFile, ...extra],
+        processor: [BUN, FAKE_PROCESSOR, "--fake-mode", mode, "--fake-pid-file", pidFile, "--fake-args-file", argsFile, ...extra],
       },
       { enginesDir: join(work, "engines"), graceSeconds: 30, heartbeatMs: DEFAULTS.heartbeatMs, logFlushMs: 300 },
     ),
@@ -387,7 +383,7 @@ describe("annopage work against the real server", () => {
     const child = spawnWorkerCli(first);
     const pid = await waitFor("processor start", () => existsSync(first.pidFile) && Number(readFileSync(first.pidFile, "utf8")), 15_000);
     child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
+    await child.exited;
     process.kill(pid, "SIGKILL"); // the orphaned processor of the dead worker
     expect((await admin.getJob(job.id)).state).toBe("processing");
 
@@ -413,7 +409,7 @@ describe("annopage work against the real server", () => {
     expect((await admin.getJob(job.id)).state).toBe("processing");
     const t0 = performance.now();
     child.kill("SIGTERM");
-    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    const code = await child.exited;
     const exitedAfter = performance.now() - t0;
     expect(code).toBe(0);
     expect(exitedAfter).toBeLessThan(6000);
@@ -434,17 +430,15 @@ describe("annopage work --process-count", () => {
     const { job } = await submit(["a.png", "b.png"]);
     const run = runSetup("ok");
     const child = spawnWorkerCli(run, ["--process-count", "2"]);
-    expect(await new Promise<number | null>((r) => child.once("exit", (c) => r(c)))).toBe(0);
+    expect(await child.exited).toBe(0);
     expect((await admin.getJob(job.id)).state).toBe("done");
     const argv: string[] = JSON.parse(readFileSync(run.argsFile, "utf8")).argv;
     expect(argv.slice(-2)).toEqual(["--process-count", "2"]);
 
     for (const bad of ["0", "1.5", "many"]) {
-      const r = Bun.spawnSync([BUN, join(REPO, "src", "cli.ts"), "work", "--api-url", url, "--api-key", "k", "--process-count", bad], {
-        stderr: "pipe",
-      });
-      expect(r.exitCode).toBe(2);
-      const err = r.stderr.toString().trim();
+      const r = await runCli(["work", "--api-url", url, "--api-key", "k", "--process-count", bad]);
+      expect(r.code).toBe(2);
+      const err = r.stderr.trim();
       expect(err.split("\n")).toHaveLength(1);
       expect(err).toContain("--process-count");
     }
@@ -457,40 +451,33 @@ describe("the reference worker's flags (annopage-tool §7.4)", () => {
     const run = runSetup("ok");
     const logFile = join(run.dir, "logs", "worker.log");
     const o = run.options;
-    const child = spawn(
-      BUN,
-      [
-        join(REPO, "src", "cli.ts"),
-        "work",
-        "--api-url",
-        o.apiUrl,
-        "--api-key",
-        o.apiKey,
-        "--once",
-        "--polling-interval",
-        "0.2",
-        "--jobs-dir",
-        o.jobsDir,
-        "--engines-dir",
-        o.enginesDir,
-        "--device",
-        "cpu",
-        "--logging-level",
-        "DEBUG",
-        "--log-file-path",
-        logFile,
-        "--logging-format",
-        "%(asctime)s %(message)s",
-        "--processor",
-        o.processor.map((a) => `'${a}'`).join(" "),
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let err = "";
-    child.stderr!.on("data", (d) => (err += d));
-    expect(await new Promise<number | null>((r) => child.once("exit", (c) => r(c)))).toBe(0);
+    const child = startCli([
+      "work",
+      "--api-url",
+      o.apiUrl,
+      "--api-key",
+      o.apiKey,
+      "--once",
+      "--polling-interval",
+      "0.2",
+      "--jobs-dir",
+      o.jobsDir,
+      "--engines-dir",
+      o.enginesDir,
+      "--device",
+      "cpu",
+      "--logging-level",
+      "DEBUG",
+      "--log-file-path",
+      logFile,
+      "--logging-format",
+      "%(asctime)s %(message)s",
+      "--processor",
+      o.processor.map((a) => `'${a}'`).join(" "),
+    ]);
+    expect(await child.exited).toBe(0);
     expect((await admin.getJob(job.id)).state).toBe("done");
-    expect(err).toContain("--logging-format and --logging-date-format are accepted");
+    expect(child.stderr()).toContain("--logging-format and --logging-date-format are accepted");
     const lines = readFileSync(logFile, "utf8").trim().split("\n");
     for (const l of lines)
       expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} : annopage\.worker : \S+ : (DEBUG|INFO|WARNING|ERROR) : /);
@@ -502,45 +489,39 @@ describe("the reference worker's flags (annopage-tool §7.4)", () => {
       ["--bogus-flag", "1"],
       ["--wait", "1", "--polling-interval", "1"],
     ]) {
-      const r = Bun.spawnSync([BUN, join(REPO, "src", "cli.ts"), "work", "--api-url", url, "--api-key", "k", ...bad], { stderr: "pipe" });
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr.toString().trim().split("\n")).toHaveLength(1);
+      const r = await runCli(["work", "--api-url", url, "--api-key", "k", ...bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
   }, 40_000);
 });
 
 function spawnWorkerCli(run: Run, extra: string[] = []) {
   const o = run.options;
-  const child = spawn(
-    BUN,
-    [
-      join(REPO, "src", "cli.ts"),
-      "work",
-      "--api-url",
-      o.apiUrl,
-      "--api-key",
-      o.apiKey,
-      "--once",
-      "--wait",
-      "0.2",
-      "--jobs-dir",
-      o.jobsDir,
-      "--engines-dir",
-      o.enginesDir,
-      "--device",
-      "cpu",
-      "--logging-level",
-      "INFO",
-      "--processor",
-      o.processor.map((a) => `'${a}'`).join(" "),
-      ...extra,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
-  child.once("exit", (code, sig) => {
-    if (code && code !== 0) console.error(`worker exited ${code} ${sig}: ${err}`);
+  const child = startCli([
+    "work",
+    "--api-url",
+    o.apiUrl,
+    "--api-key",
+    o.apiKey,
+    "--once",
+    "--wait",
+    "0.2",
+    "--jobs-dir",
+    o.jobsDir,
+    "--engines-dir",
+    o.enginesDir,
+    "--device",
+    "cpu",
+    "--logging-level",
+    "INFO",
+    "--processor",
+    o.processor.map((a) => `'${a}'`).join(" "),
+    ...extra,
+  ]);
+  void child.exited.then(() => {
+    const { exitCode, signalCode } = child.proc;
+    if (exitCode && exitCode !== 0) console.error(`worker exited ${exitCode} ${signalCode}: ${child.stderr()}`);
   });
   return child;
 }

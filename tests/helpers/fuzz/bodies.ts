@@ -5,7 +5,7 @@
  * files and damaged ones (bit flips, cuts, an XML entity bomb).
  */
 import fc from "fast-check";
-import { ALTO, PAGE, SUITE_VALID_ZIP, bmpBytes, gifBytes, jpegBytes, pngBytes, zipBytes } from "../server-api.ts";
+import { ALTO, PAGE, SUITE_VALID_ZIP, bmpBytes, gifBytes, jpegBytes, pngBytes, zipBytes } from "../files.ts";
 import { deepJsonText, headerSafe, hostileString, jsonText } from "./hostile.ts";
 import { valueArb, type Hints, type JsonSchema } from "./schema-arb.ts";
 

@@ -5,7 +5,8 @@
  * never fuzzes and which no fuzzing key but admin's may touch (admin requests never name them).
  */
 import { expect } from "bun:test";
-import { client, pngBytes, zipBytes } from "../server-api.ts";
+import { client } from "../http.ts";
+import { pngBytes, zipBytes } from "../files.ts";
 import type { FuzzServer } from "./serve.ts";
 import type { JsonSchema } from "./schema-arb.ts";
 

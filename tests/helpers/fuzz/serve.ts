@@ -7,21 +7,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "../db.ts";
 import { ADMIN_KEY } from "../server.ts";
-import { spawnAnnopage, type Child } from "../spawn.ts";
+import { startCli, type CliChild } from "../cli.ts";
 
 export interface FuzzServer {
   url: string;
   baseDir: string;
   adminKey: string;
   databaseUrl: string;
-  child: Child;
+  child: CliChild;
   close(): Promise<void>;
 }
 
 export async function startFuzzServer(env: Record<string, string> = {}): Promise<FuzzServer> {
   const baseDir = mkdtempSync(join(tmpdir(), "annopage-fuzz-"));
   const db = await createTestDatabase("fuzz");
-  const child = spawnAnnopage(
+  const child = startCli(
     ["serve", "--host", "127.0.0.1", "--port", "0", "--base-dir", baseDir, "--workers", "0", "--database-url", db.url],
     {
       env: { DATABASE_URL: undefined, ADMIN_KEY, LOGGING_CONSOLE_LEVEL: "WARNING", LOGGING_FILE_LEVEL: "WARNING", ...env },

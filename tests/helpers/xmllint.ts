@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { XmlDocument, XmlLibError, XsdValidator } from "libxml2-wasm";
 
-export const ALTO_SUBSET_XSD = join(import.meta.dir, "alto-v4-subset.xsd");
+export const ALTO_SUBSET_XSD = join(import.meta.dir, "..", "fixtures", "alto-v4-subset.xsd");
 
 const validators = new Map<string, XsdValidator>();
 function validatorFor(schema: string): XsdValidator {

@@ -1,5 +1,9 @@
 /**
- * One kept-alive HTTP/1.1 connection (node:net) to a server on 127.0.0.1, and which process accepted it: with several
+ * HTTP/1.x over a TCP socket of its own (node:net), for what no HTTP client does: requests no client will send (no
+ * Host, a NUL in the request line, a malformed chunked body: rawExchange), and one kept-alive connection whose every
+ * request goes to the same server process (HttpConnection). Everything else: tests/helpers/http.ts.
+ *
+ * HttpConnection: one kept-alive HTTP/1.1 connection (node:net) to a server on 127.0.0.1, and which process accepted it: with several
  * server processes on one port (SO_REUSEPORT) the kernel picks one per connection, and every request sent on the
  * connection is answered by that process. The owner is found in /proc (Linux): the server side of the connection in
  * /proc/net/tcp gives the socket's inode, and the process holding `socket:[inode]` among its file descriptors owns it.
@@ -111,4 +115,28 @@ export class HttpConnection {
   close(): void {
     this.sock.destroy();
   }
+}
+
+/** Sends `request` as given and returns everything the server answers until it closes the connection. */
+export function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, "127.0.0.1");
+    let out = "";
+    sock.setEncoding("latin1");
+    sock.on("data", (d) => (out += d));
+    sock.on("close", () => resolve(out));
+    sock.on("error", reject);
+    sock.on("connect", () => sock.write(request));
+    sock.setTimeout(20_000, () => sock.destroy(new Error(`no answer to ${JSON.stringify(request.slice(0, 40))}`)));
+  });
+}
+
+/** Status, headers (lower-case names) and body of one raw answer. */
+export function parseRawAnswer(answer: string): { status: number; headers: Record<string, string>; body: string } {
+  const [head, body = ""] = answer.split("\r\n\r\n", 2);
+  const [statusLine, ...headerLines] = head!.split("\r\n");
+  const headers = Object.fromEntries(
+    headerLines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+  );
+  return { status: Number(statusLine!.split(" ")[1]), headers, body };
 }
