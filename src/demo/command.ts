@@ -75,7 +75,7 @@ export default withHelp(
         const code = await submit.exited;
         if (code !== 0) throw new CliError(`the client failed (exit code ${code}); see its message above`, 1);
         const seconds = (performance.now() - t0) / 1000;
-        process.stdout.write(`${formatSummary(summariseResultZip(output), output, seconds)}\n`);
+        process.stdout.write(`${formatSummary(await summariseResultZip(output), output, seconds)}\n`);
       } finally {
         await server.stop();
         if (!args["base-dir"] && !args.keep) rmSync(scratch, { recursive: true, force: true });

@@ -2,8 +2,9 @@
  * What the demo prints at the end: pages, elements found by category, files by output, time —
  * read from the results ZIP itself.
  */
-import { readFileSync } from "node:fs";
-import { unzipSync, strFromU8 } from "fflate";
+import { statSync } from "node:fs";
+import { strFromU8 } from "fflate";
+import { readZipEntries } from "../shared/zip/read-entries.ts";
 import { categoryByLabel, fileNamePrefix } from "../processor/categories.ts";
 
 export interface ResultSummary {
@@ -14,29 +15,32 @@ export interface ResultSummary {
   bytes: number;
 }
 
-export function summariseResultZip(path: string): ResultSummary {
-  const bytes = readFileSync(path);
-  const files = unzipSync(bytes);
+/** Reads the archive once as a stream: every file is counted by folder, only the ALTO files are inflated. */
+export async function summariseResultZip(path: string): Promise<ResultSummary> {
   const filesByFolder: Record<string, number> = {};
   const byCategory: Record<string, number> = {};
   let pages = 0;
   let elements = 0;
-  for (const [name, data] of Object.entries(files)) {
-    if (name.endsWith("/")) continue;
-    const folder = name.includes("/") ? name.slice(0, name.indexOf("/")) : ".";
-    filesByFolder[folder] = (filesByFolder[folder] ?? 0) + 1;
-    if (folder === "alto" && name.endsWith(".xml")) {
-      pages++;
-      const xml = strFromU8(data);
-      // Each non-text element is a ComposedBlock whose TYPE is its English category label (annopage-tool §4.1.2).
-      for (const m of xml.matchAll(/<ComposedBlock\b[^>]*\bTYPE="([^"]*)"/g)) {
-        elements++;
-        const category = decodeXml(m[1]!);
-        byCategory[category] = (byCategory[category] ?? 0) + 1;
-      }
+  const alto = await readZipEntries(
+    Bun.file(path),
+    (name) => {
+      const folder = name.includes("/") ? name.slice(0, name.indexOf("/")) : ".";
+      filesByFolder[folder] = (filesByFolder[folder] ?? 0) + 1;
+      return folder === "alto" && name.endsWith(".xml");
+    },
+    2 ** 31,
+  );
+  for (const data of alto.values()) {
+    pages++;
+    const xml = strFromU8(data);
+    // Each non-text element is a ComposedBlock whose TYPE is its English category label (annopage-tool §4.1.2).
+    for (const m of xml.matchAll(/<ComposedBlock\b[^>]*\bTYPE="([^"]*)"/g)) {
+      elements++;
+      const category = decodeXml(m[1]!);
+      byCategory[category] = (byCategory[category] ?? 0) + 1;
     }
   }
-  return { pages, elements, byCategory, filesByFolder, bytes: bytes.length };
+  return { pages, elements, byCategory, filesByFolder, bytes: statSync(path).size };
 }
 
 function decodeXml(s: string): string {

@@ -241,7 +241,7 @@ describe("detection outputs", () => {
     expect(Object.keys(counts).length).toBeGreaterThan(1); // dev_002: a Photograph and a Graph
     const zipPath = join(d, "names.zip");
     writeFileSync(zipPath, zipSync(zip));
-    const elementsLine = formatSummary(summariseResultZip(zipPath), zipPath, 1)
+    const elementsLine = formatSummary(await summariseResultZip(zipPath), zipPath, 1)
       .split("\n")
       .find((l) => l.startsWith("elements:"))!;
     for (const [label, n] of Object.entries(counts)) {

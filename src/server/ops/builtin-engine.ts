@@ -10,18 +10,18 @@
  * The configuration comes from the caller (src/cli/serve.ts passes the processor's default): the server does not
  * import the processor.
  */
-import { zipSync, strToU8 } from "fflate";
 import type { Sql } from "../../db/client.ts";
 import { findEngine, insertEngine, listEngines, markEngineFilesUpdated, type EngineRow } from "../../db/engines.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { nowIso } from "../jobs/clock.ts";
+import { zipInMemory } from "../../shared/zip/write.ts";
 import pkg from "../../../package.json" with { type: "json" };
 
 const BUILTIN_ENGINE_NAME = "annopage";
 const BUILTIN_ENGINE_VERSION = pkg.version;
 
 function builtinEngineZip(configIni: string): Uint8Array {
-  return zipSync({ "config.ini": strToU8(configIni) }, { level: 6, mtime: new Date("2026-01-01T00:00:00Z") });
+  return zipInMemory({ "config.ini": configIni }, new Date("2026-01-01T00:00:00Z"));
 }
 
 const isBuiltin = (e: EngineRow) => e.name === BUILTIN_ENGINE_NAME && (e.definition as { builtin?: boolean } | null)?.builtin === true;

@@ -22,6 +22,15 @@ const CHUNK = 1024 * 1024;
  */
 const SLICE = 2 * 1024;
 
+/** Hands `data` to `unzip` in slices of SLICE bytes, stopping when `failed()` says so. */
+export function pushInSlices(unzip: Unzip, data: Uint8Array, final: boolean, failed: () => unknown): void {
+  for (let at = 0; at < data.length || (final && at === 0); at += SLICE) {
+    const end = Math.min(at + SLICE, data.length);
+    unzip.push(data.subarray(at, end), final && end === data.length);
+    if (failed()) return;
+  }
+}
+
 /** An archive that would expand past its limits (a ZIP bomb, or simply too much for the disk). */
 export class ZipTooLargeError extends Error {
   constructor(what: string) {
@@ -97,11 +106,9 @@ export async function unzipSafe(
       const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
       pos += bytesRead;
       const last = bytesRead < CHUNK;
-      for (let at = 0; at < bytesRead || (last && at === 0); at += SLICE) {
-        const end = Math.min(at + SLICE, bytesRead);
-        unzip.push(buf.slice(at, end), last && end === bytesRead);
-        if (failed) throw failed;
-      }
+      // a copy: fflate may keep a reference to what it was given, and `buf` is read into again
+      pushInSlices(unzip, buf.slice(0, bytesRead), last, () => failed);
+      if (failed) throw failed;
       if (last) break;
     }
     if (unfinished.size) throw new Error("archive ended inside an entry (truncated ZIP?)");

@@ -1,8 +1,10 @@
 /**
- * Reads chosen entries of a stored ZIP (a result archive) into memory, streaming the archive once: entries the
- * filter refuses are skipped without inflating. The bytes read are bounded (`maxBytes`, a ZIP bomb stops there).
+ * Reads chosen entries of a stored ZIP (a result archive: the server's result pages, the demo's summary) into memory,
+ * streaming the archive once and inflating in small slices (src/shared/zip/extract.ts): entries the filter refuses
+ * are skipped without inflating. The bytes read are bounded (`maxBytes`, a ZIP bomb stops there).
  */
 import { Unzip, UnzipInflate } from "fflate";
+import { pushInSlices } from "./extract.ts";
 
 export class ZipEntriesTooLarge extends Error {}
 
@@ -31,7 +33,7 @@ export async function readZipEntries(blob: Blob, want: (name: string) => boolean
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    unzip.push(value, false);
+    pushInSlices(unzip, value, false, () => failed);
     if (failed) {
       await reader.cancel().catch(() => {});
       throw failed;

@@ -1,11 +1,12 @@
 /**
- * Writing ZIP archives with fflate's streaming classes, never holding a whole archive in memory: zipDirectory stores
- * every file under a directory (paths relative to it, `/` separators, sorted, deflate), read in 1 MiB chunks and
- * written atomically (src/shared/atomic-write.ts). Used by the worker for result archives.
+ * Writing ZIP archives: zipDirectory (the worker's result archives) streams with fflate's classes, never holding a
+ * whole archive in memory: every file under a directory (paths relative to it, `/` separators, sorted, deflate), read
+ * in 1 MiB chunks and written atomically (src/shared/atomic-write.ts). zipInMemory builds a small archive at once
+ * (the server's built-in engine).
  */
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Zip, ZipDeflate } from "fflate";
+import { strToU8, Zip, ZipDeflate, zipSync } from "fflate";
 import { AtomicFile } from "../atomic-write.ts";
 
 const CHUNK = 1024 * 1024;
@@ -65,4 +66,10 @@ export async function zipDirectory(srcDir: string, destZip: string): Promise<num
   }
   out.commit();
   return files.length;
+}
+
+/** A small archive built in memory: deflate, every entry dated `mtime` (the same files give the same bytes). */
+export function zipInMemory(files: Record<string, string | Uint8Array>, mtime: Date): Uint8Array {
+  const entries = Object.fromEntries(Object.entries(files).map(([name, data]) => [name, typeof data === "string" ? strToU8(data) : data]));
+  return zipSync(entries, { level: 6, mtime });
 }
