@@ -114,6 +114,14 @@ export class Latencies {
     if (this.errors.length < 1000) this.errors.push(msg);
   }
 
+  /** Requests recorded for `endpoint`, or for all endpoints. */
+  count(endpoint?: string): number {
+    if (endpoint !== undefined) return this.samples.get(endpoint)?.length ?? 0;
+    let n = 0;
+    for (const v of this.samples.values()) n += v.length;
+    return n;
+  }
+
   table(): string {
     const rows = [...this.samples.entries()].sort(([a], [b]) => a.localeCompare(b));
     const pad = Math.max(8, ...rows.map(([k]) => k.length));

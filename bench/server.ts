@@ -157,9 +157,14 @@ async function measure(
   if (load.lat.errors.length) throw new Error(`${title}: ${load.lat.errors.slice(0, 5).join("; ")}`);
   const rate = n / lc.seconds;
   const perJob = (x: number) => ((x / n) * 1000).toFixed(1);
+  // A slower run polls more per job, so its CPU per job is higher for that alone: requests per job and CPU per request
+  // tell the two apart.
+  const requests = load.lat.count();
   console.log(
     `\n${title}: ${n} jobs in ${lc.seconds.toFixed(2)} s = ${rate.toFixed(1)} jobs/s, e2e p50 ${(pct(lc.e2e, 0.5) / 1000).toFixed(2)} s p95 ${(pct(lc.e2e, 0.95) / 1000).toFixed(2)} s; ` +
-      `server CPU ${perJob(cpu.server)} ms/job (${PROCESSES} process${PROCESSES === 1 ? "" : "es"}); ${loadBefore} at the start, ${load1()} at the end`,
+      `server CPU ${perJob(cpu.server)} ms/job (${PROCESSES} process${PROCESSES === 1 ? "" : "es"}; ${(requests / n).toFixed(1)} requests/job, ` +
+      `${(load.lat.count("GET /v1/jobs/{id}") / n).toFixed(1)} of them polls; ${((cpu.server / requests) * 1000).toFixed(2)} ms/request); ` +
+      `${loadBefore} at the start, ${load1()} at the end`,
   );
   if (!full) return rate;
   if (ctx.dbUrl) await Bun.sleep(1000); // pg_stat_database is updated asynchronously by the backends
