@@ -8,18 +8,36 @@
 export function pgTimestampToIso(text: string): string {
   const m = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?([+-]\d{2}(?::?\d{2}(?::?\d{2})?)?|Z)?$/.exec(text);
   if (!m) return text;
-  const [, date, time, frac = "", zone = "Z"] = m;
-  if (zone === "Z" || /^[+-]00(:?00)?(:?00)?$/.test(zone)) return canonical(`${date}T${time}`, frac);
+  const [, date = "", time = "", frac = "", zone = "Z"] = m;
+  const utc = zone === "Z" || /^[+-]00(:?00)?(:?00)?$/.test(zone);
+  if (utc && date.length === 10) return canonical(`${date}T${time}`, frac);
+  if (utc) return isoFromMicros(toMicros(`${date}T${time}Z`, frac)); // a year past 9999: clamped
   // A session not in UTC: convert through microseconds since the epoch.
-  return isoFromMicros(toMicros(`${date}T${time}${zone.length === 3 ? `${zone}:00` : zone}`, frac));
+  return isoFromMicros(toMicros(`${date}T${time}${zone}`, frac));
 }
 
 /** The canonical form of a UTC date and time to the second (`YYYY-MM-DDTHH:MM:SS`) and a fraction of up to six digits. */
 const canonical = (toSecond: string, frac: string) => `${toSecond}.${frac.padEnd(6, "0")}Z`;
 
-/** Microseconds since the epoch of an ISO date and time to the second (with its zone) and a fraction of up to six digits. */
+/**
+ * Microseconds since the epoch of an ISO date and time to the second (`YYYY…-MM-DDTHH:MM:SS`, any number of year digits,
+ * optional zone `Z`/`±HH:MM`) and a fraction of up to six digits. Years past 9999 (PostgreSQL has them) are read too:
+ * Date.parse would give NaN for them.
+ */
 function toMicros(dateTime: string, frac: string): bigint {
-  return BigInt(Date.parse(dateTime)) * 1000n + BigInt(frac.padEnd(6, "0"));
+  const m = /^(\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?$/.exec(dateTime);
+  if (!m) throw new Error(`not a timestamp: ${dateTime}`);
+  const [, y, mo, d, hh, mi, ss, zone = "Z"] = m;
+  const t = new Date(0);
+  t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d)); // setUTCFullYear: no 1900 offset for years below 100
+  t.setUTCHours(Number(hh), Number(mi), Number(ss), 0);
+  let offsetSeconds = 0;
+  if (zone !== "Z") {
+    const digits = zone.slice(1).replaceAll(":", "");
+    const [h, mm, sec] = [0, 2, 4].map((i) => Number(digits.slice(i, i + 2) || "0")) as [number, number, number];
+    offsetSeconds = (zone[0] === "-" ? -1 : 1) * (h * 3600 + mm * 60 + sec);
+  }
+  return BigInt(t.getTime() - offsetSeconds * 1000) * 1000n + BigInt(frac.padEnd(6, "0"));
 }
 
 /** Microseconds since the epoch of a canonical timestamp (`…T…Z`, up to six fractional digits). */
@@ -34,10 +52,19 @@ export function addSeconds(iso: string, seconds: number): string {
   return isoFromMicros(isoToMicros(iso) + BigInt(Math.round(seconds * 1_000_000)));
 }
 
-/** Canonical timestamp of microseconds since the epoch. */
+/**
+ * The range of the wire format: what Python's datetime (the reference and its clients) can hold. An admin may set a
+ * job's timestamps up to 9999-12-31T23:59:59.999999Z, so "one microsecond later" or "the lease expires in 300 s" can
+ * pass it: such values are given as the last representable instant instead of failing the request.
+ */
+const MIN_MICROS = -62135596800000000n; // 0001-01-01T00:00:00.000000Z
+const MAX_MICROS = 253402300799999999n; // 9999-12-31T23:59:59.999999Z
+
+/** Canonical timestamp of microseconds since the epoch (clamped to years 1–9999). */
 export function isoFromMicros(us: bigint): string {
-  const ms = Number(us / 1000n);
-  const micro = Number(((us % 1_000_000n) + 1_000_000n) % 1_000_000n);
+  const v = us < MIN_MICROS ? MIN_MICROS : us > MAX_MICROS ? MAX_MICROS : us;
+  const micro = ((v % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  const ms = Number((v - micro) / 1000n);
   return canonical(new Date(ms).toISOString().slice(0, 19), String(micro).padStart(6, "0"));
 }
 

@@ -280,6 +280,26 @@ describe("integers outside PostgreSQL's integer range: 422", () => {
   });
 });
 
+describe("timestamps at the end of the wire format's range", () => {
+  test("a job whose last_change an admin set to 9999-12-31T23:59:59.999999Z is leased and heartbeated (not a 500); times stop there", async () => {
+    const MAX = "9999-12-31T23:59:59.999999Z";
+    const id = (await u("POST", "/v1/jobs", { json: { images: [] } })).body.data.id;
+    expect((await admin("PUT", `/debug/jobs/${id}/start`)).body.code).toBe("JOB_STARTED");
+    expect((await admin("PATCH", `/v1/admin/jobs/${id}`, { json: { last_change: MAX } })).status).toBe(200);
+    let lease: { status: number; body: any } | undefined;
+    for (let i = 0; i < 200; i++) {
+      lease = await w("POST", "/v1/jobs/lease");
+      expect(lease.status).toBe(200);
+      if (lease.body.data === null || lease.body.data.id === id) break;
+    }
+    expect(lease!.body.data).toMatchObject({ id, server_time: MAX, lease_expire_at: MAX });
+    const beat = await w("PATCH", `/v1/jobs/${id}/lease`, { headers: { "x-lease-token": lease!.body.data.lease_token } });
+    expect(beat.status).toBe(200);
+    expect(beat.body.data).toMatchObject({ server_time: MAX, lease_expire_at: MAX });
+    expect((await admin("GET", `/v1/jobs/${id}`)).body.data.last_change).toBe(MAX);
+  });
+});
+
 describe("deeply nested JSON: 422 json_invalid, without recursion", () => {
   const raw = (text: string): RequestOpts => ({ raw: text, headers: { "content-type": "application/json" } });
   test("100,000 open brackets, closed or not, on a job and on an admin route", async () => {
