@@ -126,6 +126,7 @@ let medDefault = 0;
   console.log(`\nper page, 1600x2300, whole pipeline (s wall / s CPU, CER %)`);
   console.log(`  ${"page".padEnd(10)}${configs.map(([l]) => l.padStart(34)).join("")}`);
   const wall: number[][] = configs.map(() => []),
+    cpuS: number[][] = configs.map(() => []),
     errs = configs.map(() => 0),
     chars = configs.map(() => 0);
   for (const name of names) {
@@ -154,6 +155,7 @@ let medDefault = 0;
         });
       const score = scoreOcr(truth, ocrLines, 1600, 2300);
       wall[i]!.push(ms);
+      cpuS[i]!.push((cpu.user + cpu.system) / 1000);
       errs[i]! += score.errors;
       chars[i]! += score.chars;
       cells.push(
@@ -164,11 +166,13 @@ let medDefault = 0;
     }
     console.log(`  ${pageId.padEnd(10)}${cells.join("")}`);
   }
-  console.log(`\n  ${"config".padEnd(30)}${"median s/page".padStart(15)}${"pages < 3 s".padStart(13)}${"CER".padStart(9)}`);
+  console.log(
+    `\n  ${"config".padEnd(30)}${"median s/page".padStart(15)}${"median CPU s".padStart(14)}${"pages < 3 s".padStart(13)}${"CER".padStart(9)}`,
+  );
   medDefault = med(wall[0]!);
   configs.forEach(([label], i) =>
     console.log(
-      `  ${label.padEnd(30)}${(med(wall[i]!) / 1000).toFixed(2).padStart(15)}${`${wall[i]!.filter((x) => x < 3000).length}/${wall[i]!.length}`.padStart(13)}${`${((100 * errs[i]!) / chars[i]!).toFixed(2)} %`.padStart(9)}`,
+      `  ${label.padEnd(30)}${(med(wall[i]!) / 1000).toFixed(2).padStart(15)}${(med(cpuS[i]!) / 1000).toFixed(2).padStart(14)}${`${wall[i]!.filter((x) => x < 3000).length}/${wall[i]!.length}`.padStart(13)}${`${((100 * errs[i]!) / chars[i]!).toFixed(2)} %`.padStart(9)}`,
     ),
   );
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { decodeImage, toGrey } from "../../src/media/index.ts";
 import { OcrEngine, toRegions } from "../../src/processor/ocr/tesseract.ts";
 import { PageOcr, shareOut, worthSharing } from "../../src/processor/ocr/parallel.ts";
+import { ocrScale, scaleRegions, shrinkGrey } from "../../src/processor/ocr/scale.ts";
 import { ocrThreads } from "../../src/processor/ocr/threads.ts";
 import { OCR_MODEL_SETS, type OcrLanguage } from "../../src/processor/ocr/settings.ts";
 import { loadTruth, scoreOcr } from "../../bench/ocr-truth.ts";
@@ -80,9 +81,18 @@ describe("one page on several threads", () => {
     const page = toGrey(await decodeImage(join(SHARED, "fixtures", "pages", "images", "dev_002.jpg")));
     const settings = { languages: ["eng"] as OcrLanguage[], models: "fast" as const };
     const engine = await OcrEngine.create(settings);
-    const boxes = engine.textBlocks(page);
+    // PageOcr reads the page shrunk (src/processor/ocr/scale.ts) and answers in page pixels
+    const f = ocrScale(page.width, page.height);
+    const small = shrinkGrey(page, Math.round(page.width * f), Math.round(page.height * f));
+    const boxes = engine.textBlocks(small);
     expect(boxes.length).toBeGreaterThan(3); // a three-column page with a photograph and a graph
-    const sequential = toRegions(engine.recognizeBlocks(page, boxes));
+    const sequential = scaleRegions(
+      toRegions(engine.recognizeBlocks(small, boxes)),
+      page.width / small.width,
+      page.height / small.height,
+      page.width,
+      page.height,
+    );
     const parallel = await (await PageOcr.create(settings, 2)).recognize(page);
     expect(parallel.length).toBe(sequential.length);
     expect(parallel).toEqual(sequential);

@@ -11,6 +11,7 @@ import type { GreyImage } from "../../media/index.ts";
 import type { TextRegion } from "../layout.ts";
 import { OcrEngine, toRegions, type Block, type Box, type OcrModels } from "./tesseract.ts";
 import type { OcrThreadAnswer, OcrThreadRequest } from "./ocr-worker.ts";
+import { ocrScale, scaleRegions, shrinkGrey } from "./scale.ts";
 
 /**
  * The worker's script: next to this file, or in the compiled binary the extra entry point scripts/build.ts adds,
@@ -44,8 +45,17 @@ export class PageOcr {
   /** How the last page was read: its text blocks, and how many of them worker threads read. */
   lastPage = { threads: 1, blocks: 0, onWorkers: 0 };
 
-  /** Text regions of the page: the whole page at once on one thread, else its text blocks shared out. */
-  async recognize(grey: GreyImage): Promise<TextRegion[]> {
+  /** Text regions of the page, in page pixels; a large page is read shrunk (scale.ts). */
+  async recognize(page: GreyImage): Promise<TextRegion[]> {
+    const f = ocrScale(page.width, page.height);
+    if (f === 1) return this.read(page);
+    const small = shrinkGrey(page, Math.round(page.width * f), Math.round(page.height * f));
+    const regions = await this.read(small);
+    return scaleRegions(regions, page.width / small.width, page.height / small.height, page.width, page.height);
+  }
+
+  /** Text regions of an image: the whole image at once on one thread, else its text blocks shared out. */
+  private async read(grey: GreyImage): Promise<TextRegion[]> {
     if (this.helpers.length === 0) {
       this.lastPage = { threads: 1, blocks: 0, onWorkers: 0 };
       return this.engine.recognize(grey);
@@ -70,7 +80,7 @@ export class PageOcr {
       const share = shares[i + 1]!;
       const perBox = answer?.perBox;
       if (perBox && perBox.length === share.length) {
-        share.forEach((j, k) => byBox.set(j, perBox[k]!));
+        for (const [k, j] of share.entries()) byBox.set(j, perBox[k]!);
         onWorkers += share.length;
       } else for (const j of share) byBox.set(j, this.engine.recognizeBlocks(grey, [boxes[j]!]));
     }
