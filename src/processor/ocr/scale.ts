@@ -1,14 +1,15 @@
 /**
  * OCR reads a large page shrunk so that its longer side is at most OCR_MAX_SIDE pixels, and its regions, lines and words
- * come back in page pixels. On the dev pages at 1600×2300 (bench/engine.ts) reading them at 3/4 of that size takes
- * about an eighth less CPU (Tesseract's binarisation, connected components and layout analysis work on pixels; its LSTM
- * scales every line to the network's height anyway) and reads better: text that large is outside what the models were
- * trained on (dev_003: CER 7.6 % at 1600×2300, 0.3 % at 1200×1725). Smaller pages are read as they are.
+ * come back in page pixels. Tesseract's binarisation, connected components and layout analysis work on pixels, while its
+ * LSTM scales every line to the network's height anyway: the dev pages at 1600×2300 (bun bench/engine.ts) take about a
+ * fifth less CPU read at 1113×1600, and the large type reads better (the fast models were trained on smaller text).
+ * Whole-pipeline CER over the 8 dev pages by longest side: 2300 (not shrunk) 0.99 %, 1728 1.07 %, 1600 0.86 %,
+ * 1472 1.34 % (the differences are mostly lines running beside figures). Smaller pages are read as they are.
  */
 import type { GreyImage } from "../../media/index.ts";
 import type { Point, TextRegion } from "../layout.ts";
 
-export const OCR_MAX_SIDE = 1728;
+export const OCR_MAX_SIDE = 1600;
 
 /** The factor (≤ 1) a page of this size is shrunk by before OCR. */
 export function ocrScale(width: number, height: number): number {
