@@ -1,8 +1,9 @@
 /**
  * OCR reads a large page shrunk so that its longer side is at most OCR_MAX_SIDE pixels, and its regions, lines and words
  * come back in page pixels. Tesseract's binarisation, connected components and layout analysis work on pixels, while its
- * LSTM scales every line to the network's height anyway: the dev pages at 1600×2300 (bun bench/engine.ts) take about a
- * fifth less CPU read at 1113×1600, and the large type reads better (the fast models were trained on smaller text).
+ * LSTM scales every line to the network's height anyway: the dev pages at 1600×2300 (bun bench/engine.ts, whole pipeline)
+ * take about 8 % less CPU read at 1113×1600 (25.4 → 23.3 s over the 8), and the large type reads better (the fast models
+ * were trained on smaller text).
  * Whole-pipeline CER over the 8 dev pages by longest side: 2300 (not shrunk) 0.99 %, 1728 1.07 %, 1600 0.86 %,
  * 1472 1.34 % (the differences are mostly lines running beside figures). Smaller pages are read as they are.
  */
