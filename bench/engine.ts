@@ -4,14 +4,17 @@
  * a 1600×2300 JPEG page (a dev-set page resampled to that size) through the real page pipeline
  * (decode → [OCR] → detection → ALTO + crops + render written to a temp dir).
  *
- *   bun bench/engine.ts [--image PATH] [--runs N] [--ocr-runs N]
+ *   bun bench/engine.ts [--image PATH] [--runs N] [--ocr-runs N] [--det-only]
  *
  * Then a table: every dev-set page resampled to 1600×2300, one timed run each (after a warm-up), with the OCR
  * model sets tessdata_fast (the default) and best_int on one thread (one core), and fast with the page's text blocks
  * shared over every core (up to 4; `[OCR] THREADS`): wall and CPU seconds per page, and the character error rate
  * against the pages' source text (bench/ocr-truth.ts); then median s/page, pages under 3 s and CER.
  *
- * Targets: detection + ALTO + crops + render < 250 ms; with OCR < 3 s a page (median over the dev pages).
+ * First the detection path (no OCR) on every dev-set page at 1600×2300: a table of median wall and CPU ms per page.
+ *
+ * Targets: detection + ALTO + crops + render < 250 ms on every dev page (the worst page's median CPU time, as this
+ * process is pinned to one core); with OCR < 3 s a page (median over the dev pages).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,38 +78,72 @@ function env(ini: string, out = dir): PageEnv {
 }
 for (const d of ["alto", "crops", "renders"]) Bun.spawnSync(["mkdir", "-p", join(dir, d)]);
 
-async function measure(label: string, e: PageEnv, n: number): Promise<number[]> {
-  const times: number[] = [];
+async function measure(label: string, e: PageEnv, n: number, path = imagePath): Promise<{ wall: number[]; cpu: number[] }> {
+  const wall: number[] = [],
+    cpu: number[] = [];
   let elements = 0,
     lines = 0;
   for (let i = 0; i < n + 1; i++) {
-    const t = performance.now();
-    const r = await processPage({ pageId: "page", imageName: "page.jpg", imagePath }, e);
-    const ms = performance.now() - t;
-    if (i > 0) times.push(ms); // first run warms up (and loads the OCR models)
+    const c = process.cpuUsage(),
+      t = performance.now();
+    const r = await processPage({ pageId: "page", imageName: "page.jpg", imagePath: path }, e);
+    const ms = performance.now() - t,
+      used = process.cpuUsage(c);
+    if (i > 0) {
+      // first run warms up (and loads the OCR models)
+      wall.push(ms);
+      cpu.push((used.user + used.system) / 1000);
+    }
     elements = r.elements;
     lines = r.textLines;
   }
-  const s = [...times].sort((a, b) => a - b);
-  const med = s[Math.floor((s.length - 1) / 2)]!;
+  const s = [...wall].sort((a, b) => a - b);
   console.log(
-    `${label.padEnd(44)} median ${med.toFixed(0).padStart(6)} ms   min ${s[0]!.toFixed(0).padStart(6)} ms   max ${s.at(-1)!.toFixed(0).padStart(6)} ms   (${n} runs; ${elements} elements, ${lines} text lines)`,
+    `${label.padEnd(44)} median ${med(wall).toFixed(0).padStart(6)} ms   min ${s[0]!.toFixed(0).padStart(6)} ms   max ${s.at(-1)!.toFixed(0).padStart(6)} ms   CPU median ${med(cpu).toFixed(0).padStart(6)} ms   (${n} runs; ${elements} elements, ${lines} text lines)`,
   );
-  return s;
+  return { wall, cpu };
 }
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const imagesDir = `${SHARED}/fixtures/pages/images`;
+const names = (await Array.fromAsync(new Bun.Glob("*.jpg").scan(imagesDir))).sort();
 
 console.log(`page 1600x2300 JPEG from ${source}; ${process.env.BENCH_PINNED ? "pinned to CPU 0" : "not pinned (no taskset)"}`);
-const det = await measure("detection + ALTO + crops + render", env("[DET]\nMETHOD = YOLO_DETECTION\n"), runs);
+// The detection path on every dev-set page at 1600×2300 (the worst page's median decides the target). Every page goes
+// through twice untimed first: the first dozen pages through a fresh process run slower (JIT, allocator warm-up).
+const detEnv = env("[DET]\nMETHOD = YOLO_DETECTION\n");
+const detPages: [string, string][] = [];
+for (const name of names) {
+  const p = join(dir, `det-${name}`);
+  writeFileSync(p, encodeJpeg(resizeRgba(await decodeImage(join(imagesDir, name)), 1600, 2300), 88));
+  detPages.push([name.replace(/\.jpg$/, ""), p]);
+}
+for (let i = 0; i < 2; i++)
+  for (const [, p] of detPages) await processPage({ pageId: "warm", imageName: "page.jpg", imagePath: p }, detEnv);
+const detRows: { page: string; wall: number; cpu: number; min: number }[] = [];
+for (const [page, p] of detPages) {
+  const { wall, cpu } = await measure(`detection + ALTO + crops + render ${page}`, detEnv, runs, p);
+  detRows.push({ page, wall: med(wall), cpu: med(cpu), min: Math.min(...wall) });
+}
+console.log(`\ndetection + ALTO + crops + render, per page (1600x2300, median of ${runs} runs)`);
+console.log(`  ${"page".padEnd(10)}${"wall ms".padStart(10)}${"min wall".padStart(10)}${"CPU ms".padStart(10)}`);
+for (const r of detRows)
+  console.log(`  ${r.page.padEnd(10)}${r.wall.toFixed(0).padStart(10)}${r.min.toFixed(0).padStart(10)}${r.cpu.toFixed(0).padStart(10)}`);
+const worstCpu = Math.max(...detRows.map((r) => r.cpu)),
+  worstWall = Math.max(...detRows.map((r) => r.wall));
+console.log(`  worst page: median wall ${worstWall.toFixed(0)} ms, median CPU ${worstCpu.toFixed(0)} ms\n`);
+const detVerdict = `detection path < 250 ms on every dev page (worst page's median CPU ${worstCpu.toFixed(0)} ms, wall ${worstWall.toFixed(0)} ms): ${worstCpu < 250 ? "met" : "NOT met"}`;
+if (args.includes("--det-only")) {
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`targets: ${detVerdict}`);
+  process.exit(0);
+}
 await measure("default config: OCR (ces+eng+deu, fast) + the same", env(DEFAULT_CONFIG_INI), ocrRuns);
 
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 let medDefault = 0;
 {
   // Every dev-set page at 1600×2300 through the whole page pipeline, one timed run each (after a warm-up), for
   // each OCR model set: wall time on one core, CPU time, and the character error rate against the pages'
   // source text (bench/ocr-truth.ts).
-  const imagesDir = `${SHARED}/fixtures/pages/images`;
-  const names = (await Array.fromAsync(new Bun.Glob("*.jpg").scan(imagesDir))).sort();
   // one thread (pinned to one core) unless a config says more: then every core is allowed while it runs
   const withThreads = (extra: string) => DEFAULT_CONFIG_INI.replace("LANGUAGES = ces+eng+deu", `LANGUAGES = ces+eng+deu\n${extra}`);
   const cores = Math.min(cpus().length, 4); // not availableParallelism(): this process is pinned to one core
@@ -177,7 +214,6 @@ let medDefault = 0;
   );
 }
 rmSync(dir, { recursive: true, force: true });
-const medDet = med(det);
-console.log(
-  `targets: detection path < 250 ms: ${medDet < 250 ? "met" : "NOT met"}; with OCR < 3000 ms a page (median): ${medDefault < 3000 ? "met" : "NOT met"}`,
-);
+// judged on CPU time: the process is pinned to one core, so on an idle machine wall ≈ CPU, and CPU does not count
+// the time other processes on a shared machine take from this core
+console.log(`targets: ${detVerdict}; with OCR < 3000 ms a page (median): ${medDefault < 3000 ? "met" : "NOT met"}`);
