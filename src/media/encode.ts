@@ -21,14 +21,18 @@ export function encodePng(img: RgbaImage | Canvas): Buffer {
   return canvas.encodeSync("png");
 }
 
-/** Cut out the box [x1, x2) × [y1, y2) (clipped to the image) as a new raster. */
-export function cropRgba(img: RgbaImage, x1: number, y1: number, x2: number, y2: number): RgbaImage {
+/** The box [x1, x2) × [y1, y2) rounded to whole pixels and clipped to the image (possibly empty). */
+export function clipBox(img: { width: number; height: number }, x1: number, y1: number, x2: number, y2: number) {
   const left = Math.max(0, Math.min(img.width, Math.round(x1)));
   const top = Math.max(0, Math.min(img.height, Math.round(y1)));
   const right = Math.max(left, Math.min(img.width, Math.round(x2)));
   const bottom = Math.max(top, Math.min(img.height, Math.round(y2)));
-  const w = right - left;
-  const h = bottom - top;
+  return { left, top, w: right - left, h: bottom - top };
+}
+
+/** Cut out the box [x1, x2) × [y1, y2) (clipped to the image) as a new raster. */
+export function cropRgba(img: RgbaImage, x1: number, y1: number, x2: number, y2: number): RgbaImage {
+  const { left, top, w, h } = clipBox(img, x1, y1, x2, y2);
   const out = new Uint8ClampedArray(w * h * 4);
   for (let y = 0; y < h; y++) {
     const src = ((top + y) * img.width + left) * 4;

@@ -18,6 +18,7 @@ import {
   sniffImageFormat,
   toGrey,
   takeDecodedCanvas,
+  cropDecodedCanvas,
   canvasFromRgba,
 } from "../../src/media/index.ts";
 import { bmpBytes, gifBytes } from "../helpers/files.ts";
@@ -490,6 +491,28 @@ describe("takeDecodedCanvas", () => {
     expect(takeDecodedCanvas(img)).toBeUndefined(); // once
     expect(takeDecodedCanvas(resizeRgba(await decodeImage(png), W / 2, H / 2))).toBeUndefined();
     expect(takeDecodedCanvas(toGreyAsRgba(img))).toBeUndefined();
+  });
+});
+
+describe("cropDecodedCanvas", () => {
+  test("a JPEG decode's box on a new canvas: the same pixels and JPEG bytes as cropRgba, clipped alike; none once handed over, for a PNG or an empty box", async () => {
+    const jpg = drawPicture().encodeSync("jpeg", 90);
+    const img = await decodeImage(jpg);
+    for (const [x1, y1, x2, y2] of [
+      [5.4, 3.6, 40.2, 30.5],
+      [-10, -10, W + 10, 12],
+      [W / 2, H / 2, W + 3, H + 3],
+    ] as const) {
+      const canvas = cropDecodedCanvas(img, x1, y1, x2, y2);
+      const crop = cropRgba(img, x1, y1, x2, y2);
+      expect([canvas!.width, canvas!.height]).toEqual([crop.width, crop.height]);
+      expect(new Uint8Array(canvas!.getContext("2d").getImageData(0, 0, crop.width, crop.height).data)).toEqual(new Uint8Array(crop.data));
+      expect(encodeJpeg(canvas!, 95)).toEqual(encodeJpeg(crop, 95));
+    }
+    expect(cropDecodedCanvas(img, 10, 10, 10, 20)).toBeUndefined(); // empty
+    expect(takeDecodedCanvas(img)).toBeDefined();
+    expect(cropDecodedCanvas(img, 0, 0, 10, 10)).toBeUndefined(); // handed over (the render draws on it)
+    expect(cropDecodedCanvas(await decodeImage(encodePng(drawPicture())), 0, 0, 10, 10)).toBeUndefined(); // may have alpha
   });
 });
 

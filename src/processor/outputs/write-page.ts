@@ -3,7 +3,7 @@
  * render, crops, prompts. A failure while writing one leaves the earlier ones written.
  */
 import { join } from "node:path";
-import { cropRgba, encodeJpeg, type RgbaImage } from "../../media/index.ts";
+import { cropDecodedCanvas, cropRgba, encodeJpeg, type RgbaImage } from "../../media/index.ts";
 import { writeAlto } from "../alto/write.ts";
 import { writePageXml } from "./page-xml.ts";
 import { elements, polygonBBox, type IdServices, type Layout } from "../layout.ts";
@@ -44,11 +44,16 @@ export function writePageOutputs(
     const text = out.embeddingsJsonLines ? records.map((r) => `${JSON.stringify(r)}\n`).join("") : pyJson(records);
     writeFileAtomicSync(join(out.embeddings, `${pageId}.${out.embeddingsJsonLines ? "jsonl" : "json"}`), text);
   }
+  // the crops are cut from the decoded page's canvas (when there is one) before the render draws its boxes on it
+  const crops = out.crops
+    ? elements(layout).map((el) => {
+        const bb = polygonBBox(el.polygon);
+        return { el, crop: cropDecodedCanvas(image, bb.x1, bb.y1, bb.x2, bb.y2) ?? cropRgba(image, bb.x1, bb.y1, bb.x2, bb.y2) };
+      })
+    : [];
   if (out.render) writeFileAtomicSync(join(out.render, `${pageId}.jpg`), renderPage(image, layout));
   if (out.crops) {
-    for (const el of elements(layout)) {
-      const bb = polygonBBox(el.polygon);
-      const crop = cropRgba(image, bb.x1, bb.y1, bb.x2, bb.y2);
+    for (const { el, crop } of crops) {
       if (crop.width === 0 || crop.height === 0) {
         log.warning(`element ${el.id} of page ${pageId} has an empty box; no crop written`);
         continue;
