@@ -1,5 +1,5 @@
 /**
- * Pixel bombs (issue 15): what four concurrent uploads of a ~190 KB 14000×14000 grey PNG (196 Mpx, under the
+ * Pixel bombs (docs/hardening.md §3): what four concurrent uploads of a ~190 KB 14000×14000 grey PNG (196 Mpx, under the
  * 200 Mpx limit) cost the server. A server (`annopage serve`, embedded database, no workers) is started; /healthz is
  * called back to back for BENCH_IDLE_S seconds before the uploads ("idle") and all the while the four uploads run
  * ("bombs"); the server's RSS is sampled every 20 ms. Prints the upload answers and times, RSS before / peak /

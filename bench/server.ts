@@ -69,8 +69,8 @@ for (const v of VARIANTS)
 const COLD_MODE: ClientMode = VARIANTS.includes("fetch") ? "fetch" : VARIANTS[0]!;
 
 /**
- * The page to upload: BENCH_IMAGE, else a dev-set page re-encoded as a JPEG of ≈ 340 KB (issue 3's load: "≈340 KB
- * JPEG"; no fixture page has that size — the nearest is 441 KB). The quality is searched for the size nearest 340 KB.
+ * The page to upload: BENCH_IMAGE, else a dev-set page re-encoded as a JPEG of ≈ 340 KB (the load of docs/performance.md §1;
+ * no fixture page has that size — the nearest is 441 KB). The quality is searched for the size nearest 340 KB.
  */
 async function pickImage(): Promise<{ bytes: Uint8Array; label: string }> {
   if (process.env.BENCH_IMAGE)

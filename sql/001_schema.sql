@@ -1,4 +1,4 @@
--- The DocAPI schema (protocol §10): same table, column, type and enum names as the reference,
+-- The DocAPI schema (docs/protocol.md §10): same table, column, type and enum names as the reference,
 -- so that our server can run on a database the reference created and vice versa.
 CREATE TYPE processingstate AS ENUM ('NEW', 'QUEUED', 'PROCESSING', 'ERROR', 'DONE', 'CANCELLED', 'FAILED');
 CREATE TYPE keyrole AS ENUM ('READONLY', 'USER', 'WORKER', 'ADMIN');

@@ -1,6 +1,6 @@
 -- The reference schema (001) indexes nearly every column of jobs and images. No query of this server
 -- filters on most of them, yet every state change of a job (queued, leased, heartbeat, done) rewrote
--- all fifteen jobs indexes, and every upload flag all nine images indexes (issue 3: the reference's slow
+-- all fifteen jobs indexes, and every upload flag all nine images indexes (docs/performance.md §1: the reference's slow
 -- paths do not come along). Kept: primary keys, the foreign-key indexes (owner, worker, engine),
 -- jobs.created_date (listing order), the FIFO queue index (002) and images (job_id, name) (003).
 -- Table, column, type and enum names are unchanged, so the reference can still run on this database.

@@ -1,5 +1,5 @@
--- Recording an upload (§4.7, §5.2) as ONE call instead of a transaction of five round trips
--- (BEGIN, lock the job, mark the file, queueing check, COMMIT) — issue 3's throughput target.
+-- Recording an upload (docs/protocol.md §4.7, §5.2) as ONE call instead of a transaction of five round trips
+-- (BEGIN, lock the job, mark the file, queueing check, COMMIT), for the throughput of docs/performance.md §1.
 --
 -- The route reads the job, runs its guards and checks the file, then calls annopage_record_upload with
 -- the row version (xmin) it guarded. The function locks the job row; when the row is no longer that
@@ -9,7 +9,7 @@
 -- upload committed before this one got the lock: two last files arriving together still queue the job
 -- exactly once, as with the explicit transaction it replaces.
 
--- The queueing check of §5.2: NEW → QUEUED when every required file is there, the engine's last_used set,
+-- The queueing check of docs/protocol.md §5.2: NEW → QUEUED when every required file is there, the engine's last_used set,
 -- and a NOTIFY on annopage_job_queued (src/db/jobs.ts JOB_QUEUED_CHANNEL) for the long-polling workers of
 -- every replica, delivered at commit. Returns whether the job was queued.
 CREATE FUNCTION annopage_queue_if_complete(p_job uuid, p_now timestamptz) RETURNS boolean

@@ -1,4 +1,4 @@
--- Indexes for a big jobs table (issue 20: 10⁶ finished jobs; bench/big-table.ts shows the plans).
+-- Indexes for a big jobs table (docs/performance.md §2: 10⁶ finished jobs; bench/big-table.ts shows the plans).
 -- A key's jobs, newest first (GET /v1/jobs of user/readonly keys, paged with limit/offset): the index is walked in
 -- the list's order and the walk stops after the page, instead of filtering the whole created_date index; the page's
 -- X-Total-Count of one key, with or without a state filter, becomes an index-only scan (state is included: a state

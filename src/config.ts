@@ -1,5 +1,5 @@
 /**
- * Server configuration: the environment variables of protocol §8 (plus our extensions), parsed and
+ * Server configuration: the environment variables of docs/protocol.md §8 (plus our extensions), parsed and
  * validated in one place with zod. CLI flags of `annopage serve` are applied on top of the
  * environment (flags win). A wrong value is a ConfigError naming the variable; the CLI prints it on
  * one line and exits with code 2. ServerConfig is the output type of ServerConfigSchema (EnvSchema
@@ -12,7 +12,7 @@ import { ConfigError } from "./shared/config-error.ts";
 
 export { ConfigError };
 
-/** Protocol §8: unset → default; set → true iff the trimmed, lower-cased value is `true` or `1` (so `yes` and `` are false). */
+/** docs/protocol.md §8: unset → default; set → true iff the trimmed, lower-cased value is `true` or `1` (so `yes` and `` are false). */
 const envBool = (dflt: boolean) =>
   z
     .string()
@@ -90,7 +90,7 @@ const envList = (dflt: string) =>
       .filter((x) => x !== ""),
   );
 
-/** The reference's HMAC secret (protocol §8); `serve` warns when it is still in use. */
+/** The reference's HMAC secret (docs/protocol.md §8); `serve` warns when it is still in use. */
 export const DEFAULT_HMAC_SECRET = "changemehmacsecret12345";
 const DEFAULT_CONTACT = "the administrator of this server";
 
@@ -113,7 +113,7 @@ const EnvSchema = z.object({
   HMAC_SECRET: envStr(DEFAULT_HMAC_SECRET),
   SERVER_NAME: envStr("DocAPI"),
   APP_VERSION: envStr("custom"),
-  // The reference's default is one institution's mail address (protocol §8: admin@pc-doc-api-01.cz);
+  // The reference's default is one institution's mail address (docs/protocol.md §8: admin@pc-doc-api-01.cz);
   // ours names no one, so a server left on the default does not send people to a stranger.
   CONTACT_TO_GET_NEW_KEY: envStr(DEFAULT_CONTACT),
   BASE_DIR: envStr("./annopage_data"),
@@ -139,9 +139,9 @@ const EnvSchema = z.object({
     "must be a postgres:// or postgresql:// URL",
   ),
   DATABASE_POOL_SIZE: envInt(DEFAULT_POOL_SIZE, 1, 1000),
-  /** Migrate a database whose schema is older than this program; else the server refuses to start (§8). */
+  /** Migrate a database whose schema is older than this program; else the server refuses to start (docs/protocol.md §8). */
   DATABASE_ALLOW_UPDATE: envBool(false),
-  /** Skip creating the database and every schema check (§8): the schema is taken as it is. */
+  /** Skip creating the database and every schema check (docs/protocol.md §8): the schema is taken as it is. */
   DATABASE_FORCE: envBool(false),
   JOB_TIMEOUT_SECONDS: envInt(300, 1),
   JOB_TIMEOUT_GRACE_SECONDS: envInt(10, 0),
@@ -195,7 +195,7 @@ const EnvSchema = z.object({
   RESULT_DESCRIPTION: envStr(),
   RESULT_EXAMPLE: envStr(),
   /**
-   * Our decision: the four well-known test keys of protocol §1.5 are seeded only when asked for
+   * Our decision: the four well-known test keys of docs/protocol.md §1.5 are seeded only when asked for
    * (SEED_TEST_KEYS=true), never merely because PRODUCTION is unset — a fresh install must not
    * accept published keys. Running DocAPI's remote suite: set SEED_TEST_KEYS=true.
    */
@@ -246,7 +246,7 @@ export interface ServerFlags {
   databaseUrl?: string;
 }
 
-/** One of the well-known test keys of protocol §1.5 (seeded with SEED_TEST_KEYS=true). */
+/** One of the well-known test keys of docs/protocol.md §1.5 (seeded with SEED_TEST_KEYS=true). */
 interface TestKey {
   role: "admin" | "readonly" | "user" | "worker";
   key: string;
@@ -368,7 +368,7 @@ const ServerConfigSchema = EnvSchema.transform((e, ctx) => {
     logLevel: e.LOGGING_CONSOLE_LEVEL!,
     /** LOGGING_FILE_LEVEL for `{logsDir}/server.log`. */
     logFileLevel: e.LOGGING_FILE_LEVEL!,
-    /** OpenAPI particulars (§4.1): unset texts/examples fall back to the built-in ones of server/docs/openapi.ts. */
+    /** OpenAPI particulars (docs/protocol.md §4.1): unset texts/examples fall back to the built-in ones of server/docs/openapi.ts. */
     openapi: {
       sections: e.SHOW_SECTIONS,
       /** false: the upload route is left out of /openapi.json (it keeps working). */

@@ -1,8 +1,8 @@
 /**
- * Typed HTTP connector for the DocAPI-compatible API (protocol §0), shared by the worker
+ * Typed HTTP connector for the DocAPI-compatible API (docs/protocol.md §0), shared by the worker
  * (`annopage work`) and the client commands. One method per endpoint; user, worker and admin
  * methods live side by side (the server decides what a key may do). The transport (URL, headers,
- * retries, streaming, errors: protocol §9.1) is ApiTransport in transport.ts; here each endpoint
+ * retries, streaming, errors: docs/protocol.md §9.1) is ApiTransport in transport.ts; here each endpoint
  * says its method, path, body, whether it is safe to repeat, and parses its answer.
  *
  * Types: the server's zod schemas from src/shared/schemas — requests are their z.input, jobs,
@@ -36,10 +36,10 @@ import {
 } from "../shared/schemas/jobs.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Response schemas (protocol §2, §3)
+// Response schemas (docs/protocol.md §2, §3)
 
 // Jobs, leases and keys use the server's own response schemas (src/shared/schemas), which follow
-// protocol §3 and accept the reference server's answers too (unknown members are dropped).
+// docs/protocol.md §3 and accept the reference server's answers too (unknown members are dropped).
 export { JobStateSchema, RoleSchema, type Key } from "../shared/schemas/common.ts";
 export { KeySecretSchema } from "../shared/schemas/keys.ts";
 export type { Job, JobLease, JobWithEngine } from "../shared/schemas/jobs.ts";
@@ -49,7 +49,7 @@ export type KeySecret = z.infer<typeof KeySecretSchema>;
 /**
  * Engine listing item: the server's Engine object (admin view) with every member but name and
  * version optional and nullable, and unknown members kept — users/readonly get only
- * name/version/description/default (§3.2), a worker on the reference explicit nulls; one schema
+ * name/version/description/default (docs/protocol.md §3.2), a worker on the reference explicit nulls; one schema
  * for all views (the server's EngineSchema/EnginePublicSchema describe one view each).
  */
 const { name, version, ...inSomeViews } = EngineViewSchema.shape;
@@ -64,7 +64,7 @@ export type Engine = z.infer<typeof EngineSchema>;
 export type { Envelope } from "./http-errors.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Request bodies (protocol §3.7)
+// Request bodies (docs/protocol.md §3.7)
 
 // The request types are the inputs of the server's own request schemas (src/shared/schemas):
 // what the server accepts is what the client may send (z.input: defaulted members are optional).

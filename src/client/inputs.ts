@@ -11,7 +11,7 @@ import { FORMAT_NAMES, sniffImageFormat, type ImageFormat } from "../media/forma
 /** Extensions the reference client collects (case-insensitive), plus WebP and GIF, which the server decodes too. */
 const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"] as const;
 
-/** The server refuses image names longer than this (protocol decision 2, bug 11). */
+/** The server refuses image names longer than this (docs/decisions.md §2: the fix of docs/protocol.md §11.11). */
 const MAX_NAME_LENGTH = 300;
 
 export interface InputImage {

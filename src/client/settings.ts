@@ -1,5 +1,5 @@
 /**
- * The job's `engine_settings` (protocol §9.6, annopage-tool.md §7.2): `{"outputs": {...},
+ * The job's `engine_settings` (docs/protocol.md §9.6, docs/processor.md §7.2): `{"outputs": {...},
  * "image_captioning": {...}}`. Built from a JSON file (`--config`) and/or the reference client's
  * flags (`--output-alto`, …, `--image-captioning-settings`); flags add to the file's outputs and
  * `--image-captioning-settings` replaces its `image_captioning`. Problems are collected, not thrown.

@@ -1,5 +1,5 @@
 /**
- * The submit flow (protocol §9.4, hardened): create the job (Idempotency-Key, so a retried create
+ * The submit flow (docs/protocol.md §9.4, hardened): create the job (Idempotency-Key, so a retried create
  * never makes two jobs) or resume an existing one, upload whatever the server still lacks with
  * bounded parallelism, wait for the job to end, save the result. Network errors and 5xx are
  * retried by the connector with backoff; re-uploads are harmless (`…_REUPLOADED`).

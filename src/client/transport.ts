@@ -2,16 +2,16 @@
  * HTTP transport of the API client (src/client/api.ts): base URL, headers, bodies, retries,
  * streaming downloads and the error of a failed answer. The endpoints are in api.ts.
  *
- * Transport rules (protocol §9.1, with the additions the spec recommends for a TS port):
+ * Transport rules (docs/protocol.md §9.1, with the additions the spec recommends for a TS port):
  *  - every request carries `X-API-Key` and a `User-Agent`;
  *  - `api_url` may carry a path prefix (`https://host/docapi`, with or without a trailing `/`,
- *    protocol §11.25): every route is resolved *below* that prefix;
+ *    docs/protocol.md §11.25): every route is resolved *below* that prefix;
  *  - path values are percent-encoded (image names with `#`, `?`, `/` or spaces stay one segment);
  *  - requests that are safe to repeat are retried with exponential backoff + jitter (src/shared/retry.ts)
  *    on network errors, 5xx (503 DATABASE_UNAVAILABLE while the server's database is down), 408 and
  *    429, waiting at least what a `Retry-After` asks (attempts, base and cap configurable); a request
  *    that is not safe to repeat (`POST /v1/jobs/lease`, progress/log PATCHes that append to the log)
- *    is sent once. `POST /v1/jobs` is made safe by an `Idempotency-Key` header (protocol Decisions 5);
+ *    is sent once. `POST /v1/jobs` is made safe by an `Idempotency-Key` header (docs/decisions.md §5);
  *  - a refused connection reached no server, so any request is tried again; but until this client
  *    has had any answer from the server, only for one quick round (REFUSED_RETRY, without onRetry
  *    reports): "connection refused" then means no server runs there, which waiting will not fix.
@@ -74,7 +74,7 @@ export class ApiTransport {
       throw new TypeError(`invalid API URL "${opts.apiUrl}"`);
     }
     if (base.protocol !== "http:" && base.protocol !== "https:") throw new TypeError(`API URL must be http(s): "${opts.apiUrl}"`);
-    // §11.25: a path prefix must end with "/" or URL resolution would replace its last segment.
+    // docs/protocol.md §11.25: a path prefix must end with "/" or URL resolution would replace its last segment.
     if (!base.pathname.endsWith("/")) base.pathname += "/";
     base.search = "";
     base.hash = "";

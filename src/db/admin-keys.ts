@@ -1,5 +1,5 @@
 /**
- * Key administration queries (protocol §1.6, §4.16–§4.19). Like keys.ts, this module sees only
+ * Key administration queries (docs/protocol.md §1.6, §4.16–§4.19). Like keys.ts, this module sees only
  * kid, salt and hash — the secret is generated and formatted by the caller and never stored.
  */
 import type { Sql } from "./client.ts";
@@ -60,7 +60,7 @@ export interface KeyUpdate {
   active?: boolean;
 }
 
-/** PATCH /v1/admin/keys/{label}: applies the given fields. NOT_FOUND / LABEL_TAKEN per §4.18. */
+/** PATCH /v1/admin/keys/{label}: applies the given fields. NOT_FOUND / LABEL_TAKEN per docs/protocol.md §4.18. */
 export async function updateKeyByLabel(
   sql: Sql,
   label: string,

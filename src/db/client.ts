@@ -1,6 +1,6 @@
 /**
  * The one postgres.js connection pool every query module uses. Session time zone is UTC and
- * timestamptz values come back as the wire strings of protocol §2.7 (see src/shared/timestamps.ts).
+ * timestamptz values come back as the wire strings of docs/protocol.md §2.7 (see src/shared/timestamps.ts).
  *
  * Bounded waits, so that a database outage costs a request a short 503 (unavailable.ts), not a
  * 500 after tens of seconds: a connection attempt gives up after CONNECT_TIMEOUT_SECONDS, a

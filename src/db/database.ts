@@ -1,7 +1,7 @@
 /**
  * Opens the database the server runs on: the PostgreSQL named by DATABASE_URL, or the embedded
  * PGlite under BASE_DIR. Either way the result is a postgres.js pool with the schema checked and
- * migrated as protocol §8 describes the reference's start-up: unless `force` (DATABASE_FORCE), a
+ * migrated as docs/protocol.md §8 describes the reference's start-up: unless `force` (DATABASE_FORCE), a
  * missing PostgreSQL database is created, then migrate() decides what to do with the schema
  * (`allowUpdate` = DATABASE_ALLOW_UPDATE). With `force` nothing is created, checked or changed.
  */

@@ -1,5 +1,5 @@
 /**
- * Queries on `engines` (protocol §7). The admin routes keep the invariants of §7.2: at most one
+ * Queries on `engines` (docs/protocol.md §7). The admin routes keep the invariants of §7.2: at most one
  * engine is `default`, at most one version per name is `active`. Engine selection at job creation
  * (§7.3) lives here too, so that POST /v1/jobs and the admin routes share one notion of engines.
  *
@@ -37,13 +37,13 @@ export type EngineSelection =
 /** A job without an engine name gets the default engine: chosen by the statement that inserts the job. */
 export const DEFAULT_ENGINE = Symbol("the default engine");
 
-/** The id of the engine that is `default AND active`, if exactly one is; else NULL (§7.3). An SQL expression. */
+/** The id of the engine that is `default AND active`, if exactly one is; else NULL (docs/protocol.md §7.3). An SQL expression. */
 export const defaultEngineId = (sql: Sql) => sql`
   (SELECT d.id FROM engines d WHERE d."default" AND d.active
       AND (SELECT count(*) FROM engines c WHERE c."default" AND c.active) = 1)`;
 
 /**
- * Engine selection when a job is created (protocol §7.3). Call it inside the job-creation
+ * Engine selection when a job is created (docs/protocol.md §7.3). Call it inside the job-creation
  * transaction, after the duplicate-name and `engine_version` role checks (§4.5 / §11.30):
  *
  * - `engineName` null/undefined → DEFAULT_ENGINE: the engine with `default AND active` if exactly one
@@ -90,7 +90,7 @@ export interface EngineFilter {
   active?: boolean;
 }
 
-/** Engines matching every given filter (exact match), in natural order of name, then version (§4.3). */
+/** Engines matching every given filter (exact match), in natural order of name, then version (docs/protocol.md §4.3). */
 export async function listEngines(sql: Sql, f: EngineFilter = {}): Promise<EngineRow[]> {
   const conds = [
     f.name !== undefined ? sql`name = ${f.name}` : null,
@@ -103,7 +103,7 @@ export async function listEngines(sql: Sql, f: EngineFilter = {}): Promise<Engin
 }
 
 /**
- * Inserts an engine keeping §7.2: `default` clears every other default, `active` deactivates the
+ * Inserts an engine keeping docs/protocol.md §7.2: `default` clears every other default, `active` deactivates the
  * other versions of the name. `sideEffects` overrides which of the two clearings run (the
  * reference stores an explicit null as the column default but runs no side effect for it).
  * Returns undefined when (name, version) is taken. Run in a transaction.
@@ -138,7 +138,7 @@ export interface EngineUpdate {
 export type EngineUpdateResult = { ok: true; engine: EngineRow } | { ok: false; code: "ENGINE_NOT_FOUND" | "ENGINE_ALREADY_EXISTS" };
 
 /**
- * Applies an EngineUpdate to engine (name, version) per §4.21: a new (name, version) owned by
+ * Applies an EngineUpdate to engine (name, version) per docs/protocol.md §4.21: a new (name, version) owned by
  * another engine → ENGINE_ALREADY_EXISTS; `default: true` clears the other defaults; `active: true`
  * deactivates the other versions of the (possibly new) name. Run in a transaction.
  */
@@ -169,7 +169,7 @@ export async function updateEngine(sql: Sql, name: string, version: string, u: E
 
 /**
  * Records an engine-files upload: `files_updated = now`, strictly later than the previous value
- * even if another replica's clock lags (the suite compares the strings, §2.7). Returns the new value.
+ * even if another replica's clock lags (the suite compares the strings, docs/protocol.md §2.7). Returns the new value.
  */
 export async function markEngineFilesUpdated(sql: Sql, id: string, now: string): Promise<string | undefined> {
   const rows = await sql<{ files_updated: string }[]>`

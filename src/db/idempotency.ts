@@ -1,5 +1,5 @@
 /**
- * Idempotent job creation (decision 5): `Idempotency-Key` per API key, remembered for 24 hours
+ * Idempotent job creation (docs/decisions.md §5): `Idempotency-Key` per API key, remembered for 24 hours
  * with the SHA-256 of the normalised request body and the job it created.
  */
 import type { Sql } from "./client.ts";

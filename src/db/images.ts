@@ -1,4 +1,4 @@
-/** Queries on `images` (protocol §3.3, §4.7, §4.14). */
+/** Queries on `images` (docs/protocol.md §3.3, §4.7, §4.14). */
 import type { Sql } from "./client.ts";
 
 export interface ImageRow {

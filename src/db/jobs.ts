@@ -1,5 +1,5 @@
 /**
- * Queries on `jobs` (protocol §4, §5). Every timestamp written is the server clock's "now"
+ * Queries on `jobs` (docs/protocol.md §4, §5). Every timestamp written is the server clock's "now"
  * (src/server/jobs/clock.ts) passed in as a parameter; updates of one job take
  * GREATEST(now, last_change + 1 µs) so a job's timestamps strictly increase even across replicas.
  * State changes that depend on the current state are compare-and-set on the row version: the route
@@ -213,7 +213,7 @@ function jobConditions(sql: Sql, f: JobFilter) {
 }
 
 /**
- * GET /v1/jobs: newest first; LEFT JOIN so jobs without an engine are listed too (§11.5 fixed). `withLog` as
+ * GET /v1/jobs: newest first; LEFT JOIN so jobs without an engine are listed too (docs/protocol.md §11.5 fixed). `withLog` as
  * findJobWithImages. `page` (the dashboard's paging): at most `limit` jobs after `offset`.
  */
 export async function listJobs(
@@ -263,7 +263,7 @@ export async function notifyJobsQueued(sql: Sql, n: number): Promise<void> {
 }
 
 /**
- * The queueing check of §5.2 (sql/006 annopage_queue_if_complete): NEW → QUEUED when every required file is
+ * The queueing check of docs/protocol.md §5.2 (sql/006_record_upload.sql annopage_queue_if_complete): NEW → QUEUED when every required file is
  * there, the engine's last_used set, and the NOTIFY for other replicas' waiting workers (delivered at commit).
  * Returns whether the job was queued.
  */
@@ -279,7 +279,7 @@ export type UploadedFile =
   | { kind: "metadata" };
 
 /**
- * Records an upload in one call (sql/006 annopage_record_upload): when the job is still the version the caller
+ * Records an upload in one call (sql/006_record_upload.sql annopage_record_upload): when the job is still the version the caller
  * guarded, marks the file uploaded and, on a first-time upload, runs the queueing check, all under the job's row
  * lock. `changed` means the job moved on since it was read: nothing was recorded, guard again.
  */
@@ -300,14 +300,14 @@ export async function recordUpload(
 /** The row `j` is still the given version (JobRow.row_version). */
 export const atVersion = (sql: Sql, version: string) => sql`j.xmin = ${version}::xid`;
 
-/** Cancel (§4.8 user): state and finished_date only; last_change, worker and logs untouched. False when the job is no longer `version`. */
+/** Cancel (docs/protocol.md §4.8 user): state and finished_date only; last_change, worker and logs untouched. False when the job is no longer `version`. */
 export async function cancelJob(sql: Sql, id: string, version: string, now: string): Promise<boolean> {
   const rows = await sql`
     UPDATE jobs j SET state = 'CANCELLED', finished_date = ${nextChange(sql, now)} WHERE j.id = ${id} AND ${atVersion(sql, version)} RETURNING j.id`;
   return rows.length === 1;
 }
 
-/** Columns an admin may overwrite with PATCH /v1/admin/jobs/{id} (§4.24). */
+/** Columns an admin may overwrite with PATCH /v1/admin/jobs/{id} (docs/protocol.md §4.24). */
 export interface AdminJobUpdate {
   state?: JobState;
   progress?: number;

@@ -50,7 +50,7 @@ export async function updateKeyCredentials(sql: Sql, id: string, kid: string, sa
 }
 
 /**
- * Bumps last_used, at most once a minute per key (issue 3: not on every request). Returns the
+ * Bumps last_used, at most once a minute per key (docs/performance.md §1: not on every request). Returns the
  * stored value after the call.
  */
 export async function touchKey(sql: Sql, id: string): Promise<string | null> {

@@ -17,9 +17,9 @@ export interface SweepConfig {
 }
 
 /**
- * The background sweep (decision 3): timed-out `processing` jobs — stale leases only — are requeued
+ * The background sweep (docs/decisions.md §3): timed-out `processing` jobs — stale leases only — are requeued
  * (attempts left: worker cleared, progress 0) or failed (no attempts left: progress 1, finished now,
- * worker kept). `error` jobs are left to the next lease call (§5.1), which sweeps both (sweepAndClaim).
+ * worker kept). `error` jobs are left to the next lease call (docs/protocol.md §5.1), which sweeps both (sweepAndClaim).
  * Rows locked by someone else are skipped — never waited for.
  */
 export async function sweepStaleLeases(sql: Sql, now: string, cfg: SweepConfig): Promise<{ requeued: number; failed: number }> {
@@ -32,7 +32,7 @@ export async function sweepStaleLeases(sql: Sql, now: string, cfg: SweepConfig):
 
 /**
  * The sweep's first CTE, `r`: the rows to sweep, locked, skipping locked ones, with `retry` (attempts are left):
- * stale `processing` leases, and with `errors` every `error` job too (the lease call's sweep, §4.10 step 1).
+ * stale `processing` leases, and with `errors` every `error` job too (the lease call's sweep, docs/protocol.md §4.10 step 1).
  */
 function sweepRowsCte(sql: Sql, now: string, cfg: SweepConfig, errors: boolean) {
   const threshold = `${cfg.timeoutSeconds + cfg.graceSeconds} seconds`;
@@ -64,7 +64,7 @@ function sweepUpdateCte(sql: Sql, now: string, exceptPick: boolean) {
 }
 
 /**
- * One lease attempt as ONE statement (§4.10: sweep, then claim the oldest queued job), so no explicit transaction
+ * One lease attempt as ONE statement (docs/protocol.md §4.10: sweep, then claim the oldest queued job), so no explicit transaction
  * (BEGIN/COMMIT round trips) is needed. The data-modifying CTEs all see the statement's starting snapshot, where a job
  * the sweep requeues is still `error` or `processing`; so the claim picks the oldest of the oldest `queued` job (`c`,
  * locked, skipping locked ones) and the jobs this sweep requeues (`r` with attempts left) — the job the sequential
@@ -99,14 +99,14 @@ export async function sweepAndClaim(
   return { requeued: row.requeued, claimed: row.id ? { id: row.id, last_change: row.last_change! } : undefined };
 }
 
-/** Heartbeat (§4.11): last_change = now. Returns the new last_change; undefined when the job is no longer `version`. */
+/** Heartbeat (docs/protocol.md §4.11): last_change = now. Returns the new last_change; undefined when the job is no longer `version`. */
 export async function touchJob(sql: Sql, id: string, version: string, now: string): Promise<string | undefined> {
   const rows = await sql<{ last_change: string }[]>`
     UPDATE jobs j SET last_change = ${nextChange(sql, now)} WHERE j.id = ${id} AND ${atVersion(sql, version)} RETURNING j.last_change`;
   return rows[0]?.last_change;
 }
 
-/** Release (§4.12): back to queued, worker cleared, the released attempt not counted. False when the job is no longer `version`. */
+/** Release (docs/protocol.md §4.12): back to queued, worker cleared, the released attempt not counted. False when the job is no longer `version`. */
 export async function releaseJob(sql: Sql, id: string, version: string, now: string): Promise<boolean> {
   const rows = await sql`
     UPDATE jobs j SET state = 'QUEUED', worker_key_id = NULL, lease_token = NULL, last_change = ${nextChange(sql, now)},
@@ -124,7 +124,7 @@ export interface WorkerUpdate {
 }
 
 /**
- * Worker progress / done / error (§4.8 table). Logs are appended with a single "\n" separator;
+ * Worker progress / done / error (docs/protocol.md §4.8 table). Logs are appended with a single "\n" separator;
  * done forces progress 1.0; error keeps progress. Returns the new last_change; undefined when the job is no
  * longer `version`.
  */

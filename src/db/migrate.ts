@@ -2,7 +2,7 @@
  * Applies the numbered migrations in one transaction under a PostgreSQL advisory lock, so that
  * several replicas starting at once apply each migration exactly once; applied ids are recorded in
  * `annopage_migrations`. What is done with the database found follows the reference's start-up
- * rules (protocol §8, `DATABASE_ALLOW_UPDATE`):
+ * rules (docs/protocol.md §8, `DATABASE_ALLOW_UPDATE`):
  *  - an empty database gets every migration;
  *  - an up-to-date one is accepted as it is;
  *  - an outdated one (some migrations applied, later ones not) is migrated only when `allowUpdate`

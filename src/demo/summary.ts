@@ -33,7 +33,7 @@ export async function summariseResultZip(path: string): Promise<ResultSummary> {
   for (const data of alto.values()) {
     pages++;
     const xml = strFromU8(data);
-    // Each non-text element is a ComposedBlock whose TYPE is its English category label (annopage-tool §4.1.2).
+    // Each non-text element is a ComposedBlock whose TYPE is its English category label (docs/processor.md §4.1.2).
     for (const m of xml.matchAll(/<ComposedBlock\b[^>]*\bTYPE="([^"]*)"/g)) {
       elements++;
       const category = decodeXml(m[1]!);

@@ -1,5 +1,5 @@
 /**
- * The one table of the 25 element categories (annopage-tool.md §3.4); every name of a category
+ * The one table of the 25 element categories (docs/processor.md §3.4); every name of a category
  * anywhere comes from here:
  *  - `label`, the English label, is THE name of the category: ALTO `ComposedBlock@TYPE` and
  *    `LayoutTag@LABEL`, the PAGE XML `custom` category, the detector's verdict, the demo summary and
@@ -149,7 +149,7 @@ export function categoryByLabel(label: string): CategoryInfo | undefined {
   return BY_LABEL.get(label);
 }
 
-/** Like categoryByLabel but throws for an unknown label (a page with such a region fails, §3.3 step 2). */
+/** Like categoryByLabel but throws for an unknown label (a page with such a region fails, docs/processor.md §3.3 step 2). */
 export function requireCategory(label: string): CategoryInfo {
   const c = BY_LABEL.get(label);
   if (!c) throw new Error(`Unknown element category '${label}'`);

@@ -1,7 +1,7 @@
 /**
- * `annopage process`: the AnnoPage-compatible page processor (shared/spec/annopage-tool.md).
+ * `annopage process`: the AnnoPage-compatible page processor (docs/processor.md).
  *
- * Flags are those of annopage-tool.md §1.1 (so the reference worker can call it too); `--config`
+ * Flags are those of docs/processor.md §1.1 (so the reference worker can call it too); `--config`
  * is optional: without it a built-in configuration runs (OCR for pages without ALTO/PAGE input,
  * element detection, and every output that needs no model or LLM).
  *
@@ -12,10 +12,10 @@
  * e.g. `PAGE 3/8 ok 0.21s dev_003`. The page id is last and may contain spaces. Everything else
  * (the log of §1.5, warnings, page errors) goes to stderr.
  *
- * Exit codes (annopage-tool §1.6 except where issue 6 asks otherwise): 0 every page succeeded (or there was
+ * Exit codes (docs/processor.md §1.6, except 3: docs/decisions.md §9): 0 every page succeeded (or there was
  * nothing to do); 3 the run finished but some pages failed (their outputs are missing; they are listed on
- * stderr and under `failed_pages` in the processing info — issue 6: "a distinct non-zero code when some pages
- * failed"; the reference exits 0); 2 command-line usage error; 255 the --config file does not exist; 1 any other
+ * stderr and under `failed_pages` in the processing info — a distinct non-zero code when some
+ * pages failed; the reference exits 0); 2 command-line usage error; 255 the --config file does not exist; 1 any other
  * fatal error — a config that cannot be read or whose engines cannot be set up, bad metadata, a missing input
  * directory (one line naming the problem); 130 interrupted.
  */
@@ -50,12 +50,12 @@ import type { PageTask } from "./page.ts";
 
 const EXIT_PAGES_FAILED = 3;
 const EXIT_USAGE = 2;
-/** §1.6: a fatal error outside the per-page loop (config, engines, metadata, inputs). */
+/** docs/processor.md §1.6: a fatal error outside the per-page loop (config, engines, metadata, inputs). */
 const EXIT_FATAL = 1;
-/** §1.6: the --config file does not exist. */
+/** docs/processor.md §1.6: the --config file does not exist. */
 const EXIT_CONFIG_MISSING = 255;
 
-/** The flags of annopage-tool.md §1.1 in the order --help lists them: [flag, kind, value hint or "", description]. */
+/** The flags of docs/processor.md §1.1 in the order --help lists them: [flag, kind, value hint or "", description]. */
 const FLAGS: readonly (readonly [string, "path" | "string" | "boolean", string, string])[] = [
   ["config", "path", "file", "INI processing configuration (default: built-in OCR + detection)"],
   ["input-image-path", "path", "", "Directory of page images"],
@@ -84,7 +84,7 @@ const PATH_FLAGS = FLAGS.filter(([, kind]) => kind === "path").map(([name]) => n
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Strict parse of the §1.1 flags; every problem is a usage error (exit 2). */
+/** Strict parse of the docs/processor.md §1.1 flags; every problem is a usage error (exit 2). */
 function parseProcessArgs(rawArgs: string[]): RunOptions {
   let values: Record<string, string | boolean | undefined>;
   try {

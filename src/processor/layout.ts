@@ -1,6 +1,6 @@
 /**
  * The in-memory page layout every engine reads and extends, and that the writers serialise
- * (annopage-tool.md §3.2–§3.5). Coordinates are page pixels after the resize of §3.2.
+ * (docs/processor.md §3.2–§3.5). Coordinates are page pixels after the resize of §3.2.
  */
 import { requireCategory } from "./categories.ts";
 import type { SoftwareInfo } from "./software.ts";
@@ -28,7 +28,7 @@ export interface TextRegion {
   lines: TextLine[];
 }
 
-/** Caption record ("caption lines metadata", §3.5). */
+/** Caption record ("caption lines metadata", docs/processor.md §3.5). */
 export interface CaptionRecord {
   tagId: string;
   modsId: string;
@@ -40,7 +40,7 @@ export interface CaptionRecord {
   usedAiModels: [string, string][];
 }
 
-/** MODS-level metadata of a detected element (§3.3 step 6, §3.5, §3.6.3, §3.7). */
+/** MODS-level metadata of a detected element (docs/processor.md §3.3 step 6, §3.5, §3.6.3, §3.7). */
 export interface GraphicalMetadata {
   tagId: string;
   modsId: string;
@@ -56,15 +56,15 @@ export interface GraphicalMetadata {
   /** LayoutTag@DESCRIPTION (recognised initial). */
   tagDescription?: string;
   captionRecord?: CaptionRecord;
-  /** Prompts recorded by captioning engines (§4.6). */
+  /** Prompts recorded by captioning engines (docs/processor.md §4.6). */
   prompts: string[];
-  /** Id of the line an initial continues (§3.7). */
+  /** Id of the line an initial continues (docs/processor.md §3.7). */
   continuingLineId?: string;
-  /** Image embedding records (§4.3), one per embedding engine that embedded this element. */
+  /** Image embedding records (docs/processor.md §4.3), one per embedding engine that embedded this element. */
   embeddings?: EmbeddingRecord[];
 }
 
-/** One record of the embeddings output (annopage-tool §4.3), keys in the output order. */
+/** One record of the embeddings output (docs/processor.md §4.3), keys in the output order. */
 export interface EmbeddingRecord {
   id: string;
   tag_id: string;
@@ -78,7 +78,7 @@ export interface EmbeddingRecord {
 export interface ElementRegion {
   kind: "element";
   id: string;
-  /** English label of §3.4. */
+  /** English label of docs/processor.md §3.4. */
   category: string;
   confidence: number | null;
   polygon: Point[];
@@ -90,7 +90,7 @@ export interface ElementRegion {
 export type Region = TextRegion | ElementRegion;
 
 export interface Layout {
-  /** Page id, or the ALTO Page@ID minus its first 3 characters when an ALTO was loaded (§3.2). */
+  /** Page id, or the ALTO Page@ID minus its first 3 characters when an ALTO was loaded (docs/processor.md §3.2). */
   id: string;
   width: number;
   height: number;
@@ -106,7 +106,7 @@ export interface BBox {
   y2: number;
 }
 
-/** Python's round(): half to even (YOLO boxes can end in .5; annopage-tool.md conventions). */
+/** Python's round(): half to even (YOLO boxes can end in .5; docs/processor.md conventions). */
 export function pyRound(v: number): number {
   const f = Math.floor(v);
   const d = v - f;
@@ -115,7 +115,7 @@ export function pyRound(v: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** Rounded bounding box of a polygon (§3.3 step 4). */
+/** Rounded bounding box of a polygon (docs/processor.md §3.3 step 4). */
 export function polygonBBox(polygon: readonly Point[]): BBox {
   let x1 = Infinity,
     y1 = Infinity,
@@ -130,7 +130,7 @@ export function polygonBBox(polygon: readonly Point[]): BBox {
   return { x1: pyRound(x1), y1: pyRound(y1), x2: pyRound(x2), y2: pyRound(y2) };
 }
 
-/** Closed 5-point ring of a box (§3.3 step 4). */
+/** Closed 5-point ring of a box (docs/processor.md §3.3 step 4). */
 export function boxPolygon(x1: number, y1: number, x2: number, y2: number): Point[] {
   return [
     [x1, y1],
@@ -180,7 +180,7 @@ function lowestFree(used: Set<string>, make: (n: number) => string): string {
 
 /**
  * Append a detected element to the layout with its region id `<genre>_<NNN>` (lowest free per
- * category), MODS id `MODS_PICT_<NNNN>` (lowest free per page) and two fresh UUIDs (§3.3).
+ * category), MODS id `MODS_PICT_<NNNN>` (lowest free per page) and two fresh UUIDs (docs/processor.md §3.3).
  * `elementDetectionModel` is the value recorded for the `element-detection` role.
  */
 export function addDetectedElement(
@@ -216,7 +216,7 @@ export function addDetectedElement(
 }
 
 /**
- * Attach caption text and its lines to an element (effect of §3.5, any variant). A later caption
+ * Attach caption text and its lines to an element (effect of docs/processor.md §3.5, any variant). A later caption
  * replaces the earlier record and title.
  */
 export function assignCaption(el: ElementRegion, text: string, lineIds: string[], ids: IdServices, models: [string, string][]): void {

@@ -1,5 +1,5 @@
 /**
- * Processor log on stderr in the reference format (annopage-tool.md §1.5):
+ * Processor log on stderr in the reference format (docs/processor.md §1.5):
  * `[LEVEL|YYYY-mm-dd_HH-MM-SS|source:logger]: message`, filtered by --logging-level.
  */
 export const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;

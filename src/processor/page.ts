@@ -1,5 +1,5 @@
 /**
- * One page through the pipeline (annopage-tool.md §3.2–§3.10): decode → text from the input ALTO,
+ * One page through the pipeline (docs/processor.md §3.2–§3.10): decode → text from the input ALTO,
  * PAGE XML or OCR → resize to the XML page size → engines in config order → outputs.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -74,7 +74,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
     for (const el of loaded.elements ?? [])
       addDetectedElement(layout, { ...el.box, confidence: el.confidence, label: el.category }, env.ids, null);
     if (loaded.measurementUnit && loaded.measurementUnit !== "pixel") {
-      // like the reference, the unit is not converted: the page size is taken as pixels (§3.2 step 5)
+      // like the reference, the unit is not converted: the page size is taken as pixels (docs/processor.md §3.2 step 5)
       log.warning(
         `${task.pageId}: input ALTO MeasurementUnit is '${loaded.measurementUnit}', not pixel; its coordinates are used as pixels`,
       );
@@ -106,7 +106,7 @@ export async function processPage(task: PageTask, env: PageEnv): Promise<PageRes
       for (const [region, u] of used) mine[region] = u;
     },
   };
-  // the engines in config order (annopage-tool.md §2.2)
+  // the engines in config order (docs/processor.md §2.2)
   for (const engine of env.config.engines) await methodOf(engine).run?.(engine, step, env.models.get(engine.name));
   writePageOutputs(task.pageId, layout, image, inputAlto, env.out, env.ids, log);
   return { usage, elements: layout.regions.filter((r) => r.kind === "element").length, textLines: textLines(layout).length };

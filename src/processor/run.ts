@@ -1,5 +1,5 @@
 /**
- * A processor run (annopage-tool.md §1, §3.1): resolve inputs and outputs, discover and match pages,
+ * A processor run (docs/processor.md §1, §3.1): resolve inputs and outputs, discover and match pages,
  * skip processed ones, process them (in this process, or sharded over `--process-count` child
  * processes), report one progress line per finished page on stdout, write the processing info.
  */
@@ -78,7 +78,7 @@ export function pageIdOf(name: string): string {
   return ext ? name.slice(0, name.length - ext.length) : name;
 }
 
-/** Pages of the input image directory (§3.1): every entry with an extension other than .xml/.logits, sorted. */
+/** Pages of the input image directory (docs/processor.md §3.1): every entry with an extension other than .xml/.logits, sorted. */
 export function discoverPages(dir: string): PageTask[] {
   let names: string[];
   try {
@@ -100,7 +100,7 @@ export function discoverPages(dir: string): PageTask[] {
     .map((n) => ({ imageName: n, pageId: pageIdOf(n), imagePath: join(dir, n) }));
 }
 
-/** Ids present in all of the given PAGE/ALTO/render output dirs (§1.3). */
+/** Ids present in all of the given PAGE/ALTO/render output dirs (docs/processor.md §1.3). */
 export function processedIds(dirs: (string | undefined)[]): Set<string> | null {
   const given = dirs.filter((d): d is string => !!d);
   if (given.length === 0) return null;
@@ -148,7 +148,7 @@ function withConfigPaths(opts: RunOptions, config: ProcessorConfig): RunOptions 
   for (const [key, opt] of Object.entries(OPTION_FOR_KEY) as [ParseFolderKey, keyof RunOptions][]) {
     if (merged[opt] === undefined && config.parseFolder[key]) (merged as any)[opt] = config.parseFolder[key];
   }
-  if (merged.inputAltoPath && merged.inputXmlPath) merged.inputXmlPath = undefined; // §2.2: ALTO wins
+  if (merged.inputAltoPath && merged.inputXmlPath) merged.inputXmlPath = undefined; // docs/processor.md §2.2: ALTO wins
   return merged;
 }
 
@@ -287,7 +287,7 @@ export async function processPages(
       ok = false;
       const msg = (e as Error)?.message ?? String(e);
       failed[page.pageId] = msg;
-      // §1.5: the reference's record, then the exception as its own record
+      // docs/processor.md §1.5: the reference's record, then the exception as its own record
       log.error(`Failed to process file '${page.pageId}'.`);
       log.error(msg);
       if (process.env.ANNOPAGE_DEBUG) console.error(e);

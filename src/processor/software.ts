@@ -1,6 +1,6 @@
 /**
  * Who made what in an output (ALTO `processingSoftware`, MODS `recordContentSource`): the real
- * software and version, never the reference tool's placeholders (annopage-tool §4.1.1 shows
+ * software and version, never the reference tool's placeholders (docs/processor.md §4.1.1 shows
  * PERO OCR v0.1.0 and AnnoPage 0.0.1, what the reference writes; the fixture tests inject those).
  */
 import pkg from "../../package.json" with { type: "json" };

@@ -1,5 +1,5 @@
 /**
- * LLM usage accounting and the processing-info document (annopage-tool.md §4.7), extended with
+ * LLM usage accounting and the processing-info document (docs/processor.md §4.7), extended with
  * `failed_pages` (page id → error) and `notices` (e.g. outputs that need a model we do not have).
  */
 export interface Usage {

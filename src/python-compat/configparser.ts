@@ -2,7 +2,7 @@
  * src/python-compat/: code that exists only to match the Python reference tool byte for byte (its config.ini
  * is read by Python's configparser); it imports nothing of the server, worker, client or processor.
  *
- * INI reader with Python configparser semantics (annopage-tool.md §2.1): case-sensitive section
+ * INI reader with Python configparser semantics (docs/processor.md §2.1): case-sensitive section
  * names, case-insensitive keys, `=` or `:` delimiters, whole-line `#`/`;` comments (inline comments
  * kept), indented continuation lines joined with "\n" (blank lines inside a value kept, as configparser's
  * empty_lines_in_values; trailing ones dropped), text after a `[SECTION]` header's closing bracket

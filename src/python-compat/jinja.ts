@@ -3,7 +3,7 @@
  * prompts are Jinja2 templates rendered with Python's value formatting); it imports nothing of the server,
  * worker, client or processor.
  *
- * A Jinja2 subset for the captioning prompts (annopage-tool.md §3.6.1), with Python value
+ * A Jinja2 subset for the captioning prompts (docs/processor.md §3.6.1), with Python value
  * formatting: `{{ expr }}`, `{% if %}/{% elif %}/{% else %}/{% endif %}`, `{# comments #}`;
  * expressions with variables, string/number literals, None/True/False, `is none`, `is not none`,
  * `is defined`, `is not defined`, `==`, `!=`, `in`, `not in`, `and`, `or`, `not`, parentheses.

@@ -2,7 +2,7 @@
  * src/python-compat/: code that exists only to match the Python reference tool and DocAPI byte for byte
  * (the other modules of this folder say the same); it imports nothing of the server, worker, client or processor.
  *
- * JSON read and written as Python's `json` module does, where clients can see the difference (protocol §4.7.4,
+ * JSON read and written as Python's `json` module does, where clients can see the difference (docs/protocol.md §4.7.4,
  * §6.6: the metadata is stored as `json.dump(value, ensure_ascii=False, indent=4)` of `json.loads(body)`):
  *  - object members keep their order (JavaScript objects move integer-like keys to the front); a repeated key
  *    keeps its first position and takes its last value, as a Python dict does;

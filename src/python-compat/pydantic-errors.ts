@@ -11,7 +11,7 @@ export interface ValidationIssue {
   type: string;
   loc: Loc;
   msg: string;
-  /** Absent only in the duplicate-image-names error of §4.5. */
+  /** Absent only in the duplicate-image-names error of docs/protocol.md §4.5. */
   input?: unknown;
   ctx?: Record<string, unknown>;
 }

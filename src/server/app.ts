@@ -1,7 +1,7 @@
 /**
  * The Hono application: every route module's definitions are collected in one table, mounted in
  * one place, and documented from the same table (/openapi.json, /docs). Errors are rendered in one
- * place (errors.ts). Routing-level answers (§2.5): unknown path → 404, known path with another
+ * place (errors.ts). Routing-level answers (docs/protocol.md §2.5): unknown path → 404, known path with another
  * method → 405 with `Allow`, a path that matches only without its trailing slash → 307;
  * HEAD/OPTIONS are not implemented (405 on known paths).
  */
@@ -119,7 +119,7 @@ export function createApp(serverDeps: ServerDeps, opts: { sweeper?: boolean } = 
     await deps.keys.stop();
   };
 
-  // Hono answers HEAD with the GET handler; the reference does not implement HEAD (§0).
+  // Hono answers HEAD with the GET handler; the reference does not implement HEAD (docs/protocol.md §0).
   const honoFetch = app.fetch;
   app.fetch = (req: Request, ...rest: unknown[]) => {
     const absolute = withAbsoluteUrl(req, (rest[0] as { url?: URL } | undefined)?.url?.origin);
@@ -153,7 +153,7 @@ function withAbsoluteUrl(req: Request, origin = "http://localhost"): Request | u
   return URL.canParse(url) ? new Request(url, req) : undefined;
 }
 
-/** Percent-decoded path; an encoded `/` becomes a real one, so it can never match a one-segment parameter (§0). */
+/** Percent-decoded path; an encoded `/` becomes a real one, so it can never match a one-segment parameter (docs/protocol.md §0). */
 function safeDecode(p: string): string {
   try {
     return decodeURIComponent(p);

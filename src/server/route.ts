@@ -1,11 +1,11 @@
 /**
  * Route definitions: one declaration per endpoint carries its method, path, roles, zod schemas
  * for path/query/body and its OpenAPI text. `mountRoutes` registers it on Hono with the protocol's
- * fixed order of checks (§1.9), and `buildOpenApi` (server/docs/openapi.ts) documents it from the same schemas.
+ * fixed order of checks (docs/protocol.md §1.9), and `buildOpenApi` (server/docs/openapi.ts) documents it from the same schemas.
  *
- * HOW TO ADD A ROUTE (B2 and everyone):
+ * HOW TO ADD A ROUTE:
  *
- *   // src/server/routes/things.ts
+ *   // a module in src/server/routes/, here things.ts
  *   export const thingRoutes = (deps: AppDeps) => [
  *     defineRoute({
  *       method: "PATCH",
@@ -141,7 +141,7 @@ const jsonTooLarge = () => new AppError("FILE_TOO_LARGE", { detail: `The JSON bo
 
 /**
  * The body as UTF-8 text, read chunk by chunk and refused as soon as it passes MAX_JSON_BYTES: a chunked body has no
- * content-length to check first, and this runs before authentication (§1.9), so nobody may make the server buffer
+ * content-length to check first, and this runs before authentication (docs/protocol.md §1.9), so nobody may make the server buffer
  * more than that.
  */
 async function readJsonText(req: Request): Promise<string> {
@@ -188,7 +188,7 @@ function queryObject(c: Context, schema: AnyObject): Record<string, unknown> {
 
 function handlerFor(deps: AppDeps, r: AnyRoute) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    // Path params: one decoded segment each; a `/` (from %2F) can never match (§0).
+    // Path params: one decoded segment each; a `/` (from %2F) can never match (docs/protocol.md §0).
     const rawParams = c.req.param() as Record<string, string>;
     if (Object.values(rawParams).some((v) => v.includes("/"))) throw new AppError("HTTP_ERROR", { status: 404, detail: "Not Found" });
 

@@ -1,5 +1,5 @@
 /**
- * API keys (protocol §1.1, §1.3): `{prefix}.{kid}.{secret}`. The prefix is never checked; kid is
+ * API keys (docs/protocol.md §1.1, §1.3): `{prefix}.{kid}.{secret}`. The prefix is never checked; kid is
  * the lookup handle; the secret is stored only as HMAC-SHA256 keyed with HMAC_SECRET + salt.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";

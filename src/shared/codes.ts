@@ -1,9 +1,9 @@
 /**
- * AppCodes (protocol §2.3): the `code` member of every JSON response. Each entry carries its
+ * AppCodes (docs/protocol.md §2.3): the `code` member of every JSON response. Each entry carries its
  * default HTTP status and detail text; a route may pass another status/detail where the spec says
  * so (e.g. JOB_CANCELLED is 409 on the result route, JOB_UPDATED has another text on the admin
  * route). Server and clients share this module, so a client can recognise every code the server
- * sends. The 105 members of the reference enum come first; our extension codes (decision 5 and
+ * sends. The 105 members of the reference enum come first; our extension codes (docs/decisions.md §5 and
  * the upload size limit) are marked as such at the end.
  */
 export const APP_CODES = {
@@ -130,7 +130,7 @@ export const APP_CODES = {
   ENGINE_RETRIEVED: [200, "Engine retrieved successfully."],
   JOB_INVALID_STATE_UPDATE: [409, "Invalid job state update."],
 
-  // Extensions of this project (decision 5; upload size limit; database outage). Only ever sent with error statuses
+  // Extensions of this project (docs/decisions.md §5; upload size limit; database outage). Only ever sent with error statuses
   // (4xx, and 503 for DATABASE_UNAVAILABLE, with Retry-After), never in a 2xx, which a reference client validates.
   JOB_LEASE_TOKEN_STALE: [409, "The lease token does not match the job's current lease; the job was leased again or released."],
   IDEMPOTENCY_KEY_REUSED: [422, "The Idempotency-Key was already used with a different request body."],

@@ -1,7 +1,7 @@
 /**
  * A log file rotated at UTC midnight to `<name>.YYYY-MM-DD` (the day its lines were written), as Python's
  * TimedRotatingFileHandler(when="midnight", utc=True) does: the server's `{LOGGING_DIR}/server.log` (protocol
- * §6.1) and the worker's `--log-file-path` (annopage-tool §7.4). Writes are synchronous appends.
+ * docs/protocol.md §6.1) and the worker's `--log-file-path` (docs/processor.md §7.4). Writes are synchronous appends.
  */
 import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { hostname } from "node:os";

@@ -1,4 +1,4 @@
-/** Key roles and job states: lower-case on the wire, upper-case enum labels in the database (§10). */
+/** Key roles and job states: lower-case on the wire, upper-case enum labels in the database (docs/protocol.md §10). */
 export const ROLES = ["readonly", "user", "worker", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 

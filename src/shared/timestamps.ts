@@ -1,5 +1,5 @@
 /**
- * Timestamps on the wire (protocol §2.7): UTC, ISO 8601, `T`, always six fractional digits, `Z`.
+ * Timestamps on the wire (docs/protocol.md §2.7): UTC, ISO 8601, `T`, always six fractional digits, `Z`.
  * PostgreSQL keeps microseconds; JavaScript Dates do not, so timestamptz values are parsed from
  * PostgreSQL's text form straight into this string form and never pass through Date.
  */

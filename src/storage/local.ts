@@ -1,5 +1,5 @@
 /**
- * Local-disk storage: the layout of protocol §6.1. Staged files live in `{areaDir}/.staging/`
+ * Local-disk storage: the layout of docs/protocol.md §6.1. Staged files live in `{areaDir}/.staging/`
  * (same file system as their final place, so the commit is an atomic rename).
  */
 import { renameSync, rmSync, statSync } from "node:fs";

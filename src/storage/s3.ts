@@ -11,7 +11,7 @@
  * Downloads go through this server, never as a redirect to a presigned URL (workers and clients need
  * not reach the object store). `open` first copies the object to a local file (streamed, bounded
  * memory) and returns it as a Bun.file: Bun 1.4 drops a handler's `content-length` on a streamed
- * body (oven-sh/bun#10507, sends it chunked), and protocol §2.6 wants `content-length`; an S3File
+ * body (oven-sh/bun#10507, sends it chunked), and docs/protocol.md §2.6 wants `content-length`; an S3File
  * itself as a Response body answers 302 to a presigned URL. The copy is deleted DOWNLOAD_TTL_MS
  * later (the response has opened it long before; an unlinked file stays readable while open), and
  * leftovers of an earlier process are swept on start. Cost: the first byte waits for the whole

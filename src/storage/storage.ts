@@ -1,6 +1,6 @@
 /**
- * File storage behind a small interface (decision 6). A file is addressed by an area and a key
- * (`jobs` + `{job_id}/{image_id}.jpg`, `results` + `{job_id}.zip`, …, protocol §6.1). Writes are
+ * File storage behind a small interface (docs/decisions.md §6). A file is addressed by an area and a key
+ * (`jobs` + `{job_id}/{image_id}.jpg`, `results` + `{job_id}.zip`, …, docs/protocol.md §6.1). Writes are
  * always staged: the bytes go to a temporary local file first (so they can be validated: image
  * decoder, XML parser, ZIP check) and are committed to their final name only when whole — a
  * rename on the local disk; an object store would upload the staged file and complete the

@@ -1,4 +1,4 @@
-/** `annopage work`: the worker (protocol §9.3, annopage-tool §7). */
+/** `annopage work`: the worker (docs/protocol.md §9.3, docs/processor.md §7). */
 import { defineCommand, type ArgsDef } from "citty";
 import { createConsola, type ConsolaInstance } from "consola";
 import { CliError } from "../shared/cli-error.ts";
@@ -58,7 +58,7 @@ const workArgs = {
     valueHint: "seconds",
     description: `Longest pause between lease renewals in seconds; also how fast a cancel is noticed (default ${DEFAULTS.heartbeatMs / 1000})`,
   },
-  // The reference worker's flags (annopage-tool §7.4), so that its command lines work unchanged:
+  // The reference worker's flags (docs/processor.md §7.4), so that its command lines work unchanged:
   "polling-interval": { type: "string", valueHint: "seconds", description: "The reference worker's name for --wait" },
   "log-file-path": {
     type: "string",

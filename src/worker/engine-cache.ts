@@ -1,5 +1,5 @@
 /**
- * Engine files cache (protocol §7.4, annopage-tool §7.1): one directory per (engine id,
+ * Engine files cache (docs/protocol.md §7.4, docs/processor.md §7.1): one directory per (engine id,
  * files_updated), `<enginesDir>/<files_updated>.<engine id>/`, downloaded and unpacked once.
  * The archive is fetched and extracted into a private temporary directory and renamed into place
  * only when complete, so a crash or a concurrent worker never sees a half-unpacked engine.

@@ -1,5 +1,5 @@
 /**
- * Minimal line-preserving editor for configparser-style INI files (annopage-tool §2.1), on the one INI tokenizer
+ * Minimal line-preserving editor for configparser-style INI files (docs/processor.md §2.1), on the one INI tokenizer
  * (src/python-compat/configparser.ts): find sections, read a key (case-insensitive), set a key (replacing the old
  * line and its continuation lines, or appending to the section). Comments and layout are kept, unlike the reference
  * worker which rewrites the file through configparser.

@@ -1,5 +1,5 @@
 /**
- * Job inputs on disk (protocol §9.3 step 4, annopage-tool §7.1): `images/<original name>`,
+ * Job inputs on disk (docs/protocol.md §9.3 step 4, docs/processor.md §7.1): `images/<original name>`,
  * `alto/<stem>.xml` and `page_xml/<stem>.xml` when required, `meta.json` when required. Image
  * bytes are saved exactly as served. Names are checked before they become paths.
  */

@@ -1,5 +1,5 @@
 /**
- * One leased job from start to finish (protocol §9.3, annopage-tool §7):
+ * One leased job from start to finish (docs/protocol.md §9.3, docs/processor.md §7):
  * job details → engine files (cached) → inputs → config → processor (heartbeats, streamed log
  * and progress) → result ZIP → upload → done. A failure becomes `error` with a message a person
  * can act on; a job that is no longer ours (cancelled, reclaimed) is dropped silently (the
@@ -152,7 +152,7 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
     const pages = new PageTally(job.images.length);
     const result = await runProcessor(argv, dir, options, keeper, ctx.release, (stream, line) => {
       workerLog?.write(`[${stream}] ${line}\n`);
-      log.debug(`job ${jobId} processor ${stream}: ${line}`); // §7.2: the processor's output at DEBUG
+      log.debug(`job ${jobId} processor ${stream}: ${line}`); // docs/processor.md §7.2: the processor's output at DEBUG
       jobLog.line(line);
       const p = pages.add(line);
       if (p) {
@@ -172,7 +172,7 @@ export async function runJob(ctx: JobContext, lease: JobLease): Promise<JobRepor
         formatTail(result),
       );
     }
-    // Our processor's "some pages failed" code (annopage-tool §1.6 deviation, issue 6): the pages
+    // Our processor's "some pages failed" code (docs/processor.md §1.6 deviation, docs/decisions.md §9): the pages
     // that succeeded are delivered and the job is done, with the failures told in log_user. Any
     // other non-zero code fails the job (§7.2).
     const partial = result.exitCode === PARTIAL_EXIT && options.partialExitCode === true;
@@ -272,7 +272,7 @@ async function reportFailure(
   const userText = `${se.userMessage}: ${causeLine.length > 300 ? `${causeLine.slice(0, 300)}…` : causeLine}`;
   note(`failed: ${technical}`);
   ctx.log.error(`job ${jobId} failed: ${se.message}`);
-  if (se.technical) ctx.log.error(`job ${jobId} processor output (end):\n${se.technical}`); // §7.2: at ERROR on failure
+  if (se.technical) ctx.log.error(`job ${jobId} processor output (end):\n${se.technical}`); // docs/processor.md §7.2: at ERROR on failure
   jobLog.stop();
   await jobLog.flush();
   const pending = jobLog.take();

@@ -14,7 +14,7 @@ export interface WorkerOptions {
   cleanupJobDir: boolean;
   cleanupOldEngines: boolean;
   once: boolean;
-  /** Processor command (argv prefix); the flags of annopage-tool §7.2 are appended. */
+  /** Processor command (argv prefix); the flags of docs/processor.md §7.2 are appended. */
   processor: string[];
   device: "gpu" | "cpu";
   /**
@@ -23,8 +23,8 @@ export interface WorkerOptions {
    */
   processCount?: number;
   /**
-   * Exit code 3 means "some pages failed" and the pages that worked are delivered (our processor's code, issue 6).
-   * Only for the built-in processor: for any other, every non-zero code fails the job (annopage-tool §7.2).
+   * Exit code 3 means "some pages failed" and the pages that worked are delivered (our processor's code, docs/decisions.md §9).
+   * Only for the built-in processor: for any other, every non-zero code fails the job (docs/processor.md §7.2).
    */
   partialExitCode?: boolean;
   /** Processor log level name (DEBUG, INFO, WARNING, ERROR). */

@@ -7,7 +7,7 @@
  */
 import { parseProgress } from "./processor.ts";
 
-/** The reference's failure record for a page (annopage-tool §1.5). */
+/** The reference's failure record for a page (docs/processor.md §1.5). */
 const REFERENCE_FAILED = /\bFailed to process file '(.*)'\.\s*$/;
 
 export interface FinishedPage {

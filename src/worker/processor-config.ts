@@ -1,5 +1,5 @@
 /**
- * From a job to the processor's command line and config (annopage-tool §7.2, §7.3).
+ * From a job to the processor's command line and config (docs/processor.md §7.2, §7.3).
  *  - The flags are those of §7.2 (inputs by job requirements, outputs by
  *    `engine_settings.outputs`, worker's `--logging-level` and `--device`), and `--process-count`
  *    when the worker was given one above 1 (the reference worker never passes it).
@@ -20,7 +20,7 @@ import type { OutputName, StoredEngineSettings } from "../shared/schemas/engine-
 /** The job's engine_settings as the server stored it: each member is checked where it is read. */
 export type EngineSettings = StoredEngineSettings;
 
-/** Result sub-directories per output switch (annopage-tool §7.2, §7.4). */
+/** Result sub-directories per output switch (docs/processor.md §7.2, §7.4). */
 const OUTPUT_FLAGS: [switchName: Exclude<OutputName, "embeddings_jsonlines">, flag: string, subdir: string][] = [
   ["alto", "--output-alto-path", "alto"],
   ["embeddings", "--output-embeddings-path", "embeddings"],
@@ -77,7 +77,7 @@ export async function prepareConfig(engineDir: string, jobDir: string, settings:
   await cp(engineDir, copy, { recursive: true });
   const copyConfig = join(copy, "config.ini");
   const ini = new IniDocument(await readFile(copyConfig, "utf8"));
-  // Security deviations from §7.3 (a job's settings come from a `user` key; the engine's config from an admin):
+  // Security deviations from docs/processor.md §7.3 (a job's settings come from a `user` key; the engine's config from an admin):
   //  - the job's api_key is always the key itself: it is written to a file of the job's own engine copy and
   //    API_KEY names that file, so it can never make the processor read another file of the worker's host
   //    (the reference reads "a file of that name … relative to the engine dir", absolute paths included);
@@ -109,7 +109,7 @@ export async function prepareConfig(engineDir: string, jobDir: string, settings:
   return copyConfig;
 }
 
-/** Replaces the top-level members of the prompt-settings JSON that `ic` also has (§7.3 step 2). */
+/** Replaces the top-level members of the prompt-settings JSON that `ic` also has (docs/processor.md §7.3 step 2). */
 async function patchPromptSettings(engineCopy: string, rel: string, ic: Record<string, unknown>): Promise<void> {
   const path = isAbsolute(rel) ? rel : join(engineCopy, rel);
   // An absolute path (or one escaping the copy) points at a shared file: never edit it.

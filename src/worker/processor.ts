@@ -119,7 +119,7 @@ export function startProcessor(opts: {
  * Per-page progress lines, from either processor:
  *  - ours (`annopage process`, src/processor/run.ts PROGRESS_RE), on stdout:
  *    `PAGE <done>/<total> <ok|failed> <seconds>s <page id>`;
- *  - the reference (annopage-tool §1.5), in its stderr log:
+ *  - the reference (docs/processor.md §1.5), in its stderr log:
  *    `… DONE <i>/<n> (<pct> %) [id: <id>] Time:<seconds>` (anywhere in the line, so the
  *    `[LEVEL|time|source]: ` prefix does not matter).
  */

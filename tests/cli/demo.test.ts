@@ -31,7 +31,7 @@ test("demo: serve + local worker + client on examples/ produce results.zip", asy
   const crops = files.filter((f) => f.startsWith("crops/"));
   expect(crops.length).toBeGreaterThan(0);
   for (const f of crops) expect(f).toMatch(/^crops\/page_\d{3}_.+\.jpg$/);
-  // No processing info, log or manifest in the ZIP (annopage-tool §7.4).
+  // No processing info, log or manifest in the ZIP (docs/processor.md §7.4).
   expect(files.every((f) => /^(alto|renders|crops|image_captioning_prompts)\//.test(f))).toBe(true);
 
   // The figure-free text page has OCR text lines and no element; the others have elements.

@@ -1,5 +1,5 @@
 /**
- * The first start of `annopage serve` as a person meets it (issue 16), with real child processes on
+ * The first start of `annopage serve` as a person meets it (docs/decisions.md §10), with real child processes on
  * a real PostgreSQL database: a start on a busy port fails with one line and stores no admin key; the
  * next start prints the generated key (and how to choose one with ADMIN_KEY), the /docs URL and a
  * warning about the default HMAC_SECRET; that key works; a later start does not show it again.

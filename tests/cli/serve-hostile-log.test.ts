@@ -1,5 +1,5 @@
 /**
- * A malformed chunked request body (issue 15) is the client's fault: Bun answers 400 and closes; the request handler,
+ * A malformed chunked request body (docs/hardening.md §1) is the client's fault: Bun answers 400 and closes; the request handler,
  * whose body read then fails, logs one WARNING line with the reason — never an ERROR line — in the server log of a
  * real `annopage serve` process.
  */

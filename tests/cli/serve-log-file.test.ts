@@ -1,5 +1,5 @@
 /**
- * The server log file (protocol §6.1, §8): `{LOGGING_DIR}/server.log` written by a real `annopage serve` process
+ * The server log file (docs/protocol.md §6.1, §8): `{LOGGING_DIR}/server.log` written by a real `annopage serve` process
  * in the line form `time : logger : hostname : LEVEL : message` at LOGGING_FILE_LEVEL, and its rotation at UTC
  * midnight to `server.log.YYYY-MM-DD`.
  */

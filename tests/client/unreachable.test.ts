@@ -1,5 +1,5 @@
 /**
- * The client commands against a port where no server runs (issue 16): "connection refused" is
+ * The client commands against a port where no server runs (docs/decisions.md §10): "connection refused" is
  * reported after one quick retry round (REFUSED_RETRY attempts, no "retrying" lines), once, as one
  * line naming the URL once, with exit code 3. (Transient failures keep the full retry policy:
  * tests/client/transport.test.ts and tests/db/outage.test.ts.)

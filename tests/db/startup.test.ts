@@ -1,5 +1,5 @@
 /**
- * The server's database start-up (protocol §8): a missing PostgreSQL database is created; an empty one is migrated;
+ * The server's database start-up (docs/protocol.md §8): a missing PostgreSQL database is created; an empty one is migrated;
  * an outdated one is migrated only with DATABASE_ALLOW_UPDATE, else refused with nothing changed; a database with
  * tables but no annopage schema version is refused; DATABASE_FORCE skips creating and checking. Against the machine's
  * real PostgreSQL, through migrate() and through a real `annopage serve` process.
@@ -87,7 +87,7 @@ describe("migrate() start-up rules", () => {
       expect(await recordedIds(db.url)).toEqual([]);
       const tables = await sql<{ tablename: string }[]>`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`;
       expect(tables.map((t) => t.tablename)).toEqual(["invoices"]);
-      // A database the reference DocAPI server made (alembic, §10) is named as such.
+      // A database the reference DocAPI server made (alembic, docs/protocol.md §10) is named as such.
       await sql`CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)`;
       await sql`INSERT INTO alembic_version VALUES ('803f39610312')`;
       const reference = await migrate(sql, undefined, { allowUpdate: true }).catch((e) => e);

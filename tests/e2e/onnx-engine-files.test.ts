@@ -138,7 +138,7 @@ test("a malformed model in the engine files fails the job (state error) with the
   );
   await worker.done;
   const job = await user.getJob(created.id);
-  // `error`: retried by the next lease until its attempts run out (protocol.md); the reason is the processor's line
+  // `error`: retried by the next lease until its attempts run out (docs/protocol.md); the reason is the processor's line
   expect(job.state).toBe("error");
   expect(job.log_user).toMatch(
     /AnnoPage processing failed with return code 1: annopage: process: \[DET\] MODEL_PATH '[^']*\/yolo\.onnx': not an ONNX model file \(/,

@@ -1,5 +1,5 @@
 /**
- * The project's shared reference folder (specs and fixtures): `shared/` beside the checkout, as laid out
+ * The project's shared reference folder (its fixtures; the specifications the code follows are in docs/): `shared/` beside the checkout, as laid out
  * for sessions and CI, else the session's own copy at /work/shared.
  */
 import { existsSync } from "node:fs";

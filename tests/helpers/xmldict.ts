@@ -1,6 +1,6 @@
 /**
  * xmltodict-style comparison of two XML documents, as the reference tests compare ALTO
- * (annopage-tool.md §6): qualified names as keys, attributes (incl. xmlns declarations) as `@name`,
+ * (docs/processor.md §6): qualified names as keys, attributes (incl. xmlns declarations) as `@name`,
  * trimmed text as `#text`, repeated siblings as lists compared as multisets.
  */
 import { DOMParser, type Element } from "@xmldom/xmldom";

@@ -340,7 +340,7 @@ describe("decodeImage", () => {
   });
 });
 
-describe("BMP and GIF (protocol §6.2: what the reference client uploads and OpenCV reads)", () => {
+describe("BMP and GIF (docs/protocol.md §6.2: what the reference client uploads and OpenCV reads)", () => {
   const rgb = (x: number, y: number): [number, number, number] => [x * 40, y * 80, 200];
 
   test("a BMP decodes exactly, bottom-up rows and row padding included; probe gives its size", async () => {

@@ -1,5 +1,5 @@
 /**
- * ALTO writer against the reference fixtures (annopage-tool.md §6): same layouts as the reference
+ * ALTO writer against the reference fixtures (docs/processor.md §6): same layouts as the reference
  * tests, frozen UUIDs and clocks, compared the xmltodict way; plus mode A (merge) behaviour and
  * well-formedness checked by xmllint.
  */

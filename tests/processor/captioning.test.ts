@@ -1,4 +1,4 @@
-/** The captioning engine in-process against a real local HTTP server (annopage-tool.md §3.6). */
+/** The captioning engine in-process against a real local HTTP server (docs/processor.md §3.6). */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { runCaptioning, type CaptioningSpec } from "../../src/processor/caption/captioning.ts";
 import { addDetectedElement, realIdServices, type Layout } from "../../src/processor/layout.ts";

@@ -1,4 +1,4 @@
-/** config.ini reading (annopage-tool.md §2), LLM API aliases (§2.6) and the Jinja subset (§3.6.1). */
+/** config.ini reading (docs/processor.md §2), LLM API aliases (§2.6) and the Jinja subset (§3.6.1). */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { removeTempDirs, tempDir } from "../helpers/temp.ts";

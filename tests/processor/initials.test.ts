@@ -1,5 +1,5 @@
 /**
- * Initial recognition (annopage-tool.md §3.7) against a real local HTTP server, ending in the
+ * Initial recognition (docs/processor.md §3.7) against a real local HTTP server, ending in the
  * reference fixtures alto_initial_{no,with}_space.xml: geometry finds the continuing line, the
  * answer becomes LayoutTag@DESCRIPTION, the model note and SUBS_CONTENT on the line's first String.
  */

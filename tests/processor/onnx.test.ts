@@ -1,7 +1,7 @@
 /**
- * ONNX models from engine files (issue 18), run end to end through `annopage process` as a child
+ * ONNX models from engine files (docs/decisions.md §12), run end to end through `annopage process` as a child
  * process: a YOLO detector export (letterbox, threshold, NMS, boxes back on the page, class names
- * from the model's metadata or CLASS_NAMES) and an image encoder writing the §4.3 embeddings. The
+ * from the model's metadata or CLASS_NAMES) and an image encoder writing the docs/processor.md §4.3 embeddings. The
  * models are tiny ONNX graphs written by the test (tests/helpers/onnx-graph.ts) whose
  * outputs are known exactly: a fixed detection head, and the mean colour of the crop.
  */

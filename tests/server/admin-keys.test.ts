@@ -1,5 +1,5 @@
 /**
- * Key administration over real HTTP against a real PostgreSQL (protocol §1.6, §4.16–§4.19):
+ * Key administration over real HTTP against a real PostgreSQL (docs/protocol.md §1.6, §4.16–§4.19):
  * every success and error code, role checks, and that issued/rotated/updated keys take effect at once.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

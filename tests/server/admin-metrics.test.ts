@@ -1,5 +1,5 @@
 /**
- * `GET /metrics` (decision 5) and `GET /` (§4.1) over real HTTP against a real PostgreSQL.
+ * `GET /metrics` (docs/decisions.md §5) and `GET /` (docs/protocol.md §4.1) over real HTTP against a real PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "../helpers/server.ts";

@@ -1,5 +1,5 @@
 /**
- * Authentication, authorization and routing over real HTTP (protocol §1, §2.5, §4.1): key
+ * Authentication, authorization and routing over real HTTP (docs/protocol.md §1, §2.5, §4.1): key
  * sources, 401/403 answers, last_used, the full role matrix of §1.7, 404/405/307, HEAD, and the
  * generated OpenAPI document and docs page.
  */
@@ -121,7 +121,7 @@ describe("authentication", () => {
     expect(r.headers.get("www-authenticate")).toBeNull();
     expect((await r.json()).code).toBe("API_KEY_INACTIVE");
     await s.deps.sql`UPDATE keys SET active = true, role = 'WORKER' WHERE id = ${k.id}`;
-    s.deps.keys.clear(); // direct SQL: the NOTIFY of sql/004 clears it too, asynchronously (tests/server/key-cache.test.ts)
+    s.deps.keys.clear(); // direct SQL: the NOTIFY of sql/004_key_change_notify.sql clears it too, asynchronously (tests/server/key-cache.test.ts)
     expect((await (await get("/v1/jobs", { headers: { "x-api-key": k.key } })).json()).code).toBe("API_KEY_ROLE_FORBIDDEN");
   });
 });

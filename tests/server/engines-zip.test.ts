@@ -1,5 +1,5 @@
 /**
- * ZIP validation of engine/result/artifact uploads (protocol §6.5): the verdict and reason that
+ * ZIP validation of engine/result/artifact uploads (docs/protocol.md §6.5): the verdict and reason that
  * Python's `zipfile.ZipFile(path)` gives, on real files. Every expectation below was checked
  * against CPython 3.11's zipfile when the cases were written — except the end record whose declared
  * comment runs past the end of the file: §6.5 requires the comment length to fit, CPython 3.11 does
@@ -74,7 +74,7 @@ describe("validateZipFile", () => {
     expect(await check(eocd(0, 0).subarray(0, 21))).toEqual(notZip);
     expect(await check(Buffer.from("this is not a zip file at all, just some text"))).toEqual(notZip);
     const z = real();
-    z.writeUInt16LE(500, z.length - 2); // declares a 500-byte comment that is not there (§6.5; CPython 3.11 accepts it)
+    z.writeUInt16LE(500, z.length - 2); // declares a 500-byte comment that is not there (docs/protocol.md §6.5; CPython 3.11 accepts it)
     expect(await check(z)).toEqual(notZip);
   });
 

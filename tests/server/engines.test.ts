@@ -1,5 +1,5 @@
 /**
- * Engine routes over real HTTP against a real PostgreSQL (protocol §4.3, §4.13, §4.20–§4.22, §7):
+ * Engine routes over real HTTP against a real PostgreSQL (docs/protocol.md §4.3, §4.13, §4.20–§4.22, §7):
  * listing for every role (§11.1 fix), admin create/update with the §7.2 invariants, engine-file
  * upload (streamed, zip-validated, renamed into place) and download.
  */

@@ -1,5 +1,5 @@
 /**
- * Internal error mails (protocol §2.5, §8; src/server/ops/error-mail.ts) against a real SMTP server
+ * Internal error mails (docs/protocol.md §2.5, §8; src/server/ops/error-mail.ts) against a real SMTP server
  * (tests/helpers/smtp-server.ts: a small one over node:net that keeps every message it accepts) and real servers on
  * PostgreSQL. A 500 is provoked as in tests/server/auth.test.ts: the `images` table is renamed away, so
  * GET /v1/jobs/{id} fails inside the database.

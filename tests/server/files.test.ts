@@ -1,5 +1,5 @@
 /**
- * Files over real HTTP (protocol §4.7, §4.14, §4.15, §6): streamed multipart uploads, images kept
+ * Files over real HTTP (docs/protocol.md §4.7, §4.14, §4.15, §6): streamed multipart uploads, images kept
  * byte for byte and checked by a real decoder, XML checks, ZIP checks, downloads with exact
  * headers, 410s for files deleted on disk, the size limit, and an upload cut off half-way.
  */

@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 describe("configuration", () => {
-  test("defaults follow protocol §8", () => {
+  test("defaults follow docs/protocol.md §8", () => {
     const c = loadServerConfig({});
     expect(c.port).toBe(9999);
     expect(c.host).toBe("0.0.0.0");

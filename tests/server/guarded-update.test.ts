@@ -1,5 +1,5 @@
 /**
- * Job changes applied to the row version that was guarded (src/server/jobs/guarded-update.ts, sql/006), against a real
+ * Job changes applied to the row version that was guarded (src/server/jobs/guarded-update.ts, sql/006_record_upload.sql), against a real
  * PostgreSQL: a change made with a version that has moved on touches nothing; concurrent uploads of one job (images
  * and metadata, which changes the job row and forces the retry path) always queue it exactly once; a user's cancel
  * racing the worker's done ends with exactly one of them applied; progress, heartbeats and done of one worker

@@ -1,5 +1,5 @@
 /**
- * Hostile input never gets a 5xx (issue 15), against a real server on PostgreSQL over HTTP:
+ * Hostile input never gets a 5xx (docs/hardening.md §1), against a real server on PostgreSQL over HTTP:
  *  - text PostgreSQL cannot store (a NUL character, a lone UTF-16 surrogate) is refused with 422 on every route
  *    that takes text — path, query, body, and inside the jsonb members (engine_settings, engine definitions);
  *  - integers outside PostgreSQL's `integer` range: 422 like the other range errors;

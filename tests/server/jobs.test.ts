@@ -1,5 +1,5 @@
 /**
- * Job life cycle over real HTTP against a real PostgreSQL (protocol §4.4–§4.12, §5): creation,
+ * Job life cycle over real HTTP against a real PostgreSQL (docs/protocol.md §4.4–§4.12, §5): creation,
  * listing, views per role, queueing, leasing, heartbeats, progress/logs, done/error, cancel,
  * release, retries and failure after JOB_MAX_ATTEMPTS, lease expiry, lease tokens, idempotency.
  */
@@ -35,7 +35,7 @@ afterAll(async () => {
   await s.close();
 });
 
-/** Drains every leasable job so that each test starts with an empty queue (global FIFO, §11.22). */
+/** Drains every leasable job so that each test starts with an empty queue (global FIFO, docs/protocol.md §11.22). */
 async function drain() {
   for (const j of (await admin("GET", "/v1/jobs")).body.data) {
     if (["queued", "processing", "error", "new"].includes(j.state))
@@ -285,7 +285,7 @@ describe("life cycle", () => {
     const done = await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done", progress: 0.1, log: "end" } });
     expect(done.body.code).toBe("JOB_COMPLETED");
     expect((await w("PATCH", `/v1/jobs/${id}`, { json: { state: "done" } })).body.code).toBe("JOB_ALREADY_COMPLETED");
-    // §11.16 fixed: a repeated `done` stays JOB_ALREADY_COMPLETED after the result zip is gone (the reference: 409)
+    // docs/protocol.md §11.16 fixed: a repeated `done` stays JOB_ALREADY_COMPLETED after the result zip is gone (the reference: 409)
     const zipPath = join(s.config.resultsDir, `${id}.zip`);
     const zipCopy = readFileSync(zipPath);
     rmSync(zipPath);

@@ -1,5 +1,5 @@
 /**
- * The verified-key cache (src/server/keys/key-cache.ts, sql/004): a key change made through the admin API
+ * The verified-key cache (src/server/keys/key-cache.ts, sql/004_key_change_notify.sql): a key change made through the admin API
  * holds for the very next request; a change made anywhere else reaches every replica through NOTIFY;
  * without NOTIFY (the embedded database's case) the TTL bounds how long a cached row is used.
  */

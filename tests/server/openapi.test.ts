@@ -1,5 +1,5 @@
 /**
- * OpenAPI particulars of §4.1 / §8 over real HTTP: SHOW_SECTIONS keeps only the listed tags,
+ * OpenAPI particulars of docs/protocol.md §4.1 / §8 over real HTTP: SHOW_SECTIONS keeps only the listed tags,
  * SHOW_PUT_*=false leaves an upload route out of /openapi.json while the route keeps working, and
  * the texts of POST /v1/jobs, the metadata upload and the result download come from
  * JOB_DEFINITION_*, META_JSON_*, RESULT_* (built-in examples otherwise, which the server accepts).

@@ -1,5 +1,5 @@
 /**
- * The API behind the web dashboard (issue 19), over real HTTP on PostgreSQL: the job event stream
+ * The API behind the web dashboard (docs/decisions.md §11), over real HTTP on PostgreSQL: the job event stream
  * (GET /v1/jobs/events: who sees which job, keep-alive, ends when the client goes or the server stops), the result
  * as JSON for the page viewer (GET /v1/jobs/{id}/result/pages and the page image), /ui and its assets, and `/`
  * sending browsers to /ui while API clients keep the reference's redirect to /docs.

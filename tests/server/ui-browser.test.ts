@@ -1,5 +1,5 @@
 /**
- * The web dashboard (issue 19) in Debian's Chromium against a real server on PostgreSQL and a real worker (the test
+ * The web dashboard (docs/decisions.md §11) in Debian's Chromium against a real server on PostgreSQL and a real worker (the test
  * processor writing ALTO with two elements per page): sign in, submit two pages by drag and drop, watch the job reach
  * done through live updates, open the viewer and find the boxes, download the ZIP; an admin creates and disables a
  * key and deactivates an engine; another user cannot see the job. Takes the screenshots shown in the README: into

@@ -1,5 +1,5 @@
 /**
- * The validation layer in isolation (protocol §2.4): pydantic "lax" coercion and error types from
+ * The validation layer in isolation (docs/protocol.md §2.4): pydantic "lax" coercion and error types from
  * plain zod schemas, lenient query datetimes, UUID normalisation, JSON decoding rules and the
  * position of JSON syntax errors.
  */

@@ -1,5 +1,5 @@
 /**
- * Lease tokens (protocol Decisions 5) fence out a stale worker that shares its API key with the
+ * Lease tokens (docs/decisions.md §5) fence out a stale worker that shares its API key with the
  * new lease holder: worker A's lease is forced stale, the job is swept and leased again by worker
  * B with the same key; when A's processor finishes, A's result upload is refused
  * (JOB_LEASE_TOKEN_STALE), A drops the job, and only B's result is kept.

@@ -1,6 +1,6 @@
 /**
  * The worker without our server's extensions, as against a reference DocAPI server: the real
- * server behind a real HTTP proxy mounted under a path prefix (`/docapi/`, protocol §11.25) that
+ * server behind a real HTTP proxy mounted under a path prefix (`/docapi/`, docs/protocol.md §11.25) that
  * drops the extensions — `?wait=` is removed (no long-poll), `lease_token` is removed from lease
  * answers. The worker must fall back to sleeping `--wait` between empty polls, send no
  * `X-Lease-Token`, and still complete a job.

@@ -1,6 +1,6 @@
 /**
  * The worker's pure parts on real files: ZIP writer/reader (fflate, streaming), unsafe archive
- * entries, INI edits, the §7.2 command line, §7.3 config edits, progress-line parsing, names.
+ * entries, INI edits, the docs/processor.md §7.2 command line, §7.3 config edits, progress-line parsing, names.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -127,7 +127,7 @@ describe("ini", () => {
   });
 });
 
-describe("processor command line (annopage-tool §7.2)", () => {
+describe("processor command line (docs/processor.md §7.2)", () => {
   const inputs = { imagesDir: "/j/images" };
   test("minimal job: config, images, logging level, device", () => {
     expect(
@@ -208,7 +208,7 @@ describe("processor command line (annopage-tool §7.2)", () => {
   });
 });
 
-describe("config edits (annopage-tool §7.3)", () => {
+describe("config edits (docs/processor.md §7.3)", () => {
   test("without image_captioning the engine's own config is used untouched", async () => {
     const engine = fresh();
     writeFileSync(join(engine, "config.ini"), "[X]\nMETHOD = YOLO_DETECTION\n");

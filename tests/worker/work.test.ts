@@ -190,7 +190,7 @@ describe("annopage work against the real server", () => {
     expect(full.log_user).toContain("Page 1/3 done (p1)");
     expect(full.log_user).toContain("Page 3/3 done (x y ü)");
 
-    // The processor got exactly the §7.2 command line.
+    // The processor got exactly the docs/processor.md §7.2 command line.
     const jobDir = join(run.options.jobsDir, readdirSync(run.options.jobsDir).find((d) => d.endsWith(job.id))!);
     const engineDirs = readdirSync(run.options.enginesDir);
     expect(engineDirs).toHaveLength(1);
@@ -445,7 +445,7 @@ describe("annopage work --process-count", () => {
   }, 40_000);
 });
 
-describe("the reference worker's flags (annopage-tool §7.4)", () => {
+describe("the reference worker's flags (docs/processor.md §7.4)", () => {
   test("--polling-interval and --log-file-path work, --logging-format is accepted with a warning, an unknown flag is exit 2", async () => {
     const { job } = await submit(["a.png"]);
     const run = runSetup("ok");

@@ -102,7 +102,7 @@ export default withHelp(
       // citty reads --no-outputs as the negation of "outputs"
       const noOutputs = (a as { outputs?: boolean }).outputs === false;
       if (noOutputs && Object.values(outputFlags).some(Boolean)) problems.push("--no-outputs cannot be combined with --output-* flags");
-      // Default outputs (issue 16): not for a resumed job (it has its settings), --no-outputs, or the reference client's alias.
+      // Default outputs (docs/decisions.md §10): not for a resumed job (it has its settings), --no-outputs, or the reference client's alias.
       const useDefault = !a.job && !noOutputs && !a["reference-client"];
       const { settings: engineSettings, defaulted } = resolveEngineSettings(
         {

@@ -1,4 +1,4 @@
-/** The tags of the ALTO writer (write.ts, annopage-tool.md §4.1): an element's LayoutTag and its caption's StructureTag, each with its MODS record. */
+/** The tags of the ALTO writer (write.ts, docs/processor.md §4.1): an element's LayoutTag and its caption's StructureTag, each with its MODS record. */
 import type { Element } from "@xmldom/xmldom";
 import { categoryByLabel } from "../categories.ts";
 import {

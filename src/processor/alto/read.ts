@@ -1,5 +1,5 @@
 /**
- * Reading text from an input ALTO or PAGE XML (annopage-tool.md §3.2, pero-ocr semantics): page
+ * Reading text from an input ALTO or PAGE XML (docs/processor.md §3.2, pero-ocr semantics): page
  * size, layout id, and the text regions/lines the engines and the detector use.
  */
 import type { Element } from "@xmldom/xmldom";
@@ -17,7 +17,7 @@ export interface LoadedText {
   /**
    * Non-text elements of a PAGE XML input: TextRegions without lines whose `custom` JSON names an element category
    * (`{"category": "Table", "detection_confidence": 0.7}`, as our PAGE output and pero-ocr write it). They become
-   * element regions again when the PAGE XML replaces the layout (§3.2.4), so a page round-trips.
+   * element regions again when the PAGE XML replaces the layout (docs/processor.md §3.2.4), so a page round-trips.
    */
   elements?: { category: string; confidence: number | null; box: { x1: number; y1: number; x2: number; y2: number } }[];
 }

@@ -1,4 +1,4 @@
-/** Mode B text of the ALTO writer (write.ts, annopage-tool.md §4.1.1): a text region as a TextBlock of TextLines and Strings. */
+/** Mode B text of the ALTO writer (write.ts, docs/processor.md §4.1.1): a text region as a TextBlock of TextLines and Strings. */
 import type { Element } from "@xmldom/xmldom";
 import { polygonBBox, pyRound, type TextRegion } from "../layout.ts";
 import type { Attrs, Maker } from "./dom.ts";
@@ -66,11 +66,11 @@ export function writeTextBlock(A: Maker, printSpace: Element, region: TextRegion
               WC: real.confidence.toFixed(2),
             }
           : (() => {
-              // pero-ocr fallback geometry (§4.1.1 quirk, the fixtures depend on it)
+              // pero-ocr fallback geometry (docs/processor.md §4.1.1 quirk, the fixtures depend on it)
               const a = (bb.x1 + lw) / w.length;
               return { CONTENT: word, HEIGHT: lh, WIDTH: Math.trunc(a), VPOS: bb.y1, HPOS: Math.trunc(bb.x1 + i * a) };
             })();
-      // §4.1.1: the first word after a non-blank line is only ever a HypPart2 candidate (pero-ocr's if/elif), even
+      // docs/processor.md §4.1.1: the first word after a non-blank line is only ever a HypPart2 candidate (pero-ocr's if/elif), even
       // when it is also the line's last word
       if (i === 0 && prevWord) {
         if (prevWord.endsWith("-")) {

@@ -1,5 +1,5 @@
 /**
- * ALTO v4 writer (annopage-tool.md §4.1). Two modes:
+ * ALTO v4 writer (docs/processor.md §4.1). Two modes:
  *  - generate (mode B): a fresh document from the layout (text regions become TextBlocks);
  *  - merge (mode A): the input ALTO document with the new elements, tags and processing step added.
  * Deviation from the reference (recommended by the spec, §4.1 / §10.6): we merge whenever an input
@@ -16,7 +16,7 @@ import { ALTO_NS, MODS_NS, Maker, XLINK_NS, XMLNS_NS, XSI_NS, childElements, des
 import { writeCaptionTag, writeLayoutTag } from "./mods.ts";
 import { union, writeTextBlock, type Box4 } from "./text-block.ts";
 
-/** §4.1.1: characters replaced by `_` in the Page ID. */
+/** docs/processor.md §4.1.1: characters replaced by `_` in the Page ID. */
 function sanitizePageId(id: string): string {
   return id.replace(/[!"#$%&'()*+,/:;<=>?@[\\\]^`{|}~ ]/g, "_");
 }
@@ -193,7 +193,7 @@ export function writeAlto(layout: Layout, opts: AltoWriteOptions): string {
   return serializePretty(root);
 }
 
-// ---- §4.1.6 post-processing ---------------------------------------------------------------------
+// ---- docs/processor.md §4.1.6 post-processing ---------------------------------------------------------------------
 
 function postProcessLines(root: Element, altoNs: string | null, layout: Layout): void {
   const byId = new Map<string, Element>();

@@ -1,5 +1,5 @@
 /**
- * Image captioning through an OpenAI-compatible chat-completions API (annopage-tool.md §3.6):
+ * Image captioning through an OpenAI-compatible chat-completions API (docs/processor.md §3.6):
  * crop → prompt (Jinja template with page metadata) → request with the reference's exact body →
  * strict 8-key JSON answer → MODS caption/description/topics/colour per language.
  * Retries: up to MAX_ATTEMPTS rounds over the elements still without an answer, with exponential
@@ -38,7 +38,7 @@ export interface CaptioningSpec {
 
 const nullableString = { anyOf: [{ type: "string" }, { type: "null" }] };
 const topics = { anyOf: [{ type: "string" }, { items: { type: "string" }, type: "array" }, { type: "null" }] };
-/** PromptResult schema as the reference generates it (property order as listed in §3.6.2). */
+/** PromptResult schema as the reference generates it (property order as listed in docs/processor.md §3.6.2). */
 const PROMPT_RESULT_SCHEMA = {
   properties: {
     caption_cz: { ...nullableString, title: "Caption Cz" },

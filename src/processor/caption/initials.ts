@@ -1,5 +1,5 @@
 /**
- * Initial recognition through an LLM (annopage-tool.md §3.7): for each decorated initial, find the
+ * Initial recognition through an LLM (docs/processor.md §3.7): for each decorated initial, find the
  * text line it starts, send the initial and its context to the model, and record the letter(s) so
  * the ALTO can carry SUBS_CONTENT on the line's first word. Deviations (recommended by the spec):
  * an initial with no nearby/continuing line is skipped with a warning, crops are clamped to the
@@ -59,7 +59,7 @@ export interface InitialGeometry {
   context: BBox;
 }
 
-/** §3.7 geometry: the line the initial starts and the context crop box (clamped to the page). */
+/** docs/processor.md §3.7 geometry: the line the initial starts and the context crop box (clamped to the page). */
 export function initialGeometry(box: BBox, lines: TextLine[], width: number, height: number): InitialGeometry | null {
   if (lines.length === 0) return null;
   const h = median(
@@ -84,7 +84,7 @@ export function initialGeometry(box: BBox, lines: TextLine[], width: number, hei
   const clampY = (v: number) => Math.max(0, Math.min(height, pyRound(v)));
   return {
     continuing: starts[0]!.l,
-    // sic: the reference's bottom edge uses y1, not y2 (§3.7)
+    // sic: the reference's bottom edge uses y1, not y2 (docs/processor.md §3.7)
     context: {
       x1: clampX(Math.min(box.x1, ...xs) - h),
       y1: clampY(Math.min(box.y1, ...ys) - h),

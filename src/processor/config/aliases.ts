@@ -1,5 +1,5 @@
 /**
- * LLM API aliases (annopage-tool.md §2.6). Deviation (recommended by the spec): the reference's
+ * LLM API aliases (docs/processor.md §2.6). Deviation (recommended by the spec): the reference's
  * three aliases are built in, `--llm-api-aliases-path` adds to/overrides them, and a literal URL is
  * used as written (the reference lower-cases it, which breaks case-sensitive paths).
  */

@@ -1,5 +1,5 @@
 /**
- * Processing configuration (annopage-tool.md §2): the config.ini sections turned into typed specs by their METHOD's
+ * Processing configuration (docs/processor.md §2): the config.ini sections turned into typed specs by their METHOD's
  * module (src/processor/methods/), the [PARSE_FOLDER] paths, and the built-in default used without --config.
  * Unknown METHODs and keys are skipped with a warning, like the reference, so configs using our extensions stay
  * portable.
@@ -11,7 +11,7 @@ import type { OcrSettings } from "../ocr/settings.ts";
 import type { AliasTable } from "./aliases.ts";
 import { ConfigFileError, SectionReader } from "./section-reader.ts";
 
-/** The `--config` file does not exist (annopage-tool §1.6: its own exit code, 255). */
+/** The `--config` file does not exist (docs/processor.md §1.6: its own exit code, 255). */
 export class ConfigFileMissingError extends ConfigFileError {
   constructor(path: string) {
     super(`Config file does not exist: '${path}'`);

@@ -1,5 +1,5 @@
 /**
- * Reading one section of the processing configuration (annopage-tool.md §2): typed values with one-line errors naming
+ * Reading one section of the processing configuration (docs/processor.md §2): typed values with one-line errors naming
  * the section, config-relative paths (§2.3), and the pieces several METHODs share (the LLM API and its key, the prompt
  * settings file). The METHOD modules (src/processor/methods/) parse their sections with it.
  */
@@ -71,7 +71,7 @@ export class SectionReader {
     if (b === undefined) this.fail(`${key} must be a boolean (yes/no, true/false, on/off, 1/0), not '${v}'`);
     return b;
   }
-  /** JSON list value; invalid JSON or a non-list falls back silently, like the reference (§2.1). */
+  /** JSON list value; invalid JSON or a non-list falls back silently, like the reference (docs/processor.md §2.1). */
   list(key: string, fallback: string[] | null, warnings: string[]): string[] | null {
     const v = this.str(key);
     if (v === undefined) return fallback;

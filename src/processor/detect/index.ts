@@ -1,5 +1,5 @@
 /**
- * Weight-free non-textual element detector (annopage-tool.md §3.3 replacement, §8.1 fallback).
+ * Weight-free non-textual element detector (docs/processor.md §3.3 replacement, §8.1 fallback).
  *
  *   detectElements({ grey, width, height, rgba?, textLines? }, { threshold?, categories? }) → DetectedElement[]
  *

@@ -35,7 +35,7 @@ export interface DetectOptions {
 import type { CategoryLabel } from "../categories.ts";
 export { CATEGORY_LABELS, categoryId, type CategoryLabel } from "../categories.ts";
 
-/** A caption text line associated with an element (§3.5). */
+/** A caption text line associated with an element (docs/processor.md §3.5). */
 export interface DetectedCaption {
   text: string;
   bbox: Box;
@@ -44,9 +44,9 @@ export interface DetectedCaption {
 /** One detected non-textual element. */
 export interface DetectedElement {
   bbox: Box;
-  /** English label of §3.4. */
+  /** English label of docs/processor.md §3.4. */
   category: CategoryLabel;
-  /** §3.4 numeric id (1–25). */
+  /** docs/processor.md §3.4 numeric id (1–25). */
   categoryId: number;
   /** 0–1. */
   confidence: number;

@@ -1,5 +1,5 @@
 /**
- * METHODs `CAPTION_YOLO_NEAREST`, `CAPTION_YOLO_KEYPOINTS`, `CAPTION_YOLO_ORGANIZER` (annopage-tool.md §3.5): they
+ * METHODs `CAPTION_YOLO_NEAREST`, `CAPTION_YOLO_KEYPOINTS`, `CAPTION_YOLO_ORGANIZER` (docs/processor.md §3.5): they
  * need a YOLO caption model, which this processor cannot run; the section is skipped with a warning (the built-in
  * detector of YOLO_DETECTION assigns captions itself).
  */

@@ -1,5 +1,5 @@
 /**
- * METHOD `OPENAI_COMPLETIONS_IMAGE_CAPTIONING` (annopage-tool.md §3.6; `GPT_IMAGE_CAPTIONING` is read as it, with a
+ * METHOD `OPENAI_COMPLETIONS_IMAGE_CAPTIONING` (docs/processor.md §3.6; `GPT_IMAGE_CAPTIONING` is read as it, with a
  * deprecation warning): elements described by an LLM (src/processor/caption/captioning.ts). Our keys besides the
  * reference's: `RETRY_BACKOFF_MS` (default 1000) and `TIMEOUT_MS` (default 120000).
  */

@@ -1,5 +1,5 @@
 /**
- * METHOD `HUGGINGFACE_IMAGE_EMBEDDING` (annopage-tool.md §3.8; `CLIP_IMAGE_EMBEDDING` is read as it, with a
+ * METHOD `HUGGINGFACE_IMAGE_EMBEDDING` (docs/processor.md §3.8; `CLIP_IMAGE_EMBEDDING` is read as it, with a
  * deprecation warning): one vector per element. This processor runs an `.onnx` `MODEL`/`MODEL_PATH` (keys `IMAGE_MEAN`,
  * `IMAGE_STD`, `TRUE_RGB`; src/processor/onnx/embedding.ts); a Hugging Face model id is noted once per run and no
  * embeddings are computed.
@@ -17,12 +17,12 @@ export interface EmbeddingSpec extends EmbedderSettings {
   kind: "embedding";
   /** MODEL (or MODEL_PATH) as configured: recorded in processing_info.model. */
   model: string;
-  /** The `.onnx` file to run (MODEL_PATH config-relative; MODEL cwd-relative as §2.3, else config-relative), else null. */
+  /** The `.onnx` file to run (MODEL_PATH config-relative; MODEL cwd-relative as docs/processor.md §2.3, else config-relative), else null. */
   onnxPath: string | null;
   categories: string[] | null;
 }
 
-/** §3.8: one record per element passing CATEGORIES whose crop is not empty. */
+/** docs/processor.md §3.8: one record per element passing CATEGORIES whose crop is not empty. */
 async function embedElements(spec: EmbeddingSpec, page: PageStep, embedder: OnnxEmbedder): Promise<void> {
   const { layout, image } = page;
   for (const el of elements(layout)) {

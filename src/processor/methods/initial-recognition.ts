@@ -1,5 +1,5 @@
 /**
- * METHOD `INITIAL_RECOGNITION` (annopage-tool.md §3.7): the letters of decorated initials read by an LLM
+ * METHOD `INITIAL_RECOGNITION` (docs/processor.md §3.7): the letters of decorated initials read by an LLM
  * (src/processor/caption/initials.ts). Keys `RETRY_BACKOFF_MS` (default 1000) and `TIMEOUT_MS` (default 120000) as for
  * captioning.
  */

@@ -1,5 +1,5 @@
 /**
- * What a processing METHOD is (annopage-tool.md §2.4): one module of this folder reads its config section into a spec
+ * What a processing METHOD is (docs/processor.md §2.4): one module of this folder reads its config section into a spec
  * and runs that spec on every page; registry.ts lists the modules. Adding a METHOD = a new module + one registry line.
  */
 import type { GreyImage, RgbaImage } from "../../media/index.ts";
@@ -30,7 +30,7 @@ export interface PageStep {
   fromOcr: boolean;
   ids: IdServices;
   log: Logger;
-  /** Records LLM usage for the processing info (§4.7): per engine name, per region. */
+  /** Records LLM usage for the processing info (docs/processor.md §4.7): per engine name, per region. */
   addUsage(engine: string, used: Map<string, Usage>): void;
 }
 

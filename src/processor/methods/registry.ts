@@ -1,5 +1,5 @@
 /**
- * The processing METHODs this processor knows (annopage-tool.md §2.4, and our TESSERACT_OCR). The config parser
+ * The processing METHODs this processor knows (docs/processor.md §2.4, and our TESSERACT_OCR). The config parser
  * (src/processor/config/engine-config.ts) finds a section's module here by its METHOD; the page pipeline
  * (src/processor/page.ts) and the run (src/processor/run.ts) find a spec's module by its kind.
  */

@@ -1,5 +1,5 @@
 /**
- * METHOD `YOLO_DETECTION` (annopage-tool.md §3.3): non-text elements. Without `MODEL_PATH` the built-in weight-free
+ * METHOD `YOLO_DETECTION` (docs/processor.md §3.3): non-text elements. Without `MODEL_PATH` the built-in weight-free
  * detector runs (src/processor/detect/), which also assigns captions; with an `.onnx` MODEL_PATH the ONNX export runs
  * (key `CLASS_NAMES`, else the model's `names`; src/processor/onnx/yolo.ts); any other model file (`.pt`) gets the
  * built-in detector plus a warning. On pages whose text came from OCR, OCR lines lying inside a detected element are
@@ -13,9 +13,9 @@ import { addDetectedElement, assignCaption, polygonBBox, textLines, type Layout,
 import type { OnnxDetector, YoloSettings } from "../onnx/yolo.ts";
 import type { PageStep, ProcessingMethod } from "./method.ts";
 
-/** Value recorded for the `element-detection` role: our detector is the weight-free fallback of §8.1, not YOLO. */
+/** Value recorded for the `element-detection` role: our detector is the weight-free fallback of docs/processor.md §8.1, not YOLO. */
 const DETECTOR_MODEL_NAME = "annopage-heuristic";
-/** Value recorded for the `element-detection` role by a YOLO model (§3.3 step 6: the literal word). */
+/** Value recorded for the `element-detection` role by a YOLO model (docs/processor.md §3.3 step 6: the literal word). */
 const YOLO_MODEL_NAME = "yolo";
 
 export interface DetectionSpec extends YoloSettings {
@@ -27,7 +27,7 @@ export interface DetectionSpec extends YoloSettings {
 
 type Box = { x1: number; y1: number; x2: number; y2: number };
 
-/** Lines with at least half of their box inside `box` (§3.5 caption lines), in reading order. */
+/** Lines with at least half of their box inside `box` (docs/processor.md §3.5 caption lines), in reading order. */
 function linesInside(lines: TextLine[], box: Box): TextLine[] {
   return lines.filter((l) => {
     const b = polygonBBox(l.polygon);
@@ -79,7 +79,7 @@ function runBuiltIn(spec: DetectionSpec, page: PageStep): void {
 
 async function runOnnx(spec: DetectionSpec, page: PageStep, detector: OnnxDetector): Promise<void> {
   for (const d of await detector.detect(page.image)) {
-    if (!passesFilter(d.label, spec.categories)) continue; // §3.3 step 1, before the label check of step 2
+    if (!passesFilter(d.label, spec.categories)) continue; // docs/processor.md §3.3 step 1, before the label check of step 2
     addDetectedElement(page.layout, d, page.ids, YOLO_MODEL_NAME);
   }
 }

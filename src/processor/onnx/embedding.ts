@@ -1,5 +1,5 @@
 /**
- * Image embeddings from an ONNX image encoder (annopage-tool §3.8 with §8.3's ONNX route): the
+ * Image embeddings from an ONNX image encoder (docs/processor.md §3.8 with §8.3's ONNX route): the
  * element's crop → resized to the model's input size when the model fixes one (else fed as is) →
  * channels scaled to 0–1, then (x − IMAGE_MEAN) / IMAGE_STD → the first output, flattened, as
  * float32 values (rounded to DECIMAL_PLACES when set).

@@ -1,7 +1,7 @@
 /**
  * The `metadata_props` of an ONNX file (ModelProto field 14, entries {1: key, 2: value}), read with
  * a minimal protobuf scan of the top-level fields: onnxruntime-node does not expose them, and the
- * YOLO class names live there (§8.3: `names`, a Python dict literal `{0: 'Image', 1: 'Photograph'}`).
+ * YOLO class names live there (docs/processor.md §8.3: `names`, a Python dict literal `{0: 'Image', 1: 'Photograph'}`).
  */
 import { OnnxModelError } from "./errors.ts";
 

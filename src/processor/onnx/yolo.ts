@@ -1,5 +1,5 @@
 /**
- * `YOLO_DETECTION` with an ONNX export of an Ultralytics detector (annopage-tool §3.3, §8.3):
+ * `YOLO_DETECTION` with an ONNX export of an Ultralytics detector (docs/processor.md §3.3, §8.3):
  * letterbox (scale to the model's input keeping the aspect, grey 114 padding split evenly), RGB
  * 0–1 CHW, inference, decoding of the `[1, 4+nc, A]` head (cx, cy, w, h, class scores),
  * confidence = best class score ≥ DETECTION_THRESHOLD, NMS (IoU 0.7, per class unless

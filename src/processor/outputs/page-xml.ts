@@ -1,5 +1,5 @@
 /**
- * PAGE XML output (annopage-tool.md §4.2, pero-ocr PAGE 2019-07-15 form): every region a
+ * PAGE XML output (docs/processor.md §4.2, pero-ocr PAGE 2019-07-15 form): every region a
  * TextRegion with its category and confidence in `custom`, text lines with baselines and text.
  */
 import { pyFloatRepr } from "../../python-compat/py-json.ts";
@@ -26,7 +26,7 @@ export function writePageXml(layout: Layout, ids: IdServices): string {
   ];
   for (const r of layout.regions) {
     if (r.kind === "element") {
-      // Python's json.dumps separators (", " and ": "), as §4.2 shows and pero-ocr writes
+      // Python's json.dumps separators (", " and ": "), as docs/processor.md §4.2 shows and pero-ocr writes
       const conf = r.confidence === null ? "null" : pyFloat3(r.confidence);
       const custom = `{"category": ${JSON.stringify(r.category)}, "detection_confidence": ${conf}}`;
       out.push(`    <TextRegion id="${escapeAttr(r.id)}" custom="${escapeAttr(custom)}">`);

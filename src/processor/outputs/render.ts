@@ -1,5 +1,5 @@
 /**
- * Render (annopage-tool.md §4.4): the page with a box on every non-text element, JPEG quality 70.
+ * Render (docs/processor.md §4.4): the page with a box on every non-text element, JPEG quality 70.
  * Deviation requested for our product: boxes are coloured per category (2 px) and labelled with
  * the category label, tag id and confidence, instead of the reference's plain green unlabelled boxes.
  */

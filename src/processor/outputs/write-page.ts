@@ -1,5 +1,5 @@
 /**
- * Per-page outputs in the reference order (annopage-tool.md §3.10): PAGE XML, ALTO, embeddings,
+ * Per-page outputs in the reference order (docs/processor.md §3.10): PAGE XML, ALTO, embeddings,
  * render, crops, prompts. A failure while writing one leaves the earlier ones written.
  */
 import { join } from "node:path";
@@ -38,7 +38,7 @@ export function writePageOutputs(
   if (out.xml) writeFileAtomicSync(join(out.xml, `${pageId}.xml`), writePageXml(layout, ids));
   if (out.alto) writeFileAtomicSync(join(out.alto, `${pageId}.xml`), writeAlto(layout, { ids, inputAlto }));
   if (out.embeddings) {
-    // §4.3: written for every processed page, empty without records (no ONNX embedding model configured:
+    // docs/processor.md §4.3: written for every processed page, empty without records (no ONNX embedding model configured:
     // the run reports the missing model on stderr and in the processing info).
     const records = elements(layout).flatMap((el) => el.meta?.embeddings ?? []);
     const text = out.embeddingsJsonLines ? records.map((r) => `${JSON.stringify(r)}\n`).join("") : pyJson(records);

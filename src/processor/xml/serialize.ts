@@ -1,7 +1,7 @@
 /**
  * Pretty XML serialisation as the reference writes it (lxml pretty_print): declaration
  * `<?xml version='1.0' encoding='utf-8'?>`, 2-space indentation, elements with only text inline,
- * whitespace-only text between elements dropped (input whitespace is not kept, §4.1).
+ * whitespace-only text between elements dropped (input whitespace is not kept, docs/processor.md §4.1).
  */
 import type { Element as XElement, Node as XNode } from "@xmldom/xmldom";
 

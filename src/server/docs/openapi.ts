@@ -5,7 +5,7 @@
  * routes switched off with SHOW_PUT_*=false (`doc.showSwitch`; they stay mounted). The texts of the
  * routes that name `doc.configuredTexts` (POST /v1/jobs, the metadata upload, the result download)
  * come from JOB_DEFINITION_*, META_JSON_*, RESULT_* when set, else from the route table and the
- * built-in examples below (§4.1, §8).
+ * built-in examples below (docs/protocol.md §4.1, §8).
  */
 import { z } from "zod";
 import type { ServerConfig } from "../../config.ts";
@@ -16,7 +16,7 @@ type Json = Record<string, unknown>;
 
 /**
  * Schemas that occur in nearly every operation are written once under `components.schemas` and
- * referenced (`$ref`): the list of application codes alone (§3) is 2.5 KB, and inlining it in each
+ * referenced (`$ref`): the list of application codes alone (docs/protocol.md §3) is 2.5 KB, and inlining it in each
  * of ~200 responses made /openapi.json 530 KB. The content is the same once the references are resolved.
  */
 const ValidationErrorEnvelope = ErrorEnvelope.extend({ details: z.array(ValidationIssueSchema) });

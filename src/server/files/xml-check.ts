@@ -1,5 +1,5 @@
 /**
- * XML uploads (protocol §6.3, §6.4): well-formedness with a parser that never expands or fetches
+ * XML uploads (docs/protocol.md §6.3, §6.4): well-formedness with a parser that never expands or fetches
  * entities (xmldom; documents that declare entities or reference external DTDs/entities are
  * refused like defusedxml does), then the ALTO/PAGE structure checks, each toggled by env.
  */

@@ -1,5 +1,5 @@
 /**
- * Binary download responses (protocol §2.6): the stored bytes, streamed, with a fixed content
+ * Binary download responses (docs/protocol.md §2.6): the stored bytes, streamed, with a fixed content
  * type, `content-length`, and `Content-Disposition: attachment; filename="…"` for names made only
  * of characters URL-quoting leaves unchanged, else the RFC 5987 `filename*=utf-8''…` form.
  */

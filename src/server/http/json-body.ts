@@ -6,7 +6,7 @@
 import type { ValidationIssue } from "../../python-compat/pydantic-errors.ts";
 
 /**
- * JSON body decoding with FastAPI 0.117 rules (§2.4): no Content-Type or a JSON content type →
+ * JSON body decoding with FastAPI 0.117 rules (docs/protocol.md §2.4): no Content-Type or a JSON content type →
  * parse (syntax error → json_invalid, raised before authentication by the caller); another content
  * type → the raw text is validated as a JSON string value; empty body or `null` → undefined.
  * `parsed` tells whether the text was parsed as JSON (routes that keep Python's view of it re-read it).

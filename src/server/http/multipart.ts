@@ -1,5 +1,5 @@
 /**
- * Streaming multipart/form-data upload (routes with a `file` part, protocol §4.7, §4.15, §4.22):
+ * Streaming multipart/form-data upload (routes with a `file` part, docs/protocol.md §4.7, §4.15, §4.22):
  * the request body is fed chunk by chunk into @fastify/busboy and the `file` part is streamed into
  * a staged storage file — never held whole in memory. Errors:
  *  - not multipart at all / no `file` part → 422 `missing` at ["body","file"];

@@ -1,5 +1,5 @@
 /**
- * Request validation with pydantic-v2/FastAPI error semantics (protocol §2.4), driven by plain zod
+ * Request validation with pydantic-v2/FastAPI error semantics (docs/protocol.md §2.4), driven by plain zod
  * schemas so that the very same schemas generate the OpenAPI document.
  *
  * Two passes per request part (path, query, body):

@@ -1,5 +1,5 @@
 /**
- * The server's "now" (protocol §2.7): UTC with microseconds, strictly increasing within this
+ * The server's "now" (docs/protocol.md §2.7): UTC with microseconds, strictly increasing within this
  * process (each call is at least 1 µs after the previous one). It is passed to SQL as a parameter;
  * queries that update one job additionally take GREATEST(now, previous value + 1 µs), so values
  * of one job keep increasing even when several replicas with slightly different clocks write it.

@@ -1,5 +1,5 @@
 /**
- * Wakes long-polling `POST /v1/jobs/lease?wait=S` calls when a job becomes queued (decision 5).
+ * Wakes long-polling `POST /v1/jobs/lease?wait=S` calls when a job becomes queued (docs/decisions.md §5).
  * In-process waiters are woken directly by whoever queued the job in this process; other replicas
  * are reached through PostgreSQL NOTIFY on channel `annopage_job_queued` (LISTEN on a dedicated
  * connection, opened on first use). The embedded database does not deliver NOTIFY to postgres.js

@@ -1,7 +1,7 @@
 /**
- * Background lease sweep (decision 3): every SWEEP_INTERVAL_SECONDS, timed-out `processing` jobs
+ * Background lease sweep (docs/decisions.md §3): every SWEEP_INTERVAL_SECONDS, timed-out `processing` jobs
  * (stale leases) are requeued or failed exactly as a lease call would do it; `error` jobs wait for
- * the next lease call, as in the reference (§5.1). Safe with several
+ * the next lease call, as in the reference (docs/protocol.md §5.1). Safe with several
  * replicas: the sweep skips rows locked by others. Also purges expired idempotency keys. The
  * timer does not keep the process alive and stops when the database pool has been closed.
  * A second timer removes staged upload files idle for longer than STAGING_MAX_AGE_SECONDS (left by a

@@ -1,8 +1,8 @@
 /**
- * Start-up keys (protocol §1.5). The bootstrap admin key has label `admin`:
+ * Start-up keys (docs/protocol.md §1.5). The bootstrap admin key has label `admin`:
  * - ADMIN_KEY set: the row is created or its kid/hash brought in line with the configured key
  *   (role and active flag are never touched).
- * - ADMIN_KEY unset (our decision, issue 2): on first start a random admin key is generated,
+ * - ADMIN_KEY unset (docs/decisions.md §7): on first start a random admin key is generated,
  *   returned so the caller can print it once, and only its hash is stored; later starts keep it.
  * Test keys are seeded only when configured (see config.ts, SEED_TEST_KEYS).
  */
@@ -26,7 +26,7 @@ export async function bootstrapKeys(sql: Sql, config: ServerConfig): Promise<Boo
       const { kid, secret } = parseApiKey(config.adminKey)!;
       if (!existing) {
         // The `admin` label was renamed by an administrator: the row with ADMIN_KEY's kid is still
-        // the bootstrap key (the reference would crash here on the duplicate kid, §11.20).
+        // the bootstrap key (the reference would crash here on the duplicate kid, docs/protocol.md §11.20).
         existing = await findKeyByKid(t, kid);
         if (existing) consola.warn(`the bootstrap admin key is now labelled "${existing.label}"; keeping that row`);
       }

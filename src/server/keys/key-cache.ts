@@ -1,11 +1,11 @@
 /**
  * Verified-key rows kept in memory for a short time, so that a request costs no key lookup in the
- * database (issue 3: the hot path of every endpoint). Only the row is cached: every request still
+ * database (docs/performance.md §1: the hot path of every endpoint). Only the row is cached: every request still
  * hashes the secret it presents and compares it in constant time with the cached hash.
  *
  * Freshness: an entry lives `ttlMs` (default 2 s) at most. Changes of credentials, role or active
  * flag made through this process clear the cache at once (the admin routes call `clear`); changes
- * made anywhere else reach every replica through the `keys_changed` trigger (sql/004) and LISTEN on
+ * made anywhere else reach every replica through the `keys_changed` trigger (sql/004_key_change_notify.sql) and LISTEN on
  * `annopage_keys_changed`. The embedded database does not deliver NOTIFY, but then this process
  * owns the database and every key change runs here. A lost LISTEN connection leaves the TTL as the
  * bound.

@@ -1,5 +1,5 @@
 /**
- * Authentication and role check (protocol §1.2–§1.4): the key comes from the X-API-Key header,
+ * Authentication and role check (docs/protocol.md §1.2–§1.4): the key comes from the X-API-Key header,
  * else the `api_key` query parameter, else the `api_key` cookie (an empty value counts as absent);
  * it is verified by kid lookup + HMAC compared in constant time; then active, then role. Admin
  * passes every role check.
@@ -14,7 +14,7 @@ import { APP_CODES } from "../../shared/codes.ts";
 import type { Role } from "../../shared/roles.ts";
 
 /**
- * last_used is bumped at most once a minute per key (issue 3). A value younger than a minute spares
+ * last_used is bumped at most once a minute per key (docs/performance.md §1). A value younger than a minute spares
  * the database the UPDATE round trip; the UPDATE repeats the test in SQL, so concurrent requests and
  * replicas still write at most once a minute. Key rows may come from the key cache, so an UPDATE that
  * found a fresher value (another replica's) is remembered here rather than retried on every request.
@@ -69,7 +69,7 @@ function authFailure(deps: ServerDeps, code: "API_KEY_MISSING" | "API_KEY_INVALI
 }
 
 /**
- * Authenticates the request and checks the role (§1.4); returns the key. Admin passes every role
+ * Authenticates the request and checks the role (docs/protocol.md §1.4); returns the key. Admin passes every role
  * check. `last_used` is bumped (at most once a minute) before the active/role checks (§1.3).
  */
 export async function authenticate(deps: AppDeps, c: Context, roles: readonly Role[]): Promise<KeyRow> {

@@ -1,7 +1,7 @@
 /**
- * Per-job guards (protocol §1.8), in order: the job exists (404) → ownership for user/readonly
+ * Per-job guards (docs/protocol.md §1.8), in order: the job exists (404) → ownership for user/readonly
  * keys, assignment for worker keys (403) → the lease token, when the caller sent X-Lease-Token
- * (409 JOB_LEASE_TOKEN_STALE, decision 5) → the state guard (409 JOB_NOT_IN_NEW /
+ * (409 JOB_LEASE_TOKEN_STALE, docs/decisions.md §5) → the state guard (409 JOB_NOT_IN_NEW /
  * JOB_NOT_IN_PROCESSING with details.state). Admin keys skip ownership, assignment and state.
  * Readonly keys are restricted to their own jobs too (§11.4 fixed).
  */
@@ -23,7 +23,7 @@ export interface JobGuard {
 
 const LEASE_TOKEN_HEADER = "x-lease-token";
 
-/** OpenAPI description of the X-Lease-Token header (decision 5). */
+/** OpenAPI description of the X-Lease-Token header (docs/decisions.md §5). */
 export const LEASE_TOKEN_DOC = {
   name: "X-Lease-Token",
   description: "The lease_token of the worker's lease; a stale token is refused with 409 JOB_LEASE_TOKEN_STALE",

@@ -1,5 +1,5 @@
 /**
- * HTTP request counter for `GET /metrics` (decision 5): one counter per (method, route pattern,
+ * HTTP request counter for `GET /metrics` (docs/decisions.md §5): one counter per (method, route pattern,
  * status), and the time spent answering per (method, route pattern) — from the request's arrival in
  * the app until its handler returned the response (a streamed body's transfer is not included). The
  * route is the pattern that answered (`/v1/jobs/:job_id`), never the raw path, so the number of

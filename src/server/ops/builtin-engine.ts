@@ -1,5 +1,5 @@
 /**
- * The built-in engine (issue 7): on start the server makes sure an engine for this program's own
+ * The built-in engine (docs/decisions.md §8): on start the server makes sure an engine for this program's own
  * processor (`annopage process` with its default configuration) exists, so `annopage engines`
  * lists it and jobs without an engine name run. Its files are a ZIP holding that configuration as
  * `config.ini` (what an AnnoPage worker expects at the root of an engine).

@@ -1,5 +1,5 @@
 /**
- * Internal error mails (protocol §2.5, §8): an unhandled exception answered with 500 INTERNAL_ERROR
+ * Internal error mails (docs/protocol.md §2.5, §8): an unhandled exception answered with 500 INTERNAL_ERROR
  * is mailed to INTERNAL_MAIL_RECEIVER_MAILS when INTERNAL_MAIL_SERVER is set, as the reference's
  * logging SMTPHandler does. Subject `{ADMIN_SERVER_NAME} - INTERNAL SERVER ERROR`; the body holds the
  * time (UTC), the method and path (never the query string, never headers: they can hold API keys)

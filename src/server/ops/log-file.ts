@@ -1,5 +1,5 @@
 /**
- * The server log file of protocol §6.1/§8: `{LOGGING_DIR}/server.log`, one line per record in the form
+ * The server log file of docs/protocol.md §6.1/§8: `{LOGGING_DIR}/server.log`, one line per record in the form
  * `time : logger : hostname : LEVEL : message` (UTC, Python's asctime layout), rotated at UTC midnight to
  * `server.log.YYYY-MM-DD` (the day the rotated lines were written), as Python's TimedRotatingFileHandler
  * (when="midnight", utc=True) does. Writes are synchronous appends: the server logs start-up, warnings

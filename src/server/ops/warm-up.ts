@@ -1,5 +1,5 @@
 /**
- * A short self warm-up before the server listens (issue 20): a fresh process runs at about half speed until
+ * A short self warm-up before the server listens (docs/performance.md §3): a fresh process runs at about half speed until
  * JavaScriptCore has compiled its hot paths, so it first sends itself a few thousand requests through the app —
  * in memory, no socket — that go through the same code as the life cycle's requests without changing anything:
  * routing, the key check, zod validation of a job definition, JSON bodies, postgres.js queries (jobs that do not

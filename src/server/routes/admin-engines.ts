@@ -1,5 +1,5 @@
 /**
- * Engine administration (protocol §4.20–§4.22, §7.2), admin only. Create and update keep the
+ * Engine administration (docs/protocol.md §4.20–§4.22, §7.2), admin only. Create and update keep the
  * invariants: one default engine, one active version per name. Engine files are streamed to a
  * staged file, validated as a ZIP (§6.5, ENGINE_FILES_ZIP_VALIDATION) and renamed into place;
  * `files_updated` is bumped on every upload, strictly increasing.
@@ -16,7 +16,7 @@ import type { Sql } from "../../db/client.ts";
 import { EngineNameVersionParams, EngineNewSchema, EngineSchema, EngineUpdateSchema } from "../../shared/schemas/engines.ts";
 import { engineFilesKey } from "./engines.ts";
 
-/** The admin engine routes word ENGINE_NOT_FOUND differently from job creation (§2.3). */
+/** The admin engine routes word ENGINE_NOT_FOUND differently from job creation (docs/protocol.md §2.3). */
 const ENGINE_NOT_FOUND_ADMIN = "Engine does not exist.";
 
 export const adminEngineRoutes = (deps: AppDeps) => [
@@ -42,7 +42,7 @@ export const adminEngineRoutes = (deps: AppDeps) => [
             version: body.version,
             description: body.description,
             definition: body.definition ?? null,
-            // An explicit null is stored as the column default but triggers no side effect (§3.7).
+            // An explicit null is stored as the column default but triggers no side effect (docs/protocol.md §3.7).
             default: body.default ?? false,
             active: body.active ?? true,
           },
@@ -86,7 +86,7 @@ export const adminEngineRoutes = (deps: AppDeps) => [
     roles: ["admin"],
     params: EngineNameVersionParams,
     // The `file` part is read by the handler itself, after the engine lookup, so that an unknown
-    // engine is refused before a possibly huge upload is received (§4.22).
+    // engine is refused before a possibly huge upload is received (docs/protocol.md §4.22).
     doc: {
       tag: "Admin",
       summary: "Upload the engine's files (multipart part `file`, a ZIP archive)",

@@ -1,5 +1,5 @@
 /**
- * Admin job routes: GET /v1/admin/jobs/{job_id}/artifacts (§4.23), PATCH /v1/admin/jobs/{job_id}
+ * Admin job routes: GET /v1/admin/jobs/{job_id}/artifacts (docs/protocol.md §4.23), PATCH /v1/admin/jobs/{job_id}
  * (§4.24, force update; unknown job → 404 instead of the reference's 500) and the debug start
  * route PUT /debug/jobs/{job_id}/start (§4.25, not in the OpenAPI document).
  */

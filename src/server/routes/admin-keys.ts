@@ -1,5 +1,5 @@
 /**
- * Key administration (protocol §1.6, §4.16–§4.19), admin only: create a key (the full key string
+ * Key administration (docs/protocol.md §1.6, §4.16–§4.19), admin only: create a key (the full key string
  * is returned once), list keys, update label/role/active, replace a key's secret. Only kid, salt
  * and the HMAC of the secret are stored; the secret itself is never logged or kept.
  */
@@ -12,7 +12,7 @@ import { createKey, listKeysByLabel, replaceKeyCredentials, updateKeyByLabel } f
 import { formatApiKey, generateKeyParts, hashSecret, newSalt } from "../../shared/api-key.ts";
 import { KeyLabelParams, KeyNewSchema, KeySchema, KeySecretSchema, KeyUpdateSchema } from "../../shared/schemas/keys.ts";
 
-/** PATCH's wording of KEY_ALREADY_EXISTS differs from POST's (§2.3). */
+/** PATCH's wording of KEY_ALREADY_EXISTS differs from POST's (docs/protocol.md §2.3). */
 const LABEL_TAKEN_ON_UPDATE = "An API key with the specified label already exists.";
 
 export const adminKeyRoutes = (deps: AppDeps) => {
@@ -80,7 +80,7 @@ export const adminKeyRoutes = (deps: AppDeps) => {
         if (update.label === undefined && update.role === undefined && update.active === undefined)
           throw new AppError("KEY_UPDATE_NO_FIELDS");
         const r = await updateKeyByLabel(deps.sql, params.label, update);
-        deps.keys.clear(); // the change holds for the very next request (other replicas: sql/004 NOTIFY)
+        deps.keys.clear(); // the change holds for the very next request (other replicas: sql/004_key_change_notify.sql NOTIFY)
         if (!r.ok) {
           throw r.reason === "NOT_FOUND"
             ? new AppError("KEY_NOT_FOUND")
@@ -105,7 +105,7 @@ export const adminKeyRoutes = (deps: AppDeps) => {
       },
       handler: async ({ params }) => {
         const r = await replaceKeyCredentials(deps.sql, params.label, freshCredentials);
-        deps.keys.clear(); // the old key string fails on the very next request (other replicas: sql/004 NOTIFY)
+        deps.keys.clear(); // the old key string fails on the very next request (other replicas: sql/004_key_change_notify.sql NOTIFY)
         if (!r.ok) throw new AppError(r.reason === "NOT_FOUND" ? "KEY_NOT_FOUND" : "KEY_SECRET_CREATION_FAILED");
         return envelopeOk("KEY_SECRET_CREATED", keySecretView(fullKey(r.credentials)));
       },

@@ -1,5 +1,5 @@
 /**
- * Documentation routes (§4.1): /openapi.json generated from the route table; /docs (Swagger UI,
+ * Documentation routes (docs/protocol.md §4.1): /openapi.json generated from the route table; /docs (Swagger UI,
  * served from this server: server/docs/docs-page.ts), /redoc (the operation list) and /docs/oauth2-redirect.
  */
 import type { AppDeps } from "../context.ts";

@@ -1,5 +1,5 @@
 /**
- * Engine routes for every role (protocol §4.3, §4.13):
+ * Engine routes for every role (docs/protocol.md §4.3, §4.13):
  *  - `GET /v1/engines` — with the §11.1 fix: non-admins get the active engines (name, version,
  *    description, default); filtering by `active` and `show_definition=true` stay admin-only (403).
  *    Natural order of name, then version.
@@ -13,7 +13,7 @@ import { engineAdminView, enginePublicView, engineWorkerView } from "../views/ad
 import { findEngineById, listEngines } from "../../db/engines.ts";
 import { EngineIdParams, EngineListQuery, EnginePublicSchema, EngineSchema } from "../../shared/schemas/engines.ts";
 
-/** Storage key of an engine's files (§6.1: `{ENGINES_DIR}/{engine_id}.zip`). */
+/** Storage key of an engine's files (docs/protocol.md §6.1: `{ENGINES_DIR}/{engine_id}.zip`). */
 export const engineFilesKey = (engineId: string) => `${engineId}.zip`;
 
 export const engineRoutes = (deps: AppDeps) => [
@@ -64,7 +64,7 @@ export const engineRoutes = (deps: AppDeps) => [
     },
     handler: async ({ params }) => {
       const engine = await findEngineById(deps.sql, params.engine_id);
-      // Reference quirk kept (§11.9): an unknown engine answers 404 with ENGINE_FILES_GONE.
+      // Reference quirk kept (docs/protocol.md §11.9): an unknown engine answers 404 with ENGINE_FILES_GONE.
       if (!engine) throw new AppError("ENGINE_FILES_GONE", { status: 404 });
       if (engine.files_updated === null) throw new AppError("ENGINE_FILES_NOT_FOUND");
       const stored = await deps.storage.open("engines", engineFilesKey(engine.id));

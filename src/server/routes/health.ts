@@ -1,4 +1,4 @@
-/** `GET /healthz` (decision 5): 200 with the database status, 503 when the database does not answer. */
+/** `GET /healthz` (docs/decisions.md §5): 200 with the database status, 503 when the database does not answer. */
 import { z } from "zod";
 import { ping } from "../../db/client.ts";
 import type { AppDeps } from "../context.ts";

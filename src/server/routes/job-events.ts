@@ -1,5 +1,5 @@
 /**
- * `GET /v1/jobs/events` (extension, issue 19): the caller's job changes as Server-Sent Events, for the dashboard's
+ * `GET /v1/jobs/events` (extension, docs/decisions.md §11): the caller's job changes as Server-Sent Events, for the dashboard's
  * live job list. Same keys and visibility as `GET /v1/jobs`: a user or readonly key gets its own jobs, an admin key
  * every job. Each `job` event carries one item in the user view of the job list (no technical log). The server polls
  * once per process for all watchers (server/jobs/job-changes.ts); a comment line every KEEP_ALIVE_MS keeps proxies from closing

@@ -1,5 +1,5 @@
 /**
- * PATCH /v1/jobs/{job_id} (§4.8). Users cancel; the assigned worker reports progress/logs (renews
+ * PATCH /v1/jobs/{job_id} (docs/protocol.md §4.8). Users cancel; the assigned worker reports progress/logs (renews
  * the lease) or finishes the job (`done` needs the result ZIP) or marks it `error`. Admin keys act
  * as a user for `{"state":"cancelled"}` and as a worker (without the assignment requirement)
  * otherwise (§11.7 fixed). Wrong-terminal-state finishes answer 409 JOB_UNFINISHABLE (§11.2) and
@@ -78,7 +78,7 @@ export async function patchJob(deps: AppDeps, key: KeyRow, jobId: string, body: 
     if (state !== undefined && state !== "done" && state !== "error") throw new AppError("API_KEY_WORKER_FORBIDDEN");
     const unfinishable = () => new AppError("JOB_UNFINISHABLE", { details: { state: job.state } });
     if (state !== undefined && !["processing", "done", "error"].includes(job.state)) throw unfinishable();
-    // Reference bug §11.16, fixed (decision 2): a repeated `done` on a done job is JOB_ALREADY_COMPLETED even when its
+    // Reference bug docs/protocol.md §11.16, fixed (docs/decisions.md §2): a repeated `done` on a done job is JOB_ALREADY_COMPLETED even when its
     // result zip has since been deleted; the reference checked the zip first and answered 409 JOB_RESULT_MISSING.
     if (state === "done" && job.state === "done") return { code: "JOB_ALREADY_COMPLETED" as const, data: null };
     if (state === "done" && !resultExists) throw new AppError("JOB_RESULT_MISSING");

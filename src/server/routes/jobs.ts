@@ -1,5 +1,5 @@
 /**
- * User-side job routes: POST /v1/jobs (§4.5, + Idempotency-Key and engine_settings extensions),
+ * User-side job routes: POST /v1/jobs (docs/protocol.md §4.5, + Idempotency-Key and engine_settings extensions),
  * GET /v1/jobs (§4.4), GET /v1/jobs/{job_id} (§4.6), PATCH /v1/jobs/{job_id} (§4.8: cancel,
  * finish, progress — the worker half lives in job-patch.ts).
  */

@@ -1,6 +1,6 @@
 /**
- * `GET /v1/me` (§4.2): the caller's key, with `last_used` = this request (§1.3 step 4: what clients see). The stored
- * value is written at most once a minute per key (issue 3; middleware/auth.ts), so other views may show it up to a
+ * `GET /v1/me` (docs/protocol.md §4.2): the caller's key, with `last_used` = this request (§1.3 step 4: what clients see). The stored
+ * value is written at most once a minute per key (docs/performance.md §1; middleware/auth.ts), so other views may show it up to a
  * minute old.
  */
 import { nowIso } from "../jobs/clock.ts";

@@ -1,5 +1,5 @@
 /**
- * `GET /metrics` (decision 5): Prometheus text exposition. `annopage_jobs{state}` is a gauge with
+ * `GET /metrics` (docs/decisions.md §5): Prometheus text exposition. `annopage_jobs{state}` is a gauge with
  * one series per job state (zeros included), read from the database at scrape time;
  * `annopage_http_requests_total{method,route,status}` counts answered requests since start;
  * `annopage_http_request_duration_seconds{method,route}` (a summary: `_sum` and `_count`) is the time

@@ -1,5 +1,5 @@
 /**
- * The result of a done job for the dashboard's page viewer (extension, issue 19): `GET …/result/pages` lists the
+ * The result of a done job for the dashboard's page viewer (extension, docs/decisions.md §11): `GET …/result/pages` lists the
  * job's pages with the elements read from the result ZIP's ALTO files (shared/alto-elements.ts), and
  * `GET …/result/pages/{image_name}/image` gives a page's image as a browser can show it (server/files/page-image.ts). Same keys and answers as
  * `GET /v1/jobs/{job_id}/result` (the owner or an admin; 409/410/425 for a job without a result).

@@ -1,4 +1,4 @@
-/** GET /v1/jobs/{job_id}/result (§4.9): the result ZIP of a done job. */
+/** GET /v1/jobs/{job_id}/result (docs/protocol.md §4.9): the result ZIP of a done job. */
 import { findJob, type JobRow } from "../../db/jobs.ts";
 import type { KeyRow } from "../../db/keys.ts";
 import type { StoredFile } from "../../storage/storage.ts";
@@ -9,7 +9,7 @@ import { fileResponse } from "../http/file-response.ts";
 import { guardJob } from "../middleware/guards.ts";
 import { defineRoute } from "../route.ts";
 
-/** The caller's done job and its stored result ZIP; the answers of §4.9 for a job without one. */
+/** The caller's done job and its stored result ZIP; the answers of docs/protocol.md §4.9 for a job without one. */
 export async function doneJobResult(deps: AppDeps, key: KeyRow, jobId: string): Promise<{ job: JobRow; stored: StoredFile }> {
   const job = guardJob(await findJob(deps.sql, jobId), key, { owner: true });
   if (job.state === "cancelled") throw new AppError("JOB_CANCELLED", { status: 409, detail: "Job cancelled and result is not available." });

@@ -1,6 +1,6 @@
 /**
- * `GET /` (§4.1, §2.5): 307 to `/docs` (relative, not prefixed with APP_URL_ROOT, as the reference), empty body.
- * A browser asking for a page (`Accept` naming text/html) goes to the web dashboard (`/ui`) instead (issue 19);
+ * `GET /` (docs/protocol.md §4.1, §2.5): 307 to `/docs` (relative, not prefixed with APP_URL_ROOT, as the reference), empty body.
+ * A browser asking for a page (`Accept` naming text/html) goes to the web dashboard (`/ui`) instead (docs/decisions.md §11);
  * API clients keep the reference's answer.
  */
 import type { AppDeps } from "../context.ts";

@@ -1,5 +1,5 @@
 /**
- * The web dashboard (issue 19): `GET /ui` (the page; sign-in, jobs, submit, viewer, admin all live in it, routed by
+ * The web dashboard (docs/decisions.md §11): `GET /ui` (the page; sign-in, jobs, submit, viewer, admin all live in it, routed by
  * the URL's #fragment) and its two assets, embedded in the executable (ui/assets.ts). Public: the page holds no data;
  * everything it shows comes from the API with the user's key.
  */

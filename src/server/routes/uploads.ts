@@ -1,8 +1,8 @@
 /**
- * User uploads (§4.7): image, ALTO, PAGE (multipart part `file`, streamed to a staged file) and
+ * User uploads (docs/protocol.md §4.7): image, ALTO, PAGE (multipart part `file`, streamed to a staged file) and
  * metadata (JSON body). Order: guards (exists → owner → job `new` for users) → route checks →
  * content check (image decoder, XML parser + ALTO/PAGE checks) → rename into place → one database
- * call (sql/006 annopage_record_upload) that locks the job, sets the uploaded flag and, on a
+ * call (sql/006_record_upload.sql annopage_record_upload) that locks the job, sets the uploaded flag and, on a
  * first-time upload, runs the queueing check (§5.2) — only while the job is still the version that
  * was guarded; otherwise the job is read and guarded again. Uploads of one job are serialised by the
  * job lock, so two last files arriving together still queue the job exactly once.
@@ -200,7 +200,7 @@ export const uploadRoutes = (deps: AppDeps) => [
     handler: async ({ key, params, body, jsonText }) => {
       const job = guardJob(await findJob(deps.sql, params.job_id), key, userUploadGuard);
       if (!job.meta_json_required) throw new AppError("META_JSON_NOT_REQUIRED");
-      // §4.7.4: stored as Python's json.dump(value, ensure_ascii=False, indent=4) of the body — member order and
+      // docs/protocol.md §4.7.4: stored as Python's json.dump(value, ensure_ascii=False, indent=4) of the body — member order and
       // float/int as sent (a body taken as a plain string is that string)
       const doc = pyJsonDumps(jsonText !== undefined ? parsePyJson(jsonText) : (body as string));
       await deps.storage.put("jobs", `${job.id}/meta.json`, new TextEncoder().encode(doc));

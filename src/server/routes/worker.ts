@@ -1,5 +1,5 @@
 /**
- * Worker routes: lease (§4.10, + long-poll `?wait=S` and lease tokens), heartbeat (§4.11),
+ * Worker routes: lease (docs/protocol.md §4.10, + long-poll `?wait=S` and lease tokens), heartbeat (§4.11),
  * release (§4.12), downloads of job inputs (§4.14), result and artifacts uploads (§4.15).
  * Guards: exists → assigned (worker) → X-Lease-Token when sent → job `processing` (worker).
  * Admin keys skip assignment and state, except that a heartbeat/release of a job that is not
@@ -21,7 +21,7 @@ import { LEASE_TOKEN_DOC, guardJob, leaseTokenOf, requireState } from "../middle
 import { defineRoute } from "../route.ts";
 import { leaseData } from "./job-patch.ts";
 
-/** One lease attempt: sweep + FIFO claim in one statement (§4.10; db/lease.ts sweepAndClaim). */
+/** One lease attempt: sweep + FIFO claim in one statement (docs/protocol.md §4.10; db/lease.ts sweepAndClaim). */
 async function tryLease(deps: AppDeps, key: KeyRow) {
   const c = deps.config;
   const token = crypto.randomUUID();
@@ -35,7 +35,7 @@ const workerGuard = (c: Context) => ({ assigned: true, state: "processing" as co
 
 /**
  * Applies `change` to the job's row version after the worker guards and the `processing` check (for admin keys too,
- * §11.8); `change` answers undefined/false when the job moved on, and everything runs again (server/jobs/guarded-update.ts).
+ * docs/protocol.md §11.8); `change` answers undefined/false when the job moved on, and everything runs again (server/jobs/guarded-update.ts).
  */
 function onProcessingJob<T>(
   deps: AppDeps,

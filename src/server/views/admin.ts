@@ -1,4 +1,4 @@
-/** Response objects for keys and engines (protocol §3.1, §3.2), built from database rows. */
+/** Response objects for keys and engines (docs/protocol.md §3.1, §3.2), built from database rows. */
 import type { z } from "zod";
 import type { EngineRow } from "../../db/engines.ts";
 import type { Engine, EnginePublicSchema } from "../../shared/schemas/engines.ts";
@@ -27,14 +27,14 @@ export function engineAdminView(e: EngineRow, showDefinition: boolean) {
   } satisfies Engine;
 }
 
-/** Non-admin view for user/readonly (§3.2 with the §11.1 fix): name, version, description, default. */
+/** Non-admin view for user/readonly (docs/protocol.md §3.2 with the §11.1 fix): name, version, description, default. */
 export function enginePublicView(e: EngineRow) {
   return { name: e.name, version: e.version, description: e.description, default: e.default } satisfies z.output<typeof EnginePublicSchema>;
 }
 
 /**
  * Non-admin view for a worker: as the reference would serialise it without null-stripping, the
- * hidden members are present as explicit nulls (§3.2).
+ * hidden members are present as explicit nulls (docs/protocol.md §3.2).
  */
 export function engineWorkerView(e: EngineRow) {
   return {

@@ -1,5 +1,5 @@
 /**
- * Response objects of protocol §3, built from database rows, with the per-role rules of §2.2:
+ * Response objects of docs/protocol.md §3, built from database rows, with the per-role rules of §2.2:
  * user/readonly views strip every null (recursively) and hide the technical log, image ids,
  * engine internals and engine_settings; worker/admin views keep explicit nulls.
  */
@@ -51,7 +51,7 @@ function jobCore(j: JobRow, role: Role) {
   };
 }
 
-/** Job detail (§3.4): routes 5 and 7. */
+/** Job detail (docs/protocol.md §3.4): routes 5 and 7. */
 export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) {
   const imgs = images.map((i) => ({
     id: i.id,
@@ -82,7 +82,7 @@ export function jobView(j: JobRow, images: readonly JobViewImage[], role: Role) 
   } satisfies Job;
 }
 
-/** Items of GET /v1/jobs (§3.5); `log` hidden from user/readonly (§11.5 fixed). */
+/** Items of GET /v1/jobs (docs/protocol.md §3.5); `log` hidden from user/readonly (§11.5 fixed). */
 export function jobListItem(j: JobRow, role: Role) {
   const item = {
     ...jobCore(j, role),

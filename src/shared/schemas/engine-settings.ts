@@ -1,12 +1,12 @@
 /**
- * A job's `engine_settings` (protocol §9.6, annopage-tool.md §7.2): `{"outputs": {...},
+ * A job's `engine_settings` (docs/protocol.md §9.6, docs/processor.md §7.2): `{"outputs": {...},
  * "image_captioning": {...}}`. The one description of its shape: the client checks a `--config`
  * file against EngineSettingsSchema, the worker reads the members named here. The server stores any
  * JSON object (JobDefinitionSchema.engine_settings), so what a worker gets is StoredEngineSettings.
  */
 import { z } from "zod";
 
-/** The `engine_settings.outputs` switches, one per processor output (annopage-tool §7.2). */
+/** The `engine_settings.outputs` switches, one per processor output (docs/processor.md §7.2). */
 export const OUTPUT_NAMES = ["alto", "embeddings", "embeddings_jsonlines", "renders", "crops", "image_captioning_prompts"] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -15,7 +15,7 @@ export const OutputsSchema = z.strictObject(
 );
 export type Outputs = z.output<typeof OutputsSchema>;
 
-/** Image-captioning overrides (§7.3): free-form members (api, api_key, categories, prompt settings). */
+/** Image-captioning overrides (docs/processor.md §7.3): free-form members (api, api_key, categories, prompt settings). */
 export const ImageCaptioningSchema = z.record(z.string(), z.unknown());
 
 export const EngineSettingsSchema = z.strictObject({

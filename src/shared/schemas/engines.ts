@@ -1,5 +1,5 @@
 /**
- * Engine schemas (protocol §3.2, §3.7, §4.3): request bodies and query of the engine routes and
+ * Engine schemas (docs/protocol.md §3.2, §3.7, §4.3): request bodies and query of the engine routes and
  * the response object.
  */
 import { z } from "zod";
@@ -7,7 +7,7 @@ import { Timestamp, Uuid } from "./common.ts";
 
 const definition = z.record(z.string(), z.unknown());
 
-/** Query of GET /v1/engines. `active` and `show_definition=true` are admin-only (§11.1 fix). */
+/** Query of GET /v1/engines. `active` and `show_definition=true` are admin-only (docs/protocol.md §11.1 fix). */
 export const EngineListQuery = z.object({
   name: z.string().optional(),
   version: z.string().optional(),
@@ -24,7 +24,7 @@ export const EngineNameVersionParams = z.object({ name: z.string(), version: z.s
 
 /**
  * `EngineNew` (POST /v1/admin/engines) — unknown members forbidden. `definition` may be absent or
- * null (the newer upstream schema, §9.6). Explicit null for `default`/`active` behaves like false
+ * null (the newer upstream schema, docs/protocol.md §9.6). Explicit null for `default`/`active` behaves like false
  * for the side effects and like the column default for the stored value (§3.7).
  */
 export const EngineNewSchema = z.strictObject({
@@ -48,7 +48,7 @@ export const EngineUpdateSchema = z.strictObject({
 });
 export type EngineUpdate = z.infer<typeof EngineUpdateSchema>;
 
-/** Non-admin (user/readonly) item of GET /v1/engines (§3.2 with the §11.1 fix). */
+/** Non-admin (user/readonly) item of GET /v1/engines (docs/protocol.md §3.2 with the §11.1 fix). */
 export const EnginePublicSchema = z.object({ name: z.string(), version: z.string(), description: z.string(), default: z.boolean() });
 
 /** `Engine` response object, admin view (non-admin callers get name, version, description, default). */

@@ -1,11 +1,11 @@
 /**
- * Job request and response types (protocol §3.3–§3.7, §4.4–§4.15, §9.6): the single source of
+ * Job request and response types (docs/protocol.md §3.3–§3.7, §4.4–§4.15, §9.6): the single source of
  * the server's validation, the OpenAPI document and the client's types.
  */
 import { z } from "zod";
 import { JobStateSchema, Timestamp, Uuid } from "./common.ts";
 
-/** Image names (§11.11 fixed): not empty, not `.`/`..`, no `/`, `\`, NUL or control characters, ≤ 300 chars. */
+/** Image names (docs/protocol.md §11.11 fixed): not empty, not `.`/`..`, no `/`, `\`, NUL or control characters, ≤ 300 chars. */
 const ImageName = z
   .string()
   .max(300)
@@ -29,7 +29,7 @@ export const JobDefinitionSchema = z
     page_required: z.boolean().default(false),
     engine_name: z.string().nullable().default(null),
     engine_version: z.string().nullable().default(null),
-    /** Extension (§9.6): per-job engine settings; returned only in worker/admin views. */
+    /** Extension (docs/protocol.md §9.6): per-job engine settings; returned only in worker/admin views. */
     engine_settings: JsonObject.nullable().optional(),
   })
   .strict();
@@ -76,7 +76,7 @@ export const ListJobsQuery = z.object({
   from_started_date: z.iso.datetime().optional(),
   from_last_change: z.iso.datetime().optional(),
   from_finished_date: z.iso.datetime().optional(),
-  /** Extension (issue 19: the dashboard's paging): at most this many jobs, after skipping `offset`; the answer's `X-Total-Count` header counts them all. */
+  /** Extension (docs/decisions.md §11: the dashboard's paging): at most this many jobs, after skipping `offset`; the answer's `X-Total-Count` header counts them all. */
   limit: z.int().min(1).max(10_000).optional(),
   offset: z.int().min(0).max(2_147_483_647).optional(),
 });
@@ -113,7 +113,7 @@ const jobCore = {
   log: z.string().nullable().optional(),
 };
 
-/** Job detail (§3.4). User/readonly views strip nulls and hide log, engine internals and image ids. */
+/** Job detail (docs/protocol.md §3.4). User/readonly views strip nulls and hide log, engine internals and image ids. */
 export const JobSchema = z.object({
   ...jobCore,
   engine_name: z.string().nullable().optional(),
@@ -126,7 +126,7 @@ export const JobSchema = z.object({
 });
 export type Job = z.infer<typeof JobSchema>;
 
-/** Items of GET /v1/jobs (§3.5). */
+/** Items of GET /v1/jobs (docs/protocol.md §3.5). */
 export const JobWithEngineSchema = z.object({
   ...jobCore,
   engine_name: z.string().nullable().optional(),
@@ -136,7 +136,7 @@ export const JobWithEngineSchema = z.object({
 });
 export type JobWithEngine = z.infer<typeof JobWithEngineSchema>;
 
-/** JobLease (§3.6) + the fencing token extension (decision 5). */
+/** JobLease (docs/protocol.md §3.6) + the fencing token extension (docs/decisions.md §5). */
 export const JobLeaseSchema = z.object({
   id: Uuid,
   lease_expire_at: Timestamp,

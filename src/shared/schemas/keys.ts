@@ -1,5 +1,5 @@
 /**
- * Key schemas (protocol §3.1, §3.7): request bodies of the key admin routes and the response
+ * Key schemas (docs/protocol.md §3.1, §3.7): request bodies of the key admin routes and the response
  * objects. The single source of these types for the server routes, the OpenAPI document and clients.
  */
 import { z } from "zod";

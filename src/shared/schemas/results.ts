@@ -1,4 +1,4 @@
-/** The result of a done job as JSON (extension, issue 19: the dashboard's page viewer). */
+/** The result of a done job as JSON (extension, docs/decisions.md §11: the dashboard's page viewer). */
 import { z } from "zod";
 
 const ResultElementSchema = z.object({

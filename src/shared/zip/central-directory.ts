@@ -1,7 +1,7 @@
 /**
  * The central directory of a ZIP file on disk, read from its tail in bounded chunks (a multi-gigabyte archive costs
  * little memory):
- *  - validateZipFile: the check of uploaded archives (protocol §6.5), the equivalent of "Python's
+ *  - validateZipFile: the check of uploaded archives (docs/protocol.md §6.5), the equivalent of "Python's
  *    `zipfile.ZipFile(path)` opens without BadZipFile". Only the end-of-central-directory record (with ZIP64
  *    locator) and the central-directory headers are checked; local headers, CRCs and data are not;
  *  - zipEntryNames: the names the central directory lists (so every name can be checked before anything is written).
