@@ -1,5 +1,5 @@
 /**
- * Import direction (issue 17, "One direction"): composition lives at the top (src/cli.ts, src/cli/);
+ * Import direction (the README's code map): composition lives at the top (src/cli.ts, src/cli/);
  * the server knows neither the worker nor the page processor, storage knows nothing of the
  * configuration, and the CLI entry loads the embedded database only when a command needs it.
  * Run with `npm run lint:deps` (.ci/run runs it before the tests).
