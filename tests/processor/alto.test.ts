@@ -7,33 +7,16 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeAlto } from "../../src/processor/alto/write.ts";
-import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../../src/processor/layout.ts";
+import { boxPolygon, type ElementRegion, type Layout, type TextRegion } from "../../src/processor/layout.ts";
 import { firstDifference, xmlDict } from "../helpers/xmldict.ts";
 import { REFERENCE_CREDITS } from "../helpers/reference-credits.ts";
 import { ALTO_SUBSET_XSD, danglingTagRefs, xmllint, xmllintCheck } from "../helpers/xmllint.ts";
 import { REPO } from "../helpers/cli.ts";
 import { SHARED } from "../helpers/shared.ts";
+import { frozen, initialPageRegions, line } from "../helpers/reference-layout.ts";
 
 const FIX = `${SHARED}/fixtures/annopage-alto`;
 const fixturePath = (name: string) => `${FIX}/${name}`;
-const frozen: IdServices = {
-  uuid: () => "01234567-0123-0123-0123-0123456789ab",
-  processingDateTime: () => "1970-01-01T12:00:00",
-  recordCreationDate: () => "1970-01-01T12:00:00",
-};
-
-function line(id: string, text: string, x1: number, y1: number, x2: number, y2: number) {
-  return {
-    id,
-    transcription: text,
-    polygon: boxPolygon(x1, y1, x2, y2).slice(0, 4),
-    baseline: [
-      [x1, y2 - 5],
-      [x2, y2 - 5],
-    ] as [number, number][],
-  };
-}
-
 function imageElement(withMeta: boolean): ElementRegion {
   return {
     kind: "element",
@@ -151,35 +134,7 @@ describe("ALTO mode B against the reference fixtures", () => {
     ["alto_initial_with_space.xml", true],
   ] as const) {
     test(fixture, () => {
-      const r1: TextRegion = {
-        kind: "text",
-        id: "text_region_1",
-        polygon: boxPolygon(10, 10, 200, 45).slice(0, 4),
-        lines: [line("line0", "This is line no. 1.", 10, 10, 200, 25), line("line1", "This is line no. 2.", 10, 30, 200, 45)],
-      };
-      const r2: TextRegion = {
-        kind: "text",
-        id: "text_region_2",
-        polygon: boxPolygon(10, 50, 200, 145).slice(0, 4),
-        lines: [
-          line("line2", "A line no. 3.", 70, 50, 200, 65),
-          line("line3", "A line no. 4.", 70, 70, 200, 85),
-          line("line4", "A line no. 5.", 70, 90, 200, 105),
-          line("line5", "This is line no. 6.", 10, 110, 200, 125),
-          line("line6", "This is line no. 7.", 10, 130, 200, 145),
-        ],
-      };
-      const initial: ElementRegion = {
-        kind: "element",
-        id: "initial_region",
-        category: "Initial",
-        confidence: 0.9,
-        polygon: [
-          [10, 50],
-          [10, 105],
-          [65, 105],
-          [65, 50],
-        ],
+      const regions = initialPageRegions({
         transcription: space ? "XXX " : "XXX",
         meta: {
           tagId: "initial_001",
@@ -191,8 +146,8 @@ describe("ALTO mode B against the reference fixtures", () => {
           tagDescription: "XXX",
           continuingLineId: "line2",
         },
-      };
-      expectMatches(writeAlto(page([r1, r2, initial]), { ids: frozen, credits: REFERENCE_CREDITS }), fixture);
+      });
+      expectMatches(writeAlto(page(regions), { ids: frozen, credits: REFERENCE_CREDITS }), fixture);
     });
   }
 

@@ -8,62 +8,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInitialRecognition, initialGeometry, type InitialSpec } from "../../src/processor/caption/initials.ts";
 import { writeAlto } from "../../src/processor/alto/write.ts";
-import { boxPolygon, type ElementRegion, type IdServices, type Layout, type TextRegion } from "../../src/processor/layout.ts";
+import type { Layout } from "../../src/processor/layout.ts";
 import { createLogger } from "../../src/processor/log.ts";
 import { firstDifference, xmlDict } from "../helpers/xmldict.ts";
 import { REFERENCE_CREDITS } from "../helpers/reference-credits.ts";
 import { xmllintCheck } from "../helpers/xmllint.ts";
 import { SHARED } from "../helpers/shared.ts";
+import { frozen, initialPageRegions } from "../helpers/reference-layout.ts";
 
 const FIX = `${SHARED}/fixtures/annopage-alto`;
-const frozen: IdServices = {
-  uuid: () => "01234567-0123-0123-0123-0123456789ab",
-  processingDateTime: () => "1970-01-01T12:00:00",
-  recordCreationDate: () => "1970-01-01T12:00:00",
-};
-
-function line(id: string, text: string, x1: number, y1: number, x2: number, y2: number) {
-  return {
-    id,
-    transcription: text,
-    polygon: boxPolygon(x1, y1, x2, y2).slice(0, 4),
-    baseline: [
-      [x1, y2 - 5],
-      [x2, y2 - 5],
-    ] as [number, number][],
-  };
-}
-
 function fixtureLayout(): Layout {
-  const r1: TextRegion = {
-    kind: "text",
-    id: "text_region_1",
-    polygon: boxPolygon(10, 10, 200, 45).slice(0, 4),
-    lines: [line("line0", "This is line no. 1.", 10, 10, 200, 25), line("line1", "This is line no. 2.", 10, 30, 200, 45)],
-  };
-  const r2: TextRegion = {
-    kind: "text",
-    id: "text_region_2",
-    polygon: boxPolygon(10, 50, 200, 145).slice(0, 4),
-    lines: [
-      line("line2", "A line no. 3.", 70, 50, 200, 65),
-      line("line3", "A line no. 4.", 70, 70, 200, 85),
-      line("line4", "A line no. 5.", 70, 90, 200, 105),
-      line("line5", "This is line no. 6.", 10, 110, 200, 125),
-      line("line6", "This is line no. 7.", 10, 130, 200, 145),
-    ],
-  };
-  const initial: ElementRegion = {
-    kind: "element",
-    id: "initial_region",
-    category: "Initial",
-    confidence: 0.9,
-    polygon: [
-      [10, 50],
-      [10, 105],
-      [65, 105],
-      [65, 50],
-    ],
+  const regions = initialPageRegions({
     meta: {
       tagId: "initial_001",
       modsId: "MODS_PICT_0001",
@@ -72,8 +27,8 @@ function fixtureLayout(): Layout {
       usedAiModels: [],
       prompts: [],
     },
-  };
-  return { id: "test_page", width: 210, height: 297, regions: [r1, r2, initial] };
+  });
+  return { id: "test_page", width: 210, height: 297, regions };
 }
 
 const requests: any[] = [];
